@@ -1,0 +1,110 @@
+package feedback
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Policy holds the council's rules: timescales in working days, retention periods and the
+// reference format. Every field is a setting; DefaultPolicy gives the councils' own numbers.
+type Policy struct {
+	// AcknowledgeWorkingDays: the customer standard is one working day (the Code allows five).
+	AcknowledgeWorkingDays int
+	// Stage1WorkingDays counts from acknowledgement; some councils use 15 instead of 10.
+	Stage1WorkingDays int
+	// Stage2WorkingDays counts from the escalation's acknowledgement.
+	Stage2WorkingDays int
+	// WarningWorkingDays is how long before a due date the officer is warned.
+	WarningWorkingDays int
+	// ReminderHour is the hour of the day (Europe/London) at which reminders fire.
+	ReminderHour int
+
+	// Retention after closure, in years.
+	RetainComplaintYears   int // Stage 1 and Stage 2 complaints: 2
+	RetainOmbudsmanYears   int // complaints that went to the Ombudsman: 6
+	RetainOtherYears       int // compliments, comments, service requests, out of scope: 1
+	RetainRestrictionYears int // after a restriction ends: 3
+
+	// ReferenceFormat is the shape of a reference: {year} and {seq} (or {seq:N}, zero-padded to
+	// N digits) are replaced. The sequence restarts each year, so {year} is required.
+	ReferenceFormat string
+}
+
+// DefaultPolicy returns the defaults from the councils' papers (see shared/seeds).
+func DefaultPolicy() Policy {
+	return Policy{
+		AcknowledgeWorkingDays: 1,
+		Stage1WorkingDays:      10,
+		Stage2WorkingDays:      20,
+		WarningWorkingDays:     2,
+		ReminderHour:           9,
+		RetainComplaintYears:   2,
+		RetainOmbudsmanYears:   6,
+		RetainOtherYears:       1,
+		RetainRestrictionYears: 3,
+		ReferenceFormat:        "FB-{year}-{seq:6}",
+	}
+}
+
+var refToken = regexp.MustCompile(`\{(year|seq)(?::(\d))?\}`)
+
+// Validate checks the policy once, at start-up, and says what to fix.
+func (p Policy) Validate() error {
+	var problems []string
+	positive := map[string]int{
+		"Stage1WorkingDays": p.Stage1WorkingDays, "Stage2WorkingDays": p.Stage2WorkingDays,
+		"RetainComplaintYears": p.RetainComplaintYears, "RetainOmbudsmanYears": p.RetainOmbudsmanYears,
+		"RetainOtherYears": p.RetainOtherYears, "RetainRestrictionYears": p.RetainRestrictionYears,
+	}
+	for name, v := range positive {
+		if v <= 0 {
+			problems = append(problems, fmt.Sprintf("%s must be at least 1, not %d", name, v))
+		}
+	}
+	if p.AcknowledgeWorkingDays < 0 || p.WarningWorkingDays < 0 {
+		problems = append(problems, "AcknowledgeWorkingDays and WarningWorkingDays cannot be negative")
+	}
+	if p.ReminderHour < 0 || p.ReminderHour > 23 {
+		problems = append(problems, fmt.Sprintf("ReminderHour must be 0 to 23, not %d", p.ReminderHour))
+	}
+	if !strings.Contains(p.ReferenceFormat, "{year}") || !regexp.MustCompile(`\{seq(:\d)?\}`).MatchString(p.ReferenceFormat) {
+		problems = append(problems, fmt.Sprintf("reference format %q must contain {year} and {seq} (or {seq:N})", p.ReferenceFormat))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("policy: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Reference formats the reference for the seq-th item of year.
+func (p Policy) Reference(year int, seq int64) string {
+	return refToken.ReplaceAllStringFunc(p.ReferenceFormat, func(tok string) string {
+		m := refToken.FindStringSubmatch(tok)
+		if m[1] == "year" {
+			return strconv.Itoa(year)
+		}
+		width := 0
+		if m[2] != "" {
+			width, _ = strconv.Atoi(m[2])
+		}
+		return fmt.Sprintf("%0*d", width, seq)
+	})
+}
+
+// SequenceName names the counter from which references for year are drawn.
+func SequenceName(year int) string { return "ref-" + strconv.Itoa(year) }
+
+// RetentionEnd returns when a case closed at closedAt must be destroyed.
+func (p Policy) RetentionEnd(c *Case, closedAt time.Time, wentToOmbudsman bool) time.Time {
+	years := p.RetainOtherYears
+	switch {
+	case c.Kind == KindComplaint && wentToOmbudsman:
+		years = p.RetainOmbudsmanYears
+	case c.Kind == KindComplaint:
+		years = p.RetainComplaintYears
+	}
+	return closedAt.AddDate(years, 0, 0)
+}

@@ -1,0 +1,375 @@
+// Package storetest is the conformance suite for feedback.Store: every store, embedded or
+// cloud, must pass Run, so that they are interchangeable.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/feedback"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// Start is the instant at which every suite's clock starts.
+var Start = time.Date(2026, 12, 21, 10, 0, 0, 0, time.UTC)
+
+// NewStore returns a fresh, empty store that reads time from clk. Cleanup is the caller's, via
+// t.Cleanup.
+type NewStore func(t *testing.T, clk feedback.Clock) feedback.Store
+
+// Run runs the whole suite against stores made by newStore.
+func Run(t *testing.T, newStore NewStore) {
+	t.Run("Create_Get", func(t *testing.T) { testCreateGet(t, newStore) })
+	t.Run("Create_Conflict", func(t *testing.T) { testCreateConflict(t, newStore) })
+	t.Run("GetByIdempotencyKey", func(t *testing.T) { testIdempotency(t, newStore) })
+	t.Run("NextSequence", func(t *testing.T) { testSequence(t, newStore) })
+	t.Run("NextSequence_Concurrent", func(t *testing.T) { testSequenceConcurrent(t, newStore) })
+	t.Run("Update", func(t *testing.T) { testUpdate(t, newStore) })
+	t.Run("Update_Concurrent", func(t *testing.T) { testUpdateConcurrent(t, newStore) })
+	t.Run("Expired", func(t *testing.T) { testExpired(t, newStore) })
+	t.Run("ListPending", func(t *testing.T) { testListPending(t, newStore) })
+	t.Run("ListDue", func(t *testing.T) { testListDue(t, newStore) })
+	t.Run("ListAssigned", func(t *testing.T) { testListAssigned(t, newStore) })
+}
+
+// NewCase returns a valid open complaint with the given reference, as the service would make it.
+func NewCase(ref string, at time.Time) *feedback.Case {
+	return &feedback.Case{
+		Ref: ref, Kind: feedback.KindComplaint, Channel: feedback.ChannelWeb, Status: feedback.StatusOpen,
+		Stage: feedback.Stage1, ServiceArea: "waste", Subject: "Missed bin",
+		Message:       "My bin was missed <b>again</b> & again.\nSecond line: ünïcödé",
+		Contact:       feedback.Contact{Name: "Ada Resident", Email: "ada@example.com", Phone: "01632 960001"},
+		AssignedTo:    "waste@council.example",
+		ReceivedAt:    at,
+		AcknowledgeBy: time.Date(2026, 12, 22, 0, 0, 0, 0, time.UTC),
+		RespondBy:     time.Date(2027, 1, 7, 0, 0, 0, 0, time.UTC),
+		Fingerprint:   "fp-" + ref,
+		CreatedAt:     at, UpdatedAt: at,
+	}
+}
+
+var cmpCase = cmp.Options{cmpopts.EquateApproxTime(time.Millisecond), cmpopts.IgnoreFields(feedback.Case{}, "Version")}
+
+func code(err error) string { return feedback.ErrorCode(err) }
+
+func testCreateGet(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	want := NewCase("FB-2026-000001", Start)
+	want.IdempotencyKey = "key-1"
+	if err := s.Create(ctx, want); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	got, err := s.Get(ctx, want.Ref)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if diff := cmp.Diff(want, got, cmpCase); diff != "" {
+		t.Errorf("Get returned a different case (-want +got):\n%s", diff)
+	}
+	if _, err := s.Get(ctx, "FB-2026-999999"); code(err) != feedback.ENOTFOUND {
+		t.Errorf("Get(missing) error = %v, want code %s", err, feedback.ENOTFOUND)
+	}
+}
+
+func testCreateConflict(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	first := NewCase("FB-2026-000001", Start)
+	first.IdempotencyKey = "key-1"
+	if err := s.Create(ctx, first); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	tests := []struct {
+		name string
+		c    *feedback.Case
+	}{
+		{"same reference", func() *feedback.Case { c := NewCase("FB-2026-000001", Start); c.Message = "other"; return c }()},
+		{"same idempotency key", func() *feedback.Case { c := NewCase("FB-2026-000002", Start); c.IdempotencyKey = "key-1"; return c }()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.Create(ctx, tt.c); code(err) != feedback.ECONFLICT {
+				t.Fatalf("Create error = %v, want code %s", err, feedback.ECONFLICT)
+			}
+		})
+	}
+	// Nothing half-written: the losing case must not exist under its own reference.
+	if _, err := s.Get(ctx, "FB-2026-000002"); code(err) != feedback.ENOTFOUND {
+		t.Errorf("a case that lost on its idempotency key was stored anyway: err = %v", err)
+	}
+	got, err := s.Get(ctx, "FB-2026-000001")
+	if err != nil || got.Message != first.Message {
+		t.Errorf("the first case was changed by a conflicting Create: %v, %v", got, err)
+	}
+}
+
+func testIdempotency(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	c := NewCase("FB-2026-000001", Start)
+	c.IdempotencyKey = "form:abc"
+	if err := s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, NewCase("FB-2026-000002", Start)); err != nil {
+		t.Fatalf("Create without a key: %v", err)
+	}
+	if err := s.Create(ctx, NewCase("FB-2026-000003", Start)); err != nil {
+		t.Fatalf("a second Create without a key must not conflict: %v", err)
+	}
+	got, err := s.GetByIdempotencyKey(ctx, "form:abc")
+	if err != nil || got.Ref != c.Ref {
+		t.Fatalf("GetByIdempotencyKey = %v, %v; want %s", got, err, c.Ref)
+	}
+	if _, err := s.GetByIdempotencyKey(ctx, "form:other"); code(err) != feedback.ENOTFOUND {
+		t.Errorf("GetByIdempotencyKey(missing) error = %v, want %s", err, feedback.ENOTFOUND)
+	}
+}
+
+func testSequence(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	for _, tt := range []struct {
+		name string
+		want int64
+	}{{"ref-2026", 1}, {"ref-2026", 2}, {"ref-2027", 1}, {"ref-2026", 3}} {
+		got, err := s.NextSequence(ctx, tt.name)
+		if err != nil || got != tt.want {
+			t.Fatalf("NextSequence(%s) = %d, %v; want %d", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func testSequenceConcurrent(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	const workers, each = 8, 10
+	var mu sync.Mutex
+	var got []int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				n, err := s.NextSequence(ctx, "ref-2026")
+				if err != nil {
+					t.Errorf("NextSequence: %v", err)
+					return
+				}
+				mu.Lock()
+				got = append(got, n)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+	for i, n := range got {
+		if n != int64(i+1) {
+			t.Fatalf("concurrent NextSequence gave %v; want 1..%d each once", got, workers*each)
+		}
+	}
+}
+
+func testUpdate(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	c := NewCase("FB-2026-000001", Start)
+	if err := s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	updated, err := s.Update(ctx, c.Ref, func(c *feedback.Case) error {
+		c.Effects.Acknowledged = Start
+		return nil
+	})
+	if err != nil || updated.Effects.Acknowledged.IsZero() {
+		t.Fatalf("Update = %v, %v", updated, err)
+	}
+	got, _ := s.Get(ctx, c.Ref)
+	if !got.Effects.Acknowledged.Equal(Start) {
+		t.Errorf("the update was not stored: %+v", got.Effects)
+	}
+	refusal := feedback.Errorf(feedback.EINVALID, "no")
+	if _, err := s.Update(ctx, c.Ref, func(c *feedback.Case) error { c.Message = "changed"; return refusal }); err == nil {
+		t.Error("Update returned no error when fn refused")
+	}
+	if got, _ := s.Get(ctx, c.Ref); got.Message != c.Message {
+		t.Error("Update wrote a change although fn returned an error")
+	}
+	if _, err := s.Update(ctx, "FB-2026-999999", func(*feedback.Case) error { return nil }); code(err) != feedback.ENOTFOUND {
+		t.Errorf("Update(missing) error = %v, want %s", err, feedback.ENOTFOUND)
+	}
+}
+
+func testUpdateConcurrent(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	c := NewCase("FB-2026-000001", Start)
+	if err := s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := s.Update(ctx, c.Ref, func(c *feedback.Case) error {
+				c.Subject += fmt.Sprintf("[%d]", i)
+				return nil
+			})
+			if err != nil {
+				t.Errorf("Update %d: %v", i, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	got, _ := s.Get(ctx, c.Ref)
+	for i := 0; i < n; i++ {
+		if want := fmt.Sprintf("[%d]", i); !strings.Contains(got.Subject, want) {
+			t.Fatalf("a concurrent update was lost: subject %q lacks %s", got.Subject, want)
+		}
+	}
+}
+
+func testExpired(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	clk := clock.NewFixed(Start)
+	s := newStore(t, clk)
+	c := NewCase("FB-2026-000001", Start)
+	c.IdempotencyKey = "key-exp"
+	c.Status = feedback.StatusClosed
+	c.ExpiresAt = Start.Add(time.Hour)
+	if err := s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, c.Ref); err != nil {
+		t.Fatalf("Get before expiry: %v", err)
+	}
+	clk.Advance(2 * time.Hour)
+	if _, err := s.Get(ctx, c.Ref); code(err) != feedback.ENOTFOUND {
+		t.Errorf("Get after expires_at = %v; want %s (TTL deletes late, reads must not)", err, feedback.ENOTFOUND)
+	}
+	if _, err := s.GetByIdempotencyKey(ctx, "key-exp"); code(err) != feedback.ENOTFOUND {
+		t.Errorf("GetByIdempotencyKey after expires_at = %v; want %s", err, feedback.ENOTFOUND)
+	}
+	if _, err := s.Update(ctx, c.Ref, func(*feedback.Case) error { return nil }); code(err) != feedback.ENOTFOUND {
+		t.Errorf("Update after expires_at = %v; want %s", err, feedback.ENOTFOUND)
+	}
+}
+
+func testListPending(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	done := NewCase("FB-2026-000001", Start)
+	done.Effects = feedback.Effects{Acknowledged: Start, Assigned: Start, Scheduled: Start}
+	pending1 := NewCase("FB-2026-000002", Start.Add(time.Minute))
+	pending2 := NewCase("FB-2026-000003", Start.Add(2*time.Minute))
+	for _, c := range []*feedback.Case{done, pending2, pending1} {
+		if err := s.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ListPending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, c := range got {
+		refs = append(refs, c.Ref)
+	}
+	if diff := cmp.Diff([]string{"FB-2026-000002", "FB-2026-000003"}, refs); diff != "" {
+		t.Errorf("ListPending (-want +got):\n%s", diff)
+	}
+	// Finishing a case's side effects takes it off the list.
+	if _, err := s.Update(ctx, pending1.Ref, func(c *feedback.Case) error {
+		c.Effects = feedback.Effects{Acknowledged: Start, Assigned: Start, Scheduled: Start}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.ListPending(ctx)
+	if len(got) != 1 || got[0].Ref != pending2.Ref {
+		t.Errorf("after finishing %s, ListPending = %v; want only %s", pending1.Ref, got, pending2.Ref)
+	}
+}
+
+func refsOf(cs []*feedback.Case) []string {
+	refs := []string{}
+	for _, c := range cs {
+		refs = append(refs, c.Ref)
+	}
+	return refs
+}
+
+func testListDue(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	day := func(d int) time.Time { return time.Date(2027, 1, d, 0, 0, 0, 0, time.UTC) }
+	mk := func(ref string, due time.Time, edit func(*feedback.Case)) {
+		c := NewCase(ref, Start)
+		c.RespondBy = due
+		if edit != nil {
+			edit(c)
+		}
+		if err := s.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("FB-2026-000001", day(8), nil)
+	mk("FB-2026-000002", day(6), nil)
+	mk("FB-2026-000003", day(7), nil)
+	mk("FB-2026-000004", day(5), func(c *feedback.Case) { c.Status = feedback.StatusClosed })
+	mk("FB-2026-000005", time.Time{}, func(c *feedback.Case) { c.Kind = feedback.KindCompliment; c.Stage = feedback.StageNone })
+	got, err := s.ListDue(ctx, day(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"FB-2026-000002", "FB-2026-000003"}, refsOf(got)); diff != "" {
+		t.Errorf("ListDue(7 Jan) (-want +got):\n%s", diff)
+	}
+	// Closing a case takes it out of the index.
+	if _, err := s.Update(ctx, "FB-2026-000002", func(c *feedback.Case) error { c.Status = feedback.StatusClosed; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.ListDue(ctx, day(31))
+	if diff := cmp.Diff([]string{"FB-2026-000003", "FB-2026-000001"}, refsOf(got)); diff != "" {
+		t.Errorf("ListDue after closing one (-want +got):\n%s", diff)
+	}
+}
+
+func testListAssigned(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	for i, officer := range []string{"waste@council.example", "planning@council.example", "waste@council.example"} {
+		c := NewCase(fmt.Sprintf("FB-2026-%06d", i+1), Start.Add(time.Duration(i)*time.Minute))
+		c.AssignedTo = officer
+		if err := s.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ListAssigned(ctx, "waste@council.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"FB-2026-000001", "FB-2026-000003"}, refsOf(got)); diff != "" {
+		t.Errorf("ListAssigned (-want +got):\n%s", diff)
+	}
+	// Reassigning moves the case between officers.
+	if _, err := s.Update(ctx, "FB-2026-000001", func(c *feedback.Case) error { c.AssignedTo = "planning@council.example"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.ListAssigned(ctx, "planning@council.example")
+	if diff := cmp.Diff([]string{"FB-2026-000001", "FB-2026-000002"}, refsOf(got)); diff != "" {
+		t.Errorf("ListAssigned after reassigning (-want +got):\n%s", diff)
+	}
+}

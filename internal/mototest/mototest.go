@@ -1,0 +1,128 @@
+// Package mototest starts moto_server, a local stand-in for the AWS APIs, on a free loopback
+// port for the tests of the AWS adapters, and hands out SDK configuration pointed at it.
+//
+// Without moto_server on the PATH the tests that need it skip with a loud message; with
+// INTAKE_REQUIRE_MOTO=1 (which .ci/run sets whenever moto_server is installed) they fail instead.
+package mototest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Region is the region every test client uses.
+const Region = "eu-west-2"
+
+var (
+	once     sync.Once
+	endpoint string
+	startErr error
+	proc     *exec.Cmd
+)
+
+// Main runs a package's tests and stops moto_server afterwards, if any test started it. Call it
+// from TestMain: os.Exit(mototest.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	Stop()
+	return code
+}
+
+// Stop stops the moto_server this process started, if any.
+func Stop() {
+	if proc != nil && proc.Process != nil {
+		_ = syscall.Kill(-proc.Process.Pid, syscall.SIGTERM)
+		_ = proc.Wait()
+		proc = nil
+	}
+}
+
+// Endpoint returns the base URL of a running moto_server, starting one on first use. It skips
+// or fails t, as described in the package comment, when moto_server cannot be had.
+func Endpoint(t testing.TB) string {
+	t.Helper()
+	if url := os.Getenv("INTAKE_MOTO_ENDPOINT"); url != "" {
+		return url
+	}
+	path, err := exec.LookPath("moto_server")
+	if err != nil {
+		msg := "moto_server is not on the PATH, so the AWS adapter tests cannot run. " +
+			"Install it with `pip install 'moto[server]'` (see README)."
+		if os.Getenv("INTAKE_REQUIRE_MOTO") == "1" {
+			t.Fatal(msg + " INTAKE_REQUIRE_MOTO=1 makes this a failure.")
+		}
+		t.Skip("SKIPPING: " + msg)
+	}
+	once.Do(func() { endpoint, startErr = start(path) })
+	if startErr != nil {
+		t.Fatalf("start moto_server: %v", startErr)
+	}
+	return endpoint
+}
+
+func start(path string) (string, error) {
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = append(os.Environ(), "MOTO_ALLOW_NONEXISTENT_REGION=true")
+	if err := cmd.Start(); err != nil {
+		return "", fmt.Errorf("run %s: %w", path, err)
+	}
+	proc = cmd
+	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			return url, nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	Stop()
+	return "", fmt.Errorf("moto_server did not answer on %s within 60s", url)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Config returns SDK configuration with dummy credentials, for clients whose BaseEndpoint is
+// set to Endpoint(t).
+func Config() aws.Config {
+	return aws.Config{
+		Region:      Region,
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	}
+}
+
+// Reset clears every resource moto holds. Tests prefer unique names instead, so that packages
+// sharing one server do not disturb each other.
+func Reset(ctx context.Context, url string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/moto-api/reset", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("mototest: reset: %w", err)
+	}
+	return resp.Body.Close()
+}
