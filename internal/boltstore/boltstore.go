@@ -1,0 +1,236 @@
+// Package boltstore keeps cases in a bbolt file under the local data directory: the embedded
+// store that lets Intake run with no AWS account. It is held to the same conformance suite as
+// the DynamoDB store.
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/council/intake/internal/feedback"
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketCases = []byte("cases")
+	bucketIdem  = []byte("idempotency")
+	bucketSeq   = []byte("sequences")
+)
+
+// Store is a feedback.Store in one bbolt file. bbolt serialises writers, so every update is a
+// transaction and there are no lost updates to retry.
+type Store struct {
+	db    *bolt.DB
+	clock feedback.Clock
+}
+
+// Open opens (creating if need be) the store at dir/intake.db. Only one process may hold it: a
+// second gets an error saying so after a second's wait.
+func Open(dir string, clk feedback.Clock) (*Store, error) {
+	path := filepath.Join(dir, "intake.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("boltstore: %s is in use by another Intake process; stop it or choose another data directory", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("boltstore: create buckets in %s: %w", path, err)
+	}
+	return &Store{db: db, clock: clk}, nil
+}
+
+// Close releases the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// NextSequence increments the named counter.
+func (s *Store) NextSequence(_ context.Context, name string) (int64, error) {
+	var n uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSeq)
+		if v := b.Get([]byte(name)); v != nil {
+			n = binary.BigEndian.Uint64(v)
+		}
+		n++
+		return b.Put([]byte(name), binary.BigEndian.AppendUint64(nil, n))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("boltstore: next %s: %w", name, err)
+	}
+	return int64(n), nil
+}
+
+// Create writes the case and its idempotency key together.
+func (s *Store) Create(_ context.Context, c *feedback.Case) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		cases, idem := tx.Bucket(bucketCases), tx.Bucket(bucketIdem)
+		if cases.Get([]byte(c.Ref)) != nil {
+			return feedback.Errorf(feedback.ECONFLICT, "case %s already exists", c.Ref)
+		}
+		if c.IdempotencyKey != "" {
+			if idem.Get([]byte(c.IdempotencyKey)) != nil {
+				return feedback.Errorf(feedback.ECONFLICT, "the idempotency key was already used")
+			}
+			if err := idem.Put([]byte(c.IdempotencyKey), []byte(c.Ref)); err != nil {
+				return err
+			}
+		}
+		stored := *c
+		stored.Version = 1
+		return put(cases, &stored)
+	})
+	if err != nil {
+		return wrap("create case "+c.Ref, err)
+	}
+	c.Version = 1
+	return nil
+}
+
+// Get returns a live case.
+func (s *Store) Get(_ context.Context, ref string) (*feedback.Case, error) {
+	var c *feedback.Case
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		c, err = s.get(tx, ref)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("get case "+ref, err)
+	}
+	return c, nil
+}
+
+// GetByIdempotencyKey returns the live case created with key.
+func (s *Store) GetByIdempotencyKey(_ context.Context, key string) (*feedback.Case, error) {
+	var c *feedback.Case
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ref := tx.Bucket(bucketIdem).Get([]byte(key))
+		if ref == nil {
+			return feedback.Errorf(feedback.ENOTFOUND, "no case has that idempotency key")
+		}
+		var err error
+		c, err = s.get(tx, string(ref))
+		return err
+	})
+	if err != nil {
+		return nil, wrap("get by idempotency key", err)
+	}
+	return c, nil
+}
+
+// Update applies fn to the case inside one write transaction.
+func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) error) (*feedback.Case, error) {
+	var c *feedback.Case
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if c, err = s.get(tx, ref); err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+		c.Ref = ref
+		c.Version++
+		return put(tx.Bucket(bucketCases), c)
+	})
+	if err != nil {
+		return nil, wrap("update case "+ref, err)
+	}
+	return c, nil
+}
+
+// ListPending returns cases with side effects outstanding, oldest first.
+func (s *Store) ListPending(_ context.Context) ([]*feedback.Case, error) {
+	cs, err := s.list(func(c *feedback.Case) bool { return c.Pending() })
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].CreatedAt.Before(cs[j].CreatedAt) })
+	return cs, err
+}
+
+// ListDue returns open cases due on or before the date, soonest first.
+func (s *Store) ListDue(_ context.Context, onOrBefore time.Time) ([]*feedback.Case, error) {
+	day := onOrBefore.Format("2006-01-02")
+	cs, err := s.list(func(c *feedback.Case) bool {
+		return c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() && c.RespondBy.Format("2006-01-02") <= day
+	})
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].RespondBy.Before(cs[j].RespondBy) })
+	return cs, err
+}
+
+// ListAssigned returns the open cases assigned to mailbox, oldest first.
+func (s *Store) ListAssigned(_ context.Context, mailbox string) ([]*feedback.Case, error) {
+	cs, err := s.list(func(c *feedback.Case) bool { return c.Status == feedback.StatusOpen && c.AssignedTo == mailbox })
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].ReceivedAt.Before(cs[j].ReceivedAt) })
+	return cs, err
+}
+
+// list walks every case; the embedded store holds one council's local data, not production
+// volumes, so a walk is fine here where DynamoDB needs its indexes.
+func (s *Store) list(keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
+	now := s.clock.Now()
+	var out []*feedback.Case
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			var c feedback.Case
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode case %s: %w", k, err)
+			}
+			if !c.Expired(now) && keep(&c) {
+				out = append(out, &c)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list cases: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) get(tx *bolt.Tx, ref string) (*feedback.Case, error) {
+	v := tx.Bucket(bucketCases).Get([]byte(ref))
+	if v == nil {
+		return nil, feedback.Errorf(feedback.ENOTFOUND, "no case %s", ref)
+	}
+	var c feedback.Case
+	if err := json.Unmarshal(v, &c); err != nil {
+		return nil, fmt.Errorf("decode case %s: %w", ref, err)
+	}
+	if c.Expired(s.clock.Now()) {
+		return nil, feedback.Errorf(feedback.ENOTFOUND, "no case %s", ref)
+	}
+	return &c, nil
+}
+
+func put(b *bolt.Bucket, c *feedback.Case) error {
+	v, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode case %s: %w", c.Ref, err)
+	}
+	return b.Put([]byte(c.Ref), v)
+}
+
+// wrap adds context to infrastructure errors and passes domain errors through unchanged, so
+// their codes and messages reach the caller.
+func wrap(op string, err error) error {
+	var e *feedback.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("boltstore: %s: %w", op, err)
+}

@@ -1,0 +1,58 @@
+package boltstore_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/council/intake/internal/boltstore"
+	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/feedback/storetest"
+)
+
+func open(t *testing.T, dir string, clk feedback.Clock) *boltstore.Store {
+	t.Helper()
+	s, err := boltstore.Open(dir, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStore_Conformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, clk feedback.Clock) feedback.Store { return open(t, t.TempDir(), clk) })
+}
+
+func TestStore_SurvivesReopen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	clk := clock.NewFixed(storetest.Start)
+	s, err := boltstore.Open(dir, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, storetest.NewCase("FB-2026-000001", storetest.Start)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.NextSequence(ctx, "ref-2026"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s = open(t, dir, clk)
+	if _, err := s.Get(ctx, "FB-2026-000001"); err != nil {
+		t.Errorf("case lost across reopen: %v", err)
+	}
+	if n, _ := s.NextSequence(ctx, "ref-2026"); n != 2 {
+		t.Errorf("sequence after reopen = %d, want 2 (a number once given is never reused)", n)
+	}
+}
+
+func TestOpen_InUse(t *testing.T) {
+	dir := t.TempDir()
+	open(t, dir, clock.System{})
+	if _, err := boltstore.Open(dir, clock.System{}); err == nil {
+		t.Fatal("a second Open of the same directory succeeded; want an error saying it is in use")
+	}
+}

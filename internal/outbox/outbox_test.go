@@ -1,0 +1,52 @@
+package outbox_test
+
+import (
+	"testing"
+
+	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/feedback/mailtest"
+	"github.com/council/intake/internal/feedback/storetest"
+	"github.com/council/intake/internal/outbox"
+)
+
+func TestOutbox_Conformance(t *testing.T) {
+	mailtest.Run(t, func(t *testing.T) (feedback.Mailer, mailtest.Sent) {
+		o, err := outbox.Open(t.TempDir(), clock.NewFixed(storetest.Start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o, func(t *testing.T) []feedback.Message {
+			all, err := o.List()
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs := make([]feedback.Message, len(all))
+			for i, s := range all {
+				msgs[i] = s.Message
+			}
+			return msgs
+		}
+	})
+}
+
+func TestOutbox_KeepsMailAcrossReopen(t *testing.T) {
+	dir := t.TempDir()
+	clk := clock.NewFixed(storetest.Start)
+	o, _ := outbox.Open(dir, clk)
+	if _, err := o.Send(t.Context(), mailtest.Example()); err != nil {
+		t.Fatal(err)
+	}
+	o, err := outbox.Open(dir, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := o.Send(t.Context(), mailtest.Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := o.List()
+	if len(all) != 2 || id != "local-2" || !all[0].SentAt.Equal(storetest.Start) {
+		t.Errorf("after reopen: %d messages, id %s; want 2 messages and id local-2", len(all), id)
+	}
+}
