@@ -1,0 +1,41 @@
+// Command local runs the whole of Intake on one machine with no AWS account: every route of
+// template.yaml served by net/http, the embedded store, the local outbox and the local scheduler,
+// with all data under one directory.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "intake:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("local", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o Options
+	fs.StringVar(&o.Addr, "addr", "127.0.0.1:3000", "address to listen on")
+	fs.StringVar(&o.Data, "data", "./.intake", "directory for the store, the outbox and the schedules")
+	fs.StringVar(&o.Now, "now", "", "start a fixed clock at this RFC 3339 instant, e.g. 2026-12-21T10:00:00Z (default: the real clock)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	srv, err := New(ctx, o, os.LookupEnv, stderr)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	return srv.ListenAndServe(ctx, stdout)
+}

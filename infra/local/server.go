@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/council/intake/internal/boltstore"
+	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/config"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/localsched"
+	"github.com/council/intake/internal/outbox"
+	"github.com/council/intake/internal/web"
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Options are the local runner's flags.
+type Options struct {
+	Addr string
+	Data string
+	Now  string
+}
+
+// Server is Intake running locally.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	clock   feedback.Clock
+	fixed   *clock.Fixed
+	store   *boltstore.Store
+	outbox  *outbox.Outbox
+	sched   *localsched.Scheduler
+	service *feedback.Service
+	handler http.Handler
+
+	// effects serialises side-effect work, so that the request path and the sweep never send
+	// the same email twice.
+	effects sync.Mutex
+}
+
+// New opens the data directory and wires every embedded adapter.
+func New(ctx context.Context, o Options, lookup func(string) (string, bool), logTo io.Writer) (*Server, error) {
+	cfg, err := config.Load(ctx, envconfig.LookuperFunc(lookup))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: o, log: slog.New(slog.NewTextHandler(logTo, nil)), clock: clock.System{}}
+	if o.Now != "" {
+		t, err := time.Parse(time.RFC3339, o.Now)
+		if err != nil {
+			return nil, fmt.Errorf("-now %q is not an RFC 3339 instant like 2026-12-21T10:00:00Z", o.Now)
+		}
+		s.fixed = clock.NewFixed(t)
+		s.clock = s.fixed
+	}
+	if err := os.MkdirAll(o.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", o.Data, err)
+	}
+	if s.store, err = boltstore.Open(o.Data, s.clock); err != nil {
+		return nil, err
+	}
+	if s.outbox, err = outbox.Open(o.Data, s.clock); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	if s.sched, err = localsched.Open(o.Data, s.clock); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	cal, err := cfg.Calendar()
+	if err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	routing, _ := cfg.RoutingTable() // validated by Load
+	s.service = &feedback.Service{
+		Store: s.store, Mailer: s.outbox, Scheduler: s.sched, Clock: s.clock, Calendar: cal,
+		Policy: cfg.Policy(), Council: cfg.Council(), Routing: routing, Log: s.log,
+	}
+	wh := &web.Handler{Service: s.service, AfterCommit: s.afterCommit, Log: s.log}
+	mux := wh.Routes()
+	mux.HandleFunc("GET /_local/outbox", s.outboxJSON)
+	mux.HandleFunc("GET /_local/outbox.html", s.outboxHTML)
+	mux.HandleFunc("GET /_local/schedules", s.schedules)
+	mux.HandleFunc("POST /_local/clock", s.moveClock)
+	s.handler = mux
+	return s, nil
+}
+
+// Handler is the runner's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close releases the data directory.
+func (s *Server) Close() error { return s.store.Close() }
+
+// afterCommit carries out a new case's side effects at once. A failure is logged and left
+// pending in the store, where the sweep finds it.
+func (s *Server) afterCommit(ctx context.Context, ref string) {
+	s.effects.Lock()
+	defer s.effects.Unlock()
+	if err := s.service.Process(context.WithoutCancel(ctx), ref); err != nil {
+		s.log.Error("side effects failed; the sweep will retry", "ref", ref, "err", err)
+	}
+}
+
+// Sweep carries out pending side effects and fires due reminders.
+func (s *Server) Sweep(ctx context.Context) {
+	s.effects.Lock()
+	if err := s.service.ProcessPending(ctx); err != nil {
+		s.log.Error("pending side effects", "err", err)
+	}
+	s.effects.Unlock()
+	s.sched.FireDue(ctx, s.fire, s.log)
+}
+
+func (s *Server) fire(ctx context.Context, r feedback.Reminder) error {
+	_, err := s.service.Remind(ctx, r)
+	return err
+}
+
+// ListenAndServe serves until ctx is done, sweeping every few seconds.
+func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another Intake running? choose another with -addr)", s.opts.Addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	clockLine := "the real clock"
+	if s.fixed != nil {
+		clockLine = "fixed at " + s.fixed.Now().Format(time.RFC3339) + " (move it: POST " + base + `/_local/clock {"advance":"24h"})`
+	}
+	fmt.Fprintf(out, `Intake is running locally.
+  Form:       %[1]s/
+  API:        POST %[1]s/v1/feedback
+  Outbox:     %[1]s/_local/outbox (JSON)  %[1]s/_local/outbox.html (readable)
+  Schedules:  %[1]s/_local/schedules
+  Data:       %[2]s
+  Clock:      %[3]s
+Press Ctrl-C to stop.
+`, base, s.opts.Data, clockLine)
+
+	go func() {
+		s.Sweep(ctx) // anything left pending by a crash goes out now
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.Sweep(ctx)
+			}
+		}
+	}()
+	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(shut)
+	}()
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// outboxMessage is an email as the outbox page lists it.
+type outboxMessage struct {
+	ID      string            `json:"id"`
+	To      []string          `json:"to"`
+	From    string            `json:"from"`
+	Subject string            `json:"subject"`
+	Headers map[string]string `json:"headers"`
+	Text    string            `json:"text"`
+	HTML    string            `json:"html"`
+	SentAt  time.Time         `json:"sent_at"`
+}
+
+func (s *Server) messages() ([]outboxMessage, error) {
+	all, err := s.outbox.List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]outboxMessage, len(all))
+	for i, m := range all {
+		h := map[string]string{}
+		for k, v := range m.Headers {
+			h[k] = v
+		}
+		if m.ReplyTo != "" {
+			h["Reply-To"] = m.ReplyTo
+		}
+		out[i] = outboxMessage{ID: m.ID, To: m.To, From: m.From, Subject: m.Subject, Headers: h, Text: m.Text, HTML: m.HTML, SentAt: m.SentAt}
+	}
+	return out, nil
+}
+
+func (s *Server) outboxJSON(w http.ResponseWriter, r *http.Request) {
+	msgs, err := s.messages()
+	if err != nil {
+		s.log.Error("read outbox", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(msgs)
+}
+
+var outboxPage = template.Must(template.New("outbox").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Outbox – Intake (local)</title>
+<style>body{font-family:Arial,sans-serif;margin:20px;color:#0b0c0c}article{border:1px solid #b1b4b6;padding:10px 15px;margin-bottom:20px}
+pre{white-space:pre-wrap;background:#f3f2f1;padding:10px}dt{font-weight:bold;float:left;width:9em}dd{margin-left:9em}</style></head>
+<body><h1>Outbox: {{len .}} email{{if ne (len .) 1}}s{{end}} sent</h1>
+<p>Every email Intake has sent while running locally, newest first. <a href="/_local/outbox">As JSON</a>.</p>
+{{range .}}<article><h2>{{.Subject}}</h2><dl>
+<dt>To</dt><dd>{{range .To}}{{.}} {{end}}</dd><dt>From</dt><dd>{{.From}}</dd><dt>Sent</dt><dd>{{.SentAt.Format "2006-01-02 15:04:05 MST"}}</dd>
+{{range $k, $v := .Headers}}<dt>{{$k}}</dt><dd>{{$v}}</dd>{{end}}</dl>
+<pre>{{.Text}}</pre></article>{{else}}<p>Nothing yet. Send something through <a href="/">the form</a>.</p>{{end}}
+</body></html>`))
+
+func (s *Server) outboxHTML(w http.ResponseWriter, r *http.Request) {
+	msgs, err := s.messages()
+	if err != nil {
+		s.log.Error("read outbox", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	for i, j := 0, len(msgs)-1; i < j; i, j = i+1, j-1 {
+		msgs[i], msgs[j] = msgs[j], msgs[i]
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	outboxPage.Execute(w, msgs)
+}
+
+func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(s.sched.List())
+}
+
+// moveClock moves a fixed clock ({"now": RFC 3339} or {"advance": Go duration}) and then fires
+// whatever has come due, so deadlines can be tried without waiting for them.
+func (s *Server) moveClock(w http.ResponseWriter, r *http.Request) {
+	if s.fixed == nil {
+		http.Error(w, "the clock is real; start with -now to use a clock you can move", http.StatusConflict)
+		return
+	}
+	var body struct{ Now, Advance string }
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1024)).Decode(&body); err != nil {
+		http.Error(w, `send {"now":"2027-01-05T09:00:00Z"} or {"advance":"48h"}`, http.StatusBadRequest)
+		return
+	}
+	switch {
+	case body.Now != "":
+		t, err := time.Parse(time.RFC3339, body.Now)
+		if err != nil {
+			http.Error(w, "now must be an RFC 3339 instant", http.StatusBadRequest)
+			return
+		}
+		s.fixed.Set(t)
+	case body.Advance != "":
+		d, err := time.ParseDuration(body.Advance)
+		if err != nil || d < 0 {
+			http.Error(w, "advance must be a positive duration such as 48h", http.StatusBadRequest)
+			return
+		}
+		s.fixed.Advance(d)
+	}
+	s.Sweep(r.Context())
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]string{"now": s.fixed.Now().Format(time.RFC3339)})
+}

@@ -1,0 +1,172 @@
+// Package config reads Intake's settings from the environment once, at start-up, into one typed
+// struct, and says exactly which variable is missing or wrong. template.yaml sets these
+// variables in AWS; the local runner sets sensible defaults.
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/workdays"
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Config is every setting. The README lists them all with their defaults.
+type Config struct {
+	CouncilName    string `env:"INTAKE_COUNCIL_NAME, default=Example District Council"`
+	CouncilPhone   string `env:"INTAKE_COUNCIL_PHONE, default=01632 960000"`
+	CouncilWebsite string `env:"INTAKE_COUNCIL_WEBSITE, default=https://www.example.gov.uk"`
+	// FromAddress is the sender of every email, e.g. "Example Council <feedback@intake.example.gov.uk>".
+	FromAddress string `env:"INTAKE_FROM_ADDRESS, default=Example District Council <feedback@intake.example.gov.uk>"`
+	// ReplyDomain receives replies at reply+<ref>@domain.
+	ReplyDomain string `env:"INTAKE_REPLY_DOMAIN, default=intake.example.gov.uk"`
+	// Routing maps service areas to mailboxes: "waste=waste@council.gov.uk,planning=...".
+	Routing string `env:"INTAKE_ROUTING, default=bins-and-recycling=waste.team@example.gov.uk,council-tax=revenues@example.gov.uk,planning=planning@example.gov.uk,housing=housing@example.gov.uk,parking=parking@example.gov.uk"`
+	// TriageMailbox receives anything no routing entry claims.
+	TriageMailbox string `env:"INTAKE_TRIAGE_MAILBOX, default=customer.services@example.gov.uk"`
+	// ExtraHolidays are one-off bank holidays, comma-separated YYYY-MM-DD.
+	ExtraHolidays string `env:"INTAKE_EXTRA_HOLIDAYS, default=2022-09-19"`
+
+	AckWorkingDays         int    `env:"INTAKE_ACK_WORKING_DAYS, default=1"`
+	Stage1WorkingDays      int    `env:"INTAKE_STAGE1_WORKING_DAYS, default=10"`
+	Stage2WorkingDays      int    `env:"INTAKE_STAGE2_WORKING_DAYS, default=20"`
+	WarningWorkingDays     int    `env:"INTAKE_WARNING_WORKING_DAYS, default=2"`
+	ReminderHour           int    `env:"INTAKE_REMINDER_HOUR, default=9"`
+	RetainComplaintYears   int    `env:"INTAKE_RETAIN_COMPLAINT_YEARS, default=2"`
+	RetainOmbudsmanYears   int    `env:"INTAKE_RETAIN_OMBUDSMAN_YEARS, default=6"`
+	RetainOtherYears       int    `env:"INTAKE_RETAIN_OTHER_YEARS, default=1"`
+	RetainRestrictionYears int    `env:"INTAKE_RETAIN_RESTRICTION_YEARS, default=3"`
+	ReferenceFormat        string `env:"INTAKE_REFERENCE_FORMAT, default=FB-{year}-{seq:6}"`
+
+	// AWS resources; the local runner does not use them.
+	Table             string `env:"INTAKE_TABLE"`
+	MailBucket        string `env:"INTAKE_MAIL_BUCKET"`
+	ScheduleGroup     string `env:"INTAKE_SCHEDULE_GROUP"`
+	ReminderTargetARN string `env:"INTAKE_REMINDER_TARGET_ARN"`
+	SchedulerRoleARN  string `env:"INTAKE_SCHEDULER_ROLE_ARN"`
+	SESConfigSet      string `env:"INTAKE_SES_CONFIGURATION_SET"`
+}
+
+// Load reads and validates the configuration through lookup (os.LookupEnv in production, a map
+// in tests). required names the AWS variables the calling function cannot run without.
+func Load(ctx context.Context, lookup envconfig.Lookuper, required ...string) (*Config, error) {
+	var c Config
+	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: lookup}); err != nil {
+		return nil, fmt.Errorf("config: %s", envName(err.Error()))
+	}
+	if err := c.validate(required); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// envName rewrites the Go field name at the start of an envconfig error into the variable a
+// deployer actually sets.
+func envName(msg string) string {
+	t := reflect.TypeOf(Config{})
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("env"), ","); strings.HasPrefix(msg, f.Name+":") {
+			return name + " is not valid:" + strings.TrimPrefix(msg, f.Name+":")
+		}
+	}
+	return msg
+}
+
+func (c *Config) validate(required []string) error {
+	var problems []string
+	byName := map[string]string{
+		"INTAKE_TABLE": c.Table, "INTAKE_MAIL_BUCKET": c.MailBucket, "INTAKE_SCHEDULE_GROUP": c.ScheduleGroup,
+		"INTAKE_REMINDER_TARGET_ARN": c.ReminderTargetARN, "INTAKE_SCHEDULER_ROLE_ARN": c.SchedulerRoleARN,
+	}
+	for _, name := range required {
+		if strings.TrimSpace(byName[name]) == "" {
+			problems = append(problems, name+" is required and not set")
+		}
+	}
+	if _, err := mail.ParseAddress(c.FromAddress); err != nil {
+		problems = append(problems, fmt.Sprintf("INTAKE_FROM_ADDRESS %q is not an email address (like \"Council <feedback@example.gov.uk>\")", c.FromAddress))
+	}
+	if _, err := c.RoutingTable(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if _, err := workdays.ParseDates(c.ExtraHolidays); err != nil {
+		problems = append(problems, "INTAKE_EXTRA_HOLIDAYS: "+err.Error())
+	}
+	if err := c.Policy().Validate(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return errors.New("config: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Policy returns the council's policy from the settings.
+func (c *Config) Policy() feedback.Policy {
+	return feedback.Policy{
+		AcknowledgeWorkingDays: c.AckWorkingDays,
+		Stage1WorkingDays:      c.Stage1WorkingDays,
+		Stage2WorkingDays:      c.Stage2WorkingDays,
+		WarningWorkingDays:     c.WarningWorkingDays,
+		ReminderHour:           c.ReminderHour,
+		RetainComplaintYears:   c.RetainComplaintYears,
+		RetainOmbudsmanYears:   c.RetainOmbudsmanYears,
+		RetainOtherYears:       c.RetainOtherYears,
+		RetainRestrictionYears: c.RetainRestrictionYears,
+		ReferenceFormat:        c.ReferenceFormat,
+	}
+}
+
+// Council returns who Intake speaks for.
+func (c *Config) Council() feedback.Council {
+	return feedback.Council{Name: c.CouncilName, Phone: c.CouncilPhone, Website: c.CouncilWebsite,
+		From: c.FromAddress, ReplyDomain: c.ReplyDomain}
+}
+
+// RoutingTable parses INTAKE_ROUTING and INTAKE_TRIAGE_MAILBOX.
+func (c *Config) RoutingTable() (feedback.Routing, error) {
+	r := feedback.Routing{Areas: map[string]string{}, Triage: strings.TrimSpace(c.TriageMailbox)}
+	if a, err := mail.ParseAddress(r.Triage); err != nil || a.Address != r.Triage {
+		return r, fmt.Errorf("INTAKE_TRIAGE_MAILBOX %q is not a bare email address", c.TriageMailbox)
+	}
+	var bad []string
+	for _, entry := range strings.Split(c.Routing, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		area, box, ok := strings.Cut(entry, "=")
+		area, box = strings.ToLower(strings.TrimSpace(area)), strings.TrimSpace(box)
+		a, err := mail.ParseAddress(box)
+		if !ok || area == "" || err != nil || a.Address != box {
+			bad = append(bad, fmt.Sprintf("%q", entry))
+			continue
+		}
+		r.Areas[area] = box
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return r, fmt.Errorf("INTAKE_ROUTING entries must be service-area=mailbox@domain, separated by commas; these are not: %s", strings.Join(bad, ", "))
+	}
+	return r, nil
+}
+
+// Calendar returns the working-day calendar for Europe/London with the extra holidays.
+func (c *Config) Calendar() (*workdays.Calendar, error) {
+	loc, err := workdays.London()
+	if err != nil {
+		return nil, err
+	}
+	extra, err := workdays.ParseDates(c.ExtraHolidays)
+	if err != nil {
+		return nil, fmt.Errorf("config: INTAKE_EXTRA_HOLIDAYS: %w", err)
+	}
+	return workdays.New(loc, extra...), nil
+}

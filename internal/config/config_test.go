@@ -1,0 +1,59 @@
+package config_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/council/intake/internal/config"
+	"github.com/sethvargo/go-envconfig"
+)
+
+func TestLoad_Defaults(t *testing.T) {
+	c, err := config.Load(context.Background(), envconfig.MapLookuper(nil))
+	if err != nil {
+		t.Fatalf("Load with no settings: %v", err)
+	}
+	p := c.Policy()
+	if p.AcknowledgeWorkingDays != 1 || p.Stage1WorkingDays != 10 || p.Stage2WorkingDays != 20 ||
+		p.RetainComplaintYears != 2 || p.RetainOmbudsmanYears != 6 || p.RetainOtherYears != 1 || p.RetainRestrictionYears != 3 {
+		t.Errorf("default policy = %+v; want the councils' numbers (1, 10, 20 working days; 2, 6, 1, 3 years)", p)
+	}
+	r, err := c.RoutingTable()
+	if err != nil || r.Owner("planning") != "planning@example.gov.uk" || r.Owner("unknown") != "customer.services@example.gov.uk" {
+		t.Errorf("default routing = %+v, %v", r, err)
+	}
+}
+
+func TestLoad_Errors(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		required []string
+		want     string
+	}{
+		{"missing table", nil, []string{"INTAKE_TABLE"}, "INTAKE_TABLE is required"},
+		{"bad routing", map[string]string{"INTAKE_ROUTING": "waste=waste@x.gov.uk,planning"}, nil, `"planning"`},
+		{"bad mailbox", map[string]string{"INTAKE_ROUTING": "waste=not-an-address"}, nil, "INTAKE_ROUTING"},
+		{"bad from", map[string]string{"INTAKE_FROM_ADDRESS": "nobody"}, nil, "INTAKE_FROM_ADDRESS"},
+		{"bad holiday", map[string]string{"INTAKE_EXTRA_HOLIDAYS": "19/09/2022"}, nil, "INTAKE_EXTRA_HOLIDAYS"},
+		{"bad number", map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "ten"}, nil, "INTAKE_STAGE1_WORKING_DAYS"},
+		{"zero stage", map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "0"}, nil, "Stage1WorkingDays"},
+		{"reference without year", map[string]string{"INTAKE_REFERENCE_FORMAT": "FB-{seq}"}, nil, "{year}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(context.Background(), envconfig.MapLookuper(tt.env), tt.required...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load error = %v; want one mentioning %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoad_FifteenDayStage1(t *testing.T) {
+	c, err := config.Load(context.Background(), envconfig.MapLookuper(map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "15"}))
+	if err != nil || c.Policy().Stage1WorkingDays != 15 {
+		t.Fatalf("a council using 15 working days for Stage 1 must be a setting: %v", err)
+	}
+}
