@@ -1,0 +1,234 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/council/intake/internal/boltstore"
+	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/localsched"
+	"github.com/council/intake/internal/outbox"
+	"github.com/council/intake/internal/web"
+	"github.com/council/intake/internal/workdays"
+)
+
+var monday = time.Date(2026, 12, 21, 10, 0, 0, 0, time.UTC)
+
+type env struct {
+	srv       *httptest.Server
+	committed []string
+	store     *boltstore.Store
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	clk := clock.NewFixed(monday)
+	st, err := boltstore.Open(dir, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ob, _ := outbox.Open(dir, clk)
+	sc, _ := localsched.Open(dir, clk)
+	loc, _ := workdays.London()
+	e := &env{store: st}
+	h := &web.Handler{
+		Service: &feedback.Service{Store: st, Mailer: ob, Scheduler: sc, Clock: clk, Calendar: workdays.New(loc),
+			Policy: feedback.DefaultPolicy(), Council: feedback.Council{Name: "Example <District> Council", From: "x@example.gov.uk"},
+			Routing: feedback.Routing{Areas: map[string]string{"planning": "planning@example.gov.uk"}, Triage: "triage@example.gov.uk"},
+			Log:     slog.New(slog.DiscardHandler)},
+		AfterCommit: func(_ context.Context, ref string) { e.committed = append(e.committed, ref) },
+		Log:         slog.New(slog.DiscardHandler),
+	}
+	e.srv = httptest.NewServer(h.Routes())
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+func noRedirect() *http.Client {
+	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func post(t *testing.T, e *env, contentType, body string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/v1/feedback", strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := noRedirect().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+const validJSON = `{"kind":"complaint","name":"Ada","email":"ada@example.com","service_area":"planning","message":"The portal lost my objection."}`
+
+func TestSubmit_JSON(t *testing.T) {
+	e := newEnv(t)
+	resp, body := post(t, e, "application/json", validJSON, map[string]string{"Idempotency-Key": "k1"})
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("status = %d, body %s", resp.StatusCode, body)
+	}
+	var got map[string]string
+	json.Unmarshal([]byte(body), &got)
+	want := map[string]string{"reference": "FB-2026-000001", "kind": "complaint", "received_at": "2026-12-21T10:00:00Z",
+		"acknowledge_by": "2026-12-22", "respond_by": "2027-01-07"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	resp, body = post(t, e, "application/json", validJSON, map[string]string{"Idempotency-Key": "k1"})
+	if !strings.Contains(body, "FB-2026-000001") || resp.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay = %d %s; want the same reference", resp.StatusCode, body)
+	}
+	if len(e.committed) != 1 {
+		t.Errorf("side effects started %d times, want once (the replay must start none)", len(e.committed))
+	}
+}
+
+func TestSubmit_Form(t *testing.T) {
+	e := newEnv(t)
+	form := url.Values{"kind": {"compliment"}, "message": {"The park is lovely"}, "idempotency_key": {"page-1"}}
+	resp, _ := post(t, e, "application/x-www-form-urlencoded", form.Encode(), nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/thank-you?ref=FB-2026-000001" {
+		t.Fatalf("status %d, Location %q; want 303 to the thank-you page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	page, err := http.Get(e.srv.URL + resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if !strings.Contains(string(b), "FB-2026-000001") {
+		t.Error("the thank-you page does not show the reference")
+	}
+	// The hidden key makes a resubmitted page return the same case.
+	resp, _ = post(t, e, "application/x-www-form-urlencoded", form.Encode(), nil)
+	if resp.Header.Get("Location") != "/thank-you?ref=FB-2026-000001" {
+		t.Errorf("resubmitting the same page gave %s", resp.Header.Get("Location"))
+	}
+}
+
+func TestSubmit_FormErrorsKeepText(t *testing.T) {
+	e := newEnv(t)
+	form := url.Values{"kind": {"complaint"}, "email": {"not-an-email"}, "message": {`My words <b>stay</b> & "safe"`}, "idempotency_key": {"page-2"}}
+	resp, body := post(t, e, "application/x-www-form-urlencoded", form.Encode(), nil)
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status = %d, want 422", resp.StatusCode)
+	}
+	for _, want := range []string{
+		"There is a problem",
+		`href="#email"`,
+		"Enter an email address in the correct format",
+		"My words &lt;b&gt;stay&lt;/b&gt; &amp; &#34;safe&#34;",
+		`value="not-an-email"`,
+		`value="page-2"`,
+		"<title>Error: ",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("re-displayed form lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<b>stay</b>") {
+		t.Error("the resident's text was not escaped")
+	}
+}
+
+func TestSubmit_Problems(t *testing.T) {
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		wantStatus  int
+		wantField   string
+	}{
+		{"empty message", "application/json", `{"kind":"complaint","email":"a@example.com","message":""}`, 422, "message"},
+		{"unknown kind", "application/json", `{"kind":"rant","message":"x"}`, 422, "kind"},
+		{"malformed email", "application/json", `{"kind":"comment","email":"a@b","message":"x"}`, 422, "email"},
+		{"too long", "application/json", `{"kind":"comment","message":"` + strings.Repeat("a", feedback.MaxMessageChars+1) + `"}`, 422, "message"},
+		{"honeypot", "application/json", `{"kind":"comment","message":"buy now","website":"http://spam.example"}`, 422, "website"},
+		{"not JSON", "application/json", `{"kind":`, 400, ""},
+		{"body too large", "application/json", `{"message":"` + strings.Repeat("a", web.MaxBodyBytes) + `"}`, 413, ""},
+		{"wrong media type", "text/plain", "hello", 415, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			resp, body := post(t, e, tt.contentType, tt.body, nil)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, tt.wantStatus, body)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("Content-Type = %q, want application/problem+json", ct)
+			}
+			var p struct {
+				Status int
+				Detail string
+				Errors []feedback.FieldError
+			}
+			if err := json.Unmarshal([]byte(body), &p); err != nil || p.Status != tt.wantStatus || p.Detail == "" {
+				t.Errorf("problem body = %s (%v)", body, err)
+			}
+			if tt.wantField != "" && (len(p.Errors) == 0 || p.Errors[0].Field != tt.wantField) {
+				t.Errorf("errors = %+v, want the first naming %s", p.Errors, tt.wantField)
+			}
+			if _, err := e.store.Get(t.Context(), "FB-2026-000001"); feedback.ErrorCode(err) != feedback.ENOTFOUND {
+				t.Error("a rejected submission was stored")
+			}
+		})
+	}
+}
+
+func TestForm_Page(t *testing.T) {
+	e := newEnv(t)
+	resp, err := http.Get(e.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body := string(b)
+	for _, want := range []string{
+		`<html lang="en">`,
+		`<label for="message">`, `<label for="email">`, `<label for="name">`,
+		`<legend>What would you like to tell us?</legend>`,
+		`action="/v1/feedback"`, `method="post"`,
+		`name="idempotency_key"`, `name="website"`,
+		`<option value="planning">Planning</option>`,
+		"Example &lt;District&gt; Council",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("form page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<script") {
+		t.Error("the form must work without JavaScript and carries none")
+	}
+}
+
+func TestThanks_RejectsOddReferences(t *testing.T) {
+	e := newEnv(t)
+	resp, _ := http.Get(e.srv.URL + "/thank-you?ref=" + url.QueryEscape(`<script>x</script>`))
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(b), "script") {
+		t.Error("the thank-you page echoed an unchecked reference")
+	}
+}
