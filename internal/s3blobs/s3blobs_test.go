@@ -1,0 +1,102 @@
+package s3blobs_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/feedback/blobtest"
+	"github.com/council/intake/internal/mototest"
+	"github.com/council/intake/internal/s3blobs"
+)
+
+func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
+
+var buckets atomic.Int64
+
+// newBucket returns a store over a new, empty bucket on moto_server, with the client and the
+// bucket's name for looking behind its back.
+func newBucket(t *testing.T) (*s3blobs.Bucket, *s3.Client, string) {
+	t.Helper()
+	url := mototest.Endpoint(t)
+	client := s3.NewFromConfig(mototest.Config(), func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(url)
+		o.UsePathStyle = true
+	})
+	name := fmt.Sprintf("intake-blobs-%d-%d", time.Now().UnixNano(), buckets.Add(1))
+	_, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{
+		Bucket: aws.String(name),
+		// Outside us-east-1, S3 (and moto) refuse a bucket without its region.
+		CreateBucketConfiguration: &types.CreateBucketConfiguration{
+			LocationConstraint: types.BucketLocationConstraint(mototest.Region),
+		},
+	})
+	if err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	return s3blobs.New(client, name), client, name
+}
+
+func TestBucket_Conformance(t *testing.T) {
+	blobtest.Run(t, func(t *testing.T) feedback.Blobs {
+		b, _, _ := newBucket(t)
+		return b
+	})
+}
+
+func TestBucket_Put(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name        string
+		contentType string
+		want        string
+	}{
+		{"raw email", "message/rfc822", "message/rfc822"},
+		{"pdf", "application/pdf", "application/pdf"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, client, bucket := newBucket(t)
+			key := "inbound/2026/abc.eml"
+			if err := b.Put(ctx, key, []byte("x"), tt.contentType); err != nil {
+				t.Fatal(err)
+			}
+			head, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+			if err != nil {
+				t.Fatalf("head object: %v", err)
+			}
+			if got := aws.ToString(head.ContentType); got != tt.want {
+				t.Errorf("Content-Type = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBucket_Get(t *testing.T) {
+	ctx := context.Background()
+	_, client, bucket := newBucket(t)
+	tests := []struct {
+		name   string
+		bucket string
+		want   string
+	}{
+		// A missing object is an answer; a missing bucket is a misconfiguration and must be loud.
+		{"missing object", bucket, feedback.ENOTFOUND},
+		{"missing bucket", bucket + "-absent", feedback.EINTERNAL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s3blobs.New(client, tt.bucket).Get(ctx, "inbound/absent.eml")
+			if got := feedback.ErrorCode(err); got != tt.want {
+				t.Errorf("Get: error %v (code %s), want code %s", err, got, tt.want)
+			}
+		})
+	}
+}

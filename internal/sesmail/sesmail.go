@@ -1,0 +1,108 @@
+// Package sesmail sends Intake's email through Amazon SES v2. It owns the MIME form of every
+// message we send: it builds the raw message itself (multipart/alternative, UTF-8,
+// quoted-printable, RFC 2047 subject) and hands it to SendEmail as raw content, so that our own
+// headers — Auto-Submitted, X-Auto-Response-Suppress, Reply-To — reach the recipient as written.
+// It takes a ready client and never loads AWS configuration of its own.
+package sesmail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/smithy-go"
+	"github.com/council/intake/internal/feedback"
+)
+
+// Mailer is a feedback.Mailer over SES v2. It is safe for concurrent use.
+type Mailer struct {
+	client    *sesv2.Client
+	configSet string
+	clock     feedback.Clock
+}
+
+var _ feedback.Mailer = (*Mailer)(nil)
+
+// Option configures a Mailer.
+type Option func(*Mailer)
+
+// WithConfigurationSet sends every message through the named SES configuration set (for
+// event publishing: bounces, complaints, deliveries).
+func WithConfigurationSet(name string) Option {
+	return func(m *Mailer) { m.configSet = name }
+}
+
+// WithClock sets the clock that dates each message. The default is the system clock.
+func WithClock(c feedback.Clock) Option {
+	return func(m *Mailer) { m.clock = c }
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// New returns a mailer that sends through client.
+func New(client *sesv2.Client, opts ...Option) *Mailer {
+	m := &Mailer{client: client, clock: systemClock{}}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Send builds msg as a raw MIME message and sends it, returning the SES message id. A message
+// that could smuggle headers (a line break in any header, sender or recipient), has no
+// recipient, or has an address that cannot be parsed is refused with EINVALID before anything
+// is sent.
+func (m *Mailer) Send(ctx context.Context, msg feedback.Message) (string, error) {
+	c, err := compose(msg, m.clock.Now())
+	if err != nil {
+		return "", err
+	}
+	in := &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String(c.from),
+		Destination:      &types.Destination{ToAddresses: c.to},
+		Content:          &types.EmailContent{Raw: &types.RawMessage{Data: c.raw}},
+	}
+	if m.configSet != "" {
+		in.ConfigurationSetName = aws.String(m.configSet)
+	}
+	out, err := m.client.SendEmail(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("sesmail: send to %d recipients: %w", len(c.to), redact(err))
+	}
+	return aws.ToString(out.MessageId), nil
+}
+
+// redact hides the message of an SES API error, which can quote addresses (in the sandbox,
+// "Email address is not verified" lists the recipients), keeping its code and request id for
+// the log and the error itself for errors.As. Other errors (network, context) quote no
+// personal data and pass through.
+func redact(err error) error {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return err
+	}
+	r := &redactedError{code: api.ErrorCode(), err: err}
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) {
+		r.requestID = resp.ServiceRequestID()
+	}
+	return r
+}
+
+type redactedError struct {
+	code, requestID string
+	err             error
+}
+
+func (e *redactedError) Error() string {
+	return fmt.Sprintf("SES %s (request id %s)", e.code, e.requestID)
+}
+
+func (e *redactedError) Unwrap() error { return e.err }
