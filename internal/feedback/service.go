@@ -169,6 +169,9 @@ func (s *Service) Process(ctx context.Context, ref string) error {
 		}
 	}
 	if c.needsSchedules() && c.Effects.Scheduled.IsZero() {
+		if s.Scheduler == nil {
+			return fmt.Errorf("process %s: reminders are due but no scheduler is configured", ref)
+		}
 		for _, r := range s.Reminders(c) {
 			if err := s.Scheduler.Schedule(ctx, r); err != nil {
 				return fmt.Errorf("process %s: schedule %s: %w", ref, r.Name, err)

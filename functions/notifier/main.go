@@ -1,0 +1,28 @@
+// Command notifier is the Lambda function fed by the case table's stream: it sends the
+// acknowledgement and assignment emails and creates the deadline schedules.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/council/intake/internal/config"
+	"github.com/council/intake/internal/notify"
+	"github.com/council/intake/internal/setup"
+	"github.com/sethvargo/go-envconfig"
+)
+
+func main() {
+	ctx := context.Background()
+	cfg, err := config.Load(ctx, envconfig.OsLookuper(),
+		"INTAKE_TABLE", "INTAKE_SCHEDULE_GROUP", "INTAKE_REMINDER_TARGET_ARN", "INTAKE_SCHEDULER_ROLE_ARN")
+	if err != nil {
+		log.Fatal(err)
+	}
+	svc, err := setup.Service(ctx, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start((&notify.Handler{Service: svc, Log: svc.Log}).Handle)
+}

@@ -1,0 +1,59 @@
+// Package remind handles what EventBridge Scheduler invokes: a one-time deadline reminder, whose
+// payload is a feedback.Reminder, or the daily sweep ({"sweep": true}), the safety net that
+// carries out any side effects the stream left undone.
+package remind
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/council/intake/internal/feedback"
+)
+
+// Event is a schedule's payload.
+type Event struct {
+	feedback.Reminder
+	Sweep bool `json:"sweep,omitempty"`
+}
+
+// Result says what the invocation did.
+type Result struct {
+	Ref  string `json:"ref,omitempty"`
+	Sent bool   `json:"sent"`
+	// Swept is set by the daily sweep.
+	Swept bool `json:"swept,omitempty"`
+}
+
+// Service is what the handler needs of the intake service.
+type Service interface {
+	Remind(ctx context.Context, r feedback.Reminder) (bool, error)
+	ProcessPending(ctx context.Context) error
+}
+
+// Handler handles schedule invocations.
+type Handler struct {
+	Service Service
+	Log     *slog.Logger
+}
+
+// Handle fires a reminder or runs the sweep. An error makes the asynchronous invocation retry
+// and, in the end, go to the on-failure destination.
+func (h *Handler) Handle(ctx context.Context, ev Event) (Result, error) {
+	if ev.Sweep {
+		if err := h.Service.ProcessPending(ctx); err != nil {
+			return Result{}, fmt.Errorf("sweep: %w", err)
+		}
+		return Result{Swept: true}, nil
+	}
+	if ev.Ref == "" || ev.Purpose == "" {
+		// A payload that can never succeed: say so once rather than retrying it for ever.
+		h.Log.Error("reminder payload without ref or purpose; ignored", "name", ev.Name)
+		return Result{}, nil
+	}
+	sent, err := h.Service.Remind(ctx, ev.Reminder)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Ref: ev.Ref, Sent: sent}, nil
+}

@@ -1,0 +1,61 @@
+package remind_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"testing"
+
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/remind"
+)
+
+// recorder is the service as the handler sees it, recording what it was asked to do.
+type recorder struct {
+	reminded []feedback.Reminder
+	swept    int
+	err      error
+}
+
+func (r *recorder) Remind(_ context.Context, rem feedback.Reminder) (bool, error) {
+	r.reminded = append(r.reminded, rem)
+	return r.err == nil, r.err
+}
+
+func (r *recorder) ProcessPending(context.Context) error { r.swept++; return r.err }
+
+func TestHandler_Handle(t *testing.T) {
+	tests := []struct {
+		name        string
+		payload     string
+		err         error
+		wantRemind  int
+		wantSweep   int
+		wantErr     bool
+		wantSent    bool
+		wantPurpose feedback.Purpose
+	}{
+		{"a due reminder", `{"name":"FB-2026-000001-stage1-due","at":"2027-01-07T09:00:00Z","ref":"FB-2026-000001","stage":"stage1","purpose":"due"}`, nil, 1, 0, false, true, feedback.PurposeDue},
+		{"the daily sweep", `{"sweep":true}`, nil, 0, 1, false, false, ""},
+		{"a failing send is retried", `{"ref":"FB-2026-000001","stage":"stage1","purpose":"overdue"}`, errors.New("SES throttled"), 1, 0, true, false, feedback.PurposeOverdue},
+		{"a payload that can never work is dropped once", `{"name":"x"}`, nil, 0, 0, false, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{err: tt.err}
+			h := &remind.Handler{Service: rec, Log: slog.New(slog.DiscardHandler)}
+			var ev remind.Event
+			if err := json.Unmarshal([]byte(tt.payload), &ev); err != nil {
+				t.Fatal(err)
+			}
+			res, err := h.Handle(context.Background(), ev)
+			if (err != nil) != tt.wantErr || len(rec.reminded) != tt.wantRemind || rec.swept != tt.wantSweep || res.Sent != tt.wantSent {
+				t.Fatalf("Handle = %+v, %v; reminded %d, swept %d", res, err, len(rec.reminded), rec.swept)
+			}
+			if tt.wantRemind > 0 && rec.reminded[0].Purpose != tt.wantPurpose {
+				t.Errorf("purpose = %s, want %s", rec.reminded[0].Purpose, tt.wantPurpose)
+			}
+		})
+	}
+}

@@ -1,0 +1,68 @@
+// Package setup wires Intake's AWS adapters from the configuration, once per cold start: the
+// DynamoDB store, the SES mailer and the EventBridge scheduler behind one feedback.Service. The
+// SDK's own configuration (region, credentials, AWS_ENDPOINT_URL for tests) comes from the
+// Lambda environment.
+package setup
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/config"
+	"github.com/council/intake/internal/dynamo"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/schedule"
+	"github.com/council/intake/internal/sesmail"
+)
+
+// Service builds the intake service over AWS. The scheduler is wired only when the function's
+// configuration names a schedule group.
+func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("setup: load AWS configuration: %w", err)
+	}
+	cal, err := cfg.Calendar()
+	if err != nil {
+		return nil, err
+	}
+	routing, err := cfg.RoutingTable()
+	if err != nil {
+		return nil, err
+	}
+	clk := clock.System{}
+	var mailOpts []sesmail.Option
+	if cfg.SESConfigSet != "" {
+		mailOpts = append(mailOpts, sesmail.WithConfigurationSet(cfg.SESConfigSet))
+	}
+	svc := &feedback.Service{
+		Store:    dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk),
+		Mailer:   sesmail.New(sesv2.NewFromConfig(awsCfg), mailOpts...),
+		Clock:    clk,
+		Calendar: cal,
+		Policy:   cfg.Policy(),
+		Council:  cfg.Council(),
+		Routing:  routing,
+		Log:      Logger(),
+	}
+	if cfg.ScheduleGroup != "" {
+		s, err := schedule.New(scheduler.NewFromConfig(awsCfg), schedule.Config{
+			Group: cfg.ScheduleGroup, TargetARN: cfg.ReminderTargetARN, RoleARN: cfg.SchedulerRoleARN,
+		})
+		if err != nil {
+			return nil, err
+		}
+		svc.Scheduler = s
+	}
+	return svc, nil
+}
+
+// Logger is the JSON logger every function writes to CloudWatch with.
+func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stdout, nil)) }
