@@ -29,7 +29,7 @@ type fixture struct {
 	store  *boltstore.Store
 }
 
-func newFixture(t *testing.T, at time.Time) *fixture {
+func newFixture(t testing.TB, at time.Time) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	clk := clock.NewFixed(at)

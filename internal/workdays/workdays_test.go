@@ -133,3 +133,15 @@ func TestParseDates(t *testing.T) {
 		t.Error("ParseDates accepted 19/09/2022; want an error naming the form YYYY-MM-DD")
 	}
 }
+
+// BenchmarkCalendar_AddWorkingDays measures the Stage 2 deadline (20 working days) across
+// Christmas, the longest common count.
+func BenchmarkCalendar_AddWorkingDays(b *testing.B) {
+	loc, _ := workdays.London()
+	c := workdays.New(loc)
+	start := time.Date(2026, 12, 21, 10, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.AddWorkingDays(start, 20)
+	}
+}
