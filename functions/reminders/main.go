@@ -15,7 +15,9 @@ import (
 
 func main() {
 	ctx := context.Background()
-	cfg, err := config.Load(ctx, envconfig.OsLookuper(), "INTAKE_TABLE")
+	// The daily sweep finishes intake work the stream left undone, schedules included.
+	cfg, err := config.Load(ctx, envconfig.OsLookuper(),
+		"INTAKE_TABLE", "INTAKE_SCHEDULE_GROUP", "INTAKE_REMINDER_TARGET_ARN", "INTAKE_SCHEDULER_ROLE_ARN")
 	if err != nil {
 		log.Fatal(err)
 	}
