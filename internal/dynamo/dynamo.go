@@ -1,0 +1,322 @@
+// Package dynamo stores cases in one DynamoDB table (single-table design): a case item per
+// case, an idempotency item per idempotency key and a counter item per sequence, with three
+// sparse global secondary indexes that answer the store's list queries without a Scan. It also
+// creates that table for tests and local runs, and turns the table's stream records into cases
+// for the Lambda that reads the stream.
+//
+// DynamoDB's TTL deletes expired items days late, so every read here filters out items whose
+// expires_at has passed by the store's clock.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/council/intake/internal/feedback"
+)
+
+// API is the part of the DynamoDB client the store uses. Both *dynamodb.Client and minidyn's
+// in-process client satisfy it.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// updateAttempts bounds how often Update re-reads and re-applies fn after losing a race.
+const updateAttempts = 10
+
+// Store is a feedback.Store over one DynamoDB table laid out as CreateTableInput describes.
+type Store struct {
+	db    API
+	table string
+	clock feedback.Clock
+	// pageLimit, when non-zero, caps the items per Query page (tests use it to force paging).
+	pageLimit int32
+}
+
+var _ feedback.Store = (*Store)(nil)
+
+// New returns a store over the named table, reading the time from clock to decide which items
+// have passed their retention end.
+func New(db API, table string, clock feedback.Clock) *Store {
+	return &Store{db: db, table: table, clock: clock}
+}
+
+// NextSequence atomically increments the named counter and returns its new value.
+func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(prefixSeq+name, skSeq),
+		UpdateExpression:          aws.String("ADD #n :one"),
+		ExpressionAttributeNames:  map[string]string{"#n": attrSeq},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("dynamo: next sequence %s: %w", name, err)
+	}
+	n, ok := out.Attributes[attrSeq].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, fmt.Errorf("dynamo: next sequence %s: no %s in the response", name, attrSeq)
+	}
+	v, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("dynamo: next sequence %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// Create writes the case and its idempotency item (if it has a key) in one transaction, each
+// only if its key is free, so that a conflict leaves nothing half-written.
+func (s *Store) Create(ctx context.Context, c *feedback.Case) error {
+	item, err := marshalCase(c)
+	if err != nil {
+		return fmt.Errorf("dynamo: create case %s: %w", c.Ref, err)
+	}
+	free := aws.String("attribute_not_exists(" + AttrPK + ")")
+	writes := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: free}}}
+	if c.IdempotencyKey != "" {
+		writes = append(writes, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: idempotencyItem(c), ConditionExpression: free,
+		}})
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	if failed := conditionFailures(err); failed != nil {
+		if len(failed) > 0 && failed[0] == 1 {
+			return feedback.Errorf(feedback.ECONFLICT, "this submission's idempotency key is already taken")
+		}
+		return feedback.Errorf(feedback.ECONFLICT, "case %s already exists or its idempotency key is taken", c.Ref)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: create case %s: %w", c.Ref, err)
+	}
+	return nil
+}
+
+// Get returns the case, or ENOTFOUND if there is none or it has passed its retention end.
+func (s *Store) Get(ctx context.Context, ref string) (*feedback.Case, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(prefixCase+ref, skCase), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: get case %s: %w", ref, err)
+	}
+	if len(out.Item) == 0 {
+		return nil, feedback.Errorf(feedback.ENOTFOUND, "case %s not found", ref)
+	}
+	c, err := unmarshalCase(out.Item)
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: get case %s: %w", ref, err)
+	}
+	if c.Expired(s.clock.Now()) {
+		return nil, feedback.Errorf(feedback.ENOTFOUND, "case %s not found", ref)
+	}
+	return c, nil
+}
+
+// GetByIdempotencyKey returns the case created with key, or ENOTFOUND.
+func (s *Store) GetByIdempotencyKey(ctx context.Context, idemKey string) (*feedback.Case, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(prefixIdem+idemKey, skIdem), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: get idempotency item: %w", err)
+	}
+	var it idemRecord
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, fmt.Errorf("dynamo: get idempotency item: %w", err)
+	}
+	if it.Ref == "" || expiredEpoch(it.ExpiresAt, s.clock.Now()) {
+		return nil, feedback.Errorf(feedback.ENOTFOUND, "no case for this idempotency key")
+	}
+	return s.Get(ctx, it.Ref)
+}
+
+// Update reads the case, applies fn and writes it back only if its version is unchanged,
+// retrying a bounded number of times on a lost race before giving up with ECONFLICT.
+func (s *Store) Update(ctx context.Context, ref string, fn func(*feedback.Case) error) (*feedback.Case, error) {
+	for attempt := 0; attempt < updateAttempts; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return nil, fmt.Errorf("dynamo: update case %s: %w", ref, err)
+			}
+		}
+		c, err := s.Get(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		old := *c
+		if err := fn(c); err != nil {
+			return nil, err
+		}
+		if c.Ref != old.Ref || c.IdempotencyKey != old.IdempotencyKey {
+			return nil, feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
+		}
+		c.Version = old.Version + 1
+		won, err := s.put(ctx, c, &old)
+		if err != nil {
+			return nil, err
+		}
+		if won {
+			return c, nil
+		}
+	}
+	return nil, feedback.Errorf(feedback.ECONFLICT, "case %s is being changed by someone else; try again", ref)
+}
+
+// put writes c over old if the stored version is still old's. It reports false if it lost that
+// race. The idempotency item is rewritten with the case when the retention end moves, so that
+// both expire together.
+func (s *Store) put(ctx context.Context, c, old *feedback.Case) (bool, error) {
+	item, err := marshalCase(c)
+	if err != nil {
+		return false, fmt.Errorf("dynamo: put case %s: %w", c.Ref, err)
+	}
+	cond := aws.String("#v = :v")
+	names := map[string]string{"#v": AttrVersion}
+	values := map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(old.Version)}}
+
+	if c.IdempotencyKey == "" || c.ExpiresAt.Equal(old.ExpiresAt) {
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: &s.table, Item: item,
+			ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("dynamo: put case %s: %w", c.Ref, err)
+		}
+		return true, nil
+	}
+
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName: &s.table, Item: item,
+			ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		}},
+		{Put: &types.Put{TableName: &s.table, Item: idempotencyItem(c)}},
+	}})
+	if conditionFailures(err) != nil {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("dynamo: put case %s: %w", c.Ref, err)
+	}
+	return true, nil
+}
+
+// backoff sleeps a little longer after each lost race, with jitter so that the writers that
+// collided do not collide again.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(attempt) * 5 * time.Millisecond
+	d += time.Duration(rand.Int64N(int64(d)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// conditionFailures returns the positions of the transaction's writes whose condition failed,
+// or nil if err is not a transaction cancelled by a failed condition. The slice is empty but
+// not nil when the service gave no reasons.
+func conditionFailures(err error) []int {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil
+	}
+	failed := []int{}
+	for i, r := range tce.CancellationReasons {
+		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			failed = append(failed, i)
+		}
+	}
+	if len(failed) == 0 && !strings.Contains(tce.ErrorMessage(), "ConditionalCheckFailed") {
+		return nil
+	}
+	return failed
+}
+
+// ListPending returns the cases whose intake side effects are not all done, oldest first.
+func (s *Store) ListPending(ctx context.Context) ([]*feedback.Case, error) {
+	return s.query(ctx, "pending", IndexPending, AttrPendingPK+" = :pk",
+		map[string]types.AttributeValue{":pk": str(pendingValue)},
+		(*feedback.Case).Pending)
+}
+
+// ListDue returns the open cases whose response date, as a civil date in onOrBefore's location,
+// is on or before onOrBefore's, soonest first.
+func (s *Store) ListDue(ctx context.Context, onOrBefore time.Time) ([]*feedback.Case, error) {
+	// The sort key is "YYYY-MM-DD#ref"; everything on the day sorts before the next day.
+	y, m, d := onOrBefore.Date()
+	next := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	last := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	return s.query(ctx, "due", IndexDue, AttrDuePK+" = :pk AND "+AttrDueSK+" < :next",
+		map[string]types.AttributeValue{":pk": str(dueValue), ":next": str(next)},
+		func(c *feedback.Case) bool { return dueKey(c) != "" && c.RespondBy.Format(time.DateOnly) <= last })
+}
+
+// ListAssigned returns the open cases assigned to a mailbox, oldest first.
+func (s *Store) ListAssigned(ctx context.Context, mailbox string) ([]*feedback.Case, error) {
+	return s.query(ctx, "assigned", IndexOfficer, AttrOfficerPK+" = :pk",
+		map[string]types.AttributeValue{":pk": str(mailbox)},
+		func(c *feedback.Case) bool { return officerKey(c) == mailbox })
+}
+
+// query reads every page of a sparse index. Index reads are eventually consistent, so each case
+// is checked again against the predicate that put it in the index (keep), and against the
+// clock: the filter expression drops expired items at whole-second precision, the check on the
+// decoded case drops them exactly.
+func (s *Store) query(ctx context.Context, what, index, cond string, values map[string]types.AttributeValue, keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
+	now := s.clock.Now()
+	values[":now"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(index),
+		KeyConditionExpression:    aws.String(cond),
+		FilterExpression:          aws.String("attribute_not_exists(#exp) OR #exp > :now"),
+		ExpressionAttributeNames:  map[string]string{"#exp": AttrExpiresAt},
+		ExpressionAttributeValues: values,
+	}
+	if s.pageLimit > 0 {
+		in.Limit = aws.Int32(s.pageLimit)
+	}
+	var cases []*feedback.Case
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
+		}
+		for _, item := range out.Items {
+			c, err := unmarshalCase(item)
+			if err != nil {
+				return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
+			}
+			if !c.Expired(now) && keep(c) {
+				cases = append(cases, c)
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return cases, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}

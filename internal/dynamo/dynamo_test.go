@@ -1,0 +1,122 @@
+package dynamo_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	minidyn "github.com/truora/minidyn/aws-v2/client"
+
+	"github.com/council/intake/internal/dynamo"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/feedback/storetest"
+	"github.com/council/intake/internal/mototest"
+)
+
+func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
+
+// pageLimit is small so that the suite's list queries run over several pages.
+const pageLimit = 2
+
+var tableSeq atomic.Int64
+
+var unsafeTableChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// tableName returns a table name unique within this process and readable in moto's logs.
+func tableName(t *testing.T) string {
+	name := unsafeTableChars.ReplaceAllString(t.Name(), "_")
+	if len(name) > 200 {
+		name = name[:200]
+	}
+	return fmt.Sprintf("%s-%d", name, tableSeq.Add(1))
+}
+
+// motoClient returns a DynamoDB client pointed at the test moto_server.
+func motoClient(t *testing.T) *dynamodb.Client {
+	url := mototest.Endpoint(t)
+	return dynamodb.NewFromConfig(mototest.Config(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// motoTable creates a fresh table on moto, with TTL, and deletes it when t ends.
+func motoTable(t *testing.T, db *dynamodb.Client) string {
+	t.Helper()
+	ctx := context.Background()
+	name := tableName(t)
+	if err := dynamo.CreateTable(ctx, db, name); err != nil {
+		t.Fatal(err)
+	}
+	if err := dynamo.EnableTTL(ctx, db, name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name}); err != nil {
+			t.Errorf("delete table %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// noScan is a client that fails the test on any Scan: the store must reach every case through
+// its key or an index. Embedding dynamo.API hides every other method of the real client, so a
+// type assertion for Scan inside the store would find this one.
+//
+// It also counts the Query calls that continue from an earlier page, so that the suites can
+// show that the store follows LastEvaluatedKey.
+type noScan struct {
+	dynamo.API
+	t     *testing.T
+	pages *atomic.Int64
+}
+
+func (c noScan) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	if in.ExclusiveStartKey != nil {
+		c.pages.Add(1)
+	}
+	return c.API.Query(ctx, in, opts...)
+}
+
+func (c noScan) Scan(ctx context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	c.t.Errorf("Scan on table %s: the store must not scan", aws.ToString(in.TableName))
+	return nil, fmt.Errorf("scan refused by test")
+}
+
+func TestStore_Moto(t *testing.T) {
+	db := motoClient(t)
+	var pages atomic.Int64
+	storetest.Run(t, func(t *testing.T, clk feedback.Clock) feedback.Store {
+		s := dynamo.New(noScan{API: db, t: t, pages: &pages}, motoTable(t, db), clk)
+		dynamo.SetPageLimit(s, pageLimit)
+		return s
+	})
+	if pages.Load() == 0 {
+		t.Error("no list query read a second page; the suite no longer exercises paging")
+	}
+}
+
+func TestStore_Minidyn(t *testing.T) {
+	var pages atomic.Int64
+	storetest.Run(t, func(t *testing.T, clk feedback.Clock) feedback.Store {
+		db := minidyn.NewClient()
+		name := tableName(t)
+		if err := dynamo.CreateTable(context.Background(), db, name); err != nil {
+			t.Fatal(err)
+		}
+		// minidyn has no UpdateTimeToLive; the store filters expired items itself anyway.
+		if ttl, ok := any(db).(dynamo.TTLAPI); ok {
+			if err := dynamo.EnableTTL(context.Background(), ttl, name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := dynamo.New(noScan{API: db, t: t, pages: &pages}, name, clk)
+		dynamo.SetPageLimit(s, pageLimit)
+		return s
+	})
+	if pages.Load() == 0 {
+		t.Error("no list query read a second page; the suite no longer exercises paging")
+	}
+}

@@ -1,0 +1,266 @@
+package dynamo
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/council/intake/internal/feedback"
+)
+
+// Attribute and index names of the table. template.yaml declares the same table; its test
+// checks it against these names and CreateTableInput.
+const (
+	// AttrPK and AttrSK are the table's partition and sort keys (both strings).
+	AttrPK = "PK"
+	AttrSK = "SK"
+	// AttrExpiresAt is the table's TTL attribute: epoch seconds, rounded up, present only on
+	// items with a retention end.
+	AttrExpiresAt = "expires_at"
+	// AttrVersion is the case item's optimistic-locking counter.
+	AttrVersion = "version"
+
+	// IndexPending holds the cases whose intake side effects are not all done.
+	IndexPending  = "pending"
+	AttrPendingPK = "gsi_pending"    // "PENDING", only while Case.Pending()
+	AttrPendingSK = "gsi_pending_sk" // CreatedAt (UTC, fixed width) + "#" + ref
+
+	// IndexDue holds the open cases with a response date.
+	IndexDue  = "due"
+	AttrDuePK = "gsi_due"    // "OPEN", only while open with a RespondBy
+	AttrDueSK = "gsi_due_sk" // RespondBy as YYYY-MM-DD + "#" + ref
+
+	// IndexOfficer holds the open cases by the mailbox they are assigned to.
+	IndexOfficer  = "officer"
+	AttrOfficerPK = "gsi_officer"    // AssignedTo, only while open
+	AttrOfficerSK = "gsi_officer_sk" // ReceivedAt (UTC, fixed width) + "#" + ref
+)
+
+// Item kinds, told apart by their keys.
+const (
+	prefixCase = "CASE#"
+	prefixIdem = "IDEM#"
+	prefixSeq  = "SEQ#"
+	skCase     = "CASE"
+	skIdem     = "IDEM"
+	skSeq      = "SEQ"
+	attrSeq    = "seq"
+
+	pendingValue = "PENDING"
+	dueValue     = "OPEN"
+)
+
+// sortableTime is RFC 3339 in UTC with a fixed number of fractional digits, so that index sort
+// keys order by instant (time.RFC3339Nano trims trailing zeros and keeps the offset, which
+// breaks string order).
+const sortableTime = "2006-01-02T15:04:05.000000000Z"
+
+// caseRecord is a case item as stored. Times are RFC 3339 strings with their original offset,
+// so that a case comes back exactly as written; expires_at is the same instant for TTL.
+type caseRecord struct {
+	PK string `dynamodbav:"PK"`
+	SK string `dynamodbav:"SK"`
+
+	Ref            string           `dynamodbav:"ref"`
+	Kind           feedback.Kind    `dynamodbav:"kind,omitempty"`
+	Channel        feedback.Channel `dynamodbav:"channel,omitempty"`
+	Status         feedback.Status  `dynamodbav:"status,omitempty"`
+	Stage          feedback.Stage   `dynamodbav:"stage,omitempty"`
+	ServiceArea    string           `dynamodbav:"service_area,omitempty"`
+	Subject        string           `dynamodbav:"subject,omitempty"`
+	Message        string           `dynamodbav:"message,omitempty"`
+	Contact        contactRecord    `dynamodbav:"contact"`
+	AssignedTo     string           `dynamodbav:"assigned_to,omitempty"`
+	ReceivedAt     string           `dynamodbav:"received_at,omitempty"`
+	AcknowledgeBy  string           `dynamodbav:"acknowledge_by,omitempty"`
+	RespondBy      string           `dynamodbav:"respond_by,omitempty"`
+	IdempotencyKey string           `dynamodbav:"idempotency_key,omitempty"`
+	Fingerprint    string           `dynamodbav:"fingerprint,omitempty"`
+	Effects        effectsRecord    `dynamodbav:"effects"`
+	ClosedAt       string           `dynamodbav:"closed_at,omitempty"`
+	RetainUntil    string           `dynamodbav:"retain_until,omitempty"`
+	ExpiresAt      int64            `dynamodbav:"expires_at,omitempty"`
+	CreatedAt      string           `dynamodbav:"created_at,omitempty"`
+	UpdatedAt      string           `dynamodbav:"updated_at,omitempty"`
+	Version        int              `dynamodbav:"version"`
+
+	PendingPK string `dynamodbav:"gsi_pending,omitempty"`
+	PendingSK string `dynamodbav:"gsi_pending_sk,omitempty"`
+	DuePK     string `dynamodbav:"gsi_due,omitempty"`
+	DueSK     string `dynamodbav:"gsi_due_sk,omitempty"`
+	OfficerPK string `dynamodbav:"gsi_officer,omitempty"`
+	OfficerSK string `dynamodbav:"gsi_officer_sk,omitempty"`
+}
+
+type contactRecord struct {
+	Name  string `dynamodbav:"name,omitempty"`
+	Email string `dynamodbav:"email,omitempty"`
+	Phone string `dynamodbav:"phone,omitempty"`
+}
+
+type effectsRecord struct {
+	Acknowledged string `dynamodbav:"acknowledged,omitempty"`
+	AckSkipped   string `dynamodbav:"ack_skipped,omitempty"`
+	Assigned     string `dynamodbav:"assigned,omitempty"`
+	Scheduled    string `dynamodbav:"scheduled,omitempty"`
+}
+
+// idemRecord is an idempotency item: which case a key created.
+type idemRecord struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Ref       string `dynamodbav:"ref"`
+	ExpiresAt int64  `dynamodbav:"expires_at,omitempty"`
+}
+
+func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
+	r := caseRecord{
+		PK: prefixCase + c.Ref, SK: skCase,
+		Ref: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage,
+		ServiceArea: c.ServiceArea, Subject: c.Subject, Message: c.Message,
+		Contact:    contactRecord{Name: c.Contact.Name, Email: c.Contact.Email, Phone: c.Contact.Phone},
+		AssignedTo: c.AssignedTo, ReceivedAt: formatTime(c.ReceivedAt),
+		AcknowledgeBy: formatTime(c.AcknowledgeBy), RespondBy: formatTime(c.RespondBy),
+		IdempotencyKey: c.IdempotencyKey, Fingerprint: c.Fingerprint,
+		Effects: effectsRecord{
+			Acknowledged: formatTime(c.Effects.Acknowledged), AckSkipped: c.Effects.AckSkipped,
+			Assigned: formatTime(c.Effects.Assigned), Scheduled: formatTime(c.Effects.Scheduled),
+		},
+		ClosedAt: formatTime(c.ClosedAt), RetainUntil: formatTime(c.ExpiresAt), ExpiresAt: epoch(c.ExpiresAt),
+		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
+		Version: c.Version,
+	}
+	if c.Pending() {
+		r.PendingPK = pendingValue
+		r.PendingSK = c.CreatedAt.UTC().Format(sortableTime) + "#" + c.Ref
+	}
+	if r.DueSK = dueKey(c); r.DueSK != "" {
+		r.DuePK = dueValue
+	}
+	if r.OfficerPK = officerKey(c); r.OfficerPK != "" {
+		r.OfficerSK = c.ReceivedAt.UTC().Format(sortableTime) + "#" + c.Ref
+	}
+	return attributevalue.MarshalMap(r)
+}
+
+// dueKey is the case's sort key in the due index, or "" if it does not belong there.
+func dueKey(c *feedback.Case) string {
+	if c.Status != feedback.StatusOpen || c.RespondBy.IsZero() {
+		return ""
+	}
+	return c.RespondBy.Format(time.DateOnly) + "#" + c.Ref
+}
+
+// officerKey is the case's partition key in the officer index, or "" if it does not belong there.
+func officerKey(c *feedback.Case) string {
+	if c.Status != feedback.StatusOpen {
+		return ""
+	}
+	return c.AssignedTo
+}
+
+func unmarshalCase(item map[string]types.AttributeValue) (*feedback.Case, error) {
+	var r caseRecord
+	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+		return nil, fmt.Errorf("decode case item: %w", err)
+	}
+	return r.toCase()
+}
+
+func (r *caseRecord) toCase() (*feedback.Case, error) {
+	c := &feedback.Case{
+		Ref: r.Ref, Kind: r.Kind, Channel: r.Channel, Status: r.Status, Stage: r.Stage,
+		ServiceArea: r.ServiceArea, Subject: r.Subject, Message: r.Message,
+		Contact:    feedback.Contact{Name: r.Contact.Name, Email: r.Contact.Email, Phone: r.Contact.Phone},
+		AssignedTo: r.AssignedTo, IdempotencyKey: r.IdempotencyKey, Fingerprint: r.Fingerprint,
+		Version: r.Version,
+	}
+	c.Effects.AckSkipped = r.Effects.AckSkipped
+	p := timeParser{ref: r.Ref}
+	c.ReceivedAt = p.parse("received_at", r.ReceivedAt)
+	c.AcknowledgeBy = p.parse("acknowledge_by", r.AcknowledgeBy)
+	c.RespondBy = p.parse("respond_by", r.RespondBy)
+	c.Effects.Acknowledged = p.parse("effects.acknowledged", r.Effects.Acknowledged)
+	c.Effects.Assigned = p.parse("effects.assigned", r.Effects.Assigned)
+	c.Effects.Scheduled = p.parse("effects.scheduled", r.Effects.Scheduled)
+	c.ClosedAt = p.parse("closed_at", r.ClosedAt)
+	c.ExpiresAt = p.parse("retain_until", r.RetainUntil)
+	if c.ExpiresAt.IsZero() && r.ExpiresAt != 0 {
+		c.ExpiresAt = time.Unix(r.ExpiresAt, 0).UTC()
+	}
+	c.CreatedAt = p.parse("created_at", r.CreatedAt)
+	c.UpdatedAt = p.parse("updated_at", r.UpdatedAt)
+	if p.err != nil {
+		return nil, p.err
+	}
+	return c, nil
+}
+
+// timeParser parses a record's times, keeping the first error.
+type timeParser struct {
+	ref string
+	err error
+}
+
+func (p *timeParser) parse(attr, s string) time.Time {
+	if s == "" || p.err != nil {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		p.err = fmt.Errorf("case %s: attribute %s: %w", p.ref, attr, err)
+	}
+	return t
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+// epoch returns t as TTL epoch seconds, rounded up so that TTL never deletes an item before its
+// retention end; 0 for the zero time.
+func epoch(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+// expiredEpoch reports whether an item with TTL value exp (0 for none) has expired at now.
+func expiredEpoch(exp int64, now time.Time) bool {
+	return exp != 0 && now.Unix() >= exp
+}
+
+func idempotencyItem(c *feedback.Case) map[string]types.AttributeValue {
+	item := map[string]types.AttributeValue{
+		AttrPK: str(prefixIdem + c.IdempotencyKey),
+		AttrSK: str(skIdem),
+		"ref":  str(c.Ref),
+	}
+	if exp := epoch(c.ExpiresAt); exp != 0 {
+		item[AttrExpiresAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(exp, 10)}
+	}
+	return item
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{AttrPK: str(pk), AttrSK: str(sk)}
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+// isCaseKey reports whether the keys are a case item's.
+func isCaseKey(pk, sk string) bool {
+	return sk == skCase && strings.HasPrefix(pk, prefixCase)
+}

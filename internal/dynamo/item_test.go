@@ -1,0 +1,99 @@
+package dynamo
+
+import (
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/feedback/storetest"
+)
+
+func TestMarshalCase_IndexAttributes(t *testing.T) {
+	at := storetest.Start
+	done := feedback.Effects{Acknowledged: at, Assigned: at, Scheduled: at}
+	tests := []struct {
+		name string
+		edit func(*feedback.Case)
+		want map[string]string
+	}{
+		{"new open complaint", nil, map[string]string{
+			AttrPendingPK: "PENDING", AttrPendingSK: "2026-12-21T10:00:00.000000000Z#FB-1",
+			AttrDuePK: "OPEN", AttrDueSK: "2027-01-07#FB-1",
+			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
+		}},
+		{"side effects done", func(c *feedback.Case) { c.Effects = done }, map[string]string{
+			AttrDuePK: "OPEN", AttrDueSK: "2027-01-07#FB-1",
+			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
+		}},
+		{"closed", func(c *feedback.Case) { c.Effects = done; c.Status = feedback.StatusClosed }, map[string]string{}},
+		{"compliment, unassigned", func(c *feedback.Case) {
+			c.Effects = feedback.Effects{AckSkipped: "no address", Assigned: at}
+			c.Kind, c.RespondBy, c.AssignedTo = feedback.KindCompliment, time.Time{}, ""
+		}, map[string]string{}},
+		{"times in another zone sort by instant", func(c *feedback.Case) {
+			c.Effects = done
+			c.ReceivedAt = time.Date(2026, 12, 21, 11, 0, 0, 500, time.FixedZone("", 3600))
+			c.RespondBy = time.Date(2027, 6, 1, 0, 0, 0, 0, time.FixedZone("BST", 3600))
+		}, map[string]string{
+			AttrDuePK: "OPEN", AttrDueSK: "2027-06-01#FB-1",
+			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000500Z#FB-1",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := storetest.NewCase("FB-1", at)
+			if tt.edit != nil {
+				tt.edit(c)
+			}
+			item, err := marshalCase(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK} {
+				if v, ok := item[a]; ok {
+					got[a] = v.(*types.AttributeValueMemberS).Value
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("index attributes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMarshalCase_RoundTrip(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := storetest.NewCase("FB-2026-000001", time.Date(2026, 6, 1, 9, 30, 0, 123456789, london))
+	c.RespondBy = time.Date(2026, 6, 15, 0, 0, 0, 0, london)
+	c.Effects = feedback.Effects{Acknowledged: c.ReceivedAt.Add(time.Hour), AckSkipped: "x"}
+	c.ClosedAt = c.ReceivedAt.Add(48 * time.Hour)
+	c.ExpiresAt = c.ClosedAt.AddDate(2, 0, 0)
+	c.IdempotencyKey, c.Version = "ses:123", 7
+
+	item, err := marshalCase(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2028-06-03T08:30:00.123456789Z, rounded up.
+	if n := item[AttrExpiresAt].(*types.AttributeValueMemberN).Value; n != "1843633801" {
+		t.Errorf("expires_at = %s; want the retention end in epoch seconds rounded up, 1843633801", n)
+	}
+	got, err := unmarshalCase(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Instants and offsets survive; only the zone's name does not.
+	eq := cmp.Comparer(func(a, b time.Time) bool {
+		return a.Equal(b) && a.Format(time.RFC3339Nano) == b.Format(time.RFC3339Nano)
+	})
+	if diff := cmp.Diff(c, got, eq); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
