@@ -7,6 +7,7 @@ package mototest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -125,4 +126,31 @@ func Reset(ctx context.Context, url string) error {
 		return fmt.Errorf("mototest: reset: %w", err)
 	}
 	return resp.Body.Close()
+}
+
+// RawMessage is one raw email send as moto_server records it under ses.RawMessage in
+// /moto-api/data.json. moto keeps one list for every account and region.
+type RawMessage struct {
+	ID      string `json:"id"`
+	Source  string `json:"source"`
+	RawData string `json:"raw_data"`
+}
+
+// SentRaw returns every raw email the moto_server at url has accepted, oldest first.
+func SentRaw(t testing.TB, url string) []RawMessage {
+	t.Helper()
+	resp, err := http.Get(url + "/moto-api/data.json")
+	if err != nil {
+		t.Fatalf("read moto data: %v", err)
+	}
+	defer resp.Body.Close()
+	var data struct {
+		SES struct {
+			RawMessage []RawMessage `json:"RawMessage"`
+		} `json:"ses"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
+		t.Fatalf("decode moto data: %v", err)
+	}
+	return data.SES.RawMessage
 }

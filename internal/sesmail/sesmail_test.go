@@ -2,9 +2,7 @@ package sesmail_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -22,33 +20,6 @@ import (
 )
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
-
-// rawMessage is one raw send as moto_server records it under ses.RawMessage in
-// /moto-api/data.json. moto keeps one list for every account and region.
-type rawMessage struct {
-	ID      string `json:"id"`
-	Source  string `json:"source"`
-	RawData string `json:"raw_data"`
-}
-
-// rawSent returns every raw message the moto_server at url has accepted, oldest first.
-func rawSent(t *testing.T, url string) []rawMessage {
-	t.Helper()
-	resp, err := http.Get(url + "/moto-api/data.json")
-	if err != nil {
-		t.Fatalf("read moto data: %v", err)
-	}
-	defer resp.Body.Close()
-	var data struct {
-		SES struct {
-			RawMessage []rawMessage `json:"RawMessage"`
-		} `json:"ses"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		t.Fatalf("decode moto data: %v", err)
-	}
-	return data.SES.RawMessage
-}
 
 // decode reads a raw MIME message back into the feedback.Message it was built from. Line
 // breaks in the bodies come back as the CRLF that MIME puts on the wire, and are turned back
@@ -103,10 +74,10 @@ func TestMailer_Conformance(t *testing.T) {
 		client, url := newClient(t, "feedback@intake.example.gov.uk")
 		// moto_server is shared by the package's tests, so each mailer sees only what was
 		// sent after it was made. The tests do not run in parallel.
-		since := len(rawSent(t, url))
+		since := len(mototest.SentRaw(t, url))
 		return sesmail.New(client), func(t *testing.T) []feedback.Message {
 			var out []feedback.Message
-			for _, r := range rawSent(t, url)[since:] {
+			for _, r := range mototest.SentRaw(t, url)[since:] {
 				out = append(out, decode(t, r.RawData))
 			}
 			return out
@@ -134,12 +105,12 @@ func TestMailer_Send(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			msg := mailtest.Example()
 			tt.edit(&msg)
-			since := len(rawSent(t, url))
+			since := len(mototest.SentRaw(t, url))
 			id, err := m.Send(ctx, msg)
 			if err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			sent := rawSent(t, url)[since:]
+			sent := mototest.SentRaw(t, url)[since:]
 			if len(sent) != 1 || sent[0].ID != id {
 				t.Fatalf("moto holds %d new messages, want the one with id %s", len(sent), id)
 			}
