@@ -32,6 +32,8 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
 
 var stackSeq atomic.Int32
 
+const dlqARN = "arn:aws:sqs:eu-west-2:123456789012:intake-dead-letters"
+
 // stack is one deployment of Intake's resources on moto: a table with its stream, a verified
 // sender and a schedule group, each named uniquely so tests do not share state.
 type stack struct {
@@ -78,6 +80,7 @@ func newStack(t *testing.T) *stack {
 		"INTAKE_SCHEDULE_GROUP=" + s.group,
 		"INTAKE_REMINDER_TARGET_ARN=arn:aws:lambda:eu-west-2:123456789012:function:intake-reminders",
 		"INTAKE_SCHEDULER_ROLE_ARN=arn:aws:iam::123456789012:role/intake-scheduler",
+		"INTAKE_SCHEDULE_DLQ_ARN=" + dlqARN,
 		"INTAKE_FROM_ADDRESS=Example District Council <feedback@intake.example.gov.uk>",
 	}
 	return s
@@ -237,6 +240,9 @@ func TestFunctions_WebFormToNotifierToReminder(t *testing.T) {
 		if !strings.HasPrefix(aws.ToString(sc.ScheduleExpression), "at(") || aws.ToString(sc.ScheduleExpressionTimezone) != "Europe/London" {
 			t.Errorf("schedule %s: %s in %s; want a one-time at() in Europe/London",
 				aws.ToString(sc.Name), aws.ToString(sc.ScheduleExpression), aws.ToString(sc.ScheduleExpressionTimezone))
+		}
+		if sc.Target.DeadLetterConfig == nil || aws.ToString(sc.Target.DeadLetterConfig.Arn) != dlqARN {
+			t.Errorf("schedule %s has no dead-letter queue: a reminder Scheduler cannot deliver would be lost", aws.ToString(sc.Name))
 		}
 	}
 

@@ -50,6 +50,7 @@ type Config struct {
 	ScheduleGroup     string `env:"INTAKE_SCHEDULE_GROUP"`
 	ReminderTargetARN string `env:"INTAKE_REMINDER_TARGET_ARN"`
 	SchedulerRoleARN  string `env:"INTAKE_SCHEDULER_ROLE_ARN"`
+	ScheduleDLQARN    string `env:"INTAKE_SCHEDULE_DLQ_ARN"`
 	SESConfigSet      string `env:"INTAKE_SES_CONFIGURATION_SET"`
 }
 

@@ -32,6 +32,9 @@ type Config struct {
 	TargetARN string
 	// RoleARN is the IAM role EventBridge Scheduler assumes to invoke the target.
 	RoleARN string
+	// DeadLetterARN, when set, is the SQS queue that receives a reminder Scheduler could not
+	// deliver after its retries, so that no reminder is lost silently.
+	DeadLetterARN string
 }
 
 // Scheduler is a feedback.Scheduler over EventBridge Scheduler. It is safe for concurrent use.
@@ -51,6 +54,21 @@ func New(client *scheduler.Client, cfg Config) (*Scheduler, error) {
 		return nil, fmt.Errorf("schedule: load time zone: %w", err)
 	}
 	return &Scheduler{client: client, cfg: cfg, london: london}, nil
+}
+
+// target is what a reminder invokes: retried for up to six hours, then sent to the dead-letter
+// queue if one is configured.
+func (s *Scheduler) target(input string) *types.Target {
+	t := &types.Target{
+		Arn:         aws.String(s.cfg.TargetARN),
+		RoleArn:     aws.String(s.cfg.RoleARN),
+		Input:       aws.String(input),
+		RetryPolicy: &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(10), MaximumEventAgeInSeconds: aws.Int32(6 * 60 * 60)},
+	}
+	if s.cfg.DeadLetterARN != "" {
+		t.DeadLetterConfig = &types.DeadLetterConfig{Arn: aws.String(s.cfg.DeadLetterARN)}
+	}
+	return t
 }
 
 // Expression returns the at() expression that fires at t, written in Europe/London wall-clock
@@ -82,11 +100,7 @@ func (s *Scheduler) Schedule(ctx context.Context, r feedback.Reminder) error {
 		ActionAfterCompletion:      types.ActionAfterCompletionDelete,
 		State:                      types.ScheduleStateEnabled,
 		Description:                aws.String(fmt.Sprintf("Intake %s reminder for %s", r.Purpose, r.Ref)),
-		Target: &types.Target{
-			Arn:     aws.String(s.cfg.TargetARN),
-			RoleArn: aws.String(s.cfg.RoleARN),
-			Input:   aws.String(string(input)),
-		},
+		Target:                     s.target(string(input)),
 	})
 	var conflict *types.ConflictException
 	if errors.As(err, &conflict) {

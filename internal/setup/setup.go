@@ -55,6 +55,7 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 	if cfg.ScheduleGroup != "" {
 		s, err := schedule.New(scheduler.NewFromConfig(awsCfg), schedule.Config{
 			Group: cfg.ScheduleGroup, TargetARN: cfg.ReminderTargetARN, RoleARN: cfg.SchedulerRoleARN,
+			DeadLetterARN: cfg.ScheduleDLQARN,
 		})
 		if err != nil {
 			return nil, err
