@@ -7,20 +7,13 @@ import (
 	"log"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/notify"
 	"github.com/council/intake/internal/setup"
-	"github.com/sethvargo/go-envconfig"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.Load(ctx, envconfig.OsLookuper(),
+	svc, err := setup.FromEnv(context.Background(),
 		"INTAKE_TABLE", "INTAKE_SCHEDULE_GROUP", "INTAKE_REMINDER_TARGET_ARN", "INTAKE_SCHEDULER_ROLE_ARN")
-	if err != nil {
-		log.Fatal(err)
-	}
-	svc, err := setup.Service(ctx, cfg)
 	if err != nil {
 		log.Fatal(err)
 	}

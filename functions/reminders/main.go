@@ -1,5 +1,6 @@
 // Command reminders is the Lambda function EventBridge Scheduler invokes: a deadline reminder
-// for one case, or the daily sweep.
+// for one case, or the daily sweep, which finishes intake work the stream left undone,
+// schedules included.
 package main
 
 import (
@@ -7,21 +8,13 @@ import (
 	"log"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/remind"
 	"github.com/council/intake/internal/setup"
-	"github.com/sethvargo/go-envconfig"
 )
 
 func main() {
-	ctx := context.Background()
-	// The daily sweep finishes intake work the stream left undone, schedules included.
-	cfg, err := config.Load(ctx, envconfig.OsLookuper(),
+	svc, err := setup.FromEnv(context.Background(),
 		"INTAKE_TABLE", "INTAKE_SCHEDULE_GROUP", "INTAKE_REMINDER_TARGET_ARN", "INTAKE_SCHEDULER_ROLE_ARN")
-	if err != nil {
-		log.Fatal(err)
-	}
-	svc, err := setup.Service(ctx, cfg)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,19 +8,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/setup"
 	"github.com/council/intake/internal/web"
-	"github.com/sethvargo/go-envconfig"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.Load(ctx, envconfig.OsLookuper(), "INTAKE_TABLE")
-	if err != nil {
-		log.Fatal(err)
-	}
-	svc, err := setup.Service(ctx, cfg)
+	svc, err := setup.FromEnv(context.Background(), "INTAKE_TABLE")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,16 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
-	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/config"
+	"github.com/council/intake/internal/embedded"
 	"github.com/council/intake/internal/feedback"
-	"github.com/council/intake/internal/localsched"
-	"github.com/council/intake/internal/outbox"
 	"github.com/council/intake/internal/web"
 	"github.com/sethvargo/go-envconfig"
 )
@@ -37,9 +34,7 @@ type Server struct {
 	log     *slog.Logger
 	clock   feedback.Clock
 	fixed   *clock.Fixed
-	store   *boltstore.Store
-	outbox  *outbox.Outbox
-	sched   *localsched.Scheduler
+	stack   *embedded.Stack
 	service *feedback.Service
 	handler http.Handler
 
@@ -63,30 +58,18 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		s.fixed = clock.NewFixed(t)
 		s.clock = s.fixed
 	}
-	if err := os.MkdirAll(o.Data, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory %s: %w", o.Data, err)
-	}
-	if s.store, err = boltstore.Open(o.Data, s.clock); err != nil {
-		return nil, err
-	}
-	if s.outbox, err = outbox.Open(o.Data, s.clock); err != nil {
-		s.store.Close()
-		return nil, err
-	}
-	if s.sched, err = localsched.Open(o.Data, s.clock); err != nil {
-		s.store.Close()
-		return nil, err
-	}
 	cal, err := cfg.Calendar()
 	if err != nil {
-		s.store.Close()
 		return nil, err
 	}
 	routing, _ := cfg.RoutingTable() // validated by Load
-	s.service = &feedback.Service{
-		Store: s.store, Mailer: s.outbox, Scheduler: s.sched, Clock: s.clock, Calendar: cal,
-		Policy: cfg.Policy(), Council: cfg.Council(), Routing: routing, Log: s.log,
+	s.stack, err = embedded.Open(o.Data, feedback.Service{
+		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: cfg.Council(), Routing: routing, Log: s.log,
+	})
+	if err != nil {
+		return nil, err
 	}
+	s.service = s.stack.Service
 	wh := &web.Handler{Service: s.service, AfterCommit: s.afterCommit, Log: s.log}
 	mux := wh.Routes()
 	mux.HandleFunc("GET /_local/outbox", s.outboxJSON)
@@ -101,7 +84,7 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close releases the data directory.
-func (s *Server) Close() error { return s.store.Close() }
+func (s *Server) Close() error { return s.stack.Close() }
 
 // afterCommit carries out a new case's side effects at once. A failure is logged and left
 // pending in the store, where the sweep finds it.
@@ -120,7 +103,7 @@ func (s *Server) Sweep(ctx context.Context) {
 		s.log.Error("pending side effects", "err", err)
 	}
 	s.effects.Unlock()
-	s.sched.FireDue(ctx, s.fire, s.log)
+	s.stack.Scheduler.FireDue(ctx, s.fire, s.log)
 }
 
 func (s *Server) fire(ctx context.Context, r feedback.Reminder) error {
@@ -188,7 +171,7 @@ type outboxMessage struct {
 }
 
 func (s *Server) messages() ([]outboxMessage, error) {
-	all, err := s.outbox.List()
+	all, err := s.stack.Outbox.List()
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +228,7 @@ func (s *Server) outboxHTML(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(s.sched.List())
+	json.NewEncoder(w).Encode(s.stack.Scheduler.List())
 }
 
 // moveClock moves a fixed clock ({"now": RFC 3339} or {"advance": Go duration}) and then fires

@@ -12,6 +12,7 @@ import (
 
 	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/embedded"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/localsched"
 	"github.com/council/intake/internal/outbox"
@@ -31,27 +32,20 @@ type fixture struct {
 
 func newFixture(t testing.TB, at time.Time) *fixture {
 	t.Helper()
-	dir := t.TempDir()
 	clk := clock.NewFixed(at)
-	st, err := boltstore.Open(dir, clk)
+	loc, _ := workdays.London()
+	stack, err := embedded.Open(t.TempDir(), feedback.Service{
+		Clock: clk, Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+		Council: feedback.Council{Name: "Example District Council", Phone: "01632 960000",
+			From: "Example District Council <feedback@intake.example.gov.uk>", ReplyDomain: "intake.example.gov.uk"},
+		Routing: feedback.Routing{Areas: map[string]string{"planning": "planning@example.gov.uk"}, Triage: "triage@example.gov.uk"},
+		Log:     slog.New(slog.DiscardHandler),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	ob, _ := outbox.Open(dir, clk)
-	sc, _ := localsched.Open(dir, clk)
-	loc, _ := workdays.London()
-	return &fixture{
-		svc: &feedback.Service{
-			Store: st, Mailer: ob, Scheduler: sc, Clock: clk, Calendar: workdays.New(loc),
-			Policy: feedback.DefaultPolicy(),
-			Council: feedback.Council{Name: "Example District Council", Phone: "01632 960000",
-				From: "Example District Council <feedback@intake.example.gov.uk>", ReplyDomain: "intake.example.gov.uk"},
-			Routing: feedback.Routing{Areas: map[string]string{"planning": "planning@example.gov.uk"}, Triage: "triage@example.gov.uk"},
-			Log:     slog.New(slog.DiscardHandler),
-		},
-		clock: clk, outbox: ob, sched: sc, store: st,
-	}
+	t.Cleanup(func() { stack.Close() })
+	return &fixture{svc: stack.Service, clock: clk, outbox: stack.Outbox, sched: stack.Scheduler, store: stack.Store}
 }
 
 func complaint() feedback.Submission {

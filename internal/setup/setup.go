@@ -20,7 +20,18 @@ import (
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/schedule"
 	"github.com/council/intake/internal/sesmail"
+	"github.com/sethvargo/go-envconfig"
 )
+
+// FromEnv reads the configuration from the process environment, requiring the named AWS
+// variables, and builds the service: everything a function's main does before lambda.Start.
+func FromEnv(ctx context.Context, required ...string) (*feedback.Service, error) {
+	cfg, err := config.Load(ctx, envconfig.OsLookuper(), required...)
+	if err != nil {
+		return nil, err
+	}
+	return Service(ctx, cfg)
+}
 
 // Service builds the intake service over AWS. The scheduler is wired only when the function's
 // configuration names a schedule group.

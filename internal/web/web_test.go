@@ -14,9 +14,8 @@ import (
 
 	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/embedded"
 	"github.com/council/intake/internal/feedback"
-	"github.com/council/intake/internal/localsched"
-	"github.com/council/intake/internal/outbox"
 	"github.com/council/intake/internal/web"
 	"github.com/council/intake/internal/workdays"
 )
@@ -31,22 +30,20 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	dir := t.TempDir()
-	clk := clock.NewFixed(monday)
-	st, err := boltstore.Open(dir, clk)
+	loc, _ := workdays.London()
+	stack, err := embedded.Open(t.TempDir(), feedback.Service{
+		Clock: clock.NewFixed(monday), Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+		Council: feedback.Council{Name: "Example <District> Council", From: "x@example.gov.uk"},
+		Routing: feedback.Routing{Areas: map[string]string{"planning": "planning@example.gov.uk"}, Triage: "triage@example.gov.uk"},
+		Log:     slog.New(slog.DiscardHandler),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	ob, _ := outbox.Open(dir, clk)
-	sc, _ := localsched.Open(dir, clk)
-	loc, _ := workdays.London()
-	e := &env{store: st}
+	t.Cleanup(func() { stack.Close() })
+	e := &env{store: stack.Store}
 	h := &web.Handler{
-		Service: &feedback.Service{Store: st, Mailer: ob, Scheduler: sc, Clock: clk, Calendar: workdays.New(loc),
-			Policy: feedback.DefaultPolicy(), Council: feedback.Council{Name: "Example <District> Council", From: "x@example.gov.uk"},
-			Routing: feedback.Routing{Areas: map[string]string{"planning": "planning@example.gov.uk"}, Triage: "triage@example.gov.uk"},
-			Log:     slog.New(slog.DiscardHandler)},
+		Service:     stack.Service,
 		AfterCommit: func(_ context.Context, ref string) { e.committed = append(e.committed, ref) },
 		Log:         slog.New(slog.DiscardHandler),
 	}

@@ -1,0 +1,50 @@
+// Package embedded wires Intake's embedded adapters (the bbolt store, the local outbox and the
+// local scheduler) into one feedback.Service over a data directory: what the local runner runs
+// on, and what tests use in place of AWS.
+package embedded
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/council/intake/internal/boltstore"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/localsched"
+	"github.com/council/intake/internal/outbox"
+)
+
+// Stack is the service with its embedded adapters.
+type Stack struct {
+	Store     *boltstore.Store
+	Outbox    *outbox.Outbox
+	Scheduler *localsched.Scheduler
+	Service   *feedback.Service
+}
+
+// Open opens (creating) the data directory and returns the service described by svc, whose
+// Clock, Calendar, Policy, Council, Routing and Log are kept and whose Store, Mailer and
+// Scheduler are the embedded adapters.
+func Open(dir string, svc feedback.Service) (*Stack, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("embedded: create data directory %s: %w", dir, err)
+	}
+	st, err := boltstore.Open(dir, svc.Clock)
+	if err != nil {
+		return nil, err
+	}
+	ob, err := outbox.Open(dir, svc.Clock)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	sc, err := localsched.Open(dir, svc.Clock)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	svc.Store, svc.Mailer, svc.Scheduler = st, ob, sc
+	return &Stack{Store: st, Outbox: ob, Scheduler: sc, Service: &svc}, nil
+}
+
+// Close releases the data directory.
+func (s *Stack) Close() error { return s.Store.Close() }
