@@ -164,7 +164,6 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	if !c.RespondBy.IsZero() {
 		out.RespondBy = c.RespondBy.Format("2006-01-02")
 	}
-	w.Header().Set("Location", "/v1/feedback/"+url.PathEscape(c.Ref))
 	writeJSON(w, http.StatusCreated, out)
 }
 

@@ -1,0 +1,111 @@
+package notify_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/notify"
+)
+
+// processor records which cases it was asked to process and fails those in fail.
+type processor struct {
+	processed []string
+	fail      map[string]error
+}
+
+func (p *processor) Process(_ context.Context, ref string) error {
+	p.processed = append(p.processed, ref)
+	return p.fail[ref]
+}
+
+// sample returns the stream record of events/notifier-insert.json, a new pending complaint.
+func sample(t *testing.T) events.DynamoDBEventRecord {
+	t.Helper()
+	b, err := os.ReadFile("../../events/notifier-insert.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.DynamoDBEvent
+	if err := json.Unmarshal(b, &ev); err != nil || len(ev.Records) != 1 {
+		t.Fatalf("events/notifier-insert.json: %v", err)
+	}
+	return ev.Records[0]
+}
+
+func TestHandler_Handle(t *testing.T) {
+	insert := sample(t)
+	ref := insert.Change.NewImage["ref"].String()
+
+	done := sample(t)
+	done.EventName = "MODIFY"
+	done.Change.SequenceNumber = "200"
+	img := map[string]events.DynamoDBAttributeValue{}
+	for k, v := range done.Change.NewImage {
+		img[k] = v
+	}
+	// Every side effect stamped: nothing is pending.
+	img["effects"] = events.NewMapAttribute(map[string]events.DynamoDBAttributeValue{
+		"acknowledged": events.NewStringAttribute("2026-12-21T10:00:01Z"),
+		"assigned":     events.NewStringAttribute("2026-12-21T10:00:02Z"),
+		"scheduled":    events.NewStringAttribute("2026-12-21T10:00:03Z"),
+	})
+	done.Change.NewImage = img
+
+	removed := sample(t)
+	removed.EventName = "REMOVE"
+	removed.Change.NewImage = nil
+
+	counter := sample(t)
+	counter.Change.SequenceNumber = "300"
+	counter.Change.NewImage = map[string]events.DynamoDBAttributeValue{
+		"PK": events.NewStringAttribute("SEQ#ref-2026"), "SK": events.NewStringAttribute("SEQ"), "n": events.NewNumberAttribute("7"),
+	}
+
+	broken := sample(t)
+	broken.Change.SequenceNumber = "400"
+	broken.Change.NewImage = map[string]events.DynamoDBAttributeValue{
+		"PK": events.NewStringAttribute("CASE#FB-2026-000009"), "SK": events.NewStringAttribute("CASE"),
+		"received_at": events.NewStringAttribute("not a time"),
+	}
+
+	tests := []struct {
+		name          string
+		records       []events.DynamoDBEventRecord
+		fail          map[string]error
+		wantProcessed int
+		wantFailures  []string
+	}{
+		{"a new case is processed", []events.DynamoDBEventRecord{insert}, nil, 1, nil},
+		{"a case with nothing pending is skipped", []events.DynamoDBEventRecord{done}, nil, 0, nil},
+		{"deletions and counters are skipped", []events.DynamoDBEventRecord{removed, counter}, nil, 0, nil},
+		{"a failure is reported for retry", []events.DynamoDBEventRecord{insert}, map[string]error{ref: errors.New("SES throttled")}, 1, []string{insert.Change.SequenceNumber}},
+		{"a case gone meanwhile is not retried", []events.DynamoDBEventRecord{insert}, map[string]error{ref: feedback.Errorf(feedback.ENOTFOUND, "gone")}, 1, nil},
+		{"an unreadable record is reported", []events.DynamoDBEventRecord{broken}, nil, 0, []string{"400"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &processor{fail: tt.fail}
+			h := &notify.Handler{Service: p, Log: slog.New(slog.DiscardHandler)}
+			resp, err := h.Handle(context.Background(), events.DynamoDBEvent{Records: tt.records})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.processed) != tt.wantProcessed {
+				t.Errorf("processed %v, want %d cases", p.processed, tt.wantProcessed)
+			}
+			var got []string
+			for _, f := range resp.BatchItemFailures {
+				got = append(got, f.ItemIdentifier)
+			}
+			if len(got) != len(tt.wantFailures) || (len(got) > 0 && got[0] != tt.wantFailures[0]) {
+				t.Errorf("batch item failures = %v, want %v", got, tt.wantFailures)
+			}
+		})
+	}
+}
