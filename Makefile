@@ -5,7 +5,7 @@ GO ?= go
 ADDR ?= 127.0.0.1:3000
 DATA ?= ./.intake
 
-.PHONY: help run test vet lint bench build clean
+.PHONY: help run test vet lint bench build clean chromium
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 28
@@ -24,6 +24,9 @@ vet:
 lint: ## check template.yaml with cfn-lint (when installed)
 	@if command -v cfn-lint >/dev/null 2>&1; then cfn-lint template.yaml && echo "cfn-lint: template.yaml is clean"; \
 	  else echo "cfn-lint is not installed: template.yaml not linted (pip install cfn-lint)"; fi
+
+chromium: ## install Debian's Chromium for the form's browser tests (needs root)
+	bash .ci/install-chromium
 
 bench: ## benchmarks: print the speed and memory figures
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -121,7 +121,7 @@ var formPage = template.Must(template.New("form").Parse(`<!DOCTYPE html>
 <title>{{if .Errors}}Error: {{end}}Contact us about our services – {{.Council}}</title>` + style + `</head>
 <body><header>{{.Council}}</header>
 <main id="main">
-{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">
+{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary" autofocus>
 <h2 id="summary-title">There is a problem</h2>
 <ul>{{range .Errors}}<li><a href="#{{.Field}}">{{.Message}}</a></li>{{end}}</ul>
 </div>{{end}}
