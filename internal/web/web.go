@@ -128,9 +128,11 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 		sub.IdempotencyKey = "web:" + sub.IdempotencyKey
 	}
 
-	var c *feedback.Case
-	var fresh bool
-	err := error(nil)
+	var (
+		c     *feedback.Case
+		fresh bool
+		err   error
+	)
 	if strings.TrimSpace(trap) != "" {
 		err = &feedback.Error{Code: feedback.EINVALID, Message: "There is a problem with what was sent",
 			Fields: []feedback.FieldError{{Field: honeypot, Message: "Leave the last box, which is there to stop automated messages, empty"}}}
