@@ -2,6 +2,9 @@ package feedback
 
 import (
 	"context"
+	"fmt"
+	"net/mail"
+	"net/textproto"
 	"strings"
 	"time"
 )
@@ -86,20 +89,67 @@ type Scheduler interface {
 	Cancel(ctx context.Context, name string) error
 }
 
-// Validate refuses a message that no mailer should send: no recipient, or a line break in any
-// header, which would let text a resident wrote add headers or recipients.
+// reservedHeaders are the headers a mailer writes itself from the Message's own fields and its
+// MIME structure; Headers may not set them, or a letter could add a Bcc or a second From.
+var reservedHeaders = map[string]bool{
+	"Bcc": true, "Cc": true, "Content-Transfer-Encoding": true, "Content-Type": true,
+	"Date": true, "From": true, "Message-Id": true, "Mime-Version": true, "Reply-To": true,
+	"Return-Path": true, "Sender": true, "Subject": true, "To": true,
+}
+
+// Validate refuses a message that no mailer should send, whichever mailer it is: no recipient,
+// an address that does not parse, a line break or NUL in any header (which would let text a
+// resident wrote add headers or recipients), or an extra header that is malformed or one the
+// mailer writes itself. Its messages never quote an address or a header value: they may be
+// personal data.
 func (m Message) Validate() error {
 	if len(m.To) == 0 {
 		return Errorf(EINVALID, "the message has no recipient")
 	}
-	fields := append([]string{m.From, m.ReplyTo, m.Subject}, m.To...)
-	for k, v := range m.Headers {
-		fields = append(fields, k, v)
+	addrs := map[string]string{"sender": m.From, "reply-to address": m.ReplyTo}
+	for i, to := range m.To {
+		addrs[fmt.Sprintf("recipient %d", i+1)] = to
 	}
-	for _, f := range fields {
-		if strings.ContainsAny(f, "\r\n") {
-			return Errorf(EINVALID, "a header of the message contains a line break")
+	for what, a := range addrs {
+		if a == "" && what == "reply-to address" {
+			continue
+		}
+		if hasBreak(a) {
+			return Errorf(EINVALID, "the %s contains a line break", what)
+		}
+		if _, err := mail.ParseAddress(a); err != nil {
+			return Errorf(EINVALID, "the %s is not a valid email address", what)
+		}
+	}
+	if hasBreak(m.Subject) {
+		return Errorf(EINVALID, "the subject contains a line break")
+	}
+	for k, v := range m.Headers {
+		name := textproto.CanonicalMIMEHeaderKey(k)
+		switch {
+		case !validFieldName(k):
+			return Errorf(EINVALID, "a header name is not a valid field name")
+		case reservedHeaders[name]:
+			return Errorf(EINVALID, "header %s is set by the mailer and may not be given", name)
+		case hasBreak(v):
+			return Errorf(EINVALID, "header %s contains a line break", name)
 		}
 	}
 	return nil
+}
+
+// hasBreak reports whether s holds a character that could end a header line.
+func hasBreak(s string) bool { return strings.ContainsAny(s, "\r\n\x00") }
+
+// validFieldName reports whether s is a header field name: printable ASCII without colons.
+func validFieldName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 33 || c > 126 || c == ':' {
+			return false
+		}
+	}
+	return true
 }

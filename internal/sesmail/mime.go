@@ -20,14 +20,6 @@ import (
 // maxRecipients is SES's limit on recipients per message.
 const maxRecipients = 50
 
-// reserved are the headers compose writes itself; Message.Headers may not set them, or a
-// template could add a Bcc or a second From.
-var reserved = map[string]bool{
-	"Bcc": true, "Cc": true, "Content-Transfer-Encoding": true, "Content-Type": true,
-	"Date": true, "From": true, "Message-Id": true, "Mime-Version": true, "Reply-To": true,
-	"Return-Path": true, "Sender": true, "Subject": true, "To": true,
-}
-
 // composed is a message ready for SES: its envelope and its raw MIME bytes.
 type composed struct {
 	from string   // bare sender address
@@ -35,11 +27,12 @@ type composed struct {
 	raw  []byte
 }
 
-// compose checks msg and builds its raw MIME form, dated now. Error messages never quote an
-// address or a header value: they may be personal data.
+// compose checks msg (the rules every mailer shares, then SES's own limits) and builds its raw
+// MIME form, dated now. Error messages never quote an address or a header value: they may be
+// personal data.
 func compose(msg feedback.Message, now time.Time) (*composed, error) {
-	if len(msg.To) == 0 {
-		return nil, feedback.Errorf(feedback.EINVALID, "the message has no recipient")
+	if err := msg.Validate(); err != nil {
+		return nil, err
 	}
 	if len(msg.To) > maxRecipients {
 		return nil, feedback.Errorf(feedback.EINVALID, "the message has %d recipients, more than %d", len(msg.To), maxRecipients)
@@ -60,20 +53,8 @@ func compose(msg feedback.Message, now time.Time) (*composed, error) {
 			return nil, err
 		}
 	}
-	if hasBreak(msg.Subject) {
-		return nil, feedback.Errorf(feedback.EINVALID, "the subject contains a line break")
-	}
 	extra := make([]string, 0, len(msg.Headers))
-	for k, v := range msg.Headers {
-		name := textproto.CanonicalMIMEHeaderKey(k)
-		switch {
-		case !validFieldName(k):
-			return nil, feedback.Errorf(feedback.EINVALID, "a header name is not a valid field name")
-		case reserved[name]:
-			return nil, feedback.Errorf(feedback.EINVALID, "header %s is set by the mailer and may not be given", name)
-		case hasBreak(v):
-			return nil, feedback.Errorf(feedback.EINVALID, "header %s contains a line break", name)
-		}
+	for k := range msg.Headers {
 		extra = append(extra, k)
 	}
 	sort.Strings(extra)
@@ -173,12 +154,10 @@ func writeHeader(b *bytes.Buffer, name, value string) {
 	b.WriteString("\r\n")
 }
 
-// parseAddress parses one address, refusing line breaks and non-ASCII mailboxes (which SES
-// cannot send to). what names the address in the error, which never quotes it.
+// parseAddress parses one address (Message.Validate has checked that it parses), refusing
+// non-ASCII mailboxes, which SES cannot send to. what names the address in the error, which
+// never quotes it.
 func parseAddress(what, s string) (*mail.Address, error) {
-	if hasBreak(s) {
-		return nil, feedback.Errorf(feedback.EINVALID, "the %s contains a line break", what)
-	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
 		return nil, feedback.Errorf(feedback.EINVALID, "the %s is not a valid email address", what)
@@ -208,22 +187,4 @@ func messageID(from string) (string, error) {
 	}
 	domain := from[strings.LastIndexByte(from, '@')+1:]
 	return "<" + hex.EncodeToString(r[:]) + "@" + domain + ">", nil
-}
-
-// hasBreak reports whether s holds a character that could end a header line.
-func hasBreak(s string) bool {
-	return strings.ContainsAny(s, "\r\n\x00")
-}
-
-// validFieldName reports whether s is a header field name: printable ASCII without colons.
-func validFieldName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 33 || c > 126 || c == ':' {
-			return false
-		}
-	}
-	return true
 }

@@ -9,13 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
+	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/feedback"
 )
 
@@ -42,13 +42,9 @@ func WithClock(c feedback.Clock) Option {
 	return func(m *Mailer) { m.clock = c }
 }
 
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // New returns a mailer that sends through client.
 func New(client *sesv2.Client, opts ...Option) *Mailer {
-	m := &Mailer{client: client, clock: systemClock{}}
+	m := &Mailer{client: client, clock: clock.System{}}
 	for _, opt := range opts {
 		opt(m)
 	}

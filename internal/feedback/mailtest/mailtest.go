@@ -86,6 +86,12 @@ func testInjection(t *testing.T, newMailer NewMailer) {
 		{"subject", func(m *feedback.Message) { m.Subject = "Hello\r\nBcc: victim@example.com" }},
 		{"header value", func(m *feedback.Message) { m.Headers["X-Test"] = "a\nBcc: victim@example.com" }},
 		{"recipient", func(m *feedback.Message) { m.To = []string{"ada@example.com\r\nBcc: victim@example.com"} }},
+		{"sender", func(m *feedback.Message) { m.From = "a@example.com\nBcc: victim@example.com" }},
+		{"reply-to", func(m *feedback.Message) { m.ReplyTo = "a@example.com\r\nBcc: victim@example.com" }},
+		{"bare CR in subject", func(m *feedback.Message) { m.Subject = "Hello\rBcc: victim@example.com" }},
+		{"colon in a header name", func(m *feedback.Message) { m.Headers["X-Test: a\r\nBcc"] = "x" }},
+		{"a header the mailer writes", func(m *feedback.Message) { m.Headers["bcc"] = "victim@example.com" }},
+		{"recipient that is not an address", func(m *feedback.Message) { m.To = []string{"not an address"} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
