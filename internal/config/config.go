@@ -70,24 +70,45 @@ func Load(ctx context.Context, lookup envconfig.Lookuper, required ...string) (*
 // envName rewrites the Go field name at the start of an envconfig error into the variable a
 // deployer actually sets.
 func envName(msg string) string {
-	t := reflect.TypeOf(Config{})
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if name, _, _ := strings.Cut(f.Tag.Get("env"), ","); strings.HasPrefix(msg, f.Name+":") {
-			return name + " is not valid:" + strings.TrimPrefix(msg, f.Name+":")
+	for _, f := range fields(&Config{}) {
+		if strings.HasPrefix(msg, f.field+":") {
+			return f.env + " is not valid:" + strings.TrimPrefix(msg, f.field+":")
 		}
 	}
 	return msg
 }
 
+// setting is one field of Config: its Go name, its environment variable and its value.
+type setting struct {
+	field, env string
+	value      reflect.Value
+}
+
+// fields lists the settings of c, read from the struct tags, so that no list of variable names
+// is kept by hand beside them.
+func fields(c *Config) []setting {
+	v := reflect.ValueOf(c).Elem()
+	out := make([]setting, v.NumField())
+	for i := range out {
+		f := v.Type().Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+		out[i] = setting{field: f.Name, env: name, value: v.Field(i)}
+	}
+	return out
+}
+
 func (c *Config) validate(required []string) error {
 	var problems []string
-	byName := map[string]string{
-		"INTAKE_TABLE": c.Table, "INTAKE_MAIL_BUCKET": c.MailBucket, "INTAKE_SCHEDULE_GROUP": c.ScheduleGroup,
-		"INTAKE_REMINDER_TARGET_ARN": c.ReminderTargetARN, "INTAKE_SCHEDULER_ROLE_ARN": c.SchedulerRoleARN,
+	values := map[string]string{}
+	for _, f := range fields(c) {
+		values[f.env] = fmt.Sprint(f.value.Interface())
 	}
 	for _, name := range required {
-		if strings.TrimSpace(byName[name]) == "" {
+		v, known := values[name]
+		switch {
+		case !known:
+			problems = append(problems, name+" is not a setting Intake knows")
+		case strings.TrimSpace(v) == "":
 			problems = append(problems, name+" is required and not set")
 		}
 	}
