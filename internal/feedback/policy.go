@@ -70,7 +70,11 @@ func (p Policy) Validate() error {
 	if p.ReminderHour < 0 || p.ReminderHour > 23 {
 		problems = append(problems, fmt.Sprintf("ReminderHour must be 0 to 23, not %d", p.ReminderHour))
 	}
-	if !strings.Contains(p.ReferenceFormat, "{year}") || !regexp.MustCompile(`\{seq(:\d)?\}`).MatchString(p.ReferenceFormat) {
+	tokens := map[string]bool{}
+	for _, m := range refToken.FindAllStringSubmatch(p.ReferenceFormat, -1) {
+		tokens[m[1]] = true
+	}
+	if !tokens["year"] || !tokens["seq"] {
 		problems = append(problems, fmt.Sprintf("reference format %q must contain {year} and {seq} (or {seq:N})", p.ReferenceFormat))
 	}
 	if len(problems) > 0 {
