@@ -100,24 +100,14 @@ func (r *runner) post(t *testing.T, contentType, body string, header map[string]
 	return resp, b
 }
 
-type sentMail struct {
-	To      []string          `json:"to"`
-	From    string            `json:"from"`
-	Subject string            `json:"subject"`
-	Headers map[string]string `json:"headers"`
-	Text    string            `json:"text"`
-	HTML    string            `json:"html"`
-	SentAt  time.Time         `json:"sent_at"`
-}
-
-func (r *runner) outbox(t *testing.T) []sentMail {
+func (r *runner) outbox(t *testing.T) []outboxMessage {
 	t.Helper()
 	resp, err := http.Get(r.base + "/_local/outbox")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out []sentMail
+	var out []outboxMessage
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		t.Fatalf("outbox is not a JSON array: %v", err)
 	}
@@ -137,17 +127,17 @@ func TestLocalRunner_Acceptance(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("POST /v1/feedback = %d %s, want 201", resp.StatusCode, body)
 	}
-	var created struct{ Reference, RespondBy string }
-	json.Unmarshal(body, &struct {
-		Reference *string `json:"reference"`
-		RespondBy *string `json:"respond_by"`
-	}{&created.Reference, &created.RespondBy})
+	var created struct {
+		Reference string `json:"reference"`
+		RespondBy string `json:"respond_by"`
+	}
+	json.Unmarshal(body, &created)
 	if created.Reference == "" || created.RespondBy != "2027-01-07" {
 		t.Fatalf("created = %s; want a reference and respond_by 2027-01-07", body)
 	}
 
 	mail := r.outbox(t)
-	var ack, assign *sentMail
+	var ack, assign *outboxMessage
 	for i, m := range mail {
 		switch {
 		case len(m.To) == 1 && m.To[0] == "ada@example.com":
