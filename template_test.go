@@ -27,24 +27,20 @@ import (
 	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/setup"
 	"github.com/council/intake/internal/web"
 )
 
-// scheduling are the settings internal/setup needs to wire the EventBridge scheduler.
-var scheduling = []string{"INTAKE_SCHEDULE_GROUP", "INTAKE_REMINDER_TARGET_ARN", "INTAKE_SCHEDULER_ROLE_ARN"}
-
 // functions maps each AWS::Serverless::Function in template.yaml to its functions/<dir> and
-// the variables it needs: the names its main passes to config.Load, and the scheduling settings
-// wherever feedback.Service.Process runs (the notifier, and the reminders function's sweep,
-// whose main does not insist on them but which fails on a complaint without a scheduler).
+// the variables its main requires (the lists in internal/setup that the mains pass on).
 var functions = []struct {
 	logicalID string
 	dir       string
 	required  []string
 }{
-	{"WebFormFunction", "webform", []string{"INTAKE_TABLE"}},
-	{"NotifierFunction", "notifier", append([]string{"INTAKE_TABLE"}, scheduling...)},
-	{"RemindersFunction", "reminders", append([]string{"INTAKE_TABLE"}, scheduling...)},
+	{"WebFormFunction", "webform", setup.WebFormSettings},
+	{"NotifierFunction", "notifier", setup.SideEffectSettings},
+	{"RemindersFunction", "reminders", setup.SideEffectSettings},
 }
 
 // notYetWired are settings in internal/config that no function in the template reads yet.

@@ -13,8 +13,7 @@ import (
 )
 
 func main() {
-	svc, err := setup.FromEnv(context.Background(),
-		"INTAKE_TABLE", "INTAKE_SCHEDULE_GROUP", "INTAKE_REMINDER_TARGET_ARN", "INTAKE_SCHEDULER_ROLE_ARN")
+	svc, err := setup.FromEnv(context.Background(), setup.SideEffectSettings...)
 	if err != nil {
 		log.Fatal(err)
 	}

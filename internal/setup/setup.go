@@ -23,6 +23,14 @@ import (
 	"github.com/sethvargo/go-envconfig"
 )
 
+// WebFormSettings are the variables the web form function cannot run without: it only stores.
+var WebFormSettings = []string{"INTAKE_TABLE"}
+
+// SideEffectSettings are the variables a function needs to carry out intake's side effects,
+// mail and reminder schedules: the notifier, and the reminders function, whose daily sweep
+// finishes what the stream left undone.
+var SideEffectSettings = []string{"INTAKE_TABLE", "INTAKE_SCHEDULE_GROUP", "INTAKE_REMINDER_TARGET_ARN", "INTAKE_SCHEDULER_ROLE_ARN"}
+
 // FromEnv reads the configuration from the process environment, requiring the named AWS
 // variables, and builds the service: everything a function's main does before lambda.Start.
 func FromEnv(ctx context.Context, required ...string) (*feedback.Service, error) {
