@@ -6,7 +6,6 @@
 package mototest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -115,17 +114,6 @@ func Config() aws.Config {
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 	}
-}
-
-// Reset clears every resource moto holds. Tests prefer unique names instead, so that packages
-// sharing one server do not disturb each other.
-func Reset(ctx context.Context, url string) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/moto-api/reset", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("mototest: reset: %w", err)
-	}
-	return resp.Body.Close()
 }
 
 // RawMessage is one raw email send as moto_server records it under ses.RawMessage in
