@@ -142,10 +142,13 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 		if c, err = s.get(tx, ref); err != nil {
 			return err
 		}
+		key := c.IdempotencyKey
 		if err := fn(c); err != nil {
 			return err
 		}
-		c.Ref = ref
+		if c.Ref != ref || c.IdempotencyKey != key {
+			return feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
+		}
 		c.Version++
 		return put(tx.Bucket(bucketCases), c)
 	})

@@ -28,7 +28,8 @@ type Store interface {
 	// GetByIdempotencyKey returns the case created with key, or ENOTFOUND.
 	GetByIdempotencyKey(ctx context.Context, key string) (*Case, error)
 	// Update reads the case, applies fn and writes it back if nobody else wrote in between,
-	// retrying fn on a lost race. If fn returns an error nothing is written.
+	// retrying fn on a lost race. If fn returns an error nothing is written. A case's
+	// reference and idempotency key never change: fn changing either is refused with EINVALID.
 	Update(ctx context.Context, ref string, fn func(*Case) error) (*Case, error)
 	// ListPending returns the cases whose intake side effects are not all done, oldest first.
 	ListPending(ctx context.Context) ([]*Case, error)

@@ -205,6 +205,14 @@ func testUpdate(t *testing.T, newStore NewStore) {
 	if got, _ := s.Get(ctx, c.Ref); got.Message != c.Message {
 		t.Error("Update wrote a change although fn returned an error")
 	}
+	for name, edit := range map[string]func(*feedback.Case){
+		"reference":       func(c *feedback.Case) { c.Ref = "FB-2026-000002" },
+		"idempotency key": func(c *feedback.Case) { c.IdempotencyKey = "another" },
+	} {
+		if _, err := s.Update(ctx, c.Ref, func(c *feedback.Case) error { edit(c); return nil }); code(err) != feedback.EINVALID {
+			t.Errorf("Update changing the %s: error = %v, want %s", name, err, feedback.EINVALID)
+		}
+	}
 	if _, err := s.Update(ctx, "FB-2026-999999", func(*feedback.Case) error { return nil }); code(err) != feedback.ENOTFOUND {
 		t.Errorf("Update(missing) error = %v, want %s", err, feedback.ENOTFOUND)
 	}
