@@ -8,6 +8,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+	// Embedded so that Europe/London never depends on the zone files of the machine or the
+	// Lambda runtime image.
+	_ "time/tzdata"
 
 	"github.com/rickar/cal/v2"
 	"github.com/rickar/cal/v2/gb"
@@ -41,7 +44,7 @@ func New(loc *time.Location, extra ...time.Time) *Calendar {
 func London() (*time.Location, error) {
 	loc, err := time.LoadLocation("Europe/London")
 	if err != nil {
-		return nil, fmt.Errorf("workdays: load Europe/London (is tzdata installed?): %w", err)
+		return nil, fmt.Errorf("workdays: load Europe/London : %w", err)
 	}
 	return loc, nil
 }
