@@ -15,12 +15,14 @@ import (
 
 	"github.com/council/intake/internal/feedback"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 var (
 	bucketCases = []byte("cases")
 	bucketIdem  = []byte("idempotency")
 	bucketSeq   = []byte("sequences")
+	bucketQuota = []byte("quotas")
 )
 
 // Store is a feedback.Store in one bbolt file. bbolt serialises writers, so every update is a
@@ -35,14 +37,14 @@ type Store struct {
 func Open(dir string, clk feedback.Clock) (*Store, error) {
 	path := filepath.Join(dir, "intake.db")
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("boltstore: %s is in use by another Intake process; stop it or choose another data directory", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq} {
+		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -203,6 +205,45 @@ func (s *Store) list(keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
 		return nil, fmt.Errorf("boltstore: list cases: %w", err)
 	}
 	return out, nil
+}
+
+// TakeQuota records a use of the quota key unless limit uses fall within the window already.
+// A quota's old uses are pruned whenever it is taken.
+func (s *Store) TakeQuota(_ context.Context, key, use string, limit int, window time.Duration) (bool, error) {
+	now := s.clock.Now()
+	allowed := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketQuota)
+		uses := map[string]time.Time{}
+		if v := b.Get([]byte(key)); v != nil {
+			if err := json.Unmarshal(v, &uses); err != nil {
+				return fmt.Errorf("decode quota: %w", err)
+			}
+		}
+		if _, ok := uses[use]; ok {
+			allowed = true
+			return nil
+		}
+		for name, at := range uses {
+			if now.Sub(at) >= window {
+				delete(uses, name)
+			}
+		}
+		if len(uses) >= limit {
+			return nil
+		}
+		uses[use] = now
+		allowed = true
+		v, err := json.Marshal(uses)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), v)
+	})
+	if err != nil {
+		return false, fmt.Errorf("boltstore: take quota: %w", err)
+	}
+	return allowed, nil
 }
 
 func (s *Store) get(tx *bolt.Tx, ref string) (*feedback.Case, error) {
