@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -57,13 +56,17 @@ func New(db API, table string, clock feedback.Clock) *Store {
 
 // NextSequence atomically increments the named counter and returns its new value.
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.table,
-		Key:                       key(prefixSeq+name, skSeq),
-		UpdateExpression:          aws.String("ADD #n :one"),
-		ExpressionAttributeNames:  map[string]string{"#n": attrSeq},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
-		ReturnValues:              types.ReturnValueUpdatedNew,
+	var out *dynamodb.UpdateItemOutput
+	err := call(ctx, "next sequence", func() (err error) {
+		out, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                 &s.table,
+			Key:                       key(prefixSeq+name, skSeq),
+			UpdateExpression:          aws.String("ADD #n :one"),
+			ExpressionAttributeNames:  map[string]string{"#n": attrSeq},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+			ReturnValues:              types.ReturnValueUpdatedNew,
+		})
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("dynamo: next sequence %s: %w", name, err)
@@ -93,7 +96,10 @@ func (s *Store) Create(ctx context.Context, c *feedback.Case) error {
 			TableName: &s.table, Item: idempotencyItem(c), ConditionExpression: free,
 		}})
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	err = call(ctx, "create case", func() error {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+		return err
+	})
 	if failed := conditionFailures(err); failed != nil {
 		if len(failed) > 0 && failed[0] == 1 {
 			return feedback.Errorf(feedback.ECONFLICT, "this submission's idempotency key is already taken")
@@ -108,8 +114,12 @@ func (s *Store) Create(ctx context.Context, c *feedback.Case) error {
 
 // Get returns the case, or ENOTFOUND if there is none or it has passed its retention end.
 func (s *Store) Get(ctx context.Context, ref string) (*feedback.Case, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: key(prefixCase+ref, skCase), ConsistentRead: aws.Bool(true),
+	var out *dynamodb.GetItemOutput
+	err := call(ctx, "get case", func() (err error) {
+		out, err = s.db.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName: &s.table, Key: key(prefixCase+ref, skCase), ConsistentRead: aws.Bool(true),
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: get case %s: %w", ref, err)
@@ -129,8 +139,12 @@ func (s *Store) Get(ctx context.Context, ref string) (*feedback.Case, error) {
 
 // GetByIdempotencyKey returns the case created with key, or ENOTFOUND.
 func (s *Store) GetByIdempotencyKey(ctx context.Context, idemKey string) (*feedback.Case, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: key(prefixIdem+idemKey, skIdem), ConsistentRead: aws.Bool(true),
+	var out *dynamodb.GetItemOutput
+	err := call(ctx, "get idempotency item", func() (err error) {
+		out, err = s.db.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName: &s.table, Key: key(prefixIdem+idemKey, skIdem), ConsistentRead: aws.Bool(true),
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: get idempotency item: %w", err)
@@ -150,7 +164,7 @@ func (s *Store) GetByIdempotencyKey(ctx context.Context, idemKey string) (*feedb
 func (s *Store) Update(ctx context.Context, ref string, fn func(*feedback.Case) error) (*feedback.Case, error) {
 	for attempt := 0; attempt < updateAttempts; attempt++ {
 		if attempt > 0 {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := sleep(ctx, jitter(attempt)); err != nil {
 				return nil, fmt.Errorf("dynamo: update case %s: %w", ref, err)
 			}
 		}
@@ -190,9 +204,12 @@ func (s *Store) put(ctx context.Context, c, old *feedback.Case) (bool, error) {
 	values := map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(old.Version)}}
 
 	if c.IdempotencyKey == "" || c.ExpiresAt.Equal(old.ExpiresAt) {
-		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: &s.table, Item: item,
-			ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		err = call(ctx, "put case", func() error {
+			_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+				TableName: &s.table, Item: item,
+				ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			})
+			return err
 		})
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
@@ -204,13 +221,16 @@ func (s *Store) put(ctx context.Context, c, old *feedback.Case) (bool, error) {
 		return true, nil
 	}
 
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{
-			TableName: &s.table, Item: item,
-			ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-		}},
-		{Put: &types.Put{TableName: &s.table, Item: idempotencyItem(c)}},
-	}})
+	err = call(ctx, "put case", func() error {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{
+				TableName: &s.table, Item: item,
+				ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			}},
+			{Put: &types.Put{TableName: &s.table, Item: idempotencyItem(c)}},
+		}})
+		return err
+	})
 	if conditionFailures(err) != nil {
 		return false, nil
 	}
@@ -218,21 +238,6 @@ func (s *Store) put(ctx context.Context, c, old *feedback.Case) (bool, error) {
 		return false, fmt.Errorf("dynamo: put case %s: %w", c.Ref, err)
 	}
 	return true, nil
-}
-
-// backoff sleeps a little longer after each lost race, with jitter so that the writers that
-// collided do not collide again.
-func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(attempt) * 5 * time.Millisecond
-	d += time.Duration(rand.Int64N(int64(d)))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // conditionFailures returns the positions of the transaction's writes whose condition failed,
@@ -301,7 +306,8 @@ func (s *Store) query(ctx context.Context, what, index, cond string, values map[
 	}
 	var cases []*feedback.Case
 	for {
-		out, err := s.db.Query(ctx, in)
+		var out *dynamodb.QueryOutput
+		err := call(ctx, "list "+what, func() (err error) { out, err = s.db.Query(ctx, in); return err })
 		if err != nil {
 			return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
 		}

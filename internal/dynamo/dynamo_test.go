@@ -10,8 +10,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	minidyn "github.com/truora/minidyn/aws-v2/client"
 
+	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/feedback/storetest"
@@ -118,5 +120,75 @@ func TestStore_Minidyn(t *testing.T) {
 	})
 	if pages.Load() == 0 {
 		t.Error("no list query read a second page; the suite no longer exercises paging")
+	}
+}
+
+// conflicting is a client whose first `fail` writes are cancelled as DynamoDB cancels two
+// transactions on one item at once (a double-click on the form), then behaves.
+type conflicting struct {
+	dynamo.API
+	fail *atomic.Int64
+}
+
+func (c conflicting) conflict() error {
+	if c.fail.Add(-1) < 0 {
+		return nil
+	}
+	return &types.TransactionCanceledException{
+		Message:             aws.String("Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]"),
+		CancellationReasons: []types.CancellationReason{{Code: aws.String("TransactionConflict")}},
+	}
+}
+
+func (c conflicting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if err := c.conflict(); err != nil {
+		return nil, err
+	}
+	return c.API.TransactWriteItems(ctx, in, opts...)
+}
+
+func (c conflicting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if err := c.conflict(); err != nil {
+		return nil, &types.TransactionConflictException{Message: aws.String("Transaction is ongoing for the item")}
+	}
+	return c.API.PutItem(ctx, in, opts...)
+}
+
+func TestStore_RetriesTransactionConflicts(t *testing.T) {
+	ctx := context.Background()
+	db := motoClient(t)
+	table := motoTable(t, db)
+	tests := []struct {
+		name     string
+		failures int64
+		wantCode string // "" for success
+	}{
+		{"a passing conflict is retried", 2, ""},
+		{"a conflict that will not clear becomes unavailable", 1000, feedback.EUNAVAILABLE},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var fail atomic.Int64
+			fail.Store(tt.failures)
+			s := dynamo.New(conflicting{API: db, fail: &fail}, table, clock.NewFixed(storetest.Start))
+			c := storetest.NewCase(fmt.Sprintf("FB-2026-00000%d", i+1), storetest.Start)
+			err := s.Create(ctx, c)
+			if feedback.ErrorCode(err) != tt.wantCode && !(tt.wantCode == "" && err == nil) {
+				t.Fatalf("Create = %v; want code %q", err, tt.wantCode)
+			}
+			if tt.wantCode != "" {
+				if _, gerr := s.Get(ctx, c.Ref); feedback.ErrorCode(gerr) != feedback.ENOTFOUND {
+					t.Errorf("a create that gave up left a case behind: %v", gerr)
+				}
+				return
+			}
+			fail.Store(2)
+			if _, err := s.Update(ctx, c.Ref, func(c *feedback.Case) error { c.Subject = "changed"; return nil }); err != nil {
+				t.Fatalf("Update through two conflicts: %v", err)
+			}
+			if got, _ := s.Get(ctx, c.Ref); got.Subject != "changed" {
+				t.Errorf("the update was lost: subject %q", got.Subject)
+			}
+		})
 	}
 }
