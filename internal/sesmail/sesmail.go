@@ -70,9 +70,29 @@ func (m *Mailer) Send(ctx context.Context, msg feedback.Message) (string, error)
 	}
 	out, err := m.client.SendEmail(ctx, in)
 	if err != nil {
-		return "", fmt.Errorf("sesmail: send to %d recipients: %w", len(c.to), redact(err))
+		return "", classify(fmt.Errorf("sesmail: send to %d recipients: %w", len(c.to), redact(err)))
 	}
 	return aws.ToString(out.MessageId), nil
+}
+
+// classify adds a domain code to an SES failure, which decides what the service does next: a
+// message SES refuses for good (MessageRejected: an unverified recipient in the sandbox, a
+// blocked address; BadRequest) is EINVALID and is not tried again; throttling and quotas are
+// EUNAVAILABLE and are retried. Anything else keeps no code and is retried as transient.
+func classify(err error) error {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return err
+	}
+	switch api.ErrorCode() {
+	case "MessageRejected", "BadRequestException":
+		return fmt.Errorf("%w: %w", err, feedback.Errorf(feedback.EINVALID,
+			"the email service refused the message for good (%s): check that the recipient can receive email and that the sender is verified", api.ErrorCode()))
+	case "TooManyRequestsException", "LimitExceededException", "ThrottlingException", "SendingPausedException":
+		return fmt.Errorf("%w: %w", err, feedback.Errorf(feedback.EUNAVAILABLE,
+			"the email service is not accepting mail just now (%s)", api.ErrorCode()))
+	}
+	return err
 }
 
 // redact hides the message of an SES API error, which can quote addresses (in the sandbox,

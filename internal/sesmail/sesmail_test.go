@@ -136,6 +136,10 @@ func TestMailer_Send_Rejected(t *testing.T) {
 			t.Errorf("error quotes an address: %v", err)
 		}
 	}
+	// A refusal for good is EINVALID, so that the service records it instead of retrying.
+	if feedback.ErrorCode(err) != feedback.EINVALID {
+		t.Errorf("code = %s, want %s", feedback.ErrorCode(err), feedback.EINVALID)
+	}
 	if !strings.HasPrefix(err.Error(), "sesmail: send to 1 recipients: SES MessageRejected") {
 		t.Errorf("error = %q, want context and the SES error code", err)
 	}
