@@ -43,6 +43,10 @@ type Config struct {
 	RetainOtherYears       int    `env:"INTAKE_RETAIN_OTHER_YEARS, default=1"`
 	RetainRestrictionYears int    `env:"INTAKE_RETAIN_RESTRICTION_YEARS, default=3"`
 	ReferenceFormat        string `env:"INTAKE_REFERENCE_FORMAT, default=FB-{year}-{seq:6}"`
+	// AckLimitPerRecipient is the most acknowledgements sent to one address in 24 hours, so
+	// that the public form cannot be used to mail anyone council-branded letters; 0 turns the
+	// limit off.
+	AckLimitPerRecipient int `env:"INTAKE_ACK_LIMIT_PER_RECIPIENT, default=3"`
 
 	// AWS resources; the local runner does not use them.
 	Table             string `env:"INTAKE_TABLE"`
@@ -120,6 +124,9 @@ func (c *Config) validate(required []string) error {
 	}
 	if _, err := workdays.ParseDates(c.ExtraHolidays); err != nil {
 		problems = append(problems, "INTAKE_EXTRA_HOLIDAYS: "+err.Error())
+	}
+	if c.AckLimitPerRecipient < 0 {
+		problems = append(problems, fmt.Sprintf("INTAKE_ACK_LIMIT_PER_RECIPIENT must be 0 (no limit) or more, not %d", c.AckLimitPerRecipient))
 	}
 	if err := c.Policy().Validate(); err != nil {
 		problems = append(problems, err.Error())

@@ -42,13 +42,15 @@ const (
 
 // Item kinds, told apart by their keys.
 const (
-	prefixCase = "CASE#"
-	prefixIdem = "IDEM#"
-	prefixSeq  = "SEQ#"
-	skCase     = "CASE"
-	skIdem     = "IDEM"
-	skSeq      = "SEQ"
-	attrSeq    = "seq"
+	prefixCase  = "CASE#"
+	prefixIdem  = "IDEM#"
+	prefixSeq   = "SEQ#"
+	prefixQuota = "QUOTA#"
+	skQuota     = "QUOTA"
+	skCase      = "CASE"
+	skIdem      = "IDEM"
+	skSeq       = "SEQ"
+	attrSeq     = "seq"
 
 	pendingValue = "PENDING"
 	dueValue     = "OPEN"
@@ -65,28 +67,28 @@ type caseRecord struct {
 	PK string `dynamodbav:"PK"`
 	SK string `dynamodbav:"SK"`
 
-	Ref            string           `dynamodbav:"ref"`
-	Kind           feedback.Kind    `dynamodbav:"kind,omitempty"`
-	Channel        feedback.Channel `dynamodbav:"channel,omitempty"`
-	Status         feedback.Status  `dynamodbav:"status,omitempty"`
-	Stage          feedback.Stage   `dynamodbav:"stage,omitempty"`
-	ServiceArea    string           `dynamodbav:"service_area,omitempty"`
-	Subject        string           `dynamodbav:"subject,omitempty"`
-	Message        string           `dynamodbav:"message,omitempty"`
-	Contact        contactRecord    `dynamodbav:"contact"`
-	AssignedTo     string           `dynamodbav:"assigned_to,omitempty"`
-	ReceivedAt     string           `dynamodbav:"received_at,omitempty"`
-	AcknowledgeBy  string           `dynamodbav:"acknowledge_by,omitempty"`
-	RespondBy      string           `dynamodbav:"respond_by,omitempty"`
-	IdempotencyKey string           `dynamodbav:"idempotency_key,omitempty"`
-	Fingerprint    string           `dynamodbav:"fingerprint,omitempty"`
-	Effects        effectsRecord    `dynamodbav:"effects"`
-	ClosedAt       string           `dynamodbav:"closed_at,omitempty"`
-	RetainUntil    string           `dynamodbav:"retain_until,omitempty"`
-	ExpiresAt      int64            `dynamodbav:"expires_at,omitempty"`
-	CreatedAt      string           `dynamodbav:"created_at,omitempty"`
-	UpdatedAt      string           `dynamodbav:"updated_at,omitempty"`
-	Version        int              `dynamodbav:"version"`
+	Ref            string                  `dynamodbav:"ref"`
+	Kind           feedback.Kind           `dynamodbav:"kind,omitempty"`
+	Channel        feedback.Channel        `dynamodbav:"channel,omitempty"`
+	Status         feedback.Status         `dynamodbav:"status,omitempty"`
+	Stage          feedback.Stage          `dynamodbav:"stage,omitempty"`
+	ServiceArea    string                  `dynamodbav:"service_area,omitempty"`
+	Subject        string                  `dynamodbav:"subject,omitempty"`
+	Message        string                  `dynamodbav:"message,omitempty"`
+	Contact        contactRecord           `dynamodbav:"contact"`
+	AssignedTo     string                  `dynamodbav:"assigned_to,omitempty"`
+	ReceivedAt     string                  `dynamodbav:"received_at,omitempty"`
+	AcknowledgeBy  string                  `dynamodbav:"acknowledge_by,omitempty"`
+	RespondBy      string                  `dynamodbav:"respond_by,omitempty"`
+	IdempotencyKey string                  `dynamodbav:"idempotency_key,omitempty"`
+	Fingerprint    string                  `dynamodbav:"fingerprint,omitempty"`
+	Effects        map[string]effectRecord `dynamodbav:"effects,omitempty"`
+	ClosedAt       string                  `dynamodbav:"closed_at,omitempty"`
+	RetainUntil    string                  `dynamodbav:"retain_until,omitempty"`
+	ExpiresAt      int64                   `dynamodbav:"expires_at,omitempty"`
+	CreatedAt      string                  `dynamodbav:"created_at,omitempty"`
+	UpdatedAt      string                  `dynamodbav:"updated_at,omitempty"`
+	Version        int                     `dynamodbav:"version"`
 
 	PendingPK string `dynamodbav:"gsi_pending,omitempty"`
 	PendingSK string `dynamodbav:"gsi_pending_sk,omitempty"`
@@ -102,11 +104,14 @@ type contactRecord struct {
 	Phone string `dynamodbav:"phone,omitempty"`
 }
 
-type effectsRecord struct {
-	Acknowledged string `dynamodbav:"acknowledged,omitempty"`
-	AckSkipped   string `dynamodbav:"ack_skipped,omitempty"`
-	Assigned     string `dynamodbav:"assigned,omitempty"`
-	Scheduled    string `dynamodbav:"scheduled,omitempty"`
+type effectRecord struct {
+	State        string `dynamodbav:"state,omitempty"`
+	At           string `dynamodbav:"at,omitempty"`
+	Reason       string `dynamodbav:"reason,omitempty"`
+	MessageID    string `dynamodbav:"message_id,omitempty"`
+	Attempts     int    `dynamodbav:"attempts,omitempty"`
+	ClaimedBy    string `dynamodbav:"claimed_by,omitempty"`
+	ClaimedUntil string `dynamodbav:"claimed_until,omitempty"`
 }
 
 // idemRecord is an idempotency item: which case a key created.
@@ -126,10 +131,7 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		AssignedTo: c.AssignedTo, ReceivedAt: formatTime(c.ReceivedAt),
 		AcknowledgeBy: formatTime(c.AcknowledgeBy), RespondBy: formatTime(c.RespondBy),
 		IdempotencyKey: c.IdempotencyKey, Fingerprint: c.Fingerprint,
-		Effects: effectsRecord{
-			Acknowledged: formatTime(c.Effects.Acknowledged), AckSkipped: c.Effects.AckSkipped,
-			Assigned: formatTime(c.Effects.Assigned), Scheduled: formatTime(c.Effects.Scheduled),
-		},
+		Effects:  marshalEffects(c.Effects),
 		ClosedAt: formatTime(c.ClosedAt), RetainUntil: formatTime(c.ExpiresAt), ExpiresAt: epoch(c.ExpiresAt),
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
 		Version: c.Version,
@@ -179,14 +181,21 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 		AssignedTo: r.AssignedTo, IdempotencyKey: r.IdempotencyKey, Fingerprint: r.Fingerprint,
 		Version: r.Version,
 	}
-	c.Effects.AckSkipped = r.Effects.AckSkipped
 	p := timeParser{ref: r.Ref}
 	c.ReceivedAt = p.parse("received_at", r.ReceivedAt)
 	c.AcknowledgeBy = p.parse("acknowledge_by", r.AcknowledgeBy)
 	c.RespondBy = p.parse("respond_by", r.RespondBy)
-	c.Effects.Acknowledged = p.parse("effects.acknowledged", r.Effects.Acknowledged)
-	c.Effects.Assigned = p.parse("effects.assigned", r.Effects.Assigned)
-	c.Effects.Scheduled = p.parse("effects.scheduled", r.Effects.Scheduled)
+	if len(r.Effects) > 0 {
+		c.Effects = make(feedback.Effects, len(r.Effects))
+		for name, e := range r.Effects {
+			c.Effects[name] = feedback.Effect{
+				State: feedback.EffectState(e.State), Reason: e.Reason, MessageID: e.MessageID,
+				Attempts: e.Attempts, ClaimedBy: e.ClaimedBy,
+				At:           p.parse("effects."+name+".at", e.At),
+				ClaimedUntil: p.parse("effects."+name+".claimed_until", e.ClaimedUntil),
+			}
+		}
+	}
 	c.ClosedAt = p.parse("closed_at", r.ClosedAt)
 	c.ExpiresAt = p.parse("retain_until", r.RetainUntil)
 	if c.ExpiresAt.IsZero() && r.ExpiresAt != 0 {
@@ -198,6 +207,20 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 		return nil, p.err
 	}
 	return c, nil
+}
+
+func marshalEffects(es feedback.Effects) map[string]effectRecord {
+	if len(es) == 0 {
+		return nil
+	}
+	out := make(map[string]effectRecord, len(es))
+	for name, e := range es {
+		out[name] = effectRecord{
+			State: string(e.State), At: formatTime(e.At), Reason: e.Reason, MessageID: e.MessageID,
+			Attempts: e.Attempts, ClaimedBy: e.ClaimedBy, ClaimedUntil: formatTime(e.ClaimedUntil),
+		}
+	}
+	return out
 }
 
 // timeParser parses a record's times, keeping the first error.

@@ -13,7 +13,11 @@ import (
 
 func TestMarshalCase_IndexAttributes(t *testing.T) {
 	at := storetest.Start
-	done := feedback.Effects{Acknowledged: at, Assigned: at, Scheduled: at}
+	done := feedback.Effects{
+		feedback.EffectAcknowledgement: {State: feedback.EffectDone, At: at},
+		feedback.EffectAssignment:      {State: feedback.EffectDone, At: at},
+		feedback.EffectSchedules:       {State: feedback.EffectDone, At: at},
+	}
 	tests := []struct {
 		name string
 		edit func(*feedback.Case)
@@ -30,7 +34,10 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 		}},
 		{"closed", func(c *feedback.Case) { c.Effects = done; c.Status = feedback.StatusClosed }, map[string]string{}},
 		{"compliment, unassigned", func(c *feedback.Case) {
-			c.Effects = feedback.Effects{AckSkipped: "no address", Assigned: at}
+			c.Effects = feedback.Effects{
+				feedback.EffectAcknowledgement: {State: feedback.EffectSkipped, At: at, Reason: "no address"},
+				feedback.EffectAssignment:      {State: feedback.EffectDone, At: at},
+			}
 			c.Kind, c.RespondBy, c.AssignedTo = feedback.KindCompliment, time.Time{}, ""
 		}, map[string]string{}},
 		{"times in another zone sort by instant", func(c *feedback.Case) {
@@ -72,7 +79,10 @@ func TestMarshalCase_RoundTrip(t *testing.T) {
 	}
 	c := storetest.NewCase("FB-2026-000001", time.Date(2026, 6, 1, 9, 30, 0, 123456789, london))
 	c.RespondBy = time.Date(2026, 6, 15, 0, 0, 0, 0, london)
-	c.Effects = feedback.Effects{Acknowledged: c.ReceivedAt.Add(time.Hour), AckSkipped: "x"}
+	c.Effects = feedback.Effects{
+		feedback.EffectAcknowledgement:          {State: feedback.EffectFailed, At: c.ReceivedAt.Add(time.Hour), Reason: "x", MessageID: "m", Attempts: 3},
+		feedback.ReminderEffect("FB-1-warning"): {ClaimedBy: "w#1", ClaimedUntil: c.ReceivedAt.Add(2 * time.Hour)},
+	}
 	c.ClosedAt = c.ReceivedAt.Add(48 * time.Hour)
 	c.ExpiresAt = c.ClosedAt.AddDate(2, 0, 0)
 	c.IdempotencyKey, c.Version = "ses:123", 7

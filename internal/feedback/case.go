@@ -35,9 +35,9 @@ type Case struct {
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
 	Fingerprint    string `json:"fingerprint,omitempty"`
 
-	// Effects records which side effects have been carried out, so that a redelivered trigger
-	// does none of them twice.
-	Effects Effects `json:"effects"`
+	// Effects records every side effect the case calls for and what became of it, so that a
+	// redelivered trigger does none of them twice.
+	Effects Effects `json:"effects,omitempty"`
 
 	ClosedAt time.Time `json:"closed_at,omitzero"`
 	// ExpiresAt is when the retention period ends and the record must be destroyed; zero while
@@ -50,25 +50,9 @@ type Case struct {
 	Version int `json:"version"`
 }
 
-// Effects are the side effects of taking in a case, each stamped when done.
-type Effects struct {
-	Acknowledged time.Time `json:"acknowledged,omitzero"`
-	// AckSkipped says why no acknowledgement was sent (no address to reach, for example).
-	AckSkipped string    `json:"ack_skipped,omitempty"`
-	Assigned   time.Time `json:"assigned,omitzero"`
-	Scheduled  time.Time `json:"scheduled,omitzero"`
-}
-
-// Pending reports whether any side effect of intake is still to be done.
-func (c *Case) Pending() bool {
-	return (c.Effects.Acknowledged.IsZero() && c.Effects.AckSkipped == "") ||
-		c.Effects.Assigned.IsZero() ||
-		(c.needsSchedules() && c.Effects.Scheduled.IsZero())
-}
-
-func (c *Case) needsSchedules() bool {
-	return c.Kind == KindComplaint && c.Status == StatusOpen && !c.RespondBy.IsZero()
-}
+// Pending reports whether any side effect of taking the case in is still to be done. Fired
+// reminders are not counted: SweepReminders looks after them.
+func (c *Case) Pending() bool { return len(intakeEffects(c)) > 0 }
 
 // Expired reports whether the case has passed its retention period at now. Stores filter these
 // out of every read, because DynamoDB's TTL deletes items days late.

@@ -38,6 +38,11 @@ type Store interface {
 	ListDue(ctx context.Context, onOrBefore time.Time) ([]*Case, error)
 	// ListAssigned returns the open cases assigned to a mailbox, oldest first.
 	ListAssigned(ctx context.Context, mailbox string) ([]*Case, error)
+	// TakeQuota records one use, named use, of the quota called key, unless limit uses are
+	// recorded within the window before now already; it reports whether the use was allowed.
+	// Taking the same use again is allowed and counts once, so that a retried side effect is
+	// not refused by its own first try. Old uses are forgotten (and expire from the store).
+	TakeQuota(ctx context.Context, key, use string, limit int, window time.Duration) (bool, error)
 }
 
 // Message is an email Intake sends. Extra headers (Auto-Submitted and the like) go in Headers.
@@ -49,6 +54,9 @@ type Message struct {
 	Headers map[string]string `json:"headers"`
 	Text    string            `json:"text"`
 	HTML    string            `json:"html"`
+	// Key identifies the letter (the case and the side effect it carries out). A mailer that
+	// can deduplicate sends one letter per key, however often it is asked; SES cannot.
+	Key string `json:"key,omitempty"`
 }
 
 // Mailer sends email. Implementations: internal/outbox (keeps every message locally) and
@@ -118,8 +126,12 @@ func (m Message) Validate() error {
 		if hasBreak(a) {
 			return Errorf(EINVALID, "the %s contains a line break", what)
 		}
-		if _, err := mail.ParseAddress(a); err != nil {
+		parsed, err := mail.ParseAddress(a)
+		if err != nil {
 			return Errorf(EINVALID, "the %s is not a valid email address", what)
+		}
+		if !asciiMailbox(parsed.Address) || !asciiDomainPart(parsed.Address) {
+			return Errorf(EINVALID, "the %s cannot receive email: it has characters outside ASCII (domains must be in their punycode form)", what)
 		}
 	}
 	if hasBreak(m.Subject) {
@@ -137,6 +149,15 @@ func (m Message) Validate() error {
 		}
 	}
 	return nil
+}
+
+func asciiDomainPart(addr string) bool {
+	for _, r := range addr[strings.LastIndexByte(addr, '@')+1:] {
+		if r > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // hasBreak reports whether s holds a character that could end a header line.

@@ -70,6 +70,19 @@ type Service struct {
 	Council   Council
 	Routing   Routing
 	Log       *slog.Logger
+
+	// Worker names this process in the claims it writes on cases (default: a random name per
+	// process). Lease is how long a claim holds before another worker may take the effect over
+	// (default DefaultLease).
+	Worker string
+	Lease  time.Duration
+	// SoleProcess says that no other process uses the store (the embedded store locks its
+	// file), so a claim written by another process is left over from one that died and is
+	// taken over at once instead of after its lease.
+	SoleProcess bool
+	// AckLimit is the most acknowledgements sent to one address in 24 hours (0: no limit);
+	// further items from that address are stored and flagged, not acknowledged.
+	AckLimit int
 }
 
 // Submit validates a submission and stores it as a new case. It is idempotent: a submission
@@ -135,6 +148,7 @@ func (s *Service) newCase(sub Submission, fingerprint, ref string, now time.Time
 		AcknowledgeBy:  s.Calendar.AddWorkingDays(now, s.Policy.AcknowledgeWorkingDays),
 		IdempotencyKey: sub.IdempotencyKey,
 		Fingerprint:    fingerprint,
+		Effects:        Effects{EffectAcknowledgement: {}, EffectAssignment: {}},
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
@@ -143,90 +157,9 @@ func (s *Service) newCase(sub Submission, fingerprint, ref string, now time.Time
 		// The acknowledgement goes out automatically on the day of receipt, so Stage 1's
 		// working days count from the date received.
 		c.RespondBy = s.Calendar.AddWorkingDays(now, s.Policy.Stage1WorkingDays)
+		c.Effects[EffectSchedules] = Effect{}
 	}
 	return c
-}
-
-// Process carries out the side effects of intake that are not yet done: the acknowledgement to
-// the sender, the assignment email to the owning officer, and the deadline reminders. Each is
-// stamped on the case as soon as it is done, so a repeated call does nothing twice.
-func (s *Service) Process(ctx context.Context, ref string) error {
-	c, err := s.Store.Get(ctx, ref)
-	if err != nil {
-		return fmt.Errorf("process %s: %w", ref, err)
-	}
-	if c.Effects.Acknowledged.IsZero() && c.Effects.AckSkipped == "" {
-		if err := s.acknowledge(ctx, c); err != nil {
-			return err
-		}
-	}
-	if c.Effects.Assigned.IsZero() {
-		if _, err := s.Mailer.Send(ctx, s.assignmentEmail(c)); err != nil {
-			return fmt.Errorf("process %s: send assignment: %w", ref, err)
-		}
-		if c, err = s.stamp(ctx, ref, func(e *Effects, now time.Time) { e.Assigned = now }); err != nil {
-			return err
-		}
-	}
-	if c.needsSchedules() && c.Effects.Scheduled.IsZero() {
-		if s.Scheduler == nil {
-			return fmt.Errorf("process %s: reminders are due but no scheduler is configured", ref)
-		}
-		for _, r := range s.Reminders(c) {
-			if err := s.Scheduler.Schedule(ctx, r); err != nil {
-				return fmt.Errorf("process %s: schedule %s: %w", ref, r.Name, err)
-			}
-		}
-		if _, err = s.stamp(ctx, ref, func(e *Effects, now time.Time) { e.Scheduled = now }); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *Service) acknowledge(ctx context.Context, c *Case) error {
-	if c.Contact.Email == "" {
-		_, err := s.stamp(ctx, c.Ref, func(e *Effects, _ time.Time) { e.AckSkipped = "no email address to reply to" })
-		return err
-	}
-	if _, err := s.Mailer.Send(ctx, s.acknowledgementEmail(c)); err != nil {
-		return fmt.Errorf("process %s: send acknowledgement: %w", c.Ref, err)
-	}
-	_, err := s.stamp(ctx, c.Ref, func(e *Effects, now time.Time) { e.Acknowledged = now })
-	return err
-}
-
-func (s *Service) stamp(ctx context.Context, ref string, mark func(*Effects, time.Time)) (*Case, error) {
-	now := s.Clock.Now()
-	c, err := s.Store.Update(ctx, ref, func(c *Case) error {
-		mark(&c.Effects, now)
-		c.UpdatedAt = now
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("process %s: record side effect: %w", ref, err)
-	}
-	return c, nil
-}
-
-// ProcessPending carries out the outstanding side effects of every pending case, so that a
-// crash between storing a case and emailing about it loses nothing. It returns the first error
-// after trying every case.
-func (s *Service) ProcessPending(ctx context.Context) error {
-	cases, err := s.Store.ListPending(ctx)
-	if err != nil {
-		return fmt.Errorf("process pending: %w", err)
-	}
-	var first error
-	for _, c := range cases {
-		if err := s.Process(ctx, c.Ref); err != nil {
-			s.log().Error("side effects failed; will retry", "ref", c.Ref, "err", err)
-			if first == nil {
-				first = err
-			}
-		}
-	}
-	return first
 }
 
 // Reminders returns the deadline reminders for a complaint's current stage: a warning some
@@ -263,28 +196,6 @@ func ReminderName(ref string, stage Stage, p Purpose) string {
 		}
 		return '_'
 	}, name)
-}
-
-// Remind handles a fired reminder: it re-reads the case and emails the assigned officer, or
-// does nothing if the reminder no longer applies (the case closed or moved to another stage).
-// It reports whether an email was sent.
-func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
-	c, err := s.Store.Get(ctx, r.Ref)
-	if ErrorCode(err) == ENOTFOUND {
-		s.log().Info("reminder for a case that no longer exists", "ref", r.Ref, "purpose", r.Purpose)
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("remind %s: %w", r.Ref, err)
-	}
-	if c.Status != StatusOpen || (r.Stage != StageNone && c.Stage != r.Stage) {
-		s.log().Info("reminder no longer applies", "ref", r.Ref, "purpose", r.Purpose, "stage", r.Stage)
-		return false, nil
-	}
-	if _, err := s.Mailer.Send(ctx, s.reminderEmail(c, r.Purpose)); err != nil {
-		return false, fmt.Errorf("remind %s: send: %w", r.Ref, err)
-	}
-	return true, nil
 }
 
 func (s *Service) log() *slog.Logger {

@@ -72,6 +72,11 @@ func TestSubmission_Validate(t *testing.T) {
 		{"email with a display name", func(s *feedback.Submission) { s.Email = "Ada <ada@example.com>" }, []string{"email"}},
 		{"email without a dot in the domain", func(s *feedback.Submission) { s.Email = "ada@localhost" }, []string{"email"}},
 		{"email too long", func(s *feedback.Submission) { s.Email = long(250) + "@example.com" }, []string{"email"}},
+		{"accented mailbox SES cannot send to", func(s *feedback.Submission) { s.Email = "josé@example.com" }, []string{"email"}},
+		{"international domain, sent as punycode", func(s *feedback.Submission) { s.Email = "ada@bücher.example" }, nil},
+		{"name carrying a web address", func(s *feedback.Submission) { s.Name = "Visit www.example.net now" }, []string{"name"}},
+		{"name carrying a link", func(s *feedback.Submission) { s.Name = "https://example.net/win" }, []string{"name"}},
+		{"name with an apostrophe and accents", func(s *feedback.Submission) { s.Name = "Siân O’Brien-Ćwik" }, nil},
 		{"complaint with no way to reply", func(s *feedback.Submission) { s.Email = "" }, []string{"email"}},
 		{"complaint with a phone only", func(s *feedback.Submission) { s.Email = ""; s.Phone = "01632 960001" }, nil},
 		{"anonymous compliment", func(s *feedback.Submission) { s.Kind = "compliment"; s.Email = ""; s.Name = "" }, nil},
@@ -105,6 +110,13 @@ func TestSubmission_Validate(t *testing.T) {
 				t.Errorf("code = %s, want %s", feedback.ErrorCode(err), feedback.EINVALID)
 			}
 		})
+	}
+}
+
+func TestSubmission_Normalize_InternationalDomain(t *testing.T) {
+	s := feedback.Submission{Email: "Ada@Bücher.Example"}.Normalize()
+	if s.Email != "ada@xn--bcher-kva.example" {
+		t.Errorf("Email = %q; want the domain in punycode, which is how mail reaches it", s.Email)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Limits on what a submission may hold. They are generous for a resident's own words and tight
@@ -16,7 +18,7 @@ import (
 const (
 	MaxMessageChars = 10000
 	MaxSubjectChars = 200
-	MaxNameChars    = 200
+	MaxNameChars    = 100
 	MaxEmailChars   = 254
 	MaxPhoneChars   = 30
 	MaxKeyChars     = 200
@@ -45,7 +47,7 @@ var phoneChars = regexp.MustCompile(`^[0-9 +()\-.]+$`)
 func (s Submission) Normalize() Submission {
 	s.Kind = strings.ToLower(strings.TrimSpace(s.Kind))
 	s.Name = singleLine(s.Name)
-	s.Email = strings.ToLower(singleLine(s.Email))
+	s.Email = asciiDomain(strings.ToLower(singleLine(s.Email)))
 	s.Phone = singleLine(s.Phone)
 	s.ServiceArea = strings.ToLower(singleLine(s.ServiceArea))
 	s.Subject = singleLine(s.Subject)
@@ -97,11 +99,18 @@ func (s Submission) Validate(areas []string) error {
 	if n := utf8.RuneCountInString(s.Subject); n > MaxSubjectChars {
 		add("subject", "The subject must be %d characters or fewer; it is %d", MaxSubjectChars, n)
 	}
-	if n := utf8.RuneCountInString(s.Name); n > MaxNameChars {
+	switch n := utf8.RuneCountInString(s.Name); {
+	case n > MaxNameChars:
 		add("name", "Your name must be %d characters or fewer", MaxNameChars)
+	case linkLike(s.Name):
+		add("name", "Enter your name only, without a web or email address")
 	}
-	if s.Email != "" && !validEmail(s.Email) {
+	switch {
+	case s.Email == "":
+	case !validEmail(s.Email):
 		add("email", "Enter an email address in the correct format, like name@example.com")
+	case !asciiMailbox(s.Email):
+		add("email", "We cannot send email to an address with accented or non-English letters before the @. Enter a different email address, or give a telephone number instead")
 	}
 	if s.Phone != "" {
 		digits := 0
@@ -137,6 +146,40 @@ func (s Submission) Fingerprint() string {
 		fmt.Fprintf(h, "%d:%s;", len(f), f)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// linkLike reports whether a name carries a web or email address, which a mail program would
+// show as a link in the council's letter.
+func linkLike(v string) bool {
+	l := strings.ToLower(v)
+	return strings.Contains(l, "://") || strings.Contains(l, "www.") || strings.Contains(l, "@")
+}
+
+// asciiMailbox reports whether the part of an address before the @ is ASCII: SES (and most
+// mail systems) cannot deliver to anything else, so the form refuses it rather than store an
+// address that can never be acknowledged.
+func asciiMailbox(v string) bool {
+	at := strings.LastIndexByte(v, '@')
+	for _, r := range v[:max(at, 0)] {
+		if r > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiDomain writes an internationalised domain in its ASCII (punycode) form, which is how
+// mail is sent to it; an address whose domain cannot be converted is left for Validate.
+func asciiDomain(v string) string {
+	at := strings.LastIndexByte(v, '@')
+	if at < 0 {
+		return v
+	}
+	d, err := idna.Lookup.ToASCII(v[at+1:])
+	if err != nil {
+		return v
+	}
+	return v[:at+1] + d
 }
 
 func validEmail(v string) bool {

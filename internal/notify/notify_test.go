@@ -50,10 +50,15 @@ func TestHandler_Handle(t *testing.T) {
 		img[k] = v
 	}
 	// Every side effect stamped: nothing is pending.
+	stamped := func(at string) events.DynamoDBAttributeValue {
+		return events.NewMapAttribute(map[string]events.DynamoDBAttributeValue{
+			"state": events.NewStringAttribute("done"), "at": events.NewStringAttribute(at),
+		})
+	}
 	img["effects"] = events.NewMapAttribute(map[string]events.DynamoDBAttributeValue{
-		"acknowledged": events.NewStringAttribute("2026-12-21T10:00:01Z"),
-		"assigned":     events.NewStringAttribute("2026-12-21T10:00:02Z"),
-		"scheduled":    events.NewStringAttribute("2026-12-21T10:00:03Z"),
+		"acknowledgement": stamped("2026-12-21T10:00:01Z"),
+		"assignment":      stamped("2026-12-21T10:00:02Z"),
+		"schedules":       stamped("2026-12-21T10:00:03Z"),
 	})
 	done.Change.NewImage = img
 

@@ -26,21 +26,29 @@ type Sent struct {
 }
 
 // Outbox keeps sent mail in dir/outbox.jsonl. It is safe for concurrent use within a process.
+// It sends one letter per Message.Key: asked again for a key it has sent, it answers with the
+// first letter's id and appends nothing, which SES cannot do.
 type Outbox struct {
 	mu    sync.Mutex
 	path  string
 	clock feedback.Clock
 	count int
+	keys  map[string]string // Message.Key → id of the letter sent
 }
 
 // Open returns the outbox kept in dir.
 func Open(dir string, clk feedback.Clock) (*Outbox, error) {
-	o := &Outbox{path: filepath.Join(dir, "outbox.jsonl"), clock: clk}
+	o := &Outbox{path: filepath.Join(dir, "outbox.jsonl"), clock: clk, keys: map[string]string{}}
 	all, err := o.List()
 	if err != nil {
 		return nil, err
 	}
 	o.count = len(all)
+	for _, s := range all {
+		if s.Key != "" {
+			o.keys[s.Key] = s.ID
+		}
+	}
 	return o, nil
 }
 
@@ -51,6 +59,9 @@ func (o *Outbox) Send(_ context.Context, m feedback.Message) (string, error) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if id, ok := o.keys[m.Key]; ok && m.Key != "" {
+		return id, nil
+	}
 	o.count++
 	s := Sent{ID: "local-" + strconv.Itoa(o.count), Message: m, SentAt: o.clock.Now().UTC()}
 	line, err := json.Marshal(s)
@@ -67,6 +78,9 @@ func (o *Outbox) Send(_ context.Context, m feedback.Message) (string, error) {
 	}
 	if err := f.Sync(); err != nil {
 		return "", fmt.Errorf("outbox: sync %s: %w", o.path, err)
+	}
+	if m.Key != "" {
+		o.keys[m.Key] = s.ID
 	}
 	return s.ID, nil
 }

@@ -50,3 +50,33 @@ func TestOutbox_KeepsMailAcrossReopen(t *testing.T) {
 		t.Errorf("after reopen: %d messages, id %s; want 2 messages and id local-2", len(all), id)
 	}
 }
+
+func TestOutbox_OneLetterPerKey(t *testing.T) {
+	dir := t.TempDir()
+	clk := clock.NewFixed(storetest.Start)
+	o, _ := outbox.Open(dir, clk)
+	m := mailtest.Example()
+	m.Key = "FB-2026-000001/acknowledgement"
+	first, err := o.Send(t.Context(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Asked again, even by a process started after a crash, it sends nothing new.
+	o, _ = outbox.Open(dir, clk)
+	again, err := o.Send(t.Context(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := mailtest.Example()
+	other.Key = "FB-2026-000001/assignment"
+	if _, err := o.Send(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	unkeyed := mailtest.Example()
+	o.Send(t.Context(), unkeyed)
+	o.Send(t.Context(), unkeyed)
+	all, _ := o.List()
+	if again != first || len(all) != 4 {
+		t.Errorf("ids %s then %s, %d letters; want the same id twice and 4 letters (one per key, every unkeyed one)", first, again, len(all))
+	}
+}

@@ -70,6 +70,7 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 		Council:  cfg.Council(),
 		Routing:  routing,
 		Log:      Logger(),
+		AckLimit: cfg.AckLimitPerRecipient,
 	}
 	if cfg.ScheduleGroup != "" {
 		s, err := schedule.New(scheduler.NewFromConfig(awsCfg), schedule.Config{

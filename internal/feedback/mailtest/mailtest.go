@@ -92,6 +92,8 @@ func testInjection(t *testing.T, newMailer NewMailer) {
 		{"colon in a header name", func(m *feedback.Message) { m.Headers["X-Test: a\r\nBcc"] = "x" }},
 		{"a header the mailer writes", func(m *feedback.Message) { m.Headers["bcc"] = "victim@example.com" }},
 		{"recipient that is not an address", func(m *feedback.Message) { m.To = []string{"not an address"} }},
+		{"recipient with a non-ASCII mailbox", func(m *feedback.Message) { m.To = []string{"josé@example.com"} }},
+		{"recipient with an unconverted international domain", func(m *feedback.Message) { m.To = []string{"ada@bücher.example"} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

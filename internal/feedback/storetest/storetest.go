@@ -37,6 +37,8 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("ListPending", func(t *testing.T) { testListPending(t, newStore) })
 	t.Run("ListDue", func(t *testing.T) { testListDue(t, newStore) })
 	t.Run("ListAssigned", func(t *testing.T) { testListAssigned(t, newStore) })
+	t.Run("TakeQuota", func(t *testing.T) { testTakeQuota(t, newStore) })
+	t.Run("TakeQuota_Concurrent", func(t *testing.T) { testTakeQuotaConcurrent(t, newStore) })
 }
 
 // NewCase returns a valid open complaint with the given reference, as the service would make it.
@@ -51,7 +53,21 @@ func NewCase(ref string, at time.Time) *feedback.Case {
 		AcknowledgeBy: time.Date(2026, 12, 22, 0, 0, 0, 0, time.UTC),
 		RespondBy:     time.Date(2027, 1, 7, 0, 0, 0, 0, time.UTC),
 		Fingerprint:   "fp-" + ref,
-		CreatedAt:     at, UpdatedAt: at,
+		Effects: feedback.Effects{
+			feedback.EffectAcknowledgement: {State: feedback.EffectFailed, At: at, Reason: "refused", Attempts: 2},
+			feedback.EffectAssignment:      {ClaimedBy: "worker-1#1", ClaimedUntil: at.Add(time.Minute)},
+			feedback.EffectSchedules:       {},
+		},
+		CreatedAt: at, UpdatedAt: at,
+	}
+}
+
+// settled returns effects that are all done.
+func settled(at time.Time) feedback.Effects {
+	return feedback.Effects{
+		feedback.EffectAcknowledgement: {State: feedback.EffectDone, At: at, MessageID: "m-1"},
+		feedback.EffectAssignment:      {State: feedback.EffectDone, At: at},
+		feedback.EffectSchedules:       {State: feedback.EffectSkipped, At: at, Reason: "not needed"},
 	}
 }
 
@@ -188,14 +204,14 @@ func testUpdate(t *testing.T, newStore NewStore) {
 		t.Fatal(err)
 	}
 	updated, err := s.Update(ctx, c.Ref, func(c *feedback.Case) error {
-		c.Effects.Acknowledged = Start
+		c.Effects[feedback.EffectAssignment] = feedback.Effect{State: feedback.EffectDone, At: Start, MessageID: "m-2"}
 		return nil
 	})
-	if err != nil || updated.Effects.Acknowledged.IsZero() {
+	if err != nil || !updated.Effects[feedback.EffectAssignment].Settled() {
 		t.Fatalf("Update = %v, %v", updated, err)
 	}
 	got, _ := s.Get(ctx, c.Ref)
-	if !got.Effects.Acknowledged.Equal(Start) {
+	if e := got.Effects[feedback.EffectAssignment]; !e.At.Equal(Start) || e.MessageID != "m-2" || e.ClaimedBy != "" {
 		t.Errorf("the update was not stored: %+v", got.Effects)
 	}
 	refusal := feedback.Errorf(feedback.EINVALID, "no")
@@ -279,7 +295,7 @@ func testListPending(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
 	s := newStore(t, clock.NewFixed(Start))
 	done := NewCase("FB-2026-000001", Start)
-	done.Effects = feedback.Effects{Acknowledged: Start, Assigned: Start, Scheduled: Start}
+	done.Effects = settled(Start)
 	pending1 := NewCase("FB-2026-000002", Start.Add(time.Minute))
 	pending2 := NewCase("FB-2026-000003", Start.Add(2*time.Minute))
 	for _, c := range []*feedback.Case{done, pending2, pending1} {
@@ -300,7 +316,7 @@ func testListPending(t *testing.T, newStore NewStore) {
 	}
 	// Finishing a case's side effects takes it off the list.
 	if _, err := s.Update(ctx, pending1.Ref, func(c *feedback.Case) error {
-		c.Effects = feedback.Effects{Acknowledged: Start, Assigned: Start, Scheduled: Start}
+		c.Effects = settled(Start)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -379,5 +395,67 @@ func testListAssigned(t *testing.T, newStore NewStore) {
 	got, _ = s.ListAssigned(ctx, "planning@council.example")
 	if diff := cmp.Diff([]string{"FB-2026-000001", "FB-2026-000002"}, refsOf(got)); diff != "" {
 		t.Errorf("ListAssigned after reassigning (-want +got):\n%s", diff)
+	}
+}
+
+func testTakeQuota(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	clk := clock.NewFixed(Start)
+	s := newStore(t, clk)
+	take := func(key, use string) bool {
+		t.Helper()
+		ok, err := s.TakeQuota(ctx, key, use, 3, 24*time.Hour)
+		if err != nil {
+			t.Fatalf("TakeQuota(%s, %s): %v", key, use, err)
+		}
+		return ok
+	}
+	steps := []struct {
+		advance  time.Duration
+		key, use string
+		want     bool
+	}{
+		{0, "ack:a", "FB-1", true},
+		{time.Hour, "ack:a", "FB-2", true},
+		{0, "ack:a", "FB-1", true}, // the same use again is not a second use
+		{time.Hour, "ack:a", "FB-3", true},
+		{0, "ack:a", "FB-4", false},                         // the fourth within 24 hours
+		{0, "ack:b", "FB-4", true},                          // another key has its own quota
+		{0, "ack:a", "FB-2", true},                          // a use already recorded is still allowed
+		{22*time.Hour + time.Minute, "ack:a", "FB-5", true}, // FB-1 is more than 24 hours old
+		{0, "ack:a", "FB-6", false},
+	}
+	for i, st := range steps {
+		clk.Advance(st.advance)
+		if got := take(st.key, st.use); got != st.want {
+			t.Errorf("step %d: TakeQuota(%s, %s) = %v, want %v", i+1, st.key, st.use, got, st.want)
+		}
+	}
+}
+
+func testTakeQuotaConcurrent(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	allowed := 0
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ok, err := s.TakeQuota(ctx, "ack:c", fmt.Sprintf("FB-%d", i), 3, 24*time.Hour)
+			if err != nil {
+				t.Errorf("TakeQuota %d: %v", i, err)
+			}
+			if ok {
+				mu.Lock()
+				allowed++
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	if allowed != 3 {
+		t.Errorf("%d of 8 concurrent uses were allowed; the limit is 3", allowed)
 	}
 }

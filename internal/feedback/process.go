@@ -1,0 +1,396 @@
+package feedback
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultLease is how long a claim on a side effect holds: longer than any send or schedule
+// call takes (the functions time out well before it), short enough that the sweep soon takes
+// over the work of a worker that died.
+const DefaultLease = 2 * time.Minute
+
+// MaxAttempts bounds the transient failures of one side effect. After that many the effect is
+// marked failed, so that the officer is told and nothing stays pending for ever.
+const MaxAttempts = 10
+
+// AckWindow is the period over which AckLimit counts acknowledgements to one address.
+const AckWindow = 24 * time.Hour
+
+// errNothingToClaim ends a claim's update without writing: every effect asked for is settled
+// or held by another worker, or the reminder no longer applies.
+var errNothingToClaim = errors.New("nothing to claim")
+
+// claims numbers the claims this process makes, so that two goroutines of one process never
+// mistake each other's claim for their own.
+var claims atomic.Int64
+
+// owner returns a fresh claim owner: the worker's name and a number unique within the process.
+func (s *Service) owner() string {
+	w := s.Worker
+	if w == "" {
+		w = processID
+	}
+	return w + "#" + strconv.FormatInt(claims.Add(1), 10)
+}
+
+// ownedHere reports whether a claim owner belongs to this worker.
+func (s *Service) ownedHere(owner string) bool {
+	w := s.Worker
+	if w == "" {
+		w = processID
+	}
+	return strings.HasPrefix(owner, w+"#")
+}
+
+func (s *Service) lease() time.Duration {
+	if s.Lease > 0 {
+		return s.Lease
+	}
+	return DefaultLease
+}
+
+// claimable reports whether a new claim may be made on e at now.
+func (s *Service) claimable(e Effect, now time.Time) bool {
+	switch {
+	case e.Settled():
+		return false
+	case e.ClaimedBy == "":
+		return true
+	case s.SoleProcess && !s.ownedHere(e.ClaimedBy):
+		return true // its process died: nobody else uses the store
+	}
+	return !now.Before(e.ClaimedUntil)
+}
+
+// claim marks the named effects (those of pick's choice that are free) as being done by owner,
+// in one conditional write. It returns the effects claimed and the case as written, or none if
+// nothing was free.
+func (s *Service) claim(ctx context.Context, ref, owner string, pick func(*Case) []string) ([]string, *Case, error) {
+	now := s.Clock.Now()
+	var names []string
+	c, err := s.Store.Update(ctx, ref, func(c *Case) error {
+		names = names[:0]
+		if c.Effects == nil {
+			c.Effects = Effects{}
+		}
+		for _, n := range pick(c) {
+			e := c.Effects[n]
+			if !s.claimable(e, now) {
+				continue
+			}
+			e.ClaimedBy, e.ClaimedUntil = owner, now.Add(s.lease())
+			c.Effects[n] = e
+			names = append(names, n)
+		}
+		if len(names) == 0 {
+			return errNothingToClaim
+		}
+		return nil
+	})
+	if errors.Is(err, errNothingToClaim) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return names, c, nil
+}
+
+// settle records what became of each claimed effect, in one write, and drops owner's claims.
+// An outcome still EffectToDo was a transient failure: its attempt is counted and the effect is
+// left for another try, or failed for good after MaxAttempts. An effect another worker settled
+// meanwhile keeps that worker's outcome.
+func (s *Service) settle(ctx context.Context, ref, owner string, outcomes map[string]Effect) (*Case, error) {
+	now := s.Clock.Now()
+	return s.Store.Update(ctx, ref, func(c *Case) error {
+		if c.Effects == nil {
+			c.Effects = Effects{}
+		}
+		for name, out := range outcomes {
+			cur := c.Effects[name]
+			if cur.Settled() {
+				continue
+			}
+			if cur.ClaimedBy == owner {
+				cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
+			}
+			if out.Settled() {
+				cur.State, cur.At, cur.Reason, cur.MessageID = out.State, now, out.Reason, out.MessageID
+				cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
+			} else {
+				cur.Attempts++
+				cur.Reason = out.Reason
+				if cur.Attempts >= MaxAttempts {
+					cur.State, cur.At = EffectFailed, now
+					cur.Reason = fmt.Sprintf("gave up after %d attempts; the last failure: %s", cur.Attempts, out.Reason)
+					cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
+				}
+			}
+			c.Effects[name] = cur
+		}
+		c.UpdatedAt = now
+		return nil
+	})
+}
+
+// intakeEffects picks the case's unsettled effects other than reminders, which Remind and
+// SweepReminders own.
+func intakeEffects(c *Case) []string {
+	var out []string
+	for _, n := range c.Effects.Pending() {
+		if !strings.HasPrefix(n, reminderPrefix) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Process carries out the case's side effects that are not yet settled: the acknowledgement
+// to the sender, the assignment email to the owning officer and the deadline reminders. Each
+// is claimed, done and stamped (see Effects), so that a redelivered trigger, or a sweep running
+// beside the stream, does nothing twice. One effect failing never stops the others: a permanent
+// failure is recorded with its reason (and the officer's email says so), a transient one is
+// left to be retried and reported as Process's error.
+func (s *Service) Process(ctx context.Context, ref string) error {
+	owner := s.owner()
+	names, c, err := s.claim(ctx, ref, owner, intakeEffects)
+	if err != nil {
+		return fmt.Errorf("process %s: claim side effects: %w", ref, err)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	outcomes := make(map[string]Effect, len(names))
+	var failed []string
+	for _, name := range names {
+		out := s.perform(ctx, c, name, outcomes)
+		outcomes[name] = out
+		switch out.State {
+		case EffectToDo:
+			failed = append(failed, name+": "+out.Reason)
+			s.log().Warn("side effect failed; it will be retried", "ref", ref, "effect", name, "reason", out.Reason)
+		case EffectFailed:
+			s.log().Warn("side effect failed for good", "ref", ref, "effect", name, "reason", out.Reason)
+		}
+	}
+	if _, err := s.settle(ctx, ref, owner, outcomes); err != nil {
+		return fmt.Errorf("process %s: record side effects: %w", ref, err)
+	}
+	if len(failed) > 0 {
+		return Errorf(EUNAVAILABLE, "process %s: %s", ref, strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// perform does one side effect of c and says what became of it. done holds the outcomes of the
+// effects done before it in this run.
+func (s *Service) perform(ctx context.Context, c *Case, name string, done map[string]Effect) Effect {
+	switch name {
+	case EffectAcknowledgement:
+		return s.acknowledge(ctx, c)
+	case EffectAssignment:
+		ack, ok := done[EffectAcknowledgement]
+		if !ok {
+			ack = c.Effects[EffectAcknowledgement]
+		}
+		return s.send(ctx, s.assignmentEmail(c, ack), c.Ref, name)
+	case EffectSchedules:
+		return s.schedule(ctx, c)
+	}
+	return Effect{State: EffectFailed, Reason: "Intake does not know how to carry out " + name}
+}
+
+func (s *Service) acknowledge(ctx context.Context, c *Case) Effect {
+	if c.Contact.Email == "" {
+		return Effect{State: EffectSkipped, Reason: "there is no email address to reply to"}
+	}
+	if s.AckLimit > 0 {
+		ok, err := s.Store.TakeQuota(ctx, "ack:"+digest(c.Contact.Email), c.Ref, s.AckLimit, AckWindow)
+		if err != nil {
+			return Effect{Reason: "could not check the acknowledgement limit: " + ErrorMessage(err)}
+		}
+		if !ok {
+			return Effect{State: EffectSkipped, Reason: fmt.Sprintf(
+				"%d acknowledgements have already been sent to this address in the last 24 hours", s.AckLimit)}
+		}
+	}
+	return s.send(ctx, s.acknowledgementEmail(c), c.Ref, EffectAcknowledgement)
+}
+
+// send sends m as the named effect of case ref, and classifies a failure: a refusal that will
+// never change (EINVALID, EFORBIDDEN) fails the effect for good; anything else is transient.
+func (s *Service) send(ctx context.Context, m Message, ref, effect string) Effect {
+	m.Key = ref + "/" + effect
+	id, err := s.Mailer.Send(ctx, m)
+	if err != nil {
+		return failure(err, "the email could not be sent")
+	}
+	return Effect{State: EffectDone, MessageID: id}
+}
+
+func (s *Service) schedule(ctx context.Context, c *Case) Effect {
+	if s.Scheduler == nil {
+		return Effect{Reason: "no scheduler is configured"}
+	}
+	for _, r := range s.Reminders(c) {
+		if err := s.Scheduler.Schedule(ctx, r); err != nil {
+			return failure(err, "the reminder "+string(r.Purpose)+" could not be scheduled")
+		}
+	}
+	return Effect{State: EffectDone}
+}
+
+// failure turns an adapter's error into an effect's outcome. The reason quotes only the
+// domain error's message, which never holds personal data, or the code of anything else.
+func failure(err error, what string) Effect {
+	switch code := ErrorCode(err); code {
+	case EINVALID, EFORBIDDEN:
+		return Effect{State: EffectFailed, Reason: what + ": " + ErrorMessage(err)}
+	case EUNAVAILABLE:
+		return Effect{Reason: what + ": " + ErrorMessage(err)}
+	default:
+		return Effect{Reason: what + " (" + code + " error)"}
+	}
+}
+
+// digest is a short, stable stand-in for a personal identifier in a store key.
+func digest(v string) string {
+	h := sha256.Sum256([]byte(strings.ToLower(v)))
+	return hex.EncodeToString(h[:16])
+}
+
+// ProcessPending carries out the outstanding side effects of every pending case, so that a
+// crash between storing a case and emailing about it loses nothing. It returns the first error
+// after trying every case.
+func (s *Service) ProcessPending(ctx context.Context) error {
+	cases, err := s.Store.ListPending(ctx)
+	if err != nil {
+		return fmt.Errorf("process pending: %w", err)
+	}
+	var first error
+	for _, c := range cases {
+		if err := s.Process(ctx, c.Ref); err != nil {
+			s.log().Error("side effects failed; will retry", "ref", c.Ref, "err", err)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+// applies reports whether reminder r still concerns c: the case is open and at r's stage.
+func (r Reminder) applies(c *Case) bool {
+	return c.Status == StatusOpen && (r.Stage == StageNone || c.Stage == r.Stage)
+}
+
+// Remind handles a fired reminder: it re-reads the case and emails the assigned officer, or
+// does nothing if the reminder no longer applies (the case closed or moved to another stage) or
+// has been sent already: the sending is claimed and stamped on the case like any side effect,
+// so a redelivered schedule, or the sweep firing the same reminder, sends nothing twice. It
+// reports whether an email was sent.
+func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
+	name := ReminderEffect(r.Name)
+	owner := s.owner()
+	stale := false
+	_, c, err := s.claim(ctx, r.Ref, owner, func(c *Case) []string {
+		if stale = !r.applies(c); stale {
+			return nil
+		}
+		return []string{name}
+	})
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		s.log().Info("reminder for a case that no longer exists", "ref", r.Ref, "purpose", r.Purpose)
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("remind %s: %w", r.Ref, err)
+	case stale:
+		s.log().Info("reminder no longer applies", "ref", r.Ref, "purpose", r.Purpose, "stage", r.Stage)
+		return false, nil
+	case c == nil:
+		s.log().Info("reminder already sent or being sent", "ref", r.Ref, "purpose", r.Purpose)
+		return false, nil
+	}
+	out := s.send(ctx, s.reminderEmail(c, r.Purpose), c.Ref, name)
+	if _, err := s.settle(ctx, r.Ref, owner, map[string]Effect{name: out}); err != nil {
+		return out.State == EffectDone, fmt.Errorf("remind %s: record: %w", r.Ref, err)
+	}
+	if out.State == EffectToDo {
+		return false, Errorf(EUNAVAILABLE, "remind %s: %s", r.Ref, out.Reason)
+	}
+	return out.State == EffectDone, nil
+}
+
+// SweepReminders is the safety net behind the one-time schedules: it finds, through the due
+// index, every open case whose warning, due or overdue reminder should have fired by now and
+// is not recorded as sent, and sends it. When several of a case's reminders were missed, only
+// the latest is sent and the earlier ones are recorded as skipped. It returns how many
+// reminders it sent and the first error after trying every case.
+func (s *Service) SweepReminders(ctx context.Context) (int, error) {
+	now := s.Clock.Now()
+	// A warning fires WarningWorkingDays before the due date, so any case due by then may owe one.
+	horizon := s.Calendar.AddWorkingDays(now, s.Policy.WarningWorkingDays)
+	cases, err := s.Store.ListDue(ctx, horizon)
+	if err != nil {
+		return 0, fmt.Errorf("sweep reminders: %w", err)
+	}
+	sent := 0
+	var first error
+	for _, c := range cases {
+		var missed []Reminder
+		for _, r := range s.Reminders(c) {
+			if !r.At.After(now) && !c.Effects[ReminderEffect(r.Name)].Settled() {
+				missed = append(missed, r)
+			}
+		}
+		if len(missed) == 0 {
+			continue
+		}
+		latest := missed[len(missed)-1]
+		if len(missed) > 1 {
+			if err := s.skipReminders(ctx, c.Ref, missed[:len(missed)-1], latest.Purpose); err != nil && first == nil {
+				first = err
+			}
+		}
+		ok, err := s.Remind(ctx, latest)
+		if err != nil && first == nil {
+			first = err
+		}
+		if ok {
+			sent++
+			s.log().Info("sweep sent a missed reminder", "ref", c.Ref, "purpose", latest.Purpose)
+		}
+	}
+	return sent, first
+}
+
+// skipReminders records missed reminders as skipped because a later one supersedes them.
+func (s *Service) skipReminders(ctx context.Context, ref string, rs []Reminder, later Purpose) error {
+	now := s.Clock.Now()
+	_, err := s.Store.Update(ctx, ref, func(c *Case) error {
+		if c.Effects == nil {
+			c.Effects = Effects{}
+		}
+		for _, r := range rs {
+			name := ReminderEffect(r.Name)
+			if e := c.Effects[name]; !s.claimable(e, now) {
+				continue
+			}
+			c.Effects[name] = Effect{State: EffectSkipped, At: now, Reason: "missed, and superseded by the " + string(later) + " reminder"}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sweep reminders: record skipped reminders of %s: %w", ref, err)
+	}
+	return nil
+}

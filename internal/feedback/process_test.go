@@ -1,0 +1,371 @@
+package feedback_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/outbox"
+)
+
+// refusing is a mailer that refuses, for good or for now, any letter to one address, and
+// sends everything else through next.
+type refusing struct {
+	next      feedback.Mailer
+	to        string
+	permanent bool
+}
+
+func (m refusing) Send(ctx context.Context, msg feedback.Message) (string, error) {
+	if msg.To[0] == m.to {
+		if m.permanent {
+			return "", feedback.Errorf(feedback.EINVALID, "the email service refused the message for good")
+		}
+		return "", errors.New("connection reset")
+	}
+	return m.next.Send(ctx, msg)
+}
+
+// slow is a mailer that takes its time, so that racing workers overlap.
+type slow struct{ next feedback.Mailer }
+
+func (m slow) Send(ctx context.Context, msg feedback.Message) (string, error) {
+	time.Sleep(20 * time.Millisecond)
+	return m.next.Send(ctx, msg)
+}
+
+// unkeyed forgets each letter's key, as SES does, so that only the claims stop duplicates.
+type unkeyed struct{ next feedback.Mailer }
+
+func (m unkeyed) Send(ctx context.Context, msg feedback.Message) (string, error) {
+	msg.Key = ""
+	return m.next.Send(ctx, msg)
+}
+
+func letters(t *testing.T, o *outbox.Outbox) map[string]int {
+	t.Helper()
+	all, err := o.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, m := range all {
+		n[m.To[0]+" "+strings.SplitN(m.Subject, ":", 2)[0]]++
+	}
+	return n
+}
+
+func TestService_Process_OneFailureNeverBlocksTheRest(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		permanent bool
+		wantState feedback.EffectState
+		wantNote  string
+		wantErr   bool
+	}{
+		{"refused for good", true, feedback.EffectFailed, "Please contact the resident another way", false},
+		{"refused for now", false, feedback.EffectToDo, "Intake will keep trying", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, monday)
+			f.svc.Mailer = refusing{next: f.outbox, to: "ada@example.com", permanent: tt.permanent}
+			c, _, err := f.svc.Submit(ctx, complaint())
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = f.svc.Process(ctx, c.Ref)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Process error = %v, want error: %v", err, tt.wantErr)
+			}
+			sent, _ := f.outbox.List()
+			if len(sent) != 1 || sent[0].To[0] != "planning@example.gov.uk" || !strings.Contains(sent[0].Text, tt.wantNote) {
+				t.Fatalf("sent %+v; want only the assignment, saying %q", sent, tt.wantNote)
+			}
+			if len(f.sched.List()) != 3 {
+				t.Errorf("%d reminders scheduled, want 3", len(f.sched.List()))
+			}
+			got, _ := f.store.Get(ctx, c.Ref)
+			ack := got.Effects[feedback.EffectAcknowledgement]
+			if ack.State != tt.wantState || !strings.Contains(ack.Reason, "refused") && !strings.Contains(ack.Reason, "could not be sent") {
+				t.Errorf("acknowledgement effect = %+v, want state %q with the reason", ack, tt.wantState)
+			}
+			if ack.ClaimedBy != "" {
+				t.Errorf("the claim was not dropped: %+v", ack)
+			}
+			if got.Pending() != (tt.wantState == feedback.EffectToDo) {
+				t.Errorf("Pending = %v with the acknowledgement %q", got.Pending(), ack.State)
+			}
+		})
+	}
+}
+
+func TestService_Process_GivesUpAfterMaxAttempts(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	f.svc.Mailer = refusing{next: f.outbox, to: "ada@example.com"}
+	c, _, _ := f.svc.Submit(ctx, complaint())
+	for i := 0; i < feedback.MaxAttempts; i++ {
+		f.svc.Process(ctx, c.Ref)
+	}
+	got, _ := f.store.Get(ctx, c.Ref)
+	if ack := got.Effects[feedback.EffectAcknowledgement]; ack.State != feedback.EffectFailed || ack.Attempts != feedback.MaxAttempts {
+		t.Errorf("after %d transient failures the acknowledgement is %+v; want failed", feedback.MaxAttempts, ack)
+	}
+	if got.Pending() {
+		t.Error("the case is still pending after giving up")
+	}
+	if n := letters(t, f.outbox); len(n) != 1 {
+		t.Errorf("letters %v; want the assignment once", n)
+	}
+}
+
+func TestService_Process_ConcurrentWorkersSendOnce(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	f.svc.Mailer = slow{unkeyed{f.outbox}}
+	var refs []string
+	for i := 0; i < 5; i++ {
+		s := complaint()
+		s.Email = fmt.Sprintf("resident%d@example.com", i)
+		c, _, err := f.svc.Submit(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, c.Ref)
+	}
+	// The stream handler, its retry and the sweep, all at once, with a mailer that cannot
+	// deduplicate: only the claims keep the letters single.
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, ref := range refs {
+				f.svc.Process(ctx, ref)
+			}
+			f.svc.ProcessPending(ctx)
+		}()
+	}
+	wg.Wait()
+	n := letters(t, f.outbox)
+	for i := 0; i < 5; i++ {
+		if k := fmt.Sprintf("resident%d@example.com We have received your complaint (%s)", i, refs[i]); n[k] != 1 {
+			t.Errorf("%d acknowledgements to resident %d, want 1", n[k], i)
+		}
+	}
+	if k := "planning@example.gov.uk New complaint assigned to you"; n[k] != 5 {
+		t.Errorf("%d assignments for 5 cases, want 5: %v", n[k], n)
+	}
+}
+
+func TestService_Process_ClaimTakenOverWhenItLapses(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name        string
+		soleProcess bool
+		advance     time.Duration
+		wantSent    int
+	}{
+		{"live claim by another worker", false, time.Minute, 0},
+		{"lapsed claim", false, feedback.DefaultLease, 2},
+		{"claim by a process that died, store held alone", true, 0, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, monday)
+			c, _, _ := f.svc.Submit(ctx, complaint())
+			// Another worker claimed everything, then vanished.
+			_, err := f.store.Update(ctx, c.Ref, func(c *feedback.Case) error {
+				for name, e := range c.Effects {
+					e.ClaimedBy, e.ClaimedUntil = "worker-gone#1", monday.Add(feedback.DefaultLease)
+					c.Effects[name] = e
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.svc.SoleProcess = tt.soleProcess
+			f.clock.Advance(tt.advance)
+			if err := f.svc.Process(ctx, c.Ref); err != nil {
+				t.Fatal(err)
+			}
+			if sent, _ := f.outbox.List(); len(sent) != tt.wantSent {
+				t.Errorf("sent %d letters, want %d", len(sent), tt.wantSent)
+			}
+		})
+	}
+}
+
+func TestService_Process_AckLimitPerRecipient(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	f.svc.AckLimit = 3
+	var last *feedback.Case
+	for i := 0; i < 4; i++ {
+		s := complaint()
+		s.Message = fmt.Sprintf("complaint number %d", i+1)
+		c, _, err := f.svc.Submit(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.Process(ctx, c.Ref); err != nil {
+			t.Fatal(err)
+		}
+		last = c
+		f.clock.Advance(time.Hour)
+	}
+	n := letters(t, f.outbox)
+	acks := 0
+	for k, v := range n {
+		if strings.HasPrefix(k, "ada@example.com") {
+			acks += v
+		}
+	}
+	if acks != 3 {
+		t.Errorf("%d acknowledgements to one address in 4 hours, want 3 (the limit)", acks)
+	}
+	got, _ := f.store.Get(ctx, last.Ref)
+	if ack := got.Effects[feedback.EffectAcknowledgement]; ack.State != feedback.EffectSkipped || !strings.Contains(ack.Reason, "24 hours") {
+		t.Errorf("the fourth acknowledgement is %+v; want skipped with the reason", ack)
+	}
+	// A day later the address is acknowledged again.
+	f.clock.Advance(24 * time.Hour)
+	c, _, _ := f.svc.Submit(ctx, complaint())
+	f.svc.Process(ctx, c.Ref)
+	if got, _ := f.store.Get(ctx, c.Ref); got.Effects[feedback.EffectAcknowledgement].State != feedback.EffectDone {
+		t.Errorf("a day later the acknowledgement is %+v; want done", got.Effects[feedback.EffectAcknowledgement])
+	}
+}
+
+func TestService_Remind_OncePerReminder(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	f.svc.Mailer = slow{unkeyed{f.outbox}}
+	c, _, _ := f.svc.Submit(ctx, complaint())
+	r := f.svc.Reminders(c)[0]
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sent := 0
+	for i := 0; i < 8; i++ { // a redelivered schedule, the sweep and a clock move, all at once
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := f.svc.Remind(ctx, r)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				sent++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if ok, _ := f.svc.Remind(ctx, r); ok {
+		sent++
+	}
+	out, _ := f.outbox.List()
+	if sent != 1 || len(out) != 1 {
+		t.Errorf("Remind reported %d sends and the outbox holds %d letters; want 1 and 1", sent, len(out))
+	}
+	got, _ := f.store.Get(ctx, c.Ref)
+	if e := got.Effects[feedback.ReminderEffect(r.Name)]; e.State != feedback.EffectDone {
+		t.Errorf("the reminder is recorded as %+v; want done", e)
+	}
+}
+
+func TestService_SweepReminders(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		at       time.Time // when the sweep runs
+		fired    []feedback.Purpose
+		wantSent []string // subjects' opening words
+	}{
+		{"before any reminder is due", time.Date(2027, 1, 5, 8, 59, 0, 0, time.UTC), nil, nil},
+		{"the warning was lost", time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC), nil, []string{"Response due soon"}},
+		{"the warning was sent", time.Date(2027, 1, 6, 9, 0, 0, 0, time.UTC), []feedback.Purpose{feedback.PurposeWarning}, nil},
+		{"warning and due lost: only the latest", time.Date(2027, 1, 7, 12, 0, 0, 0, time.UTC), nil, []string{"Response due today"}},
+		{"all three lost, a week late", time.Date(2027, 1, 14, 9, 0, 0, 0, time.UTC), nil, []string{"Response overdue"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, monday)
+			c, _, _ := f.svc.Submit(ctx, complaint())
+			f.svc.Process(ctx, c.Ref)
+			f.clock.Set(tt.at)
+			for _, r := range f.svc.Reminders(c) {
+				for _, p := range tt.fired {
+					if r.Purpose == p {
+						if _, err := f.svc.Remind(ctx, r); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			before, _ := f.outbox.List()
+			n, err := f.svc.SweepReminders(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			after, _ := f.outbox.List()
+			var got []string
+			for _, m := range after[len(before):] {
+				got = append(got, strings.SplitN(m.Subject, ":", 2)[0])
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.wantSent) || n != len(tt.wantSent) {
+				t.Errorf("sweep sent %v (reported %d), want %v", got, n, tt.wantSent)
+			}
+			// A second sweep, and the schedules firing late, send nothing more.
+			f.svc.SweepReminders(ctx)
+			for _, r := range f.svc.Reminders(c) {
+				if !r.At.After(tt.at) {
+					f.svc.Remind(ctx, r)
+				}
+			}
+			if again, _ := f.outbox.List(); len(again) != len(after) {
+				t.Errorf("a second sweep and late schedules sent %d more", len(again)-len(after))
+			}
+		})
+	}
+}
+
+func TestService_Acknowledgement_GreetsOnlyAName(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name, want string
+	}{
+		{"Ada Resident", "Dear Ada Resident,"},
+		{"Siân O’Brien-Ćwik", "Dear Siân O’Brien-Ćwik,"},
+		{"J. R. Hartley", "Dear J. R. Hartley,"},
+		{"", "Hello,"},
+		{"Claim your prize at prizes.example", "Hello,"},
+		{"Call 0900 123 4567 now", "Hello,"},
+		{strings.Repeat("Ada ", 20), "Hello,"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, monday)
+			s := complaint()
+			s.Name = tt.name
+			c, _, err := f.svc.Submit(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.svc.Process(ctx, c.Ref)
+			sent, _ := f.outbox.List()
+			if !strings.HasPrefix(sent[0].Text, tt.want) || !strings.Contains(sent[0].HTML, "<p>"+tt.want+"</p>") {
+				t.Errorf("acknowledgement opens %q; want %q", strings.SplitN(sent[0].Text, "\n", 2)[0], tt.want)
+			}
+		})
+	}
+}
