@@ -1,10 +1,12 @@
 // Package remind handles what EventBridge Scheduler invokes: a one-time deadline reminder, whose
 // payload is a feedback.Reminder, or the daily sweep ({"sweep": true}), the safety net that
-// carries out any side effects the stream left undone.
+// carries out any side effects the stream left undone and sends any reminder whose schedule
+// was lost (sent to the dead-letter queue after its retries, or never created).
 package remind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -21,14 +23,16 @@ type Event struct {
 type Result struct {
 	Ref  string `json:"ref,omitempty"`
 	Sent bool   `json:"sent"`
-	// Swept is set by the daily sweep.
-	Swept bool `json:"swept,omitempty"`
+	// Swept is set by the daily sweep, with how many missed reminders it sent.
+	Swept    bool `json:"swept,omitempty"`
+	Reminded int  `json:"reminded,omitempty"`
 }
 
 // Service is what the handler needs of the intake service.
 type Service interface {
 	Remind(ctx context.Context, r feedback.Reminder) (bool, error)
 	ProcessPending(ctx context.Context) error
+	SweepReminders(ctx context.Context) (int, error)
 }
 
 // Handler handles schedule invocations.
@@ -41,10 +45,13 @@ type Handler struct {
 // and, in the end, go to the on-failure destination.
 func (h *Handler) Handle(ctx context.Context, ev Event) (Result, error) {
 	if ev.Sweep {
-		if err := h.Service.ProcessPending(ctx); err != nil {
-			return Result{}, fmt.Errorf("sweep: %w", err)
+		// Both halves run whatever the other does: a failure in one never hides the other's work.
+		perr := h.Service.ProcessPending(ctx)
+		n, rerr := h.Service.SweepReminders(ctx)
+		if err := errors.Join(perr, rerr); err != nil {
+			return Result{Swept: true, Reminded: n}, fmt.Errorf("sweep: %w", err)
 		}
-		return Result{Swept: true}, nil
+		return Result{Swept: true, Reminded: n}, nil
 	}
 	if ev.Ref == "" || ev.Purpose == "" {
 		// A payload that can never succeed: say so once rather than retrying it for ever.

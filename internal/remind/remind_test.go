@@ -16,6 +16,8 @@ type recorder struct {
 	reminded []feedback.Reminder
 	swept    int
 	err      error
+
+	reminderSweeps int
 }
 
 func (r *recorder) Remind(_ context.Context, rem feedback.Reminder) (bool, error) {
@@ -24,6 +26,8 @@ func (r *recorder) Remind(_ context.Context, rem feedback.Reminder) (bool, error
 }
 
 func (r *recorder) ProcessPending(context.Context) error { r.swept++; return r.err }
+
+func (r *recorder) SweepReminders(context.Context) (int, error) { r.reminderSweeps++; return 2, nil }
 
 func TestHandler_Handle(t *testing.T) {
 	tests := []struct {
@@ -38,6 +42,7 @@ func TestHandler_Handle(t *testing.T) {
 	}{
 		{"a due reminder", `{"name":"FB-2026-000001-stage1-due","at":"2027-01-07T09:00:00Z","ref":"FB-2026-000001","stage":"stage1","purpose":"due"}`, nil, 1, 0, false, true, feedback.PurposeDue},
 		{"the daily sweep", `{"sweep":true}`, nil, 0, 1, false, false, ""},
+		{"a sweep whose pending work fails still sends missed reminders", `{"sweep":true}`, errors.New("store down"), 0, 1, true, false, ""},
 		{"a failing send is retried", `{"ref":"FB-2026-000001","stage":"stage1","purpose":"overdue"}`, errors.New("SES throttled"), 1, 0, true, false, feedback.PurposeOverdue},
 		{"a payload that can never work is dropped once", `{"name":"x"}`, nil, 0, 0, false, false, ""},
 	}
@@ -52,6 +57,10 @@ func TestHandler_Handle(t *testing.T) {
 			res, err := h.Handle(context.Background(), ev)
 			if (err != nil) != tt.wantErr || len(rec.reminded) != tt.wantRemind || rec.swept != tt.wantSweep || res.Sent != tt.wantSent {
 				t.Fatalf("Handle = %+v, %v; reminded %d, swept %d", res, err, len(rec.reminded), rec.swept)
+			}
+			if rec.swept != rec.reminderSweeps || (rec.swept > 0 && res.Reminded != 2) {
+				t.Errorf("the sweep ran pending work %d times and the reminder sweep %d times (reported %d sent); want both, always",
+					rec.swept, rec.reminderSweeps, res.Reminded)
 			}
 			if tt.wantRemind > 0 && rec.reminded[0].Purpose != tt.wantPurpose {
 				t.Errorf("purpose = %s, want %s", rec.reminded[0].Purpose, tt.wantPurpose)
