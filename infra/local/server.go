@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/council/intake/internal/clock"
@@ -37,10 +36,6 @@ type Server struct {
 	stack   *embedded.Stack
 	service *feedback.Service
 	handler http.Handler
-
-	// effects serialises side-effect work, so that the request path and the sweep never send
-	// the same email twice.
-	effects sync.Mutex
 }
 
 // New opens the data directory and wires every embedded adapter.
@@ -65,6 +60,10 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	routing, _ := cfg.RoutingTable() // validated by Load
 	s.stack, err = embedded.Open(o.Data, feedback.Service{
 		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: cfg.Council(), Routing: routing, Log: s.log,
+		AckLimit: cfg.AckLimitPerRecipient,
+		// The store's file is locked by this process alone, so a claim left by another
+		// process is from one that died: take its work over at once.
+		SoleProcess: true,
 	})
 	if err != nil {
 		return nil, err
@@ -75,6 +74,7 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	mux.HandleFunc("GET /_local/outbox", s.outboxJSON)
 	mux.HandleFunc("GET /_local/outbox.html", s.outboxHTML)
 	mux.HandleFunc("GET /_local/schedules", s.schedules)
+	mux.HandleFunc("GET /_local/pending", s.pending)
 	mux.HandleFunc("POST /_local/clock", s.moveClock)
 	s.handler = mux
 	return s, nil
@@ -87,23 +87,24 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Close() error { return s.stack.Close() }
 
 // afterCommit carries out a new case's side effects at once. A failure is logged and left
-// pending in the store, where the sweep finds it.
+// pending in the store, where the sweep finds it; the claims on the case keep the two from
+// doing anything twice.
 func (s *Server) afterCommit(ctx context.Context, ref string) {
-	s.effects.Lock()
-	defer s.effects.Unlock()
 	if err := s.service.Process(context.WithoutCancel(ctx), ref); err != nil {
 		s.log.Error("side effects failed; the sweep will retry", "ref", ref, "err", err)
 	}
 }
 
-// Sweep carries out pending side effects and fires due reminders.
+// Sweep carries out pending side effects, fires due reminders, and then, as the daily sweep
+// does in AWS, sends any reminder that should have fired and is not recorded as sent.
 func (s *Server) Sweep(ctx context.Context) {
-	s.effects.Lock()
 	if err := s.service.ProcessPending(ctx); err != nil {
 		s.log.Error("pending side effects", "err", err)
 	}
-	s.effects.Unlock()
 	s.stack.Scheduler.FireDue(ctx, s.fire, s.log)
+	if _, err := s.service.SweepReminders(ctx); err != nil {
+		s.log.Error("reminder sweep", "err", err)
+	}
 }
 
 func (s *Server) fire(ctx context.Context, r feedback.Reminder) error {
@@ -127,6 +128,7 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
   API:        POST %[1]s/v1/feedback
   Outbox:     %[1]s/_local/outbox (JSON)  %[1]s/_local/outbox.html (readable)
   Schedules:  %[1]s/_local/schedules
+  Pending:    %[1]s/_local/pending (cases whose emails or reminders are not all done)
   Data:       %[2]s
   Clock:      %[3]s
 Press Ctrl-C to stop.
@@ -229,6 +231,23 @@ func (s *Server) outboxHTML(w http.ResponseWriter, r *http.Request) {
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(s.stack.Scheduler.List())
+}
+
+// pending lists the references of the cases whose side effects are not all settled: empty
+// once the runner has caught up, after a crash for instance.
+func (s *Server) pending(w http.ResponseWriter, r *http.Request) {
+	cases, err := s.stack.Store.ListPending(r.Context())
+	if err != nil {
+		s.log.Error("list pending cases", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	refs := make([]string, len(cases))
+	for i, c := range cases {
+		refs[i] = c.Ref
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(refs)
 }
 
 // moveClock moves a fixed clock ({"now": RFC 3339} or {"advance": Go duration}) and then fires
