@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
 	"github.com/council/intake/internal/config"
@@ -593,4 +594,39 @@ func loadMakefile(t *testing.T) makefile {
 		t.Fatal(err)
 	}
 	return mk
+}
+
+// TestTemplate_LeastPrivilege lists, per function, every action its code calls and no more: a
+// grant nobody uses is a door left open. Add an action here only with the code that calls it.
+func TestTemplate_LeastPrivilege(t *testing.T) {
+	tpl := loadTemplate(t)
+	actionsOf := func(policies []any) []string {
+		var out []string
+		for _, p := range policies {
+			doc := p
+			if ref := str(p, "Ref"); ref != "" {
+				doc = get(tpl.resources()[ref], "Properties", "PolicyDocument")
+			}
+			for _, st := range list(get(doc, "Statement")) {
+				out = append(out, literals(get(st, "Action"))...)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	want := map[string][]string{
+		// Store: GetItem (idempotency key), UpdateItem (reference counter), PutItem (create).
+		"WebFormFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		// Process: claim and stamp the case and take the acknowledgement quota (GetItem,
+		// PutItem), send mail, create schedules (passing their role).
+		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "iam:PassRole", "scheduler:CreateSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+		// The same, and the sweep's queries of the pending and due indexes.
+		"RemindersFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "iam:PassRole", "scheduler:CreateSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+	}
+	for fn, actions := range want {
+		got := actionsOf(list(tpl.functionProperties(fn)["Policies"]))
+		if diff := cmp.Diff(actions, got); diff != "" {
+			t.Errorf("%s's IAM actions (-want +got):\n%s", fn, diff)
+		}
+	}
 }
