@@ -36,9 +36,14 @@ type Outbox struct {
 	keys  map[string]string // Message.Key → id of the letter sent
 }
 
-// Open returns the outbox kept in dir.
+// Open returns the outbox kept in dir. A last line cut short, which a process killed in the
+// middle of appending a long letter leaves (the kernel may stop a write at a page boundary), is
+// removed: that letter never counted as sent, and is sent again by whoever sends it next.
 func Open(dir string, clk feedback.Clock) (*Outbox, error) {
 	o := &Outbox{path: filepath.Join(dir, "outbox.jsonl"), clock: clk, keys: map[string]string{}}
+	if err := o.repair(); err != nil {
+		return nil, err
+	}
 	all, err := o.List()
 	if err != nil {
 		return nil, err
@@ -85,8 +90,25 @@ func (o *Outbox) Send(_ context.Context, m feedback.Message) (string, error) {
 	return s.ID, nil
 }
 
+func (o *Outbox) repair() error {
+	data, err := os.ReadFile(o.path)
+	if os.IsNotExist(err) || len(data) == 0 || data[len(data)-1] == '\n' {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("outbox: read %s: %w", o.path, err)
+	}
+	if err := os.Truncate(o.path, int64(bytes.LastIndexByte(data, '\n')+1)); err != nil {
+		return fmt.Errorf("outbox: remove the torn last line of %s: %w", o.path, err)
+	}
+	return nil
+}
+
 // List returns every message sent, oldest first.
 func (o *Outbox) List() ([]Sent, error) {
+	// A letter being appended is not read half-written.
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	data, err := os.ReadFile(o.path)
 	if os.IsNotExist(err) {
 		return []Sent{}, nil

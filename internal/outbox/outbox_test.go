@@ -1,6 +1,8 @@
 package outbox_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/council/intake/internal/clock"
@@ -78,5 +80,36 @@ func TestOutbox_OneLetterPerKey(t *testing.T) {
 	all, _ := o.List()
 	if again != first || len(all) != 4 {
 		t.Errorf("ids %s then %s, %d letters; want the same id twice and 4 letters (one per key, every unkeyed one)", first, again, len(all))
+	}
+}
+
+func TestOutbox_RepairsATornLastLine(t *testing.T) {
+	dir := t.TempDir()
+	clk := clock.NewFixed(storetest.Start)
+	o, _ := outbox.Open(dir, clk)
+	m := mailtest.Example()
+	m.Key = "FB-2026-000001/acknowledgement"
+	if _, err := o.Send(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	// A process killed while appending a second, long letter leaves part of a line.
+	f, err := os.OpenFile(filepath.Join(dir, "outbox.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"id":"local-2","key":"FB-2026-000001/assignment","to":["plann`)
+	f.Close()
+
+	o, err = outbox.Open(dir, clk)
+	if err != nil {
+		t.Fatalf("Open after a torn write: %v", err)
+	}
+	m.Key = "FB-2026-000001/assignment"
+	if _, err := o.Send(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	all, err := o.List()
+	if err != nil || len(all) != 2 || all[1].Key != m.Key {
+		t.Errorf("after repair: %d letters, %v; want the first and the resent second", len(all), err)
 	}
 }
