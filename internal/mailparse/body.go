@@ -83,8 +83,8 @@ func (b *body) attachments(leaves []*enmime.Part, root *enmime.Part, m *feedback
 			}
 			continue
 		}
-		if p == root && len(p.Content) == 0 {
-			continue
+		if len(p.Content) == 0 && p.FileName == "" {
+			continue // an empty part: nothing to keep
 		}
 		n++
 		size := int64(len(p.Content))
