@@ -34,8 +34,10 @@ type API interface {
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
-// updateAttempts bounds how often Update re-reads and re-applies fn after losing a race.
-const updateAttempts = 10
+// updateAttempts bounds how often Update re-reads and re-applies fn after losing a race. Each
+// round of racing writers has one winner, so the bound must exceed the writers that can meet on
+// one case (the notifier, the sweep and a few officers) with room to spare.
+const updateAttempts = 25
 
 // Store is a feedback.Store over one DynamoDB table laid out as CreateTableInput describes.
 type Store struct {

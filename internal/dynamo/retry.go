@@ -66,11 +66,15 @@ func call(ctx context.Context, what string, fn func() error) error {
 	}
 }
 
-// jitter is a random wait up to 10 ms doubled for each try already made ("full jitter"), so
-// that writers that collided do not collide again.
+// maxWait caps one wait between tries.
+const maxWait = 250 * time.Millisecond
+
+// jitter is the wait before try attempt+1: between half and all of 10 ms doubled for each try
+// already made, capped at maxWait ("equal jitter"), so that writers that collided spread out
+// and do not collide again, while none retries at once.
 func jitter(attempt int) time.Duration {
-	ceiling := 10 * time.Millisecond << attempt
-	return time.Duration(rand.Int64N(int64(ceiling))) + time.Millisecond
+	ceiling := min(10*time.Millisecond<<attempt, maxWait)
+	return ceiling/2 + time.Duration(rand.Int64N(int64(ceiling/2)))
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
@@ -109,10 +110,18 @@ func freePort() (int, error) {
 
 // Config returns SDK configuration with dummy credentials, for clients whose BaseEndpoint is
 // set to Endpoint(t).
+//
+// Its HTTP client holds one connection to the server, so moto_server handles the client's
+// requests one at a time. moto answers each request on its own thread and its DynamoDB
+// read-modify-writes (ADD, conditional puts) are not atomic across threads: under CPU load two
+// concurrent requests can both win, which DynamoDB never allows. Serialising them keeps the
+// conformance suites' concurrency tests about our code (retries, conditions) rather than moto's
+// races; the in-process minidyn suite runs the same tests truly concurrently.
 func Config() aws.Config {
 	return aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		HTTPClient:  awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.MaxConnsPerHost = 1 }),
 	}
 }
 
