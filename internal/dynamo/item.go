@@ -82,6 +82,9 @@ type caseRecord struct {
 	RespondBy      string                  `dynamodbav:"respond_by,omitempty"`
 	IdempotencyKey string                  `dynamodbav:"idempotency_key,omitempty"`
 	Fingerprint    string                  `dynamodbav:"fingerprint,omitempty"`
+	Messages       []messageRecord         `dynamodbav:"messages,omitempty"`
+	Flags          []flagRecord            `dynamodbav:"flags,omitempty"`
+	History        []eventRecord           `dynamodbav:"history,omitempty"`
 	Effects        map[string]effectRecord `dynamodbav:"effects,omitempty"`
 	ClosedAt       string                  `dynamodbav:"closed_at,omitempty"`
 	RetainUntil    string                  `dynamodbav:"retain_until,omitempty"`
@@ -102,6 +105,32 @@ type contactRecord struct {
 	Name  string `dynamodbav:"name,omitempty"`
 	Email string `dynamodbav:"email,omitempty"`
 	Phone string `dynamodbav:"phone,omitempty"`
+}
+
+type messageRecord struct {
+	At          string   `dynamodbav:"at"`
+	Channel     string   `dynamodbav:"channel,omitempty"`
+	From        string   `dynamodbav:"from,omitempty"`
+	Subject     string   `dynamodbav:"subject,omitempty"`
+	Text        string   `dynamodbav:"text,omitempty"`
+	Quoted      string   `dynamodbav:"quoted,omitempty"`
+	MessageID   string   `dynamodbav:"message_id,omitempty"`
+	Attachments []string `dynamodbav:"attachments,omitempty"`
+}
+
+type flagRecord struct {
+	Code    string `dynamodbav:"code"`
+	At      string `dynamodbav:"at"`
+	Note    string `dynamodbav:"note,omitempty"`
+	Cleared string `dynamodbav:"cleared,omitempty"`
+}
+
+type eventRecord struct {
+	At     string `dynamodbav:"at"`
+	By     string `dynamodbav:"by,omitempty"`
+	Action string `dynamodbav:"action"`
+	Detail string `dynamodbav:"detail,omitempty"`
+	Reason string `dynamodbav:"reason,omitempty"`
 }
 
 type effectRecord struct {
@@ -132,6 +161,7 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		AcknowledgeBy: formatTime(c.AcknowledgeBy), RespondBy: formatTime(c.RespondBy),
 		IdempotencyKey: c.IdempotencyKey, Fingerprint: c.Fingerprint,
 		Effects:  marshalEffects(c.Effects),
+		Messages: marshalMessages(c.Messages), Flags: marshalFlags(c.Flags), History: marshalHistory(c.History),
 		ClosedAt: formatTime(c.ClosedAt), RetainUntil: formatTime(c.ExpiresAt), ExpiresAt: epoch(c.ExpiresAt),
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
 		Version: c.Version,
@@ -185,6 +215,19 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	c.ReceivedAt = p.parse("received_at", r.ReceivedAt)
 	c.AcknowledgeBy = p.parse("acknowledge_by", r.AcknowledgeBy)
 	c.RespondBy = p.parse("respond_by", r.RespondBy)
+	for i, m := range r.Messages {
+		at := p.parse(fmt.Sprintf("messages[%d].at", i), m.At)
+		c.Messages = append(c.Messages, feedback.Correspondence{At: at, Channel: feedback.Channel(m.Channel), From: m.From,
+			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Attachments: m.Attachments})
+	}
+	for i, f := range r.Flags {
+		c.Flags = append(c.Flags, feedback.Flag{Code: feedback.FlagCode(f.Code), Note: f.Note,
+			At: p.parse(fmt.Sprintf("flags[%d].at", i), f.At), Cleared: p.parse(fmt.Sprintf("flags[%d].cleared", i), f.Cleared)})
+	}
+	for i, e := range r.History {
+		c.History = append(c.History, feedback.Event{At: p.parse(fmt.Sprintf("history[%d].at", i), e.At),
+			By: e.By, Action: e.Action, Detail: e.Detail, Reason: e.Reason})
+	}
 	if len(r.Effects) > 0 {
 		c.Effects = make(feedback.Effects, len(r.Effects))
 		for name, e := range r.Effects {
@@ -207,6 +250,31 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 		return nil, p.err
 	}
 	return c, nil
+}
+
+func marshalMessages(ms []feedback.Correspondence) []messageRecord {
+	var out []messageRecord
+	for _, m := range ms {
+		out = append(out, messageRecord{At: formatTime(m.At), Channel: string(m.Channel), From: m.From, Subject: m.Subject,
+			Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Attachments: m.Attachments})
+	}
+	return out
+}
+
+func marshalFlags(fs []feedback.Flag) []flagRecord {
+	var out []flagRecord
+	for _, f := range fs {
+		out = append(out, flagRecord{Code: string(f.Code), At: formatTime(f.At), Note: f.Note, Cleared: formatTime(f.Cleared)})
+	}
+	return out
+}
+
+func marshalHistory(es []feedback.Event) []eventRecord {
+	var out []eventRecord
+	for _, e := range es {
+		out = append(out, eventRecord{At: formatTime(e.At), By: e.By, Action: e.Action, Detail: e.Detail, Reason: e.Reason})
+	}
+	return out
 }
 
 func marshalEffects(es feedback.Effects) map[string]effectRecord {

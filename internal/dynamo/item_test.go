@@ -83,6 +83,10 @@ func TestMarshalCase_RoundTrip(t *testing.T) {
 		feedback.EffectAcknowledgement:          {State: feedback.EffectFailed, At: c.ReceivedAt.Add(time.Hour), Reason: "x", MessageID: "m", Attempts: 3},
 		feedback.ReminderEffect("FB-1-warning"): {ClaimedBy: "w#1", ClaimedUntil: c.ReceivedAt.Add(2 * time.Hour)},
 	}
+	c.Messages = []feedback.Correspondence{{At: c.ReceivedAt.Add(time.Hour), Channel: feedback.ChannelEmail, From: "ada@example.com",
+		Subject: "Re: bins", Text: "And again.", Quoted: "> earlier", MessageID: "m-1@example.com", Attachments: []string{"photo.jpg"}}}
+	c.Flags = []feedback.Flag{{Code: "undeliverable", At: c.ReceivedAt, Note: "bounced", Cleared: c.ReceivedAt.Add(time.Hour)}}
+	c.History = []feedback.Event{{At: c.ReceivedAt, By: "intake", Action: "created", Detail: "by web", Reason: "r"}}
 	c.ClosedAt = c.ReceivedAt.Add(48 * time.Hour)
 	c.ExpiresAt = c.ClosedAt.AddDate(2, 0, 0)
 	c.IdempotencyKey, c.Version = "ses:123", 7

@@ -35,6 +35,16 @@ type Case struct {
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
 	Fingerprint    string `json:"fingerprint,omitempty"`
 
+	// Messages holds everything the resident (or someone on their behalf) sent about the case
+	// after the first message, oldest first: replies by email, follow-up posts.
+	Messages []Correspondence `json:"messages,omitempty"`
+	// Flags draw an officer's attention to something about the case that Intake could not
+	// settle itself: an address that cannot receive mail, a reply to a closed case, a message
+	// that failed its authentication checks.
+	Flags []Flag `json:"flags,omitempty"`
+	// History records every change to the case, oldest first: who, when, what and why.
+	History []Event `json:"history,omitempty"`
+
 	// Effects records every side effect the case calls for and what became of it, so that a
 	// redelivered trigger does none of them twice.
 	Effects Effects `json:"effects,omitempty"`
@@ -58,4 +68,60 @@ func (c *Case) Pending() bool { return len(intakeEffects(c)) > 0 }
 // out of every read, because DynamoDB's TTL deletes items days late.
 func (c *Case) Expired(now time.Time) bool {
 	return !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)
+}
+
+// Correspondence is one message received about a case.
+type Correspondence struct {
+	At      time.Time `json:"at"`
+	Channel Channel   `json:"channel"`
+	// From is who sent it, as the channel knows them: an email address, a social handle.
+	From    string `json:"from,omitempty"`
+	Subject string `json:"subject,omitempty"`
+	// Text is what they wrote this time; Quoted what their message quoted of earlier ones.
+	Text   string `json:"text"`
+	Quoted string `json:"quoted,omitempty"`
+	// MessageID is the channel's id of the message (an email's Message-ID, a post's id), so
+	// that a redelivery is recognised and a later reply can be threaded.
+	MessageID string `json:"message_id,omitempty"`
+	// Attachments name the files kept in the blob store under the case.
+	Attachments []string `json:"attachments,omitempty"`
+}
+
+// FlagCode names something an officer should look at.
+type FlagCode string
+
+// Flag is something about a case that needs an officer's attention, with a plain-English note
+// (never more personal data than the case already holds).
+type Flag struct {
+	Code FlagCode  `json:"code"`
+	At   time.Time `json:"at"`
+	Note string    `json:"note"`
+	// Cleared is when an officer dealt with it; zero while it stands.
+	Cleared time.Time `json:"cleared,omitzero"`
+}
+
+// Event is one entry in a case's history.
+type Event struct {
+	At time.Time `json:"at"`
+	// By is who did it: an officer's address, or "intake" for what Intake did itself.
+	By     string `json:"by"`
+	Action string `json:"action"`
+	// Detail says what changed, and Reason why, in plain English.
+	Detail string `json:"detail,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Record appends an event to the case's history.
+func (c *Case) Record(at time.Time, by, action, detail, reason string) {
+	c.History = append(c.History, Event{At: at, By: by, Action: action, Detail: detail, Reason: reason})
+}
+
+// Raise adds a flag to the case, unless the same one stands already.
+func (c *Case) Raise(at time.Time, code FlagCode, note string) {
+	for _, f := range c.Flags {
+		if f.Code == code && f.Note == note && f.Cleared.IsZero() {
+			return
+		}
+	}
+	c.Flags = append(c.Flags, Flag{Code: code, At: at, Note: note})
 }
