@@ -28,6 +28,10 @@ type Config struct {
 	ReplyDomain string `env:"INTAKE_REPLY_DOMAIN, default=intake.example.gov.uk"`
 	// Routing maps service areas to mailboxes: "waste=waste@council.gov.uk,planning=...".
 	Routing string `env:"INTAKE_ROUTING, default=bins-and-recycling=waste.team@example.gov.uk,council-tax=revenues@example.gov.uk,planning=planning@example.gov.uk,housing=housing@example.gov.uk,parking=parking@example.gov.uk"`
+	// Staff is the directory of who may sign in to the console and the API, and in what role:
+	// "address=role" or "address=role:area|area", comma-separated (roles: officer, manager,
+	// admin, monitor). The default suits the local runner's example routing.
+	Staff string `env:"INTAKE_STAFF, default=complaints@example.gov.uk=admin,planning.manager@example.gov.uk=manager:planning|housing,planning@example.gov.uk=officer:planning,housing@example.gov.uk=officer:housing,waste.team@example.gov.uk=officer:bins-and-recycling,revenues@example.gov.uk=officer:council-tax,parking@example.gov.uk=officer:parking,customer.services@example.gov.uk=officer,monitor@example.gov.uk=monitor"`
 	// TriageMailbox receives anything no routing entry claims.
 	TriageMailbox string `env:"INTAKE_TRIAGE_MAILBOX, default=customer.services@example.gov.uk"`
 	// ExtraHolidays are one-off bank holidays, comma-separated YYYY-MM-DD.
@@ -122,6 +126,9 @@ func (c *Config) validate(required []string) error {
 	if _, err := c.RoutingTable(); err != nil {
 		problems = append(problems, err.Error())
 	}
+	if _, err := c.Directory(); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if _, err := workdays.ParseDates(c.ExtraHolidays); err != nil {
 		problems = append(problems, "INTAKE_EXTRA_HOLIDAYS: "+err.Error())
 	}
@@ -185,6 +192,15 @@ func (c *Config) RoutingTable() (feedback.Routing, error) {
 		return r, fmt.Errorf("INTAKE_ROUTING entries must be service-area=mailbox@domain, separated by commas; these are not: %s", strings.Join(bad, ", "))
 	}
 	return r, nil
+}
+
+// Directory parses INTAKE_STAFF.
+func (c *Config) Directory() (feedback.Directory, error) {
+	d, err := feedback.ParseDirectory(c.Staff)
+	if err != nil {
+		return nil, fmt.Errorf("INTAKE_STAFF: %w", err)
+	}
+	return d, nil
 }
 
 // Calendar returns the working-day calendar for Europe/London with the extra holidays.

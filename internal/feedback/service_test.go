@@ -450,3 +450,45 @@ func TestPolicy_RetentionEnd(t *testing.T) {
 		})
 	}
 }
+
+func TestParseDirectory(t *testing.T) {
+	d, err := feedback.ParseDirectory("Ana@Council.gov.uk=admin, bo@council.gov.uk=manager:planning|Housing,cy@council.gov.uk=officer:planning,di@council.gov.uk=monitor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo, ok := d.Lookup("BO@council.gov.uk")
+	if !ok || bo.Role != feedback.RoleManager || fmt.Sprint(bo.Areas) != "[planning housing]" {
+		t.Errorf("bo = %+v, %v", bo, ok)
+	}
+	if _, ok := d.Lookup("ana@council.gov.uk"); !ok {
+		t.Error("addresses are not matched whatever their case")
+	}
+	for _, bad := range []string{"nobody", "x@council.gov.uk=chief", "not an address=admin"} {
+		if _, err := feedback.ParseDirectory(bad); err == nil {
+			t.Errorf("ParseDirectory(%q) accepted it", bad)
+		}
+	}
+}
+
+func TestStaffMember_CanSee(t *testing.T) {
+	planning := &feedback.Case{ServiceArea: "planning", AssignedTo: "planning@council.gov.uk"}
+	mine := &feedback.Case{ServiceArea: "waste", AssignedTo: "cy@council.gov.uk"}
+	tests := []struct {
+		who  feedback.StaffMember
+		c    *feedback.Case
+		want bool
+	}{
+		{feedback.StaffMember{Email: "ana@council.gov.uk", Role: feedback.RoleAdmin}, planning, true},
+		{feedback.StaffMember{Email: "bo@council.gov.uk", Role: feedback.RoleManager, Areas: []string{"planning"}}, planning, true},
+		{feedback.StaffMember{Email: "bo@council.gov.uk", Role: feedback.RoleManager, Areas: []string{"planning"}}, mine, false},
+		{feedback.StaffMember{Email: "cy@council.gov.uk", Role: feedback.RoleOfficer, Areas: []string{"planning"}}, planning, true},
+		{feedback.StaffMember{Email: "cy@council.gov.uk", Role: feedback.RoleOfficer}, mine, true},
+		{feedback.StaffMember{Email: "dee@council.gov.uk", Role: feedback.RoleOfficer, Areas: []string{"housing"}}, planning, false},
+		{feedback.StaffMember{Email: "di@council.gov.uk", Role: feedback.RoleMonitor}, planning, false},
+	}
+	for _, tt := range tests {
+		if got := tt.who.CanSee(tt.c); got != tt.want {
+			t.Errorf("%s (%s) CanSee(%s case) = %v, want %v", tt.who.Email, tt.who.Role, tt.c.ServiceArea, got, tt.want)
+		}
+	}
+}
