@@ -30,9 +30,14 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWithPolicy(t, feedback.DefaultPolicy())
+}
+
+func newEnvWithPolicy(t *testing.T, policy feedback.Policy) *env {
+	t.Helper()
 	loc, _ := workdays.London()
 	stack, err := embedded.Open(t.TempDir(), feedback.Service{
-		Clock: clock.NewFixed(monday), Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+		Clock: clock.NewFixed(monday), Calendar: workdays.New(loc), Policy: policy,
 		Council: feedback.Council{Name: "Example <District> Council", From: "x@example.gov.uk"},
 		Routing: feedback.Routing{Areas: map[string]string{"planning": "planning@example.gov.uk"}, Triage: "triage@example.gov.uk"},
 		Log:     slog.New(slog.DiscardHandler),
@@ -220,12 +225,57 @@ func TestForm_Page(t *testing.T) {
 	}
 }
 
-func TestThanks_RejectsOddReferences(t *testing.T) {
-	e := newEnv(t)
-	resp, _ := http.Get(e.srv.URL + "/thank-you?ref=" + url.QueryEscape(`<script>x</script>`))
+func get(t *testing.T, e *env, path string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(e.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if strings.Contains(string(b), "script") {
-		t.Error("the thank-you page echoed an unchecked reference")
+	return resp, string(b)
+}
+
+// The thank-you page takes its reference from the query string, so it shows one only when it
+// has the configured reference format: anyone can send a resident a link to it.
+func TestThanks_ShowsOnlyReferencesOfTheConfiguredFormat(t *testing.T) {
+	tests := []struct {
+		name   string
+		format string
+		ref    string
+		shown  bool
+	}{
+		{"a reference", "FB-{year}-{seq:6}", "FB-2026-000123", true},
+		{"a sequence past its padding", "FB-{year}-{seq:6}", "FB-2026-1234567", true},
+		{"a scam", "FB-{year}-{seq:6}", "PAY-0900-NOW-OR-LOSE-YOUR-HOME", false},
+		{"markup", "FB-{year}-{seq:6}", `<script>x</script>`, false},
+		{"too few digits", "FB-{year}-{seq:6}", "FB-2026-123", false},
+		{"other letters", "FB-{year}-{seq:6}", "XX-2026-000123", false},
+		{"text after it", "FB-{year}-{seq:6}", "FB-2026-000123-CALL-0900", false},
+		{"empty", "FB-{year}-{seq:6}", "", false},
+		{"another council's format", "CMP/{seq:4}/{year}", "CMP/0042/2026", true},
+		{"another council's format, scam", "CMP/{seq:4}/{year}", "CMP/0042/2026/PAY", false},
+		{"pattern characters are literal", "C.{year}.{seq}", "CX2026X7", false},
+		{"pattern characters are literal, match", "C.{year}.{seq}", "C.2026.7", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := feedback.DefaultPolicy()
+			p.ReferenceFormat = tt.format
+			e := newEnvWithPolicy(t, p)
+			resp, body := get(t, e, "/thank-you?ref="+url.QueryEscape(tt.ref))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status = %d, want 200", resp.StatusCode)
+			}
+			hasRef := strings.Contains(body, "Your reference is")
+			if hasRef != tt.shown {
+				t.Errorf("reference shown = %v, want %v", hasRef, tt.shown)
+			}
+			for _, bad := range []string{"PAY", "script", "CALL"} {
+				if strings.Contains(tt.ref, bad) && strings.Contains(body, bad) {
+					t.Errorf("the page shows %q from an unchecked reference", bad)
+				}
+			}
+		})
 	}
 }
