@@ -1,8 +1,12 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -34,6 +38,78 @@ func formFromSubmission(s feedback.Submission, key string) map[string]string {
 	return map[string]string{
 		"kind": s.Kind, "name": s.Name, "email": s.Email, "phone": s.Phone,
 		"service_area": s.ServiceArea, "subject": s.Subject, "message": s.Message, "idempotency_key": key,
+	}
+}
+
+// submitForm takes a post from the HTML form. It never answers with JSON: a person is looking
+// at the answer. Success is a redirect to the thank-you page; every failure shows the form again
+// with what the resident wrote and an error summary, under a status that says what went wrong.
+func (h *Handler) submitForm(w http.ResponseWriter, r *http.Request, reqID string) {
+	raw, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormReadBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(readErr, &tooBig) {
+		h.renderForm(w, http.StatusRequestEntityTooLarge, map[string]string{}, []feedback.FieldError{{
+			Message: fmt.Sprintf("What you sent is too large for us to read. Your message must be %d characters or fewer: shorten it and send it again.", feedback.MaxMessageChars)}})
+		return
+	}
+	if readErr != nil {
+		h.renderForm(w, http.StatusBadRequest, map[string]string{}, []feedback.FieldError{{
+			Message: "What you sent did not reach us in full. Check your answers and send the form again."}})
+		return
+	}
+	// ParseQuery keeps every pair it could read, so even a partly unreadable form comes back
+	// with the resident's words.
+	f, parseErr := url.ParseQuery(string(raw))
+	pageKey := f.Get("idempotency_key")
+	sub := feedback.Submission{Kind: f.Get("kind"), Name: f.Get("name"), Email: f.Get("email"), Phone: f.Get("phone"),
+		ServiceArea: f.Get("service_area"), Subject: f.Get("subject"), Message: f.Get("message")}
+	again := formFromSubmission(sub, pageKey)
+	switch {
+	case len(raw) > MaxBodyBytes:
+		// Say which answer is too long, as the domain words it, when that is what it is.
+		errs := feedback.ErrorFields(sub.Normalize().Validate(h.Service.Routing.AreaNames()))
+		if len(errs) == 0 {
+			errs = []feedback.FieldError{{Message: errTooLarge.Message}}
+		}
+		h.renderForm(w, http.StatusRequestEntityTooLarge, again, errs)
+		return
+	case parseErr != nil:
+		h.renderForm(w, http.StatusBadRequest, again, []feedback.FieldError{{
+			Message: "Some of what you sent could not be read. Check your answers and send the form again."}})
+		return
+	}
+	sub.IdempotencyKey = pageKey
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		sub.IdempotencyKey = k // a program that names its own key gets the API's strict semantics
+	}
+
+	c, fresh, err := h.store(r.Context(), sub, f.Get(honeypot))
+	switch code := feedback.ErrorCode(err); {
+	case err == nil:
+		if !fresh {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		http.Redirect(w, r, "/thank-you?ref="+url.QueryEscape(c.Ref), http.StatusSeeOther)
+	case code == feedback.EINVALID:
+		errs := feedback.ErrorFields(err)
+		for i := range errs {
+			if errs[i].Field == honeypot {
+				errs[i].Field = "" // the trap box is hidden: there is nothing to link to
+			}
+		}
+		h.renderForm(w, http.StatusUnprocessableEntity, again, errs)
+	case code == feedback.ECONFLICT:
+		// A fresh page key lets the resident send what they now see.
+		again["idempotency_key"] = ""
+		h.renderForm(w, http.StatusConflict, again, []feedback.FieldError{{
+			Message: "This form was already sent with different answers. Check your answers and send it again."}})
+	default:
+		status := Status(err)
+		if status >= 500 {
+			h.log().Error("form post failed", "request_id", reqID, "err", err)
+		}
+		h.renderForm(w, status, again, []feedback.FieldError{{
+			Message: "Sorry, there is a problem with the service and your message has not been sent. Try again later. If it keeps happening, contact us and quote request id " + reqID + "."}})
 	}
 }
 
@@ -153,7 +229,7 @@ var formPage = template.Must(template.New("form").Parse(`<!DOCTYPE html>
 <main id="main">
 {{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary" autofocus>
 <h2 id="summary-title">There is a problem</h2>
-<ul>{{range .Errors}}<li><a href="#{{.Field}}">{{.Message}}</a></li>{{end}}</ul>
+<ul>{{range .Errors}}<li>{{if .Field}}<a href="#{{.Field}}">{{.Message}}</a>{{else}}{{.Message}}{{end}}</li>{{end}}</ul>
 </div>{{end}}
 <h1>Contact us about our services</h1>
 <p>Tell us about something we did well, something we could do better, or something you are unhappy with. We will send you a reference straight away.</p>

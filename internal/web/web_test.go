@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/clock"
@@ -275,6 +277,170 @@ func TestThanks_ShowsOnlyReferencesOfTheConfiguredFormat(t *testing.T) {
 				if strings.Contains(tt.ref, bad) && strings.Contains(body, bad) {
 					t.Errorf("the page shows %q from an unchecked reference", bad)
 				}
+			}
+		})
+	}
+}
+
+// formPost is what the form sends: the fields in the page's order, as a browser encodes them.
+func formPost(key, kind, message string) url.Values {
+	return url.Values{"idempotency_key": {key}, "kind": {kind}, "service_area": {""}, "subject": {"About the bins"},
+		"message": {message}, "name": {"Ada Resident"}, "email": {"ada@example.com"}, "phone": {""}, "website": {""}}
+}
+
+// The form promises up to 10,000 characters; that is counted on the decoded text, in any script.
+func TestSubmit_FormTakesTenThousandCharactersInAnyScript(t *testing.T) {
+	tests := []struct {
+		name, char string
+	}{
+		{"English", "e"},
+		{"Welsh", "ŵ"},
+		{"Arabic", "ش"},
+		{"Chinese", "中"},
+		{"four-byte characters", "𠜎"},
+		{"emoji", "😀"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			message := strings.Repeat(tt.char, feedback.MaxMessageChars)
+			resp, body := post(t, e, "application/x-www-form-urlencoded", formPost("k-"+tt.name, "comment", message).Encode(), nil)
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("status = %d (%s), want 303 to the thank-you page", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			c, err := e.store.Get(t.Context(), "FB-2026-000001")
+			if err != nil || c.Message != message {
+				t.Errorf("stored message differs from the one sent (%v)", err)
+			}
+			// The same text through the JSON API, spelt as \uXXXX escapes: the most bytes it can take.
+			jb := `{"kind":"comment","message":"` + strings.Repeat(jsonEscaped(tt.char), feedback.MaxMessageChars) + `"}`
+			resp, body = post(t, e, "application/json", jb, nil)
+			if resp.StatusCode != http.StatusCreated {
+				t.Errorf("JSON: status = %d, want 201 (%.200s)", resp.StatusCode, body)
+			}
+		})
+	}
+	t.Run("one character too many", func(t *testing.T) {
+		e := newEnv(t)
+		message := strings.Repeat("𠜎", feedback.MaxMessageChars+1)
+		resp, body := post(t, e, "application/x-www-form-urlencoded", formPost("k", "comment", message).Encode(), nil)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("status = %d %s, want 422 and the form", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if !strings.Contains(body, "Your message must be 10000 characters or fewer; it is 10001") || !strings.Contains(body, message) {
+			t.Error("the form does not say what is wrong with the message, or lost it")
+		}
+	})
+}
+
+// jsonEscaped spells s with JSON's \u escapes (a surrogate pair for a four-byte character).
+func jsonEscaped(s string) string {
+	var b strings.Builder
+	for _, u := range utf16.Encode([]rune(s)) {
+		if u < 0x80 {
+			b.WriteByte(byte(u))
+		} else {
+			fmt.Fprintf(&b, `\u%04x`, u)
+		}
+	}
+	return b.String()
+}
+
+// A post from the HTML form never answers with JSON: every failure re-displays the form, with
+// the resident's text and an error summary, and an HTTP status that says what went wrong.
+func TestSubmit_FormFailuresRedisplayTheForm(t *testing.T) {
+	message := `My words <b>stay</b> & "safe"`
+	tests := []struct {
+		name       string
+		body       func() string
+		header     map[string]string
+		before     func(t *testing.T, e *env)
+		wantStatus int
+		wantText   []string // besides the error summary
+		keepsText  bool
+	}{
+		{
+			name:       "message far too long",
+			body:       func() string { return formPost("k1", "comment", strings.Repeat("𠜎", 15000)).Encode() },
+			wantStatus: http.StatusRequestEntityTooLarge,
+			wantText:   []string{"Your message must be 10000 characters or fewer; it is 15000", `href="#message"`},
+			keepsText:  false, // checked below: the long text is kept
+		},
+		{
+			name:       "body too large to read back",
+			body:       func() string { return formPost("k1", "comment", strings.Repeat("a", 4<<20)).Encode() },
+			wantStatus: http.StatusRequestEntityTooLarge,
+			wantText:   []string{"too large"},
+		},
+		{
+			name:       "unreadable form",
+			body:       func() string { return formPost("k1", "comment", message).Encode() + "&bad=%zz" },
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"could not be read"},
+			keepsText:  true,
+		},
+		{
+			name: "honeypot",
+			body: func() string {
+				v := formPost("k1", "comment", message)
+				v.Set("website", "http://spam.example")
+				return v.Encode()
+			},
+			wantStatus: http.StatusUnprocessableEntity,
+			wantText:   []string{"Leave the last box"},
+			keepsText:  true,
+		},
+		{
+			name:   "key reused for other content",
+			body:   func() string { return formPost("k1", "comment", message).Encode() },
+			header: map[string]string{"Idempotency-Key": "h1"},
+			before: func(t *testing.T, e *env) {
+				resp, _ := post(t, e, "application/x-www-form-urlencoded", formPost("k0", "comment", "Something else").Encode(),
+					map[string]string{"Idempotency-Key": "h1"})
+				if resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("first post: status %d", resp.StatusCode)
+				}
+			},
+			wantStatus: http.StatusConflict,
+			wantText:   []string{"already"},
+			keepsText:  true,
+		},
+		{
+			name:       "internal error",
+			body:       func() string { return formPost("k1", "comment", message).Encode() },
+			before:     func(t *testing.T, e *env) { e.store.Close() },
+			wantStatus: http.StatusInternalServerError,
+			wantText:   []string{"has not been sent", "request id"},
+			keepsText:  true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			if tt.before != nil {
+				tt.before(t, e)
+			}
+			body := tt.body()
+			resp, page := post(t, e, "application/x-www-form-urlencoded", body, tt.header)
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Fatalf("Content-Type = %q, want the form (text/html); body %.300s", ct, page)
+			}
+			for _, want := range append([]string{`id="error-summary"`, "There is a problem", "<title>Error: ", `action="/v1/feedback"`}, tt.wantText...) {
+				if !strings.Contains(page, want) {
+					t.Errorf("the re-displayed form lacks %q", want)
+				}
+			}
+			if tt.keepsText && !strings.Contains(page, "My words &lt;b&gt;stay&lt;/b&gt; &amp; &#34;safe&#34;") {
+				t.Error("the resident's message was lost (or not escaped)")
+			}
+			if strings.Contains(page, "<b>stay</b>") {
+				t.Error("the resident's text was not escaped")
+			}
+			if tt.name == "message far too long" && !strings.Contains(page, strings.Repeat("𠜎", 15000)) {
+				t.Error("the long message was not given back to be shortened")
 			}
 		})
 	}
