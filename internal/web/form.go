@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -78,7 +80,7 @@ func (h *Handler) submitForm(w http.ResponseWriter, r *http.Request, reqID strin
 			Message: "Some of what you sent could not be read. Check your answers and send the form again."}})
 		return
 	}
-	sub.IdempotencyKey = pageKey
+	sub.IdempotencyKey = formKey(pageKey, sub)
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
 		sub.IdempotencyKey = k // a program that names its own key gets the API's strict semantics
 	}
@@ -99,7 +101,8 @@ func (h *Handler) submitForm(w http.ResponseWriter, r *http.Request, reqID strin
 		}
 		h.renderForm(w, http.StatusUnprocessableEntity, again, errs)
 	case code == feedback.ECONFLICT:
-		// A fresh page key lets the resident send what they now see.
+		// Only a caller's own Idempotency-Key header can get here (see formKey). A fresh page
+		// key lets the resident send what they now see.
 		again["idempotency_key"] = ""
 		h.renderForm(w, http.StatusConflict, again, []feedback.FieldError{{
 			Message: "This form was already sent with different answers. Check your answers and send it again."}})
@@ -111,6 +114,23 @@ func (h *Handler) submitForm(w http.ResponseWriter, r *http.Request, reqID strin
 		h.renderForm(w, status, again, []feedback.FieldError{{
 			Message: "Sorry, there is a problem with the service and your message has not been sent. Try again later. If it keeps happening, contact us and quote request id " + reqID + "."}})
 	}
+}
+
+// formKey is the idempotency key a form post is stored under: a digest of the page's hidden key
+// and of what the resident sent. Sending the same page twice (a double click, a resend after a
+// lost answer) is the same key and content, so one case; pressing Back, editing and sending
+// again is a new key, so new feedback rather than a conflict. The alternative, a fresh key on
+// every render, does not help: Back shows the cached page with its old key. Treating the
+// resulting conflict as "new feedback" would need a second submit under a made-up key, and
+// would read a domain refusal as permission. The JSON API keeps the strict rule (same key,
+// other content: 409), because there the caller chose the key.
+func formKey(pageKey string, sub feedback.Submission) string {
+	if pageKey == "" {
+		return ""
+	}
+	sub.Channel = feedback.ChannelWeb
+	sum := sha256.Sum256([]byte(pageKey + "\x00" + sub.Normalize().Fingerprint()))
+	return "form:" + hex.EncodeToString(sum[:])
 }
 
 func (h *Handler) form(w http.ResponseWriter, r *http.Request) {

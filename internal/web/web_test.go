@@ -445,3 +445,43 @@ func TestSubmit_FormFailuresRedisplayTheForm(t *testing.T) {
 		})
 	}
 }
+
+// Pressing Back, editing and sending the same page again is new feedback; sending the same
+// page twice (a double click, a resend) is one case. The JSON API keeps strict keys.
+func TestSubmit_FormResendAfterEditIsNewFeedback(t *testing.T) {
+	e := newEnv(t)
+	send := func(v url.Values) string {
+		t.Helper()
+		resp, _ := post(t, e, "application/x-www-form-urlencoded", v.Encode(), nil)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("status = %d, want 303", resp.StatusCode)
+		}
+		return strings.TrimPrefix(resp.Header.Get("Location"), "/thank-you?ref=")
+	}
+	first := send(formPost("page-1", "complaint", "The bin was missed."))
+	again := send(formPost("page-1", "complaint", "The bin was missed."))
+	edited := send(formPost("page-1", "complaint", "The bin was missed again on Tuesday."))
+	editedAgain := send(formPost("page-1", "complaint", "The bin was missed again on Tuesday."))
+	otherPage := send(formPost("page-2", "complaint", "The bin was missed."))
+	if first != "FB-2026-000001" || again != first {
+		t.Errorf("the same page sent twice gave %s and %s; want one case", first, again)
+	}
+	if edited == first || editedAgain != edited {
+		t.Errorf("an edited resend gave %s (first %s), sent again %s; want a new case, once", edited, first, editedAgain)
+	}
+	if otherPage == first || otherPage == edited {
+		t.Errorf("another page with the same words gave %s; want a case of its own", otherPage)
+	}
+	if len(e.committed) != 3 {
+		t.Errorf("%d cases started their side effects, want 3", len(e.committed))
+	}
+
+	resp, _ := post(t, e, "application/json", validJSON, map[string]string{"Idempotency-Key": "api-1"})
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("JSON: status = %d", resp.StatusCode)
+	}
+	resp, body := post(t, e, "application/json", strings.Replace(validJSON, "lost", "mislaid", 1), map[string]string{"Idempotency-Key": "api-1"})
+	if resp.StatusCode != http.StatusConflict || resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("JSON: same key, other content = %d %s %s; want 409 problem+json", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+}
