@@ -304,7 +304,7 @@ func TestSubmit_FormTakesTenThousandCharactersInAnyScript(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			message := strings.Repeat(tt.char, feedback.MaxMessageChars)
-			resp, body := post(t, e, "application/x-www-form-urlencoded", formPost("k-"+tt.name, "comment", message).Encode(), nil)
+			resp, _ := post(t, e, "application/x-www-form-urlencoded", formPost("k-"+tt.name, "comment", message).Encode(), nil)
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("status = %d (%s), want 303 to the thank-you page", resp.StatusCode, resp.Header.Get("Content-Type"))
 			}
@@ -314,7 +314,7 @@ func TestSubmit_FormTakesTenThousandCharactersInAnyScript(t *testing.T) {
 			}
 			// The same text through the JSON API, spelt as \uXXXX escapes: the most bytes it can take.
 			jb := `{"kind":"comment","message":"` + strings.Repeat(jsonEscaped(tt.char), feedback.MaxMessageChars) + `"}`
-			resp, body = post(t, e, "application/json", jb, nil)
+			resp, body := post(t, e, "application/json", jb, nil)
 			if resp.StatusCode != http.StatusCreated {
 				t.Errorf("JSON: status = %d, want 201 (%.200s)", resp.StatusCode, body)
 			}
