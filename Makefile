@@ -4,6 +4,8 @@ SHELL := /bin/bash
 GO ?= go
 ADDR ?= 127.0.0.1:3000
 DATA ?= ./.intake
+# staticcheck 2026.2.2 (module v0.8.2): the latest release on the module proxy, and one that knows go 1.26.
+STATICCHECK_VERSION := v0.8.2
 
 .PHONY: help run test vet lint bench build clean chromium
 
@@ -21,7 +23,8 @@ vet:
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-lint: ## check template.yaml with cfn-lint (when installed)
+lint: ## staticcheck the Go code; check template.yaml with cfn-lint (when installed)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	@if command -v cfn-lint >/dev/null 2>&1; then cfn-lint template.yaml && echo "cfn-lint: template.yaml is clean"; \
 	  else echo "cfn-lint is not installed: template.yaml not linted (pip install cfn-lint)"; fi
 

@@ -1,9 +1,16 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strings"
 
 	"github.com/council/intake/internal/feedback"
 )
@@ -36,6 +43,96 @@ func formFromSubmission(s feedback.Submission, key string) map[string]string {
 	}
 }
 
+// submitForm takes a post from the HTML form. It never answers with JSON: a person is looking
+// at the answer. Success is a redirect to the thank-you page; every failure shows the form again
+// with what the resident wrote and an error summary, under a status that says what went wrong.
+func (h *Handler) submitForm(w http.ResponseWriter, r *http.Request, reqID string) {
+	raw, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormReadBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(readErr, &tooBig) {
+		h.renderForm(w, http.StatusRequestEntityTooLarge, map[string]string{}, []feedback.FieldError{{
+			Message: fmt.Sprintf("What you sent is too large for us to read. Your message must be %d characters or fewer: shorten it and send it again.", feedback.MaxMessageChars)}})
+		return
+	}
+	if readErr != nil {
+		h.renderForm(w, http.StatusBadRequest, map[string]string{}, []feedback.FieldError{{
+			Message: "What you sent did not reach us in full. Check your answers and send the form again."}})
+		return
+	}
+	// ParseQuery keeps every pair it could read, so even a partly unreadable form comes back
+	// with the resident's words.
+	f, parseErr := url.ParseQuery(string(raw))
+	pageKey := f.Get("idempotency_key")
+	sub := feedback.Submission{Kind: f.Get("kind"), Name: f.Get("name"), Email: f.Get("email"), Phone: f.Get("phone"),
+		ServiceArea: f.Get("service_area"), Subject: f.Get("subject"), Message: f.Get("message")}
+	again := formFromSubmission(sub, pageKey)
+	switch {
+	case len(raw) > MaxBodyBytes:
+		// Say which answer is too long, as the domain words it, when that is what it is.
+		errs := feedback.ErrorFields(sub.Normalize().Validate(h.Service.Routing.AreaNames()))
+		if len(errs) == 0 {
+			errs = []feedback.FieldError{{Message: errTooLarge.Message}}
+		}
+		h.renderForm(w, http.StatusRequestEntityTooLarge, again, errs)
+		return
+	case parseErr != nil:
+		h.renderForm(w, http.StatusBadRequest, again, []feedback.FieldError{{
+			Message: "Some of what you sent could not be read. Check your answers and send the form again."}})
+		return
+	}
+	sub.IdempotencyKey = formKey(pageKey, sub)
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		sub.IdempotencyKey = k // a program that names its own key gets the API's strict semantics
+	}
+
+	c, fresh, err := h.store(r.Context(), sub, f.Get(honeypot))
+	switch code := feedback.ErrorCode(err); {
+	case err == nil:
+		if !fresh {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		http.Redirect(w, r, "/thank-you?ref="+url.QueryEscape(c.Ref), http.StatusSeeOther)
+	case code == feedback.EINVALID:
+		errs := feedback.ErrorFields(err)
+		for i := range errs {
+			if errs[i].Field == honeypot {
+				errs[i].Field = "" // the trap box is hidden: there is nothing to link to
+			}
+		}
+		h.renderForm(w, http.StatusUnprocessableEntity, again, errs)
+	case code == feedback.ECONFLICT:
+		// Only a caller's own Idempotency-Key header can get here (see formKey). A fresh page
+		// key lets the resident send what they now see.
+		again["idempotency_key"] = ""
+		h.renderForm(w, http.StatusConflict, again, []feedback.FieldError{{
+			Message: "This form was already sent with different answers. Check your answers and send it again."}})
+	default:
+		status := Status(err)
+		if status >= 500 {
+			h.log().Error("form post failed", "request_id", reqID, "err", err)
+		}
+		h.renderForm(w, status, again, []feedback.FieldError{{
+			Message: "Sorry, there is a problem with the service and your message has not been sent. Try again later. If it keeps happening, contact us and quote request id " + reqID + "."}})
+	}
+}
+
+// formKey is the idempotency key a form post is stored under: a digest of the page's hidden key
+// and of what the resident sent. Sending the same page twice (a double click, a resend after a
+// lost answer) is the same key and content, so one case; pressing Back, editing and sending
+// again is a new key, so new feedback rather than a conflict. The alternative, a fresh key on
+// every render, does not help: Back shows the cached page with its old key. Treating the
+// resulting conflict as "new feedback" would need a second submit under a made-up key, and
+// would read a domain refusal as permission. The JSON API keeps the strict rule (same key,
+// other content: 409), because there the caller chose the key.
+func formKey(pageKey string, sub feedback.Submission) string {
+	if pageKey == "" {
+		return ""
+	}
+	sub.Channel = feedback.ChannelWeb
+	sum := sha256.Sum256([]byte(pageKey + "\x00" + sub.Normalize().Fingerprint()))
+	return "form:" + hex.EncodeToString(sum[:])
+}
+
 func (h *Handler) form(w http.ResponseWriter, r *http.Request) {
 	h.renderForm(w, http.StatusOK, map[string]string{}, nil)
 }
@@ -65,14 +162,43 @@ func (h *Handler) renderForm(w http.ResponseWriter, status int, values map[strin
 	page(w, status, formPage, d)
 }
 
-var refPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
-
+// thanks shows the reference from the query string only when it has the configured format:
+// anyone can send a resident a link to this page, and it must not present their words
+// ("PAY-0900-NOW") as the council's reference.
 func (h *Handler) thanks(w http.ResponseWriter, r *http.Request) {
 	ref := r.URL.Query().Get("ref")
-	if !refPattern.MatchString(ref) {
+	if !referencePattern(h.Service.Policy.ReferenceFormat).MatchString(ref) {
 		ref = ""
 	}
 	page(w, http.StatusOK, thanksPage, map[string]string{"Council": h.Service.Council.Name, "Ref": ref})
+}
+
+// refTokens is the token grammar of feedback.Policy.ReferenceFormat ({year}, {seq}, {seq:N}).
+// It repeats the domain's unexported one because the domain offers no check of a reference;
+// when it does, use that instead.
+var refTokens = regexp.MustCompile(`\{(year|seq)(?::(\d))?\}`)
+
+// referencePattern matches exactly the references Policy.Reference makes with format: the
+// literal text as it is, a four-digit year, and a sequence of at least its padded width.
+func referencePattern(format string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	last := 0
+	for _, m := range refTokens.FindAllStringSubmatchIndex(format, -1) {
+		b.WriteString(regexp.QuoteMeta(format[last:m[0]]))
+		width := "1"
+		if m[4] >= 0 && format[m[4]:m[5]] != "0" {
+			width = format[m[4]:m[5]]
+		}
+		if format[m[2]:m[3]] == "year" {
+			b.WriteString(`[0-9]{4}`)
+		} else {
+			b.WriteString(`[0-9]{` + width + `,}`)
+		}
+		last = m[1]
+	}
+	b.WriteString(regexp.QuoteMeta(format[last:]) + "$")
+	return regexp.MustCompile(b.String())
 }
 
 func page(w http.ResponseWriter, status int, t *template.Template, data any) {
@@ -123,7 +249,7 @@ var formPage = template.Must(template.New("form").Parse(`<!DOCTYPE html>
 <main id="main">
 {{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary" autofocus>
 <h2 id="summary-title">There is a problem</h2>
-<ul>{{range .Errors}}<li><a href="#{{.Field}}">{{.Message}}</a></li>{{end}}</ul>
+<ul>{{range .Errors}}<li>{{if .Field}}<a href="#{{.Field}}">{{.Message}}</a>{{else}}{{.Message}}{{end}}</li>{{end}}</ul>
 </div>{{end}}
 <h1>Contact us about our services</h1>
 <p>Tell us about something we did well, something we could do better, or something you are unhappy with. We will send you a reference straight away.</p>

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -20,9 +19,21 @@ import (
 	"github.com/council/intake/internal/feedback"
 )
 
-// MaxBodyBytes caps a request body; a resident's message is at most 10,000 characters, which
-// is under 40 KB even in four-byte UTF-8.
-const MaxBodyBytes = 64 << 10
+// MaxBodyBytes caps a request body. The limits that matter to a resident are the domain's,
+// counted on the decoded text (feedback.MaxMessageChars: 10,000 characters in any script); this
+// one only has to let every submission within them through, in the longest encoding a caller may
+// use. A four-byte character is 12 bytes percent-encoded in a form (%F0%A0%9C%8E) and 12 in JSON
+// as a \uXXXX\uXXXX surrogate pair, so the message alone may be 10,000 × 12 = 120,000 bytes; a
+// line break (%0D%0A, one character once normalised) costs only 6. The other fields add at most
+// 200 × 12 each for subject, name and key, 254 × 12 for an email address, 30 × 3 for a phone
+// number and a few hundred bytes of names and separators: about 131,000 bytes in all. 160 KB
+// leaves room over that without inviting uploads.
+const MaxBodyBytes = 160 << 10
+
+// maxFormReadBytes is how much of a form post too large to accept is still read, so that the
+// resident who pasted a long letter gets it back to shorten rather than losing it. Beyond this
+// it is not a person typing, and the form is shown again empty.
+const maxFormReadBytes = 1 << 20
 
 // Handler serves the form and the feedback API.
 type Handler struct {
@@ -77,85 +88,44 @@ type created struct {
 func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	reqID := requestID(r)
 	w.Header().Set("X-Request-Id", reqID)
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	isForm := mediaType == "application/x-www-form-urlencoded"
-
-	var sub feedback.Submission
-	var trap string
-	switch {
-	case mediaType == "application/json":
-		var body struct {
-			Kind           string `json:"kind"`
-			Name           string `json:"name"`
-			Email          string `json:"email"`
-			Phone          string `json:"phone"`
-			ServiceArea    string `json:"service_area"`
-			Subject        string `json:"subject"`
-			Message        string `json:"message"`
-			IdempotencyKey string `json:"idempotency_key"`
-			Website        string `json:"website"`
-		}
-		dec := json.NewDecoder(r.Body)
-		if err := dec.Decode(&body); err != nil {
-			h.problem(w, r, reqID, bodyError(err, "The request body is not valid JSON: "))
-			return
-		}
-		sub = feedback.Submission{Kind: body.Kind, Name: body.Name, Email: body.Email, Phone: body.Phone,
-			ServiceArea: body.ServiceArea, Subject: body.Subject, Message: body.Message, IdempotencyKey: body.IdempotencyKey}
-		trap = body.Website
-	case isForm:
-		if err := r.ParseForm(); err != nil {
-			h.problem(w, r, reqID, bodyError(err, "The form could not be read: "))
-			return
-		}
-		f := r.PostForm
-		sub = feedback.Submission{Kind: f.Get("kind"), Name: f.Get("name"), Email: f.Get("email"), Phone: f.Get("phone"),
-			ServiceArea: f.Get("service_area"), Subject: f.Get("subject"), Message: f.Get("message"),
-			IdempotencyKey: f.Get("idempotency_key")}
-		trap = f.Get(honeypot)
-	default:
+	if mediaType == "application/x-www-form-urlencoded" {
+		h.submitForm(w, r, reqID)
+		return
+	}
+	if mediaType != "application/json" {
 		h.problem(w, r, reqID, &problemError{status: http.StatusUnsupportedMediaType,
 			detail: "Send the feedback as application/json or application/x-www-form-urlencoded."})
 		return
 	}
-	sub.Channel = feedback.ChannelWeb
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	var body struct {
+		Kind           string `json:"kind"`
+		Name           string `json:"name"`
+		Email          string `json:"email"`
+		Phone          string `json:"phone"`
+		ServiceArea    string `json:"service_area"`
+		Subject        string `json:"subject"`
+		Message        string `json:"message"`
+		IdempotencyKey string `json:"idempotency_key"`
+		Website        string `json:"website"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		h.problem(w, r, reqID, bodyError(err, "The request body is not valid JSON: "))
+		return
+	}
+	sub := feedback.Submission{Kind: body.Kind, Name: body.Name, Email: body.Email, Phone: body.Phone,
+		ServiceArea: body.ServiceArea, Subject: body.Subject, Message: body.Message, IdempotencyKey: body.IdempotencyKey}
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
 		sub.IdempotencyKey = k
 	}
-	if sub.IdempotencyKey != "" {
-		// Keys are scoped by channel so that a web key can never collide with an email's id.
-		sub.IdempotencyKey = "web:" + sub.IdempotencyKey
-	}
-
-	var (
-		c     *feedback.Case
-		fresh bool
-		err   error
-	)
-	if strings.TrimSpace(trap) != "" {
-		err = &feedback.Error{Code: feedback.EINVALID, Message: "There is a problem with what was sent",
-			Fields: []feedback.FieldError{{Field: honeypot, Message: "Leave the last box, which is there to stop automated messages, empty"}}}
-	} else {
-		c, fresh, err = h.Service.Submit(r.Context(), sub)
-	}
+	c, fresh, err := h.store(r.Context(), sub, body.Website)
 	if err != nil {
-		if isForm && feedback.ErrorCode(err) == feedback.EINVALID {
-			h.renderForm(w, http.StatusUnprocessableEntity, formFromSubmission(sub, r.PostForm.Get("idempotency_key")), feedback.ErrorFields(err))
-			return
-		}
 		h.problem(w, r, reqID, err)
 		return
 	}
-	if fresh && h.AfterCommit != nil {
-		h.AfterCommit(r.Context(), c.Ref)
-	}
 	if !fresh {
 		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	if isForm {
-		http.Redirect(w, r, "/thank-you?ref="+url.QueryEscape(c.Ref), http.StatusSeeOther)
-		return
 	}
 	out := created{
 		Reference:     c.Ref,
@@ -169,6 +139,28 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
+// store checks the honeypot, submits sub from the web channel and starts the side effects of a
+// new case. The idempotency key, if any, is scoped by channel so that a web key can never
+// collide with an email's id.
+func (h *Handler) store(ctx context.Context, sub feedback.Submission, trap string) (*feedback.Case, bool, error) {
+	if strings.TrimSpace(trap) != "" {
+		return nil, false, &feedback.Error{Code: feedback.EINVALID, Message: "There is a problem with what was sent",
+			Fields: []feedback.FieldError{{Field: honeypot, Message: "Leave the last box, which is there to stop automated messages, empty"}}}
+	}
+	sub.Channel = feedback.ChannelWeb
+	if sub.IdempotencyKey != "" {
+		sub.IdempotencyKey = "web:" + sub.IdempotencyKey
+	}
+	c, fresh, err := h.Service.Submit(ctx, sub)
+	if err != nil {
+		return nil, false, err
+	}
+	if fresh && h.AfterCommit != nil {
+		h.AfterCommit(ctx, c.Ref)
+	}
+	return c, fresh, nil
+}
+
 // problemError is a transport-level failure (bad JSON, wrong media type) with its own status.
 type problemError struct {
 	status int
@@ -180,10 +172,13 @@ func (e *problemError) Error() string { return e.detail }
 func bodyError(err error, prefix string) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return feedback.Errorf(feedback.ETOOLARGE, "The request is larger than %d KB. Shorten the message and try again.", MaxBodyBytes>>10)
+		return errTooLarge
 	}
 	return &problemError{status: http.StatusBadRequest, detail: prefix + err.Error()}
 }
+
+var errTooLarge = feedback.Errorf(feedback.ETOOLARGE, "The request is larger than %d KB. Shorten the message to %d characters or fewer and try again.",
+	MaxBodyBytes>>10, feedback.MaxMessageChars)
 
 type problem struct {
 	Type      string                `json:"type"`

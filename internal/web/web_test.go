@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/clock"
@@ -30,9 +32,14 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWithPolicy(t, feedback.DefaultPolicy())
+}
+
+func newEnvWithPolicy(t *testing.T, policy feedback.Policy) *env {
+	t.Helper()
 	loc, _ := workdays.London()
 	stack, err := embedded.Open(t.TempDir(), feedback.Service{
-		Clock: clock.NewFixed(monday), Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+		Clock: clock.NewFixed(monday), Calendar: workdays.New(loc), Policy: policy,
 		Council: feedback.Council{Name: "Example <District> Council", From: "x@example.gov.uk"},
 		Routing: feedback.Routing{Areas: map[string]string{"planning": "planning@example.gov.uk"}, Triage: "triage@example.gov.uk"},
 		Log:     slog.New(slog.DiscardHandler),
@@ -220,12 +227,261 @@ func TestForm_Page(t *testing.T) {
 	}
 }
 
-func TestThanks_RejectsOddReferences(t *testing.T) {
-	e := newEnv(t)
-	resp, _ := http.Get(e.srv.URL + "/thank-you?ref=" + url.QueryEscape(`<script>x</script>`))
+func get(t *testing.T, e *env, path string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(e.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if strings.Contains(string(b), "script") {
-		t.Error("the thank-you page echoed an unchecked reference")
+	return resp, string(b)
+}
+
+// The thank-you page takes its reference from the query string, so it shows one only when it
+// has the configured reference format: anyone can send a resident a link to it.
+func TestThanks_ShowsOnlyReferencesOfTheConfiguredFormat(t *testing.T) {
+	tests := []struct {
+		name   string
+		format string
+		ref    string
+		shown  bool
+	}{
+		{"a reference", "FB-{year}-{seq:6}", "FB-2026-000123", true},
+		{"a sequence past its padding", "FB-{year}-{seq:6}", "FB-2026-1234567", true},
+		{"a scam", "FB-{year}-{seq:6}", "PAY-0900-NOW-OR-LOSE-YOUR-HOME", false},
+		{"markup", "FB-{year}-{seq:6}", `<script>x</script>`, false},
+		{"too few digits", "FB-{year}-{seq:6}", "FB-2026-123", false},
+		{"other letters", "FB-{year}-{seq:6}", "XX-2026-000123", false},
+		{"text after it", "FB-{year}-{seq:6}", "FB-2026-000123-CALL-0900", false},
+		{"empty", "FB-{year}-{seq:6}", "", false},
+		{"another council's format", "CMP/{seq:4}/{year}", "CMP/0042/2026", true},
+		{"another council's format, scam", "CMP/{seq:4}/{year}", "CMP/0042/2026/PAY", false},
+		{"pattern characters are literal", "C.{year}.{seq}", "CX2026X7", false},
+		{"pattern characters are literal, match", "C.{year}.{seq}", "C.2026.7", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := feedback.DefaultPolicy()
+			p.ReferenceFormat = tt.format
+			e := newEnvWithPolicy(t, p)
+			resp, body := get(t, e, "/thank-you?ref="+url.QueryEscape(tt.ref))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status = %d, want 200", resp.StatusCode)
+			}
+			hasRef := strings.Contains(body, "Your reference is")
+			if hasRef != tt.shown {
+				t.Errorf("reference shown = %v, want %v", hasRef, tt.shown)
+			}
+			for _, bad := range []string{"PAY", "script", "CALL"} {
+				if strings.Contains(tt.ref, bad) && strings.Contains(body, bad) {
+					t.Errorf("the page shows %q from an unchecked reference", bad)
+				}
+			}
+		})
+	}
+}
+
+// formPost is what the form sends: the fields in the page's order, as a browser encodes them.
+func formPost(key, kind, message string) url.Values {
+	return url.Values{"idempotency_key": {key}, "kind": {kind}, "service_area": {""}, "subject": {"About the bins"},
+		"message": {message}, "name": {"Ada Resident"}, "email": {"ada@example.com"}, "phone": {""}, "website": {""}}
+}
+
+// The form promises up to 10,000 characters; that is counted on the decoded text, in any script.
+func TestSubmit_FormTakesTenThousandCharactersInAnyScript(t *testing.T) {
+	tests := []struct {
+		name, char string
+	}{
+		{"English", "e"},
+		{"Welsh", "ŵ"},
+		{"Arabic", "ش"},
+		{"Chinese", "中"},
+		{"four-byte characters", "𠜎"},
+		{"emoji", "😀"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			message := strings.Repeat(tt.char, feedback.MaxMessageChars)
+			resp, _ := post(t, e, "application/x-www-form-urlencoded", formPost("k-"+tt.name, "comment", message).Encode(), nil)
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("status = %d (%s), want 303 to the thank-you page", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			c, err := e.store.Get(t.Context(), "FB-2026-000001")
+			if err != nil || c.Message != message {
+				t.Errorf("stored message differs from the one sent (%v)", err)
+			}
+			// The same text through the JSON API, spelt as \uXXXX escapes: the most bytes it can take.
+			jb := `{"kind":"comment","message":"` + strings.Repeat(jsonEscaped(tt.char), feedback.MaxMessageChars) + `"}`
+			resp, body := post(t, e, "application/json", jb, nil)
+			if resp.StatusCode != http.StatusCreated {
+				t.Errorf("JSON: status = %d, want 201 (%.200s)", resp.StatusCode, body)
+			}
+		})
+	}
+	t.Run("one character too many", func(t *testing.T) {
+		e := newEnv(t)
+		message := strings.Repeat("𠜎", feedback.MaxMessageChars+1)
+		resp, body := post(t, e, "application/x-www-form-urlencoded", formPost("k", "comment", message).Encode(), nil)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("status = %d %s, want 422 and the form", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if !strings.Contains(body, "Your message must be 10000 characters or fewer; it is 10001") || !strings.Contains(body, message) {
+			t.Error("the form does not say what is wrong with the message, or lost it")
+		}
+	})
+}
+
+// jsonEscaped spells s with JSON's \u escapes (a surrogate pair for a four-byte character).
+func jsonEscaped(s string) string {
+	var b strings.Builder
+	for _, u := range utf16.Encode([]rune(s)) {
+		if u < 0x80 {
+			b.WriteByte(byte(u))
+		} else {
+			fmt.Fprintf(&b, `\u%04x`, u)
+		}
+	}
+	return b.String()
+}
+
+// A post from the HTML form never answers with JSON: every failure re-displays the form, with
+// the resident's text and an error summary, and an HTTP status that says what went wrong.
+func TestSubmit_FormFailuresRedisplayTheForm(t *testing.T) {
+	message := `My words <b>stay</b> & "safe"`
+	tests := []struct {
+		name       string
+		body       func() string
+		header     map[string]string
+		before     func(t *testing.T, e *env)
+		wantStatus int
+		wantText   []string // besides the error summary
+		keepsText  bool
+	}{
+		{
+			name:       "message far too long",
+			body:       func() string { return formPost("k1", "comment", strings.Repeat("𠜎", 15000)).Encode() },
+			wantStatus: http.StatusRequestEntityTooLarge,
+			wantText:   []string{"Your message must be 10000 characters or fewer; it is 15000", `href="#message"`},
+			keepsText:  false, // checked below: the long text is kept
+		},
+		{
+			name:       "body too large to read back",
+			body:       func() string { return formPost("k1", "comment", strings.Repeat("a", 4<<20)).Encode() },
+			wantStatus: http.StatusRequestEntityTooLarge,
+			wantText:   []string{"too large"},
+		},
+		{
+			name:       "unreadable form",
+			body:       func() string { return formPost("k1", "comment", message).Encode() + "&bad=%zz" },
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"could not be read"},
+			keepsText:  true,
+		},
+		{
+			name: "honeypot",
+			body: func() string {
+				v := formPost("k1", "comment", message)
+				v.Set("website", "http://spam.example")
+				return v.Encode()
+			},
+			wantStatus: http.StatusUnprocessableEntity,
+			wantText:   []string{"Leave the last box"},
+			keepsText:  true,
+		},
+		{
+			name:   "key reused for other content",
+			body:   func() string { return formPost("k1", "comment", message).Encode() },
+			header: map[string]string{"Idempotency-Key": "h1"},
+			before: func(t *testing.T, e *env) {
+				resp, _ := post(t, e, "application/x-www-form-urlencoded", formPost("k0", "comment", "Something else").Encode(),
+					map[string]string{"Idempotency-Key": "h1"})
+				if resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("first post: status %d", resp.StatusCode)
+				}
+			},
+			wantStatus: http.StatusConflict,
+			wantText:   []string{"already"},
+			keepsText:  true,
+		},
+		{
+			name:       "internal error",
+			body:       func() string { return formPost("k1", "comment", message).Encode() },
+			before:     func(t *testing.T, e *env) { e.store.Close() },
+			wantStatus: http.StatusInternalServerError,
+			wantText:   []string{"has not been sent", "request id"},
+			keepsText:  true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			if tt.before != nil {
+				tt.before(t, e)
+			}
+			body := tt.body()
+			resp, page := post(t, e, "application/x-www-form-urlencoded", body, tt.header)
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Fatalf("Content-Type = %q, want the form (text/html); body %.300s", ct, page)
+			}
+			for _, want := range append([]string{`id="error-summary"`, "There is a problem", "<title>Error: ", `action="/v1/feedback"`}, tt.wantText...) {
+				if !strings.Contains(page, want) {
+					t.Errorf("the re-displayed form lacks %q", want)
+				}
+			}
+			if tt.keepsText && !strings.Contains(page, "My words &lt;b&gt;stay&lt;/b&gt; &amp; &#34;safe&#34;") {
+				t.Error("the resident's message was lost (or not escaped)")
+			}
+			if strings.Contains(page, "<b>stay</b>") {
+				t.Error("the resident's text was not escaped")
+			}
+			if tt.name == "message far too long" && !strings.Contains(page, strings.Repeat("𠜎", 15000)) {
+				t.Error("the long message was not given back to be shortened")
+			}
+		})
+	}
+}
+
+// Pressing Back, editing and sending the same page again is new feedback; sending the same
+// page twice (a double click, a resend) is one case. The JSON API keeps strict keys.
+func TestSubmit_FormResendAfterEditIsNewFeedback(t *testing.T) {
+	e := newEnv(t)
+	send := func(v url.Values) string {
+		t.Helper()
+		resp, _ := post(t, e, "application/x-www-form-urlencoded", v.Encode(), nil)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("status = %d, want 303", resp.StatusCode)
+		}
+		return strings.TrimPrefix(resp.Header.Get("Location"), "/thank-you?ref=")
+	}
+	first := send(formPost("page-1", "complaint", "The bin was missed."))
+	again := send(formPost("page-1", "complaint", "The bin was missed."))
+	edited := send(formPost("page-1", "complaint", "The bin was missed again on Tuesday."))
+	editedAgain := send(formPost("page-1", "complaint", "The bin was missed again on Tuesday."))
+	otherPage := send(formPost("page-2", "complaint", "The bin was missed."))
+	if first != "FB-2026-000001" || again != first {
+		t.Errorf("the same page sent twice gave %s and %s; want one case", first, again)
+	}
+	if edited == first || editedAgain != edited {
+		t.Errorf("an edited resend gave %s (first %s), sent again %s; want a new case, once", edited, first, editedAgain)
+	}
+	if otherPage == first || otherPage == edited {
+		t.Errorf("another page with the same words gave %s; want a case of its own", otherPage)
+	}
+	if len(e.committed) != 3 {
+		t.Errorf("%d cases started their side effects, want 3", len(e.committed))
+	}
+
+	resp, _ := post(t, e, "application/json", validJSON, map[string]string{"Idempotency-Key": "api-1"})
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("JSON: status = %d", resp.StatusCode)
+	}
+	resp, body := post(t, e, "application/json", strings.Replace(validJSON, "lost", "mislaid", 1), map[string]string{"Idempotency-Key": "api-1"})
+	if resp.StatusCode != http.StatusConflict || resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("JSON: same key, other content = %d %s %s; want 409 problem+json", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 }
