@@ -98,6 +98,66 @@ func (p Policy) Reference(year int, seq int64) string {
 	})
 }
 
+// referencePattern matches exactly the references Reference makes: the literal text as it is, a
+// four-digit year, and a sequence of at least its padded width. Anchored, it matches a whole
+// string; otherwise it finds a reference standing on its own within a text, in any letter case.
+func (p Policy) referencePattern(anchored bool) *regexp.Regexp {
+	var b strings.Builder
+	if anchored {
+		b.WriteString(`^(`)
+	} else {
+		b.WriteString(`(?i)(?:^|[^A-Za-z0-9])(`)
+	}
+	last := 0
+	for _, m := range refToken.FindAllStringSubmatchIndex(p.ReferenceFormat, -1) {
+		b.WriteString(regexp.QuoteMeta(p.ReferenceFormat[last:m[0]]))
+		width := "1"
+		if m[4] >= 0 && p.ReferenceFormat[m[4]:m[5]] != "0" {
+			width = p.ReferenceFormat[m[4]:m[5]]
+		}
+		if p.ReferenceFormat[m[2]:m[3]] == "year" {
+			b.WriteString(`(?P<year>[0-9]{4})`)
+		} else {
+			b.WriteString(`(?P<seq>[0-9]{` + width + `,})`)
+		}
+		last = m[1]
+	}
+	b.WriteString(regexp.QuoteMeta(p.ReferenceFormat[last:]))
+	if anchored {
+		b.WriteString(`)$`)
+	} else {
+		b.WriteString(`)(?:$|[^A-Za-z0-9])`)
+	}
+	return regexp.MustCompile(b.String())
+}
+
+// MatchesReference reports whether ref is a reference of the policy's format, exactly: a page
+// that shows a reference from a link shows nothing else as one.
+func (p Policy) MatchesReference(ref string) bool {
+	return p.referencePattern(true).MatchString(ref)
+}
+
+// FindReference returns the first reference of the policy's format in text (whatever its
+// letter case there), written as the policy writes it, or "".
+func (p Policy) FindReference(text string) string {
+	re := p.referencePattern(false)
+	m := re.FindStringSubmatch(text)
+	if m == nil {
+		return ""
+	}
+	var year int
+	var seq int64
+	for i, name := range re.SubexpNames() {
+		switch name {
+		case "year":
+			year, _ = strconv.Atoi(m[i])
+		case "seq":
+			seq, _ = strconv.ParseInt(m[i], 10, 64)
+		}
+	}
+	return p.Reference(year, seq)
+}
+
 // SequenceName names the counter from which references for year are drawn.
 func SequenceName(year int) string { return "ref-" + strconv.Itoa(year) }
 

@@ -492,3 +492,20 @@ func TestStaffMember_CanSee(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicy_FindReference(t *testing.T) {
+	p := feedback.DefaultPolicy()
+	tests := []struct{ text, want string }{
+		{"Re: my bins [FB-2026-000123]", "FB-2026-000123"},
+		{"fb-2026-000123", "FB-2026-000123"},
+		{"reply about fb-2026-1234567 please", "FB-2026-1234567"},
+		{"XFB-2026-000123", ""},
+		{"FB-2026-123", ""},
+		{"no reference here", ""},
+	}
+	for _, tt := range tests {
+		if got := p.FindReference(tt.text); got != tt.want {
+			t.Errorf("FindReference(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}

@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strings"
 
 	"github.com/council/intake/internal/feedback"
 )
@@ -106,6 +104,10 @@ func (h *Handler) submitForm(w http.ResponseWriter, r *http.Request, reqID strin
 		again["idempotency_key"] = ""
 		h.renderForm(w, http.StatusConflict, again, []feedback.FieldError{{
 			Message: "This form was already sent with different answers. Check your answers and send it again."}})
+	case code == feedback.EUNAVAILABLE:
+		w.Header().Set("Retry-After", RetryAfterSeconds)
+		h.renderForm(w, http.StatusServiceUnavailable, again, []feedback.FieldError{{
+			Message: "Sorry, the service is busy and your message has not been sent yet. Wait a few seconds and send it again: your words are still here."}})
 	default:
 		status := Status(err)
 		if status >= 500 {
@@ -167,38 +169,10 @@ func (h *Handler) renderForm(w http.ResponseWriter, status int, values map[strin
 // ("PAY-0900-NOW") as the council's reference.
 func (h *Handler) thanks(w http.ResponseWriter, r *http.Request) {
 	ref := r.URL.Query().Get("ref")
-	if !referencePattern(h.Service.Policy.ReferenceFormat).MatchString(ref) {
+	if !h.Service.Policy.MatchesReference(ref) {
 		ref = ""
 	}
 	page(w, http.StatusOK, thanksPage, map[string]string{"Council": h.Service.Council.Name, "Ref": ref})
-}
-
-// refTokens is the token grammar of feedback.Policy.ReferenceFormat ({year}, {seq}, {seq:N}).
-// It repeats the domain's unexported one because the domain offers no check of a reference;
-// when it does, use that instead.
-var refTokens = regexp.MustCompile(`\{(year|seq)(?::(\d))?\}`)
-
-// referencePattern matches exactly the references Policy.Reference makes with format: the
-// literal text as it is, a four-digit year, and a sequence of at least its padded width.
-func referencePattern(format string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("^")
-	last := 0
-	for _, m := range refTokens.FindAllStringSubmatchIndex(format, -1) {
-		b.WriteString(regexp.QuoteMeta(format[last:m[0]]))
-		width := "1"
-		if m[4] >= 0 && format[m[4]:m[5]] != "0" {
-			width = format[m[4]:m[5]]
-		}
-		if format[m[2]:m[3]] == "year" {
-			b.WriteString(`[0-9]{4}`)
-		} else {
-			b.WriteString(`[0-9]{` + width + `,}`)
-		}
-		last = m[1]
-	}
-	b.WriteString(regexp.QuoteMeta(format[last:]) + "$")
-	return regexp.MustCompile(b.String())
 }
 
 func page(w http.ResponseWriter, status int, t *template.Template, data any) {

@@ -54,6 +54,9 @@ func (h *Handler) Routes() *http.ServeMux {
 	return mux
 }
 
+// RetryAfterSeconds is what a 503 tells the caller to wait before trying again.
+const RetryAfterSeconds = "5"
+
 // statuses is the one table from domain error codes to HTTP statuses.
 var statuses = map[string]int{
 	feedback.EINVALID:     http.StatusUnprocessableEntity,
@@ -200,7 +203,12 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, reqID string, 
 		p.Status, p.Detail, p.Errors = Status(err), feedback.ErrorMessage(err), feedback.ErrorFields(err)
 	}
 	p.Title = http.StatusText(p.Status)
-	if p.Status >= 500 {
+	if p.Status == http.StatusServiceUnavailable {
+		// A passing overload (the store gave up its retries): say when to try again, and say
+		// it plainly; nothing was stored.
+		w.Header().Set("Retry-After", RetryAfterSeconds)
+		h.log().Warn("request refused: a dependency is busy", "request_id", reqID, "path", r.URL.Path, "err", err)
+	} else if p.Status >= 500 {
 		h.log().Error("request failed", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
 		p.Detail = "internal error: quote request id " + reqID + " if you contact us"
 	}

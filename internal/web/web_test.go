@@ -28,6 +28,7 @@ type env struct {
 	srv       *httptest.Server
 	committed []string
 	store     *boltstore.Store
+	handler   *web.Handler
 }
 
 func newEnv(t *testing.T) *env {
@@ -54,6 +55,7 @@ func newEnvWithPolicy(t *testing.T, policy feedback.Policy) *env {
 		AfterCommit: func(_ context.Context, ref string) { e.committed = append(e.committed, ref) },
 		Log:         slog.New(slog.DiscardHandler),
 	}
+	e.handler = h
 	e.srv = httptest.NewServer(h.Routes())
 	t.Cleanup(e.srv.Close)
 	return e
@@ -483,5 +485,43 @@ func TestSubmit_FormResendAfterEditIsNewFeedback(t *testing.T) {
 	resp, body := post(t, e, "application/json", strings.Replace(validJSON, "lost", "mislaid", 1), map[string]string{"Idempotency-Key": "api-1"})
 	if resp.StatusCode != http.StatusConflict || resp.Header.Get("Content-Type") != "application/problem+json" {
 		t.Errorf("JSON: same key, other content = %d %s %s; want 409 problem+json", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+}
+
+// busyStore is a store whose writes keep meeting a conflict it cannot clear, as DynamoDB's do
+// when the store gives up its retries.
+type busyStore struct{ feedback.Store }
+
+func (busyStore) NextSequence(context.Context, string) (int64, error) {
+	return 0, feedback.Errorf(feedback.EUNAVAILABLE, "The case store is busy. Please try again in a few seconds.")
+}
+
+func TestSubmit_BusyStoreIs503WithRetryAfter(t *testing.T) {
+	e := newEnv(t)
+	h := e.handler
+	svc := *h.Service
+	svc.Store = busyStore{svc.Store}
+	busy := &web.Handler{Service: &svc, Log: slog.New(slog.DiscardHandler)}
+	srv := httptest.NewServer(busy.Routes())
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		name, contentType, body, wantType, wantText string
+	}{
+		{"json", "application/json", `{"kind":"comment","message":"Hello"}`, "application/problem+json", "try again in a few seconds"},
+		{"form", "application/x-www-form-urlencoded", formPost("k1", "comment", "Hello there").Encode(), "text/html; charset=utf-8", "Hello there"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := http.Post(srv.URL+"/v1/feedback", tt.contentType, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+				resp.Header.Get("Content-Type") != tt.wantType || !strings.Contains(string(b), tt.wantText) {
+				t.Errorf("got %d Retry-After %q %s:\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Content-Type"), b)
+			}
+		})
 	}
 }
