@@ -68,20 +68,6 @@ type Effect struct {
 // Settled reports whether the effect is finished for good, whatever the outcome.
 func (e Effect) Settled() bool { return e.State != EffectToDo }
 
-// claimable reports whether worker may claim the effect at now: it is not settled, and nobody
-// else holds a live claim on it. A claim by another worker counts as dead when foreignDead is
-// set (the worker is the only one that uses the store, so other claims are from a process that
-// died).
-func (e Effect) claimable(worker string, now time.Time, foreignDead bool) bool {
-	if e.Settled() {
-		return false
-	}
-	if e.ClaimedBy == "" || e.ClaimedBy == worker || foreignDead {
-		return true
-	}
-	return !now.Before(e.ClaimedUntil)
-}
-
 // Effects are a case's side effects by name.
 type Effects map[string]Effect
 
@@ -115,15 +101,6 @@ func effectRank(name string) int {
 		return 3
 	}
 	return 2
-}
-
-// clone returns a copy that can be changed without touching es.
-func (es Effects) clone() Effects {
-	out := make(Effects, len(es))
-	for k, v := range es {
-		out[k] = v
-	}
-	return out
 }
 
 // processID identifies this process as a worker when the service is given no name.
