@@ -82,6 +82,9 @@ type caseRecord struct {
 	RespondBy      string                  `dynamodbav:"respond_by,omitempty"`
 	IdempotencyKey string                  `dynamodbav:"idempotency_key,omitempty"`
 	Fingerprint    string                  `dynamodbav:"fingerprint,omitempty"`
+	MessageID      string                  `dynamodbav:"message_id,omitempty"`
+	Raw            string                  `dynamodbav:"raw,omitempty"`
+	Attachments    []string                `dynamodbav:"attachments,omitempty"`
 	Messages       []messageRecord         `dynamodbav:"messages,omitempty"`
 	Flags          []flagRecord            `dynamodbav:"flags,omitempty"`
 	History        []eventRecord           `dynamodbav:"history,omitempty"`
@@ -115,6 +118,7 @@ type messageRecord struct {
 	Text        string   `dynamodbav:"text,omitempty"`
 	Quoted      string   `dynamodbav:"quoted,omitempty"`
 	MessageID   string   `dynamodbav:"message_id,omitempty"`
+	Raw         string   `dynamodbav:"raw,omitempty"`
 	Attachments []string `dynamodbav:"attachments,omitempty"`
 }
 
@@ -160,7 +164,8 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		AssignedTo: c.AssignedTo, ReceivedAt: formatTime(c.ReceivedAt),
 		AcknowledgeBy: formatTime(c.AcknowledgeBy), RespondBy: formatTime(c.RespondBy),
 		IdempotencyKey: c.IdempotencyKey, Fingerprint: c.Fingerprint,
-		Effects:  marshalEffects(c.Effects),
+		Effects:   marshalEffects(c.Effects),
+		MessageID: c.MessageID, Raw: c.Raw, Attachments: c.Attachments,
 		Messages: marshalMessages(c.Messages), Flags: marshalFlags(c.Flags), History: marshalHistory(c.History),
 		ClosedAt: formatTime(c.ClosedAt), RetainUntil: formatTime(c.ExpiresAt), ExpiresAt: epoch(c.ExpiresAt),
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
@@ -209,6 +214,7 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 		ServiceArea: r.ServiceArea, Subject: r.Subject, Message: r.Message,
 		Contact:    feedback.Contact{Name: r.Contact.Name, Email: r.Contact.Email, Phone: r.Contact.Phone},
 		AssignedTo: r.AssignedTo, IdempotencyKey: r.IdempotencyKey, Fingerprint: r.Fingerprint,
+		MessageID: r.MessageID, Raw: r.Raw, Attachments: r.Attachments,
 		Version: r.Version,
 	}
 	p := timeParser{ref: r.Ref}
@@ -218,7 +224,7 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	for i, m := range r.Messages {
 		at := p.parse(fmt.Sprintf("messages[%d].at", i), m.At)
 		c.Messages = append(c.Messages, feedback.Correspondence{At: at, Channel: feedback.Channel(m.Channel), From: m.From,
-			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Attachments: m.Attachments})
+			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments})
 	}
 	for i, f := range r.Flags {
 		c.Flags = append(c.Flags, feedback.Flag{Code: feedback.FlagCode(f.Code), Note: f.Note,
@@ -256,7 +262,7 @@ func marshalMessages(ms []feedback.Correspondence) []messageRecord {
 	var out []messageRecord
 	for _, m := range ms {
 		out = append(out, messageRecord{At: formatTime(m.At), Channel: string(m.Channel), From: m.From, Subject: m.Subject,
-			Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Attachments: m.Attachments})
+			Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments})
 	}
 	return out
 }

@@ -35,6 +35,14 @@ type Case struct {
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
 	Fingerprint    string `json:"fingerprint,omitempty"`
 
+	// MessageID is the channel's id of the first message (an email's Message-ID), so that
+	// replies to it find the case and the acknowledgement can answer it.
+	MessageID string `json:"message_id,omitempty"`
+	// Raw is the blob key of the first message exactly as it arrived (an email's raw MIME),
+	// and Attachments the blob keys of the files it carried.
+	Raw         string   `json:"raw,omitempty"`
+	Attachments []string `json:"attachments,omitempty"`
+
 	// Messages holds everything the resident (or someone on their behalf) sent about the case
 	// after the first message, oldest first: replies by email, follow-up posts.
 	Messages []Correspondence `json:"messages,omitempty"`
@@ -83,7 +91,8 @@ type Correspondence struct {
 	// MessageID is the channel's id of the message (an email's Message-ID, a post's id), so
 	// that a redelivery is recognised and a later reply can be threaded.
 	MessageID string `json:"message_id,omitempty"`
-	// Attachments name the files kept in the blob store under the case.
+	// Raw is the blob key of the message as it arrived; Attachments the blob keys of its files.
+	Raw         string   `json:"raw,omitempty"`
 	Attachments []string `json:"attachments,omitempty"`
 }
 

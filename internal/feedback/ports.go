@@ -54,6 +54,9 @@ type Message struct {
 	Headers map[string]string `json:"headers"`
 	Text    string            `json:"text"`
 	HTML    string            `json:"html"`
+	// MessageID, when set, is the Message-ID header to send (without angle brackets), so that
+	// replies to the letter can be matched to its case; otherwise the mailer makes one up.
+	MessageID string `json:"message_id,omitempty"`
 	// Key identifies the letter (the case and the side effect it carries out). A mailer that
 	// can deduplicate sends one letter per key, however often it is asked; SES cannot.
 	Key string `json:"key,omitempty"`
@@ -137,6 +140,9 @@ func (m Message) Validate() error {
 	if hasBreak(m.Subject) {
 		return Errorf(EINVALID, "the subject contains a line break")
 	}
+	if m.MessageID != "" && !validMessageID(m.MessageID) {
+		return Errorf(EINVALID, "the message id must be local@domain in printable ASCII without brackets or spaces")
+	}
 	for k, v := range m.Headers {
 		name := textproto.CanonicalMIMEHeaderKey(k)
 		switch {
@@ -154,6 +160,19 @@ func (m Message) Validate() error {
 func asciiDomainPart(addr string) bool {
 	for _, r := range addr[strings.LastIndexByte(addr, '@')+1:] {
 		if r > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func validMessageID(id string) bool {
+	at := strings.IndexByte(id, '@')
+	if at <= 0 || at == len(id)-1 || strings.Count(id, "@") != 1 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c > '~' || c == '<' || c == '>' {
 			return false
 		}
 	}

@@ -204,6 +204,12 @@ func (s *Service) perform(ctx context.Context, c *Case, name string, done map[st
 		return s.send(ctx, s.assignmentEmail(c, ack), c.Ref, name)
 	case EffectSchedules:
 		return s.schedule(ctx, c)
+	case bounceEffect:
+		return s.send(ctx, s.noticeEmail(c, noticeUndeliverable, 0), c.Ref, name)
+	}
+	if n, ok := strings.CutPrefix(name, followUpPrefix); ok {
+		i, _ := strconv.Atoi(n)
+		return s.send(ctx, s.noticeEmail(c, noticeFollowUp, i), c.Ref, name)
 	}
 	return Effect{State: EffectFailed, Reason: "Intake does not know how to carry out " + name}
 }
@@ -229,6 +235,7 @@ func (s *Service) acknowledge(ctx context.Context, c *Case) Effect {
 // never change (EINVALID, EFORBIDDEN) fails the effect for good; anything else is transient.
 func (s *Service) send(ctx context.Context, m Message, ref, effect string) Effect {
 	m.Key = ref + "/" + effect
+	m.MessageID = s.LetterMessageID(ref, effect)
 	id, err := s.Mailer.Send(ctx, m)
 	if err != nil {
 		return failure(err, "the email could not be sent")

@@ -70,6 +70,11 @@ type Service struct {
 	Council   Council
 	Routing   Routing
 	Log       *slog.Logger
+	// Blobs keeps raw inbound mail and attachments (the email channel).
+	Blobs Blobs
+	// Mailboxes maps the addresses Intake receives mail at to the kind of feedback sent there;
+	// KindAuto lets the words decide.
+	Mailboxes map[string]Kind
 
 	// Worker names this process in the claims it writes on cases (default: a random name per
 	// process). Lease is how long a claim holds before another worker may take the effect over

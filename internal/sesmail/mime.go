@@ -59,9 +59,12 @@ func compose(msg feedback.Message, now time.Time) (*composed, error) {
 	}
 	sort.Strings(extra)
 
-	id, err := messageID(from.Address)
-	if err != nil {
-		return nil, err
+	id := "<" + msg.MessageID + ">"
+	if msg.MessageID == "" {
+		var err error
+		if id, err = messageID(from.Address); err != nil {
+			return nil, err
+		}
 	}
 	var b bytes.Buffer
 	writeHeader(&b, "MIME-Version", "1.0")
