@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 GO ?= go
 ADDR ?= 127.0.0.1:3000
+SMTP ?= 127.0.0.1:2525
 DATA ?= ./.intake
 # staticcheck 2026.2.2 (module v0.8.2): the latest release on the module proxy, and one that knows go 1.26.
 STATICCHECK_VERSION := v0.8.2
@@ -12,8 +13,8 @@ STATICCHECK_VERSION := v0.8.2
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 28
 
-run: ## start Intake locally (embedded store, outbox, scheduler) on $(ADDR), data in $(DATA)
-	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA) $(if $(NOW),-now $(NOW))
+run: ## start Intake locally (embedded store, outbox, scheduler, SMTP on $(SMTP)) on $(ADDR), data in $(DATA)
+	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA) -smtp $(SMTP) $(if $(NOW),-now $(NOW))
 
 test: vet lint ## every test: formatting, vet, template lint, unit, conformance (moto) and Lambda binary tests
 	$(GO) test -race -count=1 ./...
@@ -38,13 +39,13 @@ bench: ## benchmarks: print the speed and memory figures
 # Every function is functions/<dir>/main.go, built as Lambda's provided.al2023 runtime on arm64
 # wants it: a static binary named bootstrap. `sam build` runs build-<LogicalId> (template.yaml's
 # BuildMethod: makefile) with ARTIFACTS_DIR set; `make build` puts them all under bin/.
-FUNCTIONS := webform notifier reminders
+FUNCTIONS := webform notifier reminders email
 LAMBDA_GO_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 NEED_ARTIFACTS_DIR = @test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: build-<LogicalId> is for sam build; use make build" >&2; exit 1; }
 INVOKE = $(GO) run ./internal/lambdatest/cmd/invoke
 
-.PHONY: build-WebFormFunction build-NotifierFunction build-RemindersFunction
-.PHONY: invoke-webform invoke-notifier invoke-reminders
+.PHONY: build-WebFormFunction build-NotifierFunction build-RemindersFunction build-EmailFunction
+.PHONY: invoke-webform invoke-notifier invoke-reminders invoke-email
 
 build: ## cross-compile every function to bin/<dir>/bootstrap (linux/arm64)
 	@for fn in $(FUNCTIONS); do \
@@ -64,6 +65,10 @@ build-RemindersFunction:
 	$(NEED_ARTIFACTS_DIR)
 	$(LAMBDA_GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/reminders
 
+build-EmailFunction:
+	$(NEED_ARTIFACTS_DIR)
+	$(LAMBDA_GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/email
+
 # The invoke targets build the function for this machine and hand it one event through a local
 # Lambda Runtime API (what `sam local invoke` does, without Docker). The function sees this
 # shell's INTAKE_* and AWS_* variables: point AWS_ENDPOINT_URL at moto_server to give it AWS.
@@ -75,6 +80,9 @@ invoke-notifier: ## run the notifier on a stream event: EVENT=events/notifier-in
 
 invoke-reminders: ## run the reminders function: EVENT=events/reminders-due.json (default) or events/reminders-sweep.json
 	$(INVOKE) -fn reminders -event $(or $(EVENT),events/reminders-due.json)
+
+invoke-email: ## run the email function on an S3 event: EVENT=events/email-s3.json (default)
+	$(INVOKE) -fn email -event $(or $(EVENT),events/email-s3.json)
 
 clean: ## remove build output and local data
 	rm -rf bin .aws-sam $(DATA)

@@ -42,12 +42,12 @@ var functions = []struct {
 	{"WebFormFunction", "webform", setup.WebFormSettings},
 	{"NotifierFunction", "notifier", setup.SideEffectSettings},
 	{"RemindersFunction", "reminders", setup.SideEffectSettings},
+	{"EmailFunction", "email", setup.EmailSettings},
 }
 
 // notYetWired are settings in internal/config that no function in the template reads yet.
 var notYetWired = map[string]string{
-	"INTAKE_MAIL_BUCKET": "read by the email function, which is not in the template yet",
-	"INTAKE_STAFF":       "read by the officer console and API, which are not in the template yet",
+	"INTAKE_STAFF": "read by the officer console and API, which are not in the template yet",
 }
 
 func TestTemplate_Functions(t *testing.T) {
@@ -304,6 +304,16 @@ func TestTemplate_Events(t *testing.T) {
 				}
 				if r.Name == "" || r.Ref == "" || r.At.IsZero() || r.Purpose == "" {
 					t.Errorf("reminder %+v lacks a name, reference, time or purpose", r)
+				}
+			case strings.HasPrefix(name, "email-"):
+				var ev events.S3Event
+				if err := dec.Decode(&ev); err != nil || len(ev.Records) == 0 {
+					t.Fatalf("not an S3 event with records: %v", err)
+				}
+				for _, r := range ev.Records {
+					if !strings.HasPrefix(r.EventName, "ObjectCreated:") || !strings.HasPrefix(r.S3.Object.Key, "inbound/") {
+						t.Errorf("record %s %s: want an ObjectCreated event under inbound/, as the MailStored trigger filters", r.EventName, r.S3.Object.Key)
+					}
 				}
 			default:
 				t.Errorf("%s is not named after a function (events/<dir>-*.json)", name)
@@ -623,6 +633,9 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "iam:PassRole", "scheduler:CreateSchedule", "ses:SendEmail", "ses:SendRawEmail"},
 		// The same, and the sweep's queries of the pending and due indexes.
 		"RemindersFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "iam:PassRole", "scheduler:CreateSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+		// ReceiveEmail: idempotency and threading look-ups, a reference, the case; the raw
+		// message read and its attachments kept.
+		"EmailFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject"},
 	}
 	for fn, actions := range want {
 		got := actionsOf(list(tpl.functionProperties(fn)["Policies"]))

@@ -4,8 +4,10 @@
 package functions_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/council/intake/internal/clock"
@@ -33,6 +37,9 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
 var stackSeq atomic.Int32
 
 const dlqARN = "arn:aws:sqs:eu-west-2:123456789012:intake-dead-letters"
+
+// mailBucket is the inbound-mail bucket events/email-s3.json names.
+const mailBucket = "intake-inbound-mail-sample"
 
 // stack is one deployment of Intake's resources on moto: a table with its stream, a verified
 // sender and a schedule group, each named uniquely so tests do not share state.
@@ -73,6 +80,22 @@ func newStack(t *testing.T) *stack {
 	if _, err := s.sched.CreateScheduleGroup(ctx, &scheduler.CreateScheduleGroupInput{Name: aws.String(s.group)}); err != nil {
 		t.Fatal(err)
 	}
+	// The inbound-mail bucket of events/email-s3.json, holding the sample message it names, as
+	// SES would have stored it.
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(url); o.UsePathStyle = true })
+	_, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(mailBucket),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(mototest.Region)}})
+	var owned *s3types.BucketAlreadyOwnedByYou
+	if err != nil && !errors.As(err, &owned) {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join("..", "events", "email-sample.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(mailBucket), Key: aws.String("inbound/sample-complaint-1"), Body: bytes.NewReader(raw)}); err != nil {
+		t.Fatal(err)
+	}
 	s.env = []string{
 		"AWS_ENDPOINT_URL=" + url,
 		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=" + mototest.Region,
@@ -82,6 +105,7 @@ func newStack(t *testing.T) *stack {
 		"INTAKE_SCHEDULER_ROLE_ARN=arn:aws:iam::123456789012:role/intake-scheduler",
 		"INTAKE_SCHEDULE_DLQ_ARN=" + dlqARN,
 		"INTAKE_FROM_ADDRESS=Example District Council <feedback@intake.example.gov.uk>",
+		"INTAKE_MAIL_BUCKET=" + mailBucket,
 	}
 	return s
 }
@@ -290,6 +314,7 @@ func TestFunctions_SampleEvents(t *testing.T) {
 		{"notifier", "notifier-insert.json", `"batchItemFailures":`},
 		{"reminders", "reminders-due.json", `"sent":false`},
 		{"reminders", "reminders-sweep.json", `"swept":true`},
+		{"email", "email-s3.json", `null`},
 	}
 	// One execution environment per function, kept warm across its events as Lambda does.
 	fns := map[string]*lambdatest.Fn{}
@@ -311,5 +336,44 @@ func TestFunctions_SampleEvents(t *testing.T) {
 				t.Errorf("%s answered %s; want it to contain %s", tt.fn, out, tt.want)
 			}
 		})
+	}
+}
+
+// TestFunctions_EmailTwice hands the email function the same S3 object twice, as S3's
+// at-least-once notifications may: one case, and, through the notifier, one acknowledgement.
+func TestFunctions_EmailTwice(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	sentBefore := len(mototest.SentRaw(t, s.endpoint))
+	email := s.start(t, "email")
+	for i := 0; i < 2; i++ {
+		if out, err := email.Invoke(ctx, readEvent(t, "email-s3.json")); err != nil {
+			t.Fatalf("email (time %d) = %s, %v\n%s", i+1, out, err, email.Output())
+		}
+	}
+	var inserts []events.DynamoDBEventRecord
+	for _, r := range s.streamRecords(t) {
+		if _, ok, _ := dynamo.CaseFromStreamImage(r.Change.NewImage); ok && r.EventName == "INSERT" {
+			inserts = append(inserts, r)
+		}
+	}
+	if len(inserts) != 1 {
+		t.Fatalf("stream holds %d case inserts after the same object twice; want 1", len(inserts))
+	}
+	c, _, _ := dynamo.CaseFromStreamImage(inserts[0].Change.NewImage)
+	if c.Channel != feedback.ChannelEmail || c.Kind != feedback.KindComplaint || c.Contact.Email != "ada.resident@example.com" {
+		t.Errorf("case = channel %s, kind %s, contact %s", c.Channel, c.Kind, c.Contact.Email)
+	}
+	batch, _ := json.Marshal(events.DynamoDBEvent{Records: inserts})
+	notifier := s.start(t, "notifier")
+	for i := 0; i < 2; i++ {
+		if out, err := notifier.Invoke(ctx, batch); err != nil || strings.Contains(string(out), "itemIdentifier") {
+			t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+		}
+	}
+	acks := mailTo(t, s.endpoint, sentBefore, "ada.resident@example.com")
+	if len(acks) != 1 || acks[0].GetHeader("In-Reply-To") != "<sample-complaint-1@mail.example.com>" {
+		t.Fatalf("acknowledgements through SES: %d; want one, in reply to the resident's message", len(acks))
 	}
 }

@@ -32,6 +32,9 @@ type Config struct {
 	// "address=role" or "address=role:area|area", comma-separated (roles: officer, manager,
 	// admin, monitor). The default suits the local runner's example routing.
 	Staff string `env:"INTAKE_STAFF, default=complaints@example.gov.uk=admin,planning.manager@example.gov.uk=manager:planning|housing,planning@example.gov.uk=officer:planning,housing@example.gov.uk=officer:housing,waste.team@example.gov.uk=officer:bins-and-recycling,revenues@example.gov.uk=officer:council-tax,parking@example.gov.uk=officer:parking,customer.services@example.gov.uk=officer,monitor@example.gov.uk=monitor"`
+	// MailAddresses are the addresses Intake receives mail at, each with the kind of feedback
+	// sent there, or "auto" to let the words decide: "complaints@…=complaint,feedback@…=auto".
+	MailAddresses string `env:"INTAKE_MAIL_ADDRESSES, default=complaints@intake.example.gov.uk=complaint,compliments@intake.example.gov.uk=compliment,feedback@intake.example.gov.uk=auto"`
 	// TriageMailbox receives anything no routing entry claims.
 	TriageMailbox string `env:"INTAKE_TRIAGE_MAILBOX, default=customer.services@example.gov.uk"`
 	// ExtraHolidays are one-off bank holidays, comma-separated YYYY-MM-DD.
@@ -126,6 +129,9 @@ func (c *Config) validate(required []string) error {
 	if _, err := c.RoutingTable(); err != nil {
 		problems = append(problems, err.Error())
 	}
+	if _, err := c.Mailboxes(); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if _, err := c.Directory(); err != nil {
 		problems = append(problems, err.Error())
 	}
@@ -192,6 +198,29 @@ func (c *Config) RoutingTable() (feedback.Routing, error) {
 		return r, fmt.Errorf("INTAKE_ROUTING entries must be service-area=mailbox@domain, separated by commas; these are not: %s", strings.Join(bad, ", "))
 	}
 	return r, nil
+}
+
+// Mailboxes parses INTAKE_MAIL_ADDRESSES.
+func (c *Config) Mailboxes() (map[string]feedback.Kind, error) {
+	out := map[string]feedback.Kind{}
+	var bad []string
+	for _, entry := range strings.Split(c.MailAddresses, ",") {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		addr, kind, ok := strings.Cut(entry, "=")
+		addr, k := strings.ToLower(strings.TrimSpace(addr)), feedback.Kind(strings.ToLower(strings.TrimSpace(kind)))
+		a, err := mail.ParseAddress(addr)
+		if !ok || err != nil || a.Address != addr || (k != feedback.KindAuto && !k.Valid()) {
+			bad = append(bad, fmt.Sprintf("%q", entry))
+			continue
+		}
+		out[addr] = k
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("INTAKE_MAIL_ADDRESSES entries must be address=kind (complaint, compliment, comment, service_request, out_of_scope or auto); these are not: %s", strings.Join(bad, ", "))
+	}
+	return out, nil
 }
 
 // Directory parses INTAKE_STAFF.

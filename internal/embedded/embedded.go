@@ -1,14 +1,17 @@
-// Package embedded wires Intake's embedded adapters (the bbolt store, the local outbox and the
-// local scheduler) into one feedback.Service over a data directory: what the local runner runs
+// Package embedded wires Intake's embedded adapters (the bbolt store, the local outbox, the
+// local scheduler and the blob directory) into one feedback.Service over a data directory: what the local runner runs
 // on, and what tests use in place of AWS.
 package embedded
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/fileblobs"
 	"github.com/council/intake/internal/localsched"
 	"github.com/council/intake/internal/outbox"
 )
@@ -16,6 +19,7 @@ import (
 // Stack is the service with its embedded adapters.
 type Stack struct {
 	Store     *boltstore.Store
+	Blobs     *fileblobs.Dir
 	Outbox    *outbox.Outbox
 	Scheduler *localsched.Scheduler
 	Service   *feedback.Service
@@ -42,9 +46,14 @@ func Open(dir string, svc feedback.Service) (*Stack, error) {
 		st.Close()
 		return nil, err
 	}
-	svc.Store, svc.Mailer, svc.Scheduler = st, ob, sc
-	return &Stack{Store: st, Outbox: ob, Scheduler: sc, Service: &svc}, nil
+	bl, err := fileblobs.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	svc.Store, svc.Mailer, svc.Scheduler, svc.Blobs = st, ob, sc, bl
+	return &Stack{Store: st, Blobs: bl, Outbox: ob, Scheduler: sc, Service: &svc}, nil
 }
 
 // Close releases the data directory.
-func (s *Stack) Close() error { return s.Store.Close() }
+func (s *Stack) Close() error { return errors.Join(s.Blobs.Close(), s.Store.Close()) }

@@ -12,12 +12,14 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/s3blobs"
 	"github.com/council/intake/internal/schedule"
 	"github.com/council/intake/internal/sesmail"
 	"github.com/sethvargo/go-envconfig"
@@ -30,6 +32,10 @@ var WebFormSettings = []string{"INTAKE_TABLE"}
 // mail and reminder schedules: the notifier, and the reminders function, whose daily sweep
 // finishes what the stream left undone.
 var SideEffectSettings = []string{"INTAKE_TABLE", "INTAKE_SCHEDULE_GROUP", "INTAKE_REMINDER_TARGET_ARN", "INTAKE_SCHEDULER_ROLE_ARN"}
+
+// EmailSettings are the variables the email function cannot run without: it reads raw mail
+// from the bucket and stores cases; the notifier does the rest.
+var EmailSettings = []string{"INTAKE_TABLE", "INTAKE_MAIL_BUCKET"}
 
 // FromEnv reads the configuration from the process environment, requiring the named AWS
 // variables, and builds the service: everything a function's main does before lambda.Start.
@@ -56,6 +62,10 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 	if err != nil {
 		return nil, err
 	}
+	mailboxes, err := cfg.Mailboxes()
+	if err != nil {
+		return nil, err
+	}
 	clk := clock.System{}
 	var mailOpts []sesmail.Option
 	if cfg.SESConfigSet != "" {
@@ -70,7 +80,11 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 		Council:  cfg.Council(),
 		Routing:  routing,
 		Log:      Logger(),
-		AckLimit: cfg.AckLimitPerRecipient,
+		AckLimit:  cfg.AckLimitPerRecipient,
+		Mailboxes: mailboxes,
+	}
+	if cfg.MailBucket != "" {
+		svc.Blobs = s3blobs.New(s3.NewFromConfig(awsCfg), cfg.MailBucket)
 	}
 	if cfg.ScheduleGroup != "" {
 		s, err := schedule.New(scheduler.NewFromConfig(awsCfg), schedule.Config{
@@ -84,6 +98,9 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 	}
 	return svc, nil
 }
+
+// MailBucket is the inbound-mail bucket the email function reads, from the environment.
+func MailBucket() string { return os.Getenv("INTAKE_MAIL_BUCKET") }
 
 // Logger is the JSON logger every function writes to CloudWatch with.
 func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stdout, nil)) }

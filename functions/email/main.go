@@ -1,0 +1,23 @@
+// Command email is the Lambda function fed by the inbound-mail bucket: SES stores each message
+// it receives for Intake there, and this function turns it into a case or a follow-up on one.
+// The notifier, on the table's stream, then acknowledges it and tells the officer.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/council/intake/internal/mailin"
+	"github.com/council/intake/internal/mailparse"
+	"github.com/council/intake/internal/setup"
+)
+
+func main() {
+	svc, err := setup.FromEnv(context.Background(), setup.EmailSettings...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := &mailin.Receiver{Blobs: svc.Blobs, Service: svc, Bucket: setup.MailBucket(), Limits: mailparse.DefaultLimits(), Log: svc.Log}
+	lambda.Start(r.HandleS3)
+}
