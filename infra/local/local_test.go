@@ -43,7 +43,7 @@ func freeAddr(t *testing.T) string {
 func start(t *testing.T, bin, data string, args ...string) *runner {
 	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(bin, append([]string{"-addr", addr, "-data", data}, args...)...)
+	cmd := exec.Command(bin, append([]string{"-addr", addr, "-data", data, "-smtp", "127.0.0.1:0"}, args...)...)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

@@ -25,6 +25,8 @@ type Options struct {
 	Addr string
 	Data string
 	Now  string
+	// SMTP is where the local SMTP listener takes inbound mail; "" for none.
+	SMTP string
 }
 
 // Server is Intake running locally.
@@ -58,9 +60,10 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		return nil, err
 	}
 	routing, _ := cfg.RoutingTable() // validated by Load
+	mailboxes, _ := cfg.Mailboxes()  // validated by Load
 	s.stack, err = embedded.Open(o.Data, feedback.Service{
 		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: cfg.Council(), Routing: routing, Log: s.log,
-		AckLimit: cfg.AckLimitPerRecipient,
+		AckLimit: cfg.AckLimitPerRecipient, Mailboxes: mailboxes,
 		// The store's file is locked by this process alone, so a claim left by another
 		// process is from one that died: take its work over at once.
 		SoleProcess: true,
@@ -75,6 +78,7 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	mux.HandleFunc("GET /_local/outbox.html", s.outboxHTML)
 	mux.HandleFunc("GET /_local/schedules", s.schedules)
 	mux.HandleFunc("GET /_local/pending", s.pending)
+	mux.HandleFunc("POST /_local/email", s.postEmail)
 	mux.HandleFunc("POST /_local/clock", s.moveClock)
 	s.handler = mux
 	return s, nil
@@ -119,6 +123,16 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("listen on %s: %w (is another Intake running? choose another with -addr)", s.opts.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	smtpLine := "off (start with -smtp 127.0.0.1:2525)"
+	if s.opts.SMTP != "" {
+		sl, err := net.Listen("tcp", s.opts.SMTP)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for SMTP on %s: %w (choose another with -smtp)", s.opts.SMTP, err)
+		}
+		smtpLine = sl.Addr().String() + " (or POST " + base + "/_local/email with a raw message)"
+		go s.serveSMTP(ctx, sl)
+	}
 	clockLine := "the real clock"
 	if s.fixed != nil {
 		clockLine = "fixed at " + s.fixed.Now().Format(time.RFC3339) + " (move it: POST " + base + `/_local/clock {"advance":"24h"})`
@@ -129,10 +143,11 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
   Outbox:     %[1]s/_local/outbox (JSON)  %[1]s/_local/outbox.html (readable)
   Schedules:  %[1]s/_local/schedules
   Pending:    %[1]s/_local/pending (cases whose emails or reminders are not all done)
+  Email in:   SMTP %[4]s
   Data:       %[2]s
   Clock:      %[3]s
 Press Ctrl-C to stop.
-`, base, s.opts.Data, clockLine)
+`, base, s.opts.Data, clockLine, smtpLine)
 
 	go func() {
 		s.Sweep(ctx) // anything left pending by a crash goes out now
