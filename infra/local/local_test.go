@@ -17,8 +17,9 @@ import (
 
 // runner is the local runner started as `go run ./infra/local` would start it.
 type runner struct {
-	base string
-	cmd  *exec.Cmd
+	base   string
+	cmd    *exec.Cmd
+	banner string
 }
 
 func buildRunner(t *testing.T) string {
@@ -65,6 +66,7 @@ func start(t *testing.T, bin, data string, args ...string) *runner {
 	}()
 	select {
 	case banner := <-ready:
+		r.banner = banner
 		for _, want := range []string{r.base + "/", "/_local/outbox", data} {
 			if !strings.Contains(banner, want) {
 				t.Errorf("start-up banner does not say where %q is:\n%s", want, banner)
