@@ -644,3 +644,47 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplate_EveryFunctionEmbedsTimeZoneData: deadlines are Europe/London dates, and the
+// provided.al2023 image is not ours to trust for zone files, so every binary carries its own.
+func TestTemplate_EveryFunctionEmbedsTimeZoneData(t *testing.T) {
+	for _, f := range functions {
+		out, err := exec.Command("go", "list", "-deps", "./functions/"+f.dir).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps ./functions/%s: %v\n%s", f.dir, err, out)
+		}
+		if !slices.Contains(strings.Fields(string(out)), "time/tzdata") {
+			t.Errorf("functions/%s does not link time/tzdata", f.dir)
+		}
+	}
+}
+
+// TestTemplate_NotifierRecordFailuresAlarm: the notifier answers ReportBatchItemFailures, so
+// Lambda's Errors metric never counts a failed record; its ERROR log lines must raise an alarm.
+func TestTemplate_NotifierRecordFailuresAlarm(t *testing.T) {
+	tpl := loadTemplate(t)
+	var metric string
+	for id, r := range tpl.resources() {
+		if str(r, "Type") != "AWS::Logs::MetricFilter" || str(r, "Properties", "LogGroupName", "Ref") != "NotifierLogGroup" {
+			continue
+		}
+		if !strings.Contains(str(r, "Properties", "FilterPattern"), `$.level = "ERROR"`) {
+			t.Errorf("%s counts %q, not the notifier's ERROR lines", id, str(r, "Properties", "FilterPattern"))
+		}
+		for _, m := range list(get(r, "Properties", "MetricTransformations")) {
+			metric = str(m, "MetricNamespace") + "/" + str(m, "MetricName")
+		}
+	}
+	if metric == "" {
+		t.Fatal("no metric filter on the notifier's log group")
+	}
+	alarmed := false
+	for _, r := range tpl.resources() {
+		if str(r, "Type") == "AWS::CloudWatch::Alarm" && str(r, "Properties", "Namespace")+"/"+str(r, "Properties", "MetricName") == metric {
+			alarmed = true
+		}
+	}
+	if !alarmed {
+		t.Errorf("no alarm on %s", metric)
+	}
+}

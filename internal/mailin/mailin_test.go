@@ -451,3 +451,37 @@ func TestReceive_Corpus(t *testing.T) {
 		}
 	})
 }
+
+// TestReceive_SenderSESCannotReach: an email from josé@example.com is taken in, but SES cannot
+// write to a mailbox with an accented letter. The acknowledgement fails for good, with its
+// reason on the case; the officer is still told (and told to phone or write); the reminders are
+// still scheduled.
+func TestReceive_SenderSESCannotReach(t *testing.T) {
+	stacks(t, func(t *testing.T, s *stack) {
+		raw := email([][2]string{{"From", "José <josé@example.com>"}, {"To", "complaints@example.gov.uk"},
+			{"Subject", "Bins"}, {"Message-ID", "<jose@mail.example.com>"}}, "Missed again.\n")
+		key, err := s.recv.Store(context.Background(), []byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.recv.Receive(context.Background(), key)
+		if err != nil || out.Outcome != feedback.EmailCreated {
+			t.Fatalf("Receive = %+v, %v", out, err)
+		}
+		if err := s.svc.Process(context.Background(), out.Reference); err != nil {
+			t.Fatalf("Process: %v (a failure for good must not be retried)", err)
+		}
+		c, _ := s.svc.Store.Get(context.Background(), out.Reference)
+		ack := c.Effects[feedback.EffectAcknowledgement]
+		if ack.State != feedback.EffectFailed || ack.Reason == "" {
+			t.Errorf("acknowledgement %+v; want failed, with the reason", ack)
+		}
+		if c.Effects[feedback.EffectSchedules].State != feedback.EffectDone {
+			t.Errorf("reminders %+v; want scheduled", c.Effects[feedback.EffectSchedules])
+		}
+		told := s.to(t, "triage@example.gov.uk")
+		if len(told) != 1 || !strings.Contains(told[0].Text, "contact the resident another way") {
+			t.Errorf("officer letters %+v; want the assignment telling them to phone or write", told)
+		}
+	})
+}
