@@ -218,7 +218,7 @@ func TestReceive_CreatesAndAcknowledgesAsAReply(t *testing.T) {
 		for name, ok := range map[string]bool{
 			"subject answers theirs with the reference": ack.Subject == "Re: Bins missed again [FB-2026-000001]",
 			"In-Reply-To is their Message-ID":           ack.Headers["In-Reply-To"] == "<first@mail.example.com>",
-			"References is their Message-ID":           ack.Headers["References"] == "<first@mail.example.com>",
+			"References is their Message-ID":            ack.Headers["References"] == "<first@mail.example.com>",
 			"Reply-To finds the case":                   strings.Contains(ack.Headers["Reply-To"], "reply+fb-2026-000001@intake.example.gov.uk"),
 			"auto-replied":                              ack.Headers["Auto-Submitted"] == "auto-replied",
 		} {

@@ -72,14 +72,14 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 		mailOpts = append(mailOpts, sesmail.WithConfigurationSet(cfg.SESConfigSet))
 	}
 	svc := &feedback.Service{
-		Store:    dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk),
-		Mailer:   sesmail.New(sesv2.NewFromConfig(awsCfg), mailOpts...),
-		Clock:    clk,
-		Calendar: cal,
-		Policy:   cfg.Policy(),
-		Council:  cfg.Council(),
-		Routing:  routing,
-		Log:      Logger(),
+		Store:     dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk),
+		Mailer:    sesmail.New(sesv2.NewFromConfig(awsCfg), mailOpts...),
+		Clock:     clk,
+		Calendar:  cal,
+		Policy:    cfg.Policy(),
+		Council:   cfg.Council(),
+		Routing:   routing,
+		Log:       Logger(),
 		AckLimit:  cfg.AckLimitPerRecipient,
 		Mailboxes: mailboxes,
 	}
