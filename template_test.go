@@ -48,6 +48,8 @@ var functions = []struct {
 var notYetWired = map[string]string{
 	"INTAKE_MAIL_BUCKET": "read by the email function, which is not in the template yet",
 	"INTAKE_STAFF":       "read by the officer console and API, which are not in the template yet",
+	"INTAKE_CONSOLE_URL": "read by the officer console, which is not in the template yet",
+	"INTAKE_SESSION_KEY": "read by the officer console, which is not in the template yet (an SSM SecureString or Secrets Manager value)",
 }
 
 func TestTemplate_Functions(t *testing.T) {
