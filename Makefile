@@ -5,7 +5,7 @@ GO ?= go
 ADDR ?= 127.0.0.1:3000
 DATA ?= ./.intake
 
-.PHONY: help run test vet lint bench build clean chromium
+.PHONY: help run test vet lint bench build clean chromium axe
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 28
@@ -13,7 +13,7 @@ help: ## list the targets
 run: ## start Intake locally (embedded store, outbox, scheduler) on $(ADDR), data in $(DATA)
 	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA) $(if $(NOW),-now $(NOW))
 
-test: vet lint ## every test: formatting, vet, template lint, unit, conformance (moto) and Lambda binary tests
+test: vet lint axe ## every test: formatting, vet, template lint, unit, conformance (moto) and Lambda binary tests
 	$(GO) test -race -count=1 ./...
 
 vet:
@@ -24,6 +24,11 @@ vet:
 lint: ## check template.yaml with cfn-lint (when installed)
 	@if command -v cfn-lint >/dev/null 2>&1; then cfn-lint template.yaml && echo "cfn-lint: template.yaml is clean"; \
 	  else echo "cfn-lint is not installed: template.yaml not linted (pip install cfn-lint)"; fi
+
+axe: ## install axe-core (package-lock.json) for the console's accessibility tests, when missing
+	@if [ -f node_modules/axe-core/axe.min.js ]; then :; \
+	  elif command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
+	  else echo "npm is not installed: the console's accessibility tests will be skipped (install Node.js and npm)"; fi
 
 chromium: ## install Debian's Chromium for the form's browser tests (needs root)
 	bash .ci/install-chromium
