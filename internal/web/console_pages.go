@@ -14,7 +14,7 @@ a{color:#1d70b8}
 table{border-collapse:collapse;width:100%;margin-bottom:20px}
 th,td{text-align:left;padding:8px 10px 8px 0;border-bottom:1px solid #b1b4b6;vertical-align:top}
 .tag{display:inline-block;background:#d4351c;color:#fff;font-weight:bold;padding:2px 6px;font-size:16px}
-tr.overdue td{background:#fbe9e7}
+tr.overdue td:first-child{border-left:5px solid #d4351c;padding-left:8px}
 dl.summary-list{display:grid;grid-template-columns:14em 1fr;gap:8px 15px;margin:0 0 30px}
 dl.summary-list dt{font-weight:bold}
 dl.summary-list dd{margin:0}
