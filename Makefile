@@ -8,7 +8,7 @@ DATA ?= ./.intake
 # staticcheck 2026.2.2 (module v0.8.2): the latest release on the module proxy, and one that knows go 1.26.
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: help run test vet lint bench build clean chromium
+.PHONY: help run test vet lint bench build clean chromium axe
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 28
@@ -16,7 +16,7 @@ help: ## list the targets
 run: ## start Intake locally (embedded store, outbox, scheduler, SMTP on $(SMTP)) on $(ADDR), data in $(DATA)
 	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA) -smtp $(SMTP) $(if $(NOW),-now $(NOW))
 
-test: vet lint ## every test: formatting, vet, template lint, unit, conformance (moto) and Lambda binary tests
+test: vet lint axe ## every test: formatting, vet, template lint, unit, conformance (moto) and Lambda binary tests
 	$(GO) test -race -count=1 ./...
 
 vet:
@@ -28,6 +28,11 @@ lint: ## staticcheck the Go code; check template.yaml with cfn-lint (when instal
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	@if command -v cfn-lint >/dev/null 2>&1; then cfn-lint template.yaml && echo "cfn-lint: template.yaml is clean"; \
 	  else echo "cfn-lint is not installed: template.yaml not linted (pip install cfn-lint)"; fi
+
+axe: ## install axe-core (package-lock.json) for the console's accessibility tests, when missing
+	@if [ -f node_modules/axe-core/axe.min.js ]; then :; \
+	  elif command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
+	  else echo "npm is not installed: the console's accessibility tests will be skipped (install Node.js and npm)"; fi
 
 chromium: ## install Debian's Chromium for the form's browser tests (needs root)
 	bash .ci/install-chromium

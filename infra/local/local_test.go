@@ -67,7 +67,7 @@ func start(t *testing.T, bin, data string, args ...string) *runner {
 	select {
 	case banner := <-ready:
 		r.banner = banner
-		for _, want := range []string{r.base + "/", "/_local/outbox", data} {
+		for _, want := range []string{r.base + "/", r.base + "/officer", "/_local/outbox", data} {
 			if !strings.Contains(banner, want) {
 				t.Errorf("start-up banner does not say where %q is:\n%s", want, banner)
 			}

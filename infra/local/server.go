@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +13,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/council/intake/internal/clock"
@@ -60,9 +66,21 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		return nil, err
 	}
 	routing, _ := cfg.RoutingTable() // validated by Load
+	staff, _ := cfg.Directory()      // validated by Load
 	mailboxes, _ := cfg.Mailboxes()  // validated by Load
+	council := cfg.Council()
+	if _, set := lookup("INTAKE_CONSOLE_URL"); !set {
+		// Links in officers' emails point at this runner, whatever address it listens on.
+		council.ConsoleURL = "http://" + o.Addr
+	}
+	key := []byte(cfg.SessionKey)
+	if len(key) == 0 {
+		if key, err = localSessionKey(o.Data); err != nil {
+			return nil, err
+		}
+	}
 	s.stack, err = embedded.Open(o.Data, feedback.Service{
-		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: cfg.Council(), Routing: routing, Log: s.log,
+		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: council, Routing: routing, Log: s.log,
 		AckLimit: cfg.AckLimitPerRecipient, Mailboxes: mailboxes,
 		// The store's file is locked by this process alone, so a claim left by another
 		// process is from one that died: take its work over at once.
@@ -74,6 +92,13 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	s.service = s.stack.Service
 	wh := &web.Handler{Service: s.service, AfterCommit: s.afterCommit, Log: s.log}
 	mux := wh.Routes()
+	console := &web.Console{
+		Service: s.service,
+		SignIn:  &feedback.SignIn{Service: s.service, Sessions: s.stack.Store, Directory: staff, Key: key},
+		Secure:  strings.HasPrefix(council.ConsoleURL, "https://"),
+		Log:     s.log,
+	}
+	console.Register(mux)
 	mux.HandleFunc("GET /_local/outbox", s.outboxJSON)
 	mux.HandleFunc("GET /_local/outbox.html", s.outboxHTML)
 	mux.HandleFunc("GET /_local/schedules", s.schedules)
@@ -82,6 +107,25 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	mux.HandleFunc("POST /_local/clock", s.moveClock)
 	s.handler = mux
 	return s, nil
+}
+
+// localSessionKey returns the session key kept in dir/session.key, generating it the first time,
+// so that sessions survive a restart without anyone having to set INTAKE_SESSION_KEY locally.
+func localSessionKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "session.key")
+	if b, err := os.ReadFile(path); err == nil && len(bytes.TrimSpace(b)) >= feedback.MinSessionKeyBytes {
+		return bytes.TrimSpace(b), nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	key := []byte(hex.EncodeToString(b))
+	if err := os.WriteFile(path, append(key, '\n'), 0o600); err != nil {
+		return nil, fmt.Errorf("write the session key to %s: %w", path, err)
+	}
+	return key, nil
 }
 
 // Handler is the runner's HTTP handler.
@@ -140,6 +184,7 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, `Intake is running locally.
   Form:       %[1]s/
   API:        POST %[1]s/v1/feedback
+  Console:    %[1]s/officer (sign in with a staff address from INTAKE_STAFF; the link arrives in the outbox)
   Outbox:     %[1]s/_local/outbox (JSON)  %[1]s/_local/outbox.html (readable)
   Schedules:  %[1]s/_local/schedules
   Pending:    %[1]s/_local/pending (cases whose emails or reminders are not all done)

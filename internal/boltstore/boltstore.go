@@ -19,10 +19,14 @@ import (
 )
 
 var (
+	_ feedback.Store    = (*Store)(nil)
+	_ feedback.Sessions = (*Store)(nil)
+
 	bucketCases = []byte("cases")
 	bucketIdem  = []byte("idempotency")
 	bucketSeq   = []byte("sequences")
 	bucketQuota = []byte("quotas")
+	bucketCreds = []byte("credentials")
 )
 
 // Store is a feedback.Store in one bbolt file. bbolt serialises writers, so every update is a
@@ -44,7 +48,7 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota} {
+		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/feedback/sessiontest"
 	"github.com/council/intake/internal/feedback/storetest"
 )
 
@@ -55,4 +56,8 @@ func TestOpen_InUse(t *testing.T) {
 	if _, err := boltstore.Open(dir, clock.System{}); err == nil {
 		t.Fatal("a second Open of the same directory succeeded; want an error saying it is in use")
 	}
+}
+
+func TestStore_SessionsConformance(t *testing.T) {
+	sessiontest.Run(t, func(t *testing.T, clk feedback.Clock) feedback.Sessions { return open(t, t.TempDir(), clk) })
 }

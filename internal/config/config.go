@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"reflect"
 	"sort"
 	"strings"
@@ -35,6 +36,14 @@ type Config struct {
 	// MailAddresses are the addresses Intake receives mail at, each with the kind of feedback
 	// sent there, or "auto" to let the words decide: "complaints@…=complaint,feedback@…=auto".
 	MailAddresses string `env:"INTAKE_MAIL_ADDRESSES, default=complaints@intake.example.gov.uk=complaint,compliments@intake.example.gov.uk=compliment,feedback@intake.example.gov.uk=auto"`
+	// ConsoleURL is the officer console's base URL: sign-in links and the case links in
+	// officers' emails start with it. A console served over plain http (locally) gets a
+	// session cookie without the Secure attribute.
+	ConsoleURL string `env:"INTAKE_CONSOLE_URL, default=http://127.0.0.1:3000"`
+	// SessionKey keys the hashes of sign-in links and sessions and the CSRF tokens: at least
+	// 32 bytes. In AWS it is an SSM SecureString or Secrets Manager value; the local runner
+	// generates one into its data directory when it is not set.
+	SessionKey string `env:"INTAKE_SESSION_KEY"`
 	// TriageMailbox receives anything no routing entry claims.
 	TriageMailbox string `env:"INTAKE_TRIAGE_MAILBOX, default=customer.services@example.gov.uk"`
 	// ExtraHolidays are one-off bank holidays, comma-separated YYYY-MM-DD.
@@ -138,6 +147,12 @@ func (c *Config) validate(required []string) error {
 	if _, err := workdays.ParseDates(c.ExtraHolidays); err != nil {
 		problems = append(problems, "INTAKE_EXTRA_HOLIDAYS: "+err.Error())
 	}
+	if u, err := url.Parse(c.ConsoleURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("INTAKE_CONSOLE_URL %q is not an http or https address like https://intake.example.gov.uk", c.ConsoleURL))
+	}
+	if c.SessionKey != "" && len(c.SessionKey) < feedback.MinSessionKeyBytes {
+		problems = append(problems, fmt.Sprintf("INTAKE_SESSION_KEY must be at least %d characters (it is %d): generate one with openssl rand -hex 32", feedback.MinSessionKeyBytes, len(c.SessionKey)))
+	}
 	if c.AckLimitPerRecipient < 0 {
 		problems = append(problems, fmt.Sprintf("INTAKE_ACK_LIMIT_PER_RECIPIENT must be 0 (no limit) or more, not %d", c.AckLimitPerRecipient))
 	}
@@ -169,7 +184,7 @@ func (c *Config) Policy() feedback.Policy {
 // Council returns who Intake speaks for.
 func (c *Config) Council() feedback.Council {
 	return feedback.Council{Name: c.CouncilName, Phone: c.CouncilPhone, Website: c.CouncilWebsite,
-		From: c.FromAddress, ReplyDomain: c.ReplyDomain}
+		From: c.FromAddress, ReplyDomain: c.ReplyDomain, ConsoleURL: strings.TrimRight(c.ConsoleURL, "/")}
 }
 
 // RoutingTable parses INTAKE_ROUTING and INTAKE_TRIAGE_MAILBOX.

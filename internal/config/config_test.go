@@ -19,6 +19,9 @@ func TestLoad_Defaults(t *testing.T) {
 		p.RetainComplaintYears != 2 || p.RetainOmbudsmanYears != 6 || p.RetainOtherYears != 1 || p.RetainRestrictionYears != 3 {
 		t.Errorf("default policy = %+v; want the councils' numbers (1, 10, 20 working days; 2, 6, 1, 3 years)", p)
 	}
+	if got := c.Council().ConsoleURL; got != "http://127.0.0.1:3000" {
+		t.Errorf("default console URL = %q; want the local runner's address", got)
+	}
 	r, err := c.RoutingTable()
 	if err != nil || r.Owner("planning") != "planning@example.gov.uk" || r.Owner("unknown") != "customer.services@example.gov.uk" {
 		t.Errorf("default routing = %+v, %v", r, err)
@@ -39,6 +42,8 @@ func TestLoad_Errors(t *testing.T) {
 		{"bad holiday", map[string]string{"INTAKE_EXTRA_HOLIDAYS": "19/09/2022"}, nil, "INTAKE_EXTRA_HOLIDAYS"},
 		{"bad number", map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "ten"}, nil, "INTAKE_STAGE1_WORKING_DAYS"},
 		{"zero stage", map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "0"}, nil, "Stage1WorkingDays"},
+		{"console not a URL", map[string]string{"INTAKE_CONSOLE_URL": "intake.example.gov.uk"}, nil, "INTAKE_CONSOLE_URL"},
+		{"short session key", map[string]string{"INTAKE_SESSION_KEY": "secret"}, nil, "INTAKE_SESSION_KEY must be at least 32"},
 		{"reference without year", map[string]string{"INTAKE_REFERENCE_FORMAT": "FB-{seq}"}, nil, "{year}"},
 	}
 	for _, tt := range tests {

@@ -16,6 +16,7 @@ import (
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/feedback/sessiontest"
 	"github.com/council/intake/internal/feedback/storetest"
 	"github.com/council/intake/internal/mototest"
 )
@@ -191,4 +192,11 @@ func TestStore_RetriesTransactionConflicts(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestStore_SessionsMoto(t *testing.T) {
+	db := motoClient(t)
+	sessiontest.Run(t, func(t *testing.T, clk feedback.Clock) feedback.Sessions {
+		return dynamo.New(noScan{API: db, t: t, pages: new(atomic.Int64)}, motoTable(t, db), clk)
+	})
 }

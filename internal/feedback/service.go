@@ -22,6 +22,9 @@ type Council struct {
 	// ReplyDomain receives replies: each case's Reply-To is reply+<ref>@ReplyDomain, so a reply
 	// finds its case even if the resident edits the subject.
 	ReplyDomain string
+	// ConsoleURL is the officer console's base URL (e.g. https://intake.example.gov.uk); the
+	// assignment and reminder emails link from it straight to the case. Empty: no link.
+	ConsoleURL string
 }
 
 // Routing maps service areas to the officer or team mailbox that owns them; anything else goes

@@ -229,16 +229,6 @@ func TestForm_Page(t *testing.T) {
 	}
 }
 
-func get(t *testing.T, e *env, path string) (*http.Response, string) {
-	t.Helper()
-	resp, err := http.Get(e.srv.URL + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
 
 // The thank-you page takes its reference from the query string, so it shows one only when it
 // has the configured reference format: anyone can send a resident a link to it.
@@ -267,7 +257,7 @@ func TestThanks_ShowsOnlyReferencesOfTheConfiguredFormat(t *testing.T) {
 			p := feedback.DefaultPolicy()
 			p.ReferenceFormat = tt.format
 			e := newEnvWithPolicy(t, p)
-			resp, body := get(t, e, "/thank-you?ref="+url.QueryEscape(tt.ref))
+			resp, body := get(t, http.DefaultClient, e.srv.URL+"/thank-you?ref="+url.QueryEscape(tt.ref))
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("status = %d, want 200", resp.StatusCode)
 			}

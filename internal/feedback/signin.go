@@ -1,0 +1,241 @@
+package feedback
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CredentialKind tells a sign-in link from a console session.
+type CredentialKind string
+
+// The credential kinds.
+const (
+	CredentialLink    CredentialKind = "link"
+	CredentialSession CredentialKind = "session"
+)
+
+// Credential is a sign-in link or a console session as stored: by a keyed hash of its secret,
+// never the secret itself, so that someone who reads the table cannot sign in with what they
+// find there.
+type Credential struct {
+	Kind CredentialKind `json:"kind"`
+	// Hash is the hex HMAC-SHA256 of the secret under the session key: the credential's id.
+	Hash      string    `json:"hash"`
+	Email     string    `json:"email"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Sessions keeps sign-in links and console sessions. Implementations: internal/boltstore (a
+// bucket in the store's file) and internal/dynamo (items in the case table, with TTL), both held
+// to internal/feedback/sessiontest.
+//
+// It is a port of its own rather than more methods on Store because credentials are not cases:
+// nothing in the intake and lifecycle service reads them, only sign-in does, and every Store
+// fake or adapter would otherwise have to carry them. Both adapters keep them beside the cases
+// (same file, same table) so that there is no new infrastructure to deploy.
+type Sessions interface {
+	// PutCredential stores c; ECONFLICT if a credential of that kind and hash exists already.
+	PutCredential(ctx context.Context, c Credential) error
+	// GetCredential returns the credential, or ENOTFOUND if there is none or it has expired by
+	// the store's clock.
+	GetCredential(ctx context.Context, kind CredentialKind, hash string) (Credential, error)
+	// TakeCredential removes the credential and returns it, or ENOTFOUND if there is none or
+	// it has expired. Of any number of callers taking the same credential at once, exactly one
+	// gets it: this is what makes a sign-in link single-use.
+	TakeCredential(ctx context.Context, kind CredentialKind, hash string) (Credential, error)
+	// DeleteCredential removes the credential; removing one that is not there is not an error.
+	DeleteCredential(ctx context.Context, kind CredentialKind, hash string) error
+}
+
+// Sign-in defaults, from the officer console's requirements.
+const (
+	// DefaultLinkTTL is how long an emailed sign-in link works.
+	DefaultLinkTTL = 15 * time.Minute
+	// DefaultSessionTTL is how long a console session lasts.
+	DefaultSessionTTL = 8 * time.Hour
+	// DefaultLinksPerHour is the most sign-in links sent to one address in an hour.
+	DefaultLinksPerHour = 5
+	// MinSessionKeyBytes is the shortest session key accepted.
+	MinSessionKeyBytes = 32
+)
+
+// SignIn signs officers in to the console by emailed link. The link carries a random token; only
+// its keyed hash is stored, with its expiry, and it is consumed once. Redeeming it starts a
+// session whose random id is likewise stored only as a hash. Nothing here logs an address or a
+// token.
+type SignIn struct {
+	Service   *Service
+	Sessions  Sessions
+	Directory Directory
+	// Key is the secret the hashes and CSRF tokens are keyed with (INTAKE_SESSION_KEY).
+	Key []byte
+	// LinkTTL, SessionTTL and LinksPerHour default to DefaultLinkTTL, DefaultSessionTTL and
+	// DefaultLinksPerHour.
+	LinkTTL      time.Duration
+	SessionTTL   time.Duration
+	LinksPerHour int
+}
+
+// ErrSignedOut is returned for a session that does not exist, has expired or was ended.
+var ErrSignedOut = Errorf(EFORBIDDEN, "You are not signed in, or your session has ended. Sign in again.")
+
+// errLinkUsed is returned for a link that does not exist, has expired or was used.
+var errLinkUsed = Errorf(ENOTFOUND, "This sign-in link has expired or has already been used. Ask for a new one.")
+
+// RequestLink emails a sign-in link to email if it belongs to a member of staff, and does
+// nothing otherwise; the caller must answer the same either way, so that the page does not tell
+// who is on the staff. At most LinksPerHour links go to one address in an hour.
+func (s *SignIn) RequestLink(ctx context.Context, email string) error {
+	m, ok := s.Directory.Lookup(email)
+	if !ok {
+		return nil
+	}
+	token := randomToken()
+	hash := s.hash(CredentialLink, token)
+	// The quota is keyed by a hash of the address, so that the store holds no address for it.
+	allowed, err := s.Service.Store.TakeQuota(ctx, "signin:"+s.hash("quota", m.Email), hash, s.linksPerHour(), time.Hour)
+	if err != nil {
+		return fmt.Errorf("sign-in: take link quota: %w", err)
+	}
+	if !allowed {
+		s.Service.log().Info("sign-in link not sent: hourly limit reached")
+		return nil
+	}
+	now := s.Service.Clock.Now()
+	c := Credential{Kind: CredentialLink, Hash: hash, Email: m.Email, CreatedAt: now, ExpiresAt: now.Add(s.linkTTL())}
+	if err := s.Sessions.PutCredential(ctx, c); err != nil {
+		return fmt.Errorf("sign-in: store link: %w", err)
+	}
+	link := strings.TrimRight(s.Service.Council.ConsoleURL, "/") + "/officer/sign-in/" + token
+	if _, err := s.Service.Mailer.Send(ctx, s.Service.signInEmail(m.Email, link, c.ExpiresAt)); err != nil {
+		return fmt.Errorf("sign-in: send link: %w", err)
+	}
+	return nil
+}
+
+// Session is a signed-in officer's console session. Token is the secret the cookie carries.
+type Session struct {
+	Token     string
+	Staff     StaffMember
+	ExpiresAt time.Time
+}
+
+// Redeem consumes a sign-in link's token and starts a session. A token that is unknown,
+// expired or used already is ENOTFOUND; an address no longer in the directory is EFORBIDDEN.
+func (s *SignIn) Redeem(ctx context.Context, token string) (Session, error) {
+	if token == "" {
+		return Session{}, errLinkUsed
+	}
+	c, err := s.Sessions.TakeCredential(ctx, CredentialLink, s.hash(CredentialLink, token))
+	now := s.Service.Clock.Now()
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return Session{}, errLinkUsed
+	case err != nil:
+		return Session{}, fmt.Errorf("sign-in: take link: %w", err)
+	case !now.Before(c.ExpiresAt):
+		return Session{}, errLinkUsed
+	}
+	m, ok := s.Directory.Lookup(c.Email)
+	if !ok {
+		return Session{}, Errorf(EFORBIDDEN, "This address may no longer sign in to the console.")
+	}
+	sess := Session{Token: randomToken(), Staff: m, ExpiresAt: now.Add(s.sessionTTL())}
+	err = s.Sessions.PutCredential(ctx, Credential{Kind: CredentialSession, Hash: s.hash(CredentialSession, sess.Token),
+		Email: m.Email, CreatedAt: now, ExpiresAt: sess.ExpiresAt})
+	if err != nil {
+		return Session{}, fmt.Errorf("sign-in: store session: %w", err)
+	}
+	s.Service.log().Info("console session started", "role", m.Role)
+	return sess, nil
+}
+
+// Resume returns the session whose token a cookie carries, or ErrSignedOut. The member of
+// staff is looked up again, so that someone removed from the directory loses access at once.
+func (s *SignIn) Resume(ctx context.Context, token string) (Session, error) {
+	if token == "" {
+		return Session{}, ErrSignedOut
+	}
+	c, err := s.Sessions.GetCredential(ctx, CredentialSession, s.hash(CredentialSession, token))
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return Session{}, ErrSignedOut
+	case err != nil:
+		return Session{}, fmt.Errorf("sign-in: get session: %w", err)
+	case !s.Service.Clock.Now().Before(c.ExpiresAt):
+		return Session{}, ErrSignedOut
+	}
+	m, ok := s.Directory.Lookup(c.Email)
+	if !ok {
+		return Session{}, ErrSignedOut
+	}
+	return Session{Token: token, Staff: m, ExpiresAt: c.ExpiresAt}, nil
+}
+
+// SignOut ends the session.
+func (s *SignIn) SignOut(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	if err := s.Sessions.DeleteCredential(ctx, CredentialSession, s.hash(CredentialSession, token)); err != nil {
+		return fmt.Errorf("sign-in: end session: %w", err)
+	}
+	return nil
+}
+
+// CSRF returns the anti-forgery token for a session: derived from the session's secret, so
+// that it needs no storage and differs per session.
+func (s *SignIn) CSRF(sessionToken string) string { return s.hash("csrf", sessionToken) }
+
+// CheckCSRF reports, in constant time, whether got is the session's anti-forgery token.
+func (s *SignIn) CheckCSRF(sessionToken, got string) bool {
+	if sessionToken == "" || got == "" {
+		return false
+	}
+	return hmac.Equal([]byte(s.CSRF(sessionToken)), []byte(got))
+}
+
+// hash is the hex HMAC-SHA256 of secret under the key, separated by purpose so that a link's
+// hash can never be presented as a session's or a CSRF token.
+func (s *SignIn) hash(purpose CredentialKind, secret string) string {
+	mac := hmac.New(sha256.New, s.Key)
+	mac.Write([]byte(purpose))
+	mac.Write([]byte{0})
+	mac.Write([]byte(secret))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (s *SignIn) linkTTL() time.Duration {
+	if s.LinkTTL > 0 {
+		return s.LinkTTL
+	}
+	return DefaultLinkTTL
+}
+
+func (s *SignIn) sessionTTL() time.Duration {
+	if s.SessionTTL > 0 {
+		return s.SessionTTL
+	}
+	return DefaultSessionTTL
+}
+
+func (s *SignIn) linksPerHour() int {
+	if s.LinksPerHour > 0 {
+		return s.LinksPerHour
+	}
+	return DefaultLinksPerHour
+}

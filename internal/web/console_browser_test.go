@@ -1,0 +1,240 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// consoleBrowser starts headless Chromium as browser does, but in its own process group with a
+// profile directory it removes only once every process of that group has gone: Chromium's
+// helpers can outlive the main process and write to the profile while t.TempDir removes it.
+func consoleBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		msg := "Chromium is not installed, so the console's browser tests cannot run (apt-get install chromium)."
+		if os.Getenv("INTAKE_REQUIRE_BROWSER") == "1" {
+			t.Fatal(msg + " INTAKE_REQUIRE_BROWSER=1 makes this a failure.")
+		}
+		t.Skip("SKIPPING: " + msg)
+	}
+	profile, err := os.MkdirTemp("", "intake-console-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pgid int
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.UserDataDir(profile),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1024, 1400),
+		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+			if cmd.SysProcAttr == nil {
+				cmd.SysProcAttr = &syscall.SysProcAttr{}
+			}
+			cmd.SysProcAttr.Setpgid = true
+		}),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+		cancelAlloc() // waits for the main process
+		if pgid > 0 {
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
+					break
+				}
+			}
+		}
+		if err := os.RemoveAll(profile); err != nil {
+			t.Errorf("remove the browser profile: %v", err)
+		}
+	})
+	if err := chromedp.Run(ctx); err != nil { // start the browser now, to learn its group
+		t.Fatal(err)
+	}
+	pgid = chromedp.FromContext(ctx).Browser.Process().Pid
+	return ctx
+}
+
+// axeSource returns axe-core's script, installed by `make axe` (npm ci).
+func axeSource(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		msg := "axe-core is not installed, so the console's accessibility tests cannot run (make axe, which runs npm ci)."
+		if os.Getenv("INTAKE_REQUIRE_BROWSER") == "1" {
+			t.Fatal(msg + " INTAKE_REQUIRE_BROWSER=1 makes this a failure.")
+		}
+		t.Skip("SKIPPING: " + msg)
+	}
+	return string(b)
+}
+
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []string `json:"target"`
+	} `json:"nodes"`
+}
+
+// checkAxe runs axe-core on the page the browser shows and fails on any serious or critical
+// violation.
+func checkAxe(t *testing.T, ctx context.Context, axe, name string) {
+	t.Helper()
+	var raw string
+	err := chromedp.Run(ctx,
+		chromedp.Evaluate(axe, nil),
+		chromedp.Evaluate(`axe.run(document).then(r => JSON.stringify(r.violations))`, &raw,
+			func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	)
+	if err != nil {
+		t.Fatalf("%s: run axe: %v", name, err)
+	}
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(raw), &vs); err != nil {
+		t.Fatalf("%s: axe results: %v", name, err)
+	}
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			var where []string
+			for _, n := range v.Nodes {
+				where = append(where, strings.Join(n.Target, " "))
+			}
+			t.Errorf("%s: %s violation %s (%s) at %v", name, v.Impact, v.ID, v.Help, where)
+		}
+	}
+}
+
+func location(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	var u string
+	if err := chromedp.Run(ctx, chromedp.Location(&u)); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestConsole_Browser_Accessibility(t *testing.T) {
+	axe := axeSource(t)
+	ctx := consoleBrowser(t)
+	e := newConsoleEnv(t, true)
+	k := e.submit(t, "complaint", "planning", "My bin was missed <again> & again.")
+	if err := e.svc.Process(context.Background(), k.Ref); err != nil {
+		t.Fatal(err)
+	}
+	e.submit(t, "comment", "planning", "A comment")
+	e.clock.Set(time.Date(2027, 1, 8, 10, 0, 0, 0, time.UTC)) // the complaint is overdue
+
+	step := func(name string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkAxe(t, ctx, axe, name)
+	}
+	step("sign-in page", chromedp.Navigate(e.srv.URL+"/officer/sign-in"), chromedp.WaitVisible("#email", chromedp.ByID))
+	step("sign-in error", chromedp.Click("button[type=submit]", chromedp.ByQuery), chromedp.WaitVisible("#error-summary", chromedp.ByID))
+	step("sign-in sent", chromedp.SendKeys("#email", "planning@example.gov.uk", chromedp.ByID),
+		chromedp.Click("button[type=submit]", chromedp.ByQuery), chromedp.WaitVisible("//h1[text()='Check your email']"))
+	link := e.srv.URL + e.lastLink(t)
+	step("confirm", chromedp.Navigate(link), chromedp.WaitVisible("#confirm", chromedp.ByID))
+	step("my cases", chromedp.Click("#confirm", chromedp.ByID), chromedp.WaitVisible("table", chromedp.ByQuery))
+	step("case page", chromedp.Navigate(e.srv.URL+"/officer/cases/"+k.Ref), chromedp.WaitVisible("#note-text", chromedp.ByID))
+	step("case page with an error", chromedp.Click(`form[action$="/note"] button`, chromedp.ByQuery), chromedp.WaitVisible("#error-summary", chromedp.ByID))
+	step("not found", chromedp.Navigate(e.srv.URL+"/officer/cases/FB-2099-999999"), chromedp.WaitVisible("//h1[text()='Page not found']"))
+	step("forbidden", chromedp.Navigate(e.srv.URL+"/officer"), chromedp.WaitVisible("table", chromedp.ByQuery),
+		chromedp.SetValue(`header input[name=csrf]`, "forged", chromedp.ByQuery),
+		chromedp.Click("header button", chromedp.ByQuery), chromedp.WaitVisible("//h1[text()='You cannot do that']"))
+	step("link used", chromedp.Navigate(link), chromedp.WaitVisible("#confirm", chromedp.ByID),
+		chromedp.Click("#confirm", chromedp.ByID), chromedp.WaitVisible("//h1[text()='That link cannot be used']"))
+}
+
+func TestConsole_Browser_KeyboardOnly(t *testing.T) {
+	ctx := consoleBrowser(t)
+	e := newConsoleEnv(t, false)
+	k := e.submit(t, "complaint", "planning", "The planning portal lost my objection.")
+
+	press := func(keys ...string) {
+		t.Helper()
+		for _, key := range keys {
+			if err := chromedp.Run(ctx, chromedp.KeyEvent(key)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// tabTo presses Tab until the focus is on the element matching want (a JavaScript test of
+	// document.activeElement), at most limit times.
+	tabTo := func(what, want string, limit int) {
+		t.Helper()
+		for range limit {
+			press(kb.Tab)
+			var ok bool
+			if err := chromedp.Run(ctx, chromedp.Evaluate(`(e => `+want+`)(document.activeElement)`, &ok)); err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				return
+			}
+		}
+		t.Fatalf("Tab never reached %s", what)
+	}
+
+	if err := chromedp.Run(ctx, chromedp.Navigate(e.srv.URL+"/officer"), chromedp.WaitVisible("#email", chromedp.ByID)); err != nil {
+		t.Fatal(err)
+	}
+	if u := location(t, ctx); !strings.HasSuffix(u, "/officer/sign-in") {
+		t.Fatalf("signed out, /officer went to %s; want the sign-in page", u)
+	}
+	tabTo("the email box", `e.id === "email"`, 5)
+	press("planning@example.gov.uk", kb.Enter)
+	if err := chromedp.Run(ctx, chromedp.WaitVisible("//h1[text()='Check your email']")); err != nil {
+		t.Fatal(err)
+	}
+	// The link from the outbox, opened as if from the email.
+	if err := chromedp.Run(ctx, chromedp.Navigate(e.srv.URL+e.lastLink(t)), chromedp.WaitVisible("#confirm", chromedp.ByID)); err != nil {
+		t.Fatal(err)
+	}
+	tabTo("the Sign in button", `e.id === "confirm"`, 5)
+	press(kb.Enter)
+	if err := chromedp.Run(ctx, chromedp.WaitVisible("table", chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	tabTo("the case's link", `e.tagName === "A" && e.textContent === "`+k.Ref+`"`, 20)
+	press(kb.Enter)
+	var h1 string
+	if err := chromedp.Run(ctx, chromedp.WaitVisible("dl.summary-list", chromedp.ByQuery), chromedp.Text("h1", &h1, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h1, k.Ref) || !strings.HasSuffix(location(t, ctx), "/officer/cases/"+k.Ref) {
+		t.Errorf("after Enter on the case link: %s showing %q; want the case page of %s", location(t, ctx), h1, k.Ref)
+	}
+}
