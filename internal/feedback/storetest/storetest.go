@@ -188,11 +188,19 @@ func testSequenceConcurrent(t *testing.T, newStore NewStore) {
 		}()
 	}
 	wg.Wait()
+	// Every value once, never twice. A gap is allowed by the contract: a call that failed
+	// ambiguously (a time-out after the service applied it) and was retried uses a number up.
 	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+	if len(got) != workers*each {
+		t.Fatalf("concurrent NextSequence gave %d values; want %d", len(got), workers*each)
+	}
 	for i, n := range got {
-		if n != int64(i+1) {
-			t.Fatalf("concurrent NextSequence gave %v; want 1..%d each once", got, workers*each)
+		if n < 1 || (i > 0 && n == got[i-1]) {
+			t.Fatalf("concurrent NextSequence gave %v; want distinct values from 1", got)
 		}
+	}
+	if last := got[len(got)-1]; last != int64(workers*each) {
+		t.Logf("concurrent NextSequence left %d gaps (allowed: retried calls use numbers up)", last-int64(workers*each))
 	}
 }
 
