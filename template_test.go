@@ -690,3 +690,24 @@ func TestTemplate_NotifierRecordFailuresAlarm(t *testing.T) {
 		t.Errorf("no alarm on %s", metric)
 	}
 }
+
+// TestTemplate_NotifierStreamFilter: the notifier is invoked once per case that becomes
+// pending, not again for each of its own claim and stamp writes.
+func TestTemplate_NotifierStreamFilter(t *testing.T) {
+	tpl := loadTemplate(t)
+	filters := list(get(tpl.functionProperties("NotifierFunction")["Events"], "CaseChanges", "Properties", "FilterCriteria", "Filters"))
+	if len(filters) != 1 {
+		t.Fatalf("the notifier's stream has %d filters, want 1", len(filters))
+	}
+	var pattern map[string]any
+	if err := json.Unmarshal([]byte(str(filters[0], "Pattern")), &pattern); err != nil {
+		t.Fatalf("filter pattern is not JSON: %v", err)
+	}
+	want := map[string]any{"dynamodb": map[string]any{
+		"NewImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{"PENDING"}}},
+		"OldImage": map[string]any{dynamo.AttrPendingPK: []any{map[string]any{"exists": false}}},
+	}}
+	if !reflect.DeepEqual(pattern, want) {
+		t.Errorf("filter pattern = %v\nwant %v (a case whose pending attribute appears)", pattern, want)
+	}
+}
