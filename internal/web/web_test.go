@@ -229,7 +229,6 @@ func TestForm_Page(t *testing.T) {
 	}
 }
 
-
 // The thank-you page takes its reference from the query string, so it shows one only when it
 // has the configured reference format: anyone can send a resident a link to it.
 func TestThanks_ShowsOnlyReferencesOfTheConfiguredFormat(t *testing.T) {
