@@ -47,7 +47,10 @@ var phoneChars = regexp.MustCompile(`^[0-9 +()\-.]+$`)
 func (s Submission) Normalize() Submission {
 	s.Kind = strings.ToLower(strings.TrimSpace(s.Kind))
 	s.Name = singleLine(s.Name)
-	s.Email = asciiDomain(strings.ToLower(singleLine(s.Email)))
+	// Only white space is trimmed from the address: a hidden or control character in it is
+	// refused by Validate rather than silently dropped, since the address would not be the
+	// one the resident typed.
+	s.Email = asciiDomain(strings.ToLower(strings.TrimSpace(s.Email)))
 	s.Phone = singleLine(s.Phone)
 	s.ServiceArea = strings.ToLower(singleLine(s.ServiceArea))
 	s.Subject = singleLine(s.Subject)
@@ -91,7 +94,7 @@ func (s Submission) Validate(areas []string) error {
 		add("kind", "Choose a kind of feedback from the list: %q is not one of them", truncate(s.Kind, 40))
 	}
 	switch n := utf8.RuneCountInString(s.Message); {
-	case n == 0:
+	case n == 0 || !visible(s.Message):
 		add("message", "Enter your message")
 	case n > MaxMessageChars:
 		add("message", "Your message must be %d characters or fewer; it is %d", MaxMessageChars, n)
@@ -107,6 +110,8 @@ func (s Submission) Validate(areas []string) error {
 	}
 	switch {
 	case s.Email == "":
+	case hidden(s.Email):
+		add("email", "The email address has hidden or control characters in it. Type it again, like name@example.com")
 	case !validEmail(s.Email):
 		add("email", "Enter an email address in the correct format, like name@example.com")
 	case !asciiMailbox(s.Email):
@@ -146,6 +151,28 @@ func (s Submission) Fingerprint() string {
 		fmt.Fprintf(h, "%d:%s;", len(f), f)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// visible reports whether v has anything a reader would see: not only spaces, zero-width and
+// other format characters.
+func visible(v string) bool {
+	for _, r := range v {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// hidden reports whether v holds a control character, or a format character such as a
+// zero-width space or a bidirectional override, which can make an address read as another.
+func hidden(v string) bool {
+	for _, r := range v {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // linkLike reports whether a name carries a web or email address, which a mail program would

@@ -113,8 +113,8 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 		IdempotencyKey string `json:"idempotency_key"`
 		Website        string `json:"website"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		h.problem(w, r, reqID, bodyError(err, "The request body is not valid JSON: "))
+	if err := decodeJSON(r.Body, &body); err != nil {
+		h.problem(w, r, reqID, err)
 		return
 	}
 	sub := feedback.Submission{Kind: body.Kind, Name: body.Name, Email: body.Email, Phone: body.Phone,
@@ -171,14 +171,6 @@ type problemError struct {
 }
 
 func (e *problemError) Error() string { return e.detail }
-
-func bodyError(err error, prefix string) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return errTooLarge
-	}
-	return &problemError{status: http.StatusBadRequest, detail: prefix + err.Error()}
-}
 
 var errTooLarge = feedback.Errorf(feedback.ETOOLARGE, "The request is larger than %d KB. Shorten the message to %d characters or fewer and try again.",
 	MaxBodyBytes>>10, feedback.MaxMessageChars)

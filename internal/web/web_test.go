@@ -514,3 +514,36 @@ func TestSubmit_BusyStoreIs503WithRetryAfter(t *testing.T) {
 		})
 	}
 }
+
+func TestSubmit_JSONBodies(t *testing.T) {
+	valid := `{"kind":"comment","message":"The library is lovely."}`
+	tests := []struct {
+		name       string
+		body       string
+		wantStatus int
+		wantText   string
+		notText    string
+	}{
+		{"a valid object", valid, http.StatusCreated, "reference", ""},
+		{"a byte-order mark first", "\ufeff" + valid, http.StatusCreated, "reference", ""},
+		{"trailing white space", valid + "\n\n", http.StatusCreated, "reference", ""},
+		{"junk after the object", valid + strings.Repeat("x", 1<<20), http.StatusBadRequest, "nothing after it", ""},
+		{"a second object", valid + valid, http.StatusBadRequest, "nothing after it", ""},
+		{"a number for a string", `{"kind":"comment","message":42}`, http.StatusBadRequest, `The field \"message\" must be a string, not a JSON number`, "Go struct"},
+		{"an array, not an object", `["comment"]`, http.StatusBadRequest, "must be a JSON object", "Go"},
+		{"cut short", `{"kind":"comm`, http.StatusBadRequest, "ends too soon", ""},
+		{"empty", ``, http.StatusBadRequest, "empty", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			resp, body := post(t, e, "application/json", tt.body, nil)
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(body, tt.wantText) || (tt.notText != "" && strings.Contains(body, tt.notText)) {
+				t.Errorf("got %d %s; want %d containing %q", resp.StatusCode, body, tt.wantStatus, tt.wantText)
+			}
+			if resp.StatusCode >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("Content-Type = %q, want application/problem+json", resp.Header.Get("Content-Type"))
+			}
+		})
+	}
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// decodeJSON reads one JSON object from r into v and nothing else: a UTF-8 byte-order mark
+// before it is accepted (some Windows tools write one); anything but white space after it is
+// refused, so that a valid object followed by junk is not half-accepted. Every failure is a
+// problemError in plain English that names the field and what was expected, never Go's own
+// wording (which names struct fields and Go types).
+func decodeJSON(r io.Reader, v any) error {
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	dec := json.NewDecoder(br)
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	var extra json.RawMessage
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+			return errTooLarge
+		}
+		return &problemError{status: http.StatusBadRequest, detail: "The request body must hold one JSON object and nothing after it."}
+	default:
+		return &problemError{status: http.StatusBadRequest, detail: "The request body must hold one JSON object and nothing after it."}
+	}
+}
+
+func jsonError(err error) error {
+	var (
+		tooBig *http.MaxBytesError
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return errTooLarge
+	case errors.Is(err, io.EOF):
+		return &problemError{status: http.StatusBadRequest, detail: "The request body is empty: send a JSON object."}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &problemError{status: http.StatusBadRequest, detail: "The request body is not valid JSON: it ends too soon."}
+	case errors.As(err, &syntax):
+		return &problemError{status: http.StatusBadRequest, detail: fmt.Sprintf("The request body is not valid JSON (at byte %d).", syntax.Offset)}
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return &problemError{status: http.StatusBadRequest, detail: "The request body must be a JSON object."}
+		}
+		return &problemError{status: http.StatusBadRequest, detail: fmt.Sprintf("The field %q must be %s, not a JSON %s.", field, describe(typ.Type.Kind().String()), typ.Value)}
+	}
+	return &problemError{status: http.StatusBadRequest, detail: "The request body is not valid JSON."}
+}
+
+// describe names a Go kind as a JSON type.
+func describe(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "a list"
+	case "map", "struct":
+		return "an object"
+	}
+	return "of another type"
+}
