@@ -58,8 +58,9 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		return nil, err
 	}
 	routing, _ := cfg.RoutingTable() // validated by Load
+	staff, _ := cfg.Directory()      // validated by Load
 	s.stack, err = embedded.Open(o.Data, feedback.Service{
-		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: cfg.Council(), Routing: routing, Log: s.log,
+		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: cfg.Council(), Routing: routing, Staff: staff, Log: s.log,
 		AckLimit: cfg.AckLimitPerRecipient,
 		// The store's file is locked by this process alone, so a claim left by another
 		// process is from one that died: take its work over at once.
