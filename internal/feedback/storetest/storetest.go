@@ -474,13 +474,21 @@ func testListCases(t *testing.T, newStore NewStore) {
 		}
 	}
 	mk(1, func(c *feedback.Case) { c.RespondBy = day(8) })
-	mk(2, func(c *feedback.Case) { c.RespondBy = day(6); c.AssignedTo = "planning@council.example"; c.ServiceArea = "planning" })
+	mk(2, func(c *feedback.Case) {
+		c.RespondBy = day(6)
+		c.AssignedTo = "planning@council.example"
+		c.ServiceArea = "planning"
+	})
 	mk(3, func(c *feedback.Case) { c.RespondBy = day(7); c.Stage = feedback.Stage2 })
 	mk(4, func(c *feedback.Case) { c.RespondBy = day(5); c.Status = feedback.StatusClosed })
 	mk(5, func(c *feedback.Case) { // due to be acknowledged on 22 December: sorts first
 		c.Kind, c.Stage, c.RespondBy, c.Channel = feedback.KindCompliment, feedback.StageNone, time.Time{}, feedback.ChannelPhone
 	})
-	mk(6, func(c *feedback.Case) { c.RespondBy = day(4); c.Status = feedback.StatusClosed; c.ExpiresAt = Start.Add(time.Hour) })
+	mk(6, func(c *feedback.Case) {
+		c.RespondBy = day(4)
+		c.Status = feedback.StatusClosed
+		c.ExpiresAt = Start.Add(time.Hour)
+	})
 	mk(7, func(c *feedback.Case) { c.RespondBy = day(6) })
 
 	tests := []struct {
