@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/council/intake/internal/clock"
@@ -25,6 +26,8 @@ type Options struct {
 	Addr string
 	Data string
 	Now  string
+	// APITokens are officer API bearer tokens, token=email,…, added to INTAKE_API_TOKENS.
+	APITokens string
 }
 
 // Server is Intake running locally.
@@ -43,6 +46,13 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	cfg, err := config.Load(ctx, envconfig.LookuperFunc(lookup))
 	if err != nil {
 		return nil, err
+	}
+	if o.APITokens != "" {
+		cfg.APITokens = strings.Trim(cfg.APITokens+","+o.APITokens, ",")
+	}
+	tokens, err := cfg.Tokens()
+	if err != nil {
+		return nil, fmt.Errorf("-api-tokens: %w", err)
 	}
 	s := &Server{opts: o, log: slog.New(slog.NewTextHandler(logTo, nil)), clock: clock.System{}}
 	if o.Now != "" {
@@ -70,7 +80,8 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		return nil, err
 	}
 	s.service = s.stack.Service
-	wh := &web.Handler{Service: s.service, AfterCommit: s.afterCommit, Log: s.log}
+	wh := &web.Handler{Service: s.service, AfterCommit: s.afterCommit, Log: s.log,
+		Staff: web.BearerTokens(tokens, staff)}
 	mux := wh.Routes()
 	mux.HandleFunc("GET /_local/outbox", s.outboxJSON)
 	mux.HandleFunc("GET /_local/outbox.html", s.outboxHTML)
@@ -127,6 +138,7 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, `Intake is running locally.
   Form:       %[1]s/
   API:        POST %[1]s/v1/feedback
+  Officers:   %[1]s/v1/cases (Authorization: Bearer <token from INTAKE_API_TOKENS or -api-tokens>)
   Outbox:     %[1]s/_local/outbox (JSON)  %[1]s/_local/outbox.html (readable)
   Schedules:  %[1]s/_local/schedules
   Pending:    %[1]s/_local/pending (cases whose emails or reminders are not all done)
