@@ -285,7 +285,7 @@ func TestFunctions_WebFormToNotifierToReminder(t *testing.T) {
 	// 4. The reminders function, handed a schedule's payload, emails the officer.
 	var payload string
 	for _, sc := range scheds {
-		if strings.HasSuffix(aws.ToString(sc.Name), "-due") {
+		if strings.Contains(aws.ToString(sc.Name), "-due-") { // names end with the due date
 			payload = aws.ToString(sc.Target.Input)
 		}
 	}

@@ -33,6 +33,8 @@ type Options struct {
 	Now  string
 	// SMTP is where the local SMTP listener takes inbound mail; "" for none.
 	SMTP string
+	// APITokens are officer API bearer tokens, token=email,…, added to INTAKE_API_TOKENS.
+	APITokens string
 }
 
 // Server is Intake running locally.
@@ -51,6 +53,13 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	cfg, err := config.Load(ctx, envconfig.LookuperFunc(lookup))
 	if err != nil {
 		return nil, err
+	}
+	if o.APITokens != "" {
+		cfg.APITokens = strings.Trim(cfg.APITokens+","+o.APITokens, ",")
+	}
+	tokens, err := cfg.Tokens()
+	if err != nil {
+		return nil, fmt.Errorf("-api-tokens: %w", err)
 	}
 	s := &Server{opts: o, log: slog.New(slog.NewTextHandler(logTo, nil)), clock: clock.System{}}
 	if o.Now != "" {
@@ -80,7 +89,7 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		}
 	}
 	s.stack, err = embedded.Open(o.Data, feedback.Service{
-		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: council, Routing: routing, Log: s.log,
+		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: council, Routing: routing, Staff: staff, Log: s.log,
 		AckLimit: cfg.AckLimitPerRecipient, Mailboxes: mailboxes,
 		// The store's file is locked by this process alone, so a claim left by another
 		// process is from one that died: take its work over at once.
@@ -90,14 +99,20 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		return nil, err
 	}
 	s.service = s.stack.Service
-	wh := &web.Handler{Service: s.service, AfterCommit: s.afterCommit, Log: s.log}
-	mux := wh.Routes()
+	lifecycle := web.ServiceLifecycle{Service: s.service}
 	console := &web.Console{
-		Service: s.service,
-		SignIn:  &feedback.SignIn{Service: s.service, Sessions: s.stack.Store, Directory: staff, Key: key},
-		Secure:  strings.HasPrefix(council.ConsoleURL, "https://"),
-		Log:     s.log,
+		Service:     s.service,
+		SignIn:      &feedback.SignIn{Service: s.service, Sessions: s.stack.Store, Directory: staff, Key: key},
+		Lifecycle:   lifecycle,
+		List:        lifecycle.List,
+		AfterCommit: s.afterCommit,
+		Secure:      strings.HasPrefix(council.ConsoleURL, "https://"),
+		Log:         s.log,
 	}
+	// The API takes the console's session (with its CSRF header) or a bearer token.
+	wh := &web.Handler{Service: s.service, AfterCommit: s.afterCommit, Log: s.log,
+		Staff: console.Staff(web.BearerTokens(tokens, staff))}
+	mux := wh.Routes()
 	console.Register(mux)
 	mux.HandleFunc("GET /_local/outbox", s.outboxJSON)
 	mux.HandleFunc("GET /_local/outbox.html", s.outboxHTML)
@@ -185,6 +200,7 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
   Form:       %[1]s/
   API:        POST %[1]s/v1/feedback
   Console:    %[1]s/officer (sign in with a staff address from INTAKE_STAFF; the link arrives in the outbox)
+  Officers:   %[1]s/v1/cases (Authorization: Bearer <token from INTAKE_API_TOKENS or -api-tokens>)
   Outbox:     %[1]s/_local/outbox (JSON)  %[1]s/_local/outbox.html (readable)
   Schedules:  %[1]s/_local/schedules
   Pending:    %[1]s/_local/pending (cases whose emails or reminders are not all done)

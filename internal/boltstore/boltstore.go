@@ -188,6 +188,21 @@ func (s *Store) ListAssigned(_ context.Context, mailbox string) ([]*feedback.Cas
 	return cs, err
 }
 
+// ListCases returns a page of the cases matching q, in feedback.ListKey order.
+func (s *Store) ListCases(_ context.Context, q feedback.CaseQuery) (feedback.CasePage, error) {
+	cs, err := s.list(func(c *feedback.Case) bool { return q.Matches(c) && feedback.ListKey(c) > q.Cursor })
+	if err != nil {
+		return feedback.CasePage{}, err
+	}
+	sort.Slice(cs, func(i, j int) bool { return feedback.ListKey(cs[i]) < feedback.ListKey(cs[j]) })
+	page := feedback.CasePage{Cases: cs}
+	if q.Limit > 0 && len(cs) > q.Limit {
+		page.Cases = cs[:q.Limit]
+		page.Next = feedback.ListKey(cs[q.Limit-1])
+	}
+	return page, nil
+}
+
 // list walks every case; the embedded store holds one council's local data, not production
 // volumes, so a walk is fine here where DynamoDB needs its indexes.
 func (s *Store) list(keep func(*feedback.Case) bool) ([]*feedback.Case, error) {

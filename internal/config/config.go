@@ -59,6 +59,14 @@ type Config struct {
 	RetainOtherYears       int    `env:"INTAKE_RETAIN_OTHER_YEARS, default=1"`
 	RetainRestrictionYears int    `env:"INTAKE_RETAIN_RESTRICTION_YEARS, default=3"`
 	ReferenceFormat        string `env:"INTAKE_REFERENCE_FORMAT, default=FB-{year}-{seq:6}"`
+	// EscalateWorkingDays is how long after a Stage 1 response the resident may ask for Stage 2.
+	EscalateWorkingDays int `env:"INTAKE_ESCALATE_WORKING_DAYS, default=20"`
+	// HousingAreas are the service areas whose complaints go to the Housing Ombudsman,
+	// separated by "|" or ","; every other area's go to the LGSCO.
+	HousingAreas string `env:"INTAKE_HOUSING_AREAS, default=housing"`
+	// APITokens are the local officer API's bearer tokens: "token=email,token=email", each
+	// email in INTAKE_STAFF. In AWS the API's JWT authoriser stands in their place.
+	APITokens string `env:"INTAKE_API_TOKENS"`
 	// AckLimitPerRecipient is the most acknowledgements sent to one address in 24 hours, so
 	// that the public form cannot be used to mail anyone council-branded letters; 0 turns the
 	// limit off.
@@ -144,6 +152,9 @@ func (c *Config) validate(required []string) error {
 	if _, err := c.Directory(); err != nil {
 		problems = append(problems, err.Error())
 	}
+	if _, err := c.Tokens(); err != nil && !strings.HasPrefix(err.Error(), "INTAKE_STAFF") {
+		problems = append(problems, err.Error())
+	}
 	if _, err := workdays.ParseDates(c.ExtraHolidays); err != nil {
 		problems = append(problems, "INTAKE_EXTRA_HOLIDAYS: "+err.Error())
 	}
@@ -178,7 +189,51 @@ func (c *Config) Policy() feedback.Policy {
 		RetainOtherYears:       c.RetainOtherYears,
 		RetainRestrictionYears: c.RetainRestrictionYears,
 		ReferenceFormat:        c.ReferenceFormat,
+		EscalateWorkingDays:    c.EscalateWorkingDays,
+		HousingAreas:           splitList(c.HousingAreas),
 	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '|' }) {
+		if v = strings.ToLower(strings.TrimSpace(v)); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Tokens parses INTAKE_API_TOKENS into the staff address each bearer token stands for. Every
+// address must be in the staff directory, and a token must be long enough not to be guessed.
+func (c *Config) Tokens() (map[string]string, error) {
+	dir, err := c.Directory()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	var bad []string
+	for _, entry := range strings.Split(c.APITokens, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		tok, email, ok := strings.Cut(entry, "=")
+		tok, email = strings.TrimSpace(tok), strings.ToLower(strings.TrimSpace(email))
+		_, known := dir.Lookup(email)
+		switch {
+		case !ok || len(tok) < 16:
+			bad = append(bad, "an entry whose token is missing or shorter than 16 characters")
+		case !known:
+			bad = append(bad, fmt.Sprintf("a token for %q, who is not in INTAKE_STAFF", email))
+		default:
+			out[tok] = email
+		}
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("INTAKE_API_TOKENS must be token=email,…: %s", strings.Join(bad, "; "))
+	}
+	return out, nil
 }
 
 // Council returns who Intake speaks for.

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -60,5 +61,38 @@ func TestLoad_FifteenDayStage1(t *testing.T) {
 	c, err := config.Load(context.Background(), envconfig.MapLookuper(map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "15"}))
 	if err != nil || c.Policy().Stage1WorkingDays != 15 {
 		t.Fatalf("a council using 15 working days for Stage 1 must be a setting: %v", err)
+	}
+}
+
+func TestConfig_Tokens(t *testing.T) {
+	tests := []struct {
+		name    string
+		tokens  string
+		want    map[string]string
+		wantErr string
+	}{
+		{"none", "", map[string]string{}, ""},
+		{"two", "tok-0123456789abcdef=Planning@example.gov.uk, tok-fedcba9876543210=complaints@example.gov.uk",
+			map[string]string{"tok-0123456789abcdef": "planning@example.gov.uk", "tok-fedcba9876543210": "complaints@example.gov.uk"}, ""},
+		{"short token", "abc=planning@example.gov.uk", nil, "shorter than 16"},
+		{"not in the directory", "tok-0123456789abcdef=nobody@example.gov.uk", nil, "not in INTAKE_STAFF"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(context.Background(), envconfig.MapLookuper(map[string]string{"INTAKE_API_TOKENS": tt.tokens}))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), "INTAKE_API_TOKENS") || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load error = %v; want one naming INTAKE_API_TOKENS and %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Tokens()
+			if err != nil || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("Tokens = %v, %v; want %v", got, err, tt.want)
+			}
+		})
 	}
 }

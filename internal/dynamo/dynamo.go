@@ -289,6 +289,90 @@ func (s *Store) ListAssigned(ctx context.Context, mailbox string) ([]*feedback.C
 		func(c *feedback.Case) bool { return officerKey(c) == mailbox })
 }
 
+// ListCases returns a page of the cases matching q from the cases index, in feedback.ListKey
+// order. The simple filters go to DynamoDB as a filter expression, so that fewer items travel;
+// each case is then checked again with q.Matches, because index reads are eventually consistent.
+func (s *Store) ListCases(ctx context.Context, q feedback.CaseQuery) (feedback.CasePage, error) {
+	status := q.Status
+	if status == "" {
+		status = feedback.StatusOpen
+	}
+	now := s.clock.Now()
+	names := map[string]string{"#exp": AttrExpiresAt, "#pk": AttrCasesPK}
+	values := map[string]types.AttributeValue{
+		":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+		":pk":  str(string(status)),
+	}
+	cond := "#pk = :pk"
+	if !q.DueBefore.IsZero() {
+		cond += " AND #sk < :before"
+		names["#sk"] = AttrCasesSK
+		values[":before"] = str(q.DueBefore.Format(time.DateOnly))
+	}
+	filter := []string{"(attribute_not_exists(#exp) OR #exp > :now)"}
+	for attr, v := range map[string]string{
+		"assigned_to": q.AssignedTo, "service_area": q.ServiceArea, "kind": string(q.Kind),
+		"stage": string(q.Stage), "channel": string(q.Channel),
+	} {
+		if v != "" {
+			names["#"+attr], values[":"+attr] = attr, str(v)
+			filter = append(filter, "#"+attr+" = :"+attr)
+		}
+	}
+	if !q.DueBefore.IsZero() {
+		names["#respond"] = "respond_by"
+		filter = append(filter, "attribute_exists(#respond)")
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(IndexCases),
+		KeyConditionExpression:    aws.String(cond),
+		FilterExpression:          aws.String(strings.Join(filter, " AND ")),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	}
+	if q.Cursor != "" {
+		date, ref, ok := strings.Cut(q.Cursor, "#")
+		if !ok || len(date) != len(time.DateOnly) || ref == "" {
+			return feedback.CasePage{}, feedback.Errorf(feedback.EINVALID, "The cursor is not one this list gave.")
+		}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{
+			AttrPK: str(prefixCase + ref), AttrSK: str(skCase), AttrCasesPK: str(string(status)), AttrCasesSK: str(q.Cursor),
+		}
+	}
+	var page feedback.CasePage
+	for {
+		if q.Limit > 0 {
+			in.Limit = aws.Int32(int32(q.Limit - len(page.Cases)))
+		}
+		if s.pageLimit > 0 && (in.Limit == nil || *in.Limit > s.pageLimit) {
+			in.Limit = aws.Int32(s.pageLimit)
+		}
+		var out *dynamodb.QueryOutput
+		err := call(ctx, "list cases", func() (err error) { out, err = s.db.Query(ctx, in); return err })
+		if err != nil {
+			return feedback.CasePage{}, fmt.Errorf("dynamo: list cases: %w", err)
+		}
+		for _, item := range out.Items {
+			c, err := unmarshalCase(item)
+			if err != nil {
+				return feedback.CasePage{}, fmt.Errorf("dynamo: list cases: %w", err)
+			}
+			if !c.Expired(now) && q.Matches(c) {
+				page.Cases = append(page.Cases, c)
+			}
+		}
+		switch {
+		case len(out.LastEvaluatedKey) == 0:
+			return page, nil
+		case q.Limit > 0 && len(page.Cases) >= q.Limit:
+			page.Next = feedback.ListKey(page.Cases[len(page.Cases)-1])
+			return page, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
 // query reads every page of a sparse index. Index reads are eventually consistent, so each case
 // is checked again against the predicate that put it in the index (keep), and against the
 // clock: the filter expression drops expired items at whole-second precision, the check on the

@@ -38,6 +38,11 @@ const (
 	IndexOfficer  = "officer"
 	AttrOfficerPK = "gsi_officer"    // AssignedTo, only while open
 	AttrOfficerSK = "gsi_officer_sk" // ReceivedAt (UTC, fixed width) + "#" + ref
+
+	// IndexCases holds every case by status, in feedback.ListKey order: the officers' lists.
+	IndexCases  = "cases"
+	AttrCasesPK = "gsi_cases"    // the case's status: "open" or "closed"
+	AttrCasesSK = "gsi_cases_sk" // feedback.ListKey: due date + "#" + ref
 )
 
 // Item kinds, told apart by their keys.
@@ -89,6 +94,9 @@ type caseRecord struct {
 	Flags          []flagRecord            `dynamodbav:"flags,omitempty"`
 	History        []eventRecord           `dynamodbav:"history,omitempty"`
 	Effects        map[string]effectRecord `dynamodbav:"effects,omitempty"`
+	Stages         []stageRecord           `dynamodbav:"stages,omitempty"`
+	Ombudsman      *ombudsmanRecord        `dynamodbav:"ombudsman,omitempty"`
+	Letters        []letterRecord          `dynamodbav:"letters,omitempty"`
 	ClosedAt       string                  `dynamodbav:"closed_at,omitempty"`
 	RetainUntil    string                  `dynamodbav:"retain_until,omitempty"`
 	ExpiresAt      int64                   `dynamodbav:"expires_at,omitempty"`
@@ -102,6 +110,8 @@ type caseRecord struct {
 	DueSK     string `dynamodbav:"gsi_due_sk,omitempty"`
 	OfficerPK string `dynamodbav:"gsi_officer,omitempty"`
 	OfficerSK string `dynamodbav:"gsi_officer_sk,omitempty"`
+	CasesPK   string `dynamodbav:"gsi_cases,omitempty"`
+	CasesSK   string `dynamodbav:"gsi_cases_sk,omitempty"`
 }
 
 type contactRecord struct {
@@ -147,6 +157,75 @@ type effectRecord struct {
 	ClaimedUntil string `dynamodbav:"claimed_until,omitempty"`
 }
 
+type stageRecord struct {
+	Stage           string         `dynamodbav:"stage"`
+	OpenedAt        string         `dynamodbav:"opened_at,omitempty"`
+	Handler         string         `dynamodbav:"handler,omitempty"`
+	RespondBy       string         `dynamodbav:"respond_by,omitempty"`
+	ExtendedBy      int            `dynamodbav:"extended_by,omitempty"`
+	ExtensionReason string         `dynamodbav:"extension_reason,omitempty"`
+	Response        responseRecord `dynamodbav:"response"`
+}
+
+type responseRecord struct {
+	Outcome           string `dynamodbav:"outcome,omitempty"`
+	Summary           string `dynamodbav:"summary,omitempty"`
+	Lessons           string `dynamodbav:"lessons,omitempty"`
+	Remedy            string `dynamodbav:"remedy,omitempty"`
+	CompensationPence int64  `dynamodbav:"compensation_pence,omitempty"`
+	SentBy            string `dynamodbav:"sent_by,omitempty"`
+	At                string `dynamodbav:"at,omitempty"`
+	By                string `dynamodbav:"by,omitempty"`
+}
+
+type ombudsmanRecord struct {
+	Which      string `dynamodbav:"which"`
+	ReferredOn string `dynamodbav:"referred_on,omitempty"`
+	Decision   string `dynamodbav:"decision,omitempty"`
+	DecidedOn  string `dynamodbav:"decided_on,omitempty"`
+	Remedy     string `dynamodbav:"remedy,omitempty"`
+}
+
+type letterRecord struct {
+	Name    string `dynamodbav:"name"`
+	At      string `dynamodbav:"at"`
+	To      string `dynamodbav:"to,omitempty"`
+	Subject string `dynamodbav:"subject,omitempty"`
+	Text    string `dynamodbav:"text,omitempty"`
+	HTML    string `dynamodbav:"html,omitempty"`
+	Staff   bool   `dynamodbav:"staff,omitempty"`
+	ByPost  bool   `dynamodbav:"by_post,omitempty"`
+}
+
+func marshalStages(ss []feedback.StageRecord) []stageRecord {
+	var out []stageRecord
+	for _, st := range ss {
+		r := st.Response
+		out = append(out, stageRecord{Stage: string(st.Stage), OpenedAt: formatTime(st.OpenedAt), Handler: st.Handler,
+			RespondBy: formatTime(st.RespondBy), ExtendedBy: st.ExtendedBy, ExtensionReason: st.ExtensionReason,
+			Response: responseRecord{Outcome: string(r.Outcome), Summary: r.Summary, Lessons: r.Lessons, Remedy: r.Remedy,
+				CompensationPence: r.CompensationPence, SentBy: string(r.SentBy), At: formatTime(r.At), By: r.By}})
+	}
+	return out
+}
+
+func marshalOmbudsman(o feedback.OmbudsmanRecord) *ombudsmanRecord {
+	if o == (feedback.OmbudsmanRecord{}) {
+		return nil
+	}
+	return &ombudsmanRecord{Which: string(o.Which), ReferredOn: formatTime(o.ReferredOn), Decision: string(o.Decision),
+		DecidedOn: formatTime(o.DecidedOn), Remedy: o.Remedy}
+}
+
+func marshalLetters(ls []feedback.Letter) []letterRecord {
+	var out []letterRecord
+	for _, l := range ls {
+		out = append(out, letterRecord{Name: l.Name, At: formatTime(l.At), To: l.To, Subject: l.Subject, Text: l.Text,
+			HTML: l.HTML, Staff: l.Staff, ByPost: l.ByPost})
+	}
+	return out
+}
+
 // idemRecord is an idempotency item: which case a key created.
 type idemRecord struct {
 	PK        string `dynamodbav:"PK"`
@@ -166,6 +245,7 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		IdempotencyKey: c.IdempotencyKey, Fingerprint: c.Fingerprint,
 		Effects:   marshalEffects(c.Effects),
 		MessageID: c.MessageID, Raw: c.Raw, Attachments: c.Attachments,
+		Stages: marshalStages(c.Stages), Ombudsman: marshalOmbudsman(c.Ombudsman), Letters: marshalLetters(c.Letters),
 		Messages: marshalMessages(c.Messages), Flags: marshalFlags(c.Flags), History: marshalHistory(c.History),
 		ClosedAt: formatTime(c.ClosedAt), RetainUntil: formatTime(c.ExpiresAt), ExpiresAt: epoch(c.ExpiresAt),
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
@@ -177,6 +257,9 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 	}
 	if r.DueSK = dueKey(c); r.DueSK != "" {
 		r.DuePK = dueValue
+	}
+	if c.Status != "" {
+		r.CasesPK, r.CasesSK = string(c.Status), feedback.ListKey(c)
 	}
 	if r.OfficerPK = officerKey(c); r.OfficerPK != "" {
 		r.OfficerSK = c.ReceivedAt.UTC().Format(sortableTime) + "#" + c.Ref
@@ -244,6 +327,22 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 				ClaimedUntil: p.parse("effects."+name+".claimed_until", e.ClaimedUntil),
 			}
 		}
+	}
+	for i, st := range r.Stages {
+		at := func(attr, v string) time.Time { return p.parse(fmt.Sprintf("stages[%d].%s", i, attr), v) }
+		rr := st.Response
+		c.Stages = append(c.Stages, feedback.StageRecord{Stage: feedback.Stage(st.Stage), OpenedAt: at("opened_at", st.OpenedAt),
+			Handler: st.Handler, RespondBy: at("respond_by", st.RespondBy), ExtendedBy: st.ExtendedBy, ExtensionReason: st.ExtensionReason,
+			Response: feedback.Response{Outcome: feedback.Outcome(rr.Outcome), Summary: rr.Summary, Lessons: rr.Lessons, Remedy: rr.Remedy,
+				CompensationPence: rr.CompensationPence, SentBy: feedback.SentBy(rr.SentBy), At: at("response.at", rr.At), By: rr.By}})
+	}
+	if o := r.Ombudsman; o != nil {
+		c.Ombudsman = feedback.OmbudsmanRecord{Which: feedback.Ombudsman(o.Which), ReferredOn: p.parse("ombudsman.referred_on", o.ReferredOn),
+			Decision: feedback.Decision(o.Decision), DecidedOn: p.parse("ombudsman.decided_on", o.DecidedOn), Remedy: o.Remedy}
+	}
+	for i, l := range r.Letters {
+		c.Letters = append(c.Letters, feedback.Letter{Name: l.Name, At: p.parse(fmt.Sprintf("letters[%d].at", i), l.At), To: l.To,
+			Subject: l.Subject, Text: l.Text, HTML: l.HTML, Staff: l.Staff, ByPost: l.ByPost})
 	}
 	c.ClosedAt = p.parse("closed_at", r.ClosedAt)
 	c.ExpiresAt = p.parse("retain_until", r.RetainUntil)

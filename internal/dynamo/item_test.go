@@ -27,19 +27,23 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 			AttrPendingPK: "PENDING", AttrPendingSK: "2026-12-21T10:00:00.000000000Z#FB-1",
 			AttrDuePK: "OPEN", AttrDueSK: "2027-01-07#FB-1",
 			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
+			AttrCasesPK: "open", AttrCasesSK: "2027-01-07#FB-1",
 		}},
 		{"side effects done", func(c *feedback.Case) { c.Effects = done }, map[string]string{
 			AttrDuePK: "OPEN", AttrDueSK: "2027-01-07#FB-1",
 			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
+			AttrCasesPK: "open", AttrCasesSK: "2027-01-07#FB-1",
 		}},
-		{"closed", func(c *feedback.Case) { c.Effects = done; c.Status = feedback.StatusClosed }, map[string]string{}},
+		{"closed", func(c *feedback.Case) { c.Effects = done; c.Status = feedback.StatusClosed }, map[string]string{
+			AttrCasesPK: "closed", AttrCasesSK: "2027-01-07#FB-1",
+		}},
 		{"compliment, unassigned", func(c *feedback.Case) {
 			c.Effects = feedback.Effects{
 				feedback.EffectAcknowledgement: {State: feedback.EffectSkipped, At: at, Reason: "no address"},
 				feedback.EffectAssignment:      {State: feedback.EffectDone, At: at},
 			}
 			c.Kind, c.RespondBy, c.AssignedTo = feedback.KindCompliment, time.Time{}, ""
-		}, map[string]string{}},
+		}, map[string]string{AttrCasesPK: "open", AttrCasesSK: "2026-12-22#FB-1"}},
 		{"times in another zone sort by instant", func(c *feedback.Case) {
 			c.Effects = done
 			c.ReceivedAt = time.Date(2026, 12, 21, 11, 0, 0, 500, time.FixedZone("", 3600))
@@ -47,6 +51,7 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 		}, map[string]string{
 			AttrDuePK: "OPEN", AttrDueSK: "2027-06-01#FB-1",
 			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000500Z#FB-1",
+			AttrCasesPK: "open", AttrCasesSK: "2027-06-01#FB-1",
 		}},
 	}
 	for _, tt := range tests {
@@ -60,7 +65,7 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := map[string]string{}
-			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK} {
+			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK} {
 				if v, ok := item[a]; ok {
 					got[a] = v.(*types.AttributeValueMemberS).Value
 				}
@@ -88,6 +93,19 @@ func TestMarshalCase_RoundTrip(t *testing.T) {
 	c.MessageID, c.Raw, c.Attachments = "m-0@example.com", "inbound/a.eml", []string{"cases/FB-2026-000001/1-a.pdf"}
 	c.Flags = []feedback.Flag{{Code: "undeliverable", At: c.ReceivedAt, Note: "bounced", Cleared: c.ReceivedAt.Add(time.Hour)}}
 	c.History = []feedback.Event{{At: c.ReceivedAt, By: "intake", Action: "created", Detail: "by web", Reason: "r"}}
+	c.Stages = []feedback.StageRecord{
+		{Stage: feedback.Stage1, OpenedAt: c.ReceivedAt, Handler: "cy@council.example", RespondBy: c.RespondBy, ExtendedBy: 5,
+			ExtensionReason: "waiting for a contractor", Response: feedback.Response{Outcome: feedback.OutcomeNotUpheld,
+				Summary: "We found <no> fault.", Lessons: "none", Remedy: "an apology", CompensationPence: 2550,
+				SentBy: feedback.SentByPost, At: c.ReceivedAt.Add(time.Hour), By: "cy@council.example"}},
+		{Stage: feedback.Stage2, OpenedAt: c.ReceivedAt.Add(2 * time.Hour)},
+	}
+	c.Ombudsman = feedback.OmbudsmanRecord{Which: feedback.OmbudsmanHousing, ReferredOn: c.ReceivedAt, Decision: feedback.DecisionSettled,
+		DecidedOn: c.ReceivedAt.Add(24 * time.Hour), Remedy: "£100"}
+	c.Letters = []feedback.Letter{
+		{Name: "extension-stage1", At: c.ReceivedAt, To: "ada@example.com", Subject: "More time", Text: "t", HTML: "<p>h</p>"},
+		{Name: "assignment-3", At: c.ReceivedAt, To: "cy@council.example", Subject: "s", Text: "t", Staff: true, ByPost: true},
+	}
 	c.ClosedAt = c.ReceivedAt.Add(48 * time.Hour)
 	c.ExpiresAt = c.ClosedAt.AddDate(2, 0, 0)
 	c.IdempotencyKey, c.Version = "ses:123", 7

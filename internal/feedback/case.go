@@ -57,6 +57,13 @@ type Case struct {
 	// redelivered trigger does none of them twice.
 	Effects Effects `json:"effects,omitempty"`
 
+	// Stages are a complaint's stages so far, oldest first; Ombudsman its referral, if any.
+	Stages    []StageRecord   `json:"stages,omitempty"`
+	Ombudsman OmbudsmanRecord `json:"ombudsman,omitzero"`
+	// Letters are the letters and staff emails written about the case since it came in,
+	// oldest first; each is sent by its own side effect.
+	Letters []Letter `json:"letters,omitempty"`
+
 	ClosedAt time.Time `json:"closed_at,omitzero"`
 	// ExpiresAt is when the retention period ends and the record must be destroyed; zero while
 	// the case is open.

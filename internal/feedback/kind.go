@@ -57,7 +57,17 @@ const (
 	ChannelWeb    Channel = "web"
 	ChannelEmail  Channel = "email"
 	ChannelSocial Channel = "social"
+	// ChannelPhone, ChannelLetter and ChannelInPerson are items an officer enters by hand.
+	ChannelPhone    Channel = "phone"
+	ChannelLetter   Channel = "letter"
+	ChannelInPerson Channel = "in_person"
 )
+
+// EnteredByHand reports whether items on the channel are entered by an officer (Service.Intake)
+// rather than arriving by themselves.
+func (c Channel) EnteredByHand() bool {
+	return c == ChannelPhone || c == ChannelLetter || c == ChannelInPerson
+}
 
 // Stage is where a complaint stands in the two-stage procedure.
 type Stage string

@@ -19,6 +19,12 @@ type Policy struct {
 	Stage2WorkingDays int
 	// WarningWorkingDays is how long before a due date the officer is warned.
 	WarningWorkingDays int
+	// EscalateWorkingDays is how long after a Stage 1 response the resident may ask for Stage 2;
+	// the response letter gives the date.
+	EscalateWorkingDays int
+	// HousingAreas are the service areas whose complaints go to the Housing Ombudsman rather
+	// than the Local Government and Social Care Ombudsman.
+	HousingAreas []string
 	// ReminderHour is the hour of the day (Europe/London) at which reminders fire.
 	ReminderHour int
 
@@ -41,6 +47,8 @@ func DefaultPolicy() Policy {
 		Stage2WorkingDays:      20,
 		WarningWorkingDays:     2,
 		ReminderHour:           9,
+		EscalateWorkingDays:    20,
+		HousingAreas:           []string{"housing"},
 		RetainComplaintYears:   2,
 		RetainOmbudsmanYears:   6,
 		RetainOtherYears:       1,
@@ -56,6 +64,7 @@ func (p Policy) Validate() error {
 	var problems []string
 	positive := map[string]int{
 		"Stage1WorkingDays": p.Stage1WorkingDays, "Stage2WorkingDays": p.Stage2WorkingDays,
+		"EscalateWorkingDays":  p.EscalateWorkingDays,
 		"RetainComplaintYears": p.RetainComplaintYears, "RetainOmbudsmanYears": p.RetainOmbudsmanYears,
 		"RetainOtherYears": p.RetainOtherYears, "RetainRestrictionYears": p.RetainRestrictionYears,
 	}

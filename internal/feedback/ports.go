@@ -38,6 +38,12 @@ type Store interface {
 	ListDue(ctx context.Context, onOrBefore time.Time) ([]*Case, error)
 	// ListAssigned returns the open cases assigned to a mailbox, oldest first.
 	ListAssigned(ctx context.Context, mailbox string) ([]*Case, error)
+	// ListCases returns up to q.Limit cases matching q's filters (Status, AssignedTo,
+	// ServiceArea, Kind, Stage, Channel, DueBefore), soonest due first (the response date, or
+	// for items without one the acknowledgement date; ties by reference), starting after
+	// q.Cursor. Next is the cursor of the page after, "" when there is none. Expired cases are
+	// never listed.
+	ListCases(ctx context.Context, q CaseQuery) (CasePage, error)
 	// TakeQuota records one use, named use, of the quota called key, unless limit uses are
 	// recorded within the window before now already; it reports whether the use was allowed.
 	// Taking the same use again is allowed and counts once, so that a retried side effect is
@@ -79,6 +85,9 @@ const (
 	PurposeDue     Purpose = "due"
 	PurposeOverdue Purpose = "overdue"
 	PurposeReview  Purpose = "review"
+	// PurposeAckCheck fires one working day after receipt of an item that had no email
+	// address to acknowledge, so that the officer makes sure the sender hears from us.
+	PurposeAckCheck Purpose = "ack_check"
 )
 
 // Reminder is a one-time trigger at a given instant. Its Name is derived from the case, the
@@ -89,6 +98,9 @@ type Reminder struct {
 	Ref     string    `json:"ref"`
 	Stage   Stage     `json:"stage,omitempty"`
 	Purpose Purpose   `json:"purpose"`
+	// Due is the response date the reminder was made for (zero for an acknowledgement check):
+	// once the date moves, the reminder is stale and does nothing.
+	Due time.Time `json:"due,omitzero"`
 }
 
 // Scheduler arranges for reminders to fire. Implementations: internal/localsched (fires them in

@@ -72,7 +72,10 @@ type Service struct {
 	Policy    Policy
 	Council   Council
 	Routing   Routing
-	Log       *slog.Logger
+	// Staff is the directory of who may work cases, and in what role; managers in it receive
+	// overdue reminders for their areas.
+	Staff Directory
+	Log   *slog.Logger
 	// Blobs keeps raw inbound mail and attachments (the email channel).
 	Blobs Blobs
 	// Mailboxes maps the addresses Intake receives mail at to the kind of feedback sent there;
@@ -119,6 +122,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 		return nil, false, fmt.Errorf("submit: allocate reference: %w", err)
 	}
 	c = s.newCase(sub, fp, s.Policy.Reference(year, seq), now)
+	if !sub.ReceivedAt.IsZero() {
+		s.receivedAt(c, sub.ReceivedAt)
+	}
 	if err := s.Store.Create(ctx, c); err != nil {
 		if ErrorCode(err) == ECONFLICT && sub.IdempotencyKey != "" {
 			// Another delivery of the same submission won the race: answer with its case.
@@ -165,33 +171,65 @@ func (s *Service) newCase(sub Submission, fingerprint, ref string, now time.Time
 		// The acknowledgement goes out automatically on the day of receipt, so Stage 1's
 		// working days count from the date received.
 		c.RespondBy = s.Calendar.AddWorkingDays(now, s.Policy.Stage1WorkingDays)
+		c.Stages = []StageRecord{{Stage: Stage1, OpenedAt: now, RespondBy: c.RespondBy}}
+		c.Effects[EffectSchedules] = Effect{}
+	}
+	if c.Contact.Email == "" {
+		// Nothing will acknowledge the sender by email: the officer is asked to check.
 		c.Effects[EffectSchedules] = Effect{}
 	}
 	return c
 }
 
-// Reminders returns the deadline reminders for a complaint's current stage: a warning some
-// working days before the due date, the due date, and the first working day after it, each at
-// the policy's reminder hour in Europe/London.
+// receivedAt dates a case from when it reached the council rather than when it was entered,
+// and recomputes its deadlines from that date.
+func (s *Service) receivedAt(c *Case, at time.Time) {
+	c.ReceivedAt = at
+	c.AcknowledgeBy = s.Calendar.AddWorkingDays(at, s.Policy.AcknowledgeWorkingDays)
+	if c.Kind == KindComplaint {
+		c.RespondBy = s.Calendar.AddWorkingDays(at, s.Policy.Stage1WorkingDays)
+		if st := c.current(); st != nil {
+			st.RespondBy = c.RespondBy
+		}
+	}
+}
+
+// Reminders returns the reminders a case calls for now: for a complaint's open stage, a warning
+// some working days before the due date, the due date, and the first working day after it; and,
+// for an item with no email address to acknowledge, a check one working day after receipt. Each
+// fires at the policy's reminder hour in Europe/London.
 func (s *Service) Reminders(c *Case) []Reminder {
-	if c.Kind != KindComplaint || c.RespondBy.IsZero() {
-		return nil
+	var rs []Reminder
+	if c.Status == StatusOpen && c.Contact.Email == "" && !c.AcknowledgeBy.IsZero() {
+		rs = append(rs, Reminder{Purpose: PurposeAckCheck, Ref: c.Ref,
+			At:   s.reminderAt(s.Calendar.NextWorkingDay(c.ReceivedAt)),
+			Name: ReminderName(c.Ref, StageNone, PurposeAckCheck)})
 	}
-	at := func(d time.Time) time.Time {
-		d = s.Calendar.Date(d)
-		return time.Date(d.Year(), d.Month(), d.Day(), s.Policy.ReminderHour, 0, 0, 0, s.Calendar.Location())
+	if c.Kind != KindComplaint || c.RespondBy.IsZero() || c.Status != StatusOpen {
+		return rs
 	}
-	due := c.RespondBy
+	return append(rs, s.stageReminders(c.Ref, c.Stage, c.RespondBy)...)
+}
+
+// stageReminders are the warning, due and overdue reminders of a stage due on due. Their names
+// carry the due date, so that a moved date makes new reminders rather than finding the old.
+func (s *Service) stageReminders(ref string, stage Stage, due time.Time) []Reminder {
 	rs := []Reminder{
-		{Purpose: PurposeWarning, At: at(s.Calendar.SubtractWorkingDays(due, s.Policy.WarningWorkingDays))},
-		{Purpose: PurposeDue, At: at(due)},
-		{Purpose: PurposeOverdue, At: at(s.Calendar.NextWorkingDay(due))},
+		{Purpose: PurposeWarning, At: s.reminderAt(s.Calendar.SubtractWorkingDays(due, s.Policy.WarningWorkingDays))},
+		{Purpose: PurposeDue, At: s.reminderAt(due)},
+		{Purpose: PurposeOverdue, At: s.reminderAt(s.Calendar.NextWorkingDay(due))},
 	}
 	for i := range rs {
-		rs[i].Ref, rs[i].Stage = c.Ref, c.Stage
-		rs[i].Name = ReminderName(c.Ref, c.Stage, rs[i].Purpose)
+		rs[i].Ref, rs[i].Stage, rs[i].Due = ref, stage, due
+		rs[i].Name = ReminderName(ref, stage, rs[i].Purpose) + "-" + s.Calendar.Date(due).Format("20060102")
 	}
 	return rs
+}
+
+// reminderAt is the reminder hour, Europe/London, on the date of d.
+func (s *Service) reminderAt(d time.Time) time.Time {
+	d = s.Calendar.Date(d)
+	return time.Date(d.Year(), d.Month(), d.Day(), s.Policy.ReminderHour, 0, 0, 0, s.Calendar.Location())
 }
 
 // ReminderName derives a reminder's name from its case, stage and purpose. EventBridge

@@ -304,9 +304,9 @@ func TestService_Process(t *testing.T) {
 		names = append(names, r.Name+"@"+r.At.Format(time.RFC3339))
 	}
 	want := []string{
-		"FB-2026-000001-stage1-warning@2027-01-05T09:00:00Z",
-		"FB-2026-000001-stage1-due@2027-01-07T09:00:00Z",
-		"FB-2026-000001-stage1-overdue@2027-01-08T09:00:00Z",
+		"FB-2026-000001-stage1-warning-20270107@2027-01-05T09:00:00Z",
+		"FB-2026-000001-stage1-due-20270107@2027-01-07T09:00:00Z",
+		"FB-2026-000001-stage1-overdue-20270107@2027-01-08T09:00:00Z",
 	}
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Errorf("reminders = %v\nwant %v", names, want)

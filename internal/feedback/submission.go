@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -38,6 +39,9 @@ type Submission struct {
 	// IdempotencyKey makes a repeated delivery return the first case (form: a key the page
 	// generated; email: the SES message id; social: platform and post id).
 	IdempotencyKey string
+	// ReceivedAt is when an item entered by hand (phone, letter, in person) reached the
+	// council; zero means now.
+	ReceivedAt time.Time
 }
 
 var phoneChars = regexp.MustCompile(`^[0-9 +()\-.]+$`)

@@ -66,6 +66,10 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 	if err != nil {
 		return nil, err
 	}
+	staff, err := cfg.Directory()
+	if err != nil {
+		return nil, err
+	}
 	clk := clock.System{}
 	var mailOpts []sesmail.Option
 	if cfg.SESConfigSet != "" {
@@ -79,6 +83,7 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 		Policy:    cfg.Policy(),
 		Council:   cfg.Council(),
 		Routing:   routing,
+		Staff:     staff,
 		Log:       Logger(),
 		AckLimit:  cfg.AckLimitPerRecipient,
 		Mailboxes: mailboxes,

@@ -29,6 +29,9 @@ type Console struct {
 	// returns, the console still keeps only the cases the officer may see, applies the filters
 	// and orders them soonest due first.
 	List func(ctx context.Context, who feedback.StaffMember, q CaseQuery) ([]*feedback.Case, error)
+	// AfterCommit, when set, carries out a case's side effects after an action (the local
+	// runner; in AWS the table's stream does).
+	AfterCommit func(ctx context.Context, ref string)
 	// Secure marks the session cookie Secure. Only a console served over plain http (the local
 	// runner) may leave it off, or the browser would never send the cookie back.
 	Secure bool
@@ -545,6 +548,9 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request) {
 	}
 	switch code := feedback.ErrorCode(err); code {
 	case "":
+		if c.AfterCommit != nil {
+			c.AfterCommit(ctx, ref)
+		}
 		http.Redirect(w, r, "/officer/cases/"+url.PathEscape(ref)+"?done="+action, http.StatusSeeOther)
 	case feedback.ENOTFOUND:
 		c.notFound(w, r, nil)
@@ -557,11 +563,6 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request) {
 	default:
 		c.fail(w, r, err)
 	}
-}
-
-func fieldError(field, msg string) error {
-	return &feedback.Error{Code: feedback.EINVALID, Message: "There is a problem with the form",
-		Fields: []feedback.FieldError{{Field: field, Message: msg}}}
 }
 
 // pounds reads "12.50" or "£12" as pence; empty is 0.

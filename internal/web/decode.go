@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // decodeJSON reads one JSON object from r into v and nothing else: a UTF-8 byte-order mark
@@ -15,12 +16,16 @@ import (
 // refused, so that a valid object followed by junk is not half-accepted. Every failure is a
 // problemError in plain English that names the field and what was expected, never Go's own
 // wording (which names struct fields and Go types).
-func decodeJSON(r io.Reader, v any) error {
+// With strict, a field v does not have is refused too, naming it.
+func decodeJSON(r io.Reader, v any, strict bool) error {
 	br := bufio.NewReader(r)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
 	dec := json.NewDecoder(br)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
@@ -53,6 +58,8 @@ func jsonError(err error) error {
 		return &problemError{status: http.StatusBadRequest, detail: "The request body is not valid JSON: it ends too soon."}
 	case errors.As(err, &syntax):
 		return &problemError{status: http.StatusBadRequest, detail: fmt.Sprintf("The request body is not valid JSON (at byte %d).", syntax.Offset)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return &problemError{status: http.StatusBadRequest, detail: fmt.Sprintf("The field %s is not one this request takes.", strings.TrimPrefix(err.Error(), "json: unknown field "))}
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {

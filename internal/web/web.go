@@ -41,7 +41,10 @@ type Handler struct {
 	// AfterCommit, when set, is called with the reference of each case just stored, to carry
 	// out its side effects. In Lambda it is nil: the table's stream does that work instead.
 	AfterCommit func(ctx context.Context, ref string)
-	Log         *slog.Logger
+	// Staff resolves who is calling the officer API (locally BearerTokens; the console's
+	// session plugs in here too). Nil refuses every officer request with 401.
+	Staff func(*http.Request) (feedback.StaffMember, error)
+	Log   *slog.Logger
 }
 
 // Routes returns the handler's routes, as template.yaml declares them.
@@ -50,6 +53,7 @@ func (h *Handler) Routes() *http.ServeMux {
 	mux.HandleFunc("GET /{$}", h.form)
 	mux.HandleFunc("GET /thank-you", h.thanks)
 	mux.HandleFunc("POST /v1/feedback", h.submit)
+	h.apiRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	return mux
 }
@@ -113,7 +117,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 		IdempotencyKey string `json:"idempotency_key"`
 		Website        string `json:"website"`
 	}
-	if err := decodeJSON(r.Body, &body); err != nil {
+	if err := decodeJSON(r.Body, &body, false); err != nil {
 		h.problem(w, r, reqID, err)
 		return
 	}

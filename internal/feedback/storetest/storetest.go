@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("ListPending", func(t *testing.T) { testListPending(t, newStore) })
 	t.Run("ListDue", func(t *testing.T) { testListDue(t, newStore) })
 	t.Run("ListAssigned", func(t *testing.T) { testListAssigned(t, newStore) })
+	t.Run("ListCases", func(t *testing.T) { testListCases(t, newStore) })
 	t.Run("TakeQuota", func(t *testing.T) { testTakeQuota(t, newStore) })
 	t.Run("TakeQuota_Concurrent", func(t *testing.T) { testTakeQuotaConcurrent(t, newStore) })
 }
@@ -465,5 +466,118 @@ func testTakeQuotaConcurrent(t *testing.T, newStore NewStore) {
 	wg.Wait()
 	if allowed != 3 {
 		t.Errorf("%d of 8 concurrent uses were allowed; the limit is 3", allowed)
+	}
+}
+
+func testListCases(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	clk := clock.NewFixed(Start)
+	s := newStore(t, clk)
+	day := func(d int) time.Time { return time.Date(2027, 1, d, 0, 0, 0, 0, time.UTC) }
+	mk := func(n int, edit func(*feedback.Case)) {
+		c := NewCase(fmt.Sprintf("FB-2026-%06d", n), Start)
+		edit(c)
+		if err := s.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk(1, func(c *feedback.Case) { c.RespondBy = day(8) })
+	mk(2, func(c *feedback.Case) {
+		c.RespondBy = day(6)
+		c.AssignedTo = "planning@council.example"
+		c.ServiceArea = "planning"
+	})
+	mk(3, func(c *feedback.Case) { c.RespondBy = day(7); c.Stage = feedback.Stage2 })
+	mk(4, func(c *feedback.Case) { c.RespondBy = day(5); c.Status = feedback.StatusClosed })
+	mk(5, func(c *feedback.Case) { // due to be acknowledged on 22 December: sorts first
+		c.Kind, c.Stage, c.RespondBy, c.Channel = feedback.KindCompliment, feedback.StageNone, time.Time{}, feedback.ChannelPhone
+	})
+	mk(6, func(c *feedback.Case) {
+		c.RespondBy = day(4)
+		c.Status = feedback.StatusClosed
+		c.ExpiresAt = Start.Add(time.Hour)
+	})
+	mk(7, func(c *feedback.Case) { c.RespondBy = day(6) })
+
+	tests := []struct {
+		name string
+		q    feedback.CaseQuery
+		want []string
+	}{
+		{"open by default, soonest due first", feedback.CaseQuery{}, []string{"000005", "000002", "000007", "000003", "000001"}},
+		{"closed", feedback.CaseQuery{Status: feedback.StatusClosed}, []string{"000006", "000004"}},
+		{"assigned to", feedback.CaseQuery{AssignedTo: "planning@council.example"}, []string{"000002"}},
+		{"service area", feedback.CaseQuery{ServiceArea: "waste"}, []string{"000005", "000007", "000003", "000001"}},
+		{"kind", feedback.CaseQuery{Kind: feedback.KindCompliment}, []string{"000005"}},
+		{"stage", feedback.CaseQuery{Stage: feedback.Stage2}, []string{"000003"}},
+		{"channel", feedback.CaseQuery{Channel: feedback.ChannelWeb}, []string{"000002", "000007", "000003", "000001"}},
+		{"due before 7 January", feedback.CaseQuery{DueBefore: day(7)}, []string{"000002", "000007"}},
+		{"filters together", feedback.CaseQuery{Stage: feedback.Stage1, ServiceArea: "waste", DueBefore: day(9)}, []string{"000007", "000001"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page, err := s.ListCases(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range page.Cases {
+				got = append(got, strings.TrimPrefix(c.Ref, "FB-2026-"))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" || page.Next != "" {
+				t.Errorf("ListCases (-want +got):\n%s (next %q)", diff, page.Next)
+			}
+		})
+	}
+	t.Run("pages", func(t *testing.T) {
+		for _, limit := range []int{1, 2, 3, 5} {
+			var got []string
+			q := feedback.CaseQuery{Limit: limit}
+			for pages := 0; ; pages++ {
+				if pages > 10 {
+					t.Fatalf("limit %d: paging never ends", limit)
+				}
+				page, err := s.ListCases(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page.Cases) > limit {
+					t.Errorf("limit %d: a page of %d", limit, len(page.Cases))
+				}
+				for _, c := range page.Cases {
+					got = append(got, strings.TrimPrefix(c.Ref, "FB-2026-"))
+				}
+				if page.Next == "" {
+					break
+				}
+				q.Cursor = page.Next
+			}
+			if diff := cmp.Diff([]string{"000005", "000002", "000007", "000003", "000001"}, got); diff != "" {
+				t.Errorf("limit %d: all pages together (-want +got):\n%s", limit, diff)
+			}
+		}
+	})
+	// A case that moves (closes, or its date moves) moves in the list.
+	if _, err := s.Update(ctx, "FB-2026-000001", func(c *feedback.Case) error { c.RespondBy = day(1); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(ctx, "FB-2026-000002", func(c *feedback.Case) error { c.Status = feedback.StatusClosed; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.ListCases(ctx, feedback.CaseQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"FB-2026-000005", "FB-2026-000001", "FB-2026-000007", "FB-2026-000003"}, refsOf(page.Cases)); diff != "" {
+		t.Errorf("after moving two cases (-want +got):\n%s", diff)
+	}
+	// An expired case is never listed.
+	clk.Advance(2 * time.Hour)
+	page, err = s.ListCases(ctx, feedback.CaseQuery{Status: feedback.StatusClosed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"FB-2026-000004", "FB-2026-000002"}, refsOf(page.Cases)); diff != "" {
+		t.Errorf("closed cases after one expired (-want +got):\n%s", diff)
 	}
 }

@@ -1,0 +1,373 @@
+package web
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/council/intake/internal/feedback"
+)
+
+// The officer API: JSON under /v1/cases, for integrations. Who is calling comes from the
+// Handler's Staff resolver (locally a bearer token, in AWS the JWT authoriser's email claim,
+// for the console a session cookie); every operation is the domain's, which decides what that
+// member of staff may see and do.
+
+// ErrUnauthenticated is what a Staff resolver returns when the request says nobody the
+// directory knows.
+var ErrUnauthenticated = errors.New("web: not signed in")
+
+// BearerTokens returns a Staff resolver for "Authorization: Bearer <token>", with tokens
+// mapping each token to a staff address in dir.
+func BearerTokens(tokens map[string]string, dir feedback.Directory) func(*http.Request) (feedback.StaffMember, error) {
+	return func(r *http.Request) (feedback.StaffMember, error) {
+		scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+			return feedback.StaffMember{}, ErrUnauthenticated
+		}
+		email := ""
+		for t, e := range tokens {
+			// Compare every token in constant time, so timing says nothing about them.
+			if subtle.ConstantTimeCompare([]byte(t), []byte(strings.TrimSpace(tok))) == 1 {
+				email = e
+			}
+		}
+		m, known := dir.Lookup(email)
+		if email == "" || !known {
+			return feedback.StaffMember{}, ErrUnauthenticated
+		}
+		return m, nil
+	}
+}
+
+// apiRoutes adds the officer API to mux.
+func (h *Handler) apiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/cases", h.api(h.listCases))
+	mux.HandleFunc("POST /v1/cases", h.api(h.intake))
+	mux.HandleFunc("GET /v1/cases/{reference}", h.api(h.getCase))
+	mux.HandleFunc("POST /v1/cases/{reference}/{action}", h.api(h.caseAction))
+}
+
+// api authenticates the caller and hands the handler who they are; a handler returns the
+// status and body to write, or an error to write as problem+json.
+func (h *Handler) api(fn func(r *http.Request, who feedback.StaffMember) (int, any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		reqID := requestID(r)
+		w.Header().Set("X-Request-Id", reqID)
+		w.Header().Set("Cache-Control", "no-store")
+		var who feedback.StaffMember
+		err := ErrUnauthenticated
+		if h.Staff != nil {
+			who, err = h.Staff(r)
+		}
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="intake"`)
+			h.problem(w, r, reqID, &problemError{status: http.StatusUnauthorized,
+				detail: "Sign in first: send Authorization: Bearer followed by your API token."})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		status, body, err := fn(r, who)
+		if err != nil {
+			h.problem(w, r, reqID, err)
+			return
+		}
+		writeJSON(w, status, body)
+	}
+}
+
+// decode reads a JSON body into v.
+func decode(r *http.Request, v any) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return &problemError{status: http.StatusUnsupportedMediaType, detail: "Send the request as application/json."}
+	}
+	return decodeJSON(r.Body, v, true)
+}
+
+// caseView is a case as the API shows it.
+type caseView struct {
+	Reference      string                    `json:"reference"`
+	Kind           feedback.Kind             `json:"kind"`
+	Channel        feedback.Channel          `json:"channel"`
+	Status         feedback.Status           `json:"status"`
+	Stage          feedback.Stage            `json:"stage,omitempty"`
+	AssignedTo     string                    `json:"assigned_to"`
+	ServiceArea    string                    `json:"service_area,omitempty"`
+	Subject        string                    `json:"subject,omitempty"`
+	Message        string                    `json:"message"`
+	Contact        feedback.Contact          `json:"contact"`
+	ReceivedAt     string                    `json:"received_at"`
+	AcknowledgeBy  string                    `json:"acknowledge_by,omitempty"`
+	AcknowledgedAt *string                   `json:"acknowledged_at"`
+	RespondBy      *string                   `json:"respond_by"`
+	Overdue        bool                      `json:"overdue"`
+	Extended       bool                      `json:"extended"`
+	ClosedAt       *string                   `json:"closed_at"`
+	Outcome        feedback.Outcome          `json:"outcome,omitempty"`
+	ExpiresAt      *string                   `json:"expires_at"`
+	Stages         []feedback.StageRecord    `json:"stages"`
+	Ombudsman      *feedback.OmbudsmanRecord `json:"ombudsman,omitempty"`
+	Messages       []feedback.Correspondence `json:"messages"`
+	Letters        []letterView              `json:"letters"`
+	Flags          []feedback.Flag           `json:"flags,omitempty"`
+	History        []feedback.Event          `json:"history"`
+}
+
+// letterView is a letter without its HTML body, and with what became of it.
+type letterView struct {
+	Name    string `json:"name"`
+	At      string `json:"at"`
+	To      string `json:"to,omitempty"`
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+	Staff   bool   `json:"staff,omitempty"`
+	ByPost  bool   `json:"by_post,omitempty"`
+	State   string `json:"state"`
+}
+
+func stamp(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+func (h *Handler) view(c *feedback.Case) caseView {
+	v := caseView{
+		Reference: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage,
+		AssignedTo: c.AssignedTo, ServiceArea: c.ServiceArea, Subject: c.Subject, Message: c.Message, Contact: c.Contact,
+		ReceivedAt: c.ReceivedAt.UTC().Format(time.RFC3339), AcknowledgedAt: stamp(c.AcknowledgedAt()),
+		Extended: c.Extended(), ClosedAt: stamp(c.ClosedAt), Outcome: c.Outcome(), ExpiresAt: stamp(c.ExpiresAt),
+		Stages: c.Stages, Messages: c.Messages, Flags: c.Flags, History: c.History,
+		Letters: []letterView{},
+	}
+	if !c.AcknowledgeBy.IsZero() {
+		v.AcknowledgeBy = c.AcknowledgeBy.Format(time.DateOnly)
+	}
+	if !c.RespondBy.IsZero() {
+		d := c.RespondBy.Format(time.DateOnly)
+		v.RespondBy = &d
+		v.Overdue = c.Status == feedback.StatusOpen && d < h.Service.Calendar.Date(h.Service.Clock.Now()).Format(time.DateOnly)
+	}
+	if c.Ombudsman.Which != "" {
+		o := c.Ombudsman
+		v.Ombudsman = &o
+	}
+	for _, l := range c.Letters {
+		state := string(c.Effects[feedback.LetterEffect(l.Name)].State)
+		switch {
+		case l.ByPost:
+			state = "posted"
+		case state == "":
+			state = "pending"
+		}
+		v.Letters = append(v.Letters, letterView{Name: l.Name, At: l.At.UTC().Format(time.RFC3339), To: l.To,
+			Subject: l.Subject, Text: l.Text, Staff: l.Staff, ByPost: l.ByPost, State: state})
+	}
+	if v.Stages == nil {
+		v.Stages = []feedback.StageRecord{}
+	}
+	if v.Messages == nil {
+		v.Messages = []feedback.Correspondence{}
+	}
+	if v.History == nil {
+		v.History = []feedback.Event{}
+	}
+	return v
+}
+
+func (h *Handler) getCase(r *http.Request, who feedback.StaffMember) (int, any, error) {
+	c, err := h.Service.Case(r.Context(), who, r.PathValue("reference"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, h.view(c), nil
+}
+
+func (h *Handler) listCases(r *http.Request, who feedback.StaffMember) (int, any, error) {
+	v := r.URL.Query()
+	q := feedback.CaseQuery{
+		Status: feedback.Status(v.Get("status")), AssignedTo: v.Get("assigned_to"), ServiceArea: v.Get("service_area"),
+		Kind: feedback.Kind(v.Get("kind")), Stage: feedback.Stage(v.Get("stage")), Channel: feedback.Channel(v.Get("channel")),
+	}
+	if cur := v.Get("cursor"); cur != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cur)
+		if err != nil {
+			return 0, nil, fieldError("cursor", "The cursor is not one this list gave")
+		}
+		q.Cursor = string(raw)
+	}
+	switch o := v.Get("overdue"); o {
+	case "", "false":
+	case "true":
+		q.Overdue = true
+	default:
+		return 0, nil, fieldError("overdue", "overdue must be true or false")
+	}
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return 0, nil, fieldError("limit", "limit must be a whole number of at least 1")
+		}
+		q.Limit = n
+	}
+	page, err := h.Service.ListCases(r.Context(), who, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := struct {
+		Cases []caseView `json:"cases"`
+		Next  string     `json:"next_cursor,omitempty"`
+	}{Cases: []caseView{}}
+	if page.Next != "" {
+		// The store's cursor holds a "#"; the API's is URL-safe as it stands.
+		out.Next = base64.RawURLEncoding.EncodeToString([]byte(page.Next))
+	}
+	for _, c := range page.Cases {
+		out.Cases = append(out.Cases, h.view(c))
+	}
+	return http.StatusOK, out, nil
+}
+
+func fieldError(field, msg string) error {
+	return &feedback.Error{Code: feedback.EINVALID, Message: msg, Fields: []feedback.FieldError{{Field: field, Message: msg}}}
+}
+
+// date reads a YYYY-MM-DD date (or an RFC 3339 instant) in Europe/London.
+func (h *Handler) date(field, s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation(time.DateOnly, s, h.Service.Calendar.Location())
+	if err != nil {
+		return time.Time{}, fieldError(field, field+" must be a date like 2027-01-04")
+	}
+	return t, nil
+}
+
+func (h *Handler) intake(r *http.Request, who feedback.StaffMember) (int, any, error) {
+	var body struct {
+		Kind           string `json:"kind"`
+		Name           string `json:"name"`
+		Email          string `json:"email"`
+		Phone          string `json:"phone"`
+		ServiceArea    string `json:"service_area"`
+		Subject        string `json:"subject"`
+		Message        string `json:"message"`
+		Channel        string `json:"channel"`
+		ReceivedAt     string `json:"received_at"`
+		IdempotencyKey string `json:"idempotency_key"`
+	}
+	if err := decode(r, &body); err != nil {
+		return 0, nil, err
+	}
+	sub := feedback.Submission{Kind: body.Kind, Name: body.Name, Email: body.Email, Phone: body.Phone,
+		ServiceArea: body.ServiceArea, Subject: body.Subject, Message: body.Message, Channel: feedback.Channel(body.Channel)}
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		body.IdempotencyKey = k
+	}
+	if body.IdempotencyKey != "" {
+		sub.IdempotencyKey = "officer:" + who.Email + ":" + body.IdempotencyKey
+	}
+	if body.ReceivedAt != "" {
+		t, err := h.date("received_at", body.ReceivedAt)
+		if err != nil {
+			return 0, nil, err
+		}
+		sub.ReceivedAt = t
+	}
+	c, fresh, err := h.Service.Intake(r.Context(), who, sub)
+	if err != nil {
+		return 0, nil, err
+	}
+	status := http.StatusOK
+	if fresh {
+		status = http.StatusCreated
+		c = h.after(r, who, c)
+	}
+	return status, h.view(c), nil
+}
+
+// after carries out the case's side effects (locally; in AWS the stream does) and answers
+// with the case as it now stands.
+func (h *Handler) after(r *http.Request, who feedback.StaffMember, c *feedback.Case) *feedback.Case {
+	if h.AfterCommit == nil {
+		return c
+	}
+	h.AfterCommit(r.Context(), c.Ref)
+	if now, err := h.Service.Case(r.Context(), who, c.Ref); err == nil {
+		return now
+	}
+	return c
+}
+
+func (h *Handler) caseAction(r *http.Request, who feedback.StaffMember) (int, any, error) {
+	ctx, ref, svc := r.Context(), r.PathValue("reference"), h.Service
+	var body struct {
+		To                string `json:"to"`
+		Kind              string `json:"kind"`
+		Text              string `json:"text"`
+		WorkingDays       int    `json:"working_days"`
+		Reason            string `json:"reason"`
+		Outcome           string `json:"outcome"`
+		Summary           string `json:"summary"`
+		Lessons           string `json:"lessons"`
+		Remedy            string `json:"remedy"`
+		CompensationPence int64  `json:"compensation_pence"`
+		SentBy            string `json:"sent_by"`
+		Reviewer          string `json:"reviewer"`
+		Ombudsman         string `json:"ombudsman"`
+		ReferredOn        string `json:"referred_on"`
+		Decision          string `json:"decision"`
+		DecidedOn         string `json:"decided_on"`
+		Note              string `json:"note"`
+	}
+	if err := decode(r, &body); err != nil {
+		return 0, nil, err
+	}
+	var (
+		c   *feedback.Case
+		err error
+	)
+	switch r.PathValue("action") {
+	case "assign":
+		c, err = svc.Assign(ctx, who, ref, body.To)
+	case "reclassify":
+		c, err = svc.Reclassify(ctx, who, ref, feedback.Kind(body.Kind))
+	case "note":
+		c, err = svc.AddNote(ctx, who, ref, body.Text)
+	case "extend":
+		c, err = svc.Extend(ctx, who, ref, body.WorkingDays, body.Reason)
+	case "respond":
+		c, err = svc.Respond(ctx, who, ref, feedback.Response{Outcome: feedback.Outcome(body.Outcome), Summary: body.Summary,
+			Lessons: body.Lessons, Remedy: body.Remedy, CompensationPence: body.CompensationPence, SentBy: feedback.SentBy(body.SentBy)})
+	case "escalate":
+		c, err = svc.Escalate(ctx, who, ref, body.Reviewer, body.Reason)
+	case "ombudsman":
+		if body.Decision != "" {
+			var on time.Time
+			if on, err = h.date("decided_on", body.DecidedOn); err == nil {
+				c, err = svc.RecordOmbudsmanDecision(ctx, who, ref, feedback.Decision(body.Decision), on, body.Remedy)
+			}
+		} else {
+			var on time.Time
+			if on, err = h.date("referred_on", body.ReferredOn); err == nil {
+				c, err = svc.ReferOmbudsman(ctx, who, ref, feedback.Ombudsman(body.Ombudsman), on)
+			}
+		}
+	case "close":
+		c, err = svc.Close(ctx, who, ref, body.Note)
+	default:
+		return 0, nil, feedback.Errorf(feedback.ENOTFOUND, "There is no such action. The actions are assign, reclassify, note, extend, respond, escalate, ombudsman and close.")
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, h.view(h.after(r, who, c)), nil
+}
