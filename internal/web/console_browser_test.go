@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/council/intake/internal/feedback"
 )
 
 // consoleBrowser starts headless Chromium as browser does, but in its own process group with a
@@ -181,6 +183,7 @@ func TestConsole_Browser_Accessibility(t *testing.T) {
 func TestConsole_Browser_KeyboardOnly(t *testing.T) {
 	ctx := consoleBrowser(t)
 	e := newConsoleEnv(t, false)
+	e.realLifecycle()
 	k := e.submit(t, "complaint", "planning", "The planning portal lost my objection.")
 
 	press := func(keys ...string) {
@@ -235,6 +238,31 @@ func TestConsole_Browser_KeyboardOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(h1, k.Ref) || !strings.HasSuffix(location(t, ctx), "/officer/cases/"+k.Ref) {
-		t.Errorf("after Enter on the case link: %s showing %q; want the case page of %s", location(t, ctx), h1, k.Ref)
+		t.Fatalf("after Enter on the case link: %s showing %q; want the case page of %s", location(t, ctx), h1, k.Ref)
+	}
+
+	// Respond to it, by the keyboard alone: the outcome by arrow keys in its radio group, the
+	// summary typed, "sent by" chosen with Space, and the form sent with Enter.
+	tabTo("the first outcome", `e.name === "outcome"`, 80)
+	press(kb.ArrowDown, kb.ArrowDown) // upheld → partly upheld → not upheld
+	tabTo("the summary", `e.id === "respond-summary"`, 5)
+	press("We found that the portal worked; the objection was never sent.")
+	tabTo("the first way of sending", `e.name === "sent_by"`, 5)
+	press(" ")
+	tabTo("the Record response button", `e.tagName === "BUTTON" && e.textContent === "Record response"`, 5)
+	press(kb.Enter)
+	var page string
+	if err := chromedp.Run(ctx, chromedp.WaitVisible("dl.summary-list", chromedp.ByQuery), chromedp.Text("main", &page, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page, "The response has been recorded.") {
+		t.Errorf("after responding by keyboard the page says:\n%s", page)
+	}
+	got, err := e.svc.Store.Get(context.Background(), k.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Outcome() != feedback.OutcomeNotUpheld {
+		t.Errorf("the case's outcome is %q, want not upheld", got.Outcome())
 	}
 }

@@ -107,6 +107,12 @@ func newConsoleEnv(t *testing.T, withLifecycle bool) *consoleEnv {
 	return e
 }
 
+// realLifecycle puts the domain's lifecycle service behind the console's action forms.
+func (e *consoleEnv) realLifecycle() {
+	e.svc.Staff = consoleStaff
+	e.console.Lifecycle = web.ServiceLifecycle{Service: e.svc}
+}
+
 // submit stores a case as the form would.
 func (e *consoleEnv) submit(t *testing.T, kind, area, message string) *feedback.Case {
 	t.Helper()
