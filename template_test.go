@@ -302,6 +302,10 @@ func TestTemplate_Events(t *testing.T) {
 				if input := str(tpl.resources()["DailySweepSchedule"], "Properties", "Target", "Input"); !jsonEqual(input, string(b)) {
 					t.Errorf("DailySweepSchedule's input is %s, not the sample's", input)
 				}
+			case name == "reminders-digest.json":
+				if input := str(tpl.resources()["DailyDigestSchedule"], "Properties", "Target", "Input"); !jsonEqual(input, string(b)) {
+					t.Errorf("DailyDigestSchedule's input is %s, not the sample's", input)
+				}
 			case strings.HasPrefix(name, "reminders-"):
 				var r feedback.Reminder
 				if err := dec.Decode(&r); err != nil {

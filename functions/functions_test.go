@@ -314,6 +314,7 @@ func TestFunctions_SampleEvents(t *testing.T) {
 		{"notifier", "notifier-insert.json", `"batchItemFailures":`},
 		{"reminders", "reminders-due.json", `"sent":false`},
 		{"reminders", "reminders-sweep.json", `"swept":true`},
+		{"reminders", "reminders-digest.json", `"digested":true`},
 		{"email", "email-s3.json", `null`},
 	}
 	// One execution environment per function, kept warm across its events as Lambda does.

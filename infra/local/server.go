@@ -168,6 +168,11 @@ func (s *Server) Sweep(ctx context.Context) {
 	if _, err := s.service.SweepReminders(ctx); err != nil {
 		s.log.Error("reminder sweep", "err", err)
 	}
+	// The managers' daily digests go once a working day, at the reminder hour or the first
+	// sweep after it.
+	if _, err := s.service.SendDigests(ctx); err != nil {
+		s.log.Error("daily digests", "err", err)
+	}
 }
 
 func (s *Server) fire(ctx context.Context, r feedback.Reminder) error {

@@ -369,3 +369,48 @@ func TestService_Acknowledgement_GreetsOnlyAName(t *testing.T) {
 		})
 	}
 }
+
+func TestService_SendDigests(t *testing.T) {
+	ctx := context.Background()
+	staff := feedback.Directory{
+		"planning.manager@example.gov.uk": {Email: "planning.manager@example.gov.uk", Role: feedback.RoleManager, Areas: []string{"planning"}},
+		"housing.manager@example.gov.uk":  {Email: "housing.manager@example.gov.uk", Role: feedback.RoleManager, Areas: []string{"housing"}},
+	}
+	tests := []struct {
+		name string
+		at   time.Time
+		want []string // recipients
+	}{
+		{"a working day before 09:00", time.Date(2027, 1, 5, 8, 59, 0, 0, time.UTC), nil},
+		{"a working day at 09:00, the case due in two working days", time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC), []string{"planning.manager@example.gov.uk"}},
+		{"a Saturday", time.Date(2027, 1, 9, 9, 0, 0, 0, time.UTC), nil},
+		{"overdue", time.Date(2027, 1, 11, 9, 30, 0, 0, time.UTC), []string{"planning.manager@example.gov.uk"}},
+		{"too early for the case to be due soon", time.Date(2026, 12, 23, 9, 0, 0, 0, time.UTC), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, monday)
+			f.svc.Staff = staff
+			c, _, _ := f.svc.Submit(ctx, complaint()) // planning, due 7 January 2027
+			f.svc.Process(ctx, c.Ref)
+			before, _ := f.outbox.List()
+			f.clock.Set(tt.at)
+			for i := 0; i < 3; i++ { // the schedule, its retry and a sweep: one digest a day
+				if _, err := f.svc.SendDigests(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			after, _ := f.outbox.List()
+			var got []string
+			for _, m := range after[len(before):] {
+				got = append(got, m.To[0])
+				if !strings.Contains(m.Text, c.Ref) || !strings.Contains(m.Text, "Thursday 7 January 2027") {
+					t.Errorf("digest does not list %s and its due date:\n%s", c.Ref, m.Text)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("digests to %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

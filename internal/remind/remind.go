@@ -17,6 +17,8 @@ import (
 type Event struct {
 	feedback.Reminder
 	Sweep bool `json:"sweep,omitempty"`
+	// Digest asks for the managers' daily digests (the 09:00 schedule on weekdays).
+	Digest bool `json:"digest,omitempty"`
 }
 
 // Result says what the invocation did.
@@ -26,6 +28,9 @@ type Result struct {
 	// Swept is set by the daily sweep, with how many missed reminders it sent.
 	Swept    bool `json:"swept,omitempty"`
 	Reminded int  `json:"reminded,omitempty"`
+	// Digested is set by the digest run, with how many managers' digests it sent.
+	Digested bool `json:"digested,omitempty"`
+	Digests  int  `json:"digests,omitempty"`
 }
 
 // Service is what the handler needs of the intake service.
@@ -33,6 +38,7 @@ type Service interface {
 	Remind(ctx context.Context, r feedback.Reminder) (bool, error)
 	ProcessPending(ctx context.Context) error
 	SweepReminders(ctx context.Context) (int, error)
+	SendDigests(ctx context.Context) (int, error)
 }
 
 // Handler handles schedule invocations.
@@ -44,6 +50,13 @@ type Handler struct {
 // Handle fires a reminder or runs the sweep. An error makes the asynchronous invocation retry
 // and, in the end, go to the on-failure destination.
 func (h *Handler) Handle(ctx context.Context, ev Event) (Result, error) {
+	if ev.Digest {
+		n, err := h.Service.SendDigests(ctx)
+		if err != nil {
+			return Result{Digested: true, Digests: n}, fmt.Errorf("digests: %w", err)
+		}
+		return Result{Digested: true, Digests: n}, nil
+	}
 	if ev.Sweep {
 		// Both halves run whatever the other does: a failure in one never hides the other's work.
 		perr := h.Service.ProcessPending(ctx)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/council/intake/internal/feedback"
@@ -18,6 +19,7 @@ type recorder struct {
 	err      error
 
 	reminderSweeps int
+	digests        int
 }
 
 func (r *recorder) Remind(_ context.Context, rem feedback.Reminder) (bool, error) {
@@ -28,6 +30,8 @@ func (r *recorder) Remind(_ context.Context, rem feedback.Reminder) (bool, error
 func (r *recorder) ProcessPending(context.Context) error { r.swept++; return r.err }
 
 func (r *recorder) SweepReminders(context.Context) (int, error) { r.reminderSweeps++; return 2, nil }
+
+func (r *recorder) SendDigests(context.Context) (int, error) { r.digests++; return 1, nil }
 
 func TestHandler_Handle(t *testing.T) {
 	tests := []struct {
@@ -44,6 +48,7 @@ func TestHandler_Handle(t *testing.T) {
 		{"the daily sweep", `{"sweep":true}`, nil, 0, 1, false, false, ""},
 		{"a sweep whose pending work fails still sends missed reminders", `{"sweep":true}`, errors.New("store down"), 0, 1, true, false, ""},
 		{"a failing send is retried", `{"ref":"FB-2026-000001","stage":"stage1","purpose":"overdue"}`, errors.New("SES throttled"), 1, 0, true, false, feedback.PurposeOverdue},
+		{"the daily digest", `{"digest":true}`, nil, 0, 0, false, false, ""},
 		{"a payload that can never work is dropped once", `{"name":"x"}`, nil, 0, 0, false, false, ""},
 	}
 	for _, tt := range tests {
@@ -57,6 +62,9 @@ func TestHandler_Handle(t *testing.T) {
 			res, err := h.Handle(context.Background(), ev)
 			if (err != nil) != tt.wantErr || len(rec.reminded) != tt.wantRemind || rec.swept != tt.wantSweep || res.Sent != tt.wantSent {
 				t.Fatalf("Handle = %+v, %v; reminded %d, swept %d", res, err, len(rec.reminded), rec.swept)
+			}
+			if wantDigest := strings.Contains(tt.payload, "digest"); (rec.digests == 1) != wantDigest || (wantDigest && res.Digests != 1) {
+				t.Errorf("digests sent %d times (reported %d); want once only for the digest payload", rec.digests, res.Digests)
 			}
 			if rec.swept != rec.reminderSweeps || (rec.swept > 0 && res.Reminded != 2) {
 				t.Errorf("the sweep ran pending work %d times and the reminder sweep %d times (reported %d sent); want both, always",
