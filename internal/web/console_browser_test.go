@@ -252,7 +252,9 @@ func TestConsole_Browser_KeyboardOnly(t *testing.T) {
 	tabTo("the Record response button", `e.tagName === "BUTTON" && e.textContent === "Record response"`, 5)
 	press(kb.Enter)
 	var page string
-	if err := chromedp.Run(ctx, chromedp.WaitVisible("dl.summary-list", chromedp.ByQuery), chromedp.Text("main", &page, chromedp.ByQuery)); err != nil {
+	// The case page before the post has the same layout: wait for the notice only the page
+	// after it shows.
+	if err := chromedp.Run(ctx, chromedp.WaitVisible(".notice", chromedp.ByQuery), chromedp.Text(".notice", &page, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(page, "The response has been recorded.") {
