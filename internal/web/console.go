@@ -3,11 +3,14 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/mail"
 	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,6 +107,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /officer/sign-out", c.signedIn(c.signOut))
 	mux.HandleFunc("GET /officer", c.signedIn(c.myCases))
 	mux.HandleFunc("GET /officer/cases/{ref}", c.signedIn(c.casePage))
+	mux.HandleFunc("GET /officer/cases/{ref}/files/{n}", c.signedIn(c.download))
 	mux.HandleFunc("POST /officer/cases/{ref}/{action}", c.signedIn(c.act))
 	mux.HandleFunc("/officer/", func(w http.ResponseWriter, r *http.Request) { c.notFound(w, r, nil) })
 }
@@ -396,7 +400,60 @@ func (c *Console) myCases(w http.ResponseWriter, r *http.Request) {
 type entry struct {
 	When, Who, What, Detail, Reason string
 	Text, Quoted, Subject           string
-	Attachments                     []string
+	Attachments                     []fileLink
+}
+
+// fileLink is an attachment as the case page links to it.
+type fileLink struct{ Name, URL string }
+
+// caseFiles lists the blob keys of every file a case holds, in the order the case page numbers
+// them: the first message's, then each follow-up's.
+func caseFiles(k *feedback.Case) []string {
+	files := append([]string{}, k.Attachments...)
+	for _, m := range k.Messages {
+		files = append(files, m.Attachments...)
+	}
+	return files
+}
+
+// links turns blob keys into download links, numbered from first.
+func links(ref string, keys []string, first int) []fileLink {
+	var out []fileLink
+	for i, key := range keys {
+		out = append(out, fileLink{Name: path.Base(key), URL: fmt.Sprintf("/officer/cases/%s/files/%d", url.PathEscape(ref), first+i)})
+	}
+	return out
+}
+
+// download serves one of a case's files to someone who may see the case, always as a download
+// and never as something the browser would render or run: the files are whatever a resident
+// (or anyone) sent.
+func (c *Console) download(w http.ResponseWriter, r *http.Request) {
+	k, ok := c.visibleCase(w, r)
+	if !ok {
+		return
+	}
+	files := caseFiles(k)
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 || n > len(files) || c.Service.Blobs == nil {
+		c.notFound(w, r, nil)
+		return
+	}
+	body, err := c.Service.Blobs.Get(r.Context(), files[n-1])
+	if feedback.ErrorCode(err) == feedback.ENOTFOUND {
+		c.notFound(w, r, nil)
+		return
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(files[n-1])}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Write(body)
 }
 
 func (c *Console) casePage(w http.ResponseWriter, r *http.Request) {
@@ -452,10 +509,13 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 			d.DaysLeft = plural(left, "working day") + " left"
 		}
 	}
-	d.Messages = append(d.Messages, entry{When: when(k.ReceivedAt), Who: "Resident", What: string(k.Channel), Subject: k.Subject, Text: k.Message})
+	d.Messages = append(d.Messages, entry{When: when(k.ReceivedAt), Who: "Resident", What: string(k.Channel), Subject: k.Subject, Text: k.Message,
+		Attachments: links(k.Ref, k.Attachments, 1)})
+	next := len(k.Attachments) + 1
 	for _, m := range k.Messages {
 		d.Messages = append(d.Messages, entry{When: when(m.At), Who: or(m.From, "Resident"), What: string(m.Channel),
-			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, Attachments: m.Attachments})
+			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, Attachments: links(k.Ref, m.Attachments, next)})
+		next += len(m.Attachments)
 	}
 	for _, f := range k.Flags {
 		e := entry{When: when(f.At), What: string(f.Code), Detail: f.Note}

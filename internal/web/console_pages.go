@@ -146,7 +146,7 @@ var casePage = consolePage("case", `
 {{if .Subject}}<p>Subject: {{.Subject}}</p>{{end}}
 <div class="text">{{.Text}}</div>
 {{if .Quoted}}<details><summary>Quoted text</summary><div class="quoted">{{.Quoted}}</div></details>{{end}}
-{{if .Attachments}}<p>Attachments: {{range $i, $a := .Attachments}}{{if $i}}, {{end}}{{$a}}{{end}}</p>{{end}}
+{{if .Attachments}}<p>Attachments (downloaded, never opened here): {{range $i, $a := .Attachments}}{{if $i}}, {{end}}<a href="{{$a.URL}}" download>{{$a.Name}}</a>{{end}}</p>{{end}}
 </section>{{end}}
 
 <h2>Flags</h2>

@@ -563,3 +563,36 @@ func TestConsole_Staff(t *testing.T) {
 		})
 	}
 }
+
+func TestConsole_DownloadsAttachments(t *testing.T) {
+	e := newConsoleEnv(t, false)
+	k := e.submit(t, "complaint", "planning", "See the photo.")
+	ctx := context.Background()
+	key := "cases/" + k.Ref + "/abc/1-photo <b>.html"
+	if err := e.svc.Blobs.Put(ctx, key, []byte("<script>alert(1)</script>"), "text/html"); err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Store.Update(ctx, k.Ref, func(c *feedback.Case) error { c.Attachments = []string{key}; return nil })
+	c := e.signIn(t, "planning@example.gov.uk")
+	_, page := get(t, c, e.srv.URL+"/officer/cases/"+k.Ref)
+	if !strings.Contains(page, `href="/officer/cases/`+k.Ref+`/files/1"`) || strings.Contains(page, "photo <b>") {
+		t.Fatalf("the case page does not link the file, escaped:\n%s", page)
+	}
+	resp, body := get(t, c, e.srv.URL+"/officer/cases/"+k.Ref+"/files/1")
+	if resp.StatusCode != http.StatusOK || body != "<script>alert(1)</script>" ||
+		resp.Header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") ||
+		resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("download = %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	for _, tt := range []struct {
+		who, path string
+	}{
+		{"planning@example.gov.uk", "/files/2"},
+		{"planning@example.gov.uk", "/files/0"},
+		{"housing@example.gov.uk", "/files/1"}, // cannot see the case
+	} {
+		if resp, _ := get(t, e.signIn(t, tt.who), e.srv.URL+"/officer/cases/"+k.Ref+tt.path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s GET %s = %d, want 404", tt.who, tt.path, resp.StatusCode)
+		}
+	}
+}
