@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -716,5 +717,43 @@ func TestTemplate_NotifierStreamFilter(t *testing.T) {
 	}}
 	if !reflect.DeepEqual(pattern, want) {
 		t.Errorf("filter pattern = %v\nwant %v (a case whose pending attribute appears)", pattern, want)
+	}
+}
+
+// TestReadme_EverySetting: the README's settings table names every variable internal/config
+// reads, and nothing it does not, with the same default wherever it quotes one.
+func TestReadme_EverySetting(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("^\\| `(INTAKE_[A-Z0-9_]+)` \\| ([^|]*(?:\\\\\\|[^|]*)*) \\|")
+	documented := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if m := row.FindStringSubmatch(line); m != nil {
+			documented[m[1]] = strings.TrimSpace(m[2])
+		}
+	}
+	rt := reflect.TypeOf(config.Config{})
+	known := map[string]bool{}
+	for i := range rt.NumField() {
+		tag := rt.Field(i).Tag.Get("env")
+		name, rest, _ := strings.Cut(tag, ",")
+		known[name] = true
+		shown, ok := documented[name]
+		if !ok {
+			t.Errorf("%s is a setting (internal/config) but the README's settings table does not list it", name)
+			continue
+		}
+		_, def, hasDefault := strings.Cut(rest, "default=")
+		quoted := strings.HasPrefix(shown, "`") && strings.HasSuffix(shown, "`")
+		if hasDefault && quoted && strings.Trim(shown, "`") != def {
+			t.Errorf("the README gives %s's default as %s; internal/config has %q", name, shown, def)
+		}
+	}
+	for name := range documented {
+		if !known[name] {
+			t.Errorf("the README documents %s, which internal/config does not read", name)
+		}
 	}
 }
