@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -31,6 +32,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Now, "now", "", "start a fixed clock at this RFC 3339 instant, e.g. 2026-12-21T10:00:00Z (default: the real clock)")
 	fs.StringVar(&o.SMTP, "smtp", "127.0.0.1:2525", `address for the local SMTP listener that takes inbound mail ("" for none)`)
 	fs.StringVar(&o.APITokens, "api-tokens", "", "bearer tokens for the officer API, token=email,… (added to INTAKE_API_TOKENS)")
+	fs.DurationVar(&o.ReadTimeout, "read-timeout", time.Minute, "how long a client may take to send a whole request")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ type Options struct {
 	Now  string
 	// SMTP is where the local SMTP listener takes inbound mail; "" for none.
 	SMTP string
+	// ReadTimeout bounds how long a client may take to send a whole request (default a minute,
+	// enough for a 40 MB email to /_local/email).
+	ReadTimeout time.Duration
 	// APITokens are officer API bearer tokens, token=email,…, added to INTAKE_API_TOKENS.
 	APITokens string
 }
@@ -46,6 +49,8 @@ type Server struct {
 	stack   *embedded.Stack
 	service *feedback.Service
 	handler http.Handler
+	// warning is printed at start-up: the data directory was last used with another clock.
+	warning string
 }
 
 // New opens the data directory and wires every embedded adapter.
@@ -99,6 +104,9 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		return nil, err
 	}
 	s.service = s.stack.Service
+	if s.warning, err = clockMode(o.Data, s.fixed != nil); err != nil {
+		return nil, err
+	}
 	lifecycle := web.ServiceLifecycle{Service: s.service}
 	console := &web.Console{
 		Service:     s.service,
@@ -122,6 +130,25 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	mux.HandleFunc("POST /_local/clock", s.moveClock)
 	s.handler = mux
 	return s, nil
+}
+
+// clockMode records in dir which kind of clock the runner uses, and returns a warning when the
+// data directory was last used with the other kind: cases made at a fixed date in 2026 look
+// strange under the real clock, and the other way round.
+func clockMode(dir string, fixed bool) (string, error) {
+	mode := map[bool]string{true: "fixed", false: "real"}[fixed]
+	path := filepath.Join(dir, "clock-mode")
+	before, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := os.WriteFile(path, []byte(mode+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	if was := strings.TrimSpace(string(before)); was != "" && was != mode {
+		return fmt.Sprintf("Warning: %s was last used with the %s clock and now runs with the %s one, so its cases' dates may look wrong. To start afresh: stop, make clean, make run.", dir, was, mode), nil
+	}
+	return "", nil
 }
 
 // localSessionKey returns the session key kept in dir/session.key, generating it the first time,
@@ -197,6 +224,9 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
 		smtpLine = sl.Addr().String() + " (or POST " + base + "/_local/email with a raw message)"
 		go s.serveSMTP(ctx, sl)
 	}
+	if s.warning != "" {
+		fmt.Fprintln(out, s.warning)
+	}
 	clockLine := "the real clock"
 	if s.fixed != nil {
 		clockLine = "fixed at " + s.fixed.Now().Format(time.RFC3339) + " (move it: POST " + base + `/_local/clock {"advance":"24h"})`
@@ -228,7 +258,13 @@ Press Ctrl-C to stop.
 			}
 		}
 	}()
-	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	// A client dripping its request is cut off.
+	read := s.opts.ReadTimeout
+	if read <= 0 {
+		read = time.Minute
+	}
+	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: min(10*time.Second, read), ReadTimeout: read,
+		WriteTimeout: read + time.Minute, IdleTimeout: 2 * time.Minute}
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -350,7 +386,11 @@ func (s *Server) moveClock(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "now must be an RFC 3339 instant", http.StatusBadRequest)
 			return
 		}
-		s.fixed.Set(t)
+		if !s.fixed.MoveForward(t) {
+			http.Error(w, fmt.Sprintf("the clock only moves forward: it is %s, and %s is earlier (to start again from an earlier date, stop the runner, make clean, and start it with -now)",
+				s.fixed.Now().Format(time.RFC3339), t.Format(time.RFC3339)), http.StatusConflict)
+			return
+		}
 	case body.Advance != "":
 		d, err := time.ParseDuration(body.Advance)
 		if err != nil || d < 0 {

@@ -43,3 +43,15 @@ func (f *Fixed) Advance(d time.Duration) {
 	defer f.mu.Unlock()
 	f.now = f.now.Add(d)
 }
+
+// MoveForward moves the clock to t unless t is before the clock's instant, and reports
+// whether it moved. Time that has passed for stored cases cannot be taken back.
+func (f *Fixed) MoveForward(t time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if t.Before(f.now) {
+		return false
+	}
+	f.now = t
+	return true
+}
