@@ -61,6 +61,10 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 // Close releases the file.
 func (s *Store) Close() error { return s.db.Close() }
 
+// DB is the bbolt file the store keeps its cases in, for the embedded adapters that keep their
+// own buckets in the same file (see internal/localsched) and for bulk loading in benchmarks.
+func (s *Store) DB() *bolt.DB { return s.db }
+
 // NextSequence increments the named counter.
 func (s *Store) NextSequence(_ context.Context, name string) (int64, error) {
 	var n uint64
