@@ -4,6 +4,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -23,10 +24,37 @@ var (
 	bucketIdem  = []byte("idempotency")
 	bucketSeq   = []byte("sequences")
 	bucketQuota = []byte("quotas")
+	bucketMeta  = []byte("meta")
 )
 
+// The indexes, kept in the same transaction as the case they point to, so that the lists read
+// only the cases they return: what they cost does not grow with the cases stored. Each maps a key
+// that sorts in the list's order to nothing; the reference ends the key.
+var (
+	// bucketPending holds the cases whose intake side effects are not all settled, by creation.
+	bucketPending = []byte("index-pending")
+	// bucketDue holds the open cases with a response date, by that date.
+	bucketDue = []byte("index-due")
+	// bucketAssigned holds the open cases by mailbox, then by receipt.
+	bucketAssigned = []byte("index-assigned")
+
+	indexes = [][]byte{bucketPending, bucketDue, bucketAssigned}
+	// indexVersion names the indexes' present layout; a file without it (made before the
+	// indexes, or with another layout) has them rebuilt once, at Open.
+	keyIndexVersion = []byte("index-version")
+	indexVersion    = []byte("1")
+)
+
+// MaxBatchDelay is how long a write waits for others to share its commit (bbolt's db.Batch):
+// one fdatasync pair then covers every writer that met in that window. Long enough to gather
+// the concurrent requests of a busy runner, short enough not to be felt by a single one.
+const MaxBatchDelay = time.Millisecond
+
 // Store is a feedback.Store in one bbolt file. bbolt serialises writers, so every update is a
-// transaction and there are no lost updates to retry.
+// transaction and there are no lost updates to retry. Writers that meet share a commit (group
+// commit through db.Batch): bbolt may then run a write's function twice, so each one sets its
+// results afresh, and a write the domain refuses (a conflict, a claim with nothing to claim)
+// writes nothing and leaves the batch alone rather than failing it.
 type Store struct {
 	db    *bolt.DB
 	clock feedback.Clock
@@ -43,19 +71,47 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
+	db.MaxBatchDelay = MaxBatchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota} {
+		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		return nil
+		if bytes.Equal(tx.Bucket(bucketMeta).Get(keyIndexVersion), indexVersion) {
+			return nil
+		}
+		return rebuildIndexes(tx)
 	})
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("boltstore: create buckets in %s: %w", path, err)
+		return nil, fmt.Errorf("boltstore: prepare %s: %w", path, err)
 	}
 	return &Store{db: db, clock: clk}, nil
+}
+
+// rebuildIndexes makes every index afresh from the cases: once, for a file written before the
+// indexes existed.
+func rebuildIndexes(tx *bolt.Tx) error {
+	for _, b := range indexes {
+		if err := tx.DeleteBucket(b); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
+			return err
+		}
+		if _, err := tx.CreateBucket(b); err != nil {
+			return err
+		}
+	}
+	err := tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+		var c feedback.Case
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode case %s: %w", k, err)
+		}
+		return moveIndexes(tx, nil, indexKeys(&c))
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild indexes: %w", err)
+	}
+	return tx.Bucket(bucketMeta).Put(keyIndexVersion, indexVersion)
 }
 
 // Close releases the file.
@@ -68,8 +124,9 @@ func (s *Store) DB() *bolt.DB { return s.db }
 // NextSequence increments the named counter.
 func (s *Store) NextSequence(_ context.Context, name string) (int64, error) {
 	var n uint64
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSeq)
+		n = 0
 		if v := b.Get([]byte(name)); v != nil {
 			n = binary.BigEndian.Uint64(v)
 		}
@@ -82,16 +139,20 @@ func (s *Store) NextSequence(_ context.Context, name string) (int64, error) {
 	return int64(n), nil
 }
 
-// Create writes the case and its idempotency key together.
+// Create writes the case, its idempotency key and its index entries together.
 func (s *Store) Create(_ context.Context, c *feedback.Case) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	var refused error
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		refused = nil
 		cases, idem := tx.Bucket(bucketCases), tx.Bucket(bucketIdem)
 		if cases.Get([]byte(c.Ref)) != nil {
-			return feedback.Errorf(feedback.ECONFLICT, "case %s already exists", c.Ref)
+			refused = feedback.Errorf(feedback.ECONFLICT, "case %s already exists", c.Ref)
+			return nil
 		}
 		if c.IdempotencyKey != "" {
 			if idem.Get([]byte(c.IdempotencyKey)) != nil {
-				return feedback.Errorf(feedback.ECONFLICT, "the idempotency key was already used")
+				refused = feedback.Errorf(feedback.ECONFLICT, "the idempotency key was already used")
+				return nil
 			}
 			if err := idem.Put([]byte(c.IdempotencyKey), []byte(c.Ref)); err != nil {
 				return err
@@ -99,8 +160,14 @@ func (s *Store) Create(_ context.Context, c *feedback.Case) error {
 		}
 		stored := *c
 		stored.Version = 1
-		return put(cases, &stored)
+		if err := put(cases, &stored); err != nil {
+			return err
+		}
+		return moveIndexes(tx, nil, indexKeys(&stored))
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return wrap("create case "+c.Ref, err)
 	}
@@ -140,24 +207,43 @@ func (s *Store) GetByIdempotencyKey(_ context.Context, key string) (*feedback.Ca
 	return c, nil
 }
 
-// Update applies fn to the case inside one write transaction.
+// Update applies fn to the case inside one write transaction, and moves the case's index
+// entries to match. If fn refuses, nothing is written.
 func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) error) (*feedback.Case, error) {
-	var c *feedback.Case
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if c, err = s.get(tx, ref); err != nil {
+	var (
+		c       *feedback.Case
+		refused error
+	)
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		c, refused = nil, nil
+		cur, err := s.get(tx, ref)
+		if err != nil {
+			refused = err
+			return nil
+		}
+		before := indexKeys(cur)
+		key := cur.IdempotencyKey
+		if err := fn(cur); err != nil {
+			refused = err
+			return nil
+		}
+		if cur.Ref != ref || cur.IdempotencyKey != key {
+			refused = feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
+			return nil
+		}
+		cur.Version++
+		if err := put(tx.Bucket(bucketCases), cur); err != nil {
 			return err
 		}
-		key := c.IdempotencyKey
-		if err := fn(c); err != nil {
+		if err := moveIndexes(tx, before, indexKeys(cur)); err != nil {
 			return err
 		}
-		if c.Ref != ref || c.IdempotencyKey != key {
-			return feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
-		}
-		c.Version++
-		return put(tx.Bucket(bucketCases), c)
+		c = cur
+		return nil
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return nil, wrap("update case "+ref, err)
 	}
@@ -166,44 +252,49 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 
 // ListPending returns cases with side effects outstanding, oldest first.
 func (s *Store) ListPending(_ context.Context) ([]*feedback.Case, error) {
-	cs, err := s.list(func(c *feedback.Case) bool { return c.Pending() })
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].CreatedAt.Before(cs[j].CreatedAt) })
-	return cs, err
+	return s.list(bucketPending, nil, nil)
 }
 
 // ListDue returns open cases due on or before the date, soonest first.
 func (s *Store) ListDue(_ context.Context, onOrBefore time.Time) ([]*feedback.Case, error) {
-	day := onOrBefore.Format("2006-01-02")
-	cs, err := s.list(func(c *feedback.Case) bool {
-		return c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() && c.RespondBy.Format("2006-01-02") <= day
-	})
+	// Keys start with the due date as the case holds it; the first one past the day ends
+	// the walk.
+	day := []byte(onOrBefore.Format(dateLayout))
+	cs, err := s.list(bucketDue, nil, func(k []byte) bool { return bytes.Compare(k[:len(dateLayout)], day) <= 0 })
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].RespondBy.Before(cs[j].RespondBy) })
 	return cs, err
 }
 
 // ListAssigned returns the open cases assigned to mailbox, oldest first.
 func (s *Store) ListAssigned(_ context.Context, mailbox string) ([]*feedback.Case, error) {
-	cs, err := s.list(func(c *feedback.Case) bool { return c.Status == feedback.StatusOpen && c.AssignedTo == mailbox })
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].ReceivedAt.Before(cs[j].ReceivedAt) })
-	return cs, err
+	return s.list(bucketAssigned, append([]byte(mailbox), 0), nil)
 }
 
-// list walks every case; the embedded store holds one council's local data, not production
-// volumes, so a walk is fine here where DynamoDB needs its indexes.
-func (s *Store) list(keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
+// list reads the cases an index names, in the index's order: those whose keys start with
+// prefix, up to the first key that within refuses. Expired cases are left out.
+func (s *Store) list(index, prefix []byte, within func(k []byte) bool) ([]*feedback.Case, error) {
 	now := s.clock.Now()
 	var out []*feedback.Case
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+		cases, cur := tx.Bucket(bucketCases), tx.Bucket(index).Cursor()
+		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+			if within != nil && !within(k) {
+				break
+			}
+			ref := k[bytes.LastIndexByte(k, 0)+1:]
+			v := cases.Get(ref)
+			if v == nil {
+				return fmt.Errorf("index %s names case %s, which is not stored", index, ref)
+			}
 			var c feedback.Case
 			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("decode case %s: %w", k, err)
+				return fmt.Errorf("decode case %s: %w", ref, err)
 			}
-			if !c.Expired(now) && keep(&c) {
+			if !c.Expired(now) {
 				out = append(out, &c)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: list cases: %w", err)
@@ -211,12 +302,58 @@ func (s *Store) list(keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
 	return out, nil
 }
 
+// dateLayout starts the due index's keys: the due date as the case holds it, so that a walk
+// can stop at a date exactly as the old whole-store filter did.
+const dateLayout = "2006-01-02"
+
+// sortableTime formats t so that byte order is time order (UTC, fixed width).
+func sortableTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// indexKeys returns the case's key in each index it belongs in (by index name), or none.
+func indexKeys(c *feedback.Case) map[string][]byte {
+	keys := make(map[string][]byte, len(indexes))
+	ref := "\x00" + c.Ref
+	if c.Pending() {
+		keys[string(bucketPending)] = []byte(sortableTime(c.CreatedAt) + ref)
+	}
+	if c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() {
+		keys[string(bucketDue)] = []byte(c.RespondBy.Format(dateLayout) + sortableTime(c.RespondBy) + ref)
+	}
+	if c.Status == feedback.StatusOpen {
+		keys[string(bucketAssigned)] = []byte(c.AssignedTo + "\x00" + sortableTime(c.ReceivedAt) + ref)
+	}
+	return keys
+}
+
+// moveIndexes deletes the entries in before that after does not keep, and puts after's.
+func moveIndexes(tx *bolt.Tx, before, after map[string][]byte) error {
+	for _, name := range indexes {
+		old, cur := before[string(name)], after[string(name)]
+		if bytes.Equal(old, cur) {
+			continue
+		}
+		b := tx.Bucket(name)
+		if old != nil {
+			if err := b.Delete(old); err != nil {
+				return err
+			}
+		}
+		if cur != nil {
+			if err := b.Put(cur, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // TakeQuota records a use of the quota key unless limit uses fall within the window already.
 // A quota's old uses are pruned whenever it is taken.
 func (s *Store) TakeQuota(_ context.Context, key, use string, limit int, window time.Duration) (bool, error) {
 	now := s.clock.Now()
 	allowed := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		allowed = false
 		b := tx.Bucket(bucketQuota)
 		uses := map[string]time.Time{}
 		if v := b.Get([]byte(key)); v != nil {
