@@ -4,8 +4,10 @@
 package embedded
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/feedback"
@@ -37,7 +39,12 @@ func Open(dir string, svc feedback.Service) (*Stack, error) {
 		st.Close()
 		return nil, err
 	}
-	sc, err := localsched.Open(dir, svc.Clock)
+	// Reminders live in the store's file, so that scheduling them shares its group commits.
+	sc, err := localsched.Open(st.DB(), svc.Clock)
+	if err == nil {
+		// An older Intake kept them in a file of their own.
+		err = sc.Import(context.Background(), filepath.Join(dir, "schedules.json"))
+	}
 	if err != nil {
 		st.Close()
 		return nil, err
