@@ -46,6 +46,7 @@ func Open(dir string, svc feedback.Service) (*Stack, error) {
 		err = sc.Import(context.Background(), filepath.Join(dir, "schedules.json"))
 	}
 	if err != nil {
+		ob.Close()
 		st.Close()
 		return nil, err
 	}
@@ -54,4 +55,10 @@ func Open(dir string, svc feedback.Service) (*Stack, error) {
 }
 
 // Close releases the data directory.
-func (s *Stack) Close() error { return s.Store.Close() }
+func (s *Stack) Close() error {
+	err := s.Outbox.Close()
+	if serr := s.Store.Close(); err == nil {
+		err = serr
+	}
+	return err
+}
