@@ -141,8 +141,15 @@ func (s *Store) NextSequence(_ context.Context, name string) (int64, error) {
 
 // Create writes the case, its idempotency key and its index entries together.
 func (s *Store) Create(_ context.Context, c *feedback.Case) error {
+	stored := *c
+	stored.Version = 1
+	v, err := json.Marshal(&stored)
+	if err != nil {
+		return fmt.Errorf("boltstore: encode case %s: %w", c.Ref, err)
+	}
+	keys := indexKeys(&stored)
 	var refused error
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.db.Batch(func(tx *bolt.Tx) error {
 		refused = nil
 		cases, idem := tx.Bucket(bucketCases), tx.Bucket(bucketIdem)
 		if cases.Get([]byte(c.Ref)) != nil {
@@ -158,12 +165,10 @@ func (s *Store) Create(_ context.Context, c *feedback.Case) error {
 				return err
 			}
 		}
-		stored := *c
-		stored.Version = 1
-		if err := put(cases, &stored); err != nil {
+		if err := cases.Put([]byte(c.Ref), v); err != nil {
 			return err
 		}
-		return moveIndexes(tx, nil, indexKeys(&stored))
+		return moveIndexes(tx, nil, keys)
 	})
 	if err == nil {
 		err = refused
@@ -207,47 +212,59 @@ func (s *Store) GetByIdempotencyKey(_ context.Context, key string) (*feedback.Ca
 	return c, nil
 }
 
-// Update applies fn to the case inside one write transaction, and moves the case's index
-// entries to match. If fn refuses, nothing is written.
+// Update reads the case, applies fn and encodes the result outside any write transaction, then
+// writes it, and moves its index entries, in a shared commit if the case is still as it was
+// read; if another writer changed it meanwhile, fn runs again on the new case. Only byte
+// comparisons and puts happen while bbolt's single writer is held, so concurrent updates are
+// not queued behind each other's JSON. If fn refuses, nothing is written.
 func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) error) (*feedback.Case, error) {
-	var (
-		c       *feedback.Case
-		refused error
-	)
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		c, refused = nil, nil
-		cur, err := s.get(tx, ref)
+	for {
+		var read []byte
+		err := s.db.View(func(tx *bolt.Tx) error {
+			if v := tx.Bucket(bucketCases).Get([]byte(ref)); v != nil {
+				read = bytes.Clone(v)
+			}
+			return nil
+		})
 		if err != nil {
-			refused = err
-			return nil
+			return nil, wrap("update case "+ref, err)
 		}
-		before := indexKeys(cur)
-		key := cur.IdempotencyKey
-		if err := fn(cur); err != nil {
-			refused = err
-			return nil
+		c, err := s.decode(ref, read)
+		if err != nil {
+			return nil, wrap("update case "+ref, err)
 		}
-		if cur.Ref != ref || cur.IdempotencyKey != key {
-			refused = feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
-			return nil
+		before := indexKeys(c)
+		key := c.IdempotencyKey
+		if err := fn(c); err != nil {
+			return nil, wrap("update case "+ref, err)
 		}
-		cur.Version++
-		if err := put(tx.Bucket(bucketCases), cur); err != nil {
-			return err
+		if c.Ref != ref || c.IdempotencyKey != key {
+			return nil, feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
 		}
-		if err := moveIndexes(tx, before, indexKeys(cur)); err != nil {
-			return err
+		c.Version++
+		v, err := json.Marshal(c)
+		if err != nil {
+			return nil, fmt.Errorf("boltstore: encode case %s: %w", ref, err)
 		}
-		c = cur
-		return nil
-	})
-	if err == nil {
-		err = refused
+		after := indexKeys(c)
+		lost := false
+		err = s.db.Batch(func(tx *bolt.Tx) error {
+			cases := tx.Bucket(bucketCases)
+			if lost = !bytes.Equal(cases.Get([]byte(ref)), read); lost {
+				return nil
+			}
+			if err := cases.Put([]byte(ref), v); err != nil {
+				return err
+			}
+			return moveIndexes(tx, before, after)
+		})
+		if err != nil {
+			return nil, wrap("update case "+ref, err)
+		}
+		if !lost {
+			return c, nil
+		}
 	}
-	if err != nil {
-		return nil, wrap("update case "+ref, err)
-	}
-	return c, nil
 }
 
 // ListPending returns cases with side effects outstanding, oldest first.
@@ -388,7 +405,11 @@ func (s *Store) TakeQuota(_ context.Context, key, use string, limit int, window 
 }
 
 func (s *Store) get(tx *bolt.Tx, ref string) (*feedback.Case, error) {
-	v := tx.Bucket(bucketCases).Get([]byte(ref))
+	return s.decode(ref, tx.Bucket(bucketCases).Get([]byte(ref)))
+}
+
+// decode returns the live case stored as v (nil if there is none).
+func (s *Store) decode(ref string, v []byte) (*feedback.Case, error) {
 	if v == nil {
 		return nil, feedback.Errorf(feedback.ENOTFOUND, "no case %s", ref)
 	}
@@ -400,14 +421,6 @@ func (s *Store) get(tx *bolt.Tx, ref string) (*feedback.Case, error) {
 		return nil, feedback.Errorf(feedback.ENOTFOUND, "no case %s", ref)
 	}
 	return &c, nil
-}
-
-func put(b *bolt.Bucket, c *feedback.Case) error {
-	v, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("encode case %s: %w", c.Ref, err)
-	}
-	return b.Put([]byte(c.Ref), v)
 }
 
 // wrap adds context to infrastructure errors and passes domain errors through unchanged, so

@@ -70,7 +70,11 @@ func (s *Scheduler) Import(ctx context.Context, path string) error {
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, r := range old {
-			if err := schedule(tx, r); err != nil {
+			k, v, err := encode(r)
+			if err != nil {
+				return err
+			}
+			if err := schedule(tx, r.Name, k, v); err != nil {
 				return err
 			}
 		}
@@ -90,27 +94,36 @@ func key(r feedback.Reminder) []byte {
 	return []byte(r.At.UTC().Format("2006-01-02T15:04:05.000000000Z") + "\x00" + r.Name)
 }
 
-// schedule keeps r unless a reminder of that name is kept already. Running it twice (bbolt may
-// run a batched function again) changes nothing.
-func schedule(tx *bolt.Tx, r feedback.Reminder) error {
+// encode returns r's key and value, made before the write transaction so that it holds
+// bbolt's single writer for as short a time as can be.
+func encode(r feedback.Reminder) (k, v []byte, err error) {
+	v, err = json.Marshal(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode reminder %s: %w", r.Name, err)
+	}
+	return key(r), v, nil
+}
+
+// schedule keeps the reminder (name, key k, value v) unless one of that name is kept already.
+// Running it twice (bbolt may run a batched function again) changes nothing.
+func schedule(tx *bolt.Tx, name string, k, v []byte) error {
 	names := tx.Bucket(bucketByName)
-	if names.Get([]byte(r.Name)) != nil {
+	if names.Get([]byte(name)) != nil {
 		return nil
 	}
-	v, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	k := key(r)
 	if err := tx.Bucket(bucketByTime).Put(k, v); err != nil {
 		return err
 	}
-	return names.Put([]byte(r.Name), k)
+	return names.Put([]byte(name), k)
 }
 
 // Schedule keeps r; an existing reminder with the same name is left as it is.
 func (s *Scheduler) Schedule(_ context.Context, r feedback.Reminder) error {
-	if err := s.db.Batch(func(tx *bolt.Tx) error { return schedule(tx, r) }); err != nil {
+	k, v, err := encode(r)
+	if err == nil {
+		err = s.db.Batch(func(tx *bolt.Tx) error { return schedule(tx, r.Name, k, v) })
+	}
+	if err != nil {
 		return fmt.Errorf("localsched: schedule %s: %w", r.Name, err)
 	}
 	return nil
