@@ -37,8 +37,9 @@ axe: ## install axe-core (package-lock.json) for the console's accessibility tes
 chromium: ## install Debian's Chromium for the form's browser tests (needs root)
 	bash .ci/install-chromium
 
-bench: ## benchmarks: print the speed and memory figures
+bench: ## benchmarks: Go benchmarks, then the local runner under load beside the bbolt ceiling (a few minutes)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./infra/local/loadtest $(BENCH_FLAGS)
 
 # ---- build: Lambda binaries, and the functions run locally against events/ -----------------
 # Every function is functions/<dir>/main.go, built as Lambda's provided.al2023 runtime on arm64

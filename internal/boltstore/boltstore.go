@@ -4,6 +4,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -27,10 +28,37 @@ var (
 	bucketSeq   = []byte("sequences")
 	bucketQuota = []byte("quotas")
 	bucketCreds = []byte("credentials")
+	bucketMeta  = []byte("meta")
 )
 
+// The indexes, kept in the same transaction as the case they point to, so that the lists read
+// only the cases they return: what they cost does not grow with the cases stored. Each maps a key
+// that sorts in the list's order to nothing; the reference ends the key.
+var (
+	// bucketPending holds the cases whose intake side effects are not all settled, by creation.
+	bucketPending = []byte("index-pending")
+	// bucketDue holds the open cases with a response date, by that date.
+	bucketDue = []byte("index-due")
+	// bucketAssigned holds the open cases by mailbox, then by receipt.
+	bucketAssigned = []byte("index-assigned")
+
+	indexes = [][]byte{bucketPending, bucketDue, bucketAssigned}
+	// indexVersion names the indexes' present layout; a file without it (made before the
+	// indexes, or with another layout) has them rebuilt once, at Open.
+	keyIndexVersion = []byte("index-version")
+	indexVersion    = []byte("1")
+)
+
+// MaxBatchDelay is how long a write waits for others to share its commit (bbolt's db.Batch):
+// one fdatasync pair then covers every writer that met in that window. Long enough to gather
+// the concurrent requests of a busy runner, short enough not to be felt by a single one.
+const MaxBatchDelay = time.Millisecond
+
 // Store is a feedback.Store in one bbolt file. bbolt serialises writers, so every update is a
-// transaction and there are no lost updates to retry.
+// transaction and there are no lost updates to retry. Writers that meet share a commit (group
+// commit through db.Batch): bbolt may then run a write's function twice, so each one sets its
+// results afresh, and a write the domain refuses (a conflict, a claim with nothing to claim)
+// writes nothing and leaves the batch alone rather than failing it.
 type Store struct {
 	db    *bolt.DB
 	clock feedback.Clock
@@ -47,29 +75,62 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
+	db.MaxBatchDelay = MaxBatchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds} {
+		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		return nil
+		if bytes.Equal(tx.Bucket(bucketMeta).Get(keyIndexVersion), indexVersion) {
+			return nil
+		}
+		return rebuildIndexes(tx)
 	})
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("boltstore: create buckets in %s: %w", path, err)
+		return nil, fmt.Errorf("boltstore: prepare %s: %w", path, err)
 	}
 	return &Store{db: db, clock: clk}, nil
+}
+
+// rebuildIndexes makes every index afresh from the cases: once, for a file written before the
+// indexes existed.
+func rebuildIndexes(tx *bolt.Tx) error {
+	for _, b := range indexes {
+		if err := tx.DeleteBucket(b); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
+			return err
+		}
+		if _, err := tx.CreateBucket(b); err != nil {
+			return err
+		}
+	}
+	err := tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+		var c feedback.Case
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode case %s: %w", k, err)
+		}
+		return moveIndexes(tx, nil, indexKeys(&c))
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild indexes: %w", err)
+	}
+	return tx.Bucket(bucketMeta).Put(keyIndexVersion, indexVersion)
 }
 
 // Close releases the file.
 func (s *Store) Close() error { return s.db.Close() }
 
+// DB is the bbolt file the store keeps its cases in, for the embedded adapters that keep their
+// own buckets in the same file (see internal/localsched) and for bulk loading in benchmarks.
+func (s *Store) DB() *bolt.DB { return s.db }
+
 // NextSequence increments the named counter.
 func (s *Store) NextSequence(_ context.Context, name string) (int64, error) {
 	var n uint64
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSeq)
+		n = 0
 		if v := b.Get([]byte(name)); v != nil {
 			n = binary.BigEndian.Uint64(v)
 		}
@@ -82,25 +143,40 @@ func (s *Store) NextSequence(_ context.Context, name string) (int64, error) {
 	return int64(n), nil
 }
 
-// Create writes the case and its idempotency key together.
+// Create writes the case, its idempotency key and its index entries together.
 func (s *Store) Create(_ context.Context, c *feedback.Case) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	stored := *c
+	stored.Version = 1
+	v, err := json.Marshal(&stored)
+	if err != nil {
+		return fmt.Errorf("boltstore: encode case %s: %w", c.Ref, err)
+	}
+	keys := indexKeys(&stored)
+	var refused error
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		refused = nil
 		cases, idem := tx.Bucket(bucketCases), tx.Bucket(bucketIdem)
 		if cases.Get([]byte(c.Ref)) != nil {
-			return feedback.Errorf(feedback.ECONFLICT, "case %s already exists", c.Ref)
+			refused = feedback.Errorf(feedback.ECONFLICT, "case %s already exists", c.Ref)
+			return nil
 		}
 		if c.IdempotencyKey != "" {
 			if idem.Get([]byte(c.IdempotencyKey)) != nil {
-				return feedback.Errorf(feedback.ECONFLICT, "the idempotency key was already used")
+				refused = feedback.Errorf(feedback.ECONFLICT, "the idempotency key was already used")
+				return nil
 			}
 			if err := idem.Put([]byte(c.IdempotencyKey), []byte(c.Ref)); err != nil {
 				return err
 			}
 		}
-		stored := *c
-		stored.Version = 1
-		return put(cases, &stored)
+		if err := cases.Put([]byte(c.Ref), v); err != nil {
+			return err
+		}
+		return moveIndexes(tx, nil, keys)
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return wrap("create case "+c.Ref, err)
 	}
@@ -140,57 +216,84 @@ func (s *Store) GetByIdempotencyKey(_ context.Context, key string) (*feedback.Ca
 	return c, nil
 }
 
-// Update applies fn to the case inside one write transaction.
+// Update reads the case, applies fn and encodes the result outside any write transaction, then
+// writes it, and moves its index entries, in a shared commit if the case is still as it was
+// read; if another writer changed it meanwhile, fn runs again on the new case. Only byte
+// comparisons and puts happen while bbolt's single writer is held, so concurrent updates are
+// not queued behind each other's JSON. If fn refuses, nothing is written.
 func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) error) (*feedback.Case, error) {
-	var c *feedback.Case
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if c, err = s.get(tx, ref); err != nil {
-			return err
+	for {
+		var read []byte
+		err := s.db.View(func(tx *bolt.Tx) error {
+			if v := tx.Bucket(bucketCases).Get([]byte(ref)); v != nil {
+				read = bytes.Clone(v)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, wrap("update case "+ref, err)
 		}
+		c, err := s.decode(ref, read)
+		if err != nil {
+			return nil, wrap("update case "+ref, err)
+		}
+		before := indexKeys(c)
 		key := c.IdempotencyKey
 		if err := fn(c); err != nil {
-			return err
+			return nil, wrap("update case "+ref, err)
 		}
 		if c.Ref != ref || c.IdempotencyKey != key {
-			return feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
+			return nil, feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
 		}
 		c.Version++
-		return put(tx.Bucket(bucketCases), c)
-	})
-	if err != nil {
-		return nil, wrap("update case "+ref, err)
+		v, err := json.Marshal(c)
+		if err != nil {
+			return nil, fmt.Errorf("boltstore: encode case %s: %w", ref, err)
+		}
+		after := indexKeys(c)
+		lost := false
+		err = s.db.Batch(func(tx *bolt.Tx) error {
+			cases := tx.Bucket(bucketCases)
+			if lost = !bytes.Equal(cases.Get([]byte(ref)), read); lost {
+				return nil
+			}
+			if err := cases.Put([]byte(ref), v); err != nil {
+				return err
+			}
+			return moveIndexes(tx, before, after)
+		})
+		if err != nil {
+			return nil, wrap("update case "+ref, err)
+		}
+		if !lost {
+			return c, nil
+		}
 	}
-	return c, nil
 }
 
 // ListPending returns cases with side effects outstanding, oldest first.
 func (s *Store) ListPending(_ context.Context) ([]*feedback.Case, error) {
-	cs, err := s.list(func(c *feedback.Case) bool { return c.Pending() })
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].CreatedAt.Before(cs[j].CreatedAt) })
-	return cs, err
+	return s.list(bucketPending, nil, nil)
 }
 
 // ListDue returns open cases due on or before the date, soonest first.
 func (s *Store) ListDue(_ context.Context, onOrBefore time.Time) ([]*feedback.Case, error) {
-	day := onOrBefore.Format("2006-01-02")
-	cs, err := s.list(func(c *feedback.Case) bool {
-		return c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() && c.RespondBy.Format("2006-01-02") <= day
-	})
+	// Keys start with the due date as the case holds it; the first one past the day ends
+	// the walk.
+	day := []byte(onOrBefore.Format(dateLayout))
+	cs, err := s.list(bucketDue, nil, func(k []byte) bool { return bytes.Compare(k[:len(dateLayout)], day) <= 0 })
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].RespondBy.Before(cs[j].RespondBy) })
 	return cs, err
 }
 
 // ListAssigned returns the open cases assigned to mailbox, oldest first.
 func (s *Store) ListAssigned(_ context.Context, mailbox string) ([]*feedback.Case, error) {
-	cs, err := s.list(func(c *feedback.Case) bool { return c.Status == feedback.StatusOpen && c.AssignedTo == mailbox })
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].ReceivedAt.Before(cs[j].ReceivedAt) })
-	return cs, err
+	return s.list(bucketAssigned, append([]byte(mailbox), 0), nil)
 }
 
 // ListCases returns a page of the cases matching q, in feedback.ListKey order.
 func (s *Store) ListCases(_ context.Context, q feedback.CaseQuery) (feedback.CasePage, error) {
-	cs, err := s.list(func(c *feedback.Case) bool { return q.Matches(c) && feedback.ListKey(c) > q.Cursor })
+	cs, err := s.walk(func(c *feedback.Case) bool { return q.Matches(c) && feedback.ListKey(c) > q.Cursor })
 	if err != nil {
 		return feedback.CasePage{}, err
 	}
@@ -203,9 +306,10 @@ func (s *Store) ListCases(_ context.Context, q feedback.CaseQuery) (feedback.Cas
 	return page, nil
 }
 
-// list walks every case; the embedded store holds one council's local data, not production
-// volumes, so a walk is fine here where DynamoDB needs its indexes.
-func (s *Store) list(keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
+// walk reads every case: the console's lists filter on so many fields that the embedded store
+// (one council's local data) walks them rather than keep an index per filter, where DynamoDB
+// queries its cases index.
+func (s *Store) walk(keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
 	now := s.clock.Now()
 	var out []*feedback.Case
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -226,12 +330,90 @@ func (s *Store) list(keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
 	return out, nil
 }
 
+// list reads the cases an index names, in the index's order: those whose keys start with
+// prefix, up to the first key that within refuses. Expired cases are left out.
+func (s *Store) list(index, prefix []byte, within func(k []byte) bool) ([]*feedback.Case, error) {
+	now := s.clock.Now()
+	var out []*feedback.Case
+	err := s.db.View(func(tx *bolt.Tx) error {
+		cases, cur := tx.Bucket(bucketCases), tx.Bucket(index).Cursor()
+		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+			if within != nil && !within(k) {
+				break
+			}
+			ref := k[bytes.LastIndexByte(k, 0)+1:]
+			v := cases.Get(ref)
+			if v == nil {
+				return fmt.Errorf("index %s names case %s, which is not stored", index, ref)
+			}
+			var c feedback.Case
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode case %s: %w", ref, err)
+			}
+			if !c.Expired(now) {
+				out = append(out, &c)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list cases: %w", err)
+	}
+	return out, nil
+}
+
+// dateLayout starts the due index's keys: the due date as the case holds it, so that a walk
+// can stop at a date exactly as the old whole-store filter did.
+const dateLayout = "2006-01-02"
+
+// sortableTime formats t so that byte order is time order (UTC, fixed width).
+func sortableTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// indexKeys returns the case's key in each index it belongs in (by index name), or none.
+func indexKeys(c *feedback.Case) map[string][]byte {
+	keys := make(map[string][]byte, len(indexes))
+	ref := "\x00" + c.Ref
+	if c.Pending() {
+		keys[string(bucketPending)] = []byte(sortableTime(c.CreatedAt) + ref)
+	}
+	if c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() {
+		keys[string(bucketDue)] = []byte(c.RespondBy.Format(dateLayout) + sortableTime(c.RespondBy) + ref)
+	}
+	if c.Status == feedback.StatusOpen {
+		keys[string(bucketAssigned)] = []byte(c.AssignedTo + "\x00" + sortableTime(c.ReceivedAt) + ref)
+	}
+	return keys
+}
+
+// moveIndexes deletes the entries in before that after does not keep, and puts after's.
+func moveIndexes(tx *bolt.Tx, before, after map[string][]byte) error {
+	for _, name := range indexes {
+		old, cur := before[string(name)], after[string(name)]
+		if bytes.Equal(old, cur) {
+			continue
+		}
+		b := tx.Bucket(name)
+		if old != nil {
+			if err := b.Delete(old); err != nil {
+				return err
+			}
+		}
+		if cur != nil {
+			if err := b.Put(cur, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // TakeQuota records a use of the quota key unless limit uses fall within the window already.
 // A quota's old uses are pruned whenever it is taken.
 func (s *Store) TakeQuota(_ context.Context, key, use string, limit int, window time.Duration) (bool, error) {
 	now := s.clock.Now()
 	allowed := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		allowed = false
 		b := tx.Bucket(bucketQuota)
 		uses := map[string]time.Time{}
 		if v := b.Get([]byte(key)); v != nil {
@@ -266,7 +448,11 @@ func (s *Store) TakeQuota(_ context.Context, key, use string, limit int, window 
 }
 
 func (s *Store) get(tx *bolt.Tx, ref string) (*feedback.Case, error) {
-	v := tx.Bucket(bucketCases).Get([]byte(ref))
+	return s.decode(ref, tx.Bucket(bucketCases).Get([]byte(ref)))
+}
+
+// decode returns the live case stored as v (nil if there is none).
+func (s *Store) decode(ref string, v []byte) (*feedback.Case, error) {
 	if v == nil {
 		return nil, feedback.Errorf(feedback.ENOTFOUND, "no case %s", ref)
 	}
@@ -278,14 +464,6 @@ func (s *Store) get(tx *bolt.Tx, ref string) (*feedback.Case, error) {
 		return nil, feedback.Errorf(feedback.ENOTFOUND, "no case %s", ref)
 	}
 	return &c, nil
-}
-
-func put(b *bolt.Bucket, c *feedback.Case) error {
-	v, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("encode case %s: %w", c.Ref, err)
-	}
-	return b.Put([]byte(c.Ref), v)
 }
 
 // wrap adds context to infrastructure errors and passes domain errors through unchanged, so

@@ -9,6 +9,7 @@ import (
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/feedback/sessiontest"
 	"github.com/council/intake/internal/feedback/storetest"
+	bolt "go.etcd.io/bbolt"
 )
 
 func open(t *testing.T, dir string, clk feedback.Clock) *boltstore.Store {
@@ -60,4 +61,52 @@ func TestOpen_InUse(t *testing.T) {
 
 func TestStore_SessionsConformance(t *testing.T) {
 	sessiontest.Run(t, func(t *testing.T, clk feedback.Clock) feedback.Sessions { return open(t, t.TempDir(), clk) })
+}
+
+// TestOpen_IndexesAnOlderFile opens a file written before the indexes existed: the lists find
+// its cases, from the indexes built at Open.
+func TestOpen_IndexesAnOlderFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	clk := clock.NewFixed(storetest.Start)
+	s, err := boltstore.Open(dir, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := storetest.NewCase("FB-2026-000001", storetest.Start)
+	c.RespondBy = storetest.Start.AddDate(0, 0, 14)
+	if err := s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	// Take the file back to how an older Intake left it: cases, and no indexes.
+	err = s.DB().Update(func(tx *bolt.Tx) error {
+		for _, b := range []string{"index-pending", "index-due", "index-assigned", "meta"} {
+			if err := tx.DeleteBucket([]byte(b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s = open(t, dir, clk)
+	lists := map[string]func() ([]*feedback.Case, error){
+		"ListPending":  func() ([]*feedback.Case, error) { return s.ListPending(ctx) },
+		"ListDue":      func() ([]*feedback.Case, error) { return s.ListDue(ctx, c.RespondBy) },
+		"ListAssigned": func() ([]*feedback.Case, error) { return s.ListAssigned(ctx, c.AssignedTo) },
+	}
+	for name, list := range lists {
+		t.Run(name, func(t *testing.T) {
+			got, err := list()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].Ref != c.Ref {
+				t.Errorf("%s on a reopened older file = %d cases; want %s", name, len(got), c.Ref)
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@
 package embedded
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -41,8 +42,14 @@ func Open(dir string, svc feedback.Service) (*Stack, error) {
 		st.Close()
 		return nil, err
 	}
-	sc, err := localsched.Open(dir, svc.Clock)
+	// Reminders live in the store's file, so that scheduling them shares its group commits.
+	sc, err := localsched.Open(st.DB(), svc.Clock)
+	if err == nil {
+		// An older Intake kept them in a file of their own.
+		err = sc.Import(context.Background(), filepath.Join(dir, "schedules.json"))
+	}
 	if err != nil {
+		ob.Close()
 		st.Close()
 		return nil, err
 	}
@@ -56,4 +63,6 @@ func Open(dir string, svc feedback.Service) (*Stack, error) {
 }
 
 // Close releases the data directory.
-func (s *Stack) Close() error { return errors.Join(s.Blobs.Close(), s.Store.Close()) }
+func (s *Stack) Close() error {
+	return errors.Join(s.Outbox.Close(), s.Blobs.Close(), s.Store.Close())
+}

@@ -1,98 +1,199 @@
 // Package localsched is the local stand-in for EventBridge Scheduler: it keeps one-time
-// reminders in a file under the data directory and fires each when the clock passes its time,
-// deleting it after a successful run as EventBridge does with ActionAfterCompletion DELETE. It
-// is held to the same conformance suite as the EventBridge adapter.
+// reminders in buckets of the local store's bbolt file and fires each when the clock passes its
+// time, deleting it after a successful run as EventBridge does with ActionAfterCompletion
+// DELETE. It is held to the same conformance suite as the EventBridge adapter.
+//
+// Reminders are keyed by time, so firing reads only those that are due, and each Schedule or
+// Cancel writes one reminder: neither costs more as reminders accumulate.
 package localsched
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/council/intake/internal/feedback"
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	// bucketByTime maps the reminder's time (sortable) and name to the reminder.
+	bucketByTime = []byte("reminders")
+	// bucketByName maps a reminder's name to its key in bucketByTime.
+	bucketByName = []byte("reminder-names")
 )
 
 // Fire handles a reminder whose time has come. An error keeps the reminder for another try.
 type Fire func(ctx context.Context, r feedback.Reminder) error
 
-// Scheduler keeps reminders in dir/schedules.json.
+// Scheduler keeps reminders in a bbolt file it shares with the store (see boltstore.Store.DB).
+// Writes go through db.Batch, so that they share commits with the store's.
 type Scheduler struct {
-	mu        sync.Mutex
-	path      string
-	clock     feedback.Clock
-	reminders map[string]feedback.Reminder
+	db    *bolt.DB
+	clock feedback.Clock
 }
 
-// Open loads the reminders kept in dir.
-func Open(dir string, clk feedback.Clock) (*Scheduler, error) {
-	s := &Scheduler{path: filepath.Join(dir, "schedules.json"), clock: clk, reminders: map[string]feedback.Reminder{}}
-	data, err := os.ReadFile(s.path)
-	switch {
-	case os.IsNotExist(err):
-	case err != nil:
-		return nil, fmt.Errorf("localsched: read %s: %w", s.path, err)
-	default:
-		if err := json.Unmarshal(data, &s.reminders); err != nil {
-			return nil, fmt.Errorf("localsched: %s is not valid JSON: %w", s.path, err)
+// Open keeps reminders in db, creating their buckets if need be.
+func Open(db *bolt.DB, clk feedback.Clock) (*Scheduler, error) {
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketByTime, bucketByName} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("localsched: create buckets: %w", err)
 	}
-	return s, nil
+	return &Scheduler{db: db, clock: clk}, nil
+}
+
+// Import takes in the reminders an older Intake kept in a JSON file (a map from name to
+// reminder) and then removes the file; a missing file is not an error.
+func (s *Scheduler) Import(ctx context.Context, path string) error {
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("localsched: read %s: %w", path, err)
+	}
+	var old map[string]feedback.Reminder
+	if err := json.Unmarshal(data, &old); err != nil {
+		return fmt.Errorf("localsched: %s is not valid JSON: %w", path, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		for _, r := range old {
+			k, v, err := encode(r)
+			if err != nil {
+				return err
+			}
+			if err := schedule(tx, r.Name, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("localsched: import %s: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("localsched: remove %s after importing it: %w", path, err)
+	}
+	return nil
+}
+
+// key sorts reminders by time, then by name.
+func key(r feedback.Reminder) []byte {
+	return []byte(r.At.UTC().Format("2006-01-02T15:04:05.000000000Z") + "\x00" + r.Name)
+}
+
+// encode returns r's key and value, made before the write transaction so that it holds
+// bbolt's single writer for as short a time as can be.
+func encode(r feedback.Reminder) (k, v []byte, err error) {
+	v, err = json.Marshal(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode reminder %s: %w", r.Name, err)
+	}
+	return key(r), v, nil
+}
+
+// schedule keeps the reminder (name, key k, value v) unless one of that name is kept already.
+// Running it twice (bbolt may run a batched function again) changes nothing.
+func schedule(tx *bolt.Tx, name string, k, v []byte) error {
+	names := tx.Bucket(bucketByName)
+	if names.Get([]byte(name)) != nil {
+		return nil
+	}
+	if err := tx.Bucket(bucketByTime).Put(k, v); err != nil {
+		return err
+	}
+	return names.Put([]byte(name), k)
 }
 
 // Schedule keeps r; an existing reminder with the same name is left as it is.
 func (s *Scheduler) Schedule(_ context.Context, r feedback.Reminder) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.reminders[r.Name]; ok {
-		return nil
+	k, v, err := encode(r)
+	if err == nil {
+		err = s.db.Batch(func(tx *bolt.Tx) error { return schedule(tx, r.Name, k, v) })
 	}
-	s.reminders[r.Name] = r
-	return s.save()
+	if err != nil {
+		return fmt.Errorf("localsched: schedule %s: %w", r.Name, err)
+	}
+	return nil
 }
 
 // Cancel forgets the named reminder.
 func (s *Scheduler) Cancel(_ context.Context, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.reminders[name]; !ok {
-		return nil
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		names := tx.Bucket(bucketByName)
+		k := names.Get([]byte(name))
+		if k == nil {
+			return nil
+		}
+		if err := tx.Bucket(bucketByTime).Delete(k); err != nil {
+			return err
+		}
+		return names.Delete([]byte(name))
+	})
+	if err != nil {
+		return fmt.Errorf("localsched: cancel %s: %w", name, err)
 	}
-	delete(s.reminders, name)
-	return s.save()
+	return nil
 }
 
-// List returns every reminder held, soonest first.
+// List returns every reminder held, soonest first (then by name). It reads them all: it is for
+// the runner's page of waiting reminders, not for firing them.
 func (s *Scheduler) List() []feedback.Reminder {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]feedback.Reminder, 0, len(s.reminders))
-	for _, r := range s.reminders {
-		out = append(out, r)
+	rs, _ := s.upTo(time.Time{})
+	return rs
+}
+
+// upTo returns the reminders due at or before until, soonest first; all of them if until is
+// zero. It reads no reminder that is not due.
+func (s *Scheduler) upTo(until time.Time) ([]feedback.Reminder, error) {
+	var bound []byte
+	if !until.IsZero() {
+		// Every key for an instant at or before until sorts before this one.
+		bound = key(feedback.Reminder{At: until, Name: "\xff"})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].At.Equal(out[j].At) {
-			return out[i].At.Before(out[j].At)
+	out := []feedback.Reminder{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketByTime).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if bound != nil && bytes.Compare(k, bound) > 0 {
+				break
+			}
+			var r feedback.Reminder
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode reminder %q: %w", k, err)
+			}
+			out = append(out, r)
 		}
-		return out[i].Name < out[j].Name
+		return nil
 	})
-	return out
+	if err != nil {
+		return nil, fmt.Errorf("localsched: read reminders: %w", err)
+	}
+	return out, nil
 }
 
 // FireDue fires every reminder whose time has come, soonest first, and deletes each that fired
 // without error. It returns how many fired successfully.
 func (s *Scheduler) FireDue(ctx context.Context, fire Fire, log *slog.Logger) int {
-	now := s.clock.Now()
+	due, err := s.upTo(s.clock.Now())
+	if err != nil {
+		log.Error("could not read the reminders due", "err", err)
+		return 0
+	}
 	fired := 0
-	for _, r := range s.List() {
-		if r.At.After(now) {
-			break
-		}
+	for _, r := range due {
 		if err := fire(ctx, r); err != nil {
 			log.Error("reminder failed; it will be tried again", "reminder", r.Name, "err", err)
 			continue
@@ -117,20 +218,4 @@ func (s *Scheduler) Run(ctx context.Context, interval time.Duration, fire Fire, 
 		case <-t.C:
 		}
 	}
-}
-
-// save writes the reminders atomically: a crash leaves the old file or the new, never half.
-func (s *Scheduler) save() error {
-	data, err := json.MarshalIndent(s.reminders, "", "  ")
-	if err != nil {
-		return fmt.Errorf("localsched: encode: %w", err)
-	}
-	tmp := s.path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return fmt.Errorf("localsched: write %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, s.path); err != nil {
-		return fmt.Errorf("localsched: replace %s: %w", s.path, err)
-	}
-	return nil
 }

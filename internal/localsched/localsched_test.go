@@ -2,8 +2,11 @@ package localsched_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,14 +14,27 @@ import (
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/feedback/scheduletest"
 	"github.com/council/intake/internal/localsched"
+	bolt "go.etcd.io/bbolt"
 )
+
+// open opens the scheduler on the bbolt file in dir, as the local runner does on the store's.
+func open(t *testing.T, dir string, clk feedback.Clock) (*localsched.Scheduler, *bolt.DB) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, "intake.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := localsched.Open(db, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, db
+}
 
 func TestScheduler_Conformance(t *testing.T) {
 	scheduletest.Run(t, func(t *testing.T) (feedback.Scheduler, scheduletest.Pending) {
-		s, err := localsched.Open(t.TempDir(), clock.System{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, _ := open(t, t.TempDir(), clock.System{})
 		return s, func(*testing.T) []feedback.Reminder { return s.List() }
 	})
 }
@@ -30,7 +46,7 @@ func TestScheduler_FireDue(t *testing.T) {
 	warning := scheduletest.Example("FB-2026-000001", feedback.PurposeWarning)
 	warning.At = due.At.Add(-48 * time.Hour)
 	clk := clock.NewFixed(warning.At.Add(-time.Minute))
-	s, _ := localsched.Open(dir, clk)
+	s, db := open(t, dir, clk)
 	for _, r := range []feedback.Reminder{due, warning} {
 		if err := s.Schedule(ctx, r); err != nil {
 			t.Fatal(err)
@@ -52,6 +68,7 @@ func TestScheduler_FireDue(t *testing.T) {
 		{"the warning at its time", warning.At, fire, []string{warning.Name}, 1},
 		{"the due reminder later", due.At.Add(time.Hour), fire, []string{warning.Name, due.Name}, 0},
 	}
+	parent := t // the reopened file must outlive each subtest
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk.Set(tt.at)
@@ -60,13 +77,56 @@ func TestScheduler_FireDue(t *testing.T) {
 				t.Fatalf("fired %v, want %v", fired, tt.wantFired)
 			}
 			// What is left must survive a restart.
-			reopened, err := localsched.Open(dir, clk)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := len(reopened.List()); n != tt.wantLeft {
+			db.Close()
+			s, db = open(parent, dir, clk)
+			if n := len(s.List()); n != tt.wantLeft {
 				t.Errorf("%d reminders kept on disk, want %d", n, tt.wantLeft)
 			}
 		})
+	}
+}
+
+// TestScheduler_FireDue_SameInstant fires reminders due at the very instant of the clock, and
+// leaves one a nanosecond later alone.
+func TestScheduler_FireDue_SameInstant(t *testing.T) {
+	ctx := context.Background()
+	due := scheduletest.Example("FB-2026-000001", feedback.PurposeDue)
+	later := scheduletest.Example("FB-2026-000002", feedback.PurposeDue)
+	later.At = due.At.Add(time.Nanosecond)
+	s, _ := open(t, t.TempDir(), clock.NewFixed(due.At))
+	for _, r := range []feedback.Reminder{later, due} {
+		if err := s.Schedule(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fired []string
+	s.FireDue(ctx, func(_ context.Context, r feedback.Reminder) error { fired = append(fired, r.Name); return nil }, slog.New(slog.DiscardHandler))
+	if len(fired) != 1 || fired[0] != due.Name {
+		t.Errorf("fired %v at %s; want only %s", fired, due.At, due.Name)
+	}
+}
+
+// TestScheduler_Import takes in the schedules.json an older Intake kept, once.
+func TestScheduler_Import(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	r := scheduletest.Example("FB-2026-000001", feedback.PurposeWarning)
+	data, _ := json.Marshal(map[string]feedback.Reminder{r.Name: r})
+	path := filepath.Join(dir, "schedules.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := open(t, dir, clock.System{})
+	for i := 0; i < 2; i++ {
+		if err := s.Import(ctx, path); err != nil {
+			t.Fatalf("Import (time %d): %v", i+1, err)
+		}
+	}
+	got := s.List()
+	if len(got) != 1 || got[0].Name != r.Name || !got[0].At.Equal(r.At) {
+		t.Errorf("after import: %+v; want %+v", got, r)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("%s is still there after import (err %v)", path, err)
 	}
 }

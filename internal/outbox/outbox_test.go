@@ -1,8 +1,10 @@
 package outbox_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/council/intake/internal/clock"
@@ -111,5 +113,51 @@ func TestOutbox_RepairsATornLastLine(t *testing.T) {
 	all, err := o.List()
 	if err != nil || len(all) != 2 || all[1].Key != m.Key {
 		t.Errorf("after repair: %d letters, %v; want the first and the resent second", len(all), err)
+	}
+}
+
+// TestOutbox_ConcurrentSends sends from many goroutines at once, each key twice: every letter
+// is whole on disk once, and a reopened outbox finds them all.
+func TestOutbox_ConcurrentSends(t *testing.T) {
+	dir := t.TempDir()
+	clk := clock.NewFixed(storetest.Start)
+	o, err := outbox.Open(dir, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const letters = 50
+	ids := make([][2]string, letters)
+	var wg sync.WaitGroup
+	for i := 0; i < letters; i++ {
+		for j := 0; j < 2; j++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := mailtest.Example()
+				m.Key = fmt.Sprintf("FB-2026-%06d/acknowledgement", i)
+				id, err := o.Send(t.Context(), m)
+				if err != nil {
+					t.Error(err)
+				}
+				ids[i][j] = id
+			}()
+		}
+	}
+	wg.Wait()
+	for i, pair := range ids {
+		if pair[0] != pair[1] {
+			t.Errorf("key %d sent as %s and %s; want one letter", i, pair[0], pair[1])
+		}
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reopened, err := outbox.Open(dir, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := reopened.List()
+	if err != nil || len(all) != letters {
+		t.Errorf("reopened: %d letters, %v; want %d", len(all), err, letters)
 	}
 }
