@@ -45,13 +45,13 @@ bench: ## benchmarks: Go benchmarks, then the local runner under load beside the
 # Every function is functions/<dir>/main.go, built as Lambda's provided.al2023 runtime on arm64
 # wants it: a static binary named bootstrap. `sam build` runs build-<LogicalId> (template.yaml's
 # BuildMethod: makefile) with ARTIFACTS_DIR set; `make build` puts them all under bin/.
-FUNCTIONS := webform notifier reminders email
+FUNCTIONS := webform notifier reminders email officer
 LAMBDA_GO_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 NEED_ARTIFACTS_DIR = @test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: build-<LogicalId> is for sam build; use make build" >&2; exit 1; }
 INVOKE = $(GO) run ./internal/lambdatest/cmd/invoke
 
-.PHONY: build-WebFormFunction build-NotifierFunction build-RemindersFunction build-EmailFunction
-.PHONY: invoke-webform invoke-notifier invoke-reminders invoke-email
+.PHONY: build-WebFormFunction build-NotifierFunction build-RemindersFunction build-EmailFunction build-OfficerFunction
+.PHONY: invoke-webform invoke-notifier invoke-reminders invoke-email invoke-officer
 
 build: ## cross-compile every function to bin/<dir>/bootstrap (linux/arm64)
 	@for fn in $(FUNCTIONS); do \
@@ -75,6 +75,10 @@ build-EmailFunction:
 	$(NEED_ARTIFACTS_DIR)
 	$(LAMBDA_GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/email
 
+build-OfficerFunction:
+	$(NEED_ARTIFACTS_DIR)
+	$(LAMBDA_GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/officer
+
 # The invoke targets build the function for this machine and hand it one event through a local
 # Lambda Runtime API (what `sam local invoke` does, without Docker). The function sees this
 # shell's INTAKE_* and AWS_* variables: point AWS_ENDPOINT_URL at moto_server to give it AWS.
@@ -89,6 +93,9 @@ invoke-reminders: ## run the reminders function: EVENT=events/reminders-due.json
 
 invoke-email: ## run the email function on an S3 event: EVENT=events/email-s3.json (default)
 	$(INVOKE) -fn email -event $(or $(EVENT),events/email-s3.json)
+
+invoke-officer: ## run the officer function: EVENT=events/officer-list-cases.json (default, a JWT-authorised API call) or events/officer-sign-in-form.json
+	$(INVOKE) -fn officer -event $(or $(EVENT),events/officer-list-cases.json)
 
 clean: ## remove build output and local data
 	rm -rf bin .aws-sam $(DATA)

@@ -44,16 +44,13 @@ var functions = []struct {
 	{"NotifierFunction", "notifier", setup.SideEffectSettings},
 	{"RemindersFunction", "reminders", setup.SideEffectSettings},
 	{"EmailFunction", "email", setup.EmailSettings},
+	{"OfficerFunction", "officer", setup.OfficerSettings},
 }
 
-// notYetWired are settings in internal/config that no function in the template reads yet.
+// notYetWired are settings in internal/config that no function in the template sets, and why.
 var notYetWired = map[string]string{
-	"INTAKE_STAFF":                 "read by the officer console and API, which are not in the template yet",
-	"INTAKE_CONSOLE_URL":           "read by the officer console, which is not in the template yet",
-	"INTAKE_SESSION_KEY":           "read by the officer console, which is not in the template yet (an SSM SecureString or Secrets Manager value)",
-	"INTAKE_API_TOKENS":            "the local runner's bearer tokens; in AWS the officer API's JWT authoriser stands in their place",
-	"INTAKE_ESCALATE_WORKING_DAYS": "read by the officer API, which is not in the template yet",
-	"INTAKE_HOUSING_AREAS":         "read by the officer API, which is not in the template yet",
+	"INTAKE_SESSION_KEY": "the local runner's session key; in AWS the key is never an environment variable: the officer function reads the SSM SecureString INTAKE_SESSION_KEY_PARAMETER names",
+	"INTAKE_API_TOKENS":  "the local runner's bearer tokens; in AWS the officer API's JWT authoriser stands in their place",
 }
 
 func TestTemplate_Functions(t *testing.T) {
@@ -257,6 +254,71 @@ func TestTemplate_Routes(t *testing.T) {
 	}
 }
 
+// officerRoutes are the routes web.Console.Register and the officer API declare, every one of
+// which the template must give OfficerFunction; the API's behind the JWT authoriser, the
+// console's (which signs officers in itself) not.
+var officerRoutes = map[string]string{
+	"GET /officer/sign-in":                "",
+	"POST /officer/sign-in":               "",
+	"GET /officer/sign-in/{token}":        "",
+	"POST /officer/sign-in/{token}":       "",
+	"POST /officer/sign-out":              "",
+	"GET /officer":                        "",
+	"GET /officer/cases/{ref}":            "",
+	"POST /officer/cases/{ref}/{action}":  "",
+	"GET /officer/cases/{ref}/files/{n}":  "",
+	"GET /v1/cases":                       "OfficerJwt",
+	"POST /v1/cases":                      "OfficerJwt",
+	"GET /v1/cases/{reference}":           "OfficerJwt",
+	"POST /v1/cases/{reference}/{action}": "OfficerJwt",
+}
+
+// TestTemplate_OfficerRoutes checks OfficerFunction's routes against web.OfficerRoutes, the mux
+// the function serves: each template route is exactly one of its patterns (not the console's
+// catch-all "page not found"), each has the authoriser it should, and none is missing.
+func TestTemplate_OfficerRoutes(t *testing.T) {
+	tpl := loadTemplate(t)
+	mux := web.OfficerRoutes(&web.Handler{}, &web.Console{})
+	got := map[string]string{}
+	for name, ev := range mapOf(tpl.resources()["OfficerFunction"], "Properties", "Events") {
+		if str(ev, "Type") != "HttpApi" {
+			t.Errorf("OfficerFunction event %s is a %s, not an HttpApi route", name, str(ev, "Type"))
+			continue
+		}
+		if str(ev, "Properties", "ApiId", "Ref") != "HttpApi" {
+			t.Errorf("OfficerFunction event %s is not on HttpApi", name)
+		}
+		route := strings.ToUpper(str(ev, "Properties", "Method")) + " " + str(ev, "Properties", "Path")
+		got[route] = str(ev, "Properties", "Auth", "Authorizer")
+		method, path, _ := strings.Cut(route, " ")
+		if _, pattern := mux.Handler(httptest.NewRequest(method, pathParam.ReplaceAllString(path, "x"), nil)); pattern != route {
+			t.Errorf("template.yaml routes %s to OfficerFunction, but the officer function serves that with %q", route, pattern)
+		}
+	}
+	if diff := cmp.Diff(officerRoutes, got); diff != "" {
+		t.Errorf("OfficerFunction's routes and their authorisers (-want +got):\n%s", diff)
+	}
+	for _, route := range tpl.httpRoutes("WebFormFunction") {
+		if _, dup := got[route]; dup {
+			t.Errorf("%s is routed to both WebFormFunction and OfficerFunction", route)
+		}
+	}
+	if _, ok := mapOf(tpl.resources()["HttpApi"], "Properties", "Auth", "Authorizers")["OfficerJwt"]; !ok {
+		t.Error("HttpApi declares no OfficerJwt authorizer")
+	}
+}
+
+// pathParam is a {parameter} in an HTTP API route's path.
+var pathParam = regexp.MustCompile(`\{[a-z]+\}`)
+
+// routeMatches reports whether path is one that the route key's path (with its {parameters})
+// matches.
+func routeMatches(routeKey, path string) bool {
+	_, pattern, _ := strings.Cut(routeKey, " ")
+	re := "^" + pathParam.ReplaceAllString(regexp.QuoteMeta(pattern), "[^/]+") + "$"
+	return regexp.MustCompile(re).MatchString(path)
+}
+
 // TestTemplate_Events checks that the sample events decode as each function will decode them.
 func TestTemplate_Events(t *testing.T) {
 	tpl := loadTemplate(t)
@@ -278,6 +340,24 @@ func TestTemplate_Events(t *testing.T) {
 				}
 				if ev.Version != "2.0" || !slices.Contains(routes, ev.RouteKey) || ev.RequestContext.HTTP.Method+" "+ev.RawPath != ev.RouteKey {
 					t.Errorf("version %q route %q path %q: want 2.0 and one of the template's routes %v", ev.Version, ev.RouteKey, ev.RawPath, routes)
+				}
+			case strings.HasPrefix(name, "officer-"):
+				var ev events.APIGatewayV2HTTPRequest
+				if err := dec.Decode(&ev); err != nil {
+					t.Fatalf("not an HTTP API (payload 2.0) event: %v", err)
+				}
+				auth, known := officerRoutes[ev.RouteKey]
+				if ev.Version != "2.0" || !known || ev.RequestContext.RouteKey != ev.RouteKey ||
+					!strings.HasPrefix(ev.RouteKey, ev.RequestContext.HTTP.Method+" ") || !routeMatches(ev.RouteKey, ev.RawPath) {
+					t.Errorf("version %q route %q path %q: want 2.0 and one of OfficerFunction's routes, matching the path", ev.Version, ev.RouteKey, ev.RawPath)
+				}
+				// What API Gateway hands the function after the JWT authoriser, or without one.
+				jwt := ev.RequestContext.Authorizer != nil && ev.RequestContext.Authorizer.JWT != nil
+				switch {
+				case auth == "OfficerJwt" && (!jwt || ev.RequestContext.Authorizer.JWT.Claims["email"] == ""):
+					t.Errorf("%s is behind the JWT authoriser: the event needs requestContext.authorizer.jwt.claims.email", ev.RouteKey)
+				case auth == "" && jwt:
+					t.Errorf("%s has no authoriser, so API Gateway would pass no JWT claims", ev.RouteKey)
 				}
 			case strings.HasPrefix(name, "notifier-"):
 				var ev events.DynamoDBEvent
@@ -639,13 +719,20 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// Store: GetItem (idempotency key), UpdateItem (reference counter), PutItem (create).
 		"WebFormFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
 		// Process: claim and stamp the case and take the acknowledgement quota (GetItem,
-		// PutItem), send mail, create schedules (passing their role).
-		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "iam:PassRole", "scheduler:CreateSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+		// PutItem), send mail, create schedules (passing their role)
+		// and delete schedules (a moved date's or a closed stage's, the unschedule effects).
+		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
 		// The same, and the sweep's queries of the pending and due indexes.
-		"RemindersFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "iam:PassRole", "scheduler:CreateSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+		"RemindersFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
 		// ReceiveEmail: idempotency and threading look-ups, a reference, the case; the raw
 		// message read and its attachments kept.
 		"EmailFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject"},
+		// Cases read and acted on (GetItem, Update as PutItem), an item taken in by phone
+		// (UpdateItem for its reference), sign-in links and sessions put, read, taken and
+		// deleted (DeleteItem), the cases index listed (Query), sign-in links mailed, and the
+		// session key read once (ssm:GetParameter). No scheduler: the notifier does that.
+		"OfficerFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+			"s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
 	}
 	for fn, actions := range want {
 		got := actionsOf(list(tpl.functionProperties(fn)["Policies"]))
@@ -755,5 +842,45 @@ func TestReadme_EverySetting(t *testing.T) {
 		if !known[name] {
 			t.Errorf("the README documents %s, which internal/config does not read", name)
 		}
+	}
+}
+
+// TestTemplate_OnlyTheOfficerLinksSSM: the session key is read from SSM by the officer function
+// alone; the other functions neither need the client nor should carry it.
+func TestTemplate_OnlyTheOfficerLinksSSM(t *testing.T) {
+	const ssmPkg = "github.com/aws/aws-sdk-go-v2/service/ssm"
+	for _, f := range functions {
+		out, err := exec.Command("go", "list", "-deps", "./functions/"+f.dir).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps ./functions/%s: %v\n%s", f.dir, err, out)
+		}
+		if links := slices.Contains(strings.Fields(string(out)), ssmPkg); links != (f.dir == "officer") {
+			t.Errorf("functions/%s links %s: %v", f.dir, ssmPkg, links)
+		}
+	}
+}
+
+// TestTemplate_OfficerSessionKey: the session key reaches the officer function only as the name
+// of a SecureString, which its policy may read and nothing else may.
+func TestTemplate_OfficerSessionKey(t *testing.T) {
+	tpl := loadTemplate(t)
+	env := mapOf(tpl.functionProperties("OfficerFunction")["Environment"], "Variables")
+	if _, plain := env["INTAKE_SESSION_KEY"]; plain {
+		t.Error("OfficerFunction sets INTAKE_SESSION_KEY: the key must not be a plain environment variable")
+	}
+	if got := str(env, "INTAKE_SESSION_KEY_PARAMETER", "Ref"); got != "SessionKeyParameter" {
+		t.Errorf("INTAKE_SESSION_KEY_PARAMETER = %v, want !Ref SessionKeyParameter", env["INTAKE_SESSION_KEY_PARAMETER"])
+	}
+	var resources []string
+	for _, p := range list(tpl.functionProperties("OfficerFunction")["Policies"]) {
+		for _, st := range list(get(p, "Statement")) {
+			if slices.Contains(literals(get(st, "Action")), "ssm:GetParameter") {
+				resources = append(resources, str(st, "Resource", "Fn::Sub"))
+			}
+		}
+	}
+	want := []string{"arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${SessionKeyParameter}"}
+	if !slices.Equal(resources, want) {
+		t.Errorf("ssm:GetParameter on %v, want only %v", resources, want)
 	}
 }

@@ -8,8 +8,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,11 +27,14 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/lambdatest"
 	"github.com/council/intake/internal/mototest"
+	"github.com/council/intake/internal/workdays"
 	"github.com/jhillyerd/enmime/v2"
 )
 
@@ -40,6 +46,11 @@ const dlqARN = "arn:aws:sqs:eu-west-2:123456789012:intake-dead-letters"
 
 // mailBucket is the inbound-mail bucket events/email-s3.json names.
 const mailBucket = "intake-inbound-mail-sample"
+
+// staffDirectory is the stack's INTAKE_STAFF: the officer of the sample complaint's area (the
+// routing default sends bins-and-recycling to waste.team@) and the planning officer of
+// events/officer-list-cases.json.
+const staffDirectory = "complaints@example.gov.uk=admin,waste.team@example.gov.uk=officer:bins-and-recycling,planning@example.gov.uk=officer:planning"
 
 // stack is one deployment of Intake's resources on moto: a table with its stream, a verified
 // sender and a schedule group, each named uniquely so tests do not share state.
@@ -96,6 +107,13 @@ func newStack(t *testing.T) *stack {
 	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(mailBucket), Key: aws.String("inbound/sample-complaint-1"), Body: bytes.NewReader(raw)}); err != nil {
 		t.Fatal(err)
 	}
+	// The officer function's session key, stored once as the README says.
+	sessionKeyParam := fmt.Sprintf("/intake-test-%d/session-key", n)
+	ssmc := ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(url) })
+	if _, err := ssmc.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(sessionKeyParam), Type: ssmtypes.ParameterTypeSecureString,
+		Value: aws.String("a6f1c0d2e9b84f37a1c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b")}); err != nil {
+		t.Fatal(err)
+	}
 	s.env = []string{
 		"AWS_ENDPOINT_URL=" + url,
 		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=" + mototest.Region,
@@ -106,6 +124,9 @@ func newStack(t *testing.T) *stack {
 		"INTAKE_SCHEDULE_DLQ_ARN=" + dlqARN,
 		"INTAKE_FROM_ADDRESS=Example District Council <feedback@intake.example.gov.uk>",
 		"INTAKE_MAIL_BUCKET=" + mailBucket,
+		"INTAKE_STAFF=" + staffDirectory,
+		"INTAKE_CONSOLE_URL=https://intake.example.gov.uk",
+		"INTAKE_SESSION_KEY_PARAMETER=" + sessionKeyParam,
 	}
 	return s
 }
@@ -316,6 +337,8 @@ func TestFunctions_SampleEvents(t *testing.T) {
 		{"reminders", "reminders-sweep.json", `"swept":true`},
 		{"reminders", "reminders-digest.json", `"digested":true`},
 		{"email", "email-s3.json", `null`},
+		{"officer", "officer-list-cases.json", `"statusCode":200`},
+		{"officer", "officer-sign-in-form.json", `"statusCode":200`},
 	}
 	// One execution environment per function, kept warm across its events as Lambda does.
 	fns := map[string]*lambdatest.Fn{}
@@ -376,5 +399,226 @@ func TestFunctions_EmailTwice(t *testing.T) {
 	acks := mailTo(t, s.endpoint, sentBefore, "ada.resident@example.com")
 	if len(acks) != 1 || acks[0].GetHeader("In-Reply-To") != "<sample-complaint-1@mail.example.com>" {
 		t.Fatalf("acknowledgements through SES: %d; want one, in reply to the resident's message", len(acks))
+	}
+}
+
+// officerEvent is what the HTTP API hands the officer function for method and path on the
+// route routeKey: with the JWT authoriser's verified claims for email, or, when email is
+// empty, with none (a console route, which has no authoriser).
+func officerEvent(t *testing.T, routeKey, method, path, email, body string) []byte {
+	t.Helper()
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: routeKey, RawPath: path,
+		Headers: map[string]string{"accept": "application/json", "host": "a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com"},
+		Body:    body,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			AccountID: "123456789012", APIID: "a1b2c3d4e5", Stage: "$default", RouteKey: routeKey,
+			DomainName: "a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com", RequestID: fmt.Sprintf("req-%d", time.Now().UnixNano()),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "203.0.113.40"},
+		},
+	}
+	if body != "" {
+		ev.Headers["content-type"] = "application/json"
+	}
+	if email != "" {
+		ev.Headers["authorization"] = "Bearer eyJ.verified-by-api-gateway.sig"
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{
+				"email": email, "iss": "https://login.example.gov.uk/intake", "aud": "intake-officer-api", "sub": "officer-1"}},
+		}
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// invokeHTTP invokes an HTTP API function and returns its response.
+func invokeHTTP(ctx context.Context, t *testing.T, fn *lambdatest.Fn, event []byte) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	out, err := fn.Invoke(ctx, event)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", fn.Name, err, fn.Output())
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatalf("%s answered %s: %v", fn.Name, out, err)
+	}
+	return resp
+}
+
+// becomesPending is the notifier's stream filter in template.yaml: a case item whose pending
+// attribute appears. Only such records invoke the notifier in AWS.
+func becomesPending(r events.DynamoDBEventRecord) bool {
+	nv, inNew := r.Change.NewImage[dynamo.AttrPendingPK]
+	_, inOld := r.Change.OldImage[dynamo.AttrPendingPK]
+	return inNew && nv.DataType() == events.DataTypeString && nv.String() == "PENDING" && !inOld
+}
+
+// scheduleNames returns the names of the schedules in the stack's group.
+func (s *stack) scheduleNames(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	for _, sc := range s.schedules(t) {
+		names = append(names, aws.ToString(sc.Name))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// TestFunctions_OfficerExtendsThroughTheAPI is issue 7's acceptance through the built
+// bootstraps on moto: a complaint stored by the web form and taken in by the notifier (three
+// schedules), extended by its officer through the officer API with a JWT, and the notifier,
+// handed the stream record that makes, deletes the old schedules, creates new ones and sends
+// the resident the letter naming the new date; a second extension is refused.
+func TestFunctions_OfficerExtendsThroughTheAPI(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	const officer, resident = "waste.team@example.gov.uk", "alex.resident@example.com"
+
+	// A complaint, stored and taken in.
+	resp := invokeHTTP(ctx, t, s.start(t, "webform"), readEvent(t, "webform-post-json.json"))
+	var created struct {
+		Reference string `json:"reference"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &created) != nil || created.Reference == "" {
+		t.Fatalf("webform = %d %s; want 201 with a reference", resp.StatusCode, resp.Body)
+	}
+	ref := created.Reference
+	notifier := s.start(t, "notifier")
+	notify := func(records []events.DynamoDBEventRecord) {
+		t.Helper()
+		batch, _ := json.Marshal(events.DynamoDBEvent{Records: records})
+		if out, err := notifier.Invoke(ctx, batch); err != nil || strings.Contains(string(out), "itemIdentifier") {
+			t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+		}
+	}
+	var pending []events.DynamoDBEventRecord
+	for _, r := range s.streamRecords(t) {
+		if becomesPending(r) {
+			pending = append(pending, r)
+		}
+	}
+	if len(pending) != 1 || pending[0].EventName != "INSERT" {
+		t.Fatalf("%d stream records would invoke the notifier; want the one INSERT", len(pending))
+	}
+	notify(pending)
+	oldNames := s.scheduleNames(t)
+	if len(oldNames) != 3 {
+		t.Fatalf("schedules after intake: %v; want 3", oldNames)
+	}
+
+	// The officer reads the case through the API: due on the date the calendar gives.
+	store := dynamo.New(s.db, s.table, clock.System{})
+	stored, err := store.Get(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := workdays.London()
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, _ := workdays.ParseDates("2022-09-19") // INTAKE_EXTRA_HOLIDAYS' default, which the stack keeps
+	cal := workdays.New(loc, extra...)
+	dueBefore := cal.Date(stored.RespondBy)
+	wantDue := cal.Date(cal.AddWorkingDays(dueBefore, 5))
+	for _, name := range oldNames {
+		if !strings.HasSuffix(name, dueBefore.Format("20060102")) {
+			t.Errorf("schedule %s is not named for the due date %s", name, dueBefore.Format(time.DateOnly))
+		}
+	}
+
+	officerFn := s.start(t, "officer")
+	caseRoute, actionRoute := "GET /v1/cases/{reference}", "POST /v1/cases/{reference}/{action}"
+	resp = invokeHTTP(ctx, t, officerFn, officerEvent(t, caseRoute, "GET", "/v1/cases/"+ref, officer, ""))
+	var view struct {
+		Reference string `json:"reference"`
+		RespondBy string `json:"respond_by"`
+		Extended  bool   `json:"extended"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(resp.Body), &view) != nil || view.Reference != ref || view.RespondBy != dueBefore.Format(time.DateOnly) {
+		t.Fatalf("GET /v1/cases/%s = %d %s; want 200, due %s", ref, resp.StatusCode, resp.Body, dueBefore.Format(time.DateOnly))
+	}
+	// Without the authoriser's claims (the route misconfigured, say) nobody is anybody.
+	if resp := invokeHTTP(ctx, t, officerFn, officerEvent(t, caseRoute, "GET", "/v1/cases/"+ref, "", "")); resp.StatusCode != 401 ||
+		resp.Headers["Content-Type"] != "application/problem+json" {
+		t.Errorf("GET without JWT claims = %d %s %s; want 401 problem+json", resp.StatusCode, resp.Headers["Content-Type"], resp.Body)
+	}
+
+	// Extended by five working days.
+	sentBefore := len(mototest.SentRaw(t, s.endpoint))
+	recordsBefore := len(s.streamRecords(t))
+	extend := `{"working_days":5,"reason":"Waiting for the highways inspector's report."}`
+	resp = invokeHTTP(ctx, t, officerFn, officerEvent(t, actionRoute, "POST", "/v1/cases/"+ref+"/extend", officer, extend))
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(resp.Body), &view) != nil || view.RespondBy != wantDue.Format(time.DateOnly) || !view.Extended {
+		t.Fatalf("extend = %d %s; want 200, extended, due %s", resp.StatusCode, resp.Body, wantDue.Format(time.DateOnly))
+	}
+	if n := len(mototest.SentRaw(t, s.endpoint)); n != sentBefore {
+		t.Errorf("the officer function sent %d emails itself; the notifier sends the letter", n-sentBefore)
+	}
+	if got := s.scheduleNames(t); !slices.Equal(got, oldNames) {
+		t.Errorf("the officer function changed the schedules itself: %v", got)
+	}
+
+	// The notifier, handed the extension's stream record, moves the schedules and writes.
+	pending = nil
+	for _, r := range s.streamRecords(t)[recordsBefore:] {
+		if becomesPending(r) {
+			pending = append(pending, r)
+		}
+	}
+	if len(pending) != 1 || pending[0].EventName != "MODIFY" {
+		t.Fatalf("%d stream records after the extension would invoke the notifier; want the extension's MODIFY", len(pending))
+	}
+	notify(pending)
+	newNames := s.scheduleNames(t)
+	if len(newNames) != 3 {
+		t.Fatalf("schedules after the extension: %v; want 3", newNames)
+	}
+	for _, name := range newNames {
+		if slices.Contains(oldNames, name) || !strings.HasSuffix(name, wantDue.Format("20060102")) {
+			t.Errorf("schedule %s after the extension: want only new ones, named for %s (old: %v)", name, wantDue.Format(time.DateOnly), oldNames)
+		}
+	}
+	for _, sc := range s.schedules(t) {
+		if !strings.HasPrefix(aws.ToString(sc.ScheduleExpression), "at(") || aws.ToString(sc.ScheduleExpressionTimezone) != "Europe/London" {
+			t.Errorf("schedule %s: %s in %s; want a one-time at() in Europe/London",
+				aws.ToString(sc.Name), aws.ToString(sc.ScheduleExpression), aws.ToString(sc.ScheduleExpressionTimezone))
+		}
+	}
+	letters := mailTo(t, s.endpoint, sentBefore, resident)
+	if len(letters) != 1 {
+		t.Fatalf("letters to the resident through SES after the extension: %d, want 1", len(letters))
+	}
+	if subj := letters[0].GetHeader("Subject"); !strings.Contains(subj, "more time") || !strings.Contains(subj, ref) {
+		t.Errorf("extension letter's subject = %q", subj)
+	}
+	if text := letters[0].Text; !strings.Contains(text, feedback.LongDate(wantDue)) || !strings.Contains(text, "Ombudsman") {
+		t.Errorf("extension letter does not name the new date %s and the Ombudsman:\n%s", feedback.LongDate(wantDue), text)
+	}
+	// The same record again (Lambda retried the batch) deletes, creates and sends nothing more.
+	sentAfter := len(mototest.SentRaw(t, s.endpoint))
+	notify(pending)
+	if n := len(mototest.SentRaw(t, s.endpoint)); n != sentAfter {
+		t.Errorf("a redelivered record sent %d more emails", n-sentAfter)
+	}
+	if got := s.scheduleNames(t); !slices.Equal(got, newNames) {
+		t.Errorf("a redelivered record left schedules %v, want %v", got, newNames)
+	}
+
+	// A second extension at Stage 1 is refused.
+	resp = invokeHTTP(ctx, t, officerFn, officerEvent(t, actionRoute, "POST", "/v1/cases/"+ref+"/extend", officer, extend))
+	var p struct {
+		Status int    `json:"status"`
+		Detail string `json:"detail"`
+	}
+	if resp.StatusCode != 409 || resp.Headers["Content-Type"] != "application/problem+json" ||
+		json.Unmarshal([]byte(resp.Body), &p) != nil || p.Status != 409 || !strings.Contains(p.Detail, "extended once already") {
+		t.Errorf("second extension = %d %s %s; want 409 problem+json saying it was extended once already", resp.StatusCode, resp.Headers["Content-Type"], resp.Body)
+	}
+	if c, err := store.Get(ctx, ref); err != nil || !cal.Date(c.RespondBy).Equal(wantDue) {
+		t.Errorf("after the refused extension the case is due %v (%v); want %s still", c.RespondBy, err, wantDue.Format(time.DateOnly))
 	}
 }

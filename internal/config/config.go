@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -44,6 +45,10 @@ type Config struct {
 	// 32 bytes. In AWS it is an SSM SecureString or Secrets Manager value; the local runner
 	// generates one into its data directory when it is not set.
 	SessionKey string `env:"INTAKE_SESSION_KEY"`
+	// SessionKeyParameter names the SSM SecureString that holds the session key in AWS (the
+	// officer function reads it once at cold start), so that the key is never a plain
+	// environment variable in the function's configuration.
+	SessionKeyParameter string `env:"INTAKE_SESSION_KEY_PARAMETER"`
 	// TriageMailbox receives anything no routing entry claims.
 	TriageMailbox string `env:"INTAKE_TRIAGE_MAILBOX, default=customer.services@example.gov.uk"`
 	// ExtraHolidays are one-off bank holidays, comma-separated YYYY-MM-DD.
@@ -89,7 +94,16 @@ func Load(ctx context.Context, lookup envconfig.Lookuper, required ...string) (*
 	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: lookup}); err != nil {
 		return nil, fmt.Errorf("config: %s", envName(err.Error()))
 	}
-	if err := c.validate(required); err != nil {
+	// A required setting must be set by the deployer: a default (the example staff, the local
+	// console address) is no answer for a function in AWS.
+	var unset []string
+	for _, name := range required {
+		if v, ok := lookup.Lookup(name); ok && strings.TrimSpace(v) != "" {
+			continue
+		}
+		unset = append(unset, name)
+	}
+	if err := c.validate(required, unset); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -125,7 +139,7 @@ func fields(c *Config) []setting {
 	return out
 }
 
-func (c *Config) validate(required []string) error {
+func (c *Config) validate(required, unset []string) error {
 	var problems []string
 	values := map[string]string{}
 	for _, f := range fields(c) {
@@ -136,7 +150,7 @@ func (c *Config) validate(required []string) error {
 		switch {
 		case !known:
 			problems = append(problems, name+" is not a setting Intake knows")
-		case strings.TrimSpace(v) == "":
+		case strings.TrimSpace(v) == "" || slices.Contains(unset, name):
 			problems = append(problems, name+" is required and not set")
 		}
 	}
@@ -160,6 +174,9 @@ func (c *Config) validate(required []string) error {
 	}
 	if u, err := url.Parse(c.ConsoleURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		problems = append(problems, fmt.Sprintf("INTAKE_CONSOLE_URL %q is not an http or https address like https://intake.example.gov.uk", c.ConsoleURL))
+	}
+	if p := c.SessionKeyParameter; p != "" && (!strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t")) {
+		problems = append(problems, fmt.Sprintf("INTAKE_SESSION_KEY_PARAMETER %q is not an SSM parameter name like /intake/session-key", p))
 	}
 	if c.SessionKey != "" && len(c.SessionKey) < feedback.MinSessionKeyBytes {
 		problems = append(problems, fmt.Sprintf("INTAKE_SESSION_KEY must be at least %d characters (it is %d): generate one with openssl rand -hex 32", feedback.MinSessionKeyBytes, len(c.SessionKey)))

@@ -37,6 +37,9 @@ func TestLoad_Errors(t *testing.T) {
 		want     string
 	}{
 		{"missing table", nil, []string{"INTAKE_TABLE"}, "INTAKE_TABLE is required"},
+		{"required staff left to its default", nil, []string{"INTAKE_STAFF"}, "INTAKE_STAFF is required"},
+		{"required console URL left to its default", map[string]string{"INTAKE_CONSOLE_URL": " "}, []string{"INTAKE_CONSOLE_URL"}, "INTAKE_CONSOLE_URL is required"},
+		{"session key parameter not a path", map[string]string{"INTAKE_SESSION_KEY_PARAMETER": "intake-key"}, nil, "INTAKE_SESSION_KEY_PARAMETER"},
 		{"bad routing", map[string]string{"INTAKE_ROUTING": "waste=waste@x.gov.uk,planning"}, nil, `"planning"`},
 		{"bad mailbox", map[string]string{"INTAKE_ROUTING": "waste=not-an-address"}, nil, "INTAKE_ROUTING"},
 		{"bad from", map[string]string{"INTAKE_FROM_ADDRESS": "nobody"}, nil, "INTAKE_FROM_ADDRESS"},

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -37,6 +39,11 @@ var SideEffectSettings = []string{"INTAKE_TABLE", "INTAKE_SCHEDULE_GROUP", "INTA
 // from the bucket and stores cases; the notifier does the rest.
 var EmailSettings = []string{"INTAKE_TABLE", "INTAKE_MAIL_BUCKET"}
 
+// OfficerSettings are the variables the officer function cannot run without, and each must be
+// set by the deployer (the defaults suit only the local runner): the staff directory, the
+// console's address and the name of the SSM SecureString holding the session key.
+var OfficerSettings = []string{"INTAKE_TABLE", "INTAKE_STAFF", "INTAKE_CONSOLE_URL", "INTAKE_SESSION_KEY_PARAMETER"}
+
 // FromEnv reads the configuration from the process environment, requiring the named AWS
 // variables, and builds the service: everything a function's main does before lambda.Start.
 func FromEnv(ctx context.Context, required ...string) (*feedback.Service, error) {
@@ -47,6 +54,49 @@ func FromEnv(ctx context.Context, required ...string) (*feedback.Service, error)
 	return Service(ctx, cfg)
 }
 
+// Officer is what the officer function serves the console and the officer API with.
+type Officer struct {
+	Service *feedback.Service
+	// SignIn sends sign-in links and keeps sessions in the table, keyed with the session key.
+	SignIn *feedback.SignIn
+}
+
+// SecretReader returns the value of the named secret parameter: ssmparam.Read. It is passed
+// in, rather than called from here, so that only the officer function links the SSM client.
+type SecretReader func(ctx context.Context, awsCfg aws.Config, name string) (string, error)
+
+// OfficerFromEnv reads the officer function's configuration from the process environment and
+// the session key from the SecureString INTAKE_SESSION_KEY_PARAMETER names, once, at cold
+// start. The service has no scheduler: an officer's action only records its side effects on
+// the case, and the notifier carries them out from the table's stream.
+func OfficerFromEnv(ctx context.Context, readSecret SecretReader) (*Officer, error) {
+	cfg, err := config.Load(ctx, envconfig.OsLookuper(), OfficerSettings...)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(cfg.ConsoleURL, "https://") {
+		// Over plain http the session cookie could not be Secure.
+		return nil, fmt.Errorf("setup: INTAKE_CONSOLE_URL %q must be an https address in AWS", cfg.ConsoleURL)
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("setup: load AWS configuration: %w", err)
+	}
+	svc, store, err := service(cfg, awsCfg)
+	if err != nil {
+		return nil, err
+	}
+	key, err := readSecret(ctx, awsCfg, cfg.SessionKeyParameter)
+	if err != nil {
+		return nil, fmt.Errorf("setup: the session key (INTAKE_SESSION_KEY_PARAMETER): %w", err)
+	}
+	if len(key) < feedback.MinSessionKeyBytes {
+		return nil, fmt.Errorf("setup: the session key in %s must be at least %d characters (it is %d): generate one with openssl rand -hex 32",
+			cfg.SessionKeyParameter, feedback.MinSessionKeyBytes, len(key))
+	}
+	return &Officer{Service: svc, SignIn: &feedback.SignIn{Service: svc, Sessions: store, Directory: svc.Staff, Key: []byte(key)}}, nil
+}
+
 // Service builds the intake service over AWS. The scheduler is wired only when the function's
 // configuration names a schedule group.
 func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error) {
@@ -54,29 +104,35 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 	if err != nil {
 		return nil, fmt.Errorf("setup: load AWS configuration: %w", err)
 	}
+	svc, _, err := service(cfg, awsCfg)
+	return svc, err
+}
+
+func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.Store, error) {
 	cal, err := cfg.Calendar()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	routing, err := cfg.RoutingTable()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mailboxes, err := cfg.Mailboxes()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	staff, err := cfg.Directory()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	clk := clock.System{}
 	var mailOpts []sesmail.Option
 	if cfg.SESConfigSet != "" {
 		mailOpts = append(mailOpts, sesmail.WithConfigurationSet(cfg.SESConfigSet))
 	}
+	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk)
 	svc := &feedback.Service{
-		Store:     dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk),
+		Store:     store,
 		Mailer:    sesmail.New(sesv2.NewFromConfig(awsCfg), mailOpts...),
 		Clock:     clk,
 		Calendar:  cal,
@@ -97,11 +153,11 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 			DeadLetterARN: cfg.ScheduleDLQARN,
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		svc.Scheduler = s
 	}
-	return svc, nil
+	return svc, store, nil
 }
 
 // MailBucket is the inbound-mail bucket the email function reads, from the environment.

@@ -45,6 +45,16 @@ func BearerTokens(tokens map[string]string, dir feedback.Directory) func(*http.R
 	}
 }
 
+// OfficerRoutes returns the officer function's routes, as template.yaml declares them: the
+// officer API (api's Staff says who is calling) and the console. The public form is not among
+// them; the web form function serves it.
+func OfficerRoutes(api *Handler, console *Console) *http.ServeMux {
+	mux := http.NewServeMux()
+	api.apiRoutes(mux)
+	console.Register(mux)
+	return mux
+}
+
 // apiRoutes adds the officer API to mux.
 func (h *Handler) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/cases", h.api(h.listCases))

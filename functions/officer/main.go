@@ -1,0 +1,28 @@
+// Command officer is the Lambda function behind the officer console (/officer…, signed in by
+// emailed link and session cookie) and the officer JSON API (/v1/cases…, behind the HTTP API's
+// JWT authoriser), served through the HTTP API (payload v2). An officer's action is recorded
+// on the case with its side effects (letters, schedules); the notifier, on the table's stream,
+// carries them out, so nothing here sends them (AfterCommit is nil).
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/council/intake/internal/setup"
+	"github.com/council/intake/internal/ssmparam"
+	"github.com/council/intake/internal/web"
+)
+
+func main() {
+	o, err := setup.OfficerFromEnv(context.Background(), ssmparam.Read)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lifecycle := web.ServiceLifecycle{Service: o.Service}
+	console := &web.Console{Service: o.Service, SignIn: o.SignIn, Lifecycle: lifecycle, List: lifecycle.List, Secure: true, Log: o.Service.Log}
+	api := &web.Handler{Service: o.Service, Log: o.Service.Log, Staff: console.Staff(web.JWTClaims(o.Service.Staff))}
+	lambda.Start(httpadapter.NewV2(web.OfficerRoutes(api, console)).ProxyWithContext)
+}
