@@ -884,3 +884,28 @@ func TestTemplate_OfficerSessionKey(t *testing.T) {
 		t.Errorf("ssm:GetParameter on %v, want only %v", resources, want)
 	}
 }
+
+// TestSamconfigExample: the example answers name only the template's parameters, and give every
+// parameter that has no default.
+func TestSamconfigExample(t *testing.T) {
+	tpl := loadTemplate(t)
+	b, err := os.ReadFile("samconfig.toml.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	given := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\s*"([A-Za-z0-9]+)=`).FindAllStringSubmatch(string(b), -1) {
+		given[m[1]] = true
+	}
+	params := mapOf(map[string]any(tpl), "Parameters")
+	for name := range given {
+		if _, ok := params[name]; !ok {
+			t.Errorf("samconfig.toml.example sets %s, which template.yaml does not declare", name)
+		}
+	}
+	for name, p := range params {
+		if get(p, "Default") == nil && !given[name] {
+			t.Errorf("samconfig.toml.example does not give %s, which has no default", name)
+		}
+	}
+}
