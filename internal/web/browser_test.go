@@ -34,7 +34,7 @@ func browser(t *testing.T) context.Context {
 		}
 	}
 	if path == "" {
-		msg := "Chromium is not installed, so the browser tests of the form cannot run (apt-get install chromium)."
+		msg := "Chromium is not installed, so the browser tests of the form and the console cannot run (apt-get install chromium)."
 		if os.Getenv("INTAKE_REQUIRE_BROWSER") == "1" {
 			t.Fatal(msg + " INTAKE_REQUIRE_BROWSER=1 makes this a failure.")
 		}
@@ -66,7 +66,7 @@ func browser(t *testing.T) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() {
 		var group int
 		if c := chromedp.FromContext(ctx); c != nil && c.Browser != nil && c.Browser.Process() != nil {

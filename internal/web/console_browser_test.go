@@ -1,14 +1,13 @@
+//go:build linux
+
 package web_test
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,71 +18,10 @@ import (
 	"github.com/council/intake/internal/feedback"
 )
 
-// consoleBrowser starts headless Chromium as browser does, but in its own process group with a
-// profile directory it removes only once every process of that group has gone: Chromium's
-// helpers can outlive the main process and write to the profile while t.TempDir removes it.
-func consoleBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		msg := "Chromium is not installed, so the console's browser tests cannot run (apt-get install chromium)."
-		if os.Getenv("INTAKE_REQUIRE_BROWSER") == "1" {
-			t.Fatal(msg + " INTAKE_REQUIRE_BROWSER=1 makes this a failure.")
-		}
-		t.Skip("SKIPPING: " + msg)
-	}
-	profile, err := os.MkdirTemp("", "intake-console-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pgid int
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.UserDataDir(profile),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1024, 1400),
-		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
-			if cmd.SysProcAttr == nil {
-				cmd.SysProcAttr = &syscall.SysProcAttr{}
-			}
-			cmd.SysProcAttr.Setpgid = true
-		}),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancel()
-		cancelAlloc() // waits for the main process
-		if pgid > 0 {
-			syscall.Kill(-pgid, syscall.SIGKILL)
-			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-				if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
-					break
-				}
-			}
-		}
-		if err := os.RemoveAll(profile); err != nil {
-			t.Errorf("remove the browser profile: %v", err)
-		}
-	})
-	if err := chromedp.Run(ctx); err != nil { // start the browser now, to learn its group
-		t.Fatal(err)
-	}
-	pgid = chromedp.FromContext(ctx).Browser.Process().Pid
-	return ctx
-}
+// consoleBrowser is the console tests' name for browser (browser_test.go), which starts
+// Chromium in a process group of its own and removes its profile only after every process of
+// it has exited.
+func consoleBrowser(t *testing.T) context.Context { return browser(t) }
 
 // axeSource returns axe-core's script, installed by `make axe` (npm ci).
 func axeSource(t *testing.T) string {
