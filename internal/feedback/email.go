@@ -43,6 +43,9 @@ const (
 	FlagUnreadable      FlagCode = "unreadable"
 )
 
+// maxThreadIDs bounds the message ids a reply is matched by.
+const maxThreadIDs = 10
+
 // MaxEmailAttachments bounds the files kept from one email; the raw message keeps the rest.
 const MaxEmailAttachments = 20
 
@@ -153,7 +156,13 @@ func (s *Service) findThread(ctx context.Context, m *InboundEmail) *Case {
 			candidates = append(candidates, ref)
 		}
 	}
-	for _, id := range append(append([]string{}, m.InReplyTo...), m.References...) {
+	// In-Reply-To, then the newest References first; a long thread's oldest ids add nothing
+	// but reads.
+	ids := append([]string{}, m.InReplyTo...)
+	for i := len(m.References) - 1; i >= 0 && len(ids) < maxThreadIDs; i-- {
+		ids = append(ids, m.References[i])
+	}
+	for _, id := range ids {
 		if ref := s.refFromLetterID(id); ref != "" {
 			candidates = append(candidates, ref)
 		} else if c, err := s.Store.GetByIdempotencyKey(ctx, emailKey(id)); err == nil {
