@@ -909,3 +909,17 @@ func TestSamconfigExample(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplate_JSONLogs: every function logs JSON lines that Lambda filters by level.
+func TestTemplate_JSONLogs(t *testing.T) {
+	tpl := loadTemplate(t)
+	for id, r := range tpl.resources() {
+		if str(r, "Type") != "AWS::Serverless::Function" {
+			continue
+		}
+		lc := get(r, "Properties", "LoggingConfig")
+		if str(lc, "LogFormat") != "JSON" || str(lc, "ApplicationLogLevel", "Ref") != "LogLevel" {
+			t.Errorf("%s's LoggingConfig = %v; want LogFormat JSON and ApplicationLogLevel from LogLevel", id, lc)
+		}
+	}
+}

@@ -239,6 +239,26 @@ func TestFunctions_WebFormToNotifierToReminder(t *testing.T) {
 	if !strings.Contains(string(out), created.Reference) {
 		t.Errorf("replayed event answered %s; want %s again", out, created.Reference)
 	}
+	// Its log lines are JSON, as Lambda's JSON log format reads them, with the request id and
+	// the reference; the resident's address and name never appear.
+	var logged bool
+	for _, line := range strings.Split(webform.Output(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		if rec["msg"] == "case created" && rec["level"] == "INFO" && rec["ref"] == created.Reference && rec["requestId"] != nil && rec["requestId"] != "" {
+			logged = true
+		}
+	}
+	if !logged {
+		t.Errorf("no JSON log line with level, msg, requestId and ref for the case created:\n%s", webform.Output())
+	}
+	for _, secret := range []string{"alex.resident@example.com", "Alex Resident"} {
+		if strings.Contains(webform.Output(), secret) {
+			t.Errorf("the web form's log holds personal data (%q)", secret)
+		}
+	}
 	store := dynamo.New(s.db, s.table, clock.System{})
 	c, err := store.Get(ctx, created.Reference)
 	if err != nil {

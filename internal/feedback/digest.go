@@ -65,7 +65,7 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 			}
 		}
 		if err != nil {
-			s.log().Error("daily digest failed", "err", err)
+			s.log().ErrorContext(ctx, "daily digest failed", "err", err)
 			if first == nil {
 				first = fmt.Errorf("digests: %w", err)
 			}

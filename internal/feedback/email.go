@@ -56,13 +56,13 @@ const MaxEmailAttachments = 20
 // with its reason logged and its raw form kept.
 func (s *Service) ReceiveEmail(ctx context.Context, m *InboundEmail, rawKey string) (EmailOutcome, error) {
 	if s.ownAddress(m.From.Email) {
-		return s.ignore(m, rawKey, "", "mail from one of our own addresses")
+		return s.ignore(ctx, rawKey, "", "mail from one of our own addresses")
 	}
 	if m.Report != nil || m.Auto.FromDaemon || m.Auto.NullReturnPath {
 		return s.bounce(ctx, m, rawKey)
 	}
 	if why := automatic(m.Auto); why != "" {
-		return s.ignore(m, rawKey, "", why)
+		return s.ignore(ctx, rawKey, "", why)
 	}
 	if c := s.findThread(ctx, m); c != nil {
 		return s.thread(ctx, c, m, rawKey)
@@ -102,8 +102,8 @@ func (s *Service) ownAddress(addr string) bool {
 	return s.Council.ReplyDomain != "" && strings.HasSuffix(addr, "@"+strings.ToLower(s.Council.ReplyDomain))
 }
 
-func (s *Service) ignore(m *InboundEmail, rawKey, ref, why string) (EmailOutcome, error) {
-	s.log().Info("inbound email ignored", "raw", rawKey, "ref", ref, "reason", why)
+func (s *Service) ignore(ctx context.Context, rawKey, ref, why string) (EmailOutcome, error) {
+	s.log().InfoContext(ctx, "inbound email ignored", "raw", rawKey, "ref", ref, "reason", why)
 	return EmailOutcome{Outcome: EmailIgnored, Reference: ref, Reason: why}, nil
 }
 
@@ -242,7 +242,7 @@ func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey s
 	if err != nil {
 		return EmailOutcome{}, fmt.Errorf("receive email: thread onto %s: %w", ref, err)
 	}
-	s.log().Info("inbound email threaded", "ref", ref, "raw", rawKey)
+	s.log().InfoContext(ctx, "inbound email threaded", "ref", ref, "raw", rawKey)
 	return EmailOutcome{Outcome: EmailThreaded, Reference: ref}, nil
 }
 
@@ -276,7 +276,7 @@ func (s *Service) bounce(ctx context.Context, m *InboundEmail, rawKey string) (E
 		}
 	}
 	if ref == "" || !failed {
-		return s.ignore(m, rawKey, ref, "a delivery report that needs no action")
+		return s.ignore(ctx, rawKey, ref, "a delivery report that needs no action")
 	}
 	now := s.Clock.Now()
 	_, err := s.Store.Update(ctx, ref, func(c *Case) error {
@@ -297,11 +297,11 @@ func (s *Service) bounce(ctx context.Context, m *InboundEmail, rawKey string) (E
 	})
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
-		return s.ignore(m, rawKey, "", "a delivery report for a case that no longer exists")
+		return s.ignore(ctx, rawKey, "", "a delivery report for a case that no longer exists")
 	case err != nil && !errors.Is(err, errNothingToClaim):
 		return EmailOutcome{}, fmt.Errorf("receive email: record bounce on %s: %w", ref, err)
 	}
-	return s.ignore(m, rawKey, ref, "a delivery failure report: the address is marked undeliverable on the case")
+	return s.ignore(ctx, rawKey, ref, "a delivery failure report: the address is marked undeliverable on the case")
 }
 
 // bounceEffect tells the officer that mail to the resident bounced.
@@ -378,7 +378,7 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 		}
 		return EmailOutcome{}, fmt.Errorf("receive email: create case %s: %w", c.Ref, err)
 	}
-	s.log().Info("case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel, "outcome", outcome.Outcome)
+	s.log().InfoContext(ctx, "case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel, "outcome", outcome.Outcome)
 	outcome.Reference = c.Ref
 	return outcome, nil
 }

@@ -177,9 +177,9 @@ func (s *Service) Process(ctx context.Context, ref string) error {
 		switch out.State {
 		case EffectToDo:
 			failed = append(failed, name+": "+out.Reason)
-			s.log().Warn("side effect failed; it will be retried", "ref", ref, "effect", name, "reason", out.Reason)
+			s.log().WarnContext(ctx, "side effect failed; it will be retried", "ref", ref, "effect", name, "reason", out.Reason)
 		case EffectFailed:
-			s.log().Warn("side effect failed for good", "ref", ref, "effect", name, "reason", out.Reason)
+			s.log().WarnContext(ctx, "side effect failed for good", "ref", ref, "effect", name, "reason", out.Reason)
 		}
 	}
 	if _, err := s.settle(ctx, ref, owner, outcomes); err != nil {
@@ -361,7 +361,7 @@ func (s *Service) ProcessPending(ctx context.Context) error {
 	var first error
 	for _, c := range cases {
 		if err := s.Process(ctx, c.Ref); err != nil {
-			s.log().Error("side effects failed; will retry", "ref", c.Ref, "err", err)
+			s.log().ErrorContext(ctx, "side effects failed; will retry", "ref", c.Ref, "err", err)
 			if first == nil {
 				first = err
 			}
@@ -401,15 +401,15 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	})
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
-		s.log().Info("reminder for a case that no longer exists", "ref", r.Ref, "purpose", r.Purpose)
+		s.log().InfoContext(ctx, "reminder for a case that no longer exists", "ref", r.Ref, "purpose", r.Purpose)
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("remind %s: %w", r.Ref, err)
 	case stale:
-		s.log().Info("reminder no longer applies", "ref", r.Ref, "purpose", r.Purpose, "stage", r.Stage)
+		s.log().InfoContext(ctx, "reminder no longer applies", "ref", r.Ref, "purpose", r.Purpose, "stage", r.Stage)
 		return false, nil
 	case c == nil:
-		s.log().Info("reminder already sent or being sent", "ref", r.Ref, "purpose", r.Purpose)
+		s.log().InfoContext(ctx, "reminder already sent or being sent", "ref", r.Ref, "purpose", r.Purpose)
 		return false, nil
 	}
 	m := s.reminderEmail(c, r.Purpose)
@@ -468,7 +468,7 @@ func (s *Service) SweepReminders(ctx context.Context) (int, error) {
 		}
 		if ok {
 			sent++
-			s.log().Info("sweep sent a missed reminder", "ref", c.Ref, "purpose", latest.Purpose)
+			s.log().InfoContext(ctx, "sweep sent a missed reminder", "ref", c.Ref, "purpose", latest.Purpose)
 		}
 	}
 	return sent, first

@@ -134,7 +134,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 		}
 		return nil, false, fmt.Errorf("submit: create case %s: %w", c.Ref, err)
 	}
-	s.log().Info("case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel)
+	s.log().InfoContext(ctx, "case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel)
 	return c, true, nil
 }
 

@@ -53,7 +53,7 @@ func (r *Receiver) Receive(ctx context.Context, key string) (feedback.EmailOutco
 	if err != nil {
 		return feedback.EmailOutcome{}, fmt.Errorf("mailin: %s: %w", key, err)
 	}
-	r.log().Info("inbound email", "key", key, "outcome", out.Outcome, "ref", out.Reference, "reason", out.Reason)
+	r.log().InfoContext(ctx, "inbound email", "key", key, "outcome", out.Outcome, "ref", out.Reference, "reason", out.Reason)
 	return out, nil
 }
 
@@ -85,7 +85,7 @@ func (r *Receiver) HandleS3(ctx context.Context, ev events.S3Event) error {
 			continue
 		}
 		if _, err := r.Receive(ctx, key); err != nil {
-			r.log().Error("inbound email failed; Lambda will retry", "key", key, "err", err)
+			r.log().ErrorContext(ctx, "inbound email failed; Lambda will retry", "key", key, "err", err)
 			errs = append(errs, err)
 		}
 	}

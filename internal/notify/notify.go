@@ -33,7 +33,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 		c, ok, err := dynamo.CaseFromStreamImage(r.Change.NewImage)
 		if err != nil {
-			h.Log.Error("stream record is not a readable case", "event_id", r.EventID, "err", err)
+			h.Log.ErrorContext(ctx, "stream record is not a readable case", "event_id", r.EventID, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
 			continue
 		}
@@ -42,10 +42,10 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 		if err := h.Service.Process(ctx, c.Ref); err != nil {
 			if feedback.ErrorCode(err) == feedback.ENOTFOUND {
-				h.Log.Info("case gone before its side effects", "ref", c.Ref)
+				h.Log.InfoContext(ctx, "case gone before its side effects", "ref", c.Ref)
 				continue
 			}
-			h.Log.Error("side effects failed; Lambda will retry", "ref", c.Ref, "err", err)
+			h.Log.ErrorContext(ctx, "side effects failed; Lambda will retry", "ref", c.Ref, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
 		}
 	}

@@ -68,7 +68,7 @@ func (h *Handler) Handle(ctx context.Context, ev Event) (Result, error) {
 	}
 	if ev.Ref == "" || ev.Purpose == "" {
 		// A payload that can never succeed: say so once rather than retrying it for ever.
-		h.Log.Error("reminder payload without ref or purpose; ignored", "name", ev.Name)
+		h.Log.ErrorContext(ctx, "reminder payload without ref or purpose; ignored", "name", ev.Name)
 		return Result{}, nil
 	}
 	sent, err := h.Service.Remind(ctx, ev.Reminder)

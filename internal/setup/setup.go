@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -163,5 +164,28 @@ func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.
 // MailBucket is the inbound-mail bucket the email function reads, from the environment.
 func MailBucket() string { return os.Getenv("INTAKE_MAIL_BUCKET") }
 
-// Logger is the JSON logger every function writes to CloudWatch with.
-func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stdout, nil)) }
+// Logger is the JSON logger every function writes to CloudWatch with, in the shape Lambda's
+// JSON log format reads (level, msg, time), at the level AWS_LAMBDA_LOG_LEVEL sets (the
+// template's ApplicationLogLevel), with the invocation's request id on every line logged with
+// its context.
+func Logger() *slog.Logger {
+	level := slog.LevelInfo
+	level.UnmarshalText([]byte(os.Getenv("AWS_LAMBDA_LOG_LEVEL"))) // unset or unknown: INFO
+	return slog.New(requestIDs{slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level})})
+}
+
+// requestIDs adds Lambda's request id to each record logged with an invocation's context.
+type requestIDs struct{ slog.Handler }
+
+func (h requestIDs) Handle(ctx context.Context, r slog.Record) error {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		r.AddAttrs(slog.String("requestId", lc.AwsRequestID))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDs) WithAttrs(as []slog.Attr) slog.Handler {
+	return requestIDs{h.Handler.WithAttrs(as)}
+}
+
+func (h requestIDs) WithGroup(name string) slog.Handler { return requestIDs{h.Handler.WithGroup(name)} }

@@ -797,7 +797,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 	d := c.view(r, "Sorry, there is a problem")
 	reqID := requestID(r)
 	if status >= 500 {
-		c.log().Error("console request failed", "request_id", reqID, "method", r.Method, "route", r.Pattern, "err", err)
+		c.log().ErrorContext(r.Context(), "console request failed", "request_id", reqID, "method", r.Method, "route", r.Pattern, "err", err)
 		d.Message = "Internal error: quote request id " + reqID + " if you contact the complaints team."
 	} else {
 		d.Message = feedback.ErrorMessage(err)

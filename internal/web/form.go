@@ -111,7 +111,7 @@ func (h *Handler) submitForm(w http.ResponseWriter, r *http.Request, reqID strin
 	default:
 		status := Status(err)
 		if status >= 500 {
-			h.log().Error("form post failed", "request_id", reqID, "err", err)
+			h.log().ErrorContext(r.Context(), "form post failed", "request_id", reqID, "err", err)
 		}
 		h.renderForm(w, status, again, []feedback.FieldError{{
 			Message: "Sorry, there is a problem with the service and your message has not been sent. Try again later. If it keeps happening, contact us and quote request id " + reqID + "."}})

@@ -203,9 +203,9 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, reqID string, 
 		// A passing overload (the store gave up its retries): say when to try again, and say
 		// it plainly; nothing was stored.
 		w.Header().Set("Retry-After", RetryAfterSeconds)
-		h.log().Warn("request refused: a dependency is busy", "request_id", reqID, "path", r.URL.Path, "err", err)
+		h.log().WarnContext(r.Context(), "request refused: a dependency is busy", "request_id", reqID, "path", r.URL.Path, "err", err)
 	} else if p.Status >= 500 {
-		h.log().Error("request failed", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
+		h.log().ErrorContext(r.Context(), "request failed", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
 		p.Detail = "internal error: quote request id " + reqID + " if you contact us"
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
