@@ -923,3 +923,19 @@ func TestTemplate_JSONLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplate_Dashboard: the dashboard's body is valid JSON once CloudFormation substitutes it,
+// and shows the metrics the alarms watch.
+func TestTemplate_Dashboard(t *testing.T) {
+	tpl := loadTemplate(t)
+	body := strings.ReplaceAll(str(tpl.resources()["Dashboard"], "Properties", "DashboardBody", "Fn::Sub"), "${AWS::Region}", "eu-west-2")
+	var dash struct{ Widgets []map[string]any }
+	if err := json.Unmarshal([]byte(body), &dash); err != nil || len(dash.Widgets) == 0 {
+		t.Fatalf("dashboard body is not JSON with widgets: %v\n%s", err, body)
+	}
+	for _, metric := range []string{feedback.MetricCasesCreated, feedback.MetricAcknowledgementsOverdue, feedback.MetricSideEffectFailures, feedback.MetricRemindersSent, feedback.MetricBounces} {
+		if !strings.Contains(body, metric) {
+			t.Errorf("the dashboard does not show %s", metric)
+		}
+	}
+}

@@ -241,7 +241,7 @@ func TestFunctions_WebFormToNotifierToReminder(t *testing.T) {
 	}
 	// Its log lines are JSON, as Lambda's JSON log format reads them, with the request id and
 	// the reference; the resident's address and name never appear.
-	var logged bool
+	var logged, metric bool
 	for _, line := range strings.Split(webform.Output(), "\n") {
 		var rec map[string]any
 		if json.Unmarshal([]byte(line), &rec) != nil {
@@ -250,6 +250,12 @@ func TestFunctions_WebFormToNotifierToReminder(t *testing.T) {
 		if rec["msg"] == "case created" && rec["level"] == "INFO" && rec["ref"] == created.Reference && rec["requestId"] != nil && rec["requestId"] != "" {
 			logged = true
 		}
+		if aws, ok := rec["_aws"].(map[string]any); ok && rec["CasesCreated"] == 1.0 && rec["Channel"] == "web" && rec["Kind"] == "complaint" && aws["CloudWatchMetrics"] != nil {
+			metric = true
+		}
+	}
+	if !metric {
+		t.Errorf("no Embedded Metric Format line for the case created:\n%s", webform.Output())
 	}
 	if !logged {
 		t.Errorf("no JSON log line with level, msg, requestId and ref for the case created:\n%s", webform.Output())

@@ -71,6 +71,12 @@ func (e Effect) Settled() bool { return e.State != EffectToDo }
 // Effects are a case's side effects by name.
 type Effects map[string]Effect
 
+// has reports whether the case calls for the named effect at all.
+func (es Effects) has(name string) bool {
+	_, ok := es[name]
+	return ok
+}
+
 // Pending lists the effects not yet settled, in the order they must be done: the
 // acknowledgement before the assignment (which says whether the resident was acknowledged),
 // then the rest by name.

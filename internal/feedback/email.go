@@ -301,6 +301,7 @@ func (s *Service) bounce(ctx context.Context, m *InboundEmail, rawKey string) (E
 	case err != nil && !errors.Is(err, errNothingToClaim):
 		return EmailOutcome{}, fmt.Errorf("receive email: record bounce on %s: %w", ref, err)
 	}
+	s.count(ctx, MetricBounces, nil)
 	return s.ignore(ctx, rawKey, ref, "a delivery failure report: the address is marked undeliverable on the case")
 }
 
@@ -379,6 +380,7 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 		return EmailOutcome{}, fmt.Errorf("receive email: create case %s: %w", c.Ref, err)
 	}
 	s.log().InfoContext(ctx, "case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel, "outcome", outcome.Outcome)
+	s.count(ctx, MetricCasesCreated, map[string]string{"Channel": string(c.Channel), "Kind": string(c.Kind)})
 	outcome.Reference = c.Ref
 	return outcome, nil
 }

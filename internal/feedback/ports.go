@@ -206,3 +206,28 @@ func validFieldName(s string) bool {
 	}
 	return true
 }
+
+// Metrics counts what Intake does, for dashboards and alarms: cases created, acknowledgements
+// sent or not, reminders, side-effect failures, bounces. Implementation: internal/emf (CloudWatch
+// Embedded Metric Format). Dimensions are a few fixed words, never personal data.
+type Metrics interface {
+	Add(ctx context.Context, name string, value float64, dims map[string]string)
+}
+
+// The metrics Intake emits.
+const (
+	MetricCasesCreated            = "CasesCreated"
+	MetricAcknowledgementsSent    = "AcknowledgementsSent"
+	MetricAcknowledgementsNotSent = "AcknowledgementsNotSent"
+	MetricRemindersSent           = "RemindersSent"
+	MetricSideEffectFailures      = "SideEffectFailures"
+	MetricBounces                 = "Bounces"
+	MetricAcknowledgementsOverdue = "AcknowledgementsOverdue"
+)
+
+// count records one of metric name, if the service has somewhere to record it.
+func (s *Service) count(ctx context.Context, name string, dims map[string]string) {
+	if s.Metrics != nil {
+		s.Metrics.Add(ctx, name, 1, dims)
+	}
+}

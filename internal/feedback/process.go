@@ -174,6 +174,7 @@ func (s *Service) Process(ctx context.Context, ref string) error {
 	for _, name := range names {
 		out := s.perform(ctx, c, name, outcomes)
 		outcomes[name] = out
+		s.countEffect(ctx, name, out)
 		switch out.State {
 		case EffectToDo:
 			failed = append(failed, name+": "+out.Reason)
@@ -189,6 +190,23 @@ func (s *Service) Process(ctx context.Context, ref string) error {
 		return Errorf(EUNAVAILABLE, "process %s: %s", ref, strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// countEffect records the metrics of an effect's outcome: acknowledgements sent or not, and
+// failures by kind of effect (the part of its name before any colon).
+func (s *Service) countEffect(ctx context.Context, name string, out Effect) {
+	if name == EffectAcknowledgement {
+		switch out.State {
+		case EffectDone:
+			s.count(ctx, MetricAcknowledgementsSent, nil)
+		case EffectSkipped, EffectFailed:
+			s.count(ctx, MetricAcknowledgementsNotSent, map[string]string{"Outcome": string(out.State)})
+		}
+	}
+	if out.State == EffectToDo || out.State == EffectFailed {
+		kind, _, _ := strings.Cut(name, ":")
+		s.count(ctx, MetricSideEffectFailures, map[string]string{"Effect": kind})
+	}
 }
 
 // perform does one side effect of c and says what became of it. done holds the outcomes of the
@@ -359,13 +377,22 @@ func (s *Service) ProcessPending(ctx context.Context) error {
 		return fmt.Errorf("process pending: %w", err)
 	}
 	var first error
+	today := s.Calendar.Date(s.Clock.Now())
+	overdue := 0
 	for _, c := range cases {
+		if c.Effects.has(EffectAcknowledgement) && !c.Effects[EffectAcknowledgement].Settled() && s.Calendar.Date(c.AcknowledgeBy).Before(today) {
+			overdue++ // a resident waiting past the promise, whatever the reason
+		}
 		if err := s.Process(ctx, c.Ref); err != nil {
 			s.log().ErrorContext(ctx, "side effects failed; will retry", "ref", c.Ref, "err", err)
 			if first == nil {
 				first = err
 			}
 		}
+	}
+	if s.Metrics != nil {
+		// Every sweep reports the figure, zero included, so that its alarm always has data.
+		s.Metrics.Add(ctx, MetricAcknowledgementsOverdue, float64(overdue), nil)
 	}
 	return first
 }
@@ -422,6 +449,11 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 		}
 	}
 	out := s.send(ctx, m, c.Ref, name)
+	if out.State == EffectDone {
+		s.count(ctx, MetricRemindersSent, map[string]string{"Purpose": string(r.Purpose)})
+	} else {
+		s.count(ctx, MetricSideEffectFailures, map[string]string{"Effect": "reminder"})
+	}
 	if _, err := s.settle(ctx, r.Ref, owner, map[string]Effect{name: out}); err != nil {
 		return out.State == EffectDone, fmt.Errorf("remind %s: record: %w", r.Ref, err)
 	}

@@ -414,3 +414,41 @@ func TestService_SendDigests(t *testing.T) {
 		})
 	}
 }
+
+// recorder keeps the metrics the service adds.
+type recorder struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (r *recorder) Add(_ context.Context, name string, v float64, dims map[string]string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, fmt.Sprintf("%s %v=%v", name, dims, v))
+}
+
+func TestService_Metrics(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	m := &recorder{}
+	f.svc.Metrics = m
+	f.svc.Mailer = refusing{next: f.outbox, to: "ada@example.com", permanent: true}
+	c, _, _ := f.svc.Submit(ctx, complaint())
+	f.svc.Process(ctx, c.Ref)
+	s := complaint()
+	s.Kind, s.Email = "compliment", ""
+	f.svc.Submit(ctx, s)
+	f.clock.Set(time.Date(2026, 12, 24, 10, 0, 0, 0, time.UTC)) // the second is past its acknowledgement date
+	f.svc.ProcessPending(ctx)
+	want := []string{
+		"CasesCreated map[Channel:web Kind:complaint]=1",
+		"AcknowledgementsNotSent map[Outcome:failed]=1",
+		"SideEffectFailures map[Effect:acknowledgement]=1",
+		"CasesCreated map[Channel:web Kind:compliment]=1",
+		"AcknowledgementsNotSent map[Outcome:skipped]=1",
+		"AcknowledgementsOverdue map[]=1",
+	}
+	if fmt.Sprint(m.got) != fmt.Sprint(want) {
+		t.Errorf("metrics:\n%v\nwant\n%v", strings.Join(m.got, "\n"), strings.Join(want, "\n"))
+	}
+}

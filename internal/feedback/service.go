@@ -76,6 +76,8 @@ type Service struct {
 	// overdue reminders for their areas.
 	Staff Directory
 	Log   *slog.Logger
+	// Metrics, when set, counts what the service does (CloudWatch, through internal/emf).
+	Metrics Metrics
 	// Blobs keeps raw inbound mail and attachments (the email channel).
 	Blobs Blobs
 	// Mailboxes maps the addresses Intake receives mail at to the kind of feedback sent there;
@@ -135,6 +137,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 		return nil, false, fmt.Errorf("submit: create case %s: %w", c.Ref, err)
 	}
 	s.log().InfoContext(ctx, "case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel)
+	s.count(ctx, MetricCasesCreated, map[string]string{"Channel": string(c.Channel), "Kind": string(c.Kind)})
 	return c, true, nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/dynamo"
+	"github.com/council/intake/internal/emf"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/s3blobs"
 	"github.com/council/intake/internal/schedule"
@@ -142,6 +143,7 @@ func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.
 		Routing:   routing,
 		Staff:     staff,
 		Log:       Logger(),
+		Metrics:   emf.New(os.Stdout),
 		AckLimit:  cfg.AckLimitPerRecipient,
 		Mailboxes: mailboxes,
 	}
