@@ -111,7 +111,7 @@ func freePort() (int, error) {
 // Config returns SDK configuration with dummy credentials, for clients whose BaseEndpoint is
 // set to Endpoint(t).
 //
-// Its HTTP client holds one connection to the server, so moto_server handles the client's
+// Its HTTP client holds one connection to the server at a time, so moto_server handles the client's
 // requests one at a time. moto answers each request on its own thread and its DynamoDB
 // read-modify-writes (ADD, conditional puts) are not atomic across threads: under CPU load two
 // concurrent requests can both win, which DynamoDB never allows. Serialising them keeps the
@@ -121,7 +121,13 @@ func Config() aws.Config {
 	return aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		HTTPClient:  awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.MaxConnsPerHost = 1 }),
+		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxConnsPerHost = 1
+			// A fresh connection per request: moto's server may close an idle kept-alive one
+			// just as a request goes out on it, and the SDK's retry of a request moto had
+			// already acted on (a second ADD, a second delete) is not what a test asked for.
+			t.DisableKeepAlives = true
+		}),
 	}
 }
 
