@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -35,6 +36,9 @@ type Options struct {
 	SMTP string
 	// APITokens are officer API bearer tokens, token=email,…, added to INTAKE_API_TOKENS.
 	APITokens string
+	// SocialSecrets are monitoring tools' signing secrets, monitor=secret,…, added to
+	// INTAKE_SOCIAL_SECRETS.
+	SocialSecrets string
 }
 
 // Server is Intake running locally.
@@ -46,6 +50,8 @@ type Server struct {
 	stack   *embedded.Stack
 	service *feedback.Service
 	handler http.Handler
+	// monitors names the monitoring tools that may sign posts, for the banner.
+	monitors []string
 }
 
 // New opens the data directory and wires every embedded adapter.
@@ -60,6 +66,13 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	tokens, err := cfg.Tokens()
 	if err != nil {
 		return nil, fmt.Errorf("-api-tokens: %w", err)
+	}
+	if o.SocialSecrets != "" {
+		cfg.SocialSecrets = strings.Trim(cfg.SocialSecrets+","+o.SocialSecrets, ",")
+	}
+	secrets, err := cfg.MonitorSecrets()
+	if err != nil {
+		return nil, fmt.Errorf("-social-secrets: %w", err)
 	}
 	s := &Server{opts: o, log: slog.New(slog.NewTextHandler(logTo, nil)), clock: clock.System{}}
 	if o.Now != "" {
@@ -114,6 +127,15 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		Staff: console.Staff(web.BearerTokens(tokens, staff))}
 	mux := wh.Routes()
 	console.Register(mux)
+	// Monitoring tools sign their posts; the acknowledged route also takes a console session
+	// (with its CSRF header) or a bearer token.
+	social := &web.Social{Service: s.service, Secrets: secrets, AfterCommit: s.afterCommit, Log: s.log,
+		Staff: console.Staff(web.BearerTokens(tokens, staff))}
+	social.Register(mux)
+	for name := range secrets {
+		s.monitors = append(s.monitors, name)
+	}
+	sort.Strings(s.monitors)
 	mux.HandleFunc("GET /_local/outbox", s.outboxJSON)
 	mux.HandleFunc("GET /_local/outbox.html", s.outboxHTML)
 	mux.HandleFunc("GET /_local/schedules", s.schedules)
@@ -192,6 +214,10 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
 		smtpLine = sl.Addr().String() + " (or POST " + base + "/_local/email with a raw message)"
 		go s.serveSMTP(ctx, sl)
 	}
+	socialLine := "no monitoring tool can sign posts (start with -social-secrets name=secret)"
+	if len(s.monitors) > 0 {
+		socialLine = "signed by " + strings.Join(s.monitors, ", ") + " (X-Intake-Monitor, X-Intake-Timestamp, X-Intake-Signature)"
+	}
 	clockLine := "the real clock"
 	if s.fixed != nil {
 		clockLine = "fixed at " + s.fixed.Now().Format(time.RFC3339) + " (move it: POST " + base + `/_local/clock {"advance":"24h"})`
@@ -201,6 +227,8 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
   API:        POST %[1]s/v1/feedback
   Console:    %[1]s/officer (sign in with a staff address from INTAKE_STAFF; the link arrives in the outbox)
   Officers:   %[1]s/v1/cases (Authorization: Bearer <token from INTAKE_API_TOKENS or -api-tokens>)
+  Social:     POST %[1]s/v1/social, %[5]s
+  Monitors:   %[1]s/officer/social/new (forward a post by hand; sign in as a monitor)
   Outbox:     %[1]s/_local/outbox (JSON)  %[1]s/_local/outbox.html (readable)
   Schedules:  %[1]s/_local/schedules
   Pending:    %[1]s/_local/pending (cases whose emails or reminders are not all done)
@@ -208,7 +236,7 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
   Data:       %[2]s
   Clock:      %[3]s
 Press Ctrl-C to stop.
-`, base, s.opts.Data, clockLine, smtpLine)
+`, base, s.opts.Data, clockLine, smtpLine, socialLine)
 
 	go func() {
 		s.Sweep(ctx) // anything left pending by a crash goes out now
