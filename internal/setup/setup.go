@@ -37,6 +37,11 @@ var SideEffectSettings = []string{"INTAKE_TABLE", "INTAKE_SCHEDULE_GROUP", "INTA
 // from the bucket and stores cases; the notifier does the rest.
 var EmailSettings = []string{"INTAKE_TABLE", "INTAKE_MAIL_BUCKET"}
 
+// SocialSettings are the variables the social function cannot run without: it only stores.
+// INTAKE_SOCIAL_SECRETS may be empty, and then every request is refused as from an unknown
+// monitor.
+var SocialSettings = []string{"INTAKE_TABLE"}
+
 // FromEnv reads the configuration from the process environment, requiring the named AWS
 // variables, and builds the service: everything a function's main does before lambda.Start.
 func FromEnv(ctx context.Context, required ...string) (*feedback.Service, error) {
