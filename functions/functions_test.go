@@ -441,4 +441,39 @@ func TestFunctions_Social(t *testing.T) {
 	if c.Channel != feedback.ChannelSocial || c.Contact.Handle != "x:ada_resident" || c.Social == nil || c.Social.ForwardedBy != "monitor:local-monitor" || !c.Pending() {
 		t.Errorf("stored %+v, social %+v; want the author as contact, the tool as forwarder, side effects left to the notifier", c.Contact, c.Social)
 	}
+
+	// The notifier, handed the insert, tells the officer (naming the platform, the author and
+	// the link) and schedules the acknowledgement check; nobody is emailed an acknowledgement.
+	sentBefore := len(mototest.SentRaw(t, s.endpoint))
+	var inserts []events.DynamoDBEventRecord
+	for _, r := range s.streamRecords(t) {
+		if _, ok, _ := dynamo.CaseFromStreamImage(r.Change.NewImage); ok && r.EventName == "INSERT" {
+			inserts = append(inserts, r)
+		}
+	}
+	if len(inserts) != 1 {
+		t.Fatalf("stream holds %d case inserts, want 1", len(inserts))
+	}
+	batch, _ := json.Marshal(events.DynamoDBEvent{Records: inserts})
+	notifier := s.start(t, "notifier")
+	if out, err := notifier.Invoke(ctx, batch); err != nil || strings.Contains(string(out), "itemIdentifier") {
+		t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+	}
+	sent := mototest.SentRaw(t, s.endpoint)[sentBefore:]
+	assigned := mailTo(t, s.endpoint, sentBefore, "waste.team@example.gov.uk")
+	if len(sent) != 1 || len(assigned) != 1 {
+		t.Fatalf("%d emails, %d to the bins team; want only the assignment", len(sent), len(assigned))
+	}
+	for _, want := range []string{"Platform: X", "@ada_resident", "https://x.com/ada_resident/status/1860000000000000001"} {
+		if !strings.Contains(assigned[0].Text, want) {
+			t.Errorf("the assignment email does not name %q:\n%s", want, assigned[0].Text)
+		}
+	}
+	var check bool
+	for _, sc := range s.schedules(t) {
+		check = check || strings.HasSuffix(aws.ToString(sc.Name), "ack_check")
+	}
+	if !check {
+		t.Errorf("no acknowledgement-check schedule")
+	}
 }
