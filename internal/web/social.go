@@ -124,6 +124,20 @@ func MonitorTool(name string) feedback.StaffMember {
 	return feedback.StaffMember{Email: "monitor:" + name, Role: feedback.RoleMonitor}
 }
 
+// begin names the request and reads its whole body, which the signature covers; on failure it
+// has answered already.
+func (s *Social) begin(w http.ResponseWriter, r *http.Request) (reqID string, body []byte, ok bool) {
+	reqID = requestID(r)
+	w.Header().Set("X-Request-Id", reqID)
+	w.Header().Set("Cache-Control", "no-store")
+	body, err := readBody(w, r)
+	if err != nil {
+		s.problem(w, r, reqID, err)
+		return reqID, nil, false
+	}
+	return reqID, body, true
+}
+
 // readBody reads the whole body, up to MaxSocialBodyBytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxSocialBodyBytes))
@@ -157,12 +171,8 @@ type batchResult struct {
 }
 
 func (s *Social) receive(w http.ResponseWriter, r *http.Request) {
-	reqID := requestID(r)
-	w.Header().Set("X-Request-Id", reqID)
-	w.Header().Set("Cache-Control", "no-store")
-	body, err := readBody(w, r)
-	if err != nil {
-		s.problem(w, r, reqID, err)
+	reqID, body, ok := s.begin(w, r)
+	if !ok {
 		return
 	}
 	who, err := s.verify(r, body)
@@ -259,15 +269,12 @@ func (s *Social) one(ctx context.Context, reqID string, who feedback.StaffMember
 }
 
 func (s *Social) acknowledged(w http.ResponseWriter, r *http.Request) {
-	reqID := requestID(r)
-	w.Header().Set("X-Request-Id", reqID)
-	w.Header().Set("Cache-Control", "no-store")
-	body, err := readBody(w, r)
-	if err != nil {
-		s.problem(w, r, reqID, err)
+	reqID, body, ok := s.begin(w, r)
+	if !ok {
 		return
 	}
 	var who feedback.StaffMember
+	var err error
 	switch {
 	case r.Header.Get(HeaderSignature) != "" || r.Header.Get(HeaderMonitor) != "" || s.Staff == nil:
 		who, err = s.verify(r, body)
