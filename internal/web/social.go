@@ -192,9 +192,9 @@ func (s *Social) receive(w http.ResponseWriter, r *http.Request) {
 			s.problem(w, r, reqID, err)
 			return
 		}
-		res := s.one(r.Context(), reqID, who, p)
-		if res.Status >= 300 {
-			s.problem(w, r, reqID, &feedback.Error{Code: codeOf(res.Status), Message: res.Detail, Fields: res.Errors})
+		res, err := s.one(r.Context(), who, p)
+		if err != nil {
+			s.problem(w, r, reqID, err)
 			return
 		}
 		writeJSON(w, res.Status, res)
@@ -216,8 +216,8 @@ func (s *Social) receive(w http.ResponseWriter, r *http.Request) {
 		var p feedback.SocialPost
 		if err := decodeJSON(bytes.NewReader(item), &p, true); err != nil {
 			res = socialResult{Status: http.StatusUnprocessableEntity, Detail: err.Error()}
-		} else {
-			res = s.one(r.Context(), reqID, who, p)
+		} else if res, err = s.one(r.Context(), who, p); err != nil {
+			res = s.failed(reqID, err)
 		}
 		res.Index = &i
 		switch {
@@ -233,29 +233,23 @@ func (s *Social) receive(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusMultiStatus, out)
 }
 
-// codeOf is the domain code behind a per-post status, so a single post's failure is written
-// through the one table.
-func codeOf(status int) string {
-	for code, st := range statuses {
-		if st == status {
-			return code
-		}
+// failed is a batch item's failure: its status and what to tell the caller, never an internal
+// error's text (that is logged, with the request id).
+func (s *Social) failed(reqID string, err error) socialResult {
+	st := Status(err)
+	out := socialResult{Status: st, Detail: feedback.ErrorMessage(err), Errors: feedback.ErrorFields(err)}
+	if st >= 500 {
+		s.log().Error("social post failed", "request_id", reqID, "err", err)
+		out.Detail = "internal error: quote request id " + reqID + " if you contact us"
 	}
-	return feedback.EINTERNAL
+	return out
 }
 
-// one takes in one post and says what became of it; a failure carries its status and what to
-// tell the caller, never an internal error's text.
-func (s *Social) one(ctx context.Context, reqID string, who feedback.StaffMember, p feedback.SocialPost) socialResult {
+// one takes in one post and says what became of it.
+func (s *Social) one(ctx context.Context, who feedback.StaffMember, p feedback.SocialPost) (socialResult, error) {
 	res, err := s.Service.ReceiveSocial(ctx, who, p)
 	if err != nil {
-		st := Status(err)
-		out := socialResult{Status: st, Detail: feedback.ErrorMessage(err), Errors: feedback.ErrorFields(err)}
-		if st >= 500 {
-			s.log().Error("social post failed", "request_id", reqID, "err", err)
-			out.Detail = "internal error: quote request id " + reqID + " if you contact us"
-		}
-		return out
+		return socialResult{}, err
 	}
 	if res.Outcome != feedback.SocialRepeat && s.AfterCommit != nil {
 		s.AfterCommit(ctx, res.Reference)
@@ -265,7 +259,7 @@ func (s *Social) one(ctx context.Context, reqID string, who feedback.StaffMember
 		status = http.StatusCreated
 	}
 	return socialResult{Status: status, Outcome: res.Outcome, Reference: res.Reference,
-		SuggestedReply: res.SuggestedReply, Acknowledgement: res.Acknowledgement}
+		SuggestedReply: res.SuggestedReply, Acknowledgement: res.Acknowledgement}, nil
 }
 
 func (s *Social) acknowledged(w http.ResponseWriter, r *http.Request) {
