@@ -5,6 +5,8 @@ GO ?= go
 ADDR ?= 127.0.0.1:3000
 SMTP ?= 127.0.0.1:2525
 DATA ?= ./.intake
+# A monitoring tool's signing secret for trying POST /v1/social locally (README); never a real one.
+SOCIAL_SECRETS ?= local-monitor=local-monitor-secret-0123456789abcdef
 # staticcheck 2026.2.2 (module v0.8.2): the latest release on the module proxy, and one that knows go 1.26.
 STATICCHECK_VERSION := v0.8.2
 
@@ -14,7 +16,7 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 28
 
 run: ## start Intake locally (embedded store, outbox, scheduler, SMTP on $(SMTP)) on $(ADDR), data in $(DATA)
-	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA) -smtp $(SMTP) $(if $(NOW),-now $(NOW))
+	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA) -smtp $(SMTP) -social-secrets '$(SOCIAL_SECRETS)' $(if $(NOW),-now $(NOW))
 
 test: vet lint axe ## every test: formatting, vet, template lint, unit, conformance (moto) and Lambda binary tests
 	$(GO) test -race -count=1 ./...
@@ -45,13 +47,14 @@ bench: ## benchmarks: Go benchmarks, then the local runner under load beside the
 # Every function is functions/<dir>/main.go, built as Lambda's provided.al2023 runtime on arm64
 # wants it: a static binary named bootstrap. `sam build` runs build-<LogicalId> (template.yaml's
 # BuildMethod: makefile) with ARTIFACTS_DIR set; `make build` puts them all under bin/.
-FUNCTIONS := webform notifier reminders email officer
+FUNCTIONS := webform notifier reminders email officer social
 LAMBDA_GO_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 NEED_ARTIFACTS_DIR = @test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: build-<LogicalId> is for sam build; use make build" >&2; exit 1; }
 INVOKE = $(GO) run ./internal/lambdatest/cmd/invoke
+comma := ,
 
-.PHONY: build-WebFormFunction build-NotifierFunction build-RemindersFunction build-EmailFunction build-OfficerFunction
-.PHONY: invoke-webform invoke-notifier invoke-reminders invoke-email invoke-officer
+.PHONY: build-WebFormFunction build-NotifierFunction build-RemindersFunction build-EmailFunction build-OfficerFunction build-SocialFunction
+.PHONY: invoke-webform invoke-notifier invoke-reminders invoke-email invoke-officer invoke-social
 
 build: ## cross-compile every function to bin/<dir>/bootstrap (linux/arm64)
 	@for fn in $(FUNCTIONS); do \
@@ -79,6 +82,10 @@ build-OfficerFunction:
 	$(NEED_ARTIFACTS_DIR)
 	$(LAMBDA_GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/officer
 
+build-SocialFunction:
+	$(NEED_ARTIFACTS_DIR)
+	$(LAMBDA_GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/social
+
 # The invoke targets build the function for this machine and hand it one event through a local
 # Lambda Runtime API (what `sam local invoke` does, without Docker). The function sees this
 # shell's INTAKE_* and AWS_* variables: point AWS_ENDPOINT_URL at moto_server to give it AWS.
@@ -96,6 +103,11 @@ invoke-email: ## run the email function on an S3 event: EVENT=events/email-s3.js
 
 invoke-officer: ## run the officer function: EVENT=events/officer-list-cases.json (default, a JWT-authorised API call) or events/officer-sign-in-form.json
 	$(INVOKE) -fn officer -event $(or $(EVENT),events/officer-list-cases.json)
+
+# A signed request is only good for five minutes, so the sample is signed afresh (as its
+# X-Intake-Monitor, with the first secret of SOCIAL_SECRETS) and the function given that secret.
+invoke-social: ## run the social function on a signed HTTP event: EVENT=events/social-post.json (default)
+	$(INVOKE) -fn social -event $(or $(EVENT),events/social-post.json) -sign-social '$(firstword $(subst $(comma), ,$(SOCIAL_SECRETS)))' -env 'INTAKE_SOCIAL_SECRETS=$(SOCIAL_SECRETS)'
 
 clean: ## remove build output and local data
 	rm -rf bin .aws-sam $(DATA)

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -45,6 +46,7 @@ var functions = []struct {
 	{"RemindersFunction", "reminders", setup.SideEffectSettings},
 	{"EmailFunction", "email", setup.EmailSettings},
 	{"OfficerFunction", "officer", setup.OfficerSettings},
+	{"SocialFunction", "social", setup.SocialSettings},
 }
 
 // notYetWired are settings in internal/config that no function in the template sets, and why.
@@ -237,19 +239,21 @@ func keySchema(ks []types.KeySchemaElement) string {
 	return strings.Join(s, ",")
 }
 
-// TestTemplate_Routes checks that every route the template gives the web form function is one
-// internal/web serves.
+// TestTemplate_Routes checks that every route the template gives the web form and social
+// functions is one their internal/web handler serves.
 func TestTemplate_Routes(t *testing.T) {
 	tpl := loadTemplate(t)
-	mux := (&web.Handler{}).Routes()
-	routes := tpl.httpRoutes("WebFormFunction")
-	if len(routes) == 0 {
-		t.Fatal("WebFormFunction has no HttpApi events")
-	}
-	for _, route := range routes {
-		method, path, _ := strings.Cut(route, " ")
-		if _, pattern := mux.Handler(httptest.NewRequest(method, path, nil)); pattern == "" {
-			t.Errorf("template.yaml routes %s to WebFormFunction, but internal/web does not serve it", route)
+	for fn, mux := range map[string]*http.ServeMux{"WebFormFunction": (&web.Handler{}).Routes(), "SocialFunction": (&web.Social{}).Routes()} {
+		routes := tpl.httpRoutes(fn)
+		if len(routes) == 0 {
+			t.Fatalf("%s has no HttpApi events", fn)
+		}
+		for _, route := range routes {
+			method, path, _ := strings.Cut(route, " ")
+			path = strings.ReplaceAll(path, "{reference}", "FB-2026-000001")
+			if _, pattern := mux.Handler(httptest.NewRequest(method, path, nil)); pattern == "" {
+				t.Errorf("template.yaml routes %s to %s, but internal/web does not serve it", route, fn)
+			}
 		}
 	}
 }
@@ -323,6 +327,7 @@ func routeMatches(routeKey, path string) bool {
 func TestTemplate_Events(t *testing.T) {
 	tpl := loadTemplate(t)
 	routes := tpl.httpRoutes("WebFormFunction")
+	socialRoutes := tpl.httpRoutes("SocialFunction")
 	samples, _ := filepath.Glob("events/*.json")
 	for _, path := range samples {
 		t.Run(filepath.Base(path), func(t *testing.T) {
@@ -358,6 +363,23 @@ func TestTemplate_Events(t *testing.T) {
 					t.Errorf("%s is behind the JWT authoriser: the event needs requestContext.authorizer.jwt.claims.email", ev.RouteKey)
 				case auth == "" && jwt:
 					t.Errorf("%s has no authoriser, so API Gateway would pass no JWT claims", ev.RouteKey)
+				}
+			case strings.HasPrefix(name, "social-"):
+				var ev events.APIGatewayV2HTTPRequest
+				if err := dec.Decode(&ev); err != nil {
+					t.Fatalf("not an HTTP API (payload 2.0) event: %v", err)
+				}
+				if ev.Version != "2.0" || !slices.Contains(socialRoutes, ev.RouteKey) || ev.RequestContext.HTTP.Method+" "+ev.RawPath != ev.RouteKey {
+					t.Errorf("version %q route %q path %q: want 2.0 and one of the social routes %v", ev.Version, ev.RouteKey, ev.RawPath, socialRoutes)
+				}
+				if ev.Headers["x-intake-monitor"] == "" || ev.Headers["x-intake-timestamp"] == "" || !strings.HasPrefix(ev.Headers["x-intake-signature"], "sha256=") {
+					t.Errorf("headers %v: want the three signing headers (signed afresh when sent)", ev.Headers)
+				}
+				var p feedback.SocialPost
+				body := json.NewDecoder(strings.NewReader(ev.Body))
+				body.DisallowUnknownFields()
+				if err := body.Decode(&p); err != nil || p.Platform == "" || p.Text == "" {
+					t.Errorf("body is not a social post as POST /v1/social takes it: %v", err)
 				}
 			case strings.HasPrefix(name, "notifier-"):
 				var ev events.DynamoDBEvent
@@ -733,6 +755,9 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// session key read once (ssm:GetParameter). No scheduler: the notifier does that.
 		"OfficerFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 			"s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
+		// ReceiveSocial and SocialAcknowledged: idempotency and threading look-ups, a
+		// reference, the case created or updated. Nothing else: links are never fetched.
+		"SocialFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
 	}
 	for fn, actions := range want {
 		got := actionsOf(list(tpl.functionProperties(fn)["Policies"]))

@@ -648,3 +648,103 @@ func TestFunctions_OfficerExtendsThroughTheAPI(t *testing.T) {
 		t.Errorf("after the refused extension the case is due %v (%v); want %s still", c.RespondBy, err, wantDue.Format(time.DateOnly))
 	}
 }
+
+// socialSecret is the sample monitor's secret in the social function's environment.
+const socialSecret = "local-monitor-secret-0123456789abcdef"
+
+func TestFunctions_Social(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	s.env = append(s.env, "INTAKE_SOCIAL_SECRETS=local-monitor="+socialSecret)
+	social := s.start(t, "social")
+	store := dynamo.New(s.db, s.table, clock.System{})
+	countCases := func() int {
+		t.Helper()
+		page, err := store.ListCases(ctx, feedback.CaseQuery{Status: feedback.StatusOpen, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Cases)
+	}
+	invoke := func(event []byte) events.APIGatewayV2HTTPResponse {
+		t.Helper()
+		out, err := social.Invoke(ctx, event)
+		if err != nil {
+			t.Fatalf("social: %v\n%s", err, social.Output())
+		}
+		var resp events.APIGatewayV2HTTPResponse
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatalf("social response %s: %v", out, err)
+		}
+		return resp
+	}
+	sample := readEvent(t, "social-post.json")
+
+	// As stored, the sample's signature is stale: refused, nothing stored.
+	if resp := invoke(sample); resp.StatusCode != 401 || countCases() != 0 {
+		t.Fatalf("the unsigned sample: %d %s, %d cases; want 401 and none", resp.StatusCode, resp.Body, countCases())
+	}
+	signed, err := lambdatest.SignSocial(sample, "local-monitor", socialSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := invoke(signed)
+	var created struct {
+		Reference      string `json:"reference"`
+		SuggestedReply string `json:"suggested_reply"`
+	}
+	json.Unmarshal([]byte(resp.Body), &created)
+	if resp.StatusCode != 201 || created.Reference == "" || !strings.Contains(created.SuggestedReply, created.Reference) {
+		t.Fatalf("signed sample: %d %s; want 201 with a reference and a suggested reply", resp.StatusCode, resp.Body)
+	}
+	// The same event again (a retry, or a replay within the window): the same case, nothing new.
+	if again := invoke(signed); again.StatusCode != 200 || !strings.Contains(again.Body, created.Reference) {
+		t.Errorf("the same event again: %d %s", again.StatusCode, again.Body)
+	}
+	if n := countCases(); n != 1 {
+		t.Fatalf("%d cases in DynamoDB, want 1", n)
+	}
+	c, err := store.Get(ctx, created.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Channel != feedback.ChannelSocial || c.Contact.Handle != "x:ada_resident" || c.Social == nil || c.Social.ForwardedBy != "monitor:local-monitor" || !c.Pending() {
+		t.Errorf("stored %+v, social %+v; want the author as contact, the tool as forwarder, side effects left to the notifier", c.Contact, c.Social)
+	}
+
+	// The notifier, handed the insert, tells the officer (naming the platform, the author and
+	// the link) and schedules the acknowledgement check; nobody is emailed an acknowledgement.
+	sentBefore := len(mototest.SentRaw(t, s.endpoint))
+	var inserts []events.DynamoDBEventRecord
+	for _, r := range s.streamRecords(t) {
+		if _, ok, _ := dynamo.CaseFromStreamImage(r.Change.NewImage); ok && r.EventName == "INSERT" {
+			inserts = append(inserts, r)
+		}
+	}
+	if len(inserts) != 1 {
+		t.Fatalf("stream holds %d case inserts, want 1", len(inserts))
+	}
+	batch, _ := json.Marshal(events.DynamoDBEvent{Records: inserts})
+	notifier := s.start(t, "notifier")
+	if out, err := notifier.Invoke(ctx, batch); err != nil || strings.Contains(string(out), "itemIdentifier") {
+		t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+	}
+	sent := mototest.SentRaw(t, s.endpoint)[sentBefore:]
+	assigned := mailTo(t, s.endpoint, sentBefore, "waste.team@example.gov.uk")
+	if len(sent) != 1 || len(assigned) != 1 {
+		t.Fatalf("%d emails, %d to the bins team; want only the assignment", len(sent), len(assigned))
+	}
+	for _, want := range []string{"Platform: X", "@ada_resident", "https://x.com/ada_resident/status/1860000000000000001"} {
+		if !strings.Contains(assigned[0].Text, want) {
+			t.Errorf("the assignment email does not name %q:\n%s", want, assigned[0].Text)
+		}
+	}
+	var check bool
+	for _, sc := range s.schedules(t) {
+		check = check || strings.HasSuffix(aws.ToString(sc.Name), "ack_check")
+	}
+	if !check {
+		t.Errorf("no acknowledgement-check schedule")
+	}
+}

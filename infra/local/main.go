@@ -33,6 +33,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.SMTP, "smtp", "127.0.0.1:2525", `address for the local SMTP listener that takes inbound mail ("" for none)`)
 	fs.StringVar(&o.APITokens, "api-tokens", "", "bearer tokens for the officer API, token=email,… (added to INTAKE_API_TOKENS)")
 	fs.DurationVar(&o.ReadTimeout, "read-timeout", time.Minute, "how long a client may take to send a whole request")
+	fs.StringVar(&o.SocialSecrets, "social-secrets", "", "signing secrets of social-media monitoring tools, monitor=secret,… (added to INTAKE_SOCIAL_SECRETS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -38,6 +39,9 @@ type Options struct {
 	ReadTimeout time.Duration
 	// APITokens are officer API bearer tokens, token=email,…, added to INTAKE_API_TOKENS.
 	APITokens string
+	// SocialSecrets are monitoring tools' signing secrets, monitor=secret,…, added to
+	// INTAKE_SOCIAL_SECRETS.
+	SocialSecrets string
 }
 
 // Server is Intake running locally.
@@ -51,6 +55,8 @@ type Server struct {
 	handler http.Handler
 	// warning is printed at start-up: the data directory was last used with another clock.
 	warning string
+	// monitors names the monitoring tools that may sign posts, for the banner.
+	monitors []string
 }
 
 // New opens the data directory and wires every embedded adapter.
@@ -65,6 +71,13 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	tokens, err := cfg.Tokens()
 	if err != nil {
 		return nil, fmt.Errorf("-api-tokens: %w", err)
+	}
+	if o.SocialSecrets != "" {
+		cfg.SocialSecrets = strings.Trim(cfg.SocialSecrets+","+o.SocialSecrets, ",")
+	}
+	secrets, err := cfg.MonitorSecrets()
+	if err != nil {
+		return nil, fmt.Errorf("-social-secrets: %w", err)
 	}
 	s := &Server{opts: o, log: slog.New(slog.NewTextHandler(logTo, nil)), clock: clock.System{}}
 	if o.Now != "" {
@@ -122,6 +135,15 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		Staff: console.Staff(web.BearerTokens(tokens, staff))}
 	mux := wh.Routes()
 	console.Register(mux)
+	// Monitoring tools sign their posts; the acknowledged route also takes a console session
+	// (with its CSRF header) or a bearer token.
+	social := &web.Social{Service: s.service, Secrets: secrets, AfterCommit: s.afterCommit, Log: s.log,
+		Staff: console.Staff(web.BearerTokens(tokens, staff))}
+	social.Register(mux)
+	for name := range secrets {
+		s.monitors = append(s.monitors, name)
+	}
+	sort.Strings(s.monitors)
 	mux.HandleFunc("GET /_local/outbox", s.outboxJSON)
 	mux.HandleFunc("GET /_local/outbox.html", s.outboxHTML)
 	mux.HandleFunc("GET /_local/schedules", s.schedules)
@@ -227,6 +249,10 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
 	if s.warning != "" {
 		fmt.Fprintln(out, s.warning)
 	}
+	socialLine := "no monitoring tool can sign posts (start with -social-secrets name=secret)"
+	if len(s.monitors) > 0 {
+		socialLine = "signed by " + strings.Join(s.monitors, ", ") + " (X-Intake-Monitor, X-Intake-Timestamp, X-Intake-Signature)"
+	}
 	clockLine := "the real clock"
 	if s.fixed != nil {
 		clockLine = "fixed at " + s.fixed.Now().Format(time.RFC3339) + " (move it: POST " + base + `/_local/clock {"advance":"24h"})`
@@ -236,6 +262,8 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
   API:        POST %[1]s/v1/feedback
   Console:    %[1]s/officer (sign in with a staff address from INTAKE_STAFF; the link arrives in the outbox)
   Officers:   %[1]s/v1/cases (Authorization: Bearer <token from INTAKE_API_TOKENS or -api-tokens>)
+  Social:     POST %[1]s/v1/social, %[5]s
+  Monitors:   %[1]s/officer/social/new (forward a post by hand; sign in as a monitor)
   Outbox:     %[1]s/_local/outbox (JSON)  %[1]s/_local/outbox.html (readable)
   Schedules:  %[1]s/_local/schedules
   Pending:    %[1]s/_local/pending (cases whose emails or reminders are not all done)
@@ -243,7 +271,7 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
   Data:       %[2]s
   Clock:      %[3]s
 Press Ctrl-C to stop.
-`, base, s.opts.Data, clockLine, smtpLine)
+`, base, s.opts.Data, clockLine, smtpLine, socialLine)
 
 	go func() {
 		s.Sweep(ctx) // anything left pending by a crash goes out now

@@ -76,6 +76,10 @@ type Config struct {
 	// that the public form cannot be used to mail anyone council-branded letters; 0 turns the
 	// limit off.
 	AckLimitPerRecipient int `env:"INTAKE_ACK_LIMIT_PER_RECIPIENT, default=3"`
+	// SocialSecrets are the social-media monitoring tools' signing secrets:
+	// "monitor=secret,monitor=secret", each secret at least 32 characters. In AWS they come
+	// from a parameter, which production should fill from SSM SecureString or Secrets Manager.
+	SocialSecrets string `env:"INTAKE_SOCIAL_SECRETS"`
 
 	// AWS resources; the local runner does not use them.
 	Table             string `env:"INTAKE_TABLE"`
@@ -169,6 +173,9 @@ func (c *Config) validate(required, unset []string) error {
 	if _, err := c.Tokens(); err != nil && !strings.HasPrefix(err.Error(), "INTAKE_STAFF") {
 		problems = append(problems, err.Error())
 	}
+	if _, err := c.MonitorSecrets(); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if _, err := workdays.ParseDates(c.ExtraHolidays); err != nil {
 		problems = append(problems, "INTAKE_EXTRA_HOLIDAYS: "+err.Error())
 	}
@@ -249,6 +256,37 @@ func (c *Config) Tokens() (map[string]string, error) {
 	}
 	if len(bad) > 0 {
 		return nil, fmt.Errorf("INTAKE_API_TOKENS must be token=email,…: %s", strings.Join(bad, "; "))
+	}
+	return out, nil
+}
+
+// MinSocialSecretChars is the shortest signing secret a monitoring tool may have.
+const MinSocialSecretChars = 32
+
+// MonitorSecrets parses INTAKE_SOCIAL_SECRETS into each monitoring tool's signing secret. The
+// error never quotes a secret.
+func (c *Config) MonitorSecrets() (map[string]string, error) {
+	out := map[string]string{}
+	var bad []string
+	for i, entry := range strings.Split(c.SocialSecrets, ",") {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		id, secret, ok := strings.Cut(entry, "=")
+		id, secret = strings.TrimSpace(id), strings.TrimSpace(secret)
+		switch {
+		case !ok || id == "" || strings.ContainsAny(id, " \t"):
+			bad = append(bad, fmt.Sprintf("entry %d has no monitor name", i+1))
+		case len(secret) < MinSocialSecretChars:
+			bad = append(bad, fmt.Sprintf("the secret of %q is shorter than %d characters (generate one with openssl rand -hex 32)", id, MinSocialSecretChars))
+		case out[id] != "":
+			bad = append(bad, fmt.Sprintf("%q is given twice", id))
+		default:
+			out[id] = secret
+		}
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("INTAKE_SOCIAL_SECRETS must be monitor=secret,…: %s", strings.Join(bad, "; "))
 	}
 	return out, nil
 }

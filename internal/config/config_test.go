@@ -48,6 +48,8 @@ func TestLoad_Errors(t *testing.T) {
 		{"zero stage", map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "0"}, nil, "Stage1WorkingDays"},
 		{"console not a URL", map[string]string{"INTAKE_CONSOLE_URL": "intake.example.gov.uk"}, nil, "INTAKE_CONSOLE_URL"},
 		{"short session key", map[string]string{"INTAKE_SESSION_KEY": "secret"}, nil, "INTAKE_SESSION_KEY must be at least 32"},
+		{"short social secret", map[string]string{"INTAKE_SOCIAL_SECRETS": "tool=short"}, nil, "INTAKE_SOCIAL_SECRETS"},
+		{"social secret without a monitor", map[string]string{"INTAKE_SOCIAL_SECRETS": "=" + strings.Repeat("s", 32)}, nil, "no monitor name"},
 		{"reference without year", map[string]string{"INTAKE_REFERENCE_FORMAT": "FB-{seq}"}, nil, "{year}"},
 	}
 	for _, tt := range tests {
@@ -95,6 +97,35 @@ func TestConfig_Tokens(t *testing.T) {
 			got, err := c.Tokens()
 			if err != nil || fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("Tokens = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfig_MonitorSecrets(t *testing.T) {
+	secret := strings.Repeat("a", config.MinSocialSecretChars)
+	tests := []struct {
+		name, env string
+		want      map[string]string
+		wantErr   string
+	}{
+		{"none", "", map[string]string{}, ""},
+		{"two", " brandwatch=" + secret + " , hootsuite=" + secret + "b", map[string]string{"brandwatch": secret, "hootsuite": secret + "b"}, ""},
+		{"twice", "a=" + secret + ",a=" + secret, nil, `"a" is given twice`},
+		{"short, and the secret never quoted", "a=abc123", nil, "shorter than 32"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &config.Config{SocialSecrets: tt.env}
+			got, err := c.MonitorSecrets()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "abc123") {
+					t.Errorf("err = %v, want %q without the secret", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("MonitorSecrets = %v, %v; want %v", got, err, tt.want)
 			}
 		})
 	}

@@ -90,6 +90,7 @@ type caseRecord struct {
 	MessageID      string                  `dynamodbav:"message_id,omitempty"`
 	Raw            string                  `dynamodbav:"raw,omitempty"`
 	Attachments    []string                `dynamodbav:"attachments,omitempty"`
+	Social         *socialRecord           `dynamodbav:"social,omitempty"`
 	Messages       []messageRecord         `dynamodbav:"messages,omitempty"`
 	Flags          []flagRecord            `dynamodbav:"flags,omitempty"`
 	History        []eventRecord           `dynamodbav:"history,omitempty"`
@@ -115,9 +116,32 @@ type caseRecord struct {
 }
 
 type contactRecord struct {
-	Name  string `dynamodbav:"name,omitempty"`
-	Email string `dynamodbav:"email,omitempty"`
-	Phone string `dynamodbav:"phone,omitempty"`
+	Name   string `dynamodbav:"name,omitempty"`
+	Email  string `dynamodbav:"email,omitempty"`
+	Phone  string `dynamodbav:"phone,omitempty"`
+	Handle string `dynamodbav:"handle,omitempty"`
+}
+
+type socialRecord struct {
+	Platform       string   `dynamodbav:"platform"`
+	PostID         string   `dynamodbav:"post_id"`
+	URL            string   `dynamodbav:"url,omitempty"`
+	Handle         string   `dynamodbav:"handle,omitempty"`
+	ProfileURL     string   `dynamodbav:"profile_url,omitempty"`
+	PostedAt       string   `dynamodbav:"posted_at,omitempty"`
+	Public         bool     `dynamodbav:"public,omitempty"`
+	Links          []string `dynamodbav:"links,omitempty"`
+	ForwardedBy    string   `dynamodbav:"forwarded_by,omitempty"`
+	SuggestedReply string   `dynamodbav:"suggested_reply,omitempty"`
+}
+
+func marshalSocial(o *feedback.SocialOrigin) *socialRecord {
+	if o == nil {
+		return nil
+	}
+	return &socialRecord{Platform: string(o.Platform), PostID: o.PostID, URL: o.URL, Handle: o.Handle,
+		ProfileURL: o.ProfileURL, PostedAt: formatTime(o.PostedAt), Public: o.Public, Links: o.Links,
+		ForwardedBy: o.ForwardedBy, SuggestedReply: o.SuggestedReply}
 }
 
 type messageRecord struct {
@@ -130,6 +154,8 @@ type messageRecord struct {
 	MessageID   string   `dynamodbav:"message_id,omitempty"`
 	Raw         string   `dynamodbav:"raw,omitempty"`
 	Attachments []string `dynamodbav:"attachments,omitempty"`
+	URL         string   `dynamodbav:"url,omitempty"`
+	Links       []string `dynamodbav:"links,omitempty"`
 }
 
 type flagRecord struct {
@@ -239,12 +265,12 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		PK: prefixCase + c.Ref, SK: skCase,
 		Ref: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage,
 		ServiceArea: c.ServiceArea, Subject: c.Subject, Message: c.Message,
-		Contact:    contactRecord{Name: c.Contact.Name, Email: c.Contact.Email, Phone: c.Contact.Phone},
+		Contact:    contactRecord{Name: c.Contact.Name, Email: c.Contact.Email, Phone: c.Contact.Phone, Handle: c.Contact.Handle},
 		AssignedTo: c.AssignedTo, ReceivedAt: formatTime(c.ReceivedAt),
 		AcknowledgeBy: formatTime(c.AcknowledgeBy), RespondBy: formatTime(c.RespondBy),
 		IdempotencyKey: c.IdempotencyKey, Fingerprint: c.Fingerprint,
 		Effects:   marshalEffects(c.Effects),
-		MessageID: c.MessageID, Raw: c.Raw, Attachments: c.Attachments,
+		MessageID: c.MessageID, Raw: c.Raw, Attachments: c.Attachments, Social: marshalSocial(c.Social),
 		Stages: marshalStages(c.Stages), Ombudsman: marshalOmbudsman(c.Ombudsman), Letters: marshalLetters(c.Letters),
 		Messages: marshalMessages(c.Messages), Flags: marshalFlags(c.Flags), History: marshalHistory(c.History),
 		ClosedAt: formatTime(c.ClosedAt), RetainUntil: formatTime(c.ExpiresAt), ExpiresAt: epoch(c.ExpiresAt),
@@ -295,7 +321,7 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	c := &feedback.Case{
 		Ref: r.Ref, Kind: r.Kind, Channel: r.Channel, Status: r.Status, Stage: r.Stage,
 		ServiceArea: r.ServiceArea, Subject: r.Subject, Message: r.Message,
-		Contact:    feedback.Contact{Name: r.Contact.Name, Email: r.Contact.Email, Phone: r.Contact.Phone},
+		Contact:    feedback.Contact{Name: r.Contact.Name, Email: r.Contact.Email, Phone: r.Contact.Phone, Handle: r.Contact.Handle},
 		AssignedTo: r.AssignedTo, IdempotencyKey: r.IdempotencyKey, Fingerprint: r.Fingerprint,
 		MessageID: r.MessageID, Raw: r.Raw, Attachments: r.Attachments,
 		Version: r.Version,
@@ -307,7 +333,12 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	for i, m := range r.Messages {
 		at := p.parse(fmt.Sprintf("messages[%d].at", i), m.At)
 		c.Messages = append(c.Messages, feedback.Correspondence{At: at, Channel: feedback.Channel(m.Channel), From: m.From,
-			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments})
+			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments, URL: m.URL, Links: m.Links})
+	}
+	if o := r.Social; o != nil {
+		c.Social = &feedback.SocialOrigin{Platform: feedback.Platform(o.Platform), PostID: o.PostID, URL: o.URL,
+			Handle: o.Handle, ProfileURL: o.ProfileURL, PostedAt: p.parse("social.posted_at", o.PostedAt), Public: o.Public,
+			Links: o.Links, ForwardedBy: o.ForwardedBy, SuggestedReply: o.SuggestedReply}
 	}
 	for i, f := range r.Flags {
 		c.Flags = append(c.Flags, feedback.Flag{Code: feedback.FlagCode(f.Code), Note: f.Note,
@@ -361,7 +392,7 @@ func marshalMessages(ms []feedback.Correspondence) []messageRecord {
 	var out []messageRecord
 	for _, m := range ms {
 		out = append(out, messageRecord{At: formatTime(m.At), Channel: string(m.Channel), From: m.From, Subject: m.Subject,
-			Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments})
+			Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments, URL: m.URL, Links: m.Links})
 	}
 	return out
 }

@@ -8,6 +8,9 @@ type Contact struct {
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
 	Phone string `json:"phone,omitempty"`
+	// Handle is a social-media author's handle with its platform, "x:ada_resident": lower
+	// case, without the leading @.
+	Handle string `json:"handle,omitempty"`
 }
 
 // Case is one piece of feedback and everything the council does with it.
@@ -42,6 +45,8 @@ type Case struct {
 	// and Attachments the blob keys of the files it carried.
 	Raw         string   `json:"raw,omitempty"`
 	Attachments []string `json:"attachments,omitempty"`
+	// Social is the post a social-media case came from; nil for other channels.
+	Social *SocialOrigin `json:"social,omitempty"`
 
 	// Messages holds everything the resident (or someone on their behalf) sent about the case
 	// after the first message, oldest first: replies by email, follow-up posts.
@@ -101,6 +106,9 @@ type Correspondence struct {
 	// Raw is the blob key of the message as it arrived; Attachments the blob keys of its files.
 	Raw         string   `json:"raw,omitempty"`
 	Attachments []string `json:"attachments,omitempty"`
+	// URL is a follow-up post's link; Links the links it carried (kept, never fetched).
+	URL   string   `json:"url,omitempty"`
+	Links []string `json:"links,omitempty"`
 }
 
 // FlagCode names something an officer should look at.

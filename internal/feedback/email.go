@@ -467,6 +467,13 @@ func (s *Service) kindOf(m *InboundEmail) (kind Kind, classify bool) {
 	if strings.TrimSpace(m.NewText) == "" {
 		words = m.Subject + "\n" + m.Text
 	}
+	return kindFromWords(words)
+}
+
+// kindFromWords decides a kind from what someone wrote, for every channel whose words must
+// decide it (an "auto" mailbox, a social post the monitor did not classify); classify is set
+// when the words do not decide it, and the case opens as a comment for an officer to classify.
+func kindFromWords(words string) (kind Kind, classify bool) {
 	complaint, compliment := complaintWords.MatchString(words), complimentWords.MatchString(words)
 	switch {
 	case complaint:

@@ -293,7 +293,15 @@ From
 Name:  {{or .Case.Contact.Name "(not given)"}}
 Email: {{or .Case.Contact.Email "(not given)"}}
 Phone: {{or .Case.Contact.Phone "(not given)"}}
-{{if .Case.Subject}}
+{{with .Case.Social}}
+The post
+Platform: {{.Platform.Label}} ({{if .Public}}a public post{{else}}a private message{{end}})
+Author:   @{{.Handle}}
+Link:     {{or .URL "(not given)"}}{{if .ProfileURL}}
+Profile:  {{.ProfileURL}}{{end}}{{range .Links}}
+Attached: {{.}}{{end}}
+Forwarded by: {{.ForwardedBy}}
+{{end}}{{if .Case.Subject}}
 Subject: {{.Case.Subject}}
 {{end}}
 Their words
@@ -325,6 +333,11 @@ var assignHTML = htmltemplate.Must(htmltemplate.New("assign.html").Parse(`<!DOCT
 <tr><th scope="row" style="text-align: left; padding-right: 1em">Email</th><td>{{or .Case.Contact.Email "(not given)"}}</td></tr>
 <tr><th scope="row" style="text-align: left; padding-right: 1em">Phone</th><td>{{or .Case.Contact.Phone "(not given)"}}</td></tr>
 {{if .Case.Subject}}<tr><th scope="row" style="text-align: left; padding-right: 1em">Subject</th><td>{{.Case.Subject}}</td></tr>{{end}}
+{{with .Case.Social}}<tr><th scope="row" style="text-align: left; padding-right: 1em">Platform</th><td>{{.Platform.Label}} ({{if .Public}}a public post{{else}}a private message{{end}})</td></tr>
+<tr><th scope="row" style="text-align: left; padding-right: 1em">Author</th><td>@{{.Handle}}{{if .ProfileURL}} (<a href="{{.ProfileURL}}">profile</a>){{end}}</td></tr>
+<tr><th scope="row" style="text-align: left; padding-right: 1em">Link</th><td>{{if .URL}}<a href="{{.URL}}">{{.URL}}</a>{{else}}(not given){{end}}</td></tr>
+{{range .Links}}<tr><th scope="row" style="text-align: left; padding-right: 1em">Attached</th><td><a href="{{.}}">{{.}}</a></td></tr>{{end}}
+<tr><th scope="row" style="text-align: left; padding-right: 1em">Forwarded by</th><td>{{.ForwardedBy}}</td></tr>{{end}}
 </table>
 {{if .Files}}<h2 style="font-size: 19px">Attachments</h2><p>Kept with the case:</p><ul>{{range .Files}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{range .Case.Flags}}<p style="border-left: 5px solid #f47738; padding-left: 1em">{{.Note}}</p>{{end}}
@@ -335,7 +348,7 @@ var assignHTML = htmltemplate.Must(htmltemplate.New("assign.html").Parse(`<!DOCT
 </body></html>
 `))
 
-var reminderText = texttemplate.Must(texttemplate.New("reminder.txt").Parse(`{{if eq .Purpose "ack_check"}}{{.Case.Ref}} came in with no email address, so Intake could not acknowledge it. Please make sure the sender has been acknowledged, by telephone or letter, and add a note to the case.{{else if eq .Purpose "warning"}}The response to {{.Case.Ref}} is due on {{.Due}}.{{else if eq .Purpose "due"}}The response to {{.Case.Ref}} is due today, {{.Due}}.{{else}}The response to {{.Case.Ref}} was due on {{.Due}} and is now overdue.{{end}}
+var reminderText = texttemplate.Must(texttemplate.New("reminder.txt").Parse(`{{if and (eq .Purpose "ack_check") .Case.Social}}{{.Case.Ref}} came from {{.Case.Social.Platform.Label}} with no email address, and nobody has recorded posting the public reply that acknowledges it. Please make sure the author has been answered on {{.Case.Social.Platform.Label}}, then press "I have posted the public reply" on the case.{{else if eq .Purpose "ack_check"}}{{.Case.Ref}} came in with no email address, so Intake could not acknowledge it. Please make sure the sender has been acknowledged, by telephone or letter, and add a note to the case.{{else if eq .Purpose "warning"}}The response to {{.Case.Ref}} is due on {{.Due}}.{{else if eq .Purpose "due"}}The response to {{.Case.Ref}} is due today, {{.Due}}.{{else}}The response to {{.Case.Ref}} was due on {{.Due}} and is now overdue.{{end}}
 
 Reference:    {{.Case.Ref}}
 Stage:        {{.Case.Stage.Label}}
@@ -349,7 +362,7 @@ Open the case: {{.CaseURL}}
 
 var reminderHTML = htmltemplate.Must(htmltemplate.New("reminder.html").Parse(`<!DOCTYPE html>
 <html lang="en"><body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #0b0c0c">
-<p>{{if eq .Purpose "ack_check"}}<strong>{{.Case.Ref}}</strong> came in with no email address, so Intake could not acknowledge it. Please make sure the sender has been acknowledged, by telephone or letter, and add a note to the case.{{else if eq .Purpose "warning"}}The response to <strong>{{.Case.Ref}}</strong> is due on {{.Due}}.{{else if eq .Purpose "due"}}The response to <strong>{{.Case.Ref}}</strong> is due today, {{.Due}}.{{else}}The response to <strong>{{.Case.Ref}}</strong> was due on {{.Due}} and is now <strong>overdue</strong>.{{end}}</p>
+<p>{{if and (eq .Purpose "ack_check") .Case.Social}}<strong>{{.Case.Ref}}</strong> came from {{.Case.Social.Platform.Label}} with no email address, and nobody has recorded posting the public reply that acknowledges it. Please make sure the author has been answered on {{.Case.Social.Platform.Label}}, then press "I have posted the public reply" on the case.{{else if eq .Purpose "ack_check"}}<strong>{{.Case.Ref}}</strong> came in with no email address, so Intake could not acknowledge it. Please make sure the sender has been acknowledged, by telephone or letter, and add a note to the case.{{else if eq .Purpose "warning"}}The response to <strong>{{.Case.Ref}}</strong> is due on {{.Due}}.{{else if eq .Purpose "due"}}The response to <strong>{{.Case.Ref}}</strong> is due today, {{.Due}}.{{else}}The response to <strong>{{.Case.Ref}}</strong> was due on {{.Due}} and is now <strong>overdue</strong>.{{end}}</p>
 <p>Stage: {{.Case.Stage.Label}}<br>Service area: {{.Area}}<br>Received: {{.Received}}</p>
 <p>If you need longer, extend the stage once, with a reason, and tell the resident the new date and the Ombudsman's details.</p>
 {{if .CaseURL}}<p><a href="{{.CaseURL}}">Open {{.Case.Ref}} in the console</a></p>

@@ -85,7 +85,12 @@ func clean(v string, keepLines bool) string {
 // Validate checks a normalized submission against every rule and returns all the problems at
 // once, as an EINVALID *Error whose fields are named as the form names them. areas lists the
 // service areas that may be chosen; an empty area is always allowed ("not sure").
-func (s Submission) Validate(areas []string) error {
+func (s Submission) Validate(areas []string) error { return s.validate(areas, true) }
+
+// validate is Validate; needContact says whether a complaint or service request must carry an
+// email address or telephone number (not for a social post, whose author can be answered where
+// they wrote).
+func (s Submission) validate(areas []string, needContact bool) error {
 	var errs []FieldError
 	add := func(field, format string, args ...any) {
 		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
@@ -132,7 +137,7 @@ func (s Submission) Validate(areas []string) error {
 			add("phone", "Enter a telephone number, like 01632 960 001 or +44 7700 900 982")
 		}
 	}
-	if kind.NeedsReply() && s.Email == "" && s.Phone == "" {
+	if needContact && kind.NeedsReply() && s.Email == "" && s.Phone == "" {
 		add("email", "Enter an email address or a telephone number so that we can reply to your %s", kind.Label())
 	}
 	if s.ServiceArea != "" && !contains(areas, s.ServiceArea) {

@@ -27,6 +27,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/council/intake/internal/web"
 )
 
 // Region and Account are what the harness tells every function about where it runs.
@@ -476,4 +478,24 @@ func Build(t testing.TB, pkg string) string {
 		}
 	})
 	return b.path
+}
+
+// SignSocial returns an HTTP API (payload 2.0) event for the social function signed afresh
+// as monitor with secret at at, body unchanged: a signed request is good for only five minutes,
+// so a stored sample must be signed when it is sent.
+func SignSocial(event []byte, monitor, secret string, at time.Time) ([]byte, error) {
+	var ev map[string]any
+	if err := json.Unmarshal(event, &ev); err != nil {
+		return nil, fmt.Errorf("lambdatest: sign social event: %w", err)
+	}
+	body, _ := ev["body"].(string)
+	headers, _ := ev["headers"].(map[string]any)
+	if headers == nil {
+		headers = map[string]any{}
+	}
+	headers["x-intake-monitor"] = monitor
+	headers["x-intake-timestamp"] = strconv.FormatInt(at.Unix(), 10)
+	headers["x-intake-signature"] = web.Sign(secret, at.Unix(), []byte(body))
+	ev["headers"] = headers
+	return json.Marshal(ev)
 }

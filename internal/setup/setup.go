@@ -46,6 +46,11 @@ var EmailSettings = []string{"INTAKE_TABLE", "INTAKE_MAIL_BUCKET"}
 // console's address and the name of the SSM SecureString holding the session key.
 var OfficerSettings = []string{"INTAKE_TABLE", "INTAKE_STAFF", "INTAKE_CONSOLE_URL", "INTAKE_SESSION_KEY_PARAMETER"}
 
+// SocialSettings are the variables the social function cannot run without: it only stores.
+// INTAKE_SOCIAL_SECRETS may be empty, and then every request is refused as from an unknown
+// monitor.
+var SocialSettings = []string{"INTAKE_TABLE"}
+
 // FromEnv reads the configuration from the process environment, requiring the named AWS
 // variables, and builds the service: everything a function's main does before lambda.Start.
 func FromEnv(ctx context.Context, required ...string) (*feedback.Service, error) {

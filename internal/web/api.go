@@ -111,6 +111,7 @@ type caseView struct {
 	Subject        string                    `json:"subject,omitempty"`
 	Message        string                    `json:"message"`
 	Contact        feedback.Contact          `json:"contact"`
+	Social         *feedback.SocialOrigin    `json:"social,omitempty"`
 	ReceivedAt     string                    `json:"received_at"`
 	AcknowledgeBy  string                    `json:"acknowledge_by,omitempty"`
 	AcknowledgedAt *string                   `json:"acknowledged_at"`
@@ -151,7 +152,7 @@ func stamp(t time.Time) *string {
 func (h *Handler) view(c *feedback.Case) caseView {
 	v := caseView{
 		Reference: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage,
-		AssignedTo: c.AssignedTo, ServiceArea: c.ServiceArea, Subject: c.Subject, Message: c.Message, Contact: c.Contact,
+		AssignedTo: c.AssignedTo, ServiceArea: c.ServiceArea, Subject: c.Subject, Message: c.Message, Contact: c.Contact, Social: c.Social,
 		ReceivedAt: c.ReceivedAt.UTC().Format(time.RFC3339), AcknowledgedAt: stamp(c.AcknowledgedAt()),
 		Extended: c.Extended(), ClosedAt: stamp(c.ClosedAt), Outcome: c.Outcome(), ExpiresAt: stamp(c.ExpiresAt),
 		Stages: c.Stages, Messages: c.Messages, Flags: c.Flags, History: c.History,

@@ -109,6 +109,10 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /officer/cases/{ref}", c.signedIn(c.casePage))
 	mux.HandleFunc("GET /officer/cases/{ref}/files/{n}", c.signedIn(c.download))
 	mux.HandleFunc("POST /officer/cases/{ref}/{action}", c.signedIn(c.act))
+	mux.HandleFunc("GET /officer/social/new", c.signedIn(c.socialForm))
+	mux.HandleFunc("POST /officer/social/new", c.signedIn(c.forwardSocial))
+	mux.HandleFunc("GET /officer/social/{ref}", c.signedIn(c.socialDone))
+	mux.HandleFunc("POST /officer/social/{ref}/acknowledged", c.signedIn(c.socialAcknowledged))
 	mux.HandleFunc("/officer/", func(w http.ResponseWriter, r *http.Request) { c.notFound(w, r, nil) })
 }
 
@@ -534,6 +538,9 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 	for _, e := range k.History {
 		d.History = append(d.History, entry{When: when(e.At), Who: e.By, What: e.Action, Detail: e.Detail, Reason: e.Reason})
 	}
+	if k.AwaitsPublicReply() {
+		d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
+	}
 	if c.Lifecycle != nil && k.Status == feedback.StatusOpen {
 		d.Actions = true
 		d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
@@ -555,6 +562,7 @@ var actionLabels = map[string]string{
 	"assign": "The case has been assigned.", "reclassify": "The case has been reclassified.", "note": "Your note has been added.",
 	"extend": "The stage has been extended.", "respond": "The response has been recorded.", "escalate": "The case has been escalated to Stage 2.",
 	"ombudsman": "The Ombudsman's involvement has been recorded.", "close": "The case has been closed.",
+	"acknowledged": "The public reply is recorded: the author counts as acknowledged.",
 }
 
 // act carries out one of the case page's action forms.
@@ -737,6 +745,12 @@ type consoleView struct {
 	SignedOut bool
 	Token     string
 	Done      string
+	// FieldErrs are the messages of a form's fields, by the field's id.
+	FieldErrs map[string]string
+	// Forward offers the monitors' page to those who may forward social posts.
+	Forward bool
+	// Social is what the monitors' pages show.
+	Social *socialView
 
 	// My cases.
 	Query        CaseQuery
@@ -761,6 +775,7 @@ func (c *Console) view(r *http.Request, title string) consoleView {
 	if sess := sessionOf(r); sess.Token != "" {
 		d.Staff = &sess.Staff
 		d.SignOut = c.SignIn.CSRF(sess.Token)
+		d.Forward = canForward(sess.Staff)
 	}
 	d.StageOptions = []option{{Value: string(feedback.Stage1), Label: feedback.Stage1.Label()}, {Value: string(feedback.Stage2), Label: feedback.Stage2.Label()}}
 	d.ChannelOptions = []option{{Value: string(feedback.ChannelWeb), Label: "Web form"}, {Value: string(feedback.ChannelEmail), Label: "Email"}, {Value: string(feedback.ChannelSocial), Label: "Social media"}}

@@ -99,6 +99,7 @@ var problemPage = consolePage("problem", `
 
 var casesPage = consolePage("cases", `
 <h1>My cases</h1>
+{{if .Forward}}<p><a href="/officer/social/new">Forward a social-media post</a></p>{{end}}
 <form method="get" action="/officer" class="filters" aria-label="Filter cases">
 <div class="group"><label for="f-area">Service area</label>
 <select id="f-area" name="service_area"><option value="">All</option>{{range .Areas}}<option value="{{.Value}}"{{if eq $.Query.ServiceArea .Value}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
@@ -138,7 +139,15 @@ var casePage = consolePage("case", `
 <dt>Acknowledged</dt><dd>{{.Acknowledged}}</dd>
 <dt>Response due</dt><dd>{{if .Due}}{{.Due}} ({{.DaysLeft}}){{else}}No response date{{end}}</dd>
 <dt>From</dt><dd>{{or .Case.Contact.Name "Name not given"}}<br>{{or .Case.Contact.Email "No email address"}}<br>{{or .Case.Contact.Phone "No telephone number"}}</dd>
+{{with .Case.Social}}<dt>Social post</dt><dd>{{.Platform.Label}}, {{if .Public}}in public{{else}}a private message{{end}}, by @{{.Handle}}{{if .ProfileURL}} (<a href="{{.ProfileURL}}" rel="noopener noreferrer">profile</a>){{end}}<br>
+{{if .URL}}<a href="{{.URL}}" rel="noopener noreferrer">Open the post</a>{{else}}Post id {{.PostID}}{{end}}<br>Forwarded by {{.ForwardedBy}}
+{{range .Links}}<br><a href="{{.}}" rel="noopener noreferrer">Attachment: {{.}}</a>{{end}}</dd>{{end}}
 </dl>
+{{if .Case.AwaitsPublicReply}}<section class="action" aria-labelledby="public-reply-title"><h2 id="public-reply-title">Public reply awaited</h2>
+<p>The author gave no email address, so they are acknowledged by this public reply on {{.Case.Social.Platform.Label}}:</p>
+<div class="text">{{.Case.Social.SuggestedReply}}</div>
+<form method="post" action="/officer/social/{{.Case.Ref}}/acknowledged"><input type="hidden" name="csrf" value="{{.CSRF}}"><input type="hidden" name="back" value="case">
+<button type="submit">I have posted the public reply</button></form></section>{{end}}
 
 <h2>Messages</h2>
 {{range .Messages}}<section class="message" aria-label="Message of {{.When}}">

@@ -27,6 +27,7 @@ var consoleStaff = feedback.Directory{
 	"manager@example.gov.uk":  {Email: "manager@example.gov.uk", Role: feedback.RoleManager, Areas: []string{"planning"}},
 	"planning@example.gov.uk": {Email: "planning@example.gov.uk", Role: feedback.RoleOfficer, Areas: []string{"planning"}},
 	"housing@example.gov.uk":  {Email: "housing@example.gov.uk", Role: feedback.RoleOfficer, Areas: []string{"housing"}},
+	"monitor@example.gov.uk":  {Email: "monitor@example.gov.uk", Role: feedback.RoleMonitor},
 }
 
 // storeLifecycle is a working stand-in for the lifecycle service, over the real store: every

@@ -172,6 +172,8 @@ func (h *Handler) store(ctx context.Context, sub feedback.Submission, trap strin
 type problemError struct {
 	status int
 	detail string
+	// check names the authentication check that failed, for a 401.
+	check string
 }
 
 func (e *problemError) Error() string { return e.detail }
@@ -185,6 +187,7 @@ type problem struct {
 	Status    int                   `json:"status"`
 	Detail    string                `json:"detail"`
 	Errors    []feedback.FieldError `json:"errors,omitempty"`
+	Check     string                `json:"check,omitempty"`
 	RequestID string                `json:"request_id"`
 }
 
@@ -194,7 +197,7 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, reqID string, 
 	p := problem{Type: "about:blank", RequestID: reqID}
 	var pe *problemError
 	if errors.As(err, &pe) {
-		p.Status, p.Detail = pe.status, pe.detail
+		p.Status, p.Detail, p.Check = pe.status, pe.detail, pe.check
 	} else {
 		p.Status, p.Detail, p.Errors = Status(err), feedback.ErrorMessage(err), feedback.ErrorFields(err)
 	}

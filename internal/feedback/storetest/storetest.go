@@ -27,6 +27,7 @@ type NewStore func(t *testing.T, clk feedback.Clock) feedback.Store
 // Run runs the whole suite against stores made by newStore.
 func Run(t *testing.T, newStore NewStore) {
 	t.Run("Create_Get", func(t *testing.T) { testCreateGet(t, newStore) })
+	t.Run("Create_Get_Social", func(t *testing.T) { testCreateGetSocial(t, newStore) })
 	t.Run("Create_Conflict", func(t *testing.T) { testCreateConflict(t, newStore) })
 	t.Run("GetByIdempotencyKey", func(t *testing.T) { testIdempotency(t, newStore) })
 	t.Run("NextSequence", func(t *testing.T) { testSequence(t, newStore) })
@@ -93,6 +94,33 @@ func testCreateGet(t *testing.T, newStore NewStore) {
 	}
 	if _, err := s.Get(ctx, "FB-2026-999999"); code(err) != feedback.ENOTFOUND {
 		t.Errorf("Get(missing) error = %v, want code %s", err, feedback.ENOTFOUND)
+	}
+}
+
+// testCreateGetSocial checks that a social case keeps its post, its author and its follow-ups.
+func testCreateGetSocial(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	want := NewCase("FB-2026-000002", Start)
+	want.Channel, want.IdempotencyKey, want.MessageID = feedback.ChannelSocial, "social:x:1860000000000000001", "1860000000000000001"
+	want.Contact = feedback.Contact{Name: "Ada Resident", Handle: "x:ada_resident"}
+	want.Social = &feedback.SocialOrigin{Platform: feedback.PlatformX, PostID: "1860000000000000001",
+		URL: "https://x.com/ada_resident/status/1860000000000000001", Handle: "ada_resident",
+		ProfileURL: "https://x.com/ada_resident", PostedAt: Start.Add(-time.Hour), Public: true,
+		Links: []string{"https://pbs.example/1.jpg"}, ForwardedBy: "monitor@council.example",
+		SuggestedReply: "Thanks, logged as FB-2026-000002."}
+	want.Messages = []feedback.Correspondence{{At: Start, Channel: feedback.ChannelSocial, From: "x:ada_resident",
+		Text: "Still not collected", MessageID: "1860000000000000002",
+		URL: "https://x.com/ada_resident/status/1860000000000000002", Links: []string{"https://pbs.example/2.jpg"}}}
+	if err := s.Create(ctx, want); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	got, err := s.Get(ctx, want.Ref)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if diff := cmp.Diff(want, got, cmpCase); diff != "" {
+		t.Errorf("Get returned a different social case (-want +got):\n%s", diff)
 	}
 }
 

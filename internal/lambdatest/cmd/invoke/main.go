@@ -63,6 +63,7 @@ func realMain(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	eventPath := fs.String("event", "", "the event file, e.g. events/webform-post-json.json")
 	binary := fs.String("binary", "", "run this binary (built for this machine) instead of building functions/<fn>")
 	timeout := fs.Duration("timeout", 30*time.Second, "the invocation's timeout")
+	signSocial := fs.String("sign-social", "", "sign the HTTP event afresh for the social function, as monitor=secret")
 	var env envFlags
 	fs.Var(&env, "env", "NAME=value to add to the function's environment (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +76,15 @@ func realMain(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	event, err := os.ReadFile(*eventPath)
 	if err != nil {
 		return err
+	}
+	if *signSocial != "" {
+		monitor, secret, ok := strings.Cut(*signSocial, "=")
+		if !ok {
+			return errors.New("-sign-social wants monitor=secret")
+		}
+		if event, err = lambdatest.SignSocial(event, monitor, secret, time.Now()); err != nil {
+			return err
+		}
 	}
 
 	path := *binary

@@ -1,0 +1,300 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/council/intake/internal/feedback"
+)
+
+// The social-media channel's API. Monitoring tools sign each request with a secret shared with
+// the council (INTAKE_SOCIAL_SECRETS):
+//
+//	X-Intake-Monitor:   the tool's name
+//	X-Intake-Timestamp: Unix seconds
+//	X-Intake-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>
+//
+// A request more than SignatureWindow old or ahead is refused, so a captured request cannot be
+// replayed later; one replayed within the window is the same post again, which the domain's
+// idempotency by platform and post id answers as the repeat it is.
+
+// The signing headers.
+const (
+	HeaderMonitor   = "X-Intake-Monitor"
+	HeaderTimestamp = "X-Intake-Timestamp"
+	HeaderSignature = "X-Intake-Signature"
+)
+
+// SignatureWindow is how far a signed request's timestamp may be from Intake's clock.
+const SignatureWindow = 5 * time.Minute
+
+// MaxSocialBatch is the most posts one request may carry.
+const MaxSocialBatch = 50
+
+// MaxSocialBodyBytes caps a social request: fifty posts of the longest text, within Lambda's
+// 6 MB payload.
+const MaxSocialBodyBytes = 4 << 20
+
+// Sign returns the X-Intake-Signature value for body sent at timestamp (Unix seconds) with
+// secret: what a monitoring tool computes, and what Intake checks.
+func Sign(secret string, timestamp int64, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(strconv.FormatInt(timestamp, 10) + "."))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Social serves POST /v1/social and POST /v1/social/{reference}/acknowledged.
+type Social struct {
+	Service *feedback.Service
+	// Secrets maps each monitoring tool's name to its signing secret.
+	Secrets map[string]string
+	// AfterCommit, when set, carries out the side effects of a case just stored or added to
+	// (the local runner); in Lambda the table's stream does.
+	AfterCommit func(ctx context.Context, ref string)
+	// Staff resolves a signed-in monitor or officer (the console's session, a bearer token)
+	// for the acknowledged route; nil accepts signed requests only.
+	Staff func(*http.Request) (feedback.StaffMember, error)
+	Log   *slog.Logger
+}
+
+// Register adds the social routes to mux.
+func (s *Social) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/social", s.receive)
+	mux.HandleFunc("POST /v1/social/{reference}/acknowledged", s.acknowledged)
+}
+
+// Routes returns a mux with the social routes alone, as the social function serves them.
+func (s *Social) Routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	s.Register(mux)
+	return mux
+}
+
+func (s *Social) problem(w http.ResponseWriter, r *http.Request, reqID string, err error) {
+	(&Handler{Log: s.Log}).problem(w, r, reqID, err)
+}
+
+func unauthorized(check, detail string) *problemError {
+	return &problemError{status: http.StatusUnauthorized, check: check, detail: detail}
+}
+
+// verify checks a request's signature over body and returns the monitor who signed it.
+func (s *Social) verify(r *http.Request, body []byte) (feedback.StaffMember, error) {
+	id := strings.TrimSpace(r.Header.Get(HeaderMonitor))
+	if id == "" {
+		return feedback.StaffMember{}, unauthorized("monitor", "Send "+HeaderMonitor+" with the monitoring tool's name.")
+	}
+	secret, known := s.Secrets[id]
+	if !known {
+		return feedback.StaffMember{}, unauthorized("monitor", "The monitor named in "+HeaderMonitor+" is not one Intake knows.")
+	}
+	ts, err := strconv.ParseInt(strings.TrimSpace(r.Header.Get(HeaderTimestamp)), 10, 64)
+	if err != nil {
+		return feedback.StaffMember{}, unauthorized("timestamp", HeaderTimestamp+" must be the time of signing in Unix seconds.")
+	}
+	now := s.Service.Clock.Now()
+	if d := now.Sub(time.Unix(ts, 0)); d > SignatureWindow || d < -SignatureWindow {
+		return feedback.StaffMember{}, unauthorized("timestamp", HeaderTimestamp+" is more than five minutes from Intake's clock: sign the request again with the current time.")
+	}
+	got := strings.TrimSpace(r.Header.Get(HeaderSignature))
+	if _, err := hex.DecodeString(strings.TrimPrefix(got, "sha256=")); err != nil || !strings.HasPrefix(got, "sha256=") {
+		return feedback.StaffMember{}, unauthorized("signature", HeaderSignature+" must be sha256= followed by the hex HMAC-SHA256 of the timestamp, a dot and the body.")
+	}
+	if !hmac.Equal([]byte(got), []byte(Sign(secret, ts, body))) {
+		return feedback.StaffMember{}, unauthorized("signature", HeaderSignature+" does not match: sign the timestamp, a dot and the exact body sent, with the monitor's secret.")
+	}
+	return MonitorTool(id), nil
+}
+
+// MonitorTool is a monitoring tool as the domain records it: a monitor named "monitor:<name>".
+func MonitorTool(name string) feedback.StaffMember {
+	return feedback.StaffMember{Email: "monitor:" + name, Role: feedback.RoleMonitor}
+}
+
+// begin names the request and reads its whole body, which the signature covers; on failure it
+// has answered already.
+func (s *Social) begin(w http.ResponseWriter, r *http.Request) (reqID string, body []byte, ok bool) {
+	reqID = requestID(r)
+	w.Header().Set("X-Request-Id", reqID)
+	w.Header().Set("Cache-Control", "no-store")
+	body, err := readBody(w, r)
+	if err != nil {
+		s.problem(w, r, reqID, err)
+		return reqID, nil, false
+	}
+	return reqID, body, true
+}
+
+// readBody reads the whole body, up to MaxSocialBodyBytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxSocialBodyBytes))
+	if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+		return nil, feedback.Errorf(feedback.ETOOLARGE, "The request is larger than %d MB: send at most %d posts at a time.", MaxSocialBodyBytes>>20, MaxSocialBatch)
+	}
+	if err != nil {
+		return nil, &problemError{status: http.StatusBadRequest, detail: "The request body could not be read."}
+	}
+	return body, nil
+}
+
+// socialResult is the answer for one post.
+type socialResult struct {
+	Index           *int                  `json:"index,omitempty"`
+	Status          int                   `json:"status"`
+	Outcome         string                `json:"outcome,omitempty"`
+	Reference       string                `json:"reference,omitempty"`
+	SuggestedReply  string                `json:"suggested_reply,omitempty"`
+	Acknowledgement string                `json:"acknowledgement,omitempty"`
+	Detail          string                `json:"detail,omitempty"`
+	Errors          []feedback.FieldError `json:"errors,omitempty"`
+}
+
+// batchResult is the 207 answer to a batch: each post's own result, in order.
+type batchResult struct {
+	Results  []socialResult `json:"results"`
+	Created  int            `json:"created"`
+	Repeated int            `json:"repeated"`
+	Failed   int            `json:"failed"`
+}
+
+func (s *Social) receive(w http.ResponseWriter, r *http.Request) {
+	reqID, body, ok := s.begin(w, r)
+	if !ok {
+		return
+	}
+	who, err := s.verify(r, body)
+	if err != nil {
+		s.problem(w, r, reqID, err)
+		return
+	}
+	var probe map[string]json.RawMessage
+	if err := decodeJSON(bytes.NewReader(body), &probe, false); err != nil {
+		s.problem(w, r, reqID, err)
+		return
+	}
+	items, batch := probe["items"]
+	if !batch {
+		var p feedback.SocialPost
+		if err := decodeJSON(bytes.NewReader(body), &p, true); err != nil {
+			s.problem(w, r, reqID, err)
+			return
+		}
+		res, err := s.one(r.Context(), who, p)
+		if err != nil {
+			s.problem(w, r, reqID, err)
+			return
+		}
+		writeJSON(w, res.Status, res)
+		return
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(items, &raw); err != nil {
+		s.problem(w, r, reqID, &problemError{status: http.StatusBadRequest, detail: `The field "items" must be a list of posts.`})
+		return
+	}
+	if len(raw) == 0 || len(raw) > MaxSocialBatch {
+		s.problem(w, r, reqID, &feedback.Error{Code: feedback.EINVALID, Message: "There is a problem with the batch",
+			Fields: []feedback.FieldError{{Field: "items", Message: fmt.Sprintf("Send between 1 and %d posts at a time; this batch has %d", MaxSocialBatch, len(raw))}}})
+		return
+	}
+	out := batchResult{Results: make([]socialResult, len(raw))}
+	for i, item := range raw {
+		var res socialResult
+		var p feedback.SocialPost
+		if err := decodeJSON(bytes.NewReader(item), &p, true); err != nil {
+			res = socialResult{Status: http.StatusUnprocessableEntity, Detail: err.Error()}
+		} else if res, err = s.one(r.Context(), who, p); err != nil {
+			res = s.failed(reqID, err)
+		}
+		res.Index = &i
+		switch {
+		case res.Status == http.StatusCreated:
+			out.Created++
+		case res.Status == http.StatusOK:
+			out.Repeated++
+		default:
+			out.Failed++
+		}
+		out.Results[i] = res
+	}
+	writeJSON(w, http.StatusMultiStatus, out)
+}
+
+// failed is a batch item's failure: its status and what to tell the caller, never an internal
+// error's text (that is logged, with the request id).
+func (s *Social) failed(reqID string, err error) socialResult {
+	st := Status(err)
+	out := socialResult{Status: st, Detail: feedback.ErrorMessage(err), Errors: feedback.ErrorFields(err)}
+	if st >= 500 {
+		s.log().Error("social post failed", "request_id", reqID, "err", err)
+		out.Detail = "internal error: quote request id " + reqID + " if you contact us"
+	}
+	return out
+}
+
+// one takes in one post and says what became of it.
+func (s *Social) one(ctx context.Context, who feedback.StaffMember, p feedback.SocialPost) (socialResult, error) {
+	res, err := s.Service.ReceiveSocial(ctx, who, p)
+	if err != nil {
+		return socialResult{}, err
+	}
+	if res.Outcome != feedback.SocialRepeat && s.AfterCommit != nil {
+		s.AfterCommit(ctx, res.Reference)
+	}
+	status := http.StatusOK
+	if res.Outcome == feedback.SocialCreated {
+		status = http.StatusCreated
+	}
+	return socialResult{Status: status, Outcome: res.Outcome, Reference: res.Reference,
+		SuggestedReply: res.SuggestedReply, Acknowledgement: res.Acknowledgement}, nil
+}
+
+func (s *Social) acknowledged(w http.ResponseWriter, r *http.Request) {
+	reqID, body, ok := s.begin(w, r)
+	if !ok {
+		return
+	}
+	var who feedback.StaffMember
+	var err error
+	switch {
+	case r.Header.Get(HeaderSignature) != "" || r.Header.Get(HeaderMonitor) != "" || s.Staff == nil:
+		who, err = s.verify(r, body)
+	default:
+		if who, err = s.Staff(r); err != nil {
+			err = unauthorized("session", "Sign in as a monitor or officer, or sign the request as a monitoring tool.")
+		}
+	}
+	if err != nil {
+		s.problem(w, r, reqID, err)
+		return
+	}
+	c, err := s.Service.SocialAcknowledged(r.Context(), who, r.PathValue("reference"))
+	if err != nil {
+		s.problem(w, r, reqID, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Reference      string  `json:"reference"`
+		AcknowledgedAt *string `json:"acknowledged_at"`
+	}{c.Ref, stamp(c.AcknowledgedAt())})
+}
+
+func (s *Social) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
+}

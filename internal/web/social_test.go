@@ -1,0 +1,334 @@
+package web_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/embedded"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/outbox"
+	"github.com/council/intake/internal/web"
+	"github.com/council/intake/internal/workdays"
+)
+
+// socialSecret is the test monitoring tool's secret.
+const socialSecret = "test-secret-0123456789abcdef0123456789"
+
+type socialEnv struct {
+	srv    *httptest.Server
+	clock  *clock.Fixed
+	svc    *feedback.Service
+	outbox *outbox.Outbox
+}
+
+func newSocialEnv(t *testing.T) *socialEnv {
+	t.Helper()
+	loc, _ := workdays.London()
+	staff, err := feedback.ParseDirectory("ana@council.gov.uk=admin,cy@council.gov.uk=officer:planning,mo@council.gov.uk=monitor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFixed(monday)
+	stack, err := embedded.Open(t.TempDir(), feedback.Service{
+		Clock: clk, Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+		Council: feedback.Council{Name: "Example District Council", From: "x@example.gov.uk"},
+		Routing: feedback.Routing{Areas: map[string]string{"planning": "cy@council.gov.uk"}, Triage: "triage@council.gov.uk"},
+		Staff:   staff,
+		Log:     slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stack.Close() })
+	svc := stack.Service
+	s := &web.Social{
+		Service: svc, Secrets: map[string]string{"brandwatch": socialSecret},
+		AfterCommit: func(ctx context.Context, ref string) {
+			if err := svc.Process(ctx, ref); err != nil {
+				t.Errorf("Process %s: %v", ref, err)
+			}
+		},
+		Staff: web.BearerTokens(map[string]string{"tok-mo-0123456789": "mo@council.gov.uk", "tok-cy-0123456789": "cy@council.gov.uk"}, staff),
+		Log:   slog.New(slog.DiscardHandler),
+	}
+	e := &socialEnv{srv: httptest.NewServer(s.Routes()), clock: clk, svc: svc, outbox: stack.Outbox}
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// socialPost is a public post on X by @Ada_Resident with the given id.
+func socialPost(id string) string {
+	return `{"platform":"x","post_id":"` + id + `","url":"https://x.com/Ada_Resident/status/` + id + `",
+		"author":{"handle":"@Ada_Resident","name":"Ada Resident","profile_url":"https://x.com/Ada_Resident"},
+		"text":"Third time the planning portal lost my objection <script>alert(1)</script>","posted_at":"2026-12-21T09:30:00Z",
+		"public":true,"service_area":"planning"}`
+}
+
+type signed struct {
+	monitor, secret string
+	at              time.Time
+}
+
+// send posts body to path signed as s (the zero signed sends no signature headers), and
+// returns the status and the decoded answer.
+func (e *socialEnv) send(t *testing.T, path, body string, s signed, header map[string]string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if s.monitor != "" {
+		ts := s.at.Unix()
+		req.Header.Set(web.HeaderMonitor, s.monitor)
+		req.Header.Set(web.HeaderTimestamp, strconv.FormatInt(ts, 10))
+		req.Header.Set(web.HeaderSignature, web.Sign(s.secret, ts, []byte(body)))
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("answer is not JSON: %s", raw)
+	}
+	if resp.StatusCode >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("%d answered as %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	return resp.StatusCode, out
+}
+
+func (e *socialEnv) cases(t *testing.T) int {
+	t.Helper()
+	page, err := e.svc.Store.ListCases(context.Background(), feedback.CaseQuery{Status: feedback.StatusOpen, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(page.Cases)
+}
+
+func TestSocial_Receive(t *testing.T) {
+	e := newSocialEnv(t)
+	ok := signed{"brandwatch", socialSecret, monday}
+	status, out := e.send(t, "/v1/social", socialPost("1860000000000000001"), ok, nil)
+	if status != http.StatusCreated || out["reference"] != "FB-2026-000001" || out["outcome"] != "created" {
+		t.Fatalf("first post: %d %v", status, out)
+	}
+	reply, _ := out["suggested_reply"].(string)
+	if !strings.Contains(reply, "FB-2026-000001") || len([]rune(reply)) > 280 {
+		t.Errorf("suggested_reply %q", reply)
+	}
+	msgs, _ := e.outbox.List()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Platform: X") || !strings.Contains(msgs[0].Text, "@ada_resident") ||
+		!strings.Contains(msgs[0].Text, "https://x.com/Ada_Resident/status/1860000000000000001") {
+		t.Fatalf("want one assignment naming the platform, the author and the link; got %d: %v", len(msgs), msgs)
+	}
+	if strings.Contains(msgs[0].HTML, "<script>") {
+		t.Errorf("the assignment email's HTML carries the author's markup unescaped")
+	}
+	// The same request replayed within the window, and the same post signed afresh a minute later.
+	for _, at := range []time.Time{monday, monday.Add(time.Minute)} {
+		e.clock.Set(at)
+		status, again := e.send(t, "/v1/social", socialPost("1860000000000000001"), signed{"brandwatch", socialSecret, at}, nil)
+		if status != http.StatusOK || again["reference"] != "FB-2026-000001" || again["outcome"] != "repeat" {
+			t.Errorf("again at %v: %d %v", at, status, again)
+		}
+	}
+	if after, _ := e.outbox.List(); len(after) != 1 || e.cases(t) != 1 {
+		t.Errorf("repeats stored or sent something: %d cases, %d emails", e.cases(t), len(after))
+	}
+}
+
+func TestSocial_Receive_Unauthorized(t *testing.T) {
+	body := socialPost("1860000000000000001")
+	tests := []struct {
+		name   string
+		s      signed
+		header map[string]string
+		check  string
+	}{
+		{"no signature at all", signed{}, nil, "monitor"},
+		{"unknown monitor", signed{"hootsuite", socialSecret, monday}, nil, "monitor"},
+		{"wrong secret", signed{"brandwatch", "another-secret-0123456789abcdef01234", monday}, nil, "signature"},
+		{"ten minutes old", signed{"brandwatch", socialSecret, monday.Add(-10 * time.Minute)}, nil, "timestamp"},
+		{"six minutes ahead", signed{"brandwatch", socialSecret, monday.Add(6 * time.Minute)}, nil, "timestamp"},
+		{"timestamp not a number", signed{"brandwatch", socialSecret, monday}, map[string]string{web.HeaderTimestamp: "yesterday"}, "timestamp"},
+		{"body altered after signing", signed{"brandwatch", socialSecret, monday},
+			map[string]string{web.HeaderSignature: web.Sign(socialSecret, monday.Unix(), []byte(strings.Replace(body, "Third", "First", 1)))}, "signature"},
+		{"signature not hex", signed{"brandwatch", socialSecret, monday}, map[string]string{web.HeaderSignature: "sha256=zz"}, "signature"},
+		{"signature without its scheme", signed{"brandwatch", socialSecret, monday},
+			map[string]string{web.HeaderSignature: strings.TrimPrefix(web.Sign(socialSecret, monday.Unix(), []byte(body)), "sha256=")}, "signature"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newSocialEnv(t)
+			status, out := e.send(t, "/v1/social", body, tt.s, tt.header)
+			if status != http.StatusUnauthorized || out["check"] != tt.check || out["detail"] == "" {
+				t.Errorf("got %d %v; want 401 naming the %s check", status, out, tt.check)
+			}
+			if n := e.cases(t); n != 0 {
+				t.Errorf("a refused request stored %d cases", n)
+			}
+			if msgs, _ := e.outbox.List(); len(msgs) != 0 {
+				t.Errorf("a refused request sent %d emails", len(msgs))
+			}
+		})
+	}
+}
+
+func TestSocial_Receive_Problems(t *testing.T) {
+	ok := signed{"brandwatch", socialSecret, monday}
+	many := make([]string, 51)
+	for i := range many {
+		many[i] = socialPost(strconv.Itoa(1000 + i))
+	}
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		field  string
+	}{
+		{"malformed JSON", `{"platform":"x",`, http.StatusBadRequest, ""},
+		{"unknown platform", strings.Replace(socialPost("1"), `"x"`, `"myspace"`, 1), http.StatusUnprocessableEntity, "platform"},
+		{"no text", `{"platform":"x","post_id":"1","author":{"handle":"ada"},"text":""}`, http.StatusUnprocessableEntity, "text"},
+		{"no post id", `{"platform":"x","url":"https://x.com/ada","author":{"handle":"ada"},"text":"hello"}`, http.StatusUnprocessableEntity, "post_id"},
+		{"non-https link", `{"platform":"x","post_id":"1","url":"http://x.com/ada/status/1","author":{"handle":"ada"},"text":"hello"}`, http.StatusUnprocessableEntity, "url"},
+		{"unknown field", `{"platform":"x","post_id":"1","author":{"handle":"ada"},"text":"hello","colour":"red"}`, http.StatusBadRequest, ""},
+		{"a batch over the limit", `{"items":[` + strings.Join(many, ",") + `]}`, http.StatusUnprocessableEntity, "items"},
+		{"an empty batch", `{"items":[]}`, http.StatusUnprocessableEntity, "items"},
+		{"items not a list", `{"items":{}}`, http.StatusBadRequest, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newSocialEnv(t)
+			status, out := e.send(t, "/v1/social", tt.body, ok, nil)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d: %v", status, tt.status, out)
+			}
+			if tt.field != "" && !strings.Contains(fmt.Sprint(out["errors"]), "field:"+tt.field+" ") {
+				t.Errorf("errors %v do not name %s", out["errors"], tt.field)
+			}
+			if e.cases(t) != 0 {
+				t.Errorf("stored %d cases", e.cases(t))
+			}
+		})
+	}
+}
+
+func TestSocial_Receive_Batch(t *testing.T) {
+	e := newSocialEnv(t)
+	items := make([]string, 50)
+	bad := map[int]string{7: "platform", 21: "text", 49: "url"}
+	for i := range items {
+		id := strconv.Itoa(2000 + i)
+		switch bad[i] {
+		case "platform":
+			items[i] = `{"platform":"myspace","post_id":"` + id + `","author":{"handle":"ada"},"text":"hello"}`
+		case "text":
+			items[i] = `{"platform":"x","post_id":"` + id + `","author":{"handle":"ada"},"text":""}`
+		case "url":
+			items[i] = `{"platform":"x","post_id":"` + id + `","url":"http://x.com/a/status/` + id + `","author":{"handle":"ada"},"text":"hello"}`
+		default:
+			items[i] = socialPost(id)
+		}
+	}
+	body := `{"items":[` + strings.Join(items, ",") + `]}`
+	status, out := e.send(t, "/v1/social", body, signed{"brandwatch", socialSecret, monday}, nil)
+	if status != http.StatusMultiStatus || out["created"] != 47.0 || out["failed"] != 3.0 {
+		t.Fatalf("batch: %d created %v failed %v", status, out["created"], out["failed"])
+	}
+	results := out["results"].([]any)
+	for i, r := range results {
+		res := r.(map[string]any)
+		if res["index"] != float64(i) {
+			t.Errorf("result %d has index %v", i, res["index"])
+		}
+		if field, isBad := bad[i]; isBad {
+			if res["status"] != 422.0 || !strings.Contains(fmt.Sprint(res["errors"]), "field:"+field+" ") {
+				t.Errorf("item %d: %v; want 422 naming %s", i, res, field)
+			}
+		} else if res["status"] != 201.0 || res["reference"] == "" {
+			t.Errorf("item %d: %v", i, res)
+		}
+	}
+	if n := e.cases(t); n != 47 {
+		t.Errorf("%d cases stored, want 47", n)
+	}
+	// The whole batch again: 47 repeats, nothing new.
+	_, again := e.send(t, "/v1/social", body, signed{"brandwatch", socialSecret, monday}, nil)
+	if again["repeated"] != 47.0 || e.cases(t) != 47 {
+		t.Errorf("batch again: repeated %v, %d cases", again["repeated"], e.cases(t))
+	}
+}
+
+func TestSocial_Acknowledged(t *testing.T) {
+	tests := []struct {
+		name   string
+		s      signed
+		header map[string]string
+		status int
+	}{
+		{"signed by the tool", signed{"brandwatch", socialSecret, monday}, nil, http.StatusOK},
+		{"a monitor's token", signed{}, map[string]string{"Authorization": "Bearer tok-mo-0123456789"}, http.StatusOK},
+		{"the planning officer's token", signed{}, map[string]string{"Authorization": "Bearer tok-cy-0123456789"}, http.StatusOK},
+		{"nobody", signed{}, nil, http.StatusUnauthorized},
+		{"a stale signature", signed{"brandwatch", socialSecret, monday.Add(-time.Hour)}, nil, http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newSocialEnv(t)
+			_, out := e.send(t, "/v1/social", socialPost("1860000000000000001"), signed{"brandwatch", socialSecret, monday}, nil)
+			ref := out["reference"].(string)
+			status, ack := e.send(t, "/v1/social/"+ref+"/acknowledged", "", tt.s, tt.header)
+			if status != tt.status {
+				t.Fatalf("acknowledged: %d %v, want %d", status, ack, tt.status)
+			}
+			c, _ := e.svc.Store.Get(context.Background(), ref)
+			if done := !c.AcknowledgedAt().IsZero(); done != (tt.status == http.StatusOK) {
+				t.Errorf("acknowledged recorded = %v after %d", done, status)
+			}
+		})
+	}
+}
+
+// TestSign_MatchesTheREADMEsOpenSSL checks that the README's curl example signs as Intake
+// checks: the same HMAC as `openssl dgst -sha256 -hmac`.
+func TestSign_MatchesTheREADMEsOpenSSL(t *testing.T) {
+	body := []byte(`{"platform":"x","post_id":"1860000000000000001","author":{"handle":"@ada_resident"},"text":"The bins on Mill Lane were missed again.","public":true}`)
+	const secret, ts = "local-monitor-secret-0123456789abcdef", int64(1797847200)
+	m := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(m, "%d.%s", ts, body)
+	want := "sha256=" + hex.EncodeToString(m.Sum(nil))
+	if got := web.Sign(secret, ts, body); got != want {
+		t.Fatalf("Sign = %s, want %s", got, want)
+	}
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl is not installed: the README's shell example is checked only by the Go HMAC above")
+	}
+	// The README's line: printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //'
+	cmd := exec.Command("sh", "-c", `printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //'`)
+	cmd.Env = append(cmd.Environ(), "TS="+strconv.FormatInt(ts, 10), "BODY="+string(body), "SECRET="+secret)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := "sha256=" + strings.TrimSpace(string(out)); got != want {
+		t.Errorf("openssl signs %s, Intake checks %s", got, want)
+	}
+}
