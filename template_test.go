@@ -6,6 +6,7 @@ package intake_test
 
 import (
 	"bufio"
+	"context"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
@@ -262,19 +264,23 @@ func TestTemplate_Routes(t *testing.T) {
 // which the template must give OfficerFunction; the API's behind the JWT authoriser, the
 // console's (which signs officers in itself) not.
 var officerRoutes = map[string]string{
-	"GET /officer/sign-in":                "",
-	"POST /officer/sign-in":               "",
-	"GET /officer/sign-in/{token}":        "",
-	"POST /officer/sign-in/{token}":       "",
-	"POST /officer/sign-out":              "",
-	"GET /officer":                        "",
-	"GET /officer/cases/{ref}":            "",
-	"POST /officer/cases/{ref}/{action}":  "",
-	"GET /officer/cases/{ref}/files/{n}":  "",
-	"GET /v1/cases":                       "OfficerJwt",
-	"POST /v1/cases":                      "OfficerJwt",
-	"GET /v1/cases/{reference}":           "OfficerJwt",
-	"POST /v1/cases/{reference}/{action}": "OfficerJwt",
+	"GET /officer/sign-in":                    "",
+	"POST /officer/sign-in":                   "",
+	"GET /officer/sign-in/{token}":            "",
+	"POST /officer/sign-in/{token}":           "",
+	"POST /officer/sign-out":                  "",
+	"GET /officer":                            "",
+	"GET /officer/cases/{ref}":                "",
+	"POST /officer/cases/{ref}/{action}":      "",
+	"GET /officer/cases/{ref}/files/{n}":      "",
+	"GET /officer/social/new":                 "",
+	"POST /officer/social/new":                "",
+	"GET /officer/social/{ref}":               "",
+	"POST /officer/social/{ref}/acknowledged": "",
+	"GET /v1/cases":                           "OfficerJwt",
+	"POST /v1/cases":                          "OfficerJwt",
+	"GET /v1/cases/{reference}":               "OfficerJwt",
+	"POST /v1/cases/{reference}/{action}":     "OfficerJwt",
 }
 
 // TestTemplate_OfficerRoutes checks OfficerFunction's routes against web.OfficerRoutes, the mux
@@ -961,6 +967,47 @@ func TestTemplate_Dashboard(t *testing.T) {
 	for _, metric := range []string{feedback.MetricCasesCreated, feedback.MetricAcknowledgementsOverdue, feedback.MetricSideEffectFailures, feedback.MetricRemindersSent, feedback.MetricBounces} {
 		if !strings.Contains(body, metric) {
 			t.Errorf("the dashboard does not show %s", metric)
+		}
+	}
+}
+
+// TestOpenAPI_EveryRoute: /openapi.json is a valid OpenAPI 3.1 document naming exactly the
+// routes template.yaml gives the functions (the handlers serving each is checked above).
+func TestOpenAPI_EveryRoute(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(web.OpenAPI)
+	if err != nil {
+		t.Fatalf("internal/web/openapi/openapi.json does not load: %v", err)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		t.Errorf("openapi = %q, want 3.1", doc.OpenAPI)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the OpenAPI document is not valid: %v", err)
+	}
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+	tpl := loadTemplate(t)
+	routed := map[string]bool{}
+	for id, r := range tpl.resources() {
+		if str(r, "Type") != "AWS::Serverless::Function" {
+			continue
+		}
+		for _, route := range tpl.httpRoutes(id) {
+			routed[route] = true
+		}
+	}
+	for route := range routed {
+		if !documented[route] {
+			t.Errorf("%s is routed in template.yaml but not in the OpenAPI document", route)
+		}
+	}
+	for route := range documented {
+		if !routed[route] {
+			t.Errorf("the OpenAPI document has %s, which template.yaml does not route", route)
 		}
 	}
 }

@@ -63,7 +63,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 		Staff: web.BearerTokens(apiTokens, staff),
 		Log:   slog.New(slog.DiscardHandler),
 	}
-	e := &apiEnv{srv: httptest.NewServer(h.Routes()), clock: clk, svc: svc}
+	e := &apiEnv{srv: httptest.NewServer(validated(t, h.Routes())), clock: clk, svc: svc}
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -103,7 +103,7 @@ func newConsoleEnv(t *testing.T, withLifecycle bool) *consoleEnv {
 	}
 	mux := (&web.Handler{Service: stack.Service, Log: slog.New(slog.DiscardHandler)}).Routes()
 	e.console.Register(mux)
-	e.srv = httptest.NewServer(mux)
+	e.srv = httptest.NewServer(validated(t, mux))
 	t.Cleanup(e.srv.Close)
 	return e
 }

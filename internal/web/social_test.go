@@ -65,7 +65,7 @@ func newSocialEnv(t *testing.T) *socialEnv {
 		Staff: web.BearerTokens(map[string]string{"tok-mo-0123456789": "mo@council.gov.uk", "tok-cy-0123456789": "cy@council.gov.uk"}, staff),
 		Log:   slog.New(slog.DiscardHandler),
 	}
-	e := &socialEnv{srv: httptest.NewServer(s.Routes()), clock: clk, svc: svc, outbox: stack.Outbox}
+	e := &socialEnv{srv: httptest.NewServer(validated(t, s.Routes())), clock: clk, svc: svc, outbox: stack.Outbox}
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -6,6 +6,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -55,11 +56,21 @@ func (h *Handler) Routes() *http.ServeMux {
 	mux.HandleFunc("POST /v1/feedback", h.submit)
 	h.apiRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(OpenAPI)
+	})
 	return mux
 }
 
 // RetryAfterSeconds is what a 503 tells the caller to wait before trying again.
 const RetryAfterSeconds = "5"
+
+// OpenAPI is the OpenAPI 3.1 document of every HTTP route, served at /openapi.json. Tests hold
+// it to the routes (template.yaml's and the handlers') and to the answers the handlers give.
+//
+//go:embed openapi/openapi.json
+var OpenAPI []byte
 
 // statuses is the one table from domain error codes to HTTP statuses.
 var statuses = map[string]int{

@@ -56,7 +56,7 @@ func newEnvWithPolicy(t *testing.T, policy feedback.Policy) *env {
 		Log:         slog.New(slog.DiscardHandler),
 	}
 	e.handler = h
-	e.srv = httptest.NewServer(h.Routes())
+	e.srv = httptest.NewServer(validated(t, h.Routes()))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -491,7 +491,7 @@ func TestSubmit_BusyStoreIs503WithRetryAfter(t *testing.T) {
 	svc := *h.Service
 	svc.Store = busyStore{svc.Store}
 	busy := &web.Handler{Service: &svc, Log: slog.New(slog.DiscardHandler)}
-	srv := httptest.NewServer(busy.Routes())
+	srv := httptest.NewServer(validated(t, busy.Routes()))
 	t.Cleanup(srv.Close)
 	tests := []struct {
 		name, contentType, body, wantType, wantText string
