@@ -27,6 +27,7 @@ var (
 	bucketSeq   = []byte("sequences")
 	bucketQuota = []byte("quotas")
 	bucketCreds = []byte("credentials")
+	bucketDestr = []byte("destructions")
 )
 
 // Store is a feedback.Store in one bbolt file. bbolt serialises writers, so every update is a
@@ -48,7 +49,7 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds} {
+		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketDestr} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -201,6 +202,93 @@ func (s *Store) ListCases(_ context.Context, q feedback.CaseQuery) (feedback.Cas
 		page.Next = feedback.ListKey(cs[q.Limit-1])
 	}
 	return page, nil
+}
+
+// ListExpired returns up to limit cases whose retention end is at or before before, soonest
+// expired first.
+func (s *Store) ListExpired(_ context.Context, before time.Time, limit int) ([]*feedback.Case, error) {
+	var out []*feedback.Case
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			var c feedback.Case
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode case %s: %w", k, err)
+			}
+			if c.Expired(before) {
+				out = append(out, &c)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list expired cases: %w", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ExpiresAt.Before(out[j].ExpiresAt) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// Purge deletes the case and its idempotency key, whether or not it has expired.
+func (s *Store) Purge(_ context.Context, ref string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		cases := tx.Bucket(bucketCases)
+		v := cases.Get([]byte(ref))
+		if v == nil {
+			return nil
+		}
+		var c feedback.Case
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode case %s: %w", ref, err)
+		}
+		if c.IdempotencyKey != "" {
+			if err := tx.Bucket(bucketIdem).Delete([]byte(c.IdempotencyKey)); err != nil {
+				return err
+			}
+		}
+		return cases.Delete([]byte(ref))
+	})
+	if err != nil {
+		return fmt.Errorf("boltstore: purge case %s: %w", ref, err)
+	}
+	return nil
+}
+
+// LogDestruction writes a destruction log line, keyed by its reference.
+func (s *Store) LogDestruction(_ context.Context, d feedback.Destruction) error {
+	v, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("boltstore: encode destruction of %s: %w", d.Ref, err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketDestr).Put([]byte(d.Ref), v) }); err != nil {
+		return fmt.Errorf("boltstore: log destruction of %s: %w", d.Ref, err)
+	}
+	return nil
+}
+
+// ListDestructions returns the log lines of cases that expired within [from, to), oldest
+// first, leaving out lines past their own retention.
+func (s *Store) ListDestructions(_ context.Context, from, to time.Time) ([]feedback.Destruction, error) {
+	now := s.clock.Now()
+	var out []feedback.Destruction
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDestr).ForEach(func(k, v []byte) error {
+			var d feedback.Destruction
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("decode destruction %s: %w", k, err)
+			}
+			if !d.ExpiredAt.Before(from) && d.ExpiredAt.Before(to) && now.Before(d.KeepUntil) {
+				out = append(out, d)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list destructions: %w", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ExpiredAt.Before(out[j].ExpiredAt) })
+	return out, nil
 }
 
 // list walks every case; the embedded store holds one council's local data, not production

@@ -99,6 +99,7 @@ type caseRecord struct {
 	Letters        []letterRecord          `dynamodbav:"letters,omitempty"`
 	ClosedAt       string                  `dynamodbav:"closed_at,omitempty"`
 	RetainUntil    string                  `dynamodbav:"retain_until,omitempty"`
+	Hold           *holdRecord             `dynamodbav:"hold,omitempty"`
 	ExpiresAt      int64                   `dynamodbav:"expires_at,omitempty"`
 	CreatedAt      string                  `dynamodbav:"created_at,omitempty"`
 	UpdatedAt      string                  `dynamodbav:"updated_at,omitempty"`
@@ -186,6 +187,12 @@ type ombudsmanRecord struct {
 	Remedy     string `dynamodbav:"remedy,omitempty"`
 }
 
+type holdRecord struct {
+	By     string `dynamodbav:"by"`
+	At     string `dynamodbav:"at"`
+	Reason string `dynamodbav:"reason,omitempty"`
+}
+
 type letterRecord struct {
 	Name    string `dynamodbav:"name"`
 	At      string `dynamodbav:"at"`
@@ -250,6 +257,9 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		ClosedAt: formatTime(c.ClosedAt), RetainUntil: formatTime(c.ExpiresAt), ExpiresAt: epoch(c.ExpiresAt),
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
 		Version: c.Version,
+	}
+	if h := c.Hold; h != nil {
+		r.Hold = &holdRecord{By: h.By, At: formatTime(h.At), Reason: h.Reason}
 	}
 	if c.Pending() {
 		r.PendingPK = pendingValue
@@ -343,6 +353,9 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	for i, l := range r.Letters {
 		c.Letters = append(c.Letters, feedback.Letter{Name: l.Name, At: p.parse(fmt.Sprintf("letters[%d].at", i), l.At), To: l.To,
 			Subject: l.Subject, Text: l.Text, HTML: l.HTML, Staff: l.Staff, ByPost: l.ByPost})
+	}
+	if h := r.Hold; h != nil {
+		c.Hold = &feedback.Hold{By: h.By, At: p.parse("hold.at", h.At), Reason: h.Reason}
 	}
 	c.ClosedAt = p.parse("closed_at", r.ClosedAt)
 	c.ExpiresAt = p.parse("retain_until", r.RetainUntil)

@@ -1,9 +1,11 @@
 package dynamo
 
 import (
+	"sort"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
@@ -109,6 +111,7 @@ func TestMarshalCase_RoundTrip(t *testing.T) {
 	c.ClosedAt = c.ReceivedAt.Add(48 * time.Hour)
 	c.ExpiresAt = c.ClosedAt.AddDate(2, 0, 0)
 	c.IdempotencyKey, c.Version = "ses:123", 7
+	c.Hold = &feedback.Hold{By: "complaints@example.gov.uk", At: c.ClosedAt.Add(time.Hour), Reason: "litigation"}
 
 	item, err := marshalCase(c)
 	if err != nil {
@@ -128,5 +131,24 @@ func TestMarshalCase_RoundTrip(t *testing.T) {
 	})
 	if diff := cmp.Diff(c, got, eq); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+func TestDestructionRecord_NoPersonalData(t *testing.T) {
+	// A destruction log item has exactly these attributes: nothing a case's contact, message or
+	// letters could fill.
+	item, err := attributevalue.MarshalMap(destructionRecord{PK: "p", SK: "s", Ref: "FB-2026-000001", Kind: "complaint",
+		Channel: "email", ReceivedAt: "a", ClosedAt: "b", ExpiredAt: "c", DestroyedAt: "d", Reason: "r", Objects: 2, KeepUntil: "k", ExpiresAt: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for k := range item {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	want := []string{"PK", "SK", "channel", "closed_at", "destroyed_at", "expired_at", "expires_at", "keep_until", "kind", "objects", "reason", "received_at", "ref"}
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Errorf("destruction item attributes (-want +got):\n%s", diff)
 	}
 }

@@ -33,6 +33,8 @@ type Policy struct {
 	RetainOmbudsmanYears   int // complaints that went to the Ombudsman: 6
 	RetainOtherYears       int // compliments, comments, service requests, out of scope: 1
 	RetainRestrictionYears int // after a restriction ends: 3
+	// RetainDestructionLogYears is how long a destruction log line is kept: 6.
+	RetainDestructionLogYears int
 
 	// ReferenceFormat is the shape of a reference: {year} and {seq} (or {seq:N}, zero-padded to
 	// N digits) are replaced. The sequence restarts each year, so {year} is required.
@@ -42,18 +44,19 @@ type Policy struct {
 // DefaultPolicy returns the defaults from the councils' papers (see shared/seeds).
 func DefaultPolicy() Policy {
 	return Policy{
-		AcknowledgeWorkingDays: 1,
-		Stage1WorkingDays:      10,
-		Stage2WorkingDays:      20,
-		WarningWorkingDays:     2,
-		ReminderHour:           9,
-		EscalateWorkingDays:    20,
-		HousingAreas:           []string{"housing"},
-		RetainComplaintYears:   2,
-		RetainOmbudsmanYears:   6,
-		RetainOtherYears:       1,
-		RetainRestrictionYears: 3,
-		ReferenceFormat:        "FB-{year}-{seq:6}",
+		AcknowledgeWorkingDays:    1,
+		Stage1WorkingDays:         10,
+		Stage2WorkingDays:         20,
+		WarningWorkingDays:        2,
+		ReminderHour:              9,
+		EscalateWorkingDays:       20,
+		HousingAreas:              []string{"housing"},
+		RetainComplaintYears:      2,
+		RetainOmbudsmanYears:      6,
+		RetainOtherYears:          1,
+		RetainRestrictionYears:    3,
+		RetainDestructionLogYears: 6,
+		ReferenceFormat:           "FB-{year}-{seq:6}",
 	}
 }
 
@@ -67,6 +70,7 @@ func (p Policy) Validate() error {
 		"EscalateWorkingDays":  p.EscalateWorkingDays,
 		"RetainComplaintYears": p.RetainComplaintYears, "RetainOmbudsmanYears": p.RetainOmbudsmanYears,
 		"RetainOtherYears": p.RetainOtherYears, "RetainRestrictionYears": p.RetainRestrictionYears,
+		"RetainDestructionLogYears": p.RetainDestructionLogYears,
 	}
 	for name, v := range positive {
 		if v <= 0 {
