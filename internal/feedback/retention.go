@@ -181,3 +181,15 @@ func (s *Service) ReleaseHold(ctx context.Context, who StaffMember, ref, reason 
 		return nil
 	})
 }
+
+// Destructions returns the destruction log's lines for records whose retention ended within
+// [from, to): the complaints team's evidence of what was destroyed, and when.
+func (s *Service) Destructions(ctx context.Context, who StaffMember, from, to time.Time) ([]Destruction, error) {
+	if who.Role != RoleAdmin {
+		return nil, Errorf(EFORBIDDEN, "Only the complaints team reads the destruction log.")
+	}
+	if !from.Before(to) {
+		return nil, invalid("to", "The end of the period must be after its start")
+	}
+	return s.Store.ListDestructions(ctx, from, to)
+}
