@@ -502,7 +502,7 @@ var actionLabels = map[string]string{
 	"assign": "The case has been assigned.", "reclassify": "The case has been reclassified.", "note": "Your note has been added.",
 	"extend": "The stage has been extended.", "respond": "The response has been recorded.", "escalate": "The case has been escalated to Stage 2.",
 	"ombudsman": "The Ombudsman's involvement has been recorded.", "close": "The case has been closed.",
-	"hold": "The case is under legal hold: it will not be destroyed until the hold is released.",
+	"hold":    "The case is under legal hold: it will not be destroyed until the hold is released.",
 	"release": "The legal hold has been released.",
 }
 
