@@ -47,12 +47,13 @@ var functions = []struct {
 
 // notYetWired are settings in internal/config that no function in the template reads yet.
 var notYetWired = map[string]string{
-	"INTAKE_STAFF":                 "read by the officer console and API, which are not in the template yet",
-	"INTAKE_CONSOLE_URL":           "read by the officer console, which is not in the template yet",
-	"INTAKE_SESSION_KEY":           "read by the officer console, which is not in the template yet (an SSM SecureString or Secrets Manager value)",
-	"INTAKE_API_TOKENS":            "the local runner's bearer tokens; in AWS the officer API's JWT authoriser stands in their place",
-	"INTAKE_ESCALATE_WORKING_DAYS": "read by the officer API, which is not in the template yet",
-	"INTAKE_HOUSING_AREAS":         "read by the officer API, which is not in the template yet",
+	"INTAKE_STAFF":                     "read by the officer console and API, which are not in the template yet",
+	"INTAKE_CONSOLE_URL":               "read by the officer console, which is not in the template yet",
+	"INTAKE_SESSION_KEY":               "read by the officer console, which is not in the template yet (an SSM SecureString or Secrets Manager value)",
+	"INTAKE_API_TOKENS":                "the local runner's bearer tokens; in AWS the officer API's JWT authoriser stands in their place",
+	"INTAKE_ESCALATE_WORKING_DAYS":     "read by the officer API, which is not in the template yet",
+	"INTAKE_HOUSING_AREAS":             "read by the officer API, which is not in the template yet",
+	"INTAKE_RESTRICTION_REVIEW_MONTHS": "read by the restrictions register (officer API), which is not in the template yet",
 }
 
 func TestTemplate_Functions(t *testing.T) {

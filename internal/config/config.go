@@ -59,8 +59,10 @@ type Config struct {
 	RetainOtherYears       int `env:"INTAKE_RETAIN_OTHER_YEARS, default=1"`
 	RetainRestrictionYears int `env:"INTAKE_RETAIN_RESTRICTION_YEARS, default=3"`
 	// RetainDestructionLogYears is how long a destruction log line is kept.
-	RetainDestructionLogYears int    `env:"INTAKE_RETAIN_DESTRUCTION_LOG_YEARS, default=6"`
-	ReferenceFormat           string `env:"INTAKE_REFERENCE_FORMAT, default=FB-{year}-{seq:6}"`
+	RetainDestructionLogYears int `env:"INTAKE_RETAIN_DESTRUCTION_LOG_YEARS, default=6"`
+	// RestrictionReviewMonths is how long after a decision a restriction is reviewed (1 to 6).
+	RestrictionReviewMonths int    `env:"INTAKE_RESTRICTION_REVIEW_MONTHS, default=6"`
+	ReferenceFormat         string `env:"INTAKE_REFERENCE_FORMAT, default=FB-{year}-{seq:6}"`
 	// EscalateWorkingDays is how long after a Stage 1 response the resident may ask for Stage 2.
 	EscalateWorkingDays int `env:"INTAKE_ESCALATE_WORKING_DAYS, default=20"`
 	// HousingAreas are the service areas whose complaints go to the Housing Ombudsman,
@@ -191,6 +193,7 @@ func (c *Config) Policy() feedback.Policy {
 		RetainOtherYears:          c.RetainOtherYears,
 		RetainRestrictionYears:    c.RetainRestrictionYears,
 		RetainDestructionLogYears: c.RetainDestructionLogYears,
+		RestrictionReviewMonths:   c.RestrictionReviewMonths,
 		ReferenceFormat:           c.ReferenceFormat,
 		EscalateWorkingDays:       c.EscalateWorkingDays,
 		HousingAreas:              splitList(c.HousingAreas),

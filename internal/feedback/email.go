@@ -41,6 +41,8 @@ const (
 	FlagUnauthenticated FlagCode = "unauthenticated"
 	FlagClassify        FlagCode = "classify"
 	FlagUnreadable      FlagCode = "unreadable"
+	// FlagRestricted marks a message from someone under a restriction, naming it.
+	FlagRestricted FlagCode = "restricted"
 )
 
 // MaxEmailAttachments bounds the files kept from one email; the raw message keeps the rest.
@@ -352,6 +354,9 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 	}
 	if s.flagVerdicts(c, m, now) && c.Effects[EffectAcknowledgement].State == EffectToDo {
 		skipAck("the sender's address could not be verified (SPF, DKIM and DMARC all failed)")
+	}
+	if err := s.screen(ctx, c, now); err != nil {
+		return EmailOutcome{}, fmt.Errorf("receive email: %w", err)
 	}
 	if len(m.Problems) > 0 {
 		c.Raise(now, FlagUnreadable, "Part of the email could not be read: "+strings.Join(m.Problems, "; ")+". The original is kept.")

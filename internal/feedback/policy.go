@@ -35,6 +35,9 @@ type Policy struct {
 	RetainRestrictionYears int // after a restriction ends: 3
 	// RetainDestructionLogYears is how long a destruction log line is kept: 6.
 	RetainDestructionLogYears int
+	// RestrictionReviewMonths is how long after a decision a restriction is reviewed: at most
+	// MaxReviewMonths (6).
+	RestrictionReviewMonths int
 
 	// ReferenceFormat is the shape of a reference: {year} and {seq} (or {seq:N}, zero-padded to
 	// N digits) are replaced. The sequence restarts each year, so {year} is required.
@@ -56,6 +59,7 @@ func DefaultPolicy() Policy {
 		RetainOtherYears:          1,
 		RetainRestrictionYears:    3,
 		RetainDestructionLogYears: 6,
+		RestrictionReviewMonths:   6,
 		ReferenceFormat:           "FB-{year}-{seq:6}",
 	}
 }
@@ -79,6 +83,9 @@ func (p Policy) Validate() error {
 	}
 	if p.AcknowledgeWorkingDays < 0 || p.WarningWorkingDays < 0 {
 		problems = append(problems, "AcknowledgeWorkingDays and WarningWorkingDays cannot be negative")
+	}
+	if p.RestrictionReviewMonths < 1 || p.RestrictionReviewMonths > MaxReviewMonths {
+		problems = append(problems, fmt.Sprintf("RestrictionReviewMonths must be 1 to %d (restrictions are reviewed at least every six months), not %d", MaxReviewMonths, p.RestrictionReviewMonths))
 	}
 	if p.ReminderHour < 0 || p.ReminderHour > 23 {
 		problems = append(problems, fmt.Sprintf("ReminderHour must be 0 to 23, not %d", p.ReminderHour))
