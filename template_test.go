@@ -632,8 +632,9 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		return out
 	}
 	want := map[string][]string{
-		// Store: GetItem (idempotency key), UpdateItem (reference counter), PutItem (create).
-		"WebFormFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		// Store: GetItem (idempotency key), UpdateItem (reference counter), PutItem (create);
+		// Query of the restrictions partition only (screening at intake).
+		"WebFormFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
 		// Process: claim and stamp the case and take the acknowledgement quota (GetItem,
 		// PutItem), send mail, create schedules (passing their role); on TTL's REMOVE, delete
 		// the case's stored files and put its destruction log line.
@@ -642,7 +643,7 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		"RemindersFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "iam:PassRole", "scheduler:CreateSchedule", "ses:SendEmail", "ses:SendRawEmail"},
 		// ReceiveEmail: idempotency and threading look-ups, a reference, the case; the raw
 		// message read and its attachments kept; ignored mail tagged to expire.
-		"EmailFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"},
+		"EmailFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"},
 	}
 	for fn, actions := range want {
 		got := actionsOf(list(tpl.functionProperties(fn)["Policies"]))

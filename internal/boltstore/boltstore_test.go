@@ -61,3 +61,7 @@ func TestOpen_InUse(t *testing.T) {
 func TestStore_SessionsConformance(t *testing.T) {
 	sessiontest.Run(t, func(t *testing.T, clk feedback.Clock) feedback.Sessions { return open(t, t.TempDir(), clk) })
 }
+
+func TestStore_RestrictionsConformance(t *testing.T) {
+	storetest.RunRestrictions(t, func(t *testing.T, clk feedback.Clock) feedback.RestrictionStore { return open(t, t.TempDir(), clk) })
+}

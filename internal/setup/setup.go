@@ -75,8 +75,9 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 	if cfg.SESConfigSet != "" {
 		mailOpts = append(mailOpts, sesmail.WithConfigurationSet(cfg.SESConfigSet))
 	}
+	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk)
 	svc := &feedback.Service{
-		Store:     dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk),
+		Store:     store,
 		Mailer:    sesmail.New(sesv2.NewFromConfig(awsCfg), mailOpts...),
 		Clock:     clk,
 		Calendar:  cal,
@@ -87,6 +88,8 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 		Log:       Logger(),
 		AckLimit:  cfg.AckLimitPerRecipient,
 		Mailboxes: mailboxes,
+		// Every new message is screened against the restrictions register, in the same table.
+		Restrictions: store,
 	}
 	if cfg.MailBucket != "" {
 		svc.Blobs = s3blobs.New(s3.NewFromConfig(awsCfg), cfg.MailBucket)
