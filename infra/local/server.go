@@ -165,6 +165,9 @@ func (s *Server) Sweep(ctx context.Context) {
 	if err := s.service.ProcessPending(ctx); err != nil {
 		s.log.Error("pending side effects", "err", err)
 	}
+	if err := s.service.ProcessRestrictions(ctx); err != nil {
+		s.log.Error("pending restriction side effects", "err", err)
+	}
 	s.stack.Scheduler.FireDue(ctx, s.fire, s.log)
 	if _, err := s.service.SweepReminders(ctx); err != nil {
 		s.log.Error("reminder sweep", "err", err)

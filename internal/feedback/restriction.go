@@ -116,7 +116,7 @@ func (r *Restriction) Expired(now time.Time) bool {
 }
 
 var (
-	handlePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{1,30}:\S{1,100}$`)
+	handlePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,30}:\S{1,100}$`)
 	phoneDigits   = regexp.MustCompile(`[0-9]`)
 )
 

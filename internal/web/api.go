@@ -52,6 +52,7 @@ func (h *Handler) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/cases/{reference}", h.api(h.getCase))
 	mux.HandleFunc("POST /v1/cases/{reference}/{action}", h.api(h.caseAction))
 	mux.HandleFunc("GET /v1/destructions", h.api(h.destructions))
+	h.restrictionRoutes(mux)
 }
 
 // destructions answers the destruction log for records whose retention ended from the date
