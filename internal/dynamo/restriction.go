@@ -238,4 +238,3 @@ func (s *Store) ListRestrictions(ctx context.Context) ([]*feedback.Restriction, 
 	})
 	return out, nil
 }
-
