@@ -152,3 +152,28 @@ func TestDestructionRecord_NoPersonalData(t *testing.T) {
 		t.Errorf("destruction item attributes (-want +got):\n%s", diff)
 	}
 }
+
+func TestMarshalRestriction_RoundTrip(t *testing.T) {
+	r := storetest.NewRestriction("RS-2026-0001", time.Date(2026, 12, 21, 10, 0, 0, 123456789, time.UTC))
+	r.Status, r.LiftedOn, r.ExpiresAt, r.Version = feedback.RestrictionLifted, r.DecidedOn.AddDate(0, 1, 0), r.DecidedOn.AddDate(3, 1, 0), 4
+	item, err := marshalRestriction(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pk := item[AttrPK].(*types.AttributeValueMemberS).Value; pk != "RESTRICTIONS" {
+		t.Errorf("PK = %s; want the register's one partition", pk)
+	}
+	if _, ok := item[AttrExpiresAt]; !ok {
+		t.Error("a lifted restriction has no expires_at: TTL would never destroy it")
+	}
+	got, err := unmarshalRestriction(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if _, ok, _ := CaseFromStreamImage(nil); ok {
+		t.Error("an empty image read as a case")
+	}
+}
