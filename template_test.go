@@ -54,6 +54,7 @@ var notYetWired = map[string]string{
 	"INTAKE_ESCALATE_WORKING_DAYS":     "read by the officer API, which is not in the template yet",
 	"INTAKE_HOUSING_AREAS":             "read by the officer API, which is not in the template yet",
 	"INTAKE_RESTRICTION_REVIEW_MONTHS": "read by the restrictions register (officer API), which is not in the template yet",
+	"INTAKE_SAFETY_MARKER_YEARS":       "read by the staff-safety list (officer API), which is not in the template yet",
 }
 
 func TestTemplate_Functions(t *testing.T) {

@@ -23,6 +23,7 @@ var (
 	_ feedback.Sessions = (*Store)(nil)
 
 	_ feedback.RestrictionStore = (*Store)(nil)
+	_ feedback.MarkerStore      = (*Store)(nil)
 
 	bucketCases = []byte("cases")
 	bucketIdem  = []byte("idempotency")
@@ -31,6 +32,7 @@ var (
 	bucketCreds = []byte("credentials")
 	bucketDestr = []byte("destructions")
 	bucketRestr = []byte("restrictions")
+	bucketMark  = []byte("markers")
 )
 
 // Store is a feedback.Store in one bbolt file. bbolt serialises writers, so every update is a
@@ -52,7 +54,7 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketDestr, bucketRestr} {
+		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketDestr, bucketRestr, bucketMark} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -493,4 +495,51 @@ func putRestriction(b *bolt.Bucket, r *feedback.Restriction) error {
 		return fmt.Errorf("encode restriction %s: %w", r.ID, err)
 	}
 	return b.Put([]byte(r.ID), v)
+}
+
+// CreateMarker writes a new staff-safety marker.
+func (s *Store) CreateMarker(_ context.Context, m *feedback.Marker) error {
+	v, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("boltstore: encode marker %s: %w", m.ID, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMark)
+		if b.Get([]byte(m.ID)) != nil {
+			return feedback.Errorf(feedback.ECONFLICT, "marker %s already exists", m.ID)
+		}
+		return b.Put([]byte(m.ID), v)
+	})
+	if err != nil {
+		return wrap("create marker "+m.ID, err)
+	}
+	return nil
+}
+
+// ListMarkers returns the markers not yet expired, oldest decision first.
+func (s *Store) ListMarkers(_ context.Context) ([]*feedback.Marker, error) {
+	now := s.clock.Now()
+	var out []*feedback.Marker
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMark).ForEach(func(k, v []byte) error {
+			var m feedback.Marker
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("decode marker %s: %w", k, err)
+			}
+			if now.Before(m.ExpiresAt) {
+				out = append(out, &m)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list markers: %w", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].DecidedOn.Equal(out[j].DecidedOn) {
+			return out[i].DecidedOn.Before(out[j].DecidedOn)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
 }

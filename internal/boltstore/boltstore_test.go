@@ -65,3 +65,7 @@ func TestStore_SessionsConformance(t *testing.T) {
 func TestStore_RestrictionsConformance(t *testing.T) {
 	storetest.RunRestrictions(t, func(t *testing.T, clk feedback.Clock) feedback.RestrictionStore { return open(t, t.TempDir(), clk) })
 }
+
+func TestStore_MarkersConformance(t *testing.T) {
+	storetest.RunMarkers(t, func(t *testing.T, clk feedback.Clock) feedback.MarkerStore { return open(t, t.TempDir(), clk) })
+}

@@ -61,8 +61,10 @@ type Config struct {
 	// RetainDestructionLogYears is how long a destruction log line is kept.
 	RetainDestructionLogYears int `env:"INTAKE_RETAIN_DESTRUCTION_LOG_YEARS, default=6"`
 	// RestrictionReviewMonths is how long after a decision a restriction is reviewed (1 to 6).
-	RestrictionReviewMonths int    `env:"INTAKE_RESTRICTION_REVIEW_MONTHS, default=6"`
-	ReferenceFormat         string `env:"INTAKE_REFERENCE_FORMAT, default=FB-{year}-{seq:6}"`
+	RestrictionReviewMonths int `env:"INTAKE_RESTRICTION_REVIEW_MONTHS, default=6"`
+	// MarkerYears is how long a staff-safety marker is kept (1 to 3).
+	MarkerYears     int    `env:"INTAKE_SAFETY_MARKER_YEARS, default=3"`
+	ReferenceFormat string `env:"INTAKE_REFERENCE_FORMAT, default=FB-{year}-{seq:6}"`
 	// EscalateWorkingDays is how long after a Stage 1 response the resident may ask for Stage 2.
 	EscalateWorkingDays int `env:"INTAKE_ESCALATE_WORKING_DAYS, default=20"`
 	// HousingAreas are the service areas whose complaints go to the Housing Ombudsman,
@@ -194,6 +196,7 @@ func (c *Config) Policy() feedback.Policy {
 		RetainRestrictionYears:    c.RetainRestrictionYears,
 		RetainDestructionLogYears: c.RetainDestructionLogYears,
 		RestrictionReviewMonths:   c.RestrictionReviewMonths,
+		MarkerYears:               c.MarkerYears,
 		ReferenceFormat:           c.ReferenceFormat,
 		EscalateWorkingDays:       c.EscalateWorkingDays,
 		HousingAreas:              splitList(c.HousingAreas),

@@ -38,6 +38,9 @@ type Policy struct {
 	// RestrictionReviewMonths is how long after a decision a restriction is reviewed: at most
 	// MaxReviewMonths (6).
 	RestrictionReviewMonths int
+	// MarkerYears is how long a staff-safety marker is kept after the decision: at most
+	// MaxMarkerYears (3).
+	MarkerYears int
 
 	// ReferenceFormat is the shape of a reference: {year} and {seq} (or {seq:N}, zero-padded to
 	// N digits) are replaced. The sequence restarts each year, so {year} is required.
@@ -60,6 +63,7 @@ func DefaultPolicy() Policy {
 		RetainRestrictionYears:    3,
 		RetainDestructionLogYears: 6,
 		RestrictionReviewMonths:   6,
+		MarkerYears:               3,
 		ReferenceFormat:           "FB-{year}-{seq:6}",
 	}
 }
@@ -86,6 +90,9 @@ func (p Policy) Validate() error {
 	}
 	if p.RestrictionReviewMonths < 1 || p.RestrictionReviewMonths > MaxReviewMonths {
 		problems = append(problems, fmt.Sprintf("RestrictionReviewMonths must be 1 to %d (restrictions are reviewed at least every six months), not %d", MaxReviewMonths, p.RestrictionReviewMonths))
+	}
+	if p.MarkerYears < 1 || p.MarkerYears > MaxMarkerYears {
+		problems = append(problems, fmt.Sprintf("MarkerYears must be 1 to %d (staff-safety markers are kept at most three years), not %d", MaxMarkerYears, p.MarkerYears))
 	}
 	if p.ReminderHour < 0 || p.ReminderHour > 23 {
 		problems = append(problems, fmt.Sprintf("ReminderHour must be 0 to 23, not %d", p.ReminderHour))

@@ -96,6 +96,8 @@ type Service struct {
 	AckLimit int
 	// Restrictions is the restrictions register, against which every new message is screened.
 	Restrictions RestrictionStore
+	// Markers is the staff-safety list, shown with the cases of the people on it.
+	Markers MarkerStore
 }
 
 // Submit validates a submission and stores it as a new case. It is idempotent: a submission

@@ -90,6 +90,7 @@ func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error)
 		Mailboxes: mailboxes,
 		// Every new message is screened against the restrictions register, in the same table.
 		Restrictions: store,
+		Markers:      store,
 	}
 	if cfg.MailBucket != "" {
 		svc.Blobs = s3blobs.New(s3.NewFromConfig(awsCfg), cfg.MailBucket)
