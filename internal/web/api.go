@@ -53,6 +53,7 @@ func (h *Handler) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/cases/{reference}/{action}", h.api(h.caseAction))
 	mux.HandleFunc("GET /v1/destructions", h.api(h.destructions))
 	h.restrictionRoutes(mux)
+	h.markerRoutes(mux)
 }
 
 // destructions answers the destruction log for records whose retention ended from the date
@@ -122,32 +123,34 @@ func decode(r *http.Request, v any) error {
 
 // caseView is a case as the API shows it.
 type caseView struct {
-	Reference      string                    `json:"reference"`
-	Kind           feedback.Kind             `json:"kind"`
-	Channel        feedback.Channel          `json:"channel"`
-	Status         feedback.Status           `json:"status"`
-	Stage          feedback.Stage            `json:"stage,omitempty"`
-	AssignedTo     string                    `json:"assigned_to"`
-	ServiceArea    string                    `json:"service_area,omitempty"`
-	Subject        string                    `json:"subject,omitempty"`
-	Message        string                    `json:"message"`
-	Contact        feedback.Contact          `json:"contact"`
-	ReceivedAt     string                    `json:"received_at"`
-	AcknowledgeBy  string                    `json:"acknowledge_by,omitempty"`
-	AcknowledgedAt *string                   `json:"acknowledged_at"`
-	RespondBy      *string                   `json:"respond_by"`
-	Overdue        bool                      `json:"overdue"`
-	Extended       bool                      `json:"extended"`
-	ClosedAt       *string                   `json:"closed_at"`
-	Outcome        feedback.Outcome          `json:"outcome,omitempty"`
-	ExpiresAt      *string                   `json:"expires_at"`
-	Hold           *feedback.Hold            `json:"hold"`
-	Stages         []feedback.StageRecord    `json:"stages"`
-	Ombudsman      *feedback.OmbudsmanRecord `json:"ombudsman,omitempty"`
-	Messages       []feedback.Correspondence `json:"messages"`
-	Letters        []letterView              `json:"letters"`
-	Flags          []feedback.Flag           `json:"flags,omitempty"`
-	History        []feedback.Event          `json:"history"`
+	Reference      string           `json:"reference"`
+	Kind           feedback.Kind    `json:"kind"`
+	Channel        feedback.Channel `json:"channel"`
+	Status         feedback.Status  `json:"status"`
+	Stage          feedback.Stage   `json:"stage,omitempty"`
+	AssignedTo     string           `json:"assigned_to"`
+	ServiceArea    string           `json:"service_area,omitempty"`
+	Subject        string           `json:"subject,omitempty"`
+	Message        string           `json:"message"`
+	Contact        feedback.Contact `json:"contact"`
+	ReceivedAt     string           `json:"received_at"`
+	AcknowledgeBy  string           `json:"acknowledge_by,omitempty"`
+	AcknowledgedAt *string          `json:"acknowledged_at"`
+	RespondBy      *string          `json:"respond_by"`
+	Overdue        bool             `json:"overdue"`
+	Extended       bool             `json:"extended"`
+	ClosedAt       *string          `json:"closed_at"`
+	Outcome        feedback.Outcome `json:"outcome,omitempty"`
+	ExpiresAt      *string          `json:"expires_at"`
+	Hold           *feedback.Hold   `json:"hold"`
+	// SafetyMarkers are the staff-safety markers on the sender (only on a single case's answer).
+	SafetyMarkers []markerView              `json:"safety_markers,omitempty"`
+	Stages        []feedback.StageRecord    `json:"stages"`
+	Ombudsman     *feedback.OmbudsmanRecord `json:"ombudsman,omitempty"`
+	Messages      []feedback.Correspondence `json:"messages"`
+	Letters       []letterView              `json:"letters"`
+	Flags         []feedback.Flag           `json:"flags,omitempty"`
+	History       []feedback.Event          `json:"history"`
 }
 
 // letterView is a letter without its HTML body, and with what became of it.
@@ -219,7 +222,9 @@ func (h *Handler) getCase(r *http.Request, who feedback.StaffMember) (int, any, 
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, h.view(c), nil
+	v := h.view(c)
+	v.SafetyMarkers = h.caseMarkers(r, c)
+	return http.StatusOK, v, nil
 }
 
 func (h *Handler) listCases(r *http.Request, who feedback.StaffMember) (int, any, error) {

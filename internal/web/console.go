@@ -436,6 +436,17 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 	d.Case = k
 	d.Kind, d.Stage, d.Area = kindLabel(k.Kind), stageLabel(k.Stage), feedback.AreaLabel(k.ServiceArea)
 	d.Received = when(k.ReceivedAt)
+	ms, err := c.Service.MarkersFor(r.Context(), k)
+	if err != nil {
+		c.Log.Error("read staff-safety markers", "ref", k.Ref, "err", err)
+	}
+	for _, m := range ms {
+		told := "not yet told in writing"
+		if !m.ToldOn.IsZero() {
+			told = "told in writing on " + shortDate(m.ToldOn)
+		}
+		d.Markers = append(d.Markers, entry{What: m.ID, Detail: m.Reason, When: shortDate(m.DecidedOn), Who: m.DecidedBy, Reason: told})
+	}
 	if ack := k.Effects[feedback.EffectAcknowledgement]; ack.State == feedback.EffectDone {
 		d.Acknowledged = when(ack.At)
 	} else {
@@ -704,6 +715,7 @@ type consoleView struct {
 	Acknowledged, Due, DaysLeft            string
 	Overdue, Actions, HoldForm             bool
 	Messages, Flags, Letters, History      []entry
+	Markers                                []entry
 	StageOptions, ChannelOptions, Outcomes []option
 }
 

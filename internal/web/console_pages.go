@@ -127,6 +127,8 @@ var casePage = consolePage("case", `
 {{if .Message}}<div class="problem" role="alert" id="error-summary" tabindex="-1"><h2>There is a problem</h2><p>{{.Message}}</p>
 {{if .Errors}}<ul>{{range .Errors}}<li>{{.Message}}</li>{{end}}</ul>{{end}}</div>{{end}}
 <h1>{{.Case.Ref}}{{if .Overdue}} <strong class="tag">Overdue</strong>{{end}}</h1>
+{{if .Markers}}<div class="problem" role="note" aria-labelledby="safety-heading"><h2 id="safety-heading">Staff safety</h2>
+<ul>{{range .Markers}}<li>{{.What}}: {{.Detail}} (decided by {{.Who}} on {{.When}}; {{.Reason}})</li>{{end}}</ul></div>{{end}}
 <dl class="summary-list">
 <dt>Kind</dt><dd>{{.Kind}}</dd>
 <dt>Channel</dt><dd>{{.Case.Channel}}</dd>
