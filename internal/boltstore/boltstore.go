@@ -209,6 +209,13 @@ func (s *Store) ListCases(_ context.Context, q feedback.CaseQuery) (feedback.Cas
 	return page, nil
 }
 
+// ListByContact returns the live cases of the identity, oldest received first.
+func (s *Store) ListByContact(_ context.Context, identity string) ([]*feedback.Case, error) {
+	cs, err := s.list(func(c *feedback.Case) bool { return identity != "" && feedback.ContactKey(c) == identity })
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].ReceivedAt.Before(cs[j].ReceivedAt) })
+	return cs, err
+}
+
 // ListExpired returns up to limit cases whose retention end is at or before before, soonest
 // expired first.
 func (s *Store) ListExpired(_ context.Context, before time.Time, limit int) ([]*feedback.Case, error) {

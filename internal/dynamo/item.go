@@ -43,6 +43,13 @@ const (
 	IndexCases  = "cases"
 	AttrCasesPK = "gsi_cases"    // the case's status: "open" or "closed"
 	AttrCasesSK = "gsi_cases_sk" // feedback.ListKey: due date + "#" + ref
+
+	// IndexContact holds every case by its sender's identity (feedback.NormalizeContact of the
+	// email address, or of the telephone number when there is none): subject access and
+	// erasure find a person's cases through it.
+	IndexContact  = "contact"
+	AttrContactPK = "gsi_contact"    // the sender's identity, only when the case has one
+	AttrContactSK = "gsi_contact_sk" // the reference
 )
 
 // Item kinds, told apart by their keys.
@@ -113,6 +120,8 @@ type caseRecord struct {
 	OfficerSK string `dynamodbav:"gsi_officer_sk,omitempty"`
 	CasesPK   string `dynamodbav:"gsi_cases,omitempty"`
 	CasesSK   string `dynamodbav:"gsi_cases_sk,omitempty"`
+	ContactPK string `dynamodbav:"gsi_contact,omitempty"`
+	ContactSK string `dynamodbav:"gsi_contact_sk,omitempty"`
 }
 
 type contactRecord struct {
@@ -270,6 +279,9 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 	}
 	if c.Status != "" {
 		r.CasesPK, r.CasesSK = string(c.Status), feedback.ListKey(c)
+	}
+	if r.ContactPK = feedback.ContactKey(c); r.ContactPK != "" {
+		r.ContactSK = c.Ref
 	}
 	if r.OfficerPK = officerKey(c); r.OfficerPK != "" {
 		r.OfficerSK = c.ReceivedAt.UTC().Format(sortableTime) + "#" + c.Ref

@@ -30,14 +30,24 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 			AttrDuePK: "OPEN", AttrDueSK: "2027-01-07#FB-1",
 			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-01-07#FB-1",
+			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
+		{"by telephone only", func(c *feedback.Case) { c.Effects = done; c.Status = feedback.StatusClosed; c.Contact.Email = "" }, map[string]string{
+			AttrCasesPK: "closed", AttrCasesSK: "2027-01-07#FB-1", AttrContactPK: "01632960001", AttrContactSK: "FB-1",
+		}},
+		{"anonymous", func(c *feedback.Case) {
+			c.Effects = done
+			c.Status, c.Contact = feedback.StatusClosed, feedback.Contact{}
+		}, map[string]string{AttrCasesPK: "closed", AttrCasesSK: "2027-01-07#FB-1"}},
 		{"side effects done", func(c *feedback.Case) { c.Effects = done }, map[string]string{
 			AttrDuePK: "OPEN", AttrDueSK: "2027-01-07#FB-1",
 			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-01-07#FB-1",
+			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
 		{"closed", func(c *feedback.Case) { c.Effects = done; c.Status = feedback.StatusClosed }, map[string]string{
 			AttrCasesPK: "closed", AttrCasesSK: "2027-01-07#FB-1",
+			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
 		{"compliment, unassigned", func(c *feedback.Case) {
 			c.Effects = feedback.Effects{
@@ -45,7 +55,7 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 				feedback.EffectAssignment:      {State: feedback.EffectDone, At: at},
 			}
 			c.Kind, c.RespondBy, c.AssignedTo = feedback.KindCompliment, time.Time{}, ""
-		}, map[string]string{AttrCasesPK: "open", AttrCasesSK: "2026-12-22#FB-1"}},
+		}, map[string]string{AttrCasesPK: "open", AttrCasesSK: "2026-12-22#FB-1", AttrContactPK: "ada@example.com", AttrContactSK: "FB-1"}},
 		{"times in another zone sort by instant", func(c *feedback.Case) {
 			c.Effects = done
 			c.ReceivedAt = time.Date(2026, 12, 21, 11, 0, 0, 500, time.FixedZone("", 3600))
@@ -54,6 +64,7 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 			AttrDuePK: "OPEN", AttrDueSK: "2027-06-01#FB-1",
 			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000500Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-06-01#FB-1",
+			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
 	}
 	for _, tt := range tests {
@@ -67,7 +78,7 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := map[string]string{}
-			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK} {
+			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK} {
 				if v, ok := item[a]; ok {
 					got[a] = v.(*types.AttributeValueMemberS).Value
 				}

@@ -43,6 +43,21 @@ type destructionRecord struct {
 
 func destructionMonth(t time.Time) string { return prefixDestruction + t.UTC().Format("2006-01") }
 
+// ListByContact queries the contact index for the identity, oldest received first.
+func (s *Store) ListByContact(ctx context.Context, identity string) ([]*feedback.Case, error) {
+	if identity == "" {
+		return nil, nil
+	}
+	cs, err := s.query(ctx, "cases by contact", IndexContact, AttrContactPK+" = :pk",
+		map[string]types.AttributeValue{":pk": str(identity)},
+		func(c *feedback.Case) bool { return feedback.ContactKey(c) == identity })
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].ReceivedAt.Before(cs[j].ReceivedAt) })
+	return cs, nil
+}
+
 // ListExpired returns nothing: in AWS, DynamoDB's TTL deletes expired case items and the
 // table's stream hands each REMOVE to the notifier, which calls Service.Destroy. Finding them
 // here as well would take a Scan (forbidden) or an index written on every closure for a list

@@ -50,6 +50,10 @@ type Store interface {
 	// not refused by its own first try. Old uses are forgotten (and expire from the store).
 	TakeQuota(ctx context.Context, key, use string, limit int, window time.Duration) (bool, error)
 
+	// ListByContact returns the live cases whose ContactKey is identity (a NormalizeContact
+	// result), oldest received first: a person's cases, for subject access and erasure.
+	ListByContact(ctx context.Context, identity string) ([]*Case, error)
+
 	// ListExpired returns up to limit cases whose retention end is at or before before, soonest
 	// expired first, for the embedded store's purge. A store whose records are destroyed by the
 	// database itself (DynamoDB's TTL, whose stream drives Service.Destroy) may return none; it

@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("ListExpired", func(t *testing.T) { testListExpired(t, newStore) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, newStore) })
 	t.Run("DestructionLog", func(t *testing.T) { testDestructionLog(t, newStore) })
+	t.Run("ListByContact", func(t *testing.T) { testListByContact(t, newStore) })
 }
 
 // NewCase returns a valid open complaint with the given reference, as the service would make it.
@@ -729,5 +730,48 @@ func testDestructionLog(t *testing.T, newStore NewStore) {
 	}
 	if len(got) != 1 || got[0].Ref != "FB-2026-000003" {
 		t.Errorf("ListDestructions after the log's retention = %+v; want only FB-2026-000003", got)
+	}
+}
+
+// testListByContact: a person's cases by their identity, oldest received first; an anonymous
+// case is nobody's, and a telephone-only case is found by its number.
+func testListByContact(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	clk := clock.NewFixed(Start)
+	s := newStore(t, clk)
+	mk := func(ref string, at time.Time, email, phone string) {
+		c := NewCase(ref, at)
+		c.Contact = feedback.Contact{Name: "Pat", Email: email, Phone: phone}
+		if err := s.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("FB-2026-000002", Start.Add(time.Hour), "pat@example.com", "")
+	mk("FB-2026-000001", Start, "pat@example.com", "01632 960002")
+	mk("FB-2026-000003", Start, "", "01632 960002")
+	mk("FB-2026-000004", Start, "", "")
+	mk("FB-2026-000005", Start, "sam@example.com", "")
+	tests := []struct {
+		identity string
+		want     []string
+	}{
+		{"pat@example.com", []string{"FB-2026-000001", "FB-2026-000002"}},
+		{"01632960002", []string{"FB-2026-000003"}},
+		{"nobody@example.com", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.identity, func(t *testing.T) {
+			got, err := s.ListByContact(ctx, tt.identity)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var refs []string
+			for _, c := range got {
+				refs = append(refs, c.Ref)
+			}
+			if diff := cmp.Diff(tt.want, refs); diff != "" {
+				t.Errorf("ListByContact(%s) (-want +got):\n%s", tt.identity, diff)
+			}
+		})
 	}
 }
