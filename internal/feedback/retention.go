@@ -74,6 +74,13 @@ func (s *Service) Destroy(ctx context.Context, c *Case) (Destruction, error) {
 	case !c.Expired(now):
 		return Destruction{}, Errorf(ECONFLICT, "Case %s has not reached the end of its retention period.", c.Ref)
 	}
+	return s.destroy(ctx, c, ReasonRetentionEnded, c.ExpiresAt)
+}
+
+// destroy deletes the case's stored files and writes its destruction log line with reason;
+// ended is when the record's life ended (its retention end, or the moment of an erasure).
+func (s *Service) destroy(ctx context.Context, c *Case, reason string, ended time.Time) (Destruction, error) {
+	now := s.Clock.Now()
 	keys := c.BlobKeys()
 	if len(keys) > 0 && s.Blobs == nil {
 		return Destruction{}, fmt.Errorf("destroy %s: %d stored files but no blob store is configured", c.Ref, len(keys))
@@ -89,7 +96,7 @@ func (s *Service) Destroy(ctx context.Context, c *Case) (Destruction, error) {
 	}
 	d := Destruction{
 		Ref: c.Ref, Kind: c.Kind, Channel: c.Channel, ReceivedAt: c.ReceivedAt, ClosedAt: c.ClosedAt,
-		ExpiredAt: c.ExpiresAt, DestroyedAt: now, Reason: ReasonRetentionEnded, Objects: len(keys),
+		ExpiredAt: ended, DestroyedAt: now, Reason: reason, Objects: len(keys),
 		KeepUntil: now.AddDate(s.Policy.RetainDestructionLogYears, 0, 0),
 	}
 	if err := s.Store.LogDestruction(ctx, d); err != nil {

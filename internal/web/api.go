@@ -54,6 +54,7 @@ func (h *Handler) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/destructions", h.api(h.destructions))
 	h.restrictionRoutes(mux)
 	h.markerRoutes(mux)
+	h.contactRoutes(mux)
 }
 
 // destructions answers the destruction log for records whose retention ended from the date
