@@ -53,8 +53,10 @@ var functions = []struct {
 
 // notYetWired are settings in internal/config that no function in the template sets, and why.
 var notYetWired = map[string]string{
-	"INTAKE_SESSION_KEY": "the local runner's session key; in AWS the key is never an environment variable: the officer function reads the SSM SecureString INTAKE_SESSION_KEY_PARAMETER names",
-	"INTAKE_API_TOKENS":  "the local runner's bearer tokens; in AWS the officer API's JWT authoriser stands in their place",
+	"INTAKE_SESSION_KEY":               "the local runner's session key; in AWS the key is never an environment variable: the officer function reads the SSM SecureString INTAKE_SESSION_KEY_PARAMETER names",
+	"INTAKE_API_TOKENS":                "the local runner's bearer tokens; in AWS the officer API's JWT authoriser stands in their place",
+	"INTAKE_RESTRICTION_REVIEW_MONTHS": "read by the restrictions register (officer API), whose routes are not in the template yet",
+	"INTAKE_SAFETY_MARKER_YEARS":       "read by the staff-safety list (officer API), whose routes are not in the template yet",
 }
 
 func TestTemplate_Functions(t *testing.T) {
@@ -744,17 +746,19 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		return out
 	}
 	want := map[string][]string{
-		// Store: GetItem (idempotency key), UpdateItem (reference counter), PutItem (create).
-		"WebFormFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		// Store: GetItem (idempotency key), UpdateItem (reference counter), PutItem (create);
+		// Query of the restrictions partition only (screening at intake).
+		"WebFormFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
 		// Process: claim and stamp the case and take the acknowledgement quota (GetItem,
 		// PutItem), send mail, create schedules (passing their role)
-		// and delete schedules (a moved date's or a closed stage's, the unschedule effects).
-		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+		// and delete schedules (a moved date's or a closed stage's, the unschedule effects); on TTL's
+		// REMOVE, delete the case's stored files and put its destruction log line.
+		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
 		// The same, and the sweep's queries of the pending and due indexes.
 		"RemindersFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
 		// ReceiveEmail: idempotency and threading look-ups, a reference, the case; the raw
-		// message read and its attachments kept.
-		"EmailFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject"},
+		// message read and its attachments kept; ignored mail tagged to expire; restrictions read.
+		"EmailFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"},
 		// Cases read and acted on (GetItem, Update as PutItem), an item taken in by phone
 		// (UpdateItem for its reference), sign-in links and sessions put, read, taken and
 		// deleted (DeleteItem), the cases index listed (Query), sign-in links mailed, and the
@@ -818,23 +822,34 @@ func TestTemplate_NotifierRecordFailuresAlarm(t *testing.T) {
 }
 
 // TestTemplate_NotifierStreamFilter: the notifier is invoked once per case that becomes
-// pending, not again for each of its own claim and stamp writes.
+// pending, not again for each of its own claim and stamp writes; and for each case item that
+// TTL deletes (the DynamoDB service's own REMOVE, as notify.ByTTL tells it), to destroy its
+// files. Nothing else on the stream invokes it.
 func TestTemplate_NotifierStreamFilter(t *testing.T) {
 	tpl := loadTemplate(t)
 	filters := list(get(tpl.functionProperties("NotifierFunction")["Events"], "CaseChanges", "Properties", "FilterCriteria", "Filters"))
-	if len(filters) != 1 {
-		t.Fatalf("the notifier's stream has %d filters, want 1", len(filters))
+	want := []map[string]any{
+		{"dynamodb": map[string]any{
+			"NewImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{"PENDING"}}},
+			"OldImage": map[string]any{dynamo.AttrPendingPK: []any{map[string]any{"exists": false}}},
+		}},
+		{
+			"eventName":    []any{"REMOVE"},
+			"userIdentity": map[string]any{"type": []any{"Service"}, "principalId": []any{"dynamodb.amazonaws.com"}},
+			"dynamodb":     map[string]any{"OldImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{"CASE"}}}},
+		},
 	}
-	var pattern map[string]any
-	if err := json.Unmarshal([]byte(str(filters[0], "Pattern")), &pattern); err != nil {
-		t.Fatalf("filter pattern is not JSON: %v", err)
+	if len(filters) != len(want) {
+		t.Fatalf("the notifier's stream has %d filters, want %d", len(filters), len(want))
 	}
-	want := map[string]any{"dynamodb": map[string]any{
-		"NewImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{"PENDING"}}},
-		"OldImage": map[string]any{dynamo.AttrPendingPK: []any{map[string]any{"exists": false}}},
-	}}
-	if !reflect.DeepEqual(pattern, want) {
-		t.Errorf("filter pattern = %v\nwant %v (a case whose pending attribute appears)", pattern, want)
+	for i, f := range filters {
+		var pattern map[string]any
+		if err := json.Unmarshal([]byte(str(f, "Pattern")), &pattern); err != nil {
+			t.Fatalf("filter pattern %d is not JSON: %v", i, err)
+		}
+		if !reflect.DeepEqual(pattern, want[i]) {
+			t.Errorf("filter pattern %d = %v\nwant %v", i, pattern, want[i])
+		}
 	}
 }
 

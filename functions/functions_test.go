@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dynamotypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -746,5 +747,81 @@ func TestFunctions_Social(t *testing.T) {
 	}
 	if !check {
 		t.Errorf("no acknowledgement-check schedule")
+	}
+}
+
+// TestFunctions_NotifierDestroysOnTTL: when DynamoDB's TTL deletes a case at its retention end,
+// the stream's REMOVE record (made by the service principal) handed to the notifier's built
+// bootstrap deletes the case's objects from S3 and writes the destruction log, with no personal
+// data in the log line or the function's log.
+func TestFunctions_NotifierDestroysOnTTL(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	cfg := mototest.Config()
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(s.endpoint); o.UsePathStyle = true })
+	ref := "FB-2027-000042"
+	files := []string{"cases/" + ref + "/1-photo.jpg", "inbound/reply-of-" + ref, "cases/" + ref + "/2-letter.pdf"}
+	for _, k := range files {
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(mailBucket), Key: aws.String(k), Body: strings.NewReader("Ada Resident")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closed := time.Now().UTC().AddDate(-2, 0, -1)
+	c := &feedback.Case{Ref: ref, Kind: feedback.KindComplaint, Channel: feedback.ChannelEmail, Status: feedback.StatusClosed,
+		Stage: feedback.Stage1, Message: "My bin was missed again.", Contact: feedback.Contact{Name: "Ada Resident", Email: "ada.resident@example.com"},
+		ReceivedAt: closed.AddDate(0, 0, -20), ClosedAt: closed, ExpiresAt: closed.AddDate(2, 0, 0),
+		Raw: "inbound/sample-complaint-1", Attachments: files[:1],
+		Messages:  []feedback.Correspondence{{At: closed, Channel: feedback.ChannelEmail, From: "ada.resident@example.com", Text: "More.", Raw: files[1], Attachments: files[2:]}},
+		CreatedAt: closed, UpdatedAt: closed}
+	// Written as it was before it expired, then deleted as TTL deletes it.
+	store := dynamo.New(s.db, s.table, clock.NewFixed(closed))
+	if err := store.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: map[string]dynamotypes.AttributeValue{
+		dynamo.AttrPK: &dynamotypes.AttributeValueMemberS{Value: "CASE#" + ref}, dynamo.AttrSK: &dynamotypes.AttributeValueMemberS{Value: "CASE"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var remove *events.DynamoDBEventRecord
+	for _, r := range s.streamRecords(t) {
+		if old, ok, _ := dynamo.CaseFromStreamImage(r.Change.OldImage); ok && r.EventName == "REMOVE" && old.Ref == ref {
+			remove = &r
+		}
+	}
+	if remove == nil {
+		t.Fatal("no REMOVE record for the case on the stream")
+	}
+	// moto deletes as the caller; TTL's deletions carry the DynamoDB service as their identity.
+	remove.UserIdentity = &events.DynamoDBUserIdentity{Type: "Service", PrincipalID: "dynamodb.amazonaws.com"}
+	batch, _ := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{*remove}})
+	notifier := s.start(t, "notifier")
+	for i := 0; i < 2; i++ { // a redelivered record does no harm
+		if out, err := notifier.Invoke(ctx, batch); err != nil || strings.Contains(string(out), "itemIdentifier") {
+			t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+		}
+	}
+	for _, k := range append([]string{c.Raw}, files...) {
+		_, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(mailBucket), Key: aws.String(k)})
+		if err == nil {
+			t.Errorf("S3 object %s is still there after the case's destruction", k)
+		}
+	}
+	now := clock.System{}
+	log, err := dynamo.New(s.db, s.table, now).ListDestructions(ctx, c.ExpiresAt.Add(-time.Hour), c.ExpiresAt.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 1 || log[0].Ref != ref || log[0].Objects != 4 || log[0].Reason != feedback.ReasonRetentionEnded {
+		t.Fatalf("destruction log = %+v; want one line for %s with 4 objects", log, ref)
+	}
+	out := notifier.Output()
+	if !strings.Contains(out, `"msg":"record destroyed"`) || !strings.Contains(out, ref) {
+		t.Errorf("the notifier's log has no destruction line for %s:\n%s", ref, out)
+	}
+	for _, personal := range []string{"Ada", "ada.resident", "bin was missed"} {
+		if strings.Contains(out, personal) {
+			t.Errorf("the notifier's log holds personal data %q:\n%s", personal, out)
+		}
 	}
 }

@@ -208,10 +208,14 @@ func (s *Server) afterCommit(ctx context.Context, ref string) {
 }
 
 // Sweep carries out pending side effects, fires due reminders, and then, as the daily sweep
-// does in AWS, sends any reminder that should have fired and is not recorded as sent.
+// does in AWS, sends any reminder that should have fired and is not recorded as sent; last, it
+// destroys the cases whose retention period has ended.
 func (s *Server) Sweep(ctx context.Context) {
 	if err := s.service.ProcessPending(ctx); err != nil {
 		s.log.Error("pending side effects", "err", err)
+	}
+	if err := s.service.ProcessRestrictions(ctx); err != nil {
+		s.log.Error("pending restriction side effects", "err", err)
 	}
 	s.stack.Scheduler.FireDue(ctx, s.fire, s.log)
 	if _, err := s.service.SweepReminders(ctx); err != nil {
@@ -221,6 +225,11 @@ func (s *Server) Sweep(ctx context.Context) {
 	// sweep after it.
 	if _, err := s.service.SendDigests(ctx); err != nil {
 		s.log.Error("daily digests", "err", err)
+	}
+	// DynamoDB's TTL and the notifier's destruction, locally: every sweep destroys the cases
+	// whose retention period has ended (they are invisible from that instant anyway).
+	if n, err := s.service.PurgeExpired(ctx); err != nil {
+		s.log.Error("retention purge", "destroyed", n, "err", err)
 	}
 }
 

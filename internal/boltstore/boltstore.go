@@ -23,12 +23,18 @@ var (
 	_ feedback.Store    = (*Store)(nil)
 	_ feedback.Sessions = (*Store)(nil)
 
+	_ feedback.RestrictionStore = (*Store)(nil)
+	_ feedback.MarkerStore      = (*Store)(nil)
+
 	bucketCases = []byte("cases")
 	bucketIdem  = []byte("idempotency")
 	bucketSeq   = []byte("sequences")
 	bucketQuota = []byte("quotas")
 	bucketCreds = []byte("credentials")
 	bucketMeta  = []byte("meta")
+	bucketDestr = []byte("destructions")
+	bucketRestr = []byte("restrictions")
+	bucketMark  = []byte("markers")
 )
 
 // The indexes, kept in the same transaction as the case they point to, so that the lists read
@@ -77,7 +83,7 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 	}
 	db.MaxBatchDelay = MaxBatchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketMeta} {
+		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketMeta, bucketDestr, bucketRestr, bucketMark} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -306,6 +312,100 @@ func (s *Store) ListCases(_ context.Context, q feedback.CaseQuery) (feedback.Cas
 	return page, nil
 }
 
+// ListByContact returns the live cases of the identity, oldest received first.
+func (s *Store) ListByContact(_ context.Context, identity string) ([]*feedback.Case, error) {
+	cs, err := s.walk(func(c *feedback.Case) bool { return identity != "" && feedback.ContactKey(c) == identity })
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].ReceivedAt.Before(cs[j].ReceivedAt) })
+	return cs, err
+}
+
+// ListExpired returns up to limit cases whose retention end is at or before before, soonest
+// expired first.
+func (s *Store) ListExpired(_ context.Context, before time.Time, limit int) ([]*feedback.Case, error) {
+	var out []*feedback.Case
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			var c feedback.Case
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode case %s: %w", k, err)
+			}
+			if c.Expired(before) {
+				out = append(out, &c)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list expired cases: %w", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ExpiresAt.Before(out[j].ExpiresAt) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// Purge deletes the case and its idempotency key, whether or not it has expired.
+func (s *Store) Purge(_ context.Context, ref string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		cases := tx.Bucket(bucketCases)
+		v := cases.Get([]byte(ref))
+		if v == nil {
+			return nil
+		}
+		var c feedback.Case
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode case %s: %w", ref, err)
+		}
+		if c.IdempotencyKey != "" {
+			if err := tx.Bucket(bucketIdem).Delete([]byte(c.IdempotencyKey)); err != nil {
+				return err
+			}
+		}
+		return cases.Delete([]byte(ref))
+	})
+	if err != nil {
+		return fmt.Errorf("boltstore: purge case %s: %w", ref, err)
+	}
+	return nil
+}
+
+// LogDestruction writes a destruction log line, keyed by its reference.
+func (s *Store) LogDestruction(_ context.Context, d feedback.Destruction) error {
+	v, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("boltstore: encode destruction of %s: %w", d.Ref, err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketDestr).Put([]byte(d.Ref), v) }); err != nil {
+		return fmt.Errorf("boltstore: log destruction of %s: %w", d.Ref, err)
+	}
+	return nil
+}
+
+// ListDestructions returns the log lines of cases that expired within [from, to), oldest
+// first, leaving out lines past their own retention.
+func (s *Store) ListDestructions(_ context.Context, from, to time.Time) ([]feedback.Destruction, error) {
+	now := s.clock.Now()
+	var out []feedback.Destruction
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDestr).ForEach(func(k, v []byte) error {
+			var d feedback.Destruction
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("decode destruction %s: %w", k, err)
+			}
+			if !d.ExpiredAt.Before(from) && d.ExpiredAt.Before(to) && now.Before(d.KeepUntil) {
+				out = append(out, d)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list destructions: %w", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ExpiredAt.Before(out[j].ExpiredAt) })
+	return out, nil
+}
+
 // walk reads every case: the console's lists filter on so many fields that the embedded store
 // (one council's local data) walks them rather than keep an index per filter, where DynamoDB
 // queries its cases index.
@@ -474,4 +574,157 @@ func wrap(op string, err error) error {
 		return err
 	}
 	return fmt.Errorf("boltstore: %s: %w", op, err)
+}
+
+// CreateRestriction writes a new restriction.
+func (s *Store) CreateRestriction(_ context.Context, r *feedback.Restriction) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRestr)
+		if b.Get([]byte(r.ID)) != nil {
+			return feedback.Errorf(feedback.ECONFLICT, "restriction %s already exists", r.ID)
+		}
+		stored := *r
+		stored.Version = 1
+		return putRestriction(b, &stored)
+	})
+	if err != nil {
+		return wrap("create restriction "+r.ID, err)
+	}
+	r.Version = 1
+	return nil
+}
+
+// GetRestriction returns a restriction that has not expired.
+func (s *Store) GetRestriction(_ context.Context, id string) (*feedback.Restriction, error) {
+	var r *feedback.Restriction
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		r, err = s.getRestriction(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("get restriction "+id, err)
+	}
+	return r, nil
+}
+
+// UpdateRestriction applies fn inside one write transaction.
+func (s *Store) UpdateRestriction(_ context.Context, id string, fn func(*feedback.Restriction) error) (*feedback.Restriction, error) {
+	var r *feedback.Restriction
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if r, err = s.getRestriction(tx, id); err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+		if r.ID != id {
+			return feedback.Errorf(feedback.EINVALID, "the id of restriction %s cannot change", id)
+		}
+		r.Version++
+		return putRestriction(tx.Bucket(bucketRestr), r)
+	})
+	if err != nil {
+		return nil, wrap("update restriction "+id, err)
+	}
+	return r, nil
+}
+
+// ListRestrictions returns every restriction not yet expired, oldest decision first.
+func (s *Store) ListRestrictions(_ context.Context) ([]*feedback.Restriction, error) {
+	now := s.clock.Now()
+	var out []*feedback.Restriction
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRestr).ForEach(func(k, v []byte) error {
+			var r feedback.Restriction
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode restriction %s: %w", k, err)
+			}
+			if !r.Expired(now) {
+				out = append(out, &r)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list restrictions: %w", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].DecidedOn.Equal(out[j].DecidedOn) {
+			return out[i].DecidedOn.Before(out[j].DecidedOn)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (s *Store) getRestriction(tx *bolt.Tx, id string) (*feedback.Restriction, error) {
+	v := tx.Bucket(bucketRestr).Get([]byte(id))
+	if v == nil {
+		return nil, feedback.Errorf(feedback.ENOTFOUND, "no restriction %s", id)
+	}
+	var r feedback.Restriction
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("decode restriction %s: %w", id, err)
+	}
+	if r.Expired(s.clock.Now()) {
+		return nil, feedback.Errorf(feedback.ENOTFOUND, "no restriction %s", id)
+	}
+	return &r, nil
+}
+
+func putRestriction(b *bolt.Bucket, r *feedback.Restriction) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode restriction %s: %w", r.ID, err)
+	}
+	return b.Put([]byte(r.ID), v)
+}
+
+// CreateMarker writes a new staff-safety marker.
+func (s *Store) CreateMarker(_ context.Context, m *feedback.Marker) error {
+	v, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("boltstore: encode marker %s: %w", m.ID, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMark)
+		if b.Get([]byte(m.ID)) != nil {
+			return feedback.Errorf(feedback.ECONFLICT, "marker %s already exists", m.ID)
+		}
+		return b.Put([]byte(m.ID), v)
+	})
+	if err != nil {
+		return wrap("create marker "+m.ID, err)
+	}
+	return nil
+}
+
+// ListMarkers returns the markers not yet expired, oldest decision first.
+func (s *Store) ListMarkers(_ context.Context) ([]*feedback.Marker, error) {
+	now := s.clock.Now()
+	var out []*feedback.Marker
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMark).ForEach(func(k, v []byte) error {
+			var m feedback.Marker
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("decode marker %s: %w", k, err)
+			}
+			if now.Before(m.ExpiresAt) {
+				out = append(out, &m)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list markers: %w", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].DecidedOn.Equal(out[j].DecidedOn) {
+			return out[i].DecidedOn.Before(out[j].DecidedOn)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
 }

@@ -110,3 +110,11 @@ func TestOpen_IndexesAnOlderFile(t *testing.T) {
 		})
 	}
 }
+
+func TestStore_RestrictionsConformance(t *testing.T) {
+	storetest.RunRestrictions(t, func(t *testing.T, clk feedback.Clock) feedback.RestrictionStore { return open(t, t.TempDir(), clk) })
+}
+
+func TestStore_MarkersConformance(t *testing.T) {
+	storetest.RunMarkers(t, func(t *testing.T, clk feedback.Clock) feedback.MarkerStore { return open(t, t.TempDir(), clk) })
+}

@@ -54,16 +54,22 @@ type Config struct {
 	// ExtraHolidays are one-off bank holidays, comma-separated YYYY-MM-DD.
 	ExtraHolidays string `env:"INTAKE_EXTRA_HOLIDAYS, default=2022-09-19"`
 
-	AckWorkingDays         int    `env:"INTAKE_ACK_WORKING_DAYS, default=1"`
-	Stage1WorkingDays      int    `env:"INTAKE_STAGE1_WORKING_DAYS, default=10"`
-	Stage2WorkingDays      int    `env:"INTAKE_STAGE2_WORKING_DAYS, default=20"`
-	WarningWorkingDays     int    `env:"INTAKE_WARNING_WORKING_DAYS, default=2"`
-	ReminderHour           int    `env:"INTAKE_REMINDER_HOUR, default=9"`
-	RetainComplaintYears   int    `env:"INTAKE_RETAIN_COMPLAINT_YEARS, default=2"`
-	RetainOmbudsmanYears   int    `env:"INTAKE_RETAIN_OMBUDSMAN_YEARS, default=6"`
-	RetainOtherYears       int    `env:"INTAKE_RETAIN_OTHER_YEARS, default=1"`
-	RetainRestrictionYears int    `env:"INTAKE_RETAIN_RESTRICTION_YEARS, default=3"`
-	ReferenceFormat        string `env:"INTAKE_REFERENCE_FORMAT, default=FB-{year}-{seq:6}"`
+	AckWorkingDays         int `env:"INTAKE_ACK_WORKING_DAYS, default=1"`
+	Stage1WorkingDays      int `env:"INTAKE_STAGE1_WORKING_DAYS, default=10"`
+	Stage2WorkingDays      int `env:"INTAKE_STAGE2_WORKING_DAYS, default=20"`
+	WarningWorkingDays     int `env:"INTAKE_WARNING_WORKING_DAYS, default=2"`
+	ReminderHour           int `env:"INTAKE_REMINDER_HOUR, default=9"`
+	RetainComplaintYears   int `env:"INTAKE_RETAIN_COMPLAINT_YEARS, default=2"`
+	RetainOmbudsmanYears   int `env:"INTAKE_RETAIN_OMBUDSMAN_YEARS, default=6"`
+	RetainOtherYears       int `env:"INTAKE_RETAIN_OTHER_YEARS, default=1"`
+	RetainRestrictionYears int `env:"INTAKE_RETAIN_RESTRICTION_YEARS, default=3"`
+	// RetainDestructionLogYears is how long a destruction log line is kept.
+	RetainDestructionLogYears int `env:"INTAKE_RETAIN_DESTRUCTION_LOG_YEARS, default=6"`
+	// RestrictionReviewMonths is how long after a decision a restriction is reviewed (1 to 6).
+	RestrictionReviewMonths int `env:"INTAKE_RESTRICTION_REVIEW_MONTHS, default=6"`
+	// MarkerYears is how long a staff-safety marker is kept (1 to 3).
+	MarkerYears     int    `env:"INTAKE_SAFETY_MARKER_YEARS, default=3"`
+	ReferenceFormat string `env:"INTAKE_REFERENCE_FORMAT, default=FB-{year}-{seq:6}"`
 	// EscalateWorkingDays is how long after a Stage 1 response the resident may ask for Stage 2.
 	EscalateWorkingDays int `env:"INTAKE_ESCALATE_WORKING_DAYS, default=20"`
 	// HousingAreas are the service areas whose complaints go to the Housing Ombudsman,
@@ -203,18 +209,21 @@ func (c *Config) validate(required, unset []string) error {
 // Policy returns the council's policy from the settings.
 func (c *Config) Policy() feedback.Policy {
 	return feedback.Policy{
-		AcknowledgeWorkingDays: c.AckWorkingDays,
-		Stage1WorkingDays:      c.Stage1WorkingDays,
-		Stage2WorkingDays:      c.Stage2WorkingDays,
-		WarningWorkingDays:     c.WarningWorkingDays,
-		ReminderHour:           c.ReminderHour,
-		RetainComplaintYears:   c.RetainComplaintYears,
-		RetainOmbudsmanYears:   c.RetainOmbudsmanYears,
-		RetainOtherYears:       c.RetainOtherYears,
-		RetainRestrictionYears: c.RetainRestrictionYears,
-		ReferenceFormat:        c.ReferenceFormat,
-		EscalateWorkingDays:    c.EscalateWorkingDays,
-		HousingAreas:           splitList(c.HousingAreas),
+		AcknowledgeWorkingDays:    c.AckWorkingDays,
+		Stage1WorkingDays:         c.Stage1WorkingDays,
+		Stage2WorkingDays:         c.Stage2WorkingDays,
+		WarningWorkingDays:        c.WarningWorkingDays,
+		ReminderHour:              c.ReminderHour,
+		RetainComplaintYears:      c.RetainComplaintYears,
+		RetainOmbudsmanYears:      c.RetainOmbudsmanYears,
+		RetainOtherYears:          c.RetainOtherYears,
+		RetainRestrictionYears:    c.RetainRestrictionYears,
+		RetainDestructionLogYears: c.RetainDestructionLogYears,
+		RestrictionReviewMonths:   c.RestrictionReviewMonths,
+		MarkerYears:               c.MarkerYears,
+		ReferenceFormat:           c.ReferenceFormat,
+		EscalateWorkingDays:       c.EscalateWorkingDays,
+		HousingAreas:              splitList(c.HousingAreas),
 	}
 }
 

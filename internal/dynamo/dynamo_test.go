@@ -205,3 +205,39 @@ func TestStore_SessionsMoto(t *testing.T) {
 		return dynamo.New(noScan{API: db, t: t, pages: new(atomic.Int64)}, motoTable(t, db), clk)
 	})
 }
+
+func TestStore_RestrictionsMoto(t *testing.T) {
+	db := motoClient(t)
+	storetest.RunRestrictions(t, func(t *testing.T, clk feedback.Clock) feedback.RestrictionStore {
+		return dynamo.New(noScan{API: db, t: t, pages: new(atomic.Int64)}, motoTable(t, db), clk)
+	})
+}
+
+func TestStore_RestrictionsMinidyn(t *testing.T) {
+	storetest.RunRestrictions(t, func(t *testing.T, clk feedback.Clock) feedback.RestrictionStore {
+		db := minidyn.NewClient()
+		name := tableName(t)
+		if err := dynamo.CreateTable(context.Background(), db, name); err != nil {
+			t.Fatal(err)
+		}
+		return dynamo.New(noScan{API: db, t: t, pages: new(atomic.Int64)}, name, clk)
+	})
+}
+
+func TestStore_MarkersMoto(t *testing.T) {
+	db := motoClient(t)
+	storetest.RunMarkers(t, func(t *testing.T, clk feedback.Clock) feedback.MarkerStore {
+		return dynamo.New(noScan{API: db, t: t, pages: new(atomic.Int64)}, motoTable(t, db), clk)
+	})
+}
+
+func TestStore_MarkersMinidyn(t *testing.T) {
+	storetest.RunMarkers(t, func(t *testing.T, clk feedback.Clock) feedback.MarkerStore {
+		db := minidyn.NewClient()
+		name := tableName(t)
+		if err := dynamo.CreateTable(context.Background(), db, name); err != nil {
+			t.Fatal(err)
+		}
+		return dynamo.New(noScan{API: db, t: t, pages: new(atomic.Int64)}, name, clk)
+	})
+}

@@ -43,6 +43,13 @@ const (
 	IndexCases  = "cases"
 	AttrCasesPK = "gsi_cases"    // the case's status: "open" or "closed"
 	AttrCasesSK = "gsi_cases_sk" // feedback.ListKey: due date + "#" + ref
+
+	// IndexContact holds every case by its sender's identity (feedback.NormalizeContact of the
+	// email address, or of the telephone number when there is none): subject access and
+	// erasure find a person's cases through it.
+	IndexContact  = "contact"
+	AttrContactPK = "gsi_contact"    // the sender's identity, only when the case has one
+	AttrContactSK = "gsi_contact_sk" // the reference
 )
 
 // Item kinds, told apart by their keys.
@@ -100,6 +107,7 @@ type caseRecord struct {
 	Letters        []letterRecord          `dynamodbav:"letters,omitempty"`
 	ClosedAt       string                  `dynamodbav:"closed_at,omitempty"`
 	RetainUntil    string                  `dynamodbav:"retain_until,omitempty"`
+	Hold           *holdRecord             `dynamodbav:"hold,omitempty"`
 	ExpiresAt      int64                   `dynamodbav:"expires_at,omitempty"`
 	CreatedAt      string                  `dynamodbav:"created_at,omitempty"`
 	UpdatedAt      string                  `dynamodbav:"updated_at,omitempty"`
@@ -113,6 +121,8 @@ type caseRecord struct {
 	OfficerSK string `dynamodbav:"gsi_officer_sk,omitempty"`
 	CasesPK   string `dynamodbav:"gsi_cases,omitempty"`
 	CasesSK   string `dynamodbav:"gsi_cases_sk,omitempty"`
+	ContactPK string `dynamodbav:"gsi_contact,omitempty"`
+	ContactSK string `dynamodbav:"gsi_contact_sk,omitempty"`
 }
 
 type contactRecord struct {
@@ -212,6 +222,12 @@ type ombudsmanRecord struct {
 	Remedy     string `dynamodbav:"remedy,omitempty"`
 }
 
+type holdRecord struct {
+	By     string `dynamodbav:"by"`
+	At     string `dynamodbav:"at"`
+	Reason string `dynamodbav:"reason,omitempty"`
+}
+
 type letterRecord struct {
 	Name    string `dynamodbav:"name"`
 	At      string `dynamodbav:"at"`
@@ -277,6 +293,9 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
 		Version: c.Version,
 	}
+	if h := c.Hold; h != nil {
+		r.Hold = &holdRecord{By: h.By, At: formatTime(h.At), Reason: h.Reason}
+	}
 	if c.Pending() {
 		r.PendingPK = pendingValue
 		r.PendingSK = c.CreatedAt.UTC().Format(sortableTime) + "#" + c.Ref
@@ -286,6 +305,9 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 	}
 	if c.Status != "" {
 		r.CasesPK, r.CasesSK = string(c.Status), feedback.ListKey(c)
+	}
+	if r.ContactPK = feedback.ContactKey(c); r.ContactPK != "" {
+		r.ContactSK = c.Ref
 	}
 	if r.OfficerPK = officerKey(c); r.OfficerPK != "" {
 		r.OfficerSK = c.ReceivedAt.UTC().Format(sortableTime) + "#" + c.Ref
@@ -374,6 +396,9 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	for i, l := range r.Letters {
 		c.Letters = append(c.Letters, feedback.Letter{Name: l.Name, At: p.parse(fmt.Sprintf("letters[%d].at", i), l.At), To: l.To,
 			Subject: l.Subject, Text: l.Text, HTML: l.HTML, Staff: l.Staff, ByPost: l.ByPost})
+	}
+	if h := r.Hold; h != nil {
+		c.Hold = &feedback.Hold{By: h.By, At: p.parse("hold.at", h.At), Reason: h.Reason}
 	}
 	c.ClosedAt = p.parse("closed_at", r.ClosedAt)
 	c.ExpiresAt = p.parse("retain_until", r.RetainUntil)

@@ -1,9 +1,11 @@
 package dynamo
 
 import (
+	"sort"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
@@ -28,14 +30,24 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 			AttrDuePK: "OPEN", AttrDueSK: "2027-01-07#FB-1",
 			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-01-07#FB-1",
+			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
+		{"by telephone only", func(c *feedback.Case) { c.Effects = done; c.Status = feedback.StatusClosed; c.Contact.Email = "" }, map[string]string{
+			AttrCasesPK: "closed", AttrCasesSK: "2027-01-07#FB-1", AttrContactPK: "01632960001", AttrContactSK: "FB-1",
+		}},
+		{"anonymous", func(c *feedback.Case) {
+			c.Effects = done
+			c.Status, c.Contact = feedback.StatusClosed, feedback.Contact{}
+		}, map[string]string{AttrCasesPK: "closed", AttrCasesSK: "2027-01-07#FB-1"}},
 		{"side effects done", func(c *feedback.Case) { c.Effects = done }, map[string]string{
 			AttrDuePK: "OPEN", AttrDueSK: "2027-01-07#FB-1",
 			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-01-07#FB-1",
+			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
 		{"closed", func(c *feedback.Case) { c.Effects = done; c.Status = feedback.StatusClosed }, map[string]string{
 			AttrCasesPK: "closed", AttrCasesSK: "2027-01-07#FB-1",
+			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
 		{"compliment, unassigned", func(c *feedback.Case) {
 			c.Effects = feedback.Effects{
@@ -43,7 +55,7 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 				feedback.EffectAssignment:      {State: feedback.EffectDone, At: at},
 			}
 			c.Kind, c.RespondBy, c.AssignedTo = feedback.KindCompliment, time.Time{}, ""
-		}, map[string]string{AttrCasesPK: "open", AttrCasesSK: "2026-12-22#FB-1"}},
+		}, map[string]string{AttrCasesPK: "open", AttrCasesSK: "2026-12-22#FB-1", AttrContactPK: "ada@example.com", AttrContactSK: "FB-1"}},
 		{"times in another zone sort by instant", func(c *feedback.Case) {
 			c.Effects = done
 			c.ReceivedAt = time.Date(2026, 12, 21, 11, 0, 0, 500, time.FixedZone("", 3600))
@@ -52,6 +64,7 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 			AttrDuePK: "OPEN", AttrDueSK: "2027-06-01#FB-1",
 			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000500Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-06-01#FB-1",
+			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
 	}
 	for _, tt := range tests {
@@ -65,7 +78,7 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := map[string]string{}
-			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK} {
+			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK} {
 				if v, ok := item[a]; ok {
 					got[a] = v.(*types.AttributeValueMemberS).Value
 				}
@@ -109,6 +122,7 @@ func TestMarshalCase_RoundTrip(t *testing.T) {
 	c.ClosedAt = c.ReceivedAt.Add(48 * time.Hour)
 	c.ExpiresAt = c.ClosedAt.AddDate(2, 0, 0)
 	c.IdempotencyKey, c.Version = "ses:123", 7
+	c.Hold = &feedback.Hold{By: "complaints@example.gov.uk", At: c.ClosedAt.Add(time.Hour), Reason: "litigation"}
 
 	item, err := marshalCase(c)
 	if err != nil {
@@ -128,5 +142,49 @@ func TestMarshalCase_RoundTrip(t *testing.T) {
 	})
 	if diff := cmp.Diff(c, got, eq); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+func TestDestructionRecord_NoPersonalData(t *testing.T) {
+	// A destruction log item has exactly these attributes: nothing a case's contact, message or
+	// letters could fill.
+	item, err := attributevalue.MarshalMap(destructionRecord{PK: "p", SK: "s", Ref: "FB-2026-000001", Kind: "complaint",
+		Channel: "email", ReceivedAt: "a", ClosedAt: "b", ExpiredAt: "c", DestroyedAt: "d", Reason: "r", Objects: 2, KeepUntil: "k", ExpiresAt: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for k := range item {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	want := []string{"PK", "SK", "channel", "closed_at", "destroyed_at", "expired_at", "expires_at", "keep_until", "kind", "objects", "reason", "received_at", "ref"}
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Errorf("destruction item attributes (-want +got):\n%s", diff)
+	}
+}
+
+func TestMarshalRestriction_RoundTrip(t *testing.T) {
+	r := storetest.NewRestriction("RS-2026-0001", time.Date(2026, 12, 21, 10, 0, 0, 123456789, time.UTC))
+	r.Status, r.LiftedOn, r.ExpiresAt, r.Version = feedback.RestrictionLifted, r.DecidedOn.AddDate(0, 1, 0), r.DecidedOn.AddDate(3, 1, 0), 4
+	item, err := marshalRestriction(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pk := item[AttrPK].(*types.AttributeValueMemberS).Value; pk != "RESTRICTIONS" {
+		t.Errorf("PK = %s; want the register's one partition", pk)
+	}
+	if _, ok := item[AttrExpiresAt]; !ok {
+		t.Error("a lifted restriction has no expires_at: TTL would never destroy it")
+	}
+	got, err := unmarshalRestriction(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if _, ok, _ := CaseFromStreamImage(nil); ok {
+		t.Error("an empty image read as a case")
 	}
 }

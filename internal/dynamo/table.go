@@ -22,11 +22,11 @@ type TTLAPI interface {
 }
 
 // CreateTableInput describes the table exactly as template.yaml declares it: on demand, string
-// keys PK and SK, the four indexes projecting every attribute, and a stream of new and
+// keys PK and SK, the five indexes projecting every attribute, and a stream of new and
 // old images. TTL on AttrExpiresAt is set separately, by EnableTTL.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
 	attrs := []types.AttributeDefinition{}
-	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK} {
+	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK} {
 		attrs = append(attrs, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
 	}
 	index := func(name, pk, sk string) types.GlobalSecondaryIndex {
@@ -46,6 +46,7 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 			index(IndexDue, AttrDuePK, AttrDueSK),
 			index(IndexOfficer, AttrOfficerPK, AttrOfficerSK),
 			index(IndexCases, AttrCasesPK, AttrCasesSK),
+			index(IndexContact, AttrContactPK, AttrContactSK),
 		},
 		StreamSpecification: &types.StreamSpecification{
 			StreamEnabled:  aws.Bool(true),

@@ -58,7 +58,7 @@ func Open(dir string, svc feedback.Service) (*Stack, error) {
 		st.Close()
 		return nil, err
 	}
-	svc.Store, svc.Mailer, svc.Scheduler, svc.Blobs = st, ob, sc, bl
+	svc.Store, svc.Mailer, svc.Scheduler, svc.Blobs, svc.Restrictions, svc.Markers = st, ob, sc, bl, st, st
 	return &Stack{Store: st, Blobs: bl, Outbox: ob, Scheduler: sc, Service: &svc}, nil
 }
 

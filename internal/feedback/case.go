@@ -73,6 +73,8 @@ type Case struct {
 	// ExpiresAt is when the retention period ends and the record must be destroyed; zero while
 	// the case is open.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// Hold is the legal hold on the case, if any: while it stands ExpiresAt is zero.
+	Hold *Hold `json:"hold,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

@@ -41,6 +41,8 @@ const (
 	FlagUnauthenticated FlagCode = "unauthenticated"
 	FlagClassify        FlagCode = "classify"
 	FlagUnreadable      FlagCode = "unreadable"
+	// FlagRestricted marks a message from someone under a restriction, naming it.
+	FlagRestricted FlagCode = "restricted"
 )
 
 // maxThreadIDs bounds the message ids a reply is matched by.
@@ -362,6 +364,9 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 	}
 	if s.flagVerdicts(c, m, now) && c.Effects[EffectAcknowledgement].State == EffectToDo {
 		skipAck("the sender's address could not be verified (SPF, DKIM and DMARC all failed)")
+	}
+	if err := s.screen(ctx, c, now); err != nil {
+		return EmailOutcome{}, fmt.Errorf("receive email: %w", err)
 	}
 	if len(m.Problems) > 0 {
 		c.Raise(now, FlagUnreadable, "Part of the email could not be read: "+strings.Join(m.Problems, "; ")+". The original is kept.")

@@ -688,9 +688,10 @@ func (s *Service) close(c *Case, now time.Time) {
 	s.retain(c)
 }
 
-// retain sets a closed case's retention end by the policy; an open case has none.
+// retain sets a closed case's retention end by the policy; an open case, or one under legal
+// hold, has none.
 func (s *Service) retain(c *Case) {
-	if c.Status != StatusClosed {
+	if c.Status != StatusClosed || c.Hold != nil {
 		c.ExpiresAt = time.Time{}
 		return
 	}

@@ -33,6 +33,14 @@ type Policy struct {
 	RetainOmbudsmanYears   int // complaints that went to the Ombudsman: 6
 	RetainOtherYears       int // compliments, comments, service requests, out of scope: 1
 	RetainRestrictionYears int // after a restriction ends: 3
+	// RetainDestructionLogYears is how long a destruction log line is kept: 6.
+	RetainDestructionLogYears int
+	// RestrictionReviewMonths is how long after a decision a restriction is reviewed: at most
+	// MaxReviewMonths (6).
+	RestrictionReviewMonths int
+	// MarkerYears is how long a staff-safety marker is kept after the decision: at most
+	// MaxMarkerYears (3).
+	MarkerYears int
 
 	// ReferenceFormat is the shape of a reference: {year} and {seq} (or {seq:N}, zero-padded to
 	// N digits) are replaced. The sequence restarts each year, so {year} is required.
@@ -42,18 +50,21 @@ type Policy struct {
 // DefaultPolicy returns the defaults from the councils' papers (see shared/seeds).
 func DefaultPolicy() Policy {
 	return Policy{
-		AcknowledgeWorkingDays: 1,
-		Stage1WorkingDays:      10,
-		Stage2WorkingDays:      20,
-		WarningWorkingDays:     2,
-		ReminderHour:           9,
-		EscalateWorkingDays:    20,
-		HousingAreas:           []string{"housing"},
-		RetainComplaintYears:   2,
-		RetainOmbudsmanYears:   6,
-		RetainOtherYears:       1,
-		RetainRestrictionYears: 3,
-		ReferenceFormat:        "FB-{year}-{seq:6}",
+		AcknowledgeWorkingDays:    1,
+		Stage1WorkingDays:         10,
+		Stage2WorkingDays:         20,
+		WarningWorkingDays:        2,
+		ReminderHour:              9,
+		EscalateWorkingDays:       20,
+		HousingAreas:              []string{"housing"},
+		RetainComplaintYears:      2,
+		RetainOmbudsmanYears:      6,
+		RetainOtherYears:          1,
+		RetainRestrictionYears:    3,
+		RetainDestructionLogYears: 6,
+		RestrictionReviewMonths:   6,
+		MarkerYears:               3,
+		ReferenceFormat:           "FB-{year}-{seq:6}",
 	}
 }
 
@@ -67,6 +78,7 @@ func (p Policy) Validate() error {
 		"EscalateWorkingDays":  p.EscalateWorkingDays,
 		"RetainComplaintYears": p.RetainComplaintYears, "RetainOmbudsmanYears": p.RetainOmbudsmanYears,
 		"RetainOtherYears": p.RetainOtherYears, "RetainRestrictionYears": p.RetainRestrictionYears,
+		"RetainDestructionLogYears": p.RetainDestructionLogYears,
 	}
 	for name, v := range positive {
 		if v <= 0 {
@@ -75,6 +87,12 @@ func (p Policy) Validate() error {
 	}
 	if p.AcknowledgeWorkingDays < 0 || p.WarningWorkingDays < 0 {
 		problems = append(problems, "AcknowledgeWorkingDays and WarningWorkingDays cannot be negative")
+	}
+	if p.RestrictionReviewMonths < 1 || p.RestrictionReviewMonths > MaxReviewMonths {
+		problems = append(problems, fmt.Sprintf("RestrictionReviewMonths must be 1 to %d (restrictions are reviewed at least every six months), not %d", MaxReviewMonths, p.RestrictionReviewMonths))
+	}
+	if p.MarkerYears < 1 || p.MarkerYears > MaxMarkerYears {
+		problems = append(problems, fmt.Sprintf("MarkerYears must be 1 to %d (staff-safety markers are kept at most three years), not %d", MaxMarkerYears, p.MarkerYears))
 	}
 	if p.ReminderHour < 0 || p.ReminderHour > 23 {
 		problems = append(problems, fmt.Sprintf("ReminderHour must be 0 to 23, not %d", p.ReminderHour))

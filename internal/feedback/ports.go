@@ -49,6 +49,24 @@ type Store interface {
 	// Taking the same use again is allowed and counts once, so that a retried side effect is
 	// not refused by its own first try. Old uses are forgotten (and expire from the store).
 	TakeQuota(ctx context.Context, key, use string, limit int, window time.Duration) (bool, error)
+
+	// ListByContact returns the live cases whose ContactKey is identity (a NormalizeContact
+	// result), oldest received first: a person's cases, for subject access and erasure.
+	ListByContact(ctx context.Context, identity string) ([]*Case, error)
+
+	// ListExpired returns up to limit cases whose retention end is at or before before, soonest
+	// expired first, for the embedded store's purge. A store whose records are destroyed by the
+	// database itself (DynamoDB's TTL, whose stream drives Service.Destroy) may return none; it
+	// never returns a live case.
+	ListExpired(ctx context.Context, before time.Time, limit int) ([]*Case, error)
+	// Purge deletes the case's record and its idempotency key for good; purging a case that is
+	// not there is not an error.
+	Purge(ctx context.Context, ref string) error
+	// LogDestruction writes d to the destruction log, which keeps it until d.KeepUntil; writing
+	// the same reference again replaces its line. ListDestructions returns the lines for cases
+	// whose retention ended within [from, to), oldest first.
+	LogDestruction(ctx context.Context, d Destruction) error
+	ListDestructions(ctx context.Context, from, to time.Time) ([]Destruction, error)
 }
 
 // Message is an email Intake sends. Extra headers (Auto-Submitted and the like) go in Headers.

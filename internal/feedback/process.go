@@ -417,6 +417,9 @@ func (r Reminder) applies(c *Case) bool {
 // so a redelivered schedule, or the sweep firing the same reminder, sends nothing twice. It
 // reports whether an email was sent.
 func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
+	if IsRestrictionID(r.Ref) {
+		return s.remindReview(ctx, r)
+	}
 	name := ReminderEffect(r.Name)
 	owner := s.owner()
 	stale := false

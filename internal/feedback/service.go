@@ -96,6 +96,10 @@ type Service struct {
 	// AckLimit is the most acknowledgements sent to one address in 24 hours (0: no limit);
 	// further items from that address are stored and flagged, not acknowledged.
 	AckLimit int
+	// Restrictions is the restrictions register, against which every new message is screened.
+	Restrictions RestrictionStore
+	// Markers is the staff-safety list, shown with the cases of the people on it.
+	Markers MarkerStore
 }
 
 // Submit validates a submission and stores it as a new case. It is idempotent: a submission
@@ -126,6 +130,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 	c = s.newCase(sub, fp, s.Policy.Reference(year, seq), now)
 	if !sub.ReceivedAt.IsZero() {
 		s.receivedAt(c, sub.ReceivedAt)
+	}
+	if err := s.screen(ctx, c, now); err != nil {
+		return nil, false, fmt.Errorf("submit: %w", err)
 	}
 	if err := s.Store.Create(ctx, c); err != nil {
 		if ErrorCode(err) == ECONFLICT && sub.IdempotencyKey != "" {

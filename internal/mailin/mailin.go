@@ -53,8 +53,20 @@ func (r *Receiver) Receive(ctx context.Context, key string) (feedback.EmailOutco
 	if err != nil {
 		return feedback.EmailOutcome{}, fmt.Errorf("mailin: %s: %w", key, err)
 	}
+	if m, ok := r.Blobs.(unmatchedMarker); ok && out.Outcome == feedback.EmailIgnored {
+		if err := m.MarkUnmatched(ctx, key); err != nil {
+			return feedback.EmailOutcome{}, fmt.Errorf("mailin: %s: %w", key, err)
+		}
+	}
 	r.log().InfoContext(ctx, "inbound email", "key", key, "outcome", out.Outcome, "ref", out.Reference, "reason", out.Reason)
 	return out, nil
+}
+
+// unmatchedMarker is a blob store that can mark a stored message as never part of a case, so
+// that it expires on its own (internal/s3blobs: a tag the bucket's lifecycle rule expires).
+// Mail of a case is destroyed with the case instead.
+type unmatchedMarker interface {
+	MarkUnmatched(ctx context.Context, key string) error
 }
 
 // Store keeps a raw message received locally under a key derived from its bytes, as SES keeps

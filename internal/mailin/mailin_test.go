@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -49,6 +50,8 @@ type stack struct {
 	recv  *mailin.Receiver
 	clock *clock.Fixed
 	sent  func(t *testing.T) []letter
+	// tags, on moto, returns the tags of a stored object as key=value.
+	tags func(t *testing.T, key string) []string
 }
 
 func service(clk feedback.Clock) feedback.Service {
@@ -130,6 +133,17 @@ func awsStack(t *testing.T) *stack {
 	svc.Blobs = s3blobs.New(s3c, bucket)
 	since := len(mototest.SentRaw(t, url))
 	return &stack{svc: &svc, clock: clk,
+		tags: func(t *testing.T, key string) []string {
+			out, err := s3c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tags []string
+			for _, tg := range out.TagSet {
+				tags = append(tags, aws.ToString(tg.Key)+"="+aws.ToString(tg.Value))
+			}
+			return tags
+		},
 		recv: &mailin.Receiver{Blobs: svc.Blobs, Service: &svc, Bucket: bucket, Limits: mailparse.DefaultLimits(), Log: slog.New(slog.DiscardHandler)},
 		sent: func(t *testing.T) []letter {
 			var out []letter
@@ -484,4 +498,37 @@ func TestReceive_SenderSESCannotReach(t *testing.T) {
 			t.Errorf("officer letters %+v; want the assignment telling them to phone or write", told)
 		}
 	})
+}
+
+// TestReceiver_TagsUnmatchedMail: on S3, mail that never becomes part of a case is tagged for the
+// bucket's lifecycle rule to expire; a case's mail is not, and goes with its case.
+func TestReceiver_TagsUnmatchedMail(t *testing.T) {
+	s := awsStack(t)
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		raw     string
+		outcome string
+		want    []string
+	}{
+		{"an automatic reply", email([][2]string{{"From", "Ada <ada@example.com>"}, {"To", "complaints@intake.example.gov.uk"},
+			{"Subject", "Out of office"}, {"Auto-Submitted", "auto-replied"}, {"Message-ID", "<ooo-1@example.com>"}}, "I am away."),
+			feedback.EmailIgnored, []string{s3blobs.UnmatchedTag}},
+		{"a new complaint", complaintFrom("ben@example.com", "<tag-2@example.com>"), feedback.EmailCreated, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, err := s.recv.Store(ctx, []byte(tt.raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := s.recv.Receive(ctx, key)
+			if err != nil || out.Outcome != tt.outcome {
+				t.Fatalf("Receive = %+v, %v; want %s", out, err, tt.outcome)
+			}
+			if got := s.tags(t, key); !slices.Equal(got, tt.want) {
+				t.Errorf("tags of %s = %v; want %v", key, got, tt.want)
+			}
+		})
+	}
 }

@@ -1,6 +1,9 @@
 // Package notify turns the case table's DynamoDB stream into the side effects of intake: for
 // every new or changed case with work outstanding it asks the service to carry that work out.
 // The service stamps each side effect on the case, so a redelivered record sends nothing twice.
+// It also finishes what DynamoDB's TTL starts: when TTL deletes a case whose retention period
+// has ended, the stream's REMOVE record (made by the DynamoDB service itself) carries the case as
+// it was, and the service deletes its stored files and writes the destruction log.
 package notify
 
 import (
@@ -12,9 +15,18 @@ import (
 	"github.com/council/intake/internal/feedback"
 )
 
-// Processor carries out a case's outstanding side effects.
+// Processor carries out a case's outstanding side effects, and destroys what a case deleted by
+// TTL leaves behind.
 type Processor interface {
 	Process(ctx context.Context, ref string) error
+	Destroy(ctx context.Context, c *feedback.Case) (feedback.Destruction, error)
+}
+
+// ByTTL reports whether a stream record is a deletion made by DynamoDB's time to live, rather
+// than by a person or a program: AWS marks those with the service principal.
+func ByTTL(r events.DynamoDBEventRecord) bool {
+	return r.EventName == string(events.DynamoDBOperationTypeRemove) && r.UserIdentity != nil &&
+		r.UserIdentity.Type == "Service" && r.UserIdentity.PrincipalID == "dynamodb.amazonaws.com"
 }
 
 // Handler handles batches from the stream.
@@ -29,7 +41,10 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	var resp events.DynamoDBEventResponse
 	for _, r := range ev.Records {
 		if r.EventName == string(events.DynamoDBOperationTypeRemove) {
-			continue // retention deletions are not intake's business
+			if !h.destroy(ctx, r) {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
+			}
+			continue
 		}
 		c, ok, err := dynamo.CaseFromStreamImage(r.Change.NewImage)
 		if err != nil {
@@ -50,4 +65,31 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 	}
 	return resp, nil
+}
+
+// destroy handles a REMOVE record, reporting false when Lambda should deliver it again. Only
+// TTL's deletions of case items are destructions at the end of a retention period; other
+// deletions (a purge or an erasure, which do their own destruction) and other items (counters,
+// quotas, the destruction log's own lines) are skipped.
+func (h *Handler) destroy(ctx context.Context, r events.DynamoDBEventRecord) bool {
+	if !ByTTL(r) {
+		return true
+	}
+	c, ok, err := dynamo.CaseFromStreamImage(r.Change.OldImage)
+	if err != nil {
+		h.Log.Error("TTL removed an unreadable case; its stored files need deleting by hand", "event_id", r.EventID, "err", err)
+		return false
+	}
+	if !ok {
+		return true
+	}
+	if _, err := h.Service.Destroy(ctx, c); err != nil {
+		if feedback.ErrorCode(err) == feedback.ECONFLICT {
+			h.Log.Error("TTL removed a case that may not be destroyed; its stored files are kept", "ref", c.Ref, "err", err)
+			return true
+		}
+		h.Log.Error("destruction failed; Lambda will retry", "ref", c.Ref, "err", err)
+		return false
+	}
+	return true
 }

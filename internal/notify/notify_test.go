@@ -13,10 +13,16 @@ import (
 	"github.com/council/intake/internal/notify"
 )
 
-// processor records which cases it was asked to process and fails those in fail.
+// processor records which cases it was asked to process or destroy and fails those in fail.
 type processor struct {
 	processed []string
+	destroyed []string
 	fail      map[string]error
+}
+
+func (p *processor) Destroy(_ context.Context, c *feedback.Case) (feedback.Destruction, error) {
+	p.destroyed = append(p.destroyed, c.Ref)
+	return feedback.Destruction{Ref: c.Ref}, p.fail[c.Ref]
 }
 
 func (p *processor) Process(_ context.Context, ref string) error {
@@ -66,6 +72,19 @@ func TestHandler_Handle(t *testing.T) {
 	removed.EventName = "REMOVE"
 	removed.Change.NewImage = nil
 
+	// TTL's deletion of a case: the old image is the case as it was.
+	ttl := sample(t)
+	ttl.EventName = "REMOVE"
+	ttl.Change.SequenceNumber = "500"
+	ttl.Change.OldImage, ttl.Change.NewImage = ttl.Change.NewImage, nil
+	ttl.UserIdentity = &events.DynamoDBUserIdentity{Type: "Service", PrincipalID: "dynamodb.amazonaws.com"}
+	ttlCounter := ttl
+	ttlCounter.Change.OldImage = map[string]events.DynamoDBAttributeValue{
+		"PK": events.NewStringAttribute("QUOTA#ack"), "SK": events.NewStringAttribute("QUOTA"),
+	}
+	byHand := ttl
+	byHand.UserIdentity = nil
+
 	counter := sample(t)
 	counter.Change.SequenceNumber = "300"
 	counter.Change.NewImage = map[string]events.DynamoDBAttributeValue{
@@ -85,13 +104,19 @@ func TestHandler_Handle(t *testing.T) {
 		fail          map[string]error
 		wantProcessed int
 		wantFailures  []string
+		wantDestroyed int
 	}{
-		{"a new case is processed", []events.DynamoDBEventRecord{insert}, nil, 1, nil},
-		{"a case with nothing pending is skipped", []events.DynamoDBEventRecord{done}, nil, 0, nil},
-		{"deletions and counters are skipped", []events.DynamoDBEventRecord{removed, counter}, nil, 0, nil},
-		{"a failure is reported for retry", []events.DynamoDBEventRecord{insert}, map[string]error{ref: errors.New("SES throttled")}, 1, []string{insert.Change.SequenceNumber}},
-		{"a case gone meanwhile is not retried", []events.DynamoDBEventRecord{insert}, map[string]error{ref: feedback.Errorf(feedback.ENOTFOUND, "gone")}, 1, nil},
-		{"an unreadable record is reported", []events.DynamoDBEventRecord{broken}, nil, 0, []string{"400"}},
+		{"a case deleted by TTL is destroyed", []events.DynamoDBEventRecord{ttl}, nil, 0, nil, 1},
+		{"a destruction that fails is retried", []events.DynamoDBEventRecord{ttl}, map[string]error{ref: errors.New("S3 throttled")}, 0, []string{"500"}, 1},
+		{"a destruction refused is not retried", []events.DynamoDBEventRecord{ttl}, map[string]error{ref: feedback.Errorf(feedback.ECONFLICT, "held")}, 0, nil, 1},
+		{"TTL's deletion of another item is skipped", []events.DynamoDBEventRecord{ttlCounter}, nil, 0, nil, 0},
+		{"a deletion by hand is not a destruction", []events.DynamoDBEventRecord{byHand}, nil, 0, nil, 0},
+		{"a new case is processed", []events.DynamoDBEventRecord{insert}, nil, 1, nil, 0},
+		{"a case with nothing pending is skipped", []events.DynamoDBEventRecord{done}, nil, 0, nil, 0},
+		{"deletions and counters are skipped", []events.DynamoDBEventRecord{removed, counter}, nil, 0, nil, 0},
+		{"a failure is reported for retry", []events.DynamoDBEventRecord{insert}, map[string]error{ref: errors.New("SES throttled")}, 1, []string{insert.Change.SequenceNumber}, 0},
+		{"a case gone meanwhile is not retried", []events.DynamoDBEventRecord{insert}, map[string]error{ref: feedback.Errorf(feedback.ENOTFOUND, "gone")}, 1, nil, 0},
+		{"an unreadable record is reported", []events.DynamoDBEventRecord{broken}, nil, 0, []string{"400"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,6 +125,9 @@ func TestHandler_Handle(t *testing.T) {
 			resp, err := h.Handle(context.Background(), events.DynamoDBEvent{Records: tt.records})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if len(p.destroyed) != tt.wantDestroyed {
+				t.Errorf("destroyed %v, want %d cases", p.destroyed, tt.wantDestroyed)
 			}
 			if len(p.processed) != tt.wantProcessed {
 				t.Errorf("processed %v, want %d cases", p.processed, tt.wantProcessed)

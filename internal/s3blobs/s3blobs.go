@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -78,6 +79,25 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	_, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
 	if err != nil && !isNotFound(err) {
 		return fmt.Errorf("s3blobs: delete object: %w", err)
+	}
+	return nil
+}
+
+// UnmatchedTag is the object tag (key=value) that the bucket's expire-unmatched-mail lifecycle
+// rule in template.yaml expires: inbound mail that never became part of a case.
+const UnmatchedTag = "intake-retention=unmatched"
+
+// MarkUnmatched tags the object key as mail that never became part of a case, so that the
+// bucket's lifecycle rule expires it; mail of a case is never tagged and goes with its case.
+func (b *Bucket) MarkUnmatched(ctx context.Context, key string) error {
+	if err := feedback.CheckBlobKey(key); err != nil {
+		return err
+	}
+	k, v, _ := strings.Cut(UnmatchedTag, "=")
+	_, err := b.client.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(b.bucket), Key: aws.String(key),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String(k), Value: aws.String(v)}}}})
+	if err != nil {
+		return fmt.Errorf("s3blobs: tag object unmatched: %w", err)
 	}
 	return nil
 }

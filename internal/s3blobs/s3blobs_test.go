@@ -100,3 +100,26 @@ func TestBucket_Get(t *testing.T) {
 		})
 	}
 }
+
+func TestBucket_MarkUnmatched(t *testing.T) {
+	ctx := context.Background()
+	b, client, name := newBucket(t)
+	if err := b.Put(ctx, "inbound/auto-reply-1", []byte("I am out of the office."), "message/rfc822"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // tagging again is harmless
+		if err := b.MarkUnmatched(ctx, "inbound/auto-reply-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(name), Key: aws.String("inbound/auto-reply-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.TagSet) != 1 || aws.ToString(out.TagSet[0].Key)+"="+aws.ToString(out.TagSet[0].Value) != s3blobs.UnmatchedTag {
+		t.Errorf("tags = %+v; want only %s", out.TagSet, s3blobs.UnmatchedTag)
+	}
+	if err := b.MarkUnmatched(ctx, "../escape"); feedback.ErrorCode(err) != feedback.EINVALID {
+		t.Errorf("MarkUnmatched of a bad key = %v; want %s", err, feedback.EINVALID)
+	}
+}

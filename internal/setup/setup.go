@@ -151,6 +151,9 @@ func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.
 		Metrics:   emf.New(os.Stdout),
 		AckLimit:  cfg.AckLimitPerRecipient,
 		Mailboxes: mailboxes,
+		// Every new message is screened against the restrictions register, in the same table.
+		Restrictions: store,
+		Markers:      store,
 	}
 	if cfg.MailBucket != "" {
 		svc.Blobs = s3blobs.New(s3.NewFromConfig(awsCfg), cfg.MailBucket)

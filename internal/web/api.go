@@ -61,6 +61,39 @@ func (h *Handler) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/cases", h.api(h.intake))
 	mux.HandleFunc("GET /v1/cases/{reference}", h.api(h.getCase))
 	mux.HandleFunc("POST /v1/cases/{reference}/{action}", h.api(h.caseAction))
+	mux.HandleFunc("GET /v1/destructions", h.api(h.destructions))
+	h.restrictionRoutes(mux)
+	h.markerRoutes(mux)
+	h.contactRoutes(mux)
+}
+
+// destructions answers the destruction log for records whose retention ended from the date
+// from up to, not including, the date to (both YYYY-MM-DD; by default the last year).
+func (h *Handler) destructions(r *http.Request, who feedback.StaffMember) (int, any, error) {
+	v := r.URL.Query()
+	today := h.Service.Calendar.Date(h.Service.Clock.Now())
+	from, to := today.AddDate(-1, 0, 0), today.AddDate(0, 0, 1)
+	var err error
+	if s := v.Get("from"); s != "" {
+		if from, err = h.date("from", s); err != nil {
+			return 0, nil, err
+		}
+	}
+	if s := v.Get("to"); s != "" {
+		if to, err = h.date("to", s); err != nil {
+			return 0, nil, err
+		}
+	}
+	lines, err := h.Service.Destructions(r.Context(), who, from, to)
+	if err != nil {
+		return 0, nil, err
+	}
+	if lines == nil {
+		lines = []feedback.Destruction{}
+	}
+	return http.StatusOK, struct {
+		Destructions []feedback.Destruction `json:"destructions"`
+	}{lines}, nil
 }
 
 // api authenticates the caller and hands the handler who they are; a handler returns the
@@ -101,32 +134,35 @@ func decode(r *http.Request, v any) error {
 
 // caseView is a case as the API shows it.
 type caseView struct {
-	Reference      string                    `json:"reference"`
-	Kind           feedback.Kind             `json:"kind"`
-	Channel        feedback.Channel          `json:"channel"`
-	Status         feedback.Status           `json:"status"`
-	Stage          feedback.Stage            `json:"stage,omitempty"`
-	AssignedTo     string                    `json:"assigned_to"`
-	ServiceArea    string                    `json:"service_area,omitempty"`
-	Subject        string                    `json:"subject,omitempty"`
-	Message        string                    `json:"message"`
-	Contact        feedback.Contact          `json:"contact"`
-	Social         *feedback.SocialOrigin    `json:"social,omitempty"`
-	ReceivedAt     string                    `json:"received_at"`
-	AcknowledgeBy  string                    `json:"acknowledge_by,omitempty"`
-	AcknowledgedAt *string                   `json:"acknowledged_at"`
-	RespondBy      *string                   `json:"respond_by"`
-	Overdue        bool                      `json:"overdue"`
-	Extended       bool                      `json:"extended"`
-	ClosedAt       *string                   `json:"closed_at"`
-	Outcome        feedback.Outcome          `json:"outcome,omitempty"`
-	ExpiresAt      *string                   `json:"expires_at"`
-	Stages         []feedback.StageRecord    `json:"stages"`
-	Ombudsman      *feedback.OmbudsmanRecord `json:"ombudsman,omitempty"`
-	Messages       []feedback.Correspondence `json:"messages"`
-	Letters        []letterView              `json:"letters"`
-	Flags          []feedback.Flag           `json:"flags,omitempty"`
-	History        []feedback.Event          `json:"history"`
+	Reference      string                 `json:"reference"`
+	Kind           feedback.Kind          `json:"kind"`
+	Channel        feedback.Channel       `json:"channel"`
+	Status         feedback.Status        `json:"status"`
+	Stage          feedback.Stage         `json:"stage,omitempty"`
+	AssignedTo     string                 `json:"assigned_to"`
+	ServiceArea    string                 `json:"service_area,omitempty"`
+	Subject        string                 `json:"subject,omitempty"`
+	Message        string                 `json:"message"`
+	Contact        feedback.Contact       `json:"contact"`
+	Social         *feedback.SocialOrigin `json:"social,omitempty"`
+	ReceivedAt     string                 `json:"received_at"`
+	AcknowledgeBy  string                 `json:"acknowledge_by,omitempty"`
+	AcknowledgedAt *string                `json:"acknowledged_at"`
+	RespondBy      *string                `json:"respond_by"`
+	Overdue        bool                   `json:"overdue"`
+	Extended       bool                   `json:"extended"`
+	ClosedAt       *string                `json:"closed_at"`
+	Outcome        feedback.Outcome       `json:"outcome,omitempty"`
+	ExpiresAt      *string                `json:"expires_at"`
+	Hold           *feedback.Hold         `json:"hold"`
+	// SafetyMarkers are the staff-safety markers on the sender (only on a single case's answer).
+	SafetyMarkers []markerView              `json:"safety_markers,omitempty"`
+	Stages        []feedback.StageRecord    `json:"stages"`
+	Ombudsman     *feedback.OmbudsmanRecord `json:"ombudsman,omitempty"`
+	Messages      []feedback.Correspondence `json:"messages"`
+	Letters       []letterView              `json:"letters"`
+	Flags         []feedback.Flag           `json:"flags,omitempty"`
+	History       []feedback.Event          `json:"history"`
 }
 
 // letterView is a letter without its HTML body, and with what became of it.
@@ -154,7 +190,7 @@ func (h *Handler) view(c *feedback.Case) caseView {
 		Reference: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage,
 		AssignedTo: c.AssignedTo, ServiceArea: c.ServiceArea, Subject: c.Subject, Message: c.Message, Contact: c.Contact, Social: c.Social,
 		ReceivedAt: c.ReceivedAt.UTC().Format(time.RFC3339), AcknowledgedAt: stamp(c.AcknowledgedAt()),
-		Extended: c.Extended(), ClosedAt: stamp(c.ClosedAt), Outcome: c.Outcome(), ExpiresAt: stamp(c.ExpiresAt),
+		Extended: c.Extended(), ClosedAt: stamp(c.ClosedAt), Outcome: c.Outcome(), ExpiresAt: stamp(c.ExpiresAt), Hold: c.Hold,
 		Stages: c.Stages, Messages: c.Messages, Flags: c.Flags, History: c.History,
 		Letters: []letterView{},
 	}
@@ -198,7 +234,9 @@ func (h *Handler) getCase(r *http.Request, who feedback.StaffMember) (int, any, 
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, h.view(c), nil
+	v := h.view(c)
+	v.SafetyMarkers = h.caseMarkers(r, c)
+	return http.StatusOK, v, nil
 }
 
 func (h *Handler) listCases(r *http.Request, who feedback.StaffMember) (int, any, error) {
@@ -374,8 +412,12 @@ func (h *Handler) caseAction(r *http.Request, who feedback.StaffMember) (int, an
 		}
 	case "close":
 		c, err = svc.Close(ctx, who, ref, body.Note)
+	case "hold":
+		c, err = svc.PlaceHold(ctx, who, ref, body.Reason)
+	case "release":
+		c, err = svc.ReleaseHold(ctx, who, ref, body.Reason)
 	default:
-		return 0, nil, feedback.Errorf(feedback.ENOTFOUND, "There is no such action. The actions are assign, reclassify, note, extend, respond, escalate, ombudsman and close.")
+		return 0, nil, feedback.Errorf(feedback.ENOTFOUND, "There is no such action. The actions are assign, reclassify, note, extend, respond, escalate, ombudsman, close, hold and release.")
 	}
 	if err != nil {
 		return 0, nil, err

@@ -53,6 +53,8 @@ type Lifecycle interface {
 	Escalate(ctx context.Context, who feedback.StaffMember, ref, reviewer, reason string) (*feedback.Case, error)
 	Ombudsman(ctx context.Context, who feedback.StaffMember, ref string, o OmbudsmanUpdate) (*feedback.Case, error)
 	Close(ctx context.Context, who feedback.StaffMember, ref, note string) (*feedback.Case, error)
+	// Hold places a legal hold (place) or releases it, with a reason.
+	Hold(ctx context.Context, who feedback.StaffMember, ref string, place bool, reason string) (*feedback.Case, error)
 }
 
 // Response is a stage's response as the respond form (and the API's /respond) sends it.
@@ -495,6 +497,17 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 	d.Case = k
 	d.Kind, d.Stage, d.Area = kindLabel(k.Kind), stageLabel(k.Stage), feedback.AreaLabel(k.ServiceArea)
 	d.Received = when(k.ReceivedAt)
+	ms, err := c.Service.MarkersFor(r.Context(), k)
+	if err != nil {
+		c.Log.Error("read staff-safety markers", "ref", k.Ref, "err", err)
+	}
+	for _, m := range ms {
+		told := "not yet told in writing"
+		if !m.ToldOn.IsZero() {
+			told = "told in writing on " + shortDate(m.ToldOn)
+		}
+		d.Markers = append(d.Markers, entry{What: m.ID, Detail: m.Reason, When: shortDate(m.DecidedOn), Who: m.DecidedBy, Reason: told})
+	}
 	if ack := k.Effects[feedback.EffectAcknowledgement]; ack.State == feedback.EffectDone {
 		d.Acknowledged = when(ack.At)
 	} else {
@@ -538,6 +551,11 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 	for _, e := range k.History {
 		d.History = append(d.History, entry{When: when(e.At), Who: e.By, What: e.Action, Detail: e.Detail, Reason: e.Reason})
 	}
+	if c.Lifecycle != nil && sessionOf(r).Staff.Role == feedback.RoleAdmin {
+		// Legal hold is the complaints team's, on open and closed cases alike.
+		d.HoldForm = true
+		d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
+	}
 	if k.AwaitsPublicReply() {
 		d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
 	}
@@ -563,6 +581,8 @@ var actionLabels = map[string]string{
 	"extend": "The stage has been extended.", "respond": "The response has been recorded.", "escalate": "The case has been escalated to Stage 2.",
 	"ombudsman": "The Ombudsman's involvement has been recorded.", "close": "The case has been closed.",
 	"acknowledged": "The public reply is recorded: the author counts as acknowledged.",
+	"hold":         "The case is under legal hold: it will not be destroyed until the hold is released.",
+	"release":      "The legal hold has been released.",
 }
 
 // act carries out one of the case page's action forms.
@@ -613,6 +633,8 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request) {
 			Decision: f("decision"), DecidedOn: f("decided_on"), Remedy: f("remedy")})
 	case "close":
 		_, err = c.Lifecycle.Close(ctx, who, ref, f("note"))
+	case "hold", "release":
+		_, err = c.Lifecycle.Hold(ctx, who, ref, action == "hold", f("reason"))
 	}
 	switch code := feedback.ErrorCode(err); code {
 	case "":
@@ -765,8 +787,9 @@ type consoleView struct {
 	Case                                   *feedback.Case
 	Kind, Stage, Area, Received            string
 	Acknowledged, Due, DaysLeft            string
-	Overdue, Actions                       bool
+	Overdue, Actions, HoldForm             bool
 	Messages, Flags, Letters, History      []entry
+	Markers                                []entry
 	StageOptions, ChannelOptions, Outcomes []option
 }
 

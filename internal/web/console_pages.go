@@ -128,6 +128,8 @@ var casePage = consolePage("case", `
 {{if .Message}}<div class="problem" role="alert" id="error-summary" tabindex="-1"><h2>There is a problem</h2><p>{{.Message}}</p>
 {{if .Errors}}<ul>{{range .Errors}}<li>{{.Message}}</li>{{end}}</ul>{{end}}</div>{{end}}
 <h1>{{.Case.Ref}}{{if .Overdue}} <strong class="tag">Overdue</strong>{{end}}</h1>
+{{if .Markers}}<div class="problem" role="note" aria-labelledby="safety-heading"><h2 id="safety-heading">Staff safety</h2>
+<ul>{{range .Markers}}<li>{{.What}}: {{.Detail}} (decided by {{.Who}} on {{.When}}; {{.Reason}})</li>{{end}}</ul></div>{{end}}
 <dl class="summary-list">
 <dt>Kind</dt><dd>{{.Kind}}</dd>
 <dt>Channel</dt><dd>{{.Case.Channel}}</dd>
@@ -138,6 +140,7 @@ var casePage = consolePage("case", `
 <dt>Received</dt><dd>{{.Received}}</dd>
 <dt>Acknowledged</dt><dd>{{.Acknowledged}}</dd>
 <dt>Response due</dt><dd>{{if .Due}}{{.Due}} ({{.DaysLeft}}){{else}}No response date{{end}}</dd>
+<dt>Retention</dt><dd>{{if .Case.Hold}}Under legal hold since {{.Case.Hold.At.Format "2 January 2006"}} ({{.Case.Hold.Reason}}){{else if not .Case.ExpiresAt.IsZero}}Destroyed on {{.Case.ExpiresAt.Format "2 January 2006"}}{{else}}Kept while open{{end}}</dd>
 <dt>From</dt><dd>{{or .Case.Contact.Name "Name not given"}}<br>{{or .Case.Contact.Email "No email address"}}<br>{{or .Case.Contact.Phone "No telephone number"}}</dd>
 {{with .Case.Social}}<dt>Social post</dt><dd>{{.Platform.Label}}, {{if .Public}}in public{{else}}a private message{{end}}, by @{{.Handle}}{{if .ProfileURL}} (<a href="{{.ProfileURL}}" rel="noopener noreferrer">profile</a>){{end}}<br>
 {{if .URL}}<a href="{{.URL}}" rel="noopener noreferrer">Open the post</a>{{else}}Post id {{.PostID}}{{end}}<br>Forwarded by {{.ForwardedBy}}
@@ -219,4 +222,9 @@ var casePage = consolePage("case", `
 <form method="post" action="/officer/cases/{{$ref}}/close" class="action"><input type="hidden" name="csrf" value="{{$csrf}}">
 <h3>Close</h3><div class="group"><label for="close-note">Closing note</label><textarea id="close-note" name="note" rows="2"></textarea></div>
 <button type="submit">Close the case</button></form>
-{{end}}`)
+{{end}}
+{{if .HoldForm}}{{$ref := .Case.Ref}}{{$csrf := .CSRF}}{{$held := .Case.Hold}}<h2>Legal hold</h2>
+<form method="post" action="/officer/cases/{{$ref}}/{{if $held}}release{{else}}hold{{end}}" class="action"><input type="hidden" name="csrf" value="{{$csrf}}">
+<p class="hint">{{if $held}}Releasing the hold starts the retention period again from the closure: a case past it is destroyed at once.{{else}}A case under legal hold is never destroyed, whatever its retention period, until the hold is released.{{end}}</p>
+<div class="group"><label for="hold-reason">Reason</label><textarea id="hold-reason" name="reason" rows="2"></textarea></div>
+<button type="submit">{{if $held}}Release the legal hold{{else}}Place a legal hold{{end}}</button></form>{{end}}`)

@@ -69,6 +69,9 @@ func (l storeLifecycle) Ombudsman(ctx context.Context, who feedback.StaffMember,
 func (l storeLifecycle) Close(ctx context.Context, who feedback.StaffMember, ref, note string) (*feedback.Case, error) {
 	return l.record(ctx, who, ref, "close", note)
 }
+func (l storeLifecycle) Hold(ctx context.Context, who feedback.StaffMember, ref string, place bool, reason string) (*feedback.Case, error) {
+	return l.record(ctx, who, ref, fmt.Sprintf("hold %t", place), reason)
+}
 
 type consoleEnv struct {
 	srv     *httptest.Server
@@ -596,4 +599,53 @@ func TestConsole_DownloadsAttachments(t *testing.T) {
 			t.Errorf("%s GET %s = %d, want 404", tt.who, tt.path, resp.StatusCode)
 		}
 	}
+}
+
+// TestConsole_LegalHold: the complaints team places and releases a legal hold from the case
+// page, open or closed, through the domain; an officer sees no such form and cannot post one.
+func TestConsole_LegalHold(t *testing.T) {
+	e := newConsoleEnv(t, true)
+	e.realLifecycle()
+	k := e.submit(t, "complaint", "planning", "The portal lost my objection.")
+	admin := e.signIn(t, "admin@example.gov.uk")
+	_, page := get(t, admin, e.srv.URL+"/officer/cases/"+k.Ref)
+	if !strings.Contains(page, "Place a legal hold") {
+		t.Fatalf("the admin's case page has no legal hold form:\n%s", page)
+	}
+	csrf := csrfOf(t, page)
+	tests := []struct {
+		action, reason string
+		wantStatus     int
+		wantText       string
+	}{
+		{"hold", "", 422, "Enter the reason"},
+		{"hold", "Court proceedings.", 303, "Under legal hold since"},
+		{"hold", "Again.", 409, "under legal hold already"},
+		{"release", "Proceedings over.", 303, "Kept while open"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.action+" "+tt.wantText, func(t *testing.T) {
+			resp, body := postForm(t, admin, e.srv.URL+"/officer/cases/"+k.Ref+"/"+tt.action, url.Values{"csrf": {csrf}, "reason": {tt.reason}})
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("POST %s = %d, want %d\n%s", tt.action, resp.StatusCode, tt.wantStatus, body)
+			}
+			if resp.StatusCode == 303 {
+				_, body = get(t, admin, e.srv.URL+resp.Header.Get("Location"))
+			}
+			if !strings.Contains(body, tt.wantText) {
+				t.Errorf("page lacks %q:\n%s", tt.wantText, body)
+			}
+		})
+	}
+	t.Run("an officer", func(t *testing.T) {
+		officer := e.signIn(t, "planning@example.gov.uk")
+		_, page := get(t, officer, e.srv.URL+"/officer/cases/"+k.Ref)
+		if strings.Contains(page, "Place a legal hold") {
+			t.Error("an officer's case page offers a legal hold")
+		}
+		resp, _ := postForm(t, officer, e.srv.URL+"/officer/cases/"+k.Ref+"/hold", url.Values{"csrf": {csrfOf(t, page)}, "reason": {"Mine."}})
+		if resp.StatusCode != 403 {
+			t.Errorf("an officer's POST hold = %d, want 403", resp.StatusCode)
+		}
+	})
 }

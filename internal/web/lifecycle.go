@@ -90,3 +90,11 @@ func (l ServiceLifecycle) date(field, s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// Hold places or releases a legal hold on the case.
+func (l ServiceLifecycle) Hold(ctx context.Context, who feedback.StaffMember, ref string, place bool, reason string) (*feedback.Case, error) {
+	if place {
+		return l.Service.PlaceHold(ctx, who, ref, reason)
+	}
+	return l.Service.ReleaseHold(ctx, who, ref, reason)
+}

@@ -228,6 +228,13 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, reqID string, 
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	if z, ok := v.(zipBody); ok {
+		w.Header().Set("Content-Type", "application/zip")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+z.name+`"`)
+		w.WriteHeader(status)
+		w.Write(z.data)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)

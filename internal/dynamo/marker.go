@@ -1,0 +1,118 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/council/intake/internal/feedback"
+)
+
+// Staff-safety markers live in one partition, like the restrictions register: a case page
+// reads them with one Query. Each carries expires_at, so TTL destroys it after at most three
+// years.
+const (
+	pkMarkers    = "MARKERS"
+	prefixMarker = "SM#"
+)
+
+var _ feedback.MarkerStore = (*Store)(nil)
+
+type markerRecord struct {
+	PK          string   `dynamodbav:"PK"`
+	SK          string   `dynamodbav:"SK"`
+	ID          string   `dynamodbav:"id"`
+	Contacts    []string `dynamodbav:"contacts"`
+	Reason      string   `dynamodbav:"reason,omitempty"`
+	DecidedBy   string   `dynamodbav:"decided_by,omitempty"`
+	DecidedOn   string   `dynamodbav:"decided_on,omitempty"`
+	ToldOn      string   `dynamodbav:"told_on,omitempty"`
+	RetainUntil string   `dynamodbav:"retain_until,omitempty"`
+	ExpiresAt   int64    `dynamodbav:"expires_at,omitempty"`
+	CreatedAt   string   `dynamodbav:"created_at,omitempty"`
+}
+
+func marshalMarker(m *feedback.Marker) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMap(markerRecord{PK: pkMarkers, SK: prefixMarker + m.ID, ID: m.ID, Contacts: m.Contacts,
+		Reason: m.Reason, DecidedBy: m.DecidedBy, DecidedOn: formatTime(m.DecidedOn), ToldOn: formatTime(m.ToldOn),
+		RetainUntil: formatTime(m.ExpiresAt), ExpiresAt: epoch(m.ExpiresAt), CreatedAt: formatTime(m.CreatedAt)})
+}
+
+func unmarshalMarker(item map[string]types.AttributeValue) (*feedback.Marker, error) {
+	var r markerRecord
+	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+		return nil, fmt.Errorf("decode marker item: %w", err)
+	}
+	p := timeParser{ref: r.ID}
+	m := &feedback.Marker{ID: r.ID, Contacts: r.Contacts, Reason: r.Reason, DecidedBy: r.DecidedBy,
+		DecidedOn: p.parse("decided_on", r.DecidedOn), ToldOn: p.parse("told_on", r.ToldOn),
+		ExpiresAt: p.parse("retain_until", r.RetainUntil), CreatedAt: p.parse("created_at", r.CreatedAt)}
+	return m, p.err
+}
+
+// CreateMarker writes the marker if its id is free.
+func (s *Store) CreateMarker(ctx context.Context, m *feedback.Marker) error {
+	item, err := marshalMarker(m)
+	if err != nil {
+		return fmt.Errorf("dynamo: create marker %s: %w", m.ID, err)
+	}
+	err = call(ctx, "create marker", func() error {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(" + AttrPK + ")")})
+		return err
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return feedback.Errorf(feedback.ECONFLICT, "marker %s already exists", m.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: create marker %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// ListMarkers queries the markers' partition, leaving out those past their retention end.
+func (s *Store) ListMarkers(ctx context.Context) ([]*feedback.Marker, error) {
+	now := s.clock.Now()
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pkMarkers)},
+		ConsistentRead:            aws.Bool(true),
+	}
+	var out []*feedback.Marker
+	for {
+		var page *dynamodb.QueryOutput
+		err := call(ctx, "list markers", func() (err error) { page, err = s.db.Query(ctx, in); return err })
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: list markers: %w", err)
+		}
+		for _, item := range page.Items {
+			m, err := unmarshalMarker(item)
+			if err != nil {
+				return nil, fmt.Errorf("dynamo: list markers: %w", err)
+			}
+			if now.Before(m.ExpiresAt) {
+				out = append(out, m)
+			}
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].DecidedOn.Equal(out[j].DecidedOn) {
+			return out[i].DecidedOn.Before(out[j].DecidedOn)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}

@@ -1,0 +1,165 @@
+package feedback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxMarkerYears is the longest a staff-safety marker is kept (the "red dot" list of the
+// councils' papers: at most three years, and the person told in writing).
+const MaxMarkerYears = 3
+
+// Marker is a staff-safety marker on a person who has put staff at risk: who, why, decided by
+// whom and when, when the person was told in writing. It is shown on every case of theirs to
+// the staff who may see the case, and destroyed MarkerYears after the decision.
+type Marker struct {
+	ID        string    `json:"id"`
+	Contacts  []string  `json:"contacts"`
+	Reason    string    `json:"reason"`
+	DecidedBy string    `json:"decided_by"`
+	DecidedOn time.Time `json:"decided_on"`
+	// ToldOn is when the person was told in writing; zero until they have been.
+	ToldOn    time.Time `json:"told_on,omitzero"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// MarkerStore keeps the staff-safety markers. Implementations: internal/boltstore and
+// internal/dynamo, held to internal/feedback/storetest (RunMarkers).
+type MarkerStore interface {
+	// CreateMarker writes a new marker, or ECONFLICT if its id is taken.
+	CreateMarker(ctx context.Context, m *Marker) error
+	// ListMarkers returns every marker not yet expired, oldest decision first.
+	ListMarkers(ctx context.Context) ([]*Marker, error)
+}
+
+// NewMarker is what an admin decides.
+type NewMarker struct {
+	Contacts  []string
+	Reason    string
+	DecidedBy string
+	DecidedOn time.Time // zero: today
+	ToldOn    time.Time // zero: not yet
+}
+
+func (s *Service) markerYears() int {
+	if y := s.Policy.MarkerYears; y > 0 && y <= MaxMarkerYears {
+		return y
+	}
+	return MaxMarkerYears
+}
+
+// Mark puts a person on the staff-safety list (the complaints team only).
+func (s *Service) Mark(ctx context.Context, who StaffMember, n NewMarker) (*Marker, error) {
+	if s.Markers == nil {
+		return nil, errors.New("no staff-safety register is configured")
+	}
+	if who.Role != RoleAdmin {
+		return nil, Errorf(EFORBIDDEN, "Only the complaints team marks a person as a risk to staff.")
+	}
+	var contacts []string
+	for _, c := range n.Contacts {
+		norm, err := NormalizeContact(c)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(contacts, norm) {
+			contacts = append(contacts, norm)
+		}
+	}
+	if len(contacts) == 0 {
+		return nil, invalid("contact", "Enter the person's email address, telephone number or platform:handle")
+	}
+	if err := checkText("reason", n.Reason, true); err != nil {
+		return nil, err
+	}
+	decider := who.Email
+	if n.DecidedBy != "" {
+		m, ok := s.Staff.Lookup(n.DecidedBy)
+		if !ok {
+			return nil, invalid("decided_by", "The decision must be by a member of staff Intake knows")
+		}
+		decider = m.Email
+	}
+	now := s.Clock.Now()
+	today := s.Calendar.Date(now)
+	decided, told := today, time.Time{}
+	if !n.DecidedOn.IsZero() {
+		if decided = s.Calendar.Date(n.DecidedOn); decided.After(today) {
+			return nil, invalid("decided_on", "The decision cannot be dated in the future")
+		}
+	}
+	if !n.ToldOn.IsZero() {
+		if told = s.Calendar.Date(n.ToldOn); told.After(today) || told.Before(decided) {
+			return nil, invalid("told_on", "The person is told on or after the decision, and not in the future")
+		}
+	}
+	year := now.In(s.Calendar.Location()).Year()
+	seq, err := s.Store.NextSequence(ctx, "marker-"+strconv.Itoa(year))
+	if err != nil {
+		return nil, fmt.Errorf("mark: allocate an id: %w", err)
+	}
+	m := &Marker{ID: fmt.Sprintf("SM-%d-%04d", year, seq), Contacts: contacts, Reason: strings.TrimSpace(n.Reason),
+		DecidedBy: decider, DecidedOn: decided, ToldOn: told, ExpiresAt: decided.AddDate(s.markerYears(), 0, 0), CreatedAt: now}
+	if err := s.Markers.CreateMarker(ctx, m); err != nil {
+		return nil, fmt.Errorf("mark: %w", err)
+	}
+	s.log().Info("staff-safety marker made", "id", m.ID, "expires_at", m.ExpiresAt.Format(time.DateOnly))
+	return m, nil
+}
+
+// ListMarkers returns the staff-safety list (the complaints team only).
+func (s *Service) ListMarkers(ctx context.Context, who StaffMember) ([]*Marker, error) {
+	if s.Markers == nil {
+		return nil, errors.New("no staff-safety register is configured")
+	}
+	if who.Role != RoleAdmin {
+		return nil, Errorf(EFORBIDDEN, "Only the complaints team reads the staff-safety list.")
+	}
+	return s.Markers.ListMarkers(ctx)
+}
+
+// ContactKey is the identity a case is found by when someone asks for a person's data: its
+// sender's email address or, without one, telephone number, normalised; "" for an anonymous
+// case.
+func ContactKey(c *Case) string {
+	for _, v := range []string{c.Contact.Email, c.Contact.Phone} {
+		if n, err := NormalizeContact(v); err == nil {
+			return n
+		}
+	}
+	return ""
+}
+
+// MarkersFor returns the staff-safety markers on the sender of a case, for showing with the
+// case to whoever may see it.
+func (s *Service) MarkersFor(ctx context.Context, c *Case) ([]*Marker, error) {
+	if s.Markers == nil {
+		return nil, nil
+	}
+	ids := map[string]bool{}
+	for _, v := range []string{c.Contact.Email, c.Contact.Phone} {
+		if n, err := NormalizeContact(v); err == nil {
+			ids[n] = true
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	all, err := s.Markers.ListMarkers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("markers for %s: %w", c.Ref, err)
+	}
+	var out []*Marker
+	for _, m := range all {
+		if slices.ContainsFunc(m.Contacts, func(v string) bool { return ids[v] }) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

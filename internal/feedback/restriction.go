@@ -1,0 +1,682 @@
+package feedback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Restrictions on contact with unreasonably persistent complainants (Appendix 4 of the
+// councils' policy): what is restricted for whom, why, decided by whom and when, reviewed at
+// least every six months, with the person told in writing each time. A restriction never stops
+// a message from being taken in: intake stores and screens it like any other, and only routes,
+// flags and (if the restriction says so) does not acknowledge it.
+
+// RestrictionType is one of the restriction options of Appendix 4.
+type RestrictionType string
+
+// The restriction options.
+const (
+	RestrictNamedOfficer   RestrictionType = "named_officer_only"
+	RestrictWrittenOnly    RestrictionType = "written_only"
+	RestrictPhoneTimes     RestrictionType = "phone_times"
+	RestrictNoAck          RestrictionType = "no_acknowledgement"
+	RestrictWitness        RestrictionType = "witness"
+	RestrictCouncilOffices RestrictionType = "council_offices_only"
+)
+
+// restrictionWording says what each option means, as the letter to the person puts it.
+var restrictionWording = map[RestrictionType]string{
+	RestrictNamedOfficer:   "you should contact us through one named officer only",
+	RestrictWrittenOnly:    "you should contact us in writing only (by letter or email)",
+	RestrictPhoneTimes:     "you may telephone us only at set times",
+	RestrictNoAck:          "we will not acknowledge further contact",
+	RestrictWitness:        "a witness will be present at any meeting with you",
+	RestrictCouncilOffices: "meetings with you will take place only at the council's offices",
+}
+
+// RestrictionStatus is whether a restriction is in force.
+type RestrictionStatus string
+
+// The restriction statuses.
+const (
+	RestrictionActive RestrictionStatus = "active"
+	RestrictionLifted RestrictionStatus = "lifted"
+)
+
+// Review decisions.
+const (
+	ReviewContinue = "continue"
+	ReviewVary     = "vary"
+	ReviewLift     = "lift"
+)
+
+// MaxReviewMonths is the longest a restriction may go without review (Appendix 4: "at least
+// every six months").
+const MaxReviewMonths = 6
+
+// ReviewWarningWorkingDays is how long before review_by the deciding officer and the
+// complaints team are warned.
+const ReviewWarningWorkingDays = 10
+
+// Restriction is one entry of the restrictions register.
+type Restriction struct {
+	ID string `json:"id"`
+	// Contacts are the person's identities, normalised: email addresses, telephone numbers
+	// (digits, with a leading + if given) and platform:handle. An admin links several.
+	Contacts []string          `json:"contacts"`
+	Types    []RestrictionType `json:"types"`
+	// Topic, when set, limits no_acknowledgement to messages about it.
+	Topic string `json:"topic,omitempty"`
+	// PhoneTimes says when the person may telephone (for phone_times).
+	PhoneTimes   string `json:"phone_times,omitempty"`
+	Reason       string `json:"reason"`
+	DecidedBy    string `json:"decided_by"`
+	NamedOfficer string `json:"named_officer,omitempty"`
+	// Scope lists the references the restriction covers; empty means all contact.
+	Scope     []string          `json:"scope,omitempty"`
+	DecidedOn time.Time         `json:"decided_on"`
+	ReviewBy  time.Time         `json:"review_by"`
+	Status    RestrictionStatus `json:"status"`
+	LiftedOn  time.Time         `json:"lifted_on,omitzero"`
+	// History keeps every decision: made, continued, varied, lifted.
+	History []Event  `json:"history,omitempty"`
+	Letters []Letter `json:"letters,omitempty"`
+	Effects Effects  `json:"effects,omitempty"`
+	// ExpiresAt is when the record is destroyed: RetainRestrictionYears after it is lifted.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int       `json:"version"`
+}
+
+// RestrictionStore keeps the register. Implementations: internal/boltstore and internal/dynamo,
+// both held to internal/feedback/storetest (RunRestrictions).
+type RestrictionStore interface {
+	// CreateRestriction writes a new restriction, or ECONFLICT if its id is taken.
+	CreateRestriction(ctx context.Context, r *Restriction) error
+	// GetRestriction returns the restriction, or ENOTFOUND (also once it has expired).
+	GetRestriction(ctx context.Context, id string) (*Restriction, error)
+	// UpdateRestriction applies fn and writes the result unless someone else wrote between;
+	// it retries fn on a lost race. The id never changes.
+	UpdateRestriction(ctx context.Context, id string, fn func(*Restriction) error) (*Restriction, error)
+	// ListRestrictions returns every restriction not yet expired, oldest decision first.
+	ListRestrictions(ctx context.Context) ([]*Restriction, error)
+}
+
+// Expired reports whether the record has passed its retention end at now.
+func (r *Restriction) Expired(now time.Time) bool {
+	return !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
+}
+
+var (
+	handlePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,30}:\S{1,100}$`)
+	phoneDigits   = regexp.MustCompile(`[0-9]`)
+)
+
+// NormalizeContact returns the form of an identity the register keeps and matches: an email
+// address in lower case, a telephone number as its digits (keeping a leading +), or
+// platform:handle in lower case. It refuses anything else.
+func NormalizeContact(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+		return "", invalid("contact", "Enter the person's email address, telephone number or platform:handle")
+	case strings.Contains(v, "@") && !strings.Contains(v, ":"):
+		e := strings.ToLower(v)
+		if !validEmail(e) {
+			return "", invalid("contact", "The email address is not valid")
+		}
+		return e, nil
+	case handlePattern.MatchString(strings.ToLower(v)):
+		return strings.ToLower(v), nil
+	}
+	digits := strings.Join(phoneDigits.FindAllString(v, -1), "")
+	if strings.Trim(v, "+0123456789 ()-.") != "" || len(digits) < 6 || len(digits) > 15 {
+		return "", invalid("contact", "Give an email address, a telephone number or platform:handle (such as x:@name)")
+	}
+	if strings.HasPrefix(v, "+") {
+		return "+" + digits, nil
+	}
+	return digits, nil
+}
+
+// ReviewDate returns the date a restriction decided on decidedOn must be reviewed by: months
+// later, on the same day of the month or, where that month is shorter, its last day, so that it
+// is never later than months after the decision.
+func ReviewDate(decidedOn time.Time, months int) time.Time {
+	y, m, d := decidedOn.Date()
+	first := time.Date(y, m+time.Month(months), 1, 0, 0, 0, 0, decidedOn.Location())
+	last := first.AddDate(0, 1, -1).Day()
+	return time.Date(first.Year(), first.Month(), min(d, last), 0, 0, 0, 0, decidedOn.Location())
+}
+
+// NewRestriction is what an admin decides.
+type NewRestriction struct {
+	Contacts     []string
+	Types        []RestrictionType
+	Topic        string
+	PhoneTimes   string
+	Reason       string
+	DecidedBy    string
+	DecidedOn    time.Time // zero: today
+	NamedOfficer string
+	Scope        []string // empty: all contact
+}
+
+func (s *Service) restrictionStore() (RestrictionStore, error) {
+	if s.Restrictions == nil {
+		return nil, errors.New("no restrictions register is configured")
+	}
+	return s.Restrictions, nil
+}
+
+func checkTypes(types []RestrictionType) error {
+	if len(types) == 0 {
+		return invalid("types", "Choose at least one restriction")
+	}
+	for _, t := range types {
+		if restrictionWording[t] == "" {
+			return invalid("types", "%q is not a restriction: choose from named_officer_only, written_only, phone_times, no_acknowledgement, witness and council_offices_only", string(t))
+		}
+	}
+	return nil
+}
+
+// Restrict enters a restriction in the register (the complaints team only). Its review date is
+// ReviewMonths after the decision; the person is written to, and the review reminders are
+// scheduled, as its side effects (ProcessRestriction).
+func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestriction) (*Restriction, error) {
+	store, err := s.restrictionStore()
+	if err != nil {
+		return nil, err
+	}
+	if who.Role != RoleAdmin {
+		return nil, Errorf(EFORBIDDEN, "Only the complaints team decides restrictions.")
+	}
+	var contacts []string
+	for _, c := range n.Contacts {
+		norm, err := NormalizeContact(c)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(contacts, norm) {
+			contacts = append(contacts, norm)
+		}
+	}
+	if len(contacts) == 0 {
+		return nil, invalid("contact", "Enter the person's email address, telephone number or platform:handle")
+	}
+	if err := checkTypes(n.Types); err != nil {
+		return nil, err
+	}
+	if err := checkText("reason", n.Reason, true); err != nil {
+		return nil, err
+	}
+	decider := who.Email
+	if n.DecidedBy != "" {
+		m, ok := s.Staff.Lookup(n.DecidedBy)
+		if !ok {
+			return nil, invalid("decided_by", "The decision must be by a member of staff Intake knows")
+		}
+		decider = m.Email
+	}
+	named := ""
+	if slices.Contains(n.Types, RestrictNamedOfficer) {
+		m, ok := s.Staff.Lookup(n.NamedOfficer)
+		if !ok {
+			return nil, invalid("named_officer", "Name the officer, a member of staff Intake knows, through whom contact goes")
+		}
+		named = m.Email
+	}
+	now := s.Clock.Now()
+	today := s.Calendar.Date(now)
+	decided := today
+	if !n.DecidedOn.IsZero() {
+		if decided = s.Calendar.Date(n.DecidedOn); decided.After(today) {
+			return nil, invalid("decided_on", "The decision cannot be dated in the future")
+		}
+	}
+	for i, ref := range n.Scope {
+		if !s.Policy.MatchesReference(strings.TrimSpace(ref)) {
+			return nil, invalid("scope", "Scope must be \"all\" or a list of references such as %s", s.Policy.Reference(today.Year(), 1))
+		}
+		n.Scope[i] = strings.TrimSpace(ref)
+	}
+	year := now.In(s.Calendar.Location()).Year()
+	seq, err := s.Store.NextSequence(ctx, "restriction-"+strconv.Itoa(year))
+	if err != nil {
+		return nil, fmt.Errorf("restrict: allocate an id: %w", err)
+	}
+	r := &Restriction{
+		ID: fmt.Sprintf("RS-%d-%04d", year, seq), Contacts: contacts, Types: n.Types,
+		Topic: strings.TrimSpace(n.Topic), PhoneTimes: strings.TrimSpace(n.PhoneTimes), Reason: strings.TrimSpace(n.Reason),
+		DecidedBy: decider, NamedOfficer: named, Scope: n.Scope, DecidedOn: decided,
+		ReviewBy: ReviewDate(decided, s.reviewMonths()), Status: RestrictionActive,
+		CreatedAt: now, UpdatedAt: now, Effects: Effects{},
+	}
+	r.History = append(r.History, Event{At: now, By: who.Email, Action: "restriction made", Detail: r.describe(), Reason: r.Reason})
+	s.restrictionLetter(r, now, "made")
+	r.Effects[restrictionSchedulesEffect(r.ReviewBy)] = Effect{}
+	if err := store.CreateRestriction(ctx, r); err != nil {
+		return nil, fmt.Errorf("restrict: %w", err)
+	}
+	s.log().Info("restriction made", "id", r.ID, "review_by", r.ReviewBy.Format(time.DateOnly))
+	return r, nil
+}
+
+func (s *Service) reviewMonths() int {
+	if m := s.Policy.RestrictionReviewMonths; m > 0 && m <= MaxReviewMonths {
+		return m
+	}
+	return MaxReviewMonths
+}
+
+// ReviewRestriction records a review (the complaints team only): continue sets the next
+// review date, vary changes the restrictions and sets it, lift ends the restriction and starts
+// its retention period. The person is written to in every case.
+func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, decision, notes string, types []RestrictionType) (*Restriction, error) {
+	store, err := s.restrictionStore()
+	if err != nil {
+		return nil, err
+	}
+	if who.Role != RoleAdmin {
+		return nil, Errorf(EFORBIDDEN, "Only the complaints team reviews restrictions.")
+	}
+	if err := checkText("notes", notes, true); err != nil {
+		return nil, err
+	}
+	switch decision {
+	case ReviewContinue, ReviewLift:
+	case ReviewVary:
+		if err := checkTypes(types); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, invalid("decision", "The decision must be continue, vary or lift")
+	}
+	now := s.Clock.Now()
+	today := s.Calendar.Date(now)
+	r, err := store.UpdateRestriction(ctx, id, func(r *Restriction) error {
+		if r.Status != RestrictionActive {
+			return Errorf(ECONFLICT, "Restriction %s was lifted already.", id)
+		}
+		if r.Effects == nil {
+			r.Effects = Effects{}
+		}
+		switch decision {
+		case ReviewLift:
+			r.Status, r.LiftedOn = RestrictionLifted, today
+			r.ExpiresAt = today.AddDate(s.Policy.RetainRestrictionYears, 0, 0)
+			r.History = append(r.History, Event{At: now, By: who.Email, Action: "restriction lifted", Reason: strings.TrimSpace(notes)})
+			s.restrictionLetter(r, now, "lifted")
+			return nil
+		case ReviewVary:
+			if slices.Contains(types, RestrictNamedOfficer) && r.NamedOfficer == "" {
+				return invalid("types", "A named-officer restriction needs its officer: make a new restriction instead")
+			}
+			r.Types = types
+		}
+		r.ReviewBy = ReviewDate(today, s.reviewMonths())
+		r.Effects[restrictionSchedulesEffect(r.ReviewBy)] = Effect{}
+		action := "restriction continued"
+		if decision == ReviewVary {
+			action = "restriction varied"
+		}
+		r.History = append(r.History, Event{At: now, By: who.Email, Action: action,
+			Detail: r.describe() + "; next review by " + r.ReviewBy.Format(time.DateOnly), Reason: strings.TrimSpace(notes)})
+		s.restrictionLetter(r, now, decision+"-"+today.Format("20060102"))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ListRestrictions returns the register (the complaints team only).
+func (s *Service) ListRestrictions(ctx context.Context, who StaffMember) ([]*Restriction, error) {
+	store, err := s.restrictionStore()
+	if err != nil {
+		return nil, err
+	}
+	if who.Role != RoleAdmin {
+		return nil, Errorf(EFORBIDDEN, "Only the complaints team reads the restrictions register.")
+	}
+	return store.ListRestrictions(ctx)
+}
+
+// describe lists the restriction's options in plain English.
+func (r *Restriction) describe() string {
+	var parts []string
+	for _, t := range r.Types {
+		parts = append(parts, string(t))
+	}
+	d := strings.Join(parts, ", ")
+	if r.NamedOfficer != "" {
+		d += " (officer " + r.NamedOfficer + ")"
+	}
+	if r.Topic != "" {
+		d += " (topic: " + r.Topic + ")"
+	}
+	return d
+}
+
+// email returns the first email address among the person's identities, or "".
+func (r *Restriction) email() string {
+	for _, c := range r.Contacts {
+		if strings.Contains(c, "@") && !strings.Contains(c, ":") {
+			return c
+		}
+	}
+	return ""
+}
+
+// restrictionLetter writes the letter telling the person about a decision, kept on the record
+// and sent as its side effect: what is restricted, why, for how long, when it will be reviewed,
+// and how to complain to the Ombudsman about it.
+func (s *Service) restrictionLetter(r *Restriction, now time.Time, name string) {
+	var paras []string
+	subject := "Restrictions on your contact with us"
+	if r.Status == RestrictionLifted {
+		subject = "The restrictions on your contact with us have ended"
+		paras = append(paras, fmt.Sprintf("We have reviewed the restrictions we placed on your contact with us on %s. They have ended today: you may contact us in any way again.", LongDate(r.DecidedOn)))
+	} else {
+		var what []string
+		for _, t := range r.Types {
+			w := restrictionWording[t]
+			switch {
+			case t == RestrictNamedOfficer && r.NamedOfficer != "":
+				w += " (" + r.NamedOfficer + ")"
+			case t == RestrictPhoneTimes && r.PhoneTimes != "":
+				w += " (" + r.PhoneTimes + ")"
+			case t == RestrictNoAck && r.Topic != "":
+				w += " about " + r.Topic
+			}
+			what = append(what, "- "+w)
+		}
+		scope := "This applies to all your contact with us."
+		if len(r.Scope) > 0 {
+			scope = "This applies to your contact with us about " + strings.Join(r.Scope, ", ") + "."
+		}
+		paras = append(paras,
+			"We have decided to restrict how you contact us, under our policy on unreasonably persistent complaints. From now on:\n"+strings.Join(what, "\n"),
+			"Why: "+r.Reason,
+			scope+" We will still read everything you send us, and a new complaint about a new matter will be dealt with in the usual way.",
+			fmt.Sprintf("How long: until we review this decision, which we will do by %s, and at least every six months after that. We will write to you with the outcome of every review.", LongDate(r.ReviewBy)),
+			"If you think we have treated you unfairly, you can complain to the Local Government and Social Care Ombudsman: www.lgo.org.uk, telephone 0300 061 0614.")
+	}
+	l := lifecycleLetter{Ref: r.ID, Council: s.Council, Paras: paras}
+	r.Letters = append(r.Letters, Letter{Name: "restriction-" + name, At: now, To: r.email(), Subject: subject + " (" + r.ID + ")",
+		Text: render(residentLetterText, l), HTML: render(residentLetterHTML, l)})
+	r.Effects[LetterEffect("restriction-"+name)] = Effect{}
+}
+
+const restrictionSchedulesPrefix = "review-schedules:"
+
+func restrictionSchedulesEffect(reviewBy time.Time) string {
+	return restrictionSchedulesPrefix + reviewBy.Format("20060102")
+}
+
+// reviewReminders are a restriction's warning, ReviewWarningWorkingDays working days before its
+// review date, and its review reminder on the date (the working day before, if the date is not
+// one), at the reminder hour.
+func (s *Service) reviewReminders(r *Restriction) []Reminder {
+	due := s.Calendar.Date(r.ReviewBy)
+	on := due
+	for !s.Calendar.IsWorkingDay(on) {
+		on = on.AddDate(0, 0, -1)
+	}
+	rs := []Reminder{
+		{Purpose: PurposeWarning, At: s.reminderAt(s.Calendar.SubtractWorkingDays(due, ReviewWarningWorkingDays))},
+		{Purpose: PurposeReview, At: s.reminderAt(on)},
+	}
+	for i := range rs {
+		rs[i].Ref, rs[i].Due = r.ID, due
+		rs[i].Name = ReminderName(r.ID, StageNone, rs[i].Purpose) + "-" + due.Format("20060102")
+	}
+	return rs
+}
+
+// IsRestrictionID reports whether id names a restriction rather than a case.
+func IsRestrictionID(id string) bool { return strings.HasPrefix(id, "RS-") }
+
+// ProcessRestriction carries out a restriction's outstanding side effects (its letters to the
+// person and its review schedules) with the same claim, do, stamp ledger as a case's.
+func (s *Service) ProcessRestriction(ctx context.Context, id string) error {
+	store, err := s.restrictionStore()
+	if err != nil {
+		return err
+	}
+	owner := s.owner()
+	now := s.Clock.Now()
+	var names []string
+	r, err := store.UpdateRestriction(ctx, id, func(r *Restriction) error {
+		names = names[:0]
+		for _, n := range r.Effects.Pending() {
+			e := r.Effects[n]
+			if !s.claimable(e, now) {
+				continue
+			}
+			e.ClaimedBy, e.ClaimedUntil = owner, now.Add(s.lease())
+			r.Effects[n] = e
+			names = append(names, n)
+		}
+		if len(names) == 0 {
+			return errNothingToClaim
+		}
+		return nil
+	})
+	if errors.Is(err, errNothingToClaim) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("process restriction %s: %w", id, err)
+	}
+	outcomes := map[string]Effect{}
+	for _, n := range names {
+		outcomes[n] = s.performRestriction(ctx, r, n)
+	}
+	return s.settleRestriction(ctx, id, owner, outcomes)
+}
+
+func (s *Service) settleRestriction(ctx context.Context, id, owner string, outcomes map[string]Effect) error {
+	now := s.Clock.Now()
+	_, err := s.Restrictions.UpdateRestriction(ctx, id, func(r *Restriction) error {
+		if r.Effects == nil {
+			r.Effects = Effects{}
+		}
+		for name, out := range outcomes {
+			cur := r.Effects[name]
+			if cur.Settled() || cur.ClaimedBy != owner {
+				continue
+			}
+			if out.State == EffectToDo {
+				cur.Attempts++
+				cur.Reason = out.Reason
+				if cur.Attempts >= MaxAttempts {
+					cur.State, cur.At = EffectFailed, now
+				}
+			} else {
+				out.At, out.Attempts = now, cur.Attempts
+				cur = out
+			}
+			cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
+			r.Effects[name] = cur
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("process restriction %s: record: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Service) performRestriction(ctx context.Context, r *Restriction, name string) Effect {
+	switch {
+	case strings.HasPrefix(name, letterPrefix):
+		lname := strings.TrimPrefix(name, letterPrefix)
+		for _, l := range r.Letters {
+			if l.Name != lname {
+				continue
+			}
+			if l.To == "" {
+				return Effect{State: EffectSkipped, Reason: "there is no email address: send it by post"}
+			}
+			return s.send(ctx, Message{From: s.Council.From, To: []string{l.To}, Subject: l.Subject,
+				Headers: map[string]string{"Auto-Submitted": autoGenerated, "X-Auto-Response-Suppress": "All"},
+				Text:    l.Text, HTML: l.HTML}, r.ID, name)
+		}
+		return Effect{State: EffectFailed, Reason: "the letter is not on the record"}
+	case strings.HasPrefix(name, restrictionSchedulesPrefix):
+		if r.Status != RestrictionActive || restrictionSchedulesEffect(r.ReviewBy) != name {
+			return Effect{State: EffectSkipped, Reason: "the review date has changed since"}
+		}
+		if s.Scheduler == nil {
+			return Effect{Reason: "no scheduler is configured"}
+		}
+		for _, rm := range s.reviewReminders(r) {
+			if err := s.Scheduler.Schedule(ctx, rm); err != nil {
+				return failure(err, "the review reminder could not be scheduled")
+			}
+		}
+		return Effect{State: EffectDone}
+	}
+	return Effect{State: EffectFailed, Reason: "Intake does not know how to carry out " + name}
+}
+
+// ProcessRestrictions carries out every restriction's outstanding side effects: the local
+// runner's sweep.
+func (s *Service) ProcessRestrictions(ctx context.Context) error {
+	if s.Restrictions == nil {
+		return nil
+	}
+	rs, err := s.Restrictions.ListRestrictions(ctx)
+	if err != nil {
+		return fmt.Errorf("process restrictions: %w", err)
+	}
+	var errs []error
+	for _, r := range rs {
+		if len(r.Effects.Pending()) > 0 {
+			errs = append(errs, s.ProcessRestriction(ctx, r.ID))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// remindReview handles a restriction's review reminder: it emails the deciding officer and the
+// complaints team, once, unless the restriction was lifted or its review date moved.
+func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
+	store, err := s.restrictionStore()
+	if err != nil {
+		return false, err
+	}
+	name := ReminderEffect(rm.Name)
+	owner, now := s.owner(), s.Clock.Now()
+	stale := false
+	r, err := store.UpdateRestriction(ctx, rm.Ref, func(r *Restriction) error {
+		stale = r.Status != RestrictionActive || !rm.Due.IsZero() && s.Calendar.Date(r.ReviewBy).Format(time.DateOnly) != s.Calendar.Date(rm.Due).Format(time.DateOnly)
+		e := r.Effects[name]
+		if stale || !s.claimable(e, now) {
+			return errNothingToClaim
+		}
+		if r.Effects == nil {
+			r.Effects = Effects{}
+		}
+		e.ClaimedBy, e.ClaimedUntil = owner, now.Add(s.lease())
+		r.Effects[name] = e
+		return nil
+	})
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return false, nil
+	case errors.Is(err, errNothingToClaim):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("remind review %s: %w", rm.Ref, err)
+	}
+	to := []string{r.DecidedBy}
+	for _, m := range s.Staff {
+		if m.Role == RoleAdmin && !slices.Contains(to, m.Email) {
+			to = append(to, m.Email)
+		}
+	}
+	slices.Sort(to[1:])
+	subject := "Restriction review due soon: " + r.ID
+	when := "is due by " + LongDate(r.ReviewBy)
+	if rm.Purpose == PurposeReview {
+		subject = "Restriction review due today: " + r.ID
+		when = "is due today"
+	}
+	text := fmt.Sprintf("The review of restriction %s (%s) %s.\n\nRestrictions must be reviewed at least every six months: record the review (continue, vary or lift) with POST /v1/restrictions/%s/review. The person will be written to with the outcome.\n",
+		r.ID, r.describe(), when, r.ID)
+	out := s.send(ctx, Message{From: s.Council.From, To: to, Subject: subject,
+		Headers: map[string]string{"Auto-Submitted": autoGenerated}, Text: text,
+		HTML: "<p>" + html.EscapeString(text) + "</p>"}, r.ID, name)
+	if err := s.settleRestriction(ctx, r.ID, owner, map[string]Effect{name: out}); err != nil {
+		return out.State == EffectDone, err
+	}
+	if out.State == EffectToDo {
+		return false, Errorf(EUNAVAILABLE, "remind review %s: %s", r.ID, out.Reason)
+	}
+	return out.State == EffectDone, nil
+}
+
+// ScreenResult says which restrictions apply to a new message and what they do to it.
+type ScreenResult struct {
+	Applies      []*Restriction
+	NamedOfficer string
+	NoAck        bool
+}
+
+// screen finds the active restrictions on the sender of a new message that cover all their
+// contact, and applies them to the case before it is stored: routed to the named officer,
+// flagged with which restriction applies, and not acknowledged where the restriction says so
+// (on its topic, if it has one). Nothing is refused.
+func (s *Service) screen(ctx context.Context, c *Case, now time.Time) error {
+	if s.Restrictions == nil {
+		return nil
+	}
+	ids := map[string]bool{}
+	for _, v := range []string{c.Contact.Email, c.Contact.Phone} {
+		if n, err := NormalizeContact(v); err == nil {
+			ids[n] = true
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	all, err := s.Restrictions.ListRestrictions(ctx)
+	if err != nil {
+		return fmt.Errorf("screen against restrictions: %w", err)
+	}
+	for _, r := range all {
+		if r.Status != RestrictionActive || len(r.Scope) > 0 || !slices.ContainsFunc(r.Contacts, func(v string) bool { return ids[v] }) {
+			continue
+		}
+		var did []string
+		if slices.Contains(r.Types, RestrictNamedOfficer) && r.NamedOfficer != "" {
+			c.AssignedTo = r.NamedOfficer
+			did = append(did, "routed to the named officer "+r.NamedOfficer)
+		}
+		topical := r.Topic == "" || strings.Contains(strings.ToLower(c.Subject+" "+c.Message), strings.ToLower(r.Topic))
+		if slices.Contains(r.Types, RestrictNoAck) && topical && c.Effects[EffectAcknowledgement].State == EffectToDo {
+			if _, ok := c.Effects[EffectAcknowledgement]; ok {
+				c.Effects[EffectAcknowledgement] = Effect{State: EffectSkipped, At: now, Reason: "restriction " + r.ID + " says further contact is not acknowledged"}
+				did = append(did, "not acknowledged")
+			}
+		}
+		note := "Restriction " + r.ID + " applies to the sender (" + r.describe() + "; review by " + r.ReviewBy.Format(time.DateOnly) + ")"
+		if len(did) > 0 {
+			note += ": " + strings.Join(did, ", ")
+		}
+		c.Raise(now, FlagRestricted, note+". The message was taken in as usual.")
+	}
+	return nil
+}
