@@ -283,6 +283,14 @@ var officerRoutes = map[string]string{
 	"POST /v1/cases":                          "OfficerJwt",
 	"GET /v1/cases/{reference}":               "OfficerJwt",
 	"POST /v1/cases/{reference}/{action}":     "OfficerJwt",
+	"GET /v1/restrictions":                    "OfficerJwt",
+	"POST /v1/restrictions":                   "OfficerJwt",
+	"POST /v1/restrictions/{id}/review":       "OfficerJwt",
+	"GET /v1/markers":                         "OfficerJwt",
+	"POST /v1/markers":                        "OfficerJwt",
+	"GET /v1/contacts/{contact}/export":       "OfficerJwt",
+	"DELETE /v1/contacts/{contact}":           "OfficerJwt",
+	"GET /v1/destructions":                    "OfficerJwt",
 }
 
 // TestTemplate_OfficerRoutes checks OfficerFunction's routes against web.OfficerRoutes, the mux
@@ -764,7 +772,7 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// deleted (DeleteItem), the cases index listed (Query), sign-in links mailed, and the
 		// session key read once (ssm:GetParameter). No scheduler: the notifier does that.
 		"OfficerFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
-			"s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
+			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
 		// ReceiveSocial and SocialAcknowledged: idempotency and threading look-ups, a
 		// reference, the case created or updated. Nothing else: links are never fetched.
 		"SocialFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
