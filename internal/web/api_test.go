@@ -267,3 +267,43 @@ func TestAPI_ListCases(t *testing.T) {
 		t.Errorf("a bad status filter = %d, want 422", status)
 	}
 }
+
+// TestAPI_RightsAndRestrictions goes through the admin routes of the restrictions register, the
+// staff-safety list, subject access, erasure and the destruction log, as the complaints team
+// would; every answer is also held to the OpenAPI document (the server is validated).
+func TestAPI_RightsAndRestrictions(t *testing.T) {
+	e := newAPIEnv(t)
+	const admin, officer = "tok-ana-012345678", "tok-cy-0123456789"
+	steps := []struct {
+		method, path, token, body string
+		status                    int
+		has                       string // a key the answer must have
+	}{
+		{"POST", "/v1/restrictions", admin, `{"contact":"pat@example.com","types":["written_only"],"reason":"Repeated abusive calls.","decided_by":"ana@council.gov.uk"}`, 201, "review_by"},
+		{"GET", "/v1/restrictions", admin, "", 200, "restrictions"},
+		{"GET", "/v1/restrictions", officer, "", 403, "detail"},
+		{"POST", "/v1/markers", admin, `{"contact":"pat@example.com","reason":"Threatened staff at the counter.","decided_by":"ana@council.gov.uk","told_on":"2026-12-21"}`, 201, "id"},
+		{"GET", "/v1/markers", admin, "", 200, "markers"},
+		{"POST", "/v1/cases", officer, planningComplaint, 201, "reference"},
+		{"DELETE", "/v1/contacts/ada@example.com", admin, "", 409, "detail"}, // an open case
+		{"GET", "/v1/destructions?from=2026-01-01&to=2027-12-31", admin, "", 200, "destructions"},
+	}
+	for _, st := range steps {
+		status, got := e.call(t, st.method, st.path, st.token, st.body)
+		if status != st.status || got[st.has] == nil {
+			t.Errorf("%s %s = %d %v; want %d with %q", st.method, st.path, status, got, st.status, st.has)
+		}
+	}
+	resp, err := http.DefaultClient.Do(func() *http.Request {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/v1/contacts/ada@example.com/export", nil)
+		req.Header.Set("Authorization", "Bearer "+admin)
+		return req
+	}())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" {
+		t.Errorf("export = %d %s; want a ZIP", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
