@@ -135,7 +135,9 @@ func NormalizeContact(v string) (string, error) {
 		}
 		return e, nil
 	case handlePattern.MatchString(strings.ToLower(v)):
-		return strings.ToLower(v), nil
+		// "x:@Name" and "x:name" are one author, as the social channel records them.
+		platform, handle, _ := strings.Cut(strings.ToLower(v), ":")
+		return platform + ":" + strings.TrimPrefix(handle, "@"), nil
 	}
 	digits := strings.Join(phoneDigits.FindAllString(v, -1), "")
 	if strings.Trim(v, "+0123456789 ()-.") != "" || len(digits) < 6 || len(digits) > 15 {
@@ -644,7 +646,7 @@ func (s *Service) screen(ctx context.Context, c *Case, now time.Time) error {
 		return nil
 	}
 	ids := map[string]bool{}
-	for _, v := range []string{c.Contact.Email, c.Contact.Phone} {
+	for _, v := range []string{c.Contact.Email, c.Contact.Phone, c.Contact.Handle} {
 		if n, err := NormalizeContact(v); err == nil {
 			ids[n] = true
 		}

@@ -358,8 +358,15 @@ func (s *Service) ReceiveSocial(ctx context.Context, who StaffMember, p SocialPo
 	if classify {
 		c.Raise(now, FlagClassify, "The post's words do not say clearly what kind of feedback it is: please classify it.")
 	}
+	// Restrictions apply to social authors as to email senders: routed, flagged, and not
+	// acknowledged (no public reply suggested either) where the restriction says so.
+	if err := s.screen(ctx, c, now); err != nil {
+		return SocialResult{}, fmt.Errorf("receive social: %w", err)
+	}
 	res := SocialResult{Outcome: SocialCreated, Acknowledgement: "email"}
-	if c.Contact.Email == "" {
+	if c.Effects[EffectAcknowledgement].State == EffectSkipped {
+		res.Acknowledgement = "none"
+	} else if c.Contact.Email == "" {
 		c.Social.SuggestedReply = SuggestedReply(p.Platform, c.Ref, p.Public)
 		c.Effects[EffectAcknowledgement] = Effect{State: EffectSkipped, At: now, Reason: AwaitingPublicReply}
 		res.Acknowledgement, res.SuggestedReply = "public_reply", c.Social.SuggestedReply
@@ -372,7 +379,8 @@ func (s *Service) ReceiveSocial(ctx context.Context, who StaffMember, p SocialPo
 		}
 		return SocialResult{}, fmt.Errorf("receive social: create case %s: %w", c.Ref, err)
 	}
-	s.log().Info("case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel, "platform", p.Platform)
+	s.log().InfoContext(ctx, "case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel, "platform", p.Platform)
+	s.count(ctx, MetricCasesCreated, map[string]string{"Channel": string(c.Channel), "Kind": string(c.Kind)})
 	res.Reference = c.Ref
 	return res, nil
 }

@@ -358,3 +358,44 @@ func TestService_SocialAcknowledged_Refused(t *testing.T) {
 		})
 	}
 }
+
+// TestService_ReceiveSocial_Restricted: restrictions apply to social authors as to email
+// senders: the post is taken in, routed to the named officer, flagged, and, under a
+// no-acknowledgement restriction, no public reply is suggested.
+func TestService_ReceiveSocial_Restricted(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		contact   string
+		types     []feedback.RestrictionType
+		wantReply bool
+	}{
+		{"restricted, no acknowledgement", "x:@ada_resident", []feedback.RestrictionType{feedback.RestrictNamedOfficer, feedback.RestrictNoAck}, false},
+		{"restricted, written contact only", "X:Ada_Resident", []feedback.RestrictionType{feedback.RestrictNamedOfficer, feedback.RestrictWrittenOnly}, true},
+		{"someone else restricted", "x:someone_else", []feedback.RestrictionType{feedback.RestrictNoAck}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := lifecycleFixture(t)
+			if _, err := f.svc.Restrict(ctx, ana, feedback.NewRestriction{Contacts: []string{tt.contact}, Types: tt.types, NamedOfficer: di.Email, Reason: "r"}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := f.svc.ReceiveSocial(ctx, mo, post())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (res.SuggestedReply != "") != tt.wantReply {
+				t.Errorf("suggested reply %q; want one: %v", res.SuggestedReply, tt.wantReply)
+			}
+			c, _ := f.store.Get(ctx, res.Reference)
+			restricted := tt.contact != "x:someone_else"
+			flagged := false
+			for _, fl := range c.Flags {
+				flagged = flagged || fl.Code == feedback.FlagRestricted
+			}
+			if flagged != restricted || (restricted && c.AssignedTo != di.Email) {
+				t.Errorf("flagged %v, assigned to %s; want flagged %v and routed to the named officer", flagged, c.AssignedTo, restricted)
+			}
+		})
+	}
+}
