@@ -220,11 +220,15 @@ func TestTemplate_Table(t *testing.T) {
 	}
 	gotIndexes := map[string]string{}
 	for _, gsi := range list(props["GlobalSecondaryIndexes"]) {
-		gotIndexes[str(gsi, "IndexName")] = keys(list(get(gsi, "KeySchema"))) + " " + str(gsi, "Projection", "ProjectionType")
+		var nonKey []string
+		for _, a := range list(get(gsi, "Projection", "NonKeyAttributes")) {
+			nonKey = append(nonKey, fmt.Sprint(a))
+		}
+		gotIndexes[str(gsi, "IndexName")] = keys(list(get(gsi, "KeySchema"))) + " " + str(gsi, "Projection", "ProjectionType") + " " + strings.Join(nonKey, ",")
 	}
 	wantIndexes := map[string]string{}
 	for _, gsi := range want.GlobalSecondaryIndexes {
-		wantIndexes[aws.ToString(gsi.IndexName)] = keySchema(gsi.KeySchema) + " " + string(gsi.Projection.ProjectionType)
+		wantIndexes[aws.ToString(gsi.IndexName)] = keySchema(gsi.KeySchema) + " " + string(gsi.Projection.ProjectionType) + " " + strings.Join(gsi.Projection.NonKeyAttributes, ",")
 	}
 	if !reflect.DeepEqual(gotIndexes, wantIndexes) {
 		t.Errorf("Table GlobalSecondaryIndexes = %v, internal/dynamo has %v", gotIndexes, wantIndexes)

@@ -27,6 +27,9 @@ var (
 	bucketSeq   = []byte("sequences")
 	bucketQuota = []byte("quotas")
 	bucketCreds = []byte("credentials")
+	// bucketReceived indexes the cases by feedback.ReceivedKey (value: the reference), so that
+	// a report reads a year's cases without decoding every other one.
+	bucketReceived = []byte("received")
 )
 
 // Store is a feedback.Store in one bbolt file. bbolt serialises writers, so every update is a
@@ -53,7 +56,21 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		if tx.Bucket(bucketReceived) != nil {
+			return nil
+		}
+		// A data directory from before the index: build it once from the cases.
+		idx, err := tx.CreateBucket(bucketReceived)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			var c feedback.Case
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode case %s: %w", k, err)
+			}
+			return idx.Put([]byte(feedback.ReceivedKey(&c)), k)
+		})
 	})
 	if err != nil {
 		db.Close()
@@ -99,6 +116,9 @@ func (s *Store) Create(_ context.Context, c *feedback.Case) error {
 		}
 		stored := *c
 		stored.Version = 1
+		if err := tx.Bucket(bucketReceived).Put([]byte(feedback.ReceivedKey(c)), []byte(c.Ref)); err != nil {
+			return err
+		}
 		return put(cases, &stored)
 	})
 	if err != nil {
@@ -148,12 +168,21 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 		if c, err = s.get(tx, ref); err != nil {
 			return err
 		}
-		key := c.IdempotencyKey
+		key, received := c.IdempotencyKey, feedback.ReceivedKey(c)
 		if err := fn(c); err != nil {
 			return err
 		}
 		if c.Ref != ref || c.IdempotencyKey != key {
 			return feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
+		}
+		if now := feedback.ReceivedKey(c); now != received {
+			idx := tx.Bucket(bucketReceived)
+			if err := idx.Delete([]byte(received)); err != nil {
+				return err
+			}
+			if err := idx.Put([]byte(now), []byte(c.Ref)); err != nil {
+				return err
+			}
 		}
 		c.Version++
 		return put(tx.Bucket(bucketCases), c)
@@ -199,6 +228,47 @@ func (s *Store) ListCases(_ context.Context, q feedback.CaseQuery) (feedback.Cas
 	if q.Limit > 0 && len(cs) > q.Limit {
 		page.Cases = cs[:q.Limit]
 		page.Next = feedback.ListKey(cs[q.Limit-1])
+	}
+	return page, nil
+}
+
+// ListReceived walks the received index from the later of q.From and the cursor up to q.To,
+// decoding only the cases in the range.
+func (s *Store) ListReceived(_ context.Context, q feedback.ReceivedQuery) (feedback.CasePage, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = feedback.DefaultReceivedPage
+	}
+	start, end := []byte(feedback.ReceivedBound(q.From)), feedback.ReceivedBound(q.To)
+	if c := []byte(q.Cursor + "\x00"); q.Cursor != "" && string(c) > string(start) {
+		start = c
+	}
+	now := s.clock.Now()
+	var page feedback.CasePage
+	err := s.db.View(func(tx *bolt.Tx) error {
+		cases := tx.Bucket(bucketCases)
+		cur := tx.Bucket(bucketReceived).Cursor()
+		for k, ref := cur.Seek(start); k != nil && string(k) < end; k, ref = cur.Next() {
+			if len(page.Cases) == limit {
+				page.Next = feedback.ReceivedKey(page.Cases[limit-1])
+				return nil
+			}
+			v := cases.Get(ref)
+			if v == nil {
+				continue
+			}
+			var c feedback.Case
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode case %s: %w", ref, err)
+			}
+			if !c.Expired(now) {
+				page.Cases = append(page.Cases, &c)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return feedback.CasePage{}, fmt.Errorf("boltstore: list received: %w", err)
 	}
 	return page, nil
 }

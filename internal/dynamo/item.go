@@ -43,7 +43,22 @@ const (
 	IndexCases  = "cases"
 	AttrCasesPK = "gsi_cases"    // the case's status: "open" or "closed"
 	AttrCasesSK = "gsi_cases_sk" // feedback.ListKey: due date + "#" + ref
+
+	// IndexMonth holds every case by the UTC month it was received in: the reports' reads.
+	IndexMonth  = "month"
+	AttrMonthPK = "gsi_month"    // feedback.ReceivedMonth: "YYYY-MM"
+	AttrMonthSK = "gsi_month_sk" // feedback.ReceivedKey: received instant + "#" + ref
 )
+
+// MonthProjection is what the month index carries besides the keys: what a report reads, and
+// nothing a resident wrote or who they are (message, contact, messages, letters, flags and
+// history stay in the table). A report item is then a few hundred bytes, so a year of cases
+// costs about one read unit per eight items, and the index holds no personal data to protect.
+var MonthProjection = []string{
+	"ref", "kind", "channel", "status", "stage", "service_area", "assigned_to", "received_at",
+	"acknowledge_by", "respond_by", "effects", "stages", "ombudsman", "closed_at", "retain_until",
+	AttrExpiresAt, "created_at", "updated_at", AttrVersion,
+}
 
 // Item kinds, told apart by their keys.
 const (
@@ -112,6 +127,8 @@ type caseRecord struct {
 	OfficerSK string `dynamodbav:"gsi_officer_sk,omitempty"`
 	CasesPK   string `dynamodbav:"gsi_cases,omitempty"`
 	CasesSK   string `dynamodbav:"gsi_cases_sk,omitempty"`
+	MonthPK   string `dynamodbav:"gsi_month,omitempty"`
+	MonthSK   string `dynamodbav:"gsi_month_sk,omitempty"`
 }
 
 type contactRecord struct {
@@ -260,6 +277,9 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 	}
 	if c.Status != "" {
 		r.CasesPK, r.CasesSK = string(c.Status), feedback.ListKey(c)
+	}
+	if !c.ReceivedAt.IsZero() {
+		r.MonthPK, r.MonthSK = feedback.ReceivedMonth(c.ReceivedAt), feedback.ReceivedKey(c)
 	}
 	if r.OfficerPK = officerKey(c); r.OfficerPK != "" {
 		r.OfficerSK = c.ReceivedAt.UTC().Format(sortableTime) + "#" + c.Ref
