@@ -196,11 +196,12 @@ type responseRecord struct {
 }
 
 type ombudsmanRecord struct {
-	Which      string `dynamodbav:"which"`
-	ReferredOn string `dynamodbav:"referred_on,omitempty"`
-	Decision   string `dynamodbav:"decision,omitempty"`
-	DecidedOn  string `dynamodbav:"decided_on,omitempty"`
-	Remedy     string `dynamodbav:"remedy,omitempty"`
+	Which        string `dynamodbav:"which"`
+	ReferredOn   string `dynamodbav:"referred_on,omitempty"`
+	Decision     string `dynamodbav:"decision,omitempty"`
+	DecidedOn    string `dynamodbav:"decided_on,omitempty"`
+	Remedy       string `dynamodbav:"remedy,omitempty"`
+	Compensation int64  `dynamodbav:"compensation_pence,omitempty"`
 }
 
 type letterRecord struct {
@@ -231,7 +232,7 @@ func marshalOmbudsman(o feedback.OmbudsmanRecord) *ombudsmanRecord {
 		return nil
 	}
 	return &ombudsmanRecord{Which: string(o.Which), ReferredOn: formatTime(o.ReferredOn), Decision: string(o.Decision),
-		DecidedOn: formatTime(o.DecidedOn), Remedy: o.Remedy}
+		DecidedOn: formatTime(o.DecidedOn), Remedy: o.Remedy, Compensation: o.CompensationPence}
 }
 
 func marshalLetters(ls []feedback.Letter) []letterRecord {
@@ -358,7 +359,7 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	}
 	if o := r.Ombudsman; o != nil {
 		c.Ombudsman = feedback.OmbudsmanRecord{Which: feedback.Ombudsman(o.Which), ReferredOn: p.parse("ombudsman.referred_on", o.ReferredOn),
-			Decision: feedback.Decision(o.Decision), DecidedOn: p.parse("ombudsman.decided_on", o.DecidedOn), Remedy: o.Remedy}
+			Decision: feedback.Decision(o.Decision), DecidedOn: p.parse("ombudsman.decided_on", o.DecidedOn), Remedy: o.Remedy, CompensationPence: o.Compensation}
 	}
 	for i, l := range r.Letters {
 		c.Letters = append(c.Letters, feedback.Letter{Name: l.Name, At: p.parse(fmt.Sprintf("letters[%d].at", i), l.At), To: l.To,

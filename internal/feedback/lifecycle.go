@@ -106,6 +106,8 @@ type OmbudsmanRecord struct {
 	Decision   Decision  `json:"decision,omitempty"`
 	DecidedOn  time.Time `json:"decided_on,omitzero"`
 	Remedy     string    `json:"remedy,omitempty"`
+	// CompensationPence is any compensation the Ombudsman's decision led the council to pay.
+	CompensationPence int64 `json:"compensation_pence,omitempty"`
 }
 
 // Letter is a letter or email Intake sends about a case: to the resident (an extension, a
