@@ -2,7 +2,10 @@ package feedback
 
 import (
 	"context"
+	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -78,6 +81,44 @@ type ImportResult struct {
 	Problems     []ImportProblem `json:"problems"`
 	// Written is false when problems stopped the import before anything was written.
 	Written bool `json:"written"`
+}
+
+// ReadImportCSV reads an import file written as CSV (UTF-8, a header row first, commas, fields
+// quoted as spreadsheets quote them). A file that is not CSV at all is refused as a whole with
+// the line where reading stopped.
+func ReadImportCSV(r io.Reader) (ImportFile, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	var f ImportFile
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return ImportFile{}, Errorf(EINVALID, "Line %d of the file cannot be read as CSV: %s.", pe.Line, pe.Err)
+			}
+			return ImportFile{}, fmt.Errorf("read import file: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if f.Header == nil {
+			f.Header = rec
+			continue
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(f.Rows) == MaxImportRows {
+			return ImportFile{}, Errorf(EINVALID, "The file has more than %d rows; import at most %d at a time.", MaxImportRows, MaxImportRows)
+		}
+		f.Rows = append(f.Rows, ImportRow{Line: line, Fields: rec})
+	}
+	if f.Header == nil {
+		return ImportFile{}, Errorf(EINVALID, "The file is empty: it needs a header row and a row per case.")
+	}
+	return f, nil
 }
 
 var importRef = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$`)
@@ -246,7 +287,7 @@ func (r *rowReader) outcome(col string) Outcome {
 func (s *Service) importRow(row ImportRow, cols map[string]int, now time.Time, who StaffMember) (*Case, []ImportProblem) {
 	loc := s.Calendar.Location()
 	r := &rowReader{row: row, cols: cols, loc: loc}
-	if len(row.Fields) != len(cols) && len(row.Fields) < len(cols) {
+	if len(row.Fields) != len(cols) {
 		r.bad("", "The row has %d fields but the header has %d columns.", len(row.Fields), len(cols))
 		return nil, r.ps
 	}
