@@ -51,6 +51,8 @@ func (h *Handler) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/cases", h.api(h.intake))
 	mux.HandleFunc("GET /v1/cases/{reference}", h.api(h.getCase))
 	mux.HandleFunc("POST /v1/cases/{reference}/{action}", h.api(h.caseAction))
+	mux.HandleFunc("GET /v1/reports/annual", h.staffRequest(h.annualReport))
+	mux.HandleFunc("POST /v1/import", h.staffRequest(h.importFile))
 }
 
 // api authenticates the caller and hands the handler who they are; a handler returns the

@@ -105,6 +105,9 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /officer", c.signedIn(c.myCases))
 	mux.HandleFunc("GET /officer/cases/{ref}", c.signedIn(c.casePage))
 	mux.HandleFunc("POST /officer/cases/{ref}/{action}", c.signedIn(c.act))
+	mux.HandleFunc("GET /officer/reports/annual", c.signedIn(c.reportConsole))
+	mux.HandleFunc("GET /officer/import", c.signedIn(c.importForm))
+	mux.HandleFunc("POST /officer/import", c.signedIn(c.importUpload))
 	mux.HandleFunc("/officer/", func(w http.ResponseWriter, r *http.Request) { c.notFound(w, r, nil) })
 }
 
@@ -686,6 +689,9 @@ type consoleView struct {
 	Pages        int
 	Prev, Next   string
 	Areas, Kinds []option
+
+	// The import page's result.
+	Import *feedback.ImportResult
 
 	// A case.
 	Case                                   *feedback.Case
