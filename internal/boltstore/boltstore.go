@@ -27,8 +27,9 @@ var (
 	bucketSeq   = []byte("sequences")
 	bucketQuota = []byte("quotas")
 	bucketCreds = []byte("credentials")
-	// bucketReceived indexes the cases by feedback.ReceivedKey (value: the reference), so that
-	// a report reads a year's cases without decoding every other one.
+	// bucketReceived indexes the cases by feedback.ReceivedKey; each value is the case as a
+	// report reads it (see projection), so that a report reads a year's cases without
+	// touching any other case or decoding what a report does not need.
 	bucketReceived = []byte("received")
 )
 
@@ -69,7 +70,7 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 			if err := json.Unmarshal(v, &c); err != nil {
 				return fmt.Errorf("decode case %s: %w", k, err)
 			}
-			return idx.Put([]byte(feedback.ReceivedKey(&c)), k)
+			return putReceived(idx, &c)
 		})
 	})
 	if err != nil {
@@ -116,7 +117,7 @@ func (s *Store) Create(_ context.Context, c *feedback.Case) error {
 		}
 		stored := *c
 		stored.Version = 1
-		if err := tx.Bucket(bucketReceived).Put([]byte(feedback.ReceivedKey(c)), []byte(c.Ref)); err != nil {
+		if err := putReceived(tx.Bucket(bucketReceived), &stored); err != nil {
 			return err
 		}
 		return put(cases, &stored)
@@ -175,14 +176,14 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 		if c.Ref != ref || c.IdempotencyKey != key {
 			return feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
 		}
-		if now := feedback.ReceivedKey(c); now != received {
-			idx := tx.Bucket(bucketReceived)
+		idx := tx.Bucket(bucketReceived)
+		if feedback.ReceivedKey(c) != received {
 			if err := idx.Delete([]byte(received)); err != nil {
 				return err
 			}
-			if err := idx.Put([]byte(now), []byte(c.Ref)); err != nil {
-				return err
-			}
+		}
+		if err := putReceived(idx, c); err != nil {
+			return err
 		}
 		c.Version++
 		return put(tx.Bucket(bucketCases), c)
@@ -246,20 +247,15 @@ func (s *Store) ListReceived(_ context.Context, q feedback.ReceivedQuery) (feedb
 	now := s.clock.Now()
 	var page feedback.CasePage
 	err := s.db.View(func(tx *bolt.Tx) error {
-		cases := tx.Bucket(bucketCases)
 		cur := tx.Bucket(bucketReceived).Cursor()
-		for k, ref := cur.Seek(start); k != nil && string(k) < end; k, ref = cur.Next() {
+		for k, v := cur.Seek(start); k != nil && string(k) < end; k, v = cur.Next() {
 			if len(page.Cases) == limit {
 				page.Next = feedback.ReceivedKey(page.Cases[limit-1])
 				return nil
 			}
-			v := cases.Get(ref)
-			if v == nil {
-				continue
-			}
 			var c feedback.Case
 			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("decode case %s: %w", ref, err)
+				return fmt.Errorf("decode received %s: %w", k, err)
 			}
 			if !c.Expired(now) {
 				page.Cases = append(page.Cases, &c)
@@ -348,6 +344,21 @@ func (s *Store) get(tx *bolt.Tx, ref string) (*feedback.Case, error) {
 		return nil, feedback.Errorf(feedback.ENOTFOUND, "no case %s", ref)
 	}
 	return &c, nil
+}
+
+// putReceived writes the case's entry in the received index: the case without what a report
+// never reads (the resident's words and contact details, correspondence, letters, flags,
+// history), as the DynamoDB month index projects it.
+func putReceived(b *bolt.Bucket, c *feedback.Case) error {
+	p := *c
+	p.Subject, p.Message, p.Contact = "", "", feedback.Contact{}
+	p.Messages, p.Letters, p.Flags, p.History = nil, nil, nil, nil
+	p.IdempotencyKey, p.Fingerprint, p.MessageID, p.Raw, p.Attachments = "", "", "", "", nil
+	v, err := json.Marshal(&p)
+	if err != nil {
+		return fmt.Errorf("encode case %s: %w", c.Ref, err)
+	}
+	return b.Put([]byte(feedback.ReceivedKey(c)), v)
 }
 
 func put(b *bolt.Bucket, c *feedback.Case) error {

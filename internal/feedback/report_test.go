@@ -390,3 +390,25 @@ func TestService_AnnualReportFor(t *testing.T) {
 		t.Errorf("a year not yet begun: %v, want EINVALID", err)
 	}
 }
+
+// TestService_Import_Example imports the README's example file.
+func TestService_Import_Example(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	f.svc.Routing.Areas = map[string]string{"planning": "planning@example.gov.uk", "housing": "housing@example.gov.uk"}
+	b, err := os.ReadFile("../../testdata/import-example.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.Import(context.Background(), ana, readImport(t, string(b)), false)
+	if err != nil || !res.Written || res.Imported != 4 {
+		t.Fatalf("Import = %+v, %v", res, err)
+	}
+	c, err := f.store.Get(context.Background(), "OLD-2025-0002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Stage != feedback.Stage2 || c.Ombudsman.Decision != feedback.DecisionNotUpheld || c.Stages[1].Response.CompensationPence != 12000 ||
+		!c.ExpiresAt.Equal(c.ClosedAt.AddDate(6, 0, 0)) || c.Stages[0].ExtendedBy != 5 {
+		t.Errorf("imported case = %+v", c)
+	}
+}
