@@ -47,8 +47,9 @@ type Store interface {
 	// ListReceived returns up to q.Limit cases received in [q.From, q.To), in ReceivedKey
 	// order (by instant of receipt, ties by reference), starting after q.Cursor; Next is the
 	// cursor of the page after, "" when there is none. Expired cases are never listed. It is
-	// for reports: a case may come back without its message, contact, messages, letters,
-	// flags and history (the DynamoDB index projects only what a report reads).
+	// for reports, and the cases hold what a report reads (ReportFields) and may lack the rest:
+	// the resident's words and contact details, correspondence, letters, flags, history, and
+	// every side effect but the acknowledgement's.
 	ListReceived(ctx context.Context, q ReceivedQuery) (CasePage, error)
 	// TakeQuota records one use, named use, of the quota called key, unless limit uses are
 	// recorded within the window before now already; it reports whether the use was allowed.
@@ -63,6 +64,24 @@ type ReceivedQuery struct {
 	Cursor   string
 	// Limit bounds a page (0: DefaultReceivedPage).
 	Limit int
+}
+
+// ReportFields is the part of a case that ListReceived must return as Get does: the stores'
+// shared definition, which the conformance suite compares.
+func ReportFields(c *Case) Case {
+	r := Case{Ref: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage, ServiceArea: c.ServiceArea,
+		AssignedTo: c.AssignedTo, ReceivedAt: c.ReceivedAt, AcknowledgeBy: c.AcknowledgeBy, RespondBy: c.RespondBy,
+		ClosedAt: c.ClosedAt, ExpiresAt: c.ExpiresAt, Ombudsman: c.Ombudsman, Version: c.Version}
+	r.Ombudsman.Remedy = ""
+	if at := c.AcknowledgedAt(); !at.IsZero() {
+		r.Effects = Effects{EffectAcknowledgement: {State: EffectDone, At: at}}
+	}
+	for _, st := range c.Stages {
+		r.Stages = append(r.Stages, StageRecord{Stage: st.Stage, OpenedAt: st.OpenedAt, RespondBy: st.RespondBy, ExtendedBy: st.ExtendedBy,
+			Response: Response{Outcome: st.Response.Outcome, Lessons: st.Response.Lessons,
+				CompensationPence: st.Response.CompensationPence, At: st.Response.At}})
+	}
+	return r
 }
 
 // DefaultReceivedPage is ListReceived's page size when the query gives none.

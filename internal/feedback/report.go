@@ -154,6 +154,9 @@ func BuildReport(cases []*Case, cal *workdays.Calendar, o ReportOptions) *Annual
 }
 
 type reportBuilder struct {
+	// spans memoises workingDays: a year's responses share few pairs of dates, and the
+	// calendar's holiday rules are slow to ask.
+	spans  map[[2]int64]int
 	cases  []*Case
 	cal    *workdays.Calendar
 	which  yearOf
@@ -475,6 +478,19 @@ func WorkingDaysBetween(cal *workdays.Calendar, from, to time.Time) int {
 	return n
 }
 
+func (b *reportBuilder) workingDays(from, to time.Time) int {
+	k := [2]int64{b.cal.Date(from).Unix(), b.cal.Date(to).Unix()}
+	if n, ok := b.spans[k]; ok {
+		return n
+	}
+	if b.spans == nil {
+		b.spans = map[[2]int64]int{}
+	}
+	n := WorkingDaysBetween(b.cal, from, to)
+	b.spans[k] = n
+	return n
+}
+
 func median(xs []int) string {
 	if len(xs) == 0 {
 		return "-"
@@ -512,7 +528,7 @@ func (b *reportBuilder) timeliness(st Stage) Table {
 			continue
 		}
 		total[y]++
-		days[y] = append(days[y], WorkingDaysBetween(b.cal, rec.OpenedAt, rec.Response.At))
+		days[y] = append(days[y], b.workingDays(rec.OpenedAt, rec.Response.At))
 		switch onTime := rec.RespondBy.IsZero() || !b.cal.Date(rec.Response.At).After(b.cal.Date(rec.RespondBy)); {
 		case onTime && rec.ExtendedBy == 0:
 			inTime[y]++

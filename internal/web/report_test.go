@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -212,5 +213,75 @@ func TestHandler_Import(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConsole_ReportAndImport signs in to the console as the complaints team, imports the
+// README's example file through the upload page, and shows the report; a manager sees the
+// report, an officer sees neither page.
+func TestConsole_ReportAndImport(t *testing.T) {
+	e := newConsoleEnv(t, false)
+	admin := e.signIn(t, "admin@example.gov.uk")
+	resp, body := get(t, admin, e.srv.URL+"/officer/import")
+	if resp.StatusCode != 200 || !strings.Contains(body, `enctype="multipart/form-data"`) {
+		t.Fatalf("GET /officer/import = %d\n%s", resp.StatusCode, body)
+	}
+	file, err := os.ReadFile("../../testdata/import-example.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func(t *testing.T, c *http.Client, csrf string, file []byte) (int, string) {
+		t.Helper()
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("csrf", csrf)
+		fw, _ := mw.CreateFormFile("file", "cases.csv")
+		fw.Write(file)
+		mw.Close()
+		req, _ := http.NewRequest("POST", e.srv.URL+"/officer/import", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	tests := []struct {
+		name   string
+		csrf   string
+		file   []byte
+		status int
+		want   string
+	}{
+		{"the example", csrfOf(t, body), file, 200, "4 cases imported; 0 were here already"},
+		{"again", csrfOf(t, body), file, 200, "0 cases imported; 4 were here already"},
+		{"a bad row", csrfOf(t, body), []byte("reference,kind,channel,received_date\nX-1,grumble,web,2026-01-05\n"), 422,
+			"<td>2</td><td>kind</td><td>&#34;grumble&#34; is not a kind of feedback"},
+		{"a forged form", "forged", file, 403, "did not come from the console"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, got := upload(t, admin, tt.csrf, tt.file)
+			if status != tt.status || !strings.Contains(got, tt.want) {
+				t.Errorf("upload = %d, want %d with %q\n%s", status, tt.status, tt.want, got)
+			}
+		})
+	}
+	resp, body = get(t, admin, e.srv.URL+"/officer/reports/annual?year=2025")
+	if resp.StatusCode != 200 || !strings.Contains(body, "Annual complaints report 2025/26") || !strings.Contains(body, `<nav class="console"`) ||
+		!strings.Contains(body, "Example &lt;District&gt; Council") {
+		t.Errorf("GET the report = %d\n%s", resp.StatusCode, body)
+	}
+	manager := e.signIn(t, "manager@example.gov.uk")
+	if resp, body := get(t, manager, e.srv.URL+"/officer/reports/annual?year=2025"); resp.StatusCode != 200 || strings.Contains(body, `<th scope="row">housing</th>`) {
+		t.Errorf("a manager's report = %d (housing listed: %v)", resp.StatusCode, strings.Contains(body, "housing"))
+	}
+	officer := e.signIn(t, "planning@example.gov.uk")
+	for _, path := range []string{"/officer/reports/annual", "/officer/import"} {
+		if resp, _ := get(t, officer, e.srv.URL+path); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("an officer's GET %s = %d", path, resp.StatusCode)
+		}
 	}
 }
