@@ -208,7 +208,9 @@ func (c *Case) moveDue(due time.Time) {
 		c.addEffect(UnscheduleEffect(c.Stage, c.RespondBy))
 	}
 	c.RespondBy = due
-	if st := c.current(); st != nil {
+	// A responded stage keeps the date it was due by: the annual report tells from it whether
+	// the response was in time.
+	if st := c.current(); st != nil && !due.IsZero() {
 		st.RespondBy = due
 	}
 	if !due.IsZero() {

@@ -412,3 +412,49 @@ func TestService_Import_Example(t *testing.T) {
 		t.Errorf("imported case = %+v", c)
 	}
 }
+
+// TestAnnualReport_LiveCases follows a complaint through the lifecycle (received, responded to
+// late, escalated) and finds it in the right rows of the report for 2026/27.
+func TestAnnualReport_LiveCases(t *testing.T) {
+	ctx := context.Background()
+	f := lifecycleFixture(t)
+	c := f.submitted(t) // received on 21 December 2026, Stage 1 due 7 January 2027
+	f.clock.Set(time.Date(2027, 1, 12, 10, 0, 0, 0, time.UTC))
+	if _, err := f.svc.Respond(ctx, cy, c.Ref, feedback.Response{Outcome: feedback.OutcomeNotUpheld,
+		Summary: "We found no fault.", Lessons: "Answer sooner.", CompensationPence: 2500, SentBy: feedback.SentByEmail}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Escalate(ctx, cy, c.Ref, di.Email, "The resident is unhappy."); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.svc.AnnualReportFor(ctx, ana, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		table, row string
+		want       []string
+	}{
+		{"received_by_stage", "Stage 1", []string{"0", "1"}},
+		{"received_by_stage", "Stage 2", []string{"0", "1"}},
+		{"stage1_by_area", "planning", []string{"0", "0", "1", "100"}},
+		{"stage2_by_area", "planning", []string{"0", "0", "1", "100"}},
+		{"stage1_outcomes", "Complaint not upheld", []string{"0", "1"}},
+		{"stage2_outcomes", "Awaiting a response", []string{"0", "1"}},
+		{"stage1_timeliness", "Late", []string{"0", "0", "1", "100"}},
+		{"stage1_timeliness", "Median working days to respond", []string{"-", "", "13", ""}},
+		{"stage2_timeliness", "Awaiting a response", []string{"0", "", "1", ""}},
+		{"stage1_outcomes", "Total", []string{"0", "1"}},
+		{"acknowledged", "Within target", []string{"0", "0", "1", "100"}},
+		{"complaints_by_channel", "Web form", []string{"0", "0", "1", "100"}},
+		{"compensation", "Stage 1", []string{"0", "25.00"}},
+		{"lessons", "planning", []string{"1", "Answer sooner."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.table+"/"+tt.row, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, cells(t, rep, tt.table)[tt.row]); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
