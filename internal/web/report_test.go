@@ -279,6 +279,27 @@ func TestConsole_ReportAndImport(t *testing.T) {
 		t.Errorf("a manager's report = %d (housing listed: %v)", resp.StatusCode, strings.Contains(body, "housing"))
 	}
 	officer := e.signIn(t, "planning@example.gov.uk")
+	for _, tt := range []struct {
+		c     *http.Client
+		links []string
+		not   []string
+	}{
+		{admin, []string{`href="/officer/reports/annual"`, `href="/officer/import"`}, nil},
+		{manager, []string{`href="/officer/reports/annual"`}, []string{`href="/officer/import"`}},
+		{officer, nil, []string{`href="/officer/reports/annual"`, `href="/officer/import"`}},
+	} {
+		_, body := get(t, tt.c, e.srv.URL+"/officer")
+		for _, l := range tt.links {
+			if !strings.Contains(body, l) {
+				t.Errorf("My cases lacks %s", l)
+			}
+		}
+		for _, l := range tt.not {
+			if strings.Contains(body, l) {
+				t.Errorf("My cases offers %s to someone who may not use it", l)
+			}
+		}
+	}
 	for _, path := range []string{"/officer/reports/annual", "/officer/import"} {
 		if resp, _ := get(t, officer, e.srv.URL+path); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("an officer's GET %s = %d", path, resp.StatusCode)
