@@ -294,7 +294,13 @@ func newReportView(rep *feedback.AnnualReport, council string, nav *reportNav) r
 	return v
 }
 
-var reportPage = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+// numeric reports whether a cell is a figure (aligned right) rather than text (aligned left).
+func numeric(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil || s == "-"
+}
+
+var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{"numeric": numeric}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Report.Title}} – {{.Council}}</title>
 <style>
@@ -347,9 +353,9 @@ section{break-inside:avoid;page-break-inside:avoid}
 <table id="{{.ID}}">
 <caption>{{.Caption}}</caption>
 <thead><tr>{{range $i, $c := .Columns}}<th scope="col"{{if $i}} class="n"{{end}}>{{$c}}</th>{{end}}</tr></thead>
-<tbody>{{range .Rows}}<tr><th scope="row">{{.Label}}</th>{{range .Cells}}<td class="n">{{.}}</td>{{end}}</tr>
+<tbody>{{range .Rows}}<tr><th scope="row">{{.Label}}</th>{{range .Cells}}<td{{if numeric .}} class="n"{{end}}>{{.}}</td>{{end}}</tr>
 {{end}}</tbody>
-{{with .Total}}<tfoot><tr><th scope="row">{{.Label}}</th>{{range .Cells}}<td class="n">{{.}}</td>{{end}}</tr></tfoot>{{end}}
+{{with .Total}}<tfoot><tr><th scope="row">{{.Label}}</th>{{range .Cells}}<td{{if numeric .}} class="n"{{end}}>{{.}}</td>{{end}}</tr></tfoot>{{end}}
 </table>
 {{with .Note}}<p class="note">{{.}}</p>{{end}}
 {{with .Chart}}<figure>
