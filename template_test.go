@@ -224,11 +224,15 @@ func TestTemplate_Table(t *testing.T) {
 	}
 	gotIndexes := map[string]string{}
 	for _, gsi := range list(props["GlobalSecondaryIndexes"]) {
-		gotIndexes[str(gsi, "IndexName")] = keys(list(get(gsi, "KeySchema"))) + " " + str(gsi, "Projection", "ProjectionType")
+		var nonKey []string
+		for _, a := range list(get(gsi, "Projection", "NonKeyAttributes")) {
+			nonKey = append(nonKey, fmt.Sprint(a))
+		}
+		gotIndexes[str(gsi, "IndexName")] = keys(list(get(gsi, "KeySchema"))) + " " + str(gsi, "Projection", "ProjectionType") + " " + strings.Join(nonKey, ",")
 	}
 	wantIndexes := map[string]string{}
 	for _, gsi := range want.GlobalSecondaryIndexes {
-		wantIndexes[aws.ToString(gsi.IndexName)] = keySchema(gsi.KeySchema) + " " + string(gsi.Projection.ProjectionType)
+		wantIndexes[aws.ToString(gsi.IndexName)] = keySchema(gsi.KeySchema) + " " + string(gsi.Projection.ProjectionType) + " " + strings.Join(gsi.Projection.NonKeyAttributes, ",")
 	}
 	if !reflect.DeepEqual(gotIndexes, wantIndexes) {
 		t.Errorf("Table GlobalSecondaryIndexes = %v, internal/dynamo has %v", gotIndexes, wantIndexes)
@@ -291,6 +295,11 @@ var officerRoutes = map[string]string{
 	"GET /v1/contacts/{contact}/export":       "OfficerJwt",
 	"DELETE /v1/contacts/{contact}":           "OfficerJwt",
 	"GET /v1/destructions":                    "OfficerJwt",
+	"GET /v1/reports/annual":                  "OfficerJwt",
+	"POST /v1/import":                         "OfficerJwt",
+	"GET /officer/reports/annual":             "",
+	"GET /officer/import":                     "",
+	"POST /officer/import":                    "",
 }
 
 // TestTemplate_OfficerRoutes checks OfficerFunction's routes against web.OfficerRoutes, the mux

@@ -35,6 +35,10 @@ var (
 	bucketDestr = []byte("destructions")
 	bucketRestr = []byte("restrictions")
 	bucketMark  = []byte("markers")
+	// bucketReceived indexes the cases by feedback.ReceivedKey; each value is the case as a
+	// report reads it (receivedRecord), so that a report reads a year's cases without
+	// touching any other case or decoding what a report does not need.
+	bucketReceived = []byte("received")
 )
 
 // The indexes, kept in the same transaction as the case they point to, so that the lists read
@@ -85,6 +89,23 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketMeta, bucketDestr, bucketRestr, bucketMark} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		if tx.Bucket(bucketReceived) == nil {
+			// A data directory from before the received index: build it once from the cases.
+			idx, err := tx.CreateBucket(bucketReceived)
+			if err != nil {
+				return err
+			}
+			err = tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+				var c feedback.Case
+				if err := json.Unmarshal(v, &c); err != nil {
+					return fmt.Errorf("decode case %s: %w", k, err)
+				}
+				return putReceived(idx, &c)
+			})
+			if err != nil {
 				return err
 			}
 		}
@@ -175,6 +196,9 @@ func (s *Store) Create(_ context.Context, c *feedback.Case) error {
 				return err
 			}
 		}
+		if err := putReceived(tx.Bucket(bucketReceived), &stored); err != nil {
+			return err
+		}
 		if err := cases.Put([]byte(c.Ref), v); err != nil {
 			return err
 		}
@@ -244,7 +268,7 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 			return nil, wrap("update case "+ref, err)
 		}
 		before := indexKeys(c)
-		key := c.IdempotencyKey
+		key, received := c.IdempotencyKey, feedback.ReceivedKey(c)
 		if err := fn(c); err != nil {
 			return nil, wrap("update case "+ref, err)
 		}
@@ -264,6 +288,15 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 				return nil
 			}
 			if err := cases.Put([]byte(ref), v); err != nil {
+				return err
+			}
+			idx := tx.Bucket(bucketReceived)
+			if feedback.ReceivedKey(c) != received {
+				if err := idx.Delete([]byte(received)); err != nil {
+					return err
+				}
+			}
+			if err := putReceived(idx, c); err != nil {
 				return err
 			}
 			return moveIndexes(tx, before, after)
@@ -404,6 +437,43 @@ func (s *Store) ListDestructions(_ context.Context, from, to time.Time) ([]feedb
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ExpiredAt.Before(out[j].ExpiredAt) })
 	return out, nil
+}
+
+// ListReceived walks the received index from the later of q.From and the cursor up to q.To,
+// decoding only the cases in the range.
+func (s *Store) ListReceived(_ context.Context, q feedback.ReceivedQuery) (feedback.CasePage, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = feedback.DefaultReceivedPage
+	}
+	start, end := []byte(feedback.ReceivedBound(q.From)), feedback.ReceivedBound(q.To)
+	if c := []byte(q.Cursor + "\x00"); q.Cursor != "" && string(c) > string(start) {
+		start = c
+	}
+	now := s.clock.Now()
+	var page feedback.CasePage
+	err := s.db.View(func(tx *bolt.Tx) error {
+		cur := tx.Bucket(bucketReceived).Cursor()
+		for k, v := cur.Seek(start); k != nil && string(k) < end; k, v = cur.Next() {
+			if len(page.Cases) == limit {
+				page.Next = feedback.ReceivedKey(page.Cases[limit-1])
+				return nil
+			}
+			var r receivedRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode received %s: %w", k, err)
+			}
+			c := r.toCase()
+			if !c.Expired(now) {
+				page.Cases = append(page.Cases, c)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return feedback.CasePage{}, fmt.Errorf("boltstore: list received: %w", err)
+	}
+	return page, nil
 }
 
 // walk reads every case: the console's lists filter on so many fields that the embedded store
@@ -564,6 +634,106 @@ func (s *Store) decode(ref string, v []byte) (*feedback.Case, error) {
 		return nil, feedback.Errorf(feedback.ENOTFOUND, "no case %s", ref)
 	}
 	return &c, nil
+}
+
+// receivedRecord is a case as the received index keeps it: what a report reads and nothing
+// else (no message, contact, correspondence, letters, flags or history; of the side effects
+// only when the acknowledgement went), with short keys and times as Unix nanoseconds, because
+// a report decodes a year of these and decoding is most of its time.
+type receivedRecord struct {
+	Ref        string             `json:"r"`
+	Kind       feedback.Kind      `json:"k"`
+	Channel    feedback.Channel   `json:"c,omitempty"`
+	Status     feedback.Status    `json:"s"`
+	Stage      feedback.Stage     `json:"g,omitempty"`
+	Area       string             `json:"a,omitempty"`
+	AssignedTo string             `json:"t,omitempty"`
+	Received   int64              `json:"rv,omitempty"`
+	AckBy      int64              `json:"ab,omitempty"`
+	RespondBy  int64              `json:"rb,omitempty"`
+	Acked      int64              `json:"ak,omitempty"`
+	Closed     int64              `json:"cl,omitempty"`
+	Expires    int64              `json:"ex,omitempty"`
+	Stages     []receivedStage    `json:"st,omitempty"`
+	Ombudsman  *receivedOmbudsman `json:"o,omitempty"`
+	Version    int                `json:"v"`
+}
+
+type receivedStage struct {
+	Stage     feedback.Stage   `json:"g"`
+	Opened    int64            `json:"op,omitempty"`
+	RespondBy int64            `json:"rb,omitempty"`
+	Extended  int              `json:"x,omitempty"`
+	Outcome   feedback.Outcome `json:"oc,omitempty"`
+	Lessons   string           `json:"l,omitempty"`
+	Pence     int64            `json:"p,omitempty"`
+	At        int64            `json:"at,omitempty"`
+}
+
+type receivedOmbudsman struct {
+	Which    feedback.Ombudsman `json:"w"`
+	Referred int64              `json:"rf,omitempty"`
+	Decision feedback.Decision  `json:"d,omitempty"`
+	Decided  int64              `json:"dd,omitempty"`
+	Pence    int64              `json:"p,omitempty"`
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func newReceivedRecord(c *feedback.Case) receivedRecord {
+	r := receivedRecord{Ref: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage, Area: c.ServiceArea,
+		AssignedTo: c.AssignedTo, Received: nanos(c.ReceivedAt), AckBy: nanos(c.AcknowledgeBy), RespondBy: nanos(c.RespondBy),
+		Acked: nanos(c.AcknowledgedAt()), Closed: nanos(c.ClosedAt), Expires: nanos(c.ExpiresAt), Version: c.Version}
+	for _, st := range c.Stages {
+		r.Stages = append(r.Stages, receivedStage{Stage: st.Stage, Opened: nanos(st.OpenedAt), RespondBy: nanos(st.RespondBy),
+			Extended: st.ExtendedBy, Outcome: st.Response.Outcome, Lessons: st.Response.Lessons,
+			Pence: st.Response.CompensationPence, At: nanos(st.Response.At)})
+	}
+	if o := c.Ombudsman; o.Which != "" {
+		r.Ombudsman = &receivedOmbudsman{Which: o.Which, Referred: nanos(o.ReferredOn), Decision: o.Decision,
+			Decided: nanos(o.DecidedOn), Pence: o.CompensationPence}
+	}
+	return r
+}
+
+func (r receivedRecord) toCase() *feedback.Case {
+	c := &feedback.Case{Ref: r.Ref, Kind: r.Kind, Channel: r.Channel, Status: r.Status, Stage: r.Stage, ServiceArea: r.Area,
+		AssignedTo: r.AssignedTo, ReceivedAt: fromNanos(r.Received), AcknowledgeBy: fromNanos(r.AckBy),
+		RespondBy: fromNanos(r.RespondBy), ClosedAt: fromNanos(r.Closed), ExpiresAt: fromNanos(r.Expires), Version: r.Version}
+	if r.Acked != 0 {
+		c.Effects = feedback.Effects{feedback.EffectAcknowledgement: {State: feedback.EffectDone, At: fromNanos(r.Acked)}}
+	}
+	for _, st := range r.Stages {
+		c.Stages = append(c.Stages, feedback.StageRecord{Stage: st.Stage, OpenedAt: fromNanos(st.Opened), RespondBy: fromNanos(st.RespondBy),
+			ExtendedBy: st.Extended, Response: feedback.Response{Outcome: st.Outcome, Lessons: st.Lessons,
+				CompensationPence: st.Pence, At: fromNanos(st.At)}})
+	}
+	if o := r.Ombudsman; o != nil {
+		c.Ombudsman = feedback.OmbudsmanRecord{Which: o.Which, ReferredOn: fromNanos(o.Referred), Decision: o.Decision,
+			DecidedOn: fromNanos(o.Decided), CompensationPence: o.Pence}
+	}
+	return c
+}
+
+// putReceived writes the case's entry in the received index.
+func putReceived(b *bolt.Bucket, c *feedback.Case) error {
+	v, err := json.Marshal(newReceivedRecord(c))
+	if err != nil {
+		return fmt.Errorf("encode case %s: %w", c.Ref, err)
+	}
+	return b.Put([]byte(feedback.ReceivedKey(c)), v)
 }
 
 // wrap adds context to infrastructure errors and passes domain errors through unchanged, so

@@ -47,6 +47,9 @@ type Store struct {
 	clock feedback.Clock
 	// pageLimit, when non-zero, caps the items per Query page (tests use it to force paging).
 	pageLimit int32
+	// readUnits, when set, is told the read units each ListReceived page consumed and the
+	// items it returned (the benchmark's figure).
+	readUnits func(units float64, items int)
 }
 
 var _ feedback.Store = (*Store)(nil)
@@ -371,6 +374,94 @@ func (s *Store) ListCases(ctx context.Context, q feedback.CaseQuery) (feedback.C
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+}
+
+// ListReceived reads the month index, one received month (UTC) at a time from q.From's (or the
+// cursor's) to q.To's, each a Query on one partition bounded by the sort key: never a Scan, and
+// only the months asked for. The index projects MonthProjection, so the cases come back
+// without message, contact, messages, letters, flags and history.
+func (s *Store) ListReceived(ctx context.Context, q feedback.ReceivedQuery) (feedback.CasePage, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = feedback.DefaultReceivedPage
+	}
+	if q.From.IsZero() || q.To.IsZero() {
+		return feedback.CasePage{}, feedback.Errorf(feedback.EINVALID, "A list of cases received needs both dates.")
+	}
+	if !q.From.Before(q.To) {
+		return feedback.CasePage{}, nil
+	}
+	lo, hi := feedback.ReceivedBound(q.From), feedback.ReceivedBound(q.To)
+	month := time.Date(q.From.UTC().Year(), q.From.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
+	var start map[string]types.AttributeValue
+	if q.Cursor != "" {
+		at, ref, ok := strings.Cut(q.Cursor, "#")
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if !ok || err != nil || ref == "" {
+			return feedback.CasePage{}, feedback.Errorf(feedback.EINVALID, "The cursor is not one this list gave.")
+		}
+		if q.Cursor >= lo {
+			month = time.Date(t.UTC().Year(), t.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
+			start = map[string]types.AttributeValue{
+				AttrPK: str(prefixCase + ref), AttrSK: str(skCase),
+				AttrMonthPK: str(feedback.ReceivedMonth(t)), AttrMonthSK: str(q.Cursor),
+			}
+		}
+	}
+	now := s.clock.Now()
+	var page feedback.CasePage
+	for ; month.Before(q.To); month = month.AddDate(0, 1, 0) {
+		in := &dynamodb.QueryInput{
+			TableName:              &s.table,
+			IndexName:              aws.String(IndexMonth),
+			KeyConditionExpression: aws.String("#pk = :month AND #sk BETWEEN :lo AND :hi"),
+			FilterExpression:       aws.String("attribute_not_exists(#exp) OR #exp > :now"),
+			ExpressionAttributeNames: map[string]string{
+				"#pk": AttrMonthPK, "#sk": AttrMonthSK, "#exp": AttrExpiresAt,
+			},
+			// hi is an instant with no "#ref": every key received before q.To sorts below it
+			// and none received at q.To equals it, so BETWEEN is the half-open range.
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":month": str(month.Format("2006-01")), ":lo": str(lo), ":hi": str(hi),
+				":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+			},
+			ExclusiveStartKey:      start,
+			ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+		}
+		start = nil
+		for {
+			in.Limit = aws.Int32(int32(limit - len(page.Cases)))
+			if s.pageLimit > 0 && *in.Limit > s.pageLimit {
+				in.Limit = aws.Int32(s.pageLimit)
+			}
+			var out *dynamodb.QueryOutput
+			err := call(ctx, "list received", func() (err error) { out, err = s.db.Query(ctx, in); return err })
+			if err != nil {
+				return feedback.CasePage{}, fmt.Errorf("dynamo: list received %s: %w", month.Format("2006-01"), err)
+			}
+			if out.ConsumedCapacity != nil && s.readUnits != nil {
+				s.readUnits(aws.ToFloat64(out.ConsumedCapacity.CapacityUnits), len(out.Items))
+			}
+			for _, item := range out.Items {
+				c, err := unmarshalCase(item)
+				if err != nil {
+					return feedback.CasePage{}, fmt.Errorf("dynamo: list received: %w", err)
+				}
+				if !c.Expired(now) {
+					page.Cases = append(page.Cases, c)
+				}
+			}
+			if len(page.Cases) >= limit {
+				page.Next = feedback.ReceivedKey(page.Cases[len(page.Cases)-1])
+				return page, nil
+			}
+			if len(out.LastEvaluatedKey) == 0 {
+				break
+			}
+			in.ExclusiveStartKey = out.LastEvaluatedKey
+		}
+	}
+	return page, nil
 }
 
 // query reads every page of a sparse index. Index reads are eventually consistent, so each case

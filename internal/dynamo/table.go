@@ -22,11 +22,12 @@ type TTLAPI interface {
 }
 
 // CreateTableInput describes the table exactly as template.yaml declares it: on demand, string
-// keys PK and SK, the five indexes projecting every attribute, and a stream of new and
+// keys PK and SK, the five list indexes projecting every attribute, the month index projecting
+// MonthProjection, and a stream of new and
 // old images. TTL on AttrExpiresAt is set separately, by EnableTTL.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
 	attrs := []types.AttributeDefinition{}
-	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK} {
+	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK, AttrMonthPK, AttrMonthSK} {
 		attrs = append(attrs, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
 	}
 	index := func(name, pk, sk string) types.GlobalSecondaryIndex {
@@ -47,6 +48,14 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 			index(IndexOfficer, AttrOfficerPK, AttrOfficerSK),
 			index(IndexCases, AttrCasesPK, AttrCasesSK),
 			index(IndexContact, AttrContactPK, AttrContactSK),
+			{
+				IndexName: aws.String(IndexMonth),
+				KeySchema: keySchema(AttrMonthPK, AttrMonthSK),
+				Projection: &types.Projection{
+					ProjectionType:   types.ProjectionTypeInclude,
+					NonKeyAttributes: MonthProjection,
+				},
+			},
 		},
 		StreamSpecification: &types.StreamSpecification{
 			StreamEnabled:  aws.Bool(true),

@@ -106,6 +106,8 @@ type OmbudsmanRecord struct {
 	Decision   Decision  `json:"decision,omitempty"`
 	DecidedOn  time.Time `json:"decided_on,omitzero"`
 	Remedy     string    `json:"remedy,omitempty"`
+	// CompensationPence is any compensation the Ombudsman's decision led the council to pay.
+	CompensationPence int64 `json:"compensation_pence,omitempty"`
 }
 
 // Letter is a letter or email Intake sends about a case: to the resident (an extension, a
@@ -206,7 +208,9 @@ func (c *Case) moveDue(due time.Time) {
 		c.addEffect(UnscheduleEffect(c.Stage, c.RespondBy))
 	}
 	c.RespondBy = due
-	if st := c.current(); st != nil {
+	// A responded stage keeps the date it was due by: the annual report tells from it whether
+	// the response was in time.
+	if st := c.current(); st != nil && !due.IsZero() {
 		st.RespondBy = due
 	}
 	if !due.IsZero() {

@@ -65,6 +65,8 @@ func (h *Handler) apiRoutes(mux *http.ServeMux) {
 	h.restrictionRoutes(mux)
 	h.markerRoutes(mux)
 	h.contactRoutes(mux)
+	mux.HandleFunc("GET /v1/reports/annual", h.staffRequest(h.annualReport))
+	mux.HandleFunc("POST /v1/import", h.staffRequest(h.importFile))
 }
 
 // destructions answers the destruction log for records whose retention ended from the date

@@ -115,6 +115,9 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /officer/social/new", c.signedIn(c.forwardSocial))
 	mux.HandleFunc("GET /officer/social/{ref}", c.signedIn(c.socialDone))
 	mux.HandleFunc("POST /officer/social/{ref}/acknowledged", c.signedIn(c.socialAcknowledged))
+	mux.HandleFunc("GET /officer/reports/annual", c.signedIn(c.reportConsole))
+	mux.HandleFunc("GET /officer/import", c.signedIn(c.importForm))
+	mux.HandleFunc("POST /officer/import", c.signedIn(c.importUpload))
 	mux.HandleFunc("/officer/", func(w http.ResponseWriter, r *http.Request) { c.notFound(w, r, nil) })
 }
 
@@ -782,6 +785,9 @@ type consoleView struct {
 	Pages        int
 	Prev, Next   string
 	Areas, Kinds []option
+
+	// The import page's result.
+	Import *feedback.ImportResult
 
 	// A case.
 	Case                                   *feedback.Case

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Purge", func(t *testing.T) { testPurge(t, newStore) })
 	t.Run("DestructionLog", func(t *testing.T) { testDestructionLog(t, newStore) })
 	t.Run("ListByContact", func(t *testing.T) { testListByContact(t, newStore) })
+	t.Run("ListReceived", func(t *testing.T) { testListReceived(t, newStore) })
 }
 
 // NewCase returns a valid open complaint with the given reference, as the service would make it.
@@ -802,4 +803,109 @@ func testListByContact(t *testing.T, newStore NewStore) {
 			}
 		})
 	}
+}
+
+func testListReceived(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	clk := clock.NewFixed(Start)
+	s := newStore(t, clk)
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, london) }
+	mk := func(n int, received time.Time, edit func(*feedback.Case)) {
+		c := NewCase(fmt.Sprintf("FB-2019-%06d", n), received)
+		if edit != nil {
+			edit(c)
+		}
+		if err := s.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk(1, at(2019, 3, 31, 23, 59), nil)                   // the last minute of 2018/19
+	mk(2, at(2019, 4, 1, 0, 30), func(c *feedback.Case) { // 31 March 23:30 UTC: 2019/20 in London
+		c.Status, c.ClosedAt = feedback.StatusClosed, at(2019, 5, 1, 9, 0)
+		c.ExpiresAt = at(2029, 5, 1, 9, 0)
+		c.Stages = []feedback.StageRecord{{Stage: feedback.Stage1, OpenedAt: c.ReceivedAt, ExtendedBy: 5,
+			Response: feedback.Response{Outcome: feedback.OutcomeUpheld, Lessons: "Write sooner.", CompensationPence: 99050, At: at(2019, 4, 20, 10, 0)}}}
+		c.Ombudsman = feedback.OmbudsmanRecord{Which: feedback.OmbudsmanLGSCO, ReferredOn: at(2019, 6, 1, 0, 0), Decision: feedback.DecisionNotInvestigated}
+	})
+	mk(3, at(2019, 6, 15, 12, 0), nil)
+	mk(4, at(2019, 6, 15, 12, 0), nil) // same instant: by reference
+	mk(5, at(2019, 9, 1, 8, 0), func(c *feedback.Case) { c.ExpiresAt = Start.Add(-time.Hour) })
+	mk(6, at(2020, 3, 31, 23, 59), nil)
+	mk(7, at(2020, 4, 1, 0, 0), nil) // the first instant of 2020/21: outside
+	mk(8, at(2018, 12, 25, 9, 0), nil)
+
+	list := func(t *testing.T, q feedback.ReceivedQuery) []string {
+		t.Helper()
+		var got []string
+		for pages := 0; ; pages++ {
+			if pages > 20 {
+				t.Fatal("paging never ends")
+			}
+			page, err := s.ListReceived(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.Limit > 0 && len(page.Cases) > q.Limit {
+				t.Errorf("limit %d: a page of %d", q.Limit, len(page.Cases))
+			}
+			for _, c := range page.Cases {
+				got = append(got, strings.TrimPrefix(c.Ref, "FB-2019-"))
+			}
+			if page.Next == "" {
+				return got
+			}
+			q.Cursor = page.Next
+		}
+	}
+	y2019 := feedback.ReceivedQuery{From: at(2019, 4, 1, 0, 0), To: at(2020, 4, 1, 0, 0)}
+	tests := []struct {
+		name string
+		q    feedback.ReceivedQuery
+		want []string
+	}{
+		{"a financial year in London time, expired left out", y2019, []string{"000002", "000003", "000004", "000006"}},
+		{"the year before", feedback.ReceivedQuery{From: at(2018, 4, 1, 0, 0), To: at(2019, 4, 1, 0, 0)}, []string{"000008", "000001"}},
+		{"one page at a time", feedback.ReceivedQuery{From: y2019.From, To: y2019.To, Limit: 1}, []string{"000002", "000003", "000004", "000006"}},
+		{"pages of three", feedback.ReceivedQuery{From: y2019.From, To: y2019.To, Limit: 3}, []string{"000002", "000003", "000004", "000006"}},
+		{"nothing received", feedback.ReceivedQuery{From: at(2021, 1, 1, 0, 0), To: at(2021, 2, 1, 0, 0)}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, list(t, tt.q)); diff != "" {
+				t.Errorf("ListReceived (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("a report's fields come back", func(t *testing.T) {
+		page, err := s.ListReceived(ctx, feedback.ReceivedQuery{From: y2019.From, To: y2019.To, Limit: 1})
+		if err != nil || len(page.Cases) != 1 {
+			t.Fatalf("ListReceived = %d cases, %v", len(page.Cases), err)
+		}
+		want, err := s.Get(ctx, "FB-2019-000002")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := page.Cases[0]
+		if diff := cmp.Diff(feedback.ReportFields(want), feedback.ReportFields(got), cmpCase...); diff != "" {
+			t.Errorf("ListReceived's case differs from Get's in a report's fields (-get +list):\n%s", diff)
+		}
+	})
+	t.Run("a received date that moves moves in the list", func(t *testing.T) {
+		if _, err := s.Update(ctx, "FB-2019-000008", func(c *feedback.Case) error {
+			c.ReceivedAt = at(2019, 7, 1, 9, 0)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"000002", "000003", "000004", "000008", "000006"}, list(t, y2019)); diff != "" {
+			t.Errorf("after the move (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"000001"}, list(t, feedback.ReceivedQuery{From: at(2018, 4, 1, 0, 0), To: at(2019, 4, 1, 0, 0)})); diff != "" {
+			t.Errorf("the year it left (-want +got):\n%s", diff)
+		}
+	})
 }
