@@ -670,5 +670,59 @@ func (s *Service) AnnualReportFor(ctx context.Context, who StaffMember, year Fin
 		// A manager sees cases assigned to them in other areas too; the tables list those
 		// areas as they come, but the scope names the remit.
 	}
-	return BuildReport(cases, s.Calendar, o), nil
+	r := BuildReport(cases, s.Calendar, o)
+	if who.Role == RoleAdmin && s.Restrictions != nil {
+		// The register is the complaints team's: only their report shows it.
+		all, err := s.Restrictions.ListRestrictions(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("annual report %d: restrictions: %w", int(year), err)
+		}
+		r.Tables = append(r.Tables, restrictionsTable(all, year, loc, s.reviewMonths()))
+	}
+	return r, nil
+}
+
+// restrictionsTable counts the restrictions on unreasonably persistent complainants: in force
+// at the end of each year, made, lifted, and reviews done and done by their date (Appendix 4:
+// reviewed at least every six months). A review's date is worked out as Intake set it: the
+// review period after the decision, then after each review.
+func restrictionsTable(all []*Restriction, year FinancialYear, loc *time.Location, months int) Table {
+	t := Table{ID: "restrictions", Caption: "Restrictions on unreasonably persistent complainants",
+		Columns: []string{"Restrictions", (year - 1).Label(), year.Label()}, Chart: -1,
+		Note: "A review is on time when it was done by the date set at the decision before it (the review period after that decision)."}
+	var inForce, made, lifted, reviews, onTime [2]int
+	for i, y := range []FinancialYear{year, year - 1} {
+		start, end := y.Start(loc), y.End(loc)
+		in := func(at time.Time) bool { return !at.Before(start) && at.Before(end) }
+		for _, r := range all {
+			if r.DecidedOn.Before(end) && (r.LiftedOn.IsZero() || !r.LiftedOn.Before(end)) {
+				inForce[i]++
+			}
+			if in(r.DecidedOn) {
+				made[i]++
+			}
+			if !r.LiftedOn.IsZero() && in(r.LiftedOn) {
+				lifted[i]++
+			}
+			due := ReviewDate(r.DecidedOn, months)
+			for _, e := range r.History {
+				if e.Action != "restriction continued" && e.Action != "restriction varied" && e.Action != "restriction lifted" {
+					continue
+				}
+				if in(e.At) {
+					reviews[i]++
+					if !e.At.In(loc).After(due.AddDate(0, 0, 1)) {
+						onTime[i]++
+					}
+				}
+				due = ReviewDate(e.At.In(loc), months)
+			}
+		}
+	}
+	row := func(label string, v [2]int) Row { return Row{Label: label, Cells: []string{itoa(v[1]), itoa(v[0])}} }
+	t.Rows = []Row{
+		row("In force at the end of the year", inForce), row("Made", made), row("Lifted", lifted),
+		row("Reviews done", reviews), row("Reviews done by their date", onTime),
+	}
+	return t
 }
