@@ -6,13 +6,14 @@
 package mototest
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
+	"regexp"
 	"sync"
 	"syscall"
 	"testing"
@@ -31,6 +32,8 @@ var (
 	endpoint string
 	startErr error
 	proc     *exec.Cmd
+	// procExited is closed when proc has exited (a goroutine waits for it).
+	procExited chan struct{}
 )
 
 // Main runs a package's tests and stops moto_server afterwards, if any test started it. Call it
@@ -45,7 +48,7 @@ func Main(m *testing.M) int {
 func Stop() {
 	if proc != nil && proc.Process != nil {
 		_ = syscall.Kill(-proc.Process.Pid, syscall.SIGTERM)
-		_ = proc.Wait()
+		<-procExited
 		proc = nil
 	}
 }
@@ -73,19 +76,44 @@ func Endpoint(t testing.TB) string {
 	return endpoint
 }
 
+// start runs moto_server on a port the kernel picks (-p 0) and reads the port from the line it
+// prints, so that two packages' servers can never race for one port and end up sharing state.
 func start(path string) (string, error) {
-	port, err := freePort()
+	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", "0")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = append(os.Environ(), "MOTO_ALLOW_NONEXISTENT_REGION=true")
+	stderr, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Env = append(os.Environ(), "MOTO_ALLOW_NONEXISTENT_REGION=true")
+	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
 		return "", fmt.Errorf("run %s: %w", path, err)
 	}
-	proc = cmd
-	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	exited := make(chan struct{})
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := runningOn.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		io.Copy(io.Discard, stderr) // moto logs every request: keep reading, or it blocks
+	}()
+	go func() { cmd.Wait(); close(exited) }()
+	var url string
+	select {
+	case url = <-found:
+	case <-exited:
+		return "", fmt.Errorf("moto_server exited before it listened")
+	case <-time.After(60 * time.Second):
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		<-exited
+		return "", fmt.Errorf("moto_server did not say where it listens within 60s")
+	}
+	proc, procExited = cmd, exited
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(url + "/moto-api/")
@@ -93,20 +121,14 @@ func start(path string) (string, error) {
 			resp.Body.Close()
 			return url, nil
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 	Stop()
 	return "", fmt.Errorf("moto_server did not answer on %s within 60s", url)
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+// runningOn finds the address in moto_server's (werkzeug's) start-up line.
+var runningOn = regexp.MustCompile(`Running on (http://127\.0\.0\.1:\d+)`)
 
 // Config returns SDK configuration with dummy credentials, for clients whose BaseEndpoint is
 // set to Endpoint(t).
