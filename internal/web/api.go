@@ -52,6 +52,7 @@ func OfficerRoutes(api *Handler, console *Console) *http.ServeMux {
 	mux := http.NewServeMux()
 	api.apiRoutes(mux)
 	console.Register(mux)
+	apiProblems(mux)
 	return mux
 }
 

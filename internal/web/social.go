@@ -80,6 +80,7 @@ func (s *Social) Register(mux *http.ServeMux) {
 func (s *Social) Routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	s.Register(mux)
+	apiProblems(mux)
 	return mux
 }
 

@@ -60,6 +60,7 @@ func (h *Handler) Routes() *http.ServeMux {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(OpenAPI)
 	})
+	apiProblems(mux)
 	return mux
 }
 

@@ -547,3 +547,33 @@ func TestSubmit_JSONBodies(t *testing.T) {
 		})
 	}
 }
+
+func TestAPI_UnknownRoutesAndMethods(t *testing.T) {
+	srv := httptest.NewServer(newEnv(t).handler.Routes())
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/v1/nothing-here", 404, ""},
+		{"POST", "/v1/feedbackx", 404, ""},
+		{"GET", "/v1/feedback", 405, "POST"},
+		{"DELETE", "/v1/cases", 405, "GET, POST"},
+		{"PUT", "/v1/cases/FB-2026-000001", 405, "GET"},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != "application/problem+json" ||
+			resp.Header.Get("Allow") != tt.allow || !strings.Contains(string(b), `"request_id"`) {
+			t.Errorf("%s %s = %d %s Allow %q: %s; want %d problem+json, Allow %q", tt.method, tt.path, resp.StatusCode,
+				resp.Header.Get("Content-Type"), resp.Header.Get("Allow"), b, tt.status, tt.allow)
+		}
+	}
+}
