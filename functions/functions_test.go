@@ -346,6 +346,15 @@ func TestFunctions_WebFormToNotifierToReminder(t *testing.T) {
 	if len(due) != 1 || !strings.Contains(due[0].GetHeader("Subject"), "due today") {
 		t.Errorf("reminder emails to the officer: %d, want 1 saying the response is due today", len(due))
 	}
+
+	// No function's log, along the whole chain, holds the resident's address, name or words.
+	for name, fn := range map[string]*lambdatest.Fn{"webform": webform, "notifier": notifier, "reminders": reminders} {
+		for _, secret := range []string{"alex.resident@example.com", "Alex Resident"} {
+			if strings.Contains(fn.Output(), secret) {
+				t.Errorf("the %s function's log holds personal data (%q)", name, secret)
+			}
+		}
+	}
 }
 
 // TestFunctions_SampleEvents hands every sample event in events/ to its function's binary, as
