@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -46,11 +48,19 @@ func start(t *testing.T, bin, data string, args ...string) *runner {
 	addr := freeAddr(t)
 	cmd := exec.Command(bin, append([]string{"-addr", addr, "-data", data, "-smtp", "127.0.0.1:0"}, args...)...)
 	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	r := &runner{base: "http://" + addr, cmd: cmd}
+	// Runs after the runner has stopped (clean-ups run last first): its log must hold no
+	// resident's address or name, whatever the test did.
+	t.Cleanup(func() {
+		if m := residentDetails.FindString(logs.String()); m != "" {
+			t.Errorf("the runner's log holds personal data (%q):\n%s", m, logs.String())
+		}
+	})
 	t.Cleanup(r.stop)
 	// The runner prints where everything is once it listens.
 	ready := make(chan string, 1)
@@ -76,6 +86,28 @@ func start(t *testing.T, bin, data string, args ...string) *runner {
 		t.Fatal("the local runner did not start within 30s")
 	}
 	return r
+}
+
+// residentDetails finds what the tests' residents are called or written from (their addresses
+// are at example.com/.org/.net; staff are at example.gov.uk).
+var residentDetails = regexp.MustCompile(`[A-Za-z0-9._+-]+@example\.(com|org|net)\b|Ada Resident|Alex Resident|Ben Resident`)
+
+// syncBuffer collects a process's output safely while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func (r *runner) stop() {
