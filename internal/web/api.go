@@ -102,29 +102,15 @@ func (h *Handler) destructions(r *http.Request, who feedback.StaffMember) (int, 
 // api authenticates the caller and hands the handler who they are; a handler returns the
 // status and body to write, or an error to write as problem+json.
 func (h *Handler) api(fn func(r *http.Request, who feedback.StaffMember) (int, any, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		reqID := requestID(r)
-		w.Header().Set("X-Request-Id", reqID)
-		w.Header().Set("Cache-Control", "no-store")
-		var who feedback.StaffMember
-		err := ErrUnauthenticated
-		if h.Staff != nil {
-			who, err = h.Staff(r)
-		}
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="intake"`)
-			h.problem(w, r, reqID, &problemError{status: http.StatusUnauthorized,
-				detail: "Sign in first: send Authorization: Bearer followed by your API token."})
-			return
-		}
+	return h.staffRequest(func(w http.ResponseWriter, r *http.Request, who feedback.StaffMember) error {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		status, body, err := fn(r, who)
 		if err != nil {
-			h.problem(w, r, reqID, err)
-			return
+			return err
 		}
 		writeJSON(w, status, body)
-	}
+		return nil
+	})
 }
 
 // decode reads a JSON body into v.
