@@ -464,6 +464,20 @@ func (s *Store) ListReceived(ctx context.Context, q feedback.ReceivedQuery) (fee
 	return page, nil
 }
 
+// fromIndex turns an index item into its case. An index that projects only keys (so that a
+// stamp on a case does not rewrite the whole case into it) names the case, which is then read
+// from the table; an index that projects everything holds it already.
+func (s *Store) fromIndex(ctx context.Context, item map[string]types.AttributeValue) (*feedback.Case, error) {
+	if _, whole := item["ref"]; whole {
+		return unmarshalCase(item)
+	}
+	pk, ok := item[AttrPK].(*types.AttributeValueMemberS)
+	if !ok || !strings.HasPrefix(pk.Value, prefixCase) {
+		return nil, fmt.Errorf("index item without a case key")
+	}
+	return s.Get(ctx, strings.TrimPrefix(pk.Value, prefixCase))
+}
+
 // query reads every page of a sparse index. Index reads are eventually consistent, so each case
 // is checked again against the predicate that put it in the index (keep), and against the
 // clock: the filter expression drops expired items at whole-second precision, the check on the
@@ -490,7 +504,10 @@ func (s *Store) query(ctx context.Context, what, index, cond string, values map[
 			return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
 		}
 		for _, item := range out.Items {
-			c, err := unmarshalCase(item)
+			c, err := s.fromIndex(ctx, item)
+			if feedback.ErrorCode(err) == feedback.ENOTFOUND {
+				continue // gone, or expired, since the index was written
+			}
 			if err != nil {
 				return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
 			}

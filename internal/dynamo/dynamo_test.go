@@ -241,3 +241,29 @@ func TestStore_MarkersMinidyn(t *testing.T) {
 		return dynamo.New(noScan{API: db, t: t, pages: new(atomic.Int64)}, name, clk)
 	})
 }
+
+// TestStore_KeysOnlyIndexes: the pending index holds no copy of the case (a stamp writes only
+// keys to it), and the store still lists whole cases from it, reading them from the table.
+func TestStore_KeysOnlyIndexes(t *testing.T) {
+	ctx := context.Background()
+	db := motoClient(t)
+	table := motoTable(t, db)
+	s := dynamo.New(db, table, clock.NewFixed(storetest.Start))
+	c := storetest.NewCase("FB-2026-000001", storetest.Start)
+	if err := s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	out, err := db.Query(ctx, &dynamodb.QueryInput{TableName: &table, IndexName: aws.String(dynamo.IndexPending),
+		KeyConditionExpression:    aws.String(dynamo.AttrPendingPK + " = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "PENDING"}}})
+	if err != nil || len(out.Items) != 1 {
+		t.Fatalf("query the pending index: %v, %d items", err, len(out.Items))
+	}
+	if _, copied := out.Items[0]["message"]; copied {
+		t.Error("the pending index holds the case's message: it should project keys only")
+	}
+	got, err := s.ListPending(ctx)
+	if err != nil || len(got) != 1 || got[0].Message != c.Message {
+		t.Errorf("ListPending = %v, %v; want the whole case", got, err)
+	}
+}

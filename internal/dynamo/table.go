@@ -22,7 +22,7 @@ type TTLAPI interface {
 }
 
 // CreateTableInput describes the table exactly as template.yaml declares it: on demand, string
-// keys PK and SK, the five list indexes projecting every attribute, the month index projecting
+// keys PK and SK, the pending, due, officer and contact indexes projecting keys only, the cases index every attribute, the month index projecting
 // MonthProjection, and a stream of new and
 // old images. TTL on AttrExpiresAt is set separately, by EnableTTL.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
@@ -30,11 +30,11 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK, AttrMonthPK, AttrMonthSK} {
 		attrs = append(attrs, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
 	}
-	index := func(name, pk, sk string) types.GlobalSecondaryIndex {
+	index := func(name, pk, sk string, p types.ProjectionType) types.GlobalSecondaryIndex {
 		return types.GlobalSecondaryIndex{
 			IndexName:  aws.String(name),
 			KeySchema:  keySchema(pk, sk),
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			Projection: &types.Projection{ProjectionType: p},
 		}
 	}
 	return &dynamodb.CreateTableInput{
@@ -43,11 +43,14 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 		AttributeDefinitions: attrs,
 		KeySchema:            keySchema(AttrPK, AttrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
-			index(IndexPending, AttrPendingPK, AttrPendingSK),
-			index(IndexDue, AttrDuePK, AttrDueSK),
-			index(IndexOfficer, AttrOfficerPK, AttrOfficerSK),
-			index(IndexCases, AttrCasesPK, AttrCasesSK),
-			index(IndexContact, AttrContactPK, AttrContactSK),
+			// The sweep's, the digest's and subject access's indexes hold keys only: a stamp on a
+			// case then writes a few key attributes to them, not the whole case again; the few
+			// cases they list are read from the table. The console's list holds everything.
+			index(IndexPending, AttrPendingPK, AttrPendingSK, types.ProjectionTypeKeysOnly),
+			index(IndexDue, AttrDuePK, AttrDueSK, types.ProjectionTypeKeysOnly),
+			index(IndexOfficer, AttrOfficerPK, AttrOfficerSK, types.ProjectionTypeKeysOnly),
+			index(IndexCases, AttrCasesPK, AttrCasesSK, types.ProjectionTypeAll),
+			index(IndexContact, AttrContactPK, AttrContactSK, types.ProjectionTypeKeysOnly),
 			{
 				IndexName: aws.String(IndexMonth),
 				KeySchema: keySchema(AttrMonthPK, AttrMonthSK),

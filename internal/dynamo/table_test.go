@@ -44,10 +44,16 @@ func TestCreateTable_Moto(t *testing.T) {
 	for _, g := range d.GlobalSecondaryIndexes {
 		gsis[aws.ToString(g.IndexName)] = g
 	}
-	for _, tt := range []struct{ index, pk, sk string }{
-		{dynamo.IndexPending, dynamo.AttrPendingPK, dynamo.AttrPendingSK},
-		{dynamo.IndexDue, dynamo.AttrDuePK, dynamo.AttrDueSK},
-		{dynamo.IndexOfficer, dynamo.AttrOfficerPK, dynamo.AttrOfficerSK},
+	for _, tt := range []struct {
+		index, pk, sk string
+		projection    types.ProjectionType
+	}{
+		// Keys only: a stamp on a case must not rewrite the whole case into these.
+		{dynamo.IndexPending, dynamo.AttrPendingPK, dynamo.AttrPendingSK, types.ProjectionTypeKeysOnly},
+		{dynamo.IndexDue, dynamo.AttrDuePK, dynamo.AttrDueSK, types.ProjectionTypeKeysOnly},
+		{dynamo.IndexOfficer, dynamo.AttrOfficerPK, dynamo.AttrOfficerSK, types.ProjectionTypeKeysOnly},
+		{dynamo.IndexContact, dynamo.AttrContactPK, dynamo.AttrContactSK, types.ProjectionTypeKeysOnly},
+		{dynamo.IndexCases, dynamo.AttrCasesPK, dynamo.AttrCasesSK, types.ProjectionTypeAll},
 	} {
 		t.Run(tt.index, func(t *testing.T) {
 			g, ok := gsis[tt.index]
@@ -57,8 +63,8 @@ func TestCreateTable_Moto(t *testing.T) {
 			if diff := cmp.Diff(tt.pk+":HASH "+tt.sk+":RANGE", keys(g.KeySchema)); diff != "" {
 				t.Errorf("index key (-want +got):\n%s", diff)
 			}
-			if g.Projection == nil || g.Projection.ProjectionType != types.ProjectionTypeAll {
-				t.Errorf("projection %+v; want ALL", g.Projection)
+			if g.Projection == nil || g.Projection.ProjectionType != tt.projection {
+				t.Errorf("projection %+v; want %s", g.Projection, tt.projection)
 			}
 			for _, a := range []string{tt.pk, tt.sk} {
 				if attrs[a] != types.ScalarAttributeTypeS {
