@@ -39,9 +39,13 @@ axe: ## install axe-core (package-lock.json) for the console's accessibility tes
 chromium: ## install Debian's Chromium for the form's browser tests (needs root)
 	bash .ci/install-chromium
 
-bench: ## benchmarks: Go benchmarks, then the local runner under load beside the bbolt ceiling (a few minutes)
+bench: build ## benchmarks: Go benchmarks, the local runner under load beside the bbolt ceiling, binary sizes (a few minutes)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./infra/local/loadtest $(BENCH_FLAGS)
+	@echo "linux/arm64 binary sizes (target: 15 MiB each):"
+	@for fn in $(FUNCTIONS); do \
+	  awk -v fn=$$fn -v b=$$(stat -c %s bin/$$fn/bootstrap) 'BEGIN { printf "  %-10s %5.1f MiB\n", fn, b / 1048576 }'; \
+	done
 
 # ---- build: Lambda binaries, and the functions run locally against events/ -----------------
 # Every function is functions/<dir>/main.go, built as Lambda's provided.al2023 runtime on arm64
