@@ -2,13 +2,10 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/council/intake/internal/feedback"
@@ -62,51 +59,22 @@ func (s *Store) CreateMarker(ctx context.Context, m *feedback.Marker) error {
 	if err != nil {
 		return fmt.Errorf("dynamo: create marker %s: %w", m.ID, err)
 	}
-	err = call(ctx, "create marker", func() error {
-		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item,
-			ConditionExpression: aws.String("attribute_not_exists(" + AttrPK + ")")})
-		return err
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return feedback.Errorf(feedback.ECONFLICT, "marker %s already exists", m.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("dynamo: create marker %s: %w", m.ID, err)
-	}
-	return nil
+	return s.putNew(ctx, "marker "+m.ID, item)
 }
 
 // ListMarkers queries the markers' partition, leaving out those past their retention end.
 func (s *Store) ListMarkers(ctx context.Context) ([]*feedback.Marker, error) {
 	now := s.clock.Now()
-	in := &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pkMarkers)},
-		ConsistentRead:            aws.Bool(true),
-	}
 	var out []*feedback.Marker
-	for {
-		var page *dynamodb.QueryOutput
-		err := call(ctx, "list markers", func() (err error) { page, err = s.db.Query(ctx, in); return err })
-		if err != nil {
-			return nil, fmt.Errorf("dynamo: list markers: %w", err)
+	err := s.queryPartition(ctx, "markers", pkMarkers, "", nil, nil, func(item map[string]types.AttributeValue) error {
+		m, err := unmarshalMarker(item)
+		if err == nil && now.Before(m.ExpiresAt) {
+			out = append(out, m)
 		}
-		for _, item := range page.Items {
-			m, err := unmarshalMarker(item)
-			if err != nil {
-				return nil, fmt.Errorf("dynamo: list markers: %w", err)
-			}
-			if now.Before(m.ExpiresAt) {
-				out = append(out, m)
-			}
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].DecidedOn.Equal(out[j].DecidedOn) {

@@ -113,17 +113,8 @@ func (s *Store) CreateRestriction(ctx context.Context, r *feedback.Restriction) 
 	if err != nil {
 		return fmt.Errorf("dynamo: create restriction %s: %w", r.ID, err)
 	}
-	err = call(ctx, "create restriction", func() error {
-		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item,
-			ConditionExpression: aws.String("attribute_not_exists(" + AttrPK + ")")})
+	if err := s.putNew(ctx, "restriction "+r.ID, item); err != nil {
 		return err
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return feedback.Errorf(feedback.ECONFLICT, "restriction %s already exists", r.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("dynamo: create restriction %s: %w", r.ID, err)
 	}
 	r.Version = 1
 	return nil
@@ -199,36 +190,16 @@ func (s *Store) UpdateRestriction(ctx context.Context, id string, fn func(*feedb
 // ListRestrictions queries the register's partition.
 func (s *Store) ListRestrictions(ctx context.Context) ([]*feedback.Restriction, error) {
 	now := s.clock.Now()
-	in := &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pkRestrictions)},
-		ConsistentRead:            aws.Bool(true),
-	}
-	if s.pageLimit > 0 {
-		in.Limit = aws.Int32(s.pageLimit)
-	}
 	var out []*feedback.Restriction
-	for {
-		var page *dynamodb.QueryOutput
-		err := call(ctx, "list restrictions", func() (err error) { page, err = s.db.Query(ctx, in); return err })
-		if err != nil {
-			return nil, fmt.Errorf("dynamo: list restrictions: %w", err)
+	err := s.queryPartition(ctx, "restrictions", pkRestrictions, "", nil, nil, func(item map[string]types.AttributeValue) error {
+		r, err := unmarshalRestriction(item)
+		if err == nil && !r.Expired(now) {
+			out = append(out, r)
 		}
-		for _, item := range page.Items {
-			r, err := unmarshalRestriction(item)
-			if err != nil {
-				return nil, fmt.Errorf("dynamo: list restrictions: %w", err)
-			}
-			if !r.Expired(now) {
-				out = append(out, r)
-			}
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].DecidedOn.Equal(out[j].DecidedOn) {

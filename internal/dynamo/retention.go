@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -120,43 +119,36 @@ func (s *Store) ListDestructions(ctx context.Context, from, to time.Time) ([]fee
 	now := s.clock.Now()
 	var out []feedback.Destruction
 	for m := time.Date(from.UTC().Year(), from.UTC().Month(), 1, 0, 0, 0, 0, time.UTC); m.Before(to); m = m.AddDate(0, 1, 0) {
-		in := &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			KeyConditionExpression:    aws.String("#pk = :pk"),
-			FilterExpression:          aws.String("attribute_not_exists(#exp) OR #exp > :now"),
-			ExpressionAttributeNames:  map[string]string{"#pk": AttrPK, "#exp": AttrExpiresAt},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(destructionMonth(m)), ":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
-			ConsistentRead:            aws.Bool(true),
-		}
-		for {
-			var page *dynamodb.QueryOutput
-			err := call(ctx, "list destructions", func() (err error) { page, err = s.db.Query(ctx, in); return err })
-			if err != nil {
-				return nil, fmt.Errorf("dynamo: list destructions of %s: %w", m.Format("2006-01"), err)
-			}
-			for _, item := range page.Items {
-				var r destructionRecord
-				if err := attributevalue.UnmarshalMap(item, &r); err != nil {
-					return nil, fmt.Errorf("dynamo: decode destruction item: %w", err)
-				}
-				p := timeParser{ref: r.Ref}
-				d := feedback.Destruction{Ref: r.Ref, Kind: feedback.Kind(r.Kind), Channel: feedback.Channel(r.Channel),
-					ReceivedAt: p.parse("received_at", r.ReceivedAt), ClosedAt: p.parse("closed_at", r.ClosedAt),
-					ExpiredAt: p.parse("expired_at", r.ExpiredAt), DestroyedAt: p.parse("destroyed_at", r.DestroyedAt),
-					Reason: r.Reason, Objects: r.Objects, KeepUntil: p.parse("keep_until", r.KeepUntil)}
-				if p.err != nil {
-					return nil, fmt.Errorf("dynamo: decode destruction item: %w", p.err)
-				}
-				if !d.ExpiredAt.Before(from) && d.ExpiredAt.Before(to) && now.Before(d.KeepUntil) {
+		err := s.queryPartition(ctx, "destructions of "+m.Format("2006-01"), destructionMonth(m),
+			"attribute_not_exists(#exp) OR #exp > :now", map[string]string{"#exp": AttrExpiresAt},
+			map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
+			func(item map[string]types.AttributeValue) error {
+				d, err := unmarshalDestruction(item)
+				if err == nil && !d.ExpiredAt.Before(from) && d.ExpiredAt.Before(to) && now.Before(d.KeepUntil) {
 					out = append(out, d)
 				}
-			}
-			if len(page.LastEvaluatedKey) == 0 {
-				break
-			}
-			in.ExclusiveStartKey = page.LastEvaluatedKey
+				return err
+			})
+		if err != nil {
+			return nil, err
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ExpiredAt.Before(out[j].ExpiredAt) })
 	return out, nil
+}
+
+func unmarshalDestruction(item map[string]types.AttributeValue) (feedback.Destruction, error) {
+	var r destructionRecord
+	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+		return feedback.Destruction{}, fmt.Errorf("decode destruction item: %w", err)
+	}
+	p := timeParser{ref: r.Ref}
+	d := feedback.Destruction{Ref: r.Ref, Kind: feedback.Kind(r.Kind), Channel: feedback.Channel(r.Channel),
+		ReceivedAt: p.parse("received_at", r.ReceivedAt), ClosedAt: p.parse("closed_at", r.ClosedAt),
+		ExpiredAt: p.parse("expired_at", r.ExpiredAt), DestroyedAt: p.parse("destroyed_at", r.DestroyedAt),
+		Reason: r.Reason, Objects: r.Objects, KeepUntil: p.parse("keep_until", r.KeepUntil)}
+	if p.err != nil {
+		return feedback.Destruction{}, fmt.Errorf("decode destruction item: %w", p.err)
+	}
+	return d, nil
 }

@@ -1,0 +1,75 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/council/intake/internal/feedback"
+)
+
+// The registers (restrictions, staff-safety markers, the destruction log) each keep their
+// items in one partition, written once with putNew and read whole with queryPartition.
+
+// putNew writes item if nothing has its key yet; what names the item for errors ("marker
+// SM-1"), and an occupied key is ECONFLICT.
+func (s *Store) putNew(ctx context.Context, what string, item map[string]types.AttributeValue) error {
+	err := call(ctx, "create "+what, func() error {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(" + AttrPK + ")")})
+		return err
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return feedback.Errorf(feedback.ECONFLICT, "%s already exists", what)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: create %s: %w", what, err)
+	}
+	return nil
+}
+
+// queryPartition hands each item of the partition pk to each, page by page, with strongly
+// consistent reads. filter, if not empty, is a filter expression over names and values (":pk"
+// and "#pk" are taken).
+func (s *Store) queryPartition(ctx context.Context, what, pk, filter string, names map[string]string, values map[string]types.AttributeValue, each func(map[string]types.AttributeValue) error) error {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		ConsistentRead:            aws.Bool(true),
+	}
+	if filter != "" {
+		in.FilterExpression = aws.String(filter)
+	}
+	for k, v := range names {
+		in.ExpressionAttributeNames[k] = v
+	}
+	for k, v := range values {
+		in.ExpressionAttributeValues[k] = v
+	}
+	if s.pageLimit > 0 {
+		in.Limit = aws.Int32(s.pageLimit)
+	}
+	for {
+		var page *dynamodb.QueryOutput
+		err := call(ctx, "list "+what, func() (err error) { page, err = s.db.Query(ctx, in); return err })
+		if err != nil {
+			return fmt.Errorf("dynamo: list %s: %w", what, err)
+		}
+		for _, item := range page.Items {
+			if err := each(item); err != nil {
+				return fmt.Errorf("dynamo: list %s: %w", what, err)
+			}
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}
