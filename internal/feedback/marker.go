@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -62,49 +61,30 @@ func (s *Service) Mark(ctx context.Context, who StaffMember, n NewMarker) (*Mark
 	if who.Role != RoleAdmin {
 		return nil, Errorf(EFORBIDDEN, "Only the complaints team marks a person as a risk to staff.")
 	}
-	var contacts []string
-	for _, c := range n.Contacts {
-		norm, err := NormalizeContact(c)
-		if err != nil {
-			return nil, err
-		}
-		if !slices.Contains(contacts, norm) {
-			contacts = append(contacts, norm)
-		}
-	}
-	if len(contacts) == 0 {
-		return nil, invalid("contact", "Enter the person's email address, telephone number or platform:handle")
+	contacts, err := normalizeContacts(n.Contacts)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkText("reason", n.Reason, true); err != nil {
 		return nil, err
 	}
-	decider := who.Email
-	if n.DecidedBy != "" {
-		m, ok := s.Staff.Lookup(n.DecidedBy)
-		if !ok {
-			return nil, invalid("decided_by", "The decision must be by a member of staff Intake knows")
-		}
-		decider = m.Email
-	}
 	now := s.Clock.Now()
 	today := s.Calendar.Date(now)
-	decided, told := today, time.Time{}
-	if !n.DecidedOn.IsZero() {
-		if decided = s.Calendar.Date(n.DecidedOn); decided.After(today) {
-			return nil, invalid("decided_on", "The decision cannot be dated in the future")
-		}
+	decider, decided, err := s.decision(who, n.DecidedBy, n.DecidedOn, today)
+	if err != nil {
+		return nil, err
 	}
+	told := time.Time{}
 	if !n.ToldOn.IsZero() {
 		if told = s.Calendar.Date(n.ToldOn); told.After(today) || told.Before(decided) {
 			return nil, invalid("told_on", "The person is told on or after the decision, and not in the future")
 		}
 	}
-	year := now.In(s.Calendar.Location()).Year()
-	seq, err := s.Store.NextSequence(ctx, "marker-"+strconv.Itoa(year))
+	id, err := s.registerID(ctx, "marker", "SM", now)
 	if err != nil {
 		return nil, fmt.Errorf("mark: allocate an id: %w", err)
 	}
-	m := &Marker{ID: fmt.Sprintf("SM-%d-%04d", year, seq), Contacts: contacts, Reason: strings.TrimSpace(n.Reason),
+	m := &Marker{ID: id, Contacts: contacts, Reason: strings.TrimSpace(n.Reason),
 		DecidedBy: decider, DecidedOn: decided, ToldOn: told, ExpiresAt: decided.AddDate(s.markerYears(), 0, 0), CreatedAt: now}
 	if err := s.Markers.CreateMarker(ctx, m); err != nil {
 		return nil, fmt.Errorf("mark: %w", err)

@@ -7,7 +7,6 @@ import (
 	"html"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -202,18 +201,9 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 	if who.Role != RoleAdmin {
 		return nil, Errorf(EFORBIDDEN, "Only the complaints team decides restrictions.")
 	}
-	var contacts []string
-	for _, c := range n.Contacts {
-		norm, err := NormalizeContact(c)
-		if err != nil {
-			return nil, err
-		}
-		if !slices.Contains(contacts, norm) {
-			contacts = append(contacts, norm)
-		}
-	}
-	if len(contacts) == 0 {
-		return nil, invalid("contact", "Enter the person's email address, telephone number or platform:handle")
+	contacts, err := normalizeContacts(n.Contacts)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkTypes(n.Types); err != nil {
 		return nil, err
@@ -221,13 +211,11 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 	if err := checkText("reason", n.Reason, true); err != nil {
 		return nil, err
 	}
-	decider := who.Email
-	if n.DecidedBy != "" {
-		m, ok := s.Staff.Lookup(n.DecidedBy)
-		if !ok {
-			return nil, invalid("decided_by", "The decision must be by a member of staff Intake knows")
-		}
-		decider = m.Email
+	now := s.Clock.Now()
+	today := s.Calendar.Date(now)
+	decider, decided, err := s.decision(who, n.DecidedBy, n.DecidedOn, today)
+	if err != nil {
+		return nil, err
 	}
 	named := ""
 	if slices.Contains(n.Types, RestrictNamedOfficer) {
@@ -237,27 +225,18 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 		}
 		named = m.Email
 	}
-	now := s.Clock.Now()
-	today := s.Calendar.Date(now)
-	decided := today
-	if !n.DecidedOn.IsZero() {
-		if decided = s.Calendar.Date(n.DecidedOn); decided.After(today) {
-			return nil, invalid("decided_on", "The decision cannot be dated in the future")
-		}
-	}
 	for i, ref := range n.Scope {
 		if !s.Policy.MatchesReference(strings.TrimSpace(ref)) {
 			return nil, invalid("scope", "Scope must be \"all\" or a list of references such as %s", s.Policy.Reference(today.Year(), 1))
 		}
 		n.Scope[i] = strings.TrimSpace(ref)
 	}
-	year := now.In(s.Calendar.Location()).Year()
-	seq, err := s.Store.NextSequence(ctx, "restriction-"+strconv.Itoa(year))
+	id, err := s.registerID(ctx, "restriction", "RS", now)
 	if err != nil {
 		return nil, fmt.Errorf("restrict: allocate an id: %w", err)
 	}
 	r := &Restriction{
-		ID: fmt.Sprintf("RS-%d-%04d", year, seq), Contacts: contacts, Types: n.Types,
+		ID: id, Contacts: contacts, Types: n.Types,
 		Topic: strings.TrimSpace(n.Topic), PhoneTimes: strings.TrimSpace(n.PhoneTimes), Reason: strings.TrimSpace(n.Reason),
 		DecidedBy: decider, NamedOfficer: named, Scope: n.Scope, DecidedOn: decided,
 		ReviewBy: ReviewDate(decided, s.reviewMonths()), Status: RestrictionActive,

@@ -1,0 +1,62 @@
+package feedback
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// The complaints team's registers (restrictions and staff-safety markers) record decisions about
+// a person: who the person is, who decided, on which day, under an id of the register's own.
+
+// normalizeContacts normalises the ways to reach the person, dropping repeats; at least one is
+// needed.
+func normalizeContacts(raw []string) ([]string, error) {
+	var contacts []string
+	for _, c := range raw {
+		norm, err := NormalizeContact(c)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(contacts, norm) {
+			contacts = append(contacts, norm)
+		}
+	}
+	if len(contacts) == 0 {
+		return nil, invalid("contact", "Enter the person's email address, telephone number or platform:handle")
+	}
+	return contacts, nil
+}
+
+// decision resolves who decided (by, a member of staff, or else who records it) and on which
+// day (on, or else today; never after today).
+func (s *Service) decision(who StaffMember, by string, on, today time.Time) (decider string, decided time.Time, err error) {
+	decider = who.Email
+	if by != "" {
+		m, ok := s.Staff.Lookup(by)
+		if !ok {
+			return "", time.Time{}, invalid("decided_by", "The decision must be by a member of staff Intake knows")
+		}
+		decider = m.Email
+	}
+	decided = today
+	if !on.IsZero() {
+		if decided = s.Calendar.Date(on); decided.After(today) {
+			return "", time.Time{}, invalid("decided_on", "The decision cannot be dated in the future")
+		}
+	}
+	return decider, decided, nil
+}
+
+// registerID allocates the next id in a register, numbered afresh each calendar year:
+// prefix-2026-0001 from the sequence named "<sequence>-2026".
+func (s *Service) registerID(ctx context.Context, sequence, prefix string, now time.Time) (string, error) {
+	year := now.In(s.Calendar.Location()).Year()
+	seq, err := s.Store.NextSequence(ctx, sequence+"-"+strconv.Itoa(year))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s-%d-%04d", prefix, year, seq), nil
+}
