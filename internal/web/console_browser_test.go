@@ -118,36 +118,46 @@ func TestConsole_Browser_Accessibility(t *testing.T) {
 		chromedp.Click("#confirm", chromedp.ByID), chromedp.WaitVisible("//h1[text()='That link cannot be used']"))
 }
 
+// keyboard drives the page in ctx by keys alone, as someone who cannot use a mouse does.
+type keyboard struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func (k keyboard) press(keys ...string) {
+	k.t.Helper()
+	for _, key := range keys {
+		if err := chromedp.Run(k.ctx, chromedp.KeyEvent(key)); err != nil {
+			k.t.Fatal(err)
+		}
+	}
+}
+
+// tabTo presses Tab until the focus is on the element matching want (a JavaScript test of
+// document.activeElement), at most limit times.
+func (k keyboard) tabTo(what, want string, limit int) {
+	k.t.Helper()
+	for range limit {
+		k.press(kb.Tab)
+		var ok bool
+		if err := chromedp.Run(k.ctx, chromedp.Evaluate(`(e => `+want+`)(document.activeElement)`, &ok)); err != nil {
+			k.t.Fatal(err)
+		}
+		if ok {
+			return
+		}
+	}
+	k.t.Fatalf("Tab never reached %s", what)
+}
+
 func TestConsole_Browser_KeyboardOnly(t *testing.T) {
 	ctx := consoleBrowser(t)
 	e := newConsoleEnv(t, false)
 	e.realLifecycle()
 	k := e.submit(t, "complaint", "planning", "The planning portal lost my objection.")
 
-	press := func(keys ...string) {
-		t.Helper()
-		for _, key := range keys {
-			if err := chromedp.Run(ctx, chromedp.KeyEvent(key)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	// tabTo presses Tab until the focus is on the element matching want (a JavaScript test of
-	// document.activeElement), at most limit times.
-	tabTo := func(what, want string, limit int) {
-		t.Helper()
-		for range limit {
-			press(kb.Tab)
-			var ok bool
-			if err := chromedp.Run(ctx, chromedp.Evaluate(`(e => `+want+`)(document.activeElement)`, &ok)); err != nil {
-				t.Fatal(err)
-			}
-			if ok {
-				return
-			}
-		}
-		t.Fatalf("Tab never reached %s", what)
-	}
+	keys := keyboard{t, ctx}
+	press, tabTo := keys.press, keys.tabTo
 
 	if err := chromedp.Run(ctx, chromedp.Navigate(e.srv.URL+"/officer"), chromedp.WaitVisible("#email", chromedp.ByID)); err != nil {
 		t.Fatal(err)

@@ -135,28 +135,8 @@ func TestConsole_Browser_SocialKeyboardOnly(t *testing.T) {
 	ctx := consoleBrowser(t)
 	e := newConsoleEnv(t, true)
 
-	press := func(keys ...string) {
-		t.Helper()
-		for _, key := range keys {
-			if err := chromedp.Run(ctx, chromedp.KeyEvent(key)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	tabTo := func(what, want string, limit int) {
-		t.Helper()
-		for range limit {
-			press(kb.Tab)
-			var ok bool
-			if err := chromedp.Run(ctx, chromedp.Evaluate(`(e => `+want+`)(document.activeElement)`, &ok)); err != nil {
-				t.Fatal(err)
-			}
-			if ok {
-				return
-			}
-		}
-		t.Fatalf("Tab never reached %s", what)
-	}
+	keys := keyboard{t, ctx}
+	press, tabTo := keys.press, keys.tabTo
 	run := func(what string, actions ...chromedp.Action) {
 		t.Helper()
 		if err := chromedp.Run(ctx, actions...); err != nil {
