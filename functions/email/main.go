@@ -8,16 +8,23 @@ import (
 	"log"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/mailin"
 	"github.com/council/intake/internal/mailparse"
 	"github.com/council/intake/internal/setup"
+	"github.com/sethvargo/go-envconfig"
 )
 
 func main() {
-	svc, err := setup.FromEnv(context.Background(), setup.EmailSettings...)
+	ctx := context.Background()
+	cfg, err := config.Load(ctx, envconfig.OsLookuper(), setup.EmailSettings...)
 	if err != nil {
 		log.Fatal(err)
 	}
-	r := &mailin.Receiver{Blobs: svc.Blobs, Service: svc, Bucket: setup.MailBucket(), Limits: mailparse.DefaultLimits(), Log: svc.Log}
+	svc, err := setup.Service(ctx, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := &mailin.Receiver{Blobs: svc.Blobs, Service: svc, Bucket: cfg.MailBucket, Limits: mailparse.DefaultLimits(), Log: svc.Log}
 	lambda.Start(r.HandleS3)
 }

@@ -171,9 +171,6 @@ func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.
 	return svc, store, nil
 }
 
-// MailBucket is the inbound-mail bucket the email function reads, from the environment.
-func MailBucket() string { return os.Getenv("INTAKE_MAIL_BUCKET") }
-
 // Logger is the JSON logger every function writes to CloudWatch with, in the shape Lambda's
 // JSON log format reads (level, msg, time), at the level AWS_LAMBDA_LOG_LEVEL sets (the
 // template's ApplicationLogLevel), with the invocation's request id on every line logged with
