@@ -84,15 +84,11 @@ func (s *Store) PutCredential(ctx context.Context, c feedback.Credential) error 
 
 // GetCredential returns a live credential.
 func (s *Store) GetCredential(ctx context.Context, kind feedback.CredentialKind, hash string) (feedback.Credential, error) {
-	var out *dynamodb.GetItemOutput
-	err := call(ctx, "get credential", func() (err error) {
-		out, err = s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: credKey(kind, hash), ConsistentRead: aws.Bool(true)})
-		return err
-	})
+	item, err := s.getItem(ctx, "credential", credKey(kind, hash))
 	if err != nil {
 		return feedback.Credential{}, fmt.Errorf("dynamo: get credential: %w", err)
 	}
-	return s.liveCred(out.Item)
+	return s.liveCred(item)
 }
 
 // TakeCredential deletes a live credential and returns it.

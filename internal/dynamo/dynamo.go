@@ -120,20 +120,14 @@ func (s *Store) Create(ctx context.Context, c *feedback.Case) error {
 
 // Get returns the case, or ENOTFOUND if there is none or it has passed its retention end.
 func (s *Store) Get(ctx context.Context, ref string) (*feedback.Case, error) {
-	var out *dynamodb.GetItemOutput
-	err := call(ctx, "get case", func() (err error) {
-		out, err = s.db.GetItem(ctx, &dynamodb.GetItemInput{
-			TableName: &s.table, Key: key(prefixCase+ref, skCase), ConsistentRead: aws.Bool(true),
-		})
-		return err
-	})
+	item, err := s.getItem(ctx, "case", key(prefixCase+ref, skCase))
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: get case %s: %w", ref, err)
 	}
-	if len(out.Item) == 0 {
+	if len(item) == 0 {
 		return nil, feedback.Errorf(feedback.ENOTFOUND, "case %s not found", ref)
 	}
-	c, err := unmarshalCase(out.Item)
+	c, err := unmarshalCase(item)
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: get case %s: %w", ref, err)
 	}
@@ -145,18 +139,12 @@ func (s *Store) Get(ctx context.Context, ref string) (*feedback.Case, error) {
 
 // GetByIdempotencyKey returns the case created with key, or ENOTFOUND.
 func (s *Store) GetByIdempotencyKey(ctx context.Context, idemKey string) (*feedback.Case, error) {
-	var out *dynamodb.GetItemOutput
-	err := call(ctx, "get idempotency item", func() (err error) {
-		out, err = s.db.GetItem(ctx, &dynamodb.GetItemInput{
-			TableName: &s.table, Key: key(prefixIdem+idemKey, skIdem), ConsistentRead: aws.Bool(true),
-		})
-		return err
-	})
+	item, err := s.getItem(ctx, "idempotency item", key(prefixIdem+idemKey, skIdem))
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: get idempotency item: %w", err)
 	}
 	var it idemRecord
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return nil, fmt.Errorf("dynamo: get idempotency item: %w", err)
 	}
 	if it.Ref == "" || expiredEpoch(it.ExpiresAt, s.clock.Now()) {

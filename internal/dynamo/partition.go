@@ -12,8 +12,23 @@ import (
 	"github.com/council/intake/internal/feedback"
 )
 
-// The registers (restrictions, staff-safety markers, the destruction log) each keep their
-// items in one partition, written once with putNew and read whole with queryPartition.
+// The calls every kind of item shares. The registers (restrictions, staff-safety markers, the
+// destruction log) each keep their items in one partition, written once with putNew and read
+// whole with queryPartition.
+
+// getItem reads the item under k with a strongly consistent read; a missing item is an empty
+// map, not an error.
+func (s *Store) getItem(ctx context.Context, what string, k map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	var out *dynamodb.GetItemOutput
+	err := call(ctx, "get "+what, func() (err error) {
+		out, err = s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: k, ConsistentRead: aws.Bool(true)})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Item, nil
+}
 
 // putNew writes item if nothing has its key yet; what names the item for errors ("marker
 // SM-1"), and an occupied key is ECONFLICT.

@@ -34,18 +34,12 @@ func (s *Store) TakeQuota(ctx context.Context, k, use string, limit int, window 
 			}
 		}
 		now := s.clock.Now()
-		var out *dynamodb.GetItemOutput
-		err := call(ctx, "take quota", func() (err error) {
-			out, err = s.db.GetItem(ctx, &dynamodb.GetItemInput{
-				TableName: &s.table, Key: key(prefixQuota+k, skQuota), ConsistentRead: aws.Bool(true),
-			})
-			return err
-		})
+		item, err := s.getItem(ctx, "quota", key(prefixQuota+k, skQuota))
 		if err != nil {
 			return false, fmt.Errorf("dynamo: take quota: %w", err)
 		}
 		var q quotaRecord
-		if err := attributevalue.UnmarshalMap(out.Item, &q); err != nil {
+		if err := attributevalue.UnmarshalMap(item, &q); err != nil {
 			return false, fmt.Errorf("dynamo: take quota: %w", err)
 		}
 		if _, ok := q.Uses[use]; ok {
@@ -62,7 +56,7 @@ func (s *Store) TakeQuota(ctx context.Context, k, use string, limit int, window 
 		}
 		kept[use] = now.UnixNano()
 		next := quotaRecord{PK: prefixQuota + k, SK: skQuota, Uses: kept, Version: q.Version + 1, ExpiresAt: epoch(now.Add(window))}
-		item, err := attributevalue.MarshalMap(next)
+		item, err = attributevalue.MarshalMap(next)
 		if err != nil {
 			return false, fmt.Errorf("dynamo: take quota: %w", err)
 		}

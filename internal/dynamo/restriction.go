@@ -122,18 +122,14 @@ func (s *Store) CreateRestriction(ctx context.Context, r *feedback.Restriction) 
 
 // GetRestriction returns the restriction, or ENOTFOUND if there is none or it has expired.
 func (s *Store) GetRestriction(ctx context.Context, id string) (*feedback.Restriction, error) {
-	var out *dynamodb.GetItemOutput
-	err := call(ctx, "get restriction", func() (err error) {
-		out, err = s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(pkRestrictions, prefixRestriction+id), ConsistentRead: aws.Bool(true)})
-		return err
-	})
+	item, err := s.getItem(ctx, "restriction", key(pkRestrictions, prefixRestriction+id))
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: get restriction %s: %w", id, err)
 	}
-	if len(out.Item) == 0 {
+	if len(item) == 0 {
 		return nil, feedback.Errorf(feedback.ENOTFOUND, "no restriction %s", id)
 	}
-	r, err := unmarshalRestriction(out.Item)
+	r, err := unmarshalRestriction(item)
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: get restriction %s: %w", id, err)
 	}
