@@ -33,22 +33,22 @@ var errNothingToClaim = errors.New("nothing to claim")
 // mistake each other's claim for their own.
 var claims atomic.Int64
 
+// worker is this worker's name: Worker, or else the process's own.
+func (s *Service) worker() string {
+	if s.Worker != "" {
+		return s.Worker
+	}
+	return processID
+}
+
 // owner returns a fresh claim owner: the worker's name and a number unique within the process.
 func (s *Service) owner() string {
-	w := s.Worker
-	if w == "" {
-		w = processID
-	}
-	return w + "#" + strconv.FormatInt(claims.Add(1), 10)
+	return s.worker() + "#" + strconv.FormatInt(claims.Add(1), 10)
 }
 
 // ownedHere reports whether a claim owner belongs to this worker.
 func (s *Service) ownedHere(owner string) bool {
-	w := s.Worker
-	if w == "" {
-		w = processID
-	}
-	return strings.HasPrefix(owner, w+"#")
+	return strings.HasPrefix(owner, s.worker()+"#")
 }
 
 func (s *Service) lease() time.Duration {
@@ -78,20 +78,10 @@ func (s *Service) claim(ctx context.Context, ref, owner string, pick func(*Case)
 	now := s.Clock.Now()
 	var names []string
 	c, err := s.Store.Update(ctx, ref, func(c *Case) error {
-		names = names[:0]
 		if c.Effects == nil {
 			c.Effects = Effects{}
 		}
-		for _, n := range pick(c) {
-			e := c.Effects[n]
-			if !s.claimable(e, now) {
-				continue
-			}
-			e.ClaimedBy, e.ClaimedUntil = owner, now.Add(s.lease())
-			c.Effects[n] = e
-			names = append(names, n)
-		}
-		if len(names) == 0 {
+		if names = s.claimIn(c.Effects, pick(c), owner, now); len(names) == 0 {
 			return errNothingToClaim
 		}
 		return nil
@@ -115,31 +105,54 @@ func (s *Service) settle(ctx context.Context, ref, owner string, outcomes map[st
 		if c.Effects == nil {
 			c.Effects = Effects{}
 		}
-		for name, out := range outcomes {
-			cur := c.Effects[name]
-			if cur.Settled() {
-				continue
-			}
-			if cur.ClaimedBy == owner {
-				cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
-			}
-			if out.Settled() {
-				cur.State, cur.At, cur.Reason, cur.MessageID = out.State, now, out.Reason, out.MessageID
-				cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
-			} else {
-				cur.Attempts++
-				cur.Reason = out.Reason
-				if cur.Attempts >= MaxAttempts {
-					cur.State, cur.At = EffectFailed, now
-					cur.Reason = fmt.Sprintf("gave up after %d attempts; the last failure: %s", cur.Attempts, out.Reason)
-					cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
-				}
-			}
-			c.Effects[name] = cur
-		}
+		settleIn(c.Effects, owner, outcomes, now)
 		c.UpdatedAt = now
 		return nil
 	})
+}
+
+// claimIn claims for owner, in es, those of names that are free at now, and returns them. Cases
+// and restrictions keep their ledgers alike and claim through this.
+func (s *Service) claimIn(es Effects, names []string, owner string, now time.Time) []string {
+	var claimed []string
+	for _, n := range names {
+		e := es[n]
+		if !s.claimable(e, now) {
+			continue
+		}
+		e.ClaimedBy, e.ClaimedUntil = owner, now.Add(s.lease())
+		es[n] = e
+		claimed = append(claimed, n)
+	}
+	return claimed
+}
+
+// settleIn stamps the outcomes of owner's claimed effects into es at now. A settled outcome is
+// recorded even if the claim has lapsed meanwhile (the thing was done); a failure counts an
+// attempt and, at MaxAttempts, gives up. owner's claims are released.
+func settleIn(es Effects, owner string, outcomes map[string]Effect, now time.Time) {
+	for name, out := range outcomes {
+		cur := es[name]
+		if cur.Settled() {
+			continue
+		}
+		if cur.ClaimedBy == owner {
+			cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
+		}
+		if out.Settled() {
+			cur.State, cur.At, cur.Reason, cur.MessageID = out.State, now, out.Reason, out.MessageID
+			cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
+		} else {
+			cur.Attempts++
+			cur.Reason = out.Reason
+			if cur.Attempts >= MaxAttempts {
+				cur.State, cur.At = EffectFailed, now
+				cur.Reason = fmt.Sprintf("gave up after %d attempts; the last failure: %s", cur.Attempts, out.Reason)
+				cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
+			}
+		}
+		es[name] = cur
+	}
 }
 
 // intakeEffects picks the case's unsettled effects other than reminders, which Remind and

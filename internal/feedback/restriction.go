@@ -439,17 +439,7 @@ func (s *Service) ProcessRestriction(ctx context.Context, id string) error {
 	now := s.Clock.Now()
 	var names []string
 	r, err := store.UpdateRestriction(ctx, id, func(r *Restriction) error {
-		names = names[:0]
-		for _, n := range r.Effects.Pending() {
-			e := r.Effects[n]
-			if !s.claimable(e, now) {
-				continue
-			}
-			e.ClaimedBy, e.ClaimedUntil = owner, now.Add(s.lease())
-			r.Effects[n] = e
-			names = append(names, n)
-		}
-		if len(names) == 0 {
+		if names = s.claimIn(r.Effects, r.Effects.Pending(), owner, now); len(names) == 0 {
 			return errNothingToClaim
 		}
 		return nil
@@ -473,24 +463,7 @@ func (s *Service) settleRestriction(ctx context.Context, id, owner string, outco
 		if r.Effects == nil {
 			r.Effects = Effects{}
 		}
-		for name, out := range outcomes {
-			cur := r.Effects[name]
-			if cur.Settled() || cur.ClaimedBy != owner {
-				continue
-			}
-			if out.State == EffectToDo {
-				cur.Attempts++
-				cur.Reason = out.Reason
-				if cur.Attempts >= MaxAttempts {
-					cur.State, cur.At = EffectFailed, now
-				}
-			} else {
-				out.At, out.Attempts = now, cur.Attempts
-				cur = out
-			}
-			cur.ClaimedBy, cur.ClaimedUntil = "", time.Time{}
-			r.Effects[name] = cur
-		}
+		settleIn(r.Effects, owner, outcomes, now)
 		return nil
 	})
 	if err != nil {
@@ -563,15 +536,15 @@ func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
 	stale := false
 	r, err := store.UpdateRestriction(ctx, rm.Ref, func(r *Restriction) error {
 		stale = r.Status != RestrictionActive || !rm.Due.IsZero() && s.Calendar.Date(r.ReviewBy).Format(time.DateOnly) != s.Calendar.Date(rm.Due).Format(time.DateOnly)
-		e := r.Effects[name]
-		if stale || !s.claimable(e, now) {
+		if stale {
 			return errNothingToClaim
 		}
 		if r.Effects == nil {
 			r.Effects = Effects{}
 		}
-		e.ClaimedBy, e.ClaimedUntil = owner, now.Add(s.lease())
-		r.Effects[name] = e
+		if len(s.claimIn(r.Effects, []string{name}, owner, now)) == 0 {
+			return errNothingToClaim
+		}
 		return nil
 	})
 	switch {
@@ -607,13 +580,6 @@ func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
 		return false, Errorf(EUNAVAILABLE, "remind review %s: %s", r.ID, out.Reason)
 	}
 	return out.State == EffectDone, nil
-}
-
-// ScreenResult says which restrictions apply to a new message and what they do to it.
-type ScreenResult struct {
-	Applies      []*Restriction
-	NamedOfficer string
-	NoAck        bool
 }
 
 // screen finds the active restrictions on the sender of a new message that cover all their
