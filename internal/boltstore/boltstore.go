@@ -54,9 +54,10 @@ var (
 
 	indexes = [][]byte{bucketPending, bucketDue, bucketAssigned}
 	// indexVersion names the indexes' present layout; a file without it (made before the
-	// indexes, or with another layout) has them rebuilt once, at Open.
+	// indexes, or with another layout) has them, and the received index, rebuilt once, at Open.
+	// Version 2 drops the entries that purges before it left behind.
 	keyIndexVersion = []byte("index-version")
-	indexVersion    = []byte("1")
+	indexVersion    = []byte("2")
 )
 
 // MaxBatchDelay is how long a write waits for others to share its commit (bbolt's db.Batch):
@@ -92,23 +93,6 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 				return err
 			}
 		}
-		if tx.Bucket(bucketReceived) == nil {
-			// A data directory from before the received index: build it once from the cases.
-			idx, err := tx.CreateBucket(bucketReceived)
-			if err != nil {
-				return err
-			}
-			err = tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
-				var c feedback.Case
-				if err := json.Unmarshal(v, &c); err != nil {
-					return fmt.Errorf("decode case %s: %w", k, err)
-				}
-				return putReceived(idx, &c)
-			})
-			if err != nil {
-				return err
-			}
-		}
 		if bytes.Equal(tx.Bucket(bucketMeta).Get(keyIndexVersion), indexVersion) {
 			return nil
 		}
@@ -122,9 +106,9 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 }
 
 // rebuildIndexes makes every index afresh from the cases: once, for a file written before the
-// indexes existed.
+// indexes existed or in an older layout.
 func rebuildIndexes(tx *bolt.Tx) error {
-	for _, b := range indexes {
+	for _, b := range append([][]byte{bucketReceived}, indexes...) {
 		if err := tx.DeleteBucket(b); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 			return err
 		}
@@ -136,6 +120,9 @@ func rebuildIndexes(tx *bolt.Tx) error {
 		var c feedback.Case
 		if err := json.Unmarshal(v, &c); err != nil {
 			return fmt.Errorf("decode case %s: %w", k, err)
+		}
+		if err := putReceived(tx.Bucket(bucketReceived), &c); err != nil {
+			return err
 		}
 		return moveIndexes(tx, nil, indexKeys(&c))
 	})
@@ -378,7 +365,8 @@ func (s *Store) ListExpired(_ context.Context, before time.Time, limit int) ([]*
 	return out, nil
 }
 
-// Purge deletes the case and its idempotency key, whether or not it has expired.
+// Purge deletes the case, its idempotency key and its index entries, whether or not it has
+// expired.
 func (s *Store) Purge(_ context.Context, ref string) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		cases := tx.Bucket(bucketCases)
@@ -394,6 +382,12 @@ func (s *Store) Purge(_ context.Context, ref string) error {
 			if err := tx.Bucket(bucketIdem).Delete([]byte(c.IdempotencyKey)); err != nil {
 				return err
 			}
+		}
+		if err := tx.Bucket(bucketReceived).Delete([]byte(feedback.ReceivedKey(&c))); err != nil {
+			return err
+		}
+		if err := moveIndexes(tx, indexKeys(&c), nil); err != nil {
+			return err
 		}
 		return cases.Delete([]byte(ref))
 	})

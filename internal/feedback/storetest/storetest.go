@@ -706,6 +706,22 @@ func testPurge(t *testing.T, newStore NewStore) {
 	if _, err := s.GetByIdempotencyKey(ctx, "key-purge"); code(err) != feedback.ENOTFOUND {
 		t.Errorf("GetByIdempotencyKey after Purge = %v; want %s", err, feedback.ENOTFOUND)
 	}
+	// An open, pending case sits in every list: purged, it is in none, and the lists still work.
+	lists := map[string]func() ([]*feedback.Case, error){
+		"ListPending":  func() ([]*feedback.Case, error) { return s.ListPending(ctx) },
+		"ListDue":      func() ([]*feedback.Case, error) { return s.ListDue(ctx, c.RespondBy.AddDate(1, 0, 0)) },
+		"ListAssigned": func() ([]*feedback.Case, error) { return s.ListAssigned(ctx, c.AssignedTo) },
+		"ListReceived": func() ([]*feedback.Case, error) {
+			page, err := s.ListReceived(ctx, feedback.ReceivedQuery{From: Start.AddDate(-1, 0, 0), To: Start.AddDate(1, 0, 0)})
+			return page.Cases, err
+		},
+	}
+	for name, list := range lists {
+		got, err := list()
+		if err != nil || len(got) != 0 {
+			t.Errorf("%s after Purge = %d cases, %v; want none", name, len(got), err)
+		}
+	}
 	// The reference and the key are free again: nothing of the case is left.
 	if err := s.Create(ctx, c); err != nil {
 		t.Errorf("Create after Purge: %v", err)
