@@ -530,21 +530,18 @@ func (s *Store) list(index, prefix []byte, within func(k []byte) bool) ([]*feedb
 // can stop at a date exactly as the old whole-store filter did.
 const dateLayout = "2006-01-02"
 
-// sortableTime formats t so that byte order is time order (UTC, fixed width).
-func sortableTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
-
 // indexKeys returns the case's key in each index it belongs in (by index name), or none.
 func indexKeys(c *feedback.Case) map[string][]byte {
 	keys := make(map[string][]byte, len(indexes))
 	ref := "\x00" + c.Ref
 	if c.Pending() {
-		keys[string(bucketPending)] = []byte(sortableTime(c.CreatedAt) + ref)
+		keys[string(bucketPending)] = []byte(feedback.SortableTime(c.CreatedAt) + ref)
 	}
 	if c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() {
-		keys[string(bucketDue)] = []byte(c.RespondBy.Format(dateLayout) + sortableTime(c.RespondBy) + ref)
+		keys[string(bucketDue)] = []byte(c.RespondBy.Format(dateLayout) + feedback.SortableTime(c.RespondBy) + ref)
 	}
 	if c.Status == feedback.StatusOpen {
-		keys[string(bucketAssigned)] = []byte(c.AssignedTo + "\x00" + sortableTime(c.ReceivedAt) + ref)
+		keys[string(bucketAssigned)] = []byte(c.AssignedTo + "\x00" + feedback.SortableTime(c.ReceivedAt) + ref)
 	}
 	return keys
 }

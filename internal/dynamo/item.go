@@ -82,11 +82,6 @@ const (
 	dueValue     = "OPEN"
 )
 
-// sortableTime is RFC 3339 in UTC with a fixed number of fractional digits, so that index sort
-// keys order by instant (time.RFC3339Nano trims trailing zeros and keeps the offset, which
-// breaks string order).
-const sortableTime = "2006-01-02T15:04:05.000000000Z"
-
 // caseRecord is a case item as stored. Times are RFC 3339 strings with their original offset,
 // so that a case comes back exactly as written; expires_at is the same instant for TTL.
 type caseRecord struct {
@@ -315,7 +310,7 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 	}
 	if c.Pending() {
 		r.PendingPK = pendingValue
-		r.PendingSK = c.CreatedAt.UTC().Format(sortableTime) + "#" + c.Ref
+		r.PendingSK = feedback.SortableTime(c.CreatedAt) + "#" + c.Ref
 	}
 	if r.DueSK = dueKey(c); r.DueSK != "" {
 		r.DuePK = dueValue
@@ -330,7 +325,7 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		r.MonthPK, r.MonthSK = feedback.ReceivedMonth(c.ReceivedAt), feedback.ReceivedKey(c)
 	}
 	if r.OfficerPK = officerKey(c); r.OfficerPK != "" {
-		r.OfficerSK = c.ReceivedAt.UTC().Format(sortableTime) + "#" + c.Ref
+		r.OfficerSK = feedback.SortableTime(c.ReceivedAt) + "#" + c.Ref
 	}
 	return attributevalue.MarshalMap(r)
 }

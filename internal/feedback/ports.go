@@ -107,17 +107,20 @@ const DefaultReceivedPage = 500
 
 // ReceivedKey is where a case sorts in ListReceived, and what its cursors hold: the instant of
 // receipt in UTC at fixed width (so that string order is time order), "#", and the reference.
-func ReceivedKey(c *Case) string { return receivedInstant(c.ReceivedAt) + "#" + c.Ref }
+func ReceivedKey(c *Case) string { return SortableTime(c.ReceivedAt) + "#" + c.Ref }
 
 // ReceivedMonth is the UTC month ("2006-01") a case was received in: the partition of the
 // DynamoDB index that ListReceived reads.
 func ReceivedMonth(t time.Time) string { return t.UTC().Format("2006-01") }
 
-func receivedInstant(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+// SortableTime formats t in UTC with a fixed number of fractional digits, so that byte order is
+// time order (time.RFC3339Nano trims trailing zeros and keeps the offset, which breaks string
+// order): what every store's time-ordered keys start with.
+func SortableTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 // ReceivedBound is the ReceivedKey prefix of an instant: every case received at or after t
 // sorts at or after it, every case received before t sorts before it.
-func ReceivedBound(t time.Time) string { return receivedInstant(t) }
+func ReceivedBound(t time.Time) string { return SortableTime(t) }
 
 // Message is an email Intake sends. Extra headers (Auto-Submitted and the like) go in Headers.
 type Message struct {

@@ -91,7 +91,7 @@ func (s *Scheduler) Import(ctx context.Context, path string) error {
 
 // key sorts reminders by time, then by name.
 func key(r feedback.Reminder) []byte {
-	return []byte(r.At.UTC().Format("2006-01-02T15:04:05.000000000Z") + "\x00" + r.Name)
+	return []byte(feedback.SortableTime(r.At) + "\x00" + r.Name)
 }
 
 // encode returns r's key and value, made before the write transaction so that it holds

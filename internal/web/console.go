@@ -502,7 +502,7 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 	d.Received = when(k.ReceivedAt)
 	ms, err := c.Service.MarkersFor(r.Context(), k)
 	if err != nil {
-		c.Log.Error("read staff-safety markers", "ref", k.Ref, "err", err)
+		c.log().Error("read staff-safety markers", "ref", k.Ref, "err", err)
 	}
 	for _, m := range ms {
 		told := "not yet told in writing"

@@ -88,8 +88,8 @@ func (h *Handler) createMarker(r *http.Request, who feedback.StaffMember) (int, 
 // other identities. A failure to read them is logged and shows none rather than hiding the case.
 func (h *Handler) caseMarkers(r *http.Request, c *feedback.Case) []markerView {
 	ms, err := h.Service.MarkersFor(r.Context(), c)
-	if err != nil && h.Log != nil {
-		h.Log.Error("read staff-safety markers", "ref", c.Ref, "err", err)
+	if err != nil {
+		h.log().Error("read staff-safety markers", "ref", c.Ref, "err", err)
 	}
 	out := []markerView{}
 	for _, m := range ms {

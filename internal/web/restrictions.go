@@ -150,7 +150,7 @@ func (h *Handler) processRestriction(r *http.Request, id string) {
 	if h.AfterCommit == nil {
 		return
 	}
-	if err := h.Service.ProcessRestriction(r.Context(), id); err != nil && h.Log != nil {
-		h.Log.Error("restriction side effects failed; the sweep will retry", "id", id, "err", err)
+	if err := h.Service.ProcessRestriction(r.Context(), id); err != nil {
+		h.log().Error("restriction side effects failed; the sweep will retry", "id", id, "err", err)
 	}
 }
