@@ -565,9 +565,6 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 	if c.Lifecycle != nil && k.Status == feedback.StatusOpen {
 		d.Actions = true
 		d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
-		for _, kind := range feedback.Kinds {
-			d.Kinds = append(d.Kinds, option{Value: string(kind), Label: kindLabel(kind)})
-		}
 	}
 	if done := r.URL.Query().Get("done"); actionLabels[done] != "" {
 		d.Done = actionLabels[done]
@@ -806,14 +803,23 @@ func (c *Console) view(r *http.Request, title string) consoleView {
 		d.SignOut = c.SignIn.CSRF(sess.Token)
 		d.Forward = canForward(sess.Staff)
 	}
-	d.StageOptions = []option{{Value: string(feedback.Stage1), Label: feedback.Stage1.Label()}, {Value: string(feedback.Stage2), Label: feedback.Stage2.Label()}}
-	d.ChannelOptions = []option{{Value: string(feedback.ChannelWeb), Label: "Web form"}, {Value: string(feedback.ChannelEmail), Label: "Email"}, {Value: string(feedback.ChannelSocial), Label: "Social media"}}
-	d.Outcomes = []option{{Value: "upheld", Label: "Upheld"}, {Value: "partly_upheld", Label: "Partly upheld"}, {Value: "not_upheld", Label: "Not upheld"}, {Value: "invalid", Label: "Invalid"}}
-	for _, k := range feedback.Kinds {
-		d.Kinds = append(d.Kinds, option{Value: string(k), Label: kindLabel(k)})
-	}
+	d.StageOptions, d.ChannelOptions, d.Outcomes, d.Kinds = stageOptions, channelOptions, outcomeOptions, caseKindOptions
 	return d
 }
+
+// The console's fixed choices, shared by every page (templates only read them).
+var (
+	stageOptions    = []option{{Value: string(feedback.Stage1), Label: feedback.Stage1.Label()}, {Value: string(feedback.Stage2), Label: feedback.Stage2.Label()}}
+	channelOptions  = []option{{Value: string(feedback.ChannelWeb), Label: "Web form"}, {Value: string(feedback.ChannelEmail), Label: "Email"}, {Value: string(feedback.ChannelSocial), Label: "Social media"}}
+	outcomeOptions  = []option{{Value: "upheld", Label: "Upheld"}, {Value: "partly_upheld", Label: "Partly upheld"}, {Value: "not_upheld", Label: "Not upheld"}, {Value: "invalid", Label: "Invalid"}}
+	caseKindOptions = func() []option {
+		var out []option
+		for _, k := range feedback.Kinds {
+			out = append(out, option{Value: string(k), Label: kindLabel(k)})
+		}
+		return out
+	}()
+)
 
 // render writes a console page. Console pages are never cached, and send no Referer: the
 // confirm page's address holds a sign-in token.

@@ -446,6 +446,10 @@ func TestConsole_Actions(t *testing.T) {
 	c := e.signIn(t, "planning@example.gov.uk")
 	_, page := get(t, c, e.srv.URL+"/officer/cases/"+k.Ref)
 	csrf := csrfOf(t, page)
+	// The reclassify list offers each kind once.
+	if n := strings.Count(page, `<option value="comment"`); n != 1 {
+		t.Errorf("the case page offers the kind comment %d times, want once", n)
+	}
 	tests := []struct {
 		action     string
 		form       url.Values
