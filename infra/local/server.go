@@ -130,15 +130,14 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 		Secure:      strings.HasPrefix(council.ConsoleURL, "https://"),
 		Log:         s.log,
 	}
-	// The API takes the console's session (with its CSRF header) or a bearer token.
-	wh := &web.Handler{Service: s.service, AfterCommit: s.afterCommit, Log: s.log,
-		Staff: console.Staff(web.BearerTokens(tokens, staff))}
+	// The API, and the social route that marks a reply posted, take the console's session (with
+	// its CSRF header) or a bearer token.
+	officer := console.Staff(web.BearerTokens(tokens, staff))
+	wh := &web.Handler{Service: s.service, AfterCommit: s.afterCommit, Log: s.log, Staff: officer}
 	mux := wh.Routes()
 	console.Register(mux)
-	// Monitoring tools sign their posts; the acknowledged route also takes a console session
-	// (with its CSRF header) or a bearer token.
-	social := &web.Social{Service: s.service, Secrets: secrets, AfterCommit: s.afterCommit, Log: s.log,
-		Staff: console.Staff(web.BearerTokens(tokens, staff))}
+	// Monitoring tools sign their posts.
+	social := &web.Social{Service: s.service, Secrets: secrets, AfterCommit: s.afterCommit, Log: s.log, Staff: officer}
 	social.Register(mux)
 	for name := range secrets {
 		s.monitors = append(s.monitors, name)
