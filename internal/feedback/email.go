@@ -153,6 +153,7 @@ func (s *Service) refFromReplyAddress(addr string) string {
 // a guessed reference never attaches a stranger's words to someone else's case.
 func (s *Service) findThread(ctx context.Context, m *InboundEmail) *Case {
 	var candidates []string
+	read := map[string]*Case{} // cases already read, by reference
 	for _, a := range append(append([]Address{}, m.To...), m.Cc...) {
 		if ref := s.refFromReplyAddress(a.Email); ref != "" {
 			candidates = append(candidates, ref)
@@ -169,15 +170,26 @@ func (s *Service) findThread(ctx context.Context, m *InboundEmail) *Case {
 			candidates = append(candidates, ref)
 		} else if c, err := s.Store.GetByIdempotencyKey(ctx, emailKey(id)); err == nil {
 			candidates = append(candidates, c.Ref)
+			read[c.Ref] = c
 		}
 	}
 	if ref := s.Policy.FindReference(m.Subject); ref != "" {
 		candidates = append(candidates, ref)
 	}
+	// A reply usually names its case three ways (address, In-Reply-To, subject): each case is
+	// read, and checked, once.
+	tried := map[string]bool{}
 	for _, ref := range candidates {
-		c, err := s.Store.Get(ctx, ref)
-		if err != nil {
+		if tried[ref] {
 			continue
+		}
+		tried[ref] = true
+		c := read[ref]
+		if c == nil {
+			var err error
+			if c, err = s.Store.Get(ctx, ref); err != nil {
+				continue
+			}
 		}
 		if c.Contact.Email != "" && strings.EqualFold(c.Contact.Email, m.From.Email) {
 			return c
