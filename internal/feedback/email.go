@@ -282,9 +282,8 @@ func (s *Service) bounce(ctx context.Context, m *InboundEmail, rawKey string) (E
 			ref = s.refFromReplyAddress(a.Email)
 		}
 	}
-	failed := m.Report != nil && (m.Report.Type == "" || m.Report.Type == "delivery-status")
+	failed := false
 	if m.Report != nil {
-		failed = false
 		for _, r := range m.Report.Recipients {
 			failed = failed || r.Action == "failed"
 		}
