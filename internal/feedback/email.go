@@ -243,10 +243,7 @@ func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey s
 			c.Raise(now, FlagReplyToClosed, "The resident wrote again after the case was closed: this may be a request for a Stage 2 review.")
 		}
 		s.flagVerdicts(c, m, now)
-		if c.Effects == nil {
-			c.Effects = Effects{}
-		}
-		c.Effects[followUpEffect(n)] = Effect{}
+		c.addEffect(followUpEffect(n))
 		c.UpdatedAt = now
 		return nil
 	})
