@@ -30,6 +30,18 @@ func normalizeContacts(raw []string) ([]string, error) {
 	return contacts, nil
 }
 
+// contactIDs is the set of the given ways to reach someone that normalise, for matching against
+// a register's contacts; those that do not (empty, or malformed) are left out.
+func contactIDs(values ...string) map[string]bool {
+	ids := map[string]bool{}
+	for _, v := range values {
+		if n, err := NormalizeContact(v); err == nil {
+			ids[n] = true
+		}
+	}
+	return ids
+}
+
 // decision resolves who decided (by, a member of staff, or else who records it) and on which
 // day (on, or else today; never after today).
 func (s *Service) decision(who StaffMember, by string, on, today time.Time) (decider string, decided time.Time, err error) {

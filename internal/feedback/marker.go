@@ -122,12 +122,7 @@ func (s *Service) MarkersFor(ctx context.Context, c *Case) ([]*Marker, error) {
 	if s.Markers == nil {
 		return nil, nil
 	}
-	ids := map[string]bool{}
-	for _, v := range []string{c.Contact.Email, c.Contact.Phone} {
-		if n, err := NormalizeContact(v); err == nil {
-			ids[n] = true
-		}
-	}
+	ids := contactIDs(c.Contact.Email, c.Contact.Phone)
 	if len(ids) == 0 {
 		return nil, nil
 	}

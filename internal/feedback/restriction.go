@@ -590,12 +590,7 @@ func (s *Service) screen(ctx context.Context, c *Case, now time.Time) error {
 	if s.Restrictions == nil {
 		return nil
 	}
-	ids := map[string]bool{}
-	for _, v := range []string{c.Contact.Email, c.Contact.Phone, c.Contact.Handle} {
-		if n, err := NormalizeContact(v); err == nil {
-			ids[n] = true
-		}
-	}
+	ids := contactIDs(c.Contact.Email, c.Contact.Phone, c.Contact.Handle)
 	if len(ids) == 0 {
 		return nil
 	}
