@@ -341,12 +341,11 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 	}
 
 	now := s.Clock.Now()
-	year := now.In(s.Calendar.Location()).Year()
-	seq, err := s.Store.NextSequence(ctx, SequenceName(year))
+	ref, err := s.nextRef(ctx, now)
 	if err != nil {
 		return EmailOutcome{}, fmt.Errorf("receive email: allocate reference: %w", err)
 	}
-	c := s.newCase(sub, sub.Fingerprint(), s.Policy.Reference(year, seq), now)
+	c := s.newCase(sub, sub.Fingerprint(), ref, now)
 	c.MessageID, c.Raw = id, rawKey
 	if quoted != "" {
 		c.Messages = append(c.Messages, Correspondence{At: now, Channel: ChannelEmail, From: m.From.Email,
@@ -384,16 +383,13 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 			return EmailOutcome{}, err
 		}
 	}
-	if err := s.Store.Create(ctx, c); err != nil {
-		if ErrorCode(err) == ECONFLICT {
-			if prior, gerr := s.Store.GetByIdempotencyKey(ctx, sub.IdempotencyKey); gerr == nil {
-				return EmailOutcome{Outcome: outcomeOf(prior), Reference: prior.Ref, Reason: "received before"}, nil
-			}
-		}
-		return EmailOutcome{}, fmt.Errorf("receive email: create case %s: %w", c.Ref, err)
+	prior, err := s.createCase(ctx, c, "outcome", outcome.Outcome)
+	switch {
+	case err != nil:
+		return EmailOutcome{}, fmt.Errorf("receive email: %w", err)
+	case prior != nil:
+		return EmailOutcome{Outcome: outcomeOf(prior), Reference: prior.Ref, Reason: "received before"}, nil
 	}
-	s.log().InfoContext(ctx, "case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel, "outcome", outcome.Outcome)
-	s.count(ctx, MetricCasesCreated, map[string]string{"Channel": string(c.Channel), "Kind": string(c.Kind)})
 	outcome.Reference = c.Ref
 	return outcome, nil
 }

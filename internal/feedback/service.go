@@ -122,30 +122,52 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 	}
 
 	now := s.Clock.Now()
-	year := now.In(s.Calendar.Location()).Year()
-	seq, err := s.Store.NextSequence(ctx, SequenceName(year))
+	ref, err := s.nextRef(ctx, now)
 	if err != nil {
 		return nil, false, fmt.Errorf("submit: allocate reference: %w", err)
 	}
-	c = s.newCase(sub, fp, s.Policy.Reference(year, seq), now)
+	c = s.newCase(sub, fp, ref, now)
 	if !sub.ReceivedAt.IsZero() {
 		s.receivedAt(c, sub.ReceivedAt)
 	}
 	if err := s.screen(ctx, c, now); err != nil {
 		return nil, false, fmt.Errorf("submit: %w", err)
 	}
+	prior, err := s.createCase(ctx, c)
+	switch {
+	case err != nil:
+		return nil, false, fmt.Errorf("submit: %w", err)
+	case prior != nil:
+		return repeat(prior, fp)
+	}
+	return c, true, nil
+}
+
+// nextRef allocates the next case reference of the year (in the council's time zone) of now.
+func (s *Service) nextRef(ctx context.Context, now time.Time) (string, error) {
+	year := now.In(s.Calendar.Location()).Year()
+	seq, err := s.Store.NextSequence(ctx, SequenceName(year))
+	if err != nil {
+		return "", err
+	}
+	return s.Policy.Reference(year, seq), nil
+}
+
+// createCase stores a new case, logs and counts it. If another delivery of the same item (the
+// same idempotency key) won the race to store it, c is not stored and that case is returned as
+// prior.
+func (s *Service) createCase(ctx context.Context, c *Case, logAttrs ...any) (prior *Case, err error) {
 	if err := s.Store.Create(ctx, c); err != nil {
-		if ErrorCode(err) == ECONFLICT && sub.IdempotencyKey != "" {
-			// Another delivery of the same submission won the race: answer with its case.
-			if prior, gerr := s.Store.GetByIdempotencyKey(ctx, sub.IdempotencyKey); gerr == nil {
-				return repeat(prior, fp)
+		if ErrorCode(err) == ECONFLICT && c.IdempotencyKey != "" {
+			if prior, gerr := s.Store.GetByIdempotencyKey(ctx, c.IdempotencyKey); gerr == nil {
+				return prior, nil
 			}
 		}
-		return nil, false, fmt.Errorf("submit: create case %s: %w", c.Ref, err)
+		return nil, fmt.Errorf("create case %s: %w", c.Ref, err)
 	}
-	s.log().InfoContext(ctx, "case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel)
+	s.log().InfoContext(ctx, "case created", append([]any{"ref", c.Ref, "kind", c.Kind, "channel", c.Channel}, logAttrs...)...)
 	s.count(ctx, MetricCasesCreated, map[string]string{"Channel": string(c.Channel), "Kind": string(c.Kind)})
-	return c, true, nil
+	return nil, nil
 }
 
 func repeat(prior *Case, fingerprint string) (*Case, bool, error) {

@@ -344,12 +344,11 @@ func (s *Service) ReceiveSocial(ctx context.Context, who StaffMember, p SocialPo
 		// No earlier post of this author's: a new case, never a stranger's.
 	}
 
-	year := now.In(s.Calendar.Location()).Year()
-	seq, err := s.Store.NextSequence(ctx, SequenceName(year))
+	ref, err := s.nextRef(ctx, now)
 	if err != nil {
 		return SocialResult{}, fmt.Errorf("receive social: allocate reference: %w", err)
 	}
-	c := s.newCase(sub, "", s.Policy.Reference(year, seq), now)
+	c := s.newCase(sub, "", ref, now)
 	c.Contact.Handle = string(p.Platform) + ":" + p.Author.Handle
 	c.MessageID = p.PostID
 	c.Social = &SocialOrigin{Platform: p.Platform, PostID: p.PostID, URL: p.URL, Handle: p.Author.Handle,
@@ -371,16 +370,13 @@ func (s *Service) ReceiveSocial(ctx context.Context, who StaffMember, p SocialPo
 		c.Effects[EffectAcknowledgement] = Effect{State: EffectSkipped, At: now, Reason: AwaitingPublicReply}
 		res.Acknowledgement, res.SuggestedReply = "public_reply", c.Social.SuggestedReply
 	}
-	if err := s.Store.Create(ctx, c); err != nil {
-		if ErrorCode(err) == ECONFLICT {
-			if prior, gerr := s.Store.GetByIdempotencyKey(ctx, sub.IdempotencyKey); gerr == nil {
-				return repeatSocial(prior), nil
-			}
-		}
-		return SocialResult{}, fmt.Errorf("receive social: create case %s: %w", c.Ref, err)
+	prior, err := s.createCase(ctx, c, "platform", p.Platform)
+	switch {
+	case err != nil:
+		return SocialResult{}, fmt.Errorf("receive social: %w", err)
+	case prior != nil:
+		return repeatSocial(prior), nil
 	}
-	s.log().InfoContext(ctx, "case created", "ref", c.Ref, "kind", c.Kind, "channel", c.Channel, "platform", p.Platform)
-	s.count(ctx, MetricCasesCreated, map[string]string{"Channel": string(c.Channel), "Kind": string(c.Kind)})
 	res.Reference = c.Ref
 	return res, nil
 }
