@@ -848,7 +848,7 @@ func TestTemplate_NotifierStreamFilter(t *testing.T) {
 	want := []map[string]any{
 		{"dynamodb": map[string]any{
 			"NewImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{"PENDING"}}},
-			"OldImage": map[string]any{dynamo.AttrPendingPK: []any{map[string]any{"exists": false}}},
+			"OldImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{map[string]any{"exists": false}}}},
 		}},
 		{
 			"eventName":    []any{"REMOVE"},
