@@ -771,16 +771,18 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// and delete schedules (a moved date's or a closed stage's, the unschedule effects); on TTL's
 		// REMOVE, delete the case's stored files and put its destruction log line.
 		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
-		// The same, and the sweep's queries of the pending and due indexes.
-		"RemindersFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+		// The same, and the sweep's queries of the pending and due indexes, whose cases are
+		// then read a page at a time (BatchGetItem).
+		"RemindersFunction": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
 		// ReceiveEmail: idempotency and threading look-ups, a reference, the case; the raw
 		// message read and its attachments kept; ignored mail tagged to expire; restrictions read.
 		"EmailFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"},
 		// Cases read and acted on (GetItem, Update as PutItem), an item taken in by phone
 		// (UpdateItem for its reference), sign-in links and sessions put, read, taken and
 		// deleted (DeleteItem), the cases index listed (Query), sign-in links mailed, and the
-		// session key read once (ssm:GetParameter). No scheduler: the notifier does that.
-		"OfficerFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+		// session key read once (ssm:GetParameter), each listed page of cases read whole
+		// (BatchGetItem). No scheduler: the notifier does that.
+		"OfficerFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
 		// ReceiveSocial and SocialAcknowledged: idempotency and threading look-ups, a
 		// reference, the case created or updated. Nothing else: links are never fetched.

@@ -28,6 +28,7 @@ import (
 // in-process client satisfy it.
 type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
@@ -282,7 +283,9 @@ func (s *Store) ListAssigned(ctx context.Context, mailbox string) ([]*feedback.C
 
 // ListCases returns a page of the cases matching q from the cases index, in feedback.ListKey
 // order. The simple filters go to DynamoDB as a filter expression, so that fewer items travel;
-// each case is then checked again with q.Matches, because index reads are eventually consistent.
+// the index holds only what they need (CasesProjection), so each page's cases are then read
+// whole from the table in one batch and checked again with q.Matches, since the index is
+// eventually consistent and the table is not.
 func (s *Store) ListCases(ctx context.Context, q feedback.CaseQuery) (feedback.CasePage, error) {
 	status := q.Status
 	if status == "" {
@@ -344,12 +347,22 @@ func (s *Store) ListCases(ctx context.Context, q feedback.CaseQuery) (feedback.C
 		if err != nil {
 			return feedback.CasePage{}, fmt.Errorf("dynamo: list cases: %w", err)
 		}
+		var refs []string
 		for _, item := range out.Items {
 			c, err := unmarshalCase(item)
 			if err != nil {
 				return feedback.CasePage{}, fmt.Errorf("dynamo: list cases: %w", err)
 			}
 			if !c.Expired(now) && q.Matches(c) {
+				refs = append(refs, c.Ref)
+			}
+		}
+		cases, err := s.getCases(ctx, refs)
+		if err != nil {
+			return feedback.CasePage{}, fmt.Errorf("dynamo: list cases: %w", err)
+		}
+		for _, c := range cases {
+			if q.Matches(c) {
 				page.Cases = append(page.Cases, c)
 			}
 		}
@@ -452,24 +465,10 @@ func (s *Store) ListReceived(ctx context.Context, q feedback.ReceivedQuery) (fee
 	return page, nil
 }
 
-// fromIndex turns an index item into its case. An index that projects only keys (so that a
-// stamp on a case does not rewrite the whole case into it) names the case, which is then read
-// from the table; an index that projects everything holds it already.
-func (s *Store) fromIndex(ctx context.Context, item map[string]types.AttributeValue) (*feedback.Case, error) {
-	if _, whole := item["ref"]; whole {
-		return unmarshalCase(item)
-	}
-	pk, ok := item[AttrPK].(*types.AttributeValueMemberS)
-	if !ok || !strings.HasPrefix(pk.Value, prefixCase) {
-		return nil, fmt.Errorf("index item without a case key")
-	}
-	return s.Get(ctx, strings.TrimPrefix(pk.Value, prefixCase))
-}
-
-// query reads every page of a sparse index. Index reads are eventually consistent, so each case
-// is checked again against the predicate that put it in the index (keep), and against the
-// clock: the filter expression drops expired items at whole-second precision, the check on the
-// decoded case drops them exactly.
+// query reads every page of a sparse index that projects keys only (so that a stamp on a case
+// does not rewrite the whole case into it), and reads each page's cases from the table in one
+// batch. The index is eventually consistent, so each case is checked again against the
+// predicate that put it in the index (keep); one gone or expired meanwhile is left out.
 func (s *Store) query(ctx context.Context, what, index, cond string, values map[string]types.AttributeValue, keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
 	now := s.clock.Now()
 	values[":now"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}
@@ -491,15 +490,20 @@ func (s *Store) query(ctx context.Context, what, index, cond string, values map[
 		if err != nil {
 			return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
 		}
+		var refs []string
 		for _, item := range out.Items {
-			c, err := s.fromIndex(ctx, item)
-			if feedback.ErrorCode(err) == feedback.ENOTFOUND {
-				continue // gone, or expired, since the index was written
+			pk, ok := item[AttrPK].(*types.AttributeValueMemberS)
+			if !ok || !strings.HasPrefix(pk.Value, prefixCase) {
+				return nil, fmt.Errorf("dynamo: list %s: index item without a case key", what)
 			}
-			if err != nil {
-				return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
-			}
-			if !c.Expired(now) && keep(c) {
+			refs = append(refs, strings.TrimPrefix(pk.Value, prefixCase))
+		}
+		page, err := s.getCases(ctx, refs)
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
+		}
+		for _, c := range page {
+			if keep(c) {
 				cases = append(cases, c)
 			}
 		}

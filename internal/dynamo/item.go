@@ -66,6 +66,14 @@ var MonthProjection = []string{
 	AttrExpiresAt, "created_at", "updated_at", AttrVersion,
 }
 
+// CasesProjection is what the cases index carries besides the keys: what ListCases filters and
+// orders by, and nothing that a claim or stamp of a side effect changes (effects, updated_at,
+// version), so that those writes, two for every case taken in, do not rewrite the index. The
+// lists read the whole cases from the table afterwards, a page at a time (BatchGetItem).
+var CasesProjection = []string{
+	"ref", "kind", "channel", "status", "stage", "service_area", "assigned_to", "acknowledge_by", "respond_by", AttrExpiresAt,
+}
+
 // Item kinds, told apart by their keys.
 const (
 	prefixCase  = "CASE#"
