@@ -157,15 +157,42 @@ func (s *Store) GetByIdempotencyKey(ctx context.Context, idemKey string) (*feedb
 // Update reads the case, applies fn and writes it back only if its version is unchanged,
 // retrying a bounded number of times on a lost race before giving up with ECONFLICT.
 func (s *Store) Update(ctx context.Context, ref string, fn func(*feedback.Case) error) (*feedback.Case, error) {
+	return s.update(ctx, ref, nil, fn)
+}
+
+// UpdateFrom is Update applied first to a copy of known, saving the read (a GetItem) when known
+// is the stored version; when it is not, the conditional write fails and Update's loop reads.
+func (s *Store) UpdateFrom(ctx context.Context, known *feedback.Case, fn func(*feedback.Case) error) (*feedback.Case, error) {
+	item, err := marshalCase(known)
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: update case %s: %w", known.Ref, err)
+	}
+	c, err := unmarshalCase(item) // a deep copy, as the store would read it back
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: update case %s: %w", known.Ref, err)
+	}
+	c.Version = known.Version
+	return s.update(ctx, known.Ref, c, fn)
+}
+
+func (s *Store) update(ctx context.Context, ref string, known *feedback.Case, fn func(*feedback.Case) error) (*feedback.Case, error) {
 	for attempt := 0; attempt < updateAttempts; attempt++ {
-		if attempt > 0 {
+		if attempt > 1 || attempt == 1 && known == nil {
 			if err := sleep(ctx, jitter(attempt)); err != nil {
 				return nil, fmt.Errorf("dynamo: update case %s: %w", ref, err)
 			}
 		}
-		c, err := s.Get(ctx, ref)
-		if err != nil {
-			return nil, err
+		c := known
+		switch {
+		case attempt == 0 && c != nil:
+			if c.Expired(s.clock.Now()) {
+				return nil, feedback.Errorf(feedback.ENOTFOUND, "case %s not found", ref)
+			}
+		default:
+			var err error
+			if c, err = s.Get(ctx, ref); err != nil {
+				return nil, err
+			}
 		}
 		old := *c
 		if err := fn(c); err != nil {
