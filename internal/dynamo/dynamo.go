@@ -1,8 +1,8 @@
 // Package dynamo stores cases in one DynamoDB table (single-table design): a case item per
-// case, an idempotency item per idempotency key and a counter item per sequence, with three
-// sparse global secondary indexes that answer the store's list queries without a Scan. It also
-// creates that table for tests and local runs, and turns the table's stream records into cases
-// for the Lambda that reads the stream.
+// case, an idempotency item per idempotency key and a counter item per sequence, with global
+// secondary indexes (CreateTableInput) that answer the store's list queries without a Scan. It
+// also creates that table for tests and local runs, and turns the table's stream records into
+// cases for the Lambda that reads the stream.
 //
 // DynamoDB's TTL deletes expired items days late, so every read here filters out items whose
 // expires_at has passed by the store's clock.
@@ -284,26 +284,30 @@ func conditionFailures(err error) []int {
 
 // ListPending returns the cases whose intake side effects are not all done, oldest first.
 func (s *Store) ListPending(ctx context.Context) ([]*feedback.Case, error) {
-	return s.query(ctx, "pending", IndexPending, AttrPendingPK+" = :pk",
+	return s.query(ctx, "pending", IndexPending, AttrPendingPK+" = :pk", "",
 		map[string]types.AttributeValue{":pk": str(pendingValue)},
 		(*feedback.Case).Pending)
 }
 
 // ListDue returns the open cases whose response date, as a civil date in onOrBefore's location,
-// is on or before onOrBefore's, soonest first.
+// is on or before onOrBefore's, soonest first. It reads the cases index (the open partition is
+// in due-date order, feedback.ListKey), where an item without a response date is keyed by its
+// acknowledgement date and left out by the filter.
 func (s *Store) ListDue(ctx context.Context, onOrBefore time.Time) ([]*feedback.Case, error) {
 	// The sort key is "YYYY-MM-DD#ref"; everything on the day sorts before the next day.
 	y, m, d := onOrBefore.Date()
 	next := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	last := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-	return s.query(ctx, "due", IndexDue, AttrDuePK+" = :pk AND "+AttrDueSK+" < :next",
-		map[string]types.AttributeValue{":pk": str(dueValue), ":next": str(next)},
-		func(c *feedback.Case) bool { return dueKey(c) != "" && c.RespondBy.Format(time.DateOnly) <= last })
+	return s.query(ctx, "due", IndexCases, AttrCasesPK+" = :pk AND "+AttrCasesSK+" < :next", "attribute_exists(respond_by)",
+		map[string]types.AttributeValue{":pk": str(string(feedback.StatusOpen)), ":next": str(next)},
+		func(c *feedback.Case) bool {
+			return c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() && c.RespondBy.Format(time.DateOnly) <= last
+		})
 }
 
 // ListAssigned returns the open cases assigned to a mailbox, oldest first.
 func (s *Store) ListAssigned(ctx context.Context, mailbox string) ([]*feedback.Case, error) {
-	return s.query(ctx, "assigned", IndexOfficer, AttrOfficerPK+" = :pk",
+	return s.query(ctx, "assigned", IndexOfficer, AttrOfficerPK+" = :pk", "",
 		map[string]types.AttributeValue{":pk": str(mailbox)},
 		func(c *feedback.Case) bool { return officerKey(c) == mailbox })
 }
@@ -492,18 +496,23 @@ func (s *Store) ListReceived(ctx context.Context, q feedback.ReceivedQuery) (fee
 	return page, nil
 }
 
-// query reads every page of a sparse index that projects keys only (so that a stamp on a case
-// does not rewrite the whole case into it), and reads each page's cases from the table in one
-// batch. The index is eventually consistent, so each case is checked again against the
-// predicate that put it in the index (keep); one gone or expired meanwhile is left out.
-func (s *Store) query(ctx context.Context, what, index, cond string, values map[string]types.AttributeValue, keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
+// query reads every page of an index that does not hold the whole case (so that a stamp on a
+// case does not rewrite the whole case into it), filtered by filter if it is not empty, and
+// reads each page's cases from the table in one batch. The index is eventually consistent, so
+// each case is checked again against the predicate that put it in the list (keep); one gone
+// or expired meanwhile is left out.
+func (s *Store) query(ctx context.Context, what, index, cond, filter string, values map[string]types.AttributeValue, keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
 	now := s.clock.Now()
 	values[":now"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}
+	live := "(attribute_not_exists(#exp) OR #exp > :now)"
+	if filter != "" {
+		live += " AND " + filter
+	}
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		IndexName:                 aws.String(index),
 		KeyConditionExpression:    aws.String(cond),
-		FilterExpression:          aws.String("attribute_not_exists(#exp) OR #exp > :now"),
+		FilterExpression:          aws.String(live),
 		ExpressionAttributeNames:  map[string]string{"#exp": AttrExpiresAt},
 		ExpressionAttributeValues: values,
 	}

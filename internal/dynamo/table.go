@@ -22,12 +22,12 @@ type TTLAPI interface {
 }
 
 // CreateTableInput describes the table exactly as template.yaml declares it: on demand, string
-// keys PK and SK, the pending, due, officer and contact indexes projecting keys only, the cases
+// keys PK and SK, the pending, officer and contact indexes projecting keys only, the cases
 // index CasesProjection, the month index MonthProjection, and a stream of new and old images.
 // TTL on AttrExpiresAt is set separately, by EnableTTL.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
 	attrs := []types.AttributeDefinition{}
-	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK, AttrMonthPK, AttrMonthSK} {
+	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK, AttrMonthPK, AttrMonthSK} {
 		attrs = append(attrs, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
 	}
 	index := func(name, pk, sk string, p types.ProjectionType, include ...string) types.GlobalSecondaryIndex {
@@ -48,7 +48,6 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 			// cases they list are read from the table. The console's list holds what it filters
 			// by, which no claim or stamp changes, and reads its page of cases from the table.
 			index(IndexPending, AttrPendingPK, AttrPendingSK, types.ProjectionTypeKeysOnly),
-			index(IndexDue, AttrDuePK, AttrDueSK, types.ProjectionTypeKeysOnly),
 			index(IndexOfficer, AttrOfficerPK, AttrOfficerSK, types.ProjectionTypeKeysOnly),
 			index(IndexCases, AttrCasesPK, AttrCasesSK, types.ProjectionTypeInclude, CasesProjection...),
 			index(IndexContact, AttrContactPK, AttrContactSK, types.ProjectionTypeKeysOnly),
