@@ -179,7 +179,7 @@ func BenchmarkFunctions_WebComplaintDynamoDB(b *testing.B) {
 		for _, w := range slices.Sorted(maps.Keys(u.WCU)) {
 			where = append(where, fmt.Sprintf("%s %.1f", w, u.WCU[w]/float64(n)))
 		}
-		return fmt.Sprintf("%.1f calls (%s); %.1f RCU; %.1f WRU (%s)", float64(u.CallCount())/float64(n), strings.Join(ops, ", "),
+		return fmt.Sprintf("%.1f calls (%s); %.1f RCU; %.1f WCU (%s)", float64(u.CallCount())/float64(n), strings.Join(ops, ", "),
 			u.RCU/float64(n), u.WRU()/float64(n), strings.Join(where, ", "))
 	}
 	total := add(web, notifier)
@@ -188,8 +188,8 @@ func BenchmarkFunctions_WebComplaintDynamoDB(b *testing.B) {
 	b.Logf("  web form request: %s", per(web))
 	b.Logf("  notifier run:     %s", per(notifier))
 	b.Logf("  notifier invocations per complaint (template.yaml's stream filter): %.1f", float64(invocations)/float64(n))
-	b.Logf("  end to end: %.1f calls, %.1f RCU, %.1f WRU", float64(total.CallCount())/float64(n), rru, wru)
-	b.Logf("  per 1,000 complaints: %.0f WRU + %.1f RRU = $%.4f at %s list prices ($%.4f per million WRU, $%.4f per million RRU)",
+	b.Logf("  end to end: %.1f calls, %.1f RCU, %.1f WCU", float64(total.CallCount())/float64(n), rru, wru)
+	b.Logf("  per 1,000 complaints: %.0f write and %.0f read request units (on demand, one per capacity unit) = $%.4f at %s list prices ($%.4f per million WRU, $%.4f per million RRU)",
 		1000*wru, 1000*rru, 1000*(wru*pricePerMWRU+rru*pricePerMRRU)/1e6, priceRegion, pricePerMWRU, pricePerMRRU)
 	b.ReportMetric(float64(total.CallCount())/float64(n), "calls/complaint")
 	b.ReportMetric(wru, "WRU/complaint")
