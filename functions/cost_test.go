@@ -18,11 +18,12 @@ import (
 
 // The list prices the cost per 1,000 complaints is worked out at: DynamoDB on-demand, Standard
 // table class, Europe (London) eu-west-2, in US dollars per million request units
-// (https://aws.amazon.com/dynamodb/pricing/on-demand/). Reading the stream is free for
-// Lambda's event source, so the notifier's trigger adds nothing.
+// (https://aws.amazon.com/dynamodb/pricing/on-demand/; half the rates before November 2024's
+// price cut). Prices change: check the page before quoting a figure. Reading the stream is free
+// for Lambda's event source, so the notifier's trigger adds nothing.
 const (
 	priceRegion  = "eu-west-2 (London), on-demand, Standard table class"
-	pricePerMWRU = 0.7425
+	pricePerMWRU = 0.7423
 	pricePerMRRU = 0.1485
 )
 
