@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -305,11 +306,24 @@ func (s *Store) ListDue(ctx context.Context, onOrBefore time.Time) ([]*feedback.
 		})
 }
 
-// ListAssigned returns the open cases assigned to a mailbox, oldest first.
+// ListAssigned returns the open cases assigned to a mailbox, oldest first. It reads the cases
+// index's open partition, filtered by officer: the console lists through ListCases and calls
+// this only when it is given no list of its own, which no deployed function is, so an index
+// kept for it would be written with every case and never read.
 func (s *Store) ListAssigned(ctx context.Context, mailbox string) ([]*feedback.Case, error) {
-	return s.query(ctx, "assigned", IndexOfficer, AttrOfficerPK+" = :pk", "",
-		map[string]types.AttributeValue{":pk": str(mailbox)},
-		func(c *feedback.Case) bool { return officerKey(c) == mailbox })
+	cs, err := s.query(ctx, "assigned", IndexCases, AttrCasesPK+" = :pk", "assigned_to = :mailbox",
+		map[string]types.AttributeValue{":pk": str(string(feedback.StatusOpen)), ":mailbox": str(mailbox)},
+		func(c *feedback.Case) bool { return c.Status == feedback.StatusOpen && c.AssignedTo == mailbox })
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		if !cs[i].ReceivedAt.Equal(cs[j].ReceivedAt) {
+			return cs[i].ReceivedAt.Before(cs[j].ReceivedAt)
+		}
+		return cs[i].Ref < cs[j].Ref
+	})
+	return cs, nil
 }
 
 // ListCases returns a page of the cases matching q from the cases index, in feedback.ListKey

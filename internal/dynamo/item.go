@@ -29,11 +29,6 @@ const (
 	AttrPendingPK = "gsi_pending"    // "PENDING", only while Case.Pending()
 	AttrPendingSK = "gsi_pending_sk" // CreatedAt (UTC, fixed width) + "#" + ref
 
-	// IndexOfficer holds the open cases by the mailbox they are assigned to.
-	IndexOfficer  = "officer"
-	AttrOfficerPK = "gsi_officer"    // AssignedTo, only while open
-	AttrOfficerSK = "gsi_officer_sk" // ReceivedAt (UTC, fixed width) + "#" + ref
-
 	// IndexCases holds every case by status, in feedback.ListKey order: the officers' lists,
 	// and the sweep's open cases by due date.
 	IndexCases  = "cases"
@@ -128,8 +123,6 @@ type caseRecord struct {
 
 	PendingPK string `dynamodbav:"gsi_pending,omitempty"`
 	PendingSK string `dynamodbav:"gsi_pending_sk,omitempty"`
-	OfficerPK string `dynamodbav:"gsi_officer,omitempty"`
-	OfficerSK string `dynamodbav:"gsi_officer_sk,omitempty"`
 	CasesPK   string `dynamodbav:"gsi_cases,omitempty"`
 	CasesSK   string `dynamodbav:"gsi_cases_sk,omitempty"`
 	ContactPK string `dynamodbav:"gsi_contact,omitempty"`
@@ -333,18 +326,7 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 	if !c.ReceivedAt.IsZero() {
 		r.MonthPK, r.MonthSK = feedback.ReceivedMonth(c.ReceivedAt), feedback.ReceivedKey(c)
 	}
-	if r.OfficerPK = officerKey(c); r.OfficerPK != "" {
-		r.OfficerSK = feedback.SortableTime(c.ReceivedAt) + "#" + c.Ref
-	}
 	return attributevalue.MarshalMap(r)
-}
-
-// officerKey is the case's partition key in the officer index, or "" if it does not belong there.
-func officerKey(c *feedback.Case) string {
-	if c.Status != feedback.StatusOpen {
-		return ""
-	}
-	return c.AssignedTo
 }
 
 func unmarshalCase(item map[string]types.AttributeValue) (*feedback.Case, error) {

@@ -27,7 +27,6 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 	}{
 		{"new open complaint", nil, map[string]string{
 			AttrPendingPK: "PENDING", AttrPendingSK: "2026-12-21T10:00:00.000000000Z#FB-1",
-			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-01-07#FB-1",
 			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
@@ -39,7 +38,6 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 			c.Status, c.Contact = feedback.StatusClosed, feedback.Contact{}
 		}, map[string]string{AttrCasesPK: "closed", AttrCasesSK: "2027-01-07#FB-1"}},
 		{"side effects done", func(c *feedback.Case) { c.Effects = done }, map[string]string{
-			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-01-07#FB-1",
 			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
@@ -59,7 +57,6 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 			c.ReceivedAt = time.Date(2026, 12, 21, 11, 0, 0, 500, time.FixedZone("", 3600))
 			c.RespondBy = time.Date(2027, 6, 1, 0, 0, 0, 0, time.FixedZone("BST", 3600))
 		}, map[string]string{
-			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000500Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-06-01#FB-1",
 			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
@@ -75,7 +72,7 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := map[string]string{}
-			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK} {
+			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK} {
 				if v, ok := item[a]; ok {
 					got[a] = v.(*types.AttributeValueMemberS).Value
 				}

@@ -22,12 +22,12 @@ type TTLAPI interface {
 }
 
 // CreateTableInput describes the table exactly as template.yaml declares it: on demand, string
-// keys PK and SK, the pending, officer and contact indexes projecting keys only, the cases
+// keys PK and SK, the pending and contact indexes projecting keys only, the cases
 // index CasesProjection, the month index MonthProjection, and a stream of new and old images.
 // TTL on AttrExpiresAt is set separately, by EnableTTL.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
 	attrs := []types.AttributeDefinition{}
-	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK, AttrMonthPK, AttrMonthSK} {
+	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK, AttrMonthPK, AttrMonthSK} {
 		attrs = append(attrs, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
 	}
 	index := func(name, pk, sk string, p types.ProjectionType, include ...string) types.GlobalSecondaryIndex {
@@ -43,12 +43,12 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 		AttributeDefinitions: attrs,
 		KeySchema:            keySchema(AttrPK, AttrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
-			// The sweep's, the digest's and subject access's indexes hold keys only: a stamp on a
-			// case then writes a few key attributes to them, not the whole case again; the few
-			// cases they list are read from the table. The console's list holds what it filters
-			// by, which no claim or stamp changes, and reads its page of cases from the table.
+			// The sweep's pending cases and subject access's cases by contact hold keys only: a
+			// stamp on a case then writes a few key attributes to them, not the whole case again;
+			// the few cases they list are read from the table. The lists' index (the console's,
+			// the API's, and the sweep's open cases by due date) holds what they filter by,
+			// which no claim or stamp changes, and each page of cases is read from the table.
 			index(IndexPending, AttrPendingPK, AttrPendingSK, types.ProjectionTypeKeysOnly),
-			index(IndexOfficer, AttrOfficerPK, AttrOfficerSK, types.ProjectionTypeKeysOnly),
 			index(IndexCases, AttrCasesPK, AttrCasesSK, types.ProjectionTypeInclude, CasesProjection...),
 			index(IndexContact, AttrContactPK, AttrContactSK, types.ProjectionTypeKeysOnly),
 			index(IndexMonth, AttrMonthPK, AttrMonthSK, types.ProjectionTypeInclude, MonthProjection...),

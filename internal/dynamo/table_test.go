@@ -50,7 +50,6 @@ func TestCreateTable_Moto(t *testing.T) {
 	}{
 		// Keys only: a stamp on a case must not rewrite the whole case into these.
 		{dynamo.IndexPending, dynamo.AttrPendingPK, dynamo.AttrPendingSK, types.ProjectionTypeKeysOnly},
-		{dynamo.IndexOfficer, dynamo.AttrOfficerPK, dynamo.AttrOfficerSK, types.ProjectionTypeKeysOnly},
 		{dynamo.IndexContact, dynamo.AttrContactPK, dynamo.AttrContactSK, types.ProjectionTypeKeysOnly},
 		// What the lists filter by, and nothing a claim or stamp changes.
 		{dynamo.IndexCases, dynamo.AttrCasesPK, dynamo.AttrCasesSK, types.ProjectionTypeInclude},
