@@ -39,7 +39,7 @@ axe: ## install axe-core (package-lock.json) for the console's accessibility tes
 chromium: ## install Debian's Chromium for the form's browser tests (needs root)
 	bash .ci/install-chromium
 
-bench: build ## benchmarks: Go benchmarks, the local runner under load beside the bbolt ceiling, binary sizes (a few minutes)
+bench: build ## benchmarks: Go benchmarks (DynamoDB calls and units per web complaint, counted through moto, among them), the local runner under load beside the bbolt ceiling, binary sizes (a few minutes)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./infra/local/loadtest $(BENCH_FLAGS)
 	@echo "linux/arm64 binary sizes (target: 15 MiB each):"

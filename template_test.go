@@ -766,21 +766,23 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// Store: GetItem (idempotency key), UpdateItem (reference counter), PutItem (create);
 		// Query of the restrictions partition only (screening at intake).
 		"WebFormFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-		// Process: claim and stamp the case and take the acknowledgement quota (GetItem,
-		// PutItem), send mail, create schedules (passing their role)
+		// Process: claim and stamp the case (GetItem, PutItem) and take the acknowledgement
+		// quota (UpdateItem), send mail, create schedules (passing their role)
 		// and delete schedules (a moved date's or a closed stage's, the unschedule effects); on TTL's
 		// REMOVE, delete the case's stored files and put its destruction log line.
-		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
-		// The same, and the sweep's queries of the pending and due indexes.
-		"RemindersFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+		// The same, and the sweep's queries of the pending and cases indexes, whose cases are
+		// then read a page at a time (BatchGetItem).
+		"RemindersFunction": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
 		// ReceiveEmail: idempotency and threading look-ups, a reference, the case; the raw
 		// message read and its attachments kept; ignored mail tagged to expire; restrictions read.
 		"EmailFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"},
 		// Cases read and acted on (GetItem, Update as PutItem), an item taken in by phone
 		// (UpdateItem for its reference), sign-in links and sessions put, read, taken and
 		// deleted (DeleteItem), the cases index listed (Query), sign-in links mailed, and the
-		// session key read once (ssm:GetParameter). No scheduler: the notifier does that.
-		"OfficerFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+		// session key read once (ssm:GetParameter), each listed page of cases read whole
+		// (BatchGetItem). No scheduler: the notifier does that.
+		"OfficerFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
 		// ReceiveSocial and SocialAcknowledged: idempotency and threading look-ups, a
 		// reference, the case created or updated. Nothing else: links are never fetched.
@@ -848,7 +850,7 @@ func TestTemplate_NotifierStreamFilter(t *testing.T) {
 	want := []map[string]any{
 		{"dynamodb": map[string]any{
 			"NewImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{"PENDING"}}},
-			"OldImage": map[string]any{dynamo.AttrPendingPK: []any{map[string]any{"exists": false}}},
+			"OldImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{map[string]any{"exists": false}}}},
 		}},
 		{
 			"eventName":    []any{"REMOVE"},

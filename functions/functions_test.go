@@ -65,7 +65,7 @@ type stack struct {
 	sched    *scheduler.Client
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t testing.TB) *stack {
 	t.Helper()
 	ctx := context.Background()
 	url := mototest.Endpoint(t)
@@ -132,13 +132,13 @@ func newStack(t *testing.T) *stack {
 	return s
 }
 
-func (s *stack) start(t *testing.T, fn string) *lambdatest.Fn {
+func (s *stack) start(t testing.TB, fn string) *lambdatest.Fn {
 	t.Helper()
 	return lambdatest.Start(t, lambdatest.Build(t, "github.com/council/intake/functions/"+fn), s.env)
 }
 
 // streamRecords reads every record on the table's stream, as Lambda's event source would.
-func (s *stack) streamRecords(t *testing.T) []events.DynamoDBEventRecord {
+func (s *stack) streamRecords(t testing.TB) []events.DynamoDBEventRecord {
 	t.Helper()
 	ctx := context.Background()
 	desc, err := s.db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)})
@@ -206,7 +206,7 @@ func mailTo(t *testing.T, url string, skip int, addr string) []*enmime.Envelope 
 	return out
 }
 
-func readEvent(t *testing.T, name string) []byte {
+func readEvent(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "events", name))
 	if err != nil {
@@ -471,7 +471,7 @@ func officerEvent(t *testing.T, routeKey, method, path, email, body string) []by
 }
 
 // invokeHTTP invokes an HTTP API function and returns its response.
-func invokeHTTP(ctx context.Context, t *testing.T, fn *lambdatest.Fn, event []byte) events.APIGatewayV2HTTPResponse {
+func invokeHTTP(ctx context.Context, t testing.TB, fn *lambdatest.Fn, event []byte) events.APIGatewayV2HTTPResponse {
 	t.Helper()
 	out, err := fn.Invoke(ctx, event)
 	if err != nil {
@@ -482,14 +482,6 @@ func invokeHTTP(ctx context.Context, t *testing.T, fn *lambdatest.Fn, event []by
 		t.Fatalf("%s answered %s: %v", fn.Name, out, err)
 	}
 	return resp
-}
-
-// becomesPending is the notifier's stream filter in template.yaml: a case item whose pending
-// attribute appears. Only such records invoke the notifier in AWS.
-func becomesPending(r events.DynamoDBEventRecord) bool {
-	nv, inNew := r.Change.NewImage[dynamo.AttrPendingPK]
-	_, inOld := r.Change.OldImage[dynamo.AttrPendingPK]
-	return inNew && nv.DataType() == events.DataTypeString && nv.String() == "PENDING" && !inOld
 }
 
 // scheduleNames returns the names of the schedules in the stack's group.
@@ -533,7 +525,7 @@ func TestFunctions_OfficerExtendsThroughTheAPI(t *testing.T) {
 	}
 	var pending []events.DynamoDBEventRecord
 	for _, r := range s.streamRecords(t) {
-		if becomesPending(r) {
+		if invokesNotifier(t, r) {
 			pending = append(pending, r)
 		}
 	}
@@ -601,7 +593,7 @@ func TestFunctions_OfficerExtendsThroughTheAPI(t *testing.T) {
 	// The notifier, handed the extension's stream record, moves the schedules and writes.
 	pending = nil
 	for _, r := range s.streamRecords(t)[recordsBefore:] {
-		if becomesPending(r) {
+		if invokesNotifier(t, r) {
 			pending = append(pending, r)
 		}
 	}

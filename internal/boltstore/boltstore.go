@@ -297,6 +297,12 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 	}
 }
 
+// UpdateFrom is Update: reading the case from the file costs next to nothing, and reading it
+// afresh is what makes the write conditional.
+func (s *Store) UpdateFrom(ctx context.Context, c *feedback.Case, fn func(*feedback.Case) error) (*feedback.Case, error) {
+	return s.Update(ctx, c.Ref, fn)
+}
+
 // ListPending returns cases with side effects outstanding, oldest first.
 func (s *Store) ListPending(_ context.Context) ([]*feedback.Case, error) {
 	return s.list(bucketPending, nil, nil)

@@ -1,8 +1,8 @@
 // Package dynamo stores cases in one DynamoDB table (single-table design): a case item per
-// case, an idempotency item per idempotency key and a counter item per sequence, with three
-// sparse global secondary indexes that answer the store's list queries without a Scan. It also
-// creates that table for tests and local runs, and turns the table's stream records into cases
-// for the Lambda that reads the stream.
+// case, an idempotency item per idempotency key and a counter item per sequence, with global
+// secondary indexes (CreateTableInput) that answer the store's list queries without a Scan. It
+// also creates that table for tests and local runs, and turns the table's stream records into
+// cases for the Lambda that reads the stream.
 //
 // DynamoDB's TTL deletes expired items days late, so every read here filters out items whose
 // expires_at has passed by the store's clock.
@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ import (
 // in-process client satisfy it.
 type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
@@ -156,15 +158,42 @@ func (s *Store) GetByIdempotencyKey(ctx context.Context, idemKey string) (*feedb
 // Update reads the case, applies fn and writes it back only if its version is unchanged,
 // retrying a bounded number of times on a lost race before giving up with ECONFLICT.
 func (s *Store) Update(ctx context.Context, ref string, fn func(*feedback.Case) error) (*feedback.Case, error) {
+	return s.update(ctx, ref, nil, fn)
+}
+
+// UpdateFrom is Update applied first to a copy of known, saving the read (a GetItem) when known
+// is the stored version; when it is not, the conditional write fails and Update's loop reads.
+func (s *Store) UpdateFrom(ctx context.Context, known *feedback.Case, fn func(*feedback.Case) error) (*feedback.Case, error) {
+	item, err := marshalCase(known)
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: update case %s: %w", known.Ref, err)
+	}
+	c, err := unmarshalCase(item) // a deep copy, as the store would read it back
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: update case %s: %w", known.Ref, err)
+	}
+	c.Version = known.Version
+	return s.update(ctx, known.Ref, c, fn)
+}
+
+func (s *Store) update(ctx context.Context, ref string, known *feedback.Case, fn func(*feedback.Case) error) (*feedback.Case, error) {
 	for attempt := 0; attempt < updateAttempts; attempt++ {
-		if attempt > 0 {
+		if attempt > 1 || attempt == 1 && known == nil {
 			if err := sleep(ctx, jitter(attempt)); err != nil {
 				return nil, fmt.Errorf("dynamo: update case %s: %w", ref, err)
 			}
 		}
-		c, err := s.Get(ctx, ref)
-		if err != nil {
-			return nil, err
+		c := known
+		switch {
+		case attempt == 0 && c != nil:
+			if c.Expired(s.clock.Now()) {
+				return nil, feedback.Errorf(feedback.ENOTFOUND, "case %s not found", ref)
+			}
+		default:
+			var err error
+			if c, err = s.Get(ctx, ref); err != nil {
+				return nil, err
+			}
 		}
 		old := *c
 		if err := fn(c); err != nil {
@@ -256,33 +285,52 @@ func conditionFailures(err error) []int {
 
 // ListPending returns the cases whose intake side effects are not all done, oldest first.
 func (s *Store) ListPending(ctx context.Context) ([]*feedback.Case, error) {
-	return s.query(ctx, "pending", IndexPending, AttrPendingPK+" = :pk",
+	return s.query(ctx, "pending", IndexPending, AttrPendingPK+" = :pk", "",
 		map[string]types.AttributeValue{":pk": str(pendingValue)},
 		(*feedback.Case).Pending)
 }
 
 // ListDue returns the open cases whose response date, as a civil date in onOrBefore's location,
-// is on or before onOrBefore's, soonest first.
+// is on or before onOrBefore's, soonest first. It reads the cases index (the open partition is
+// in due-date order, feedback.ListKey), where an item without a response date is keyed by its
+// acknowledgement date and left out by the filter.
 func (s *Store) ListDue(ctx context.Context, onOrBefore time.Time) ([]*feedback.Case, error) {
 	// The sort key is "YYYY-MM-DD#ref"; everything on the day sorts before the next day.
 	y, m, d := onOrBefore.Date()
 	next := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	last := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-	return s.query(ctx, "due", IndexDue, AttrDuePK+" = :pk AND "+AttrDueSK+" < :next",
-		map[string]types.AttributeValue{":pk": str(dueValue), ":next": str(next)},
-		func(c *feedback.Case) bool { return dueKey(c) != "" && c.RespondBy.Format(time.DateOnly) <= last })
+	return s.query(ctx, "due", IndexCases, AttrCasesPK+" = :pk AND "+AttrCasesSK+" < :next", "attribute_exists(respond_by)",
+		map[string]types.AttributeValue{":pk": str(string(feedback.StatusOpen)), ":next": str(next)},
+		func(c *feedback.Case) bool {
+			return c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() && c.RespondBy.Format(time.DateOnly) <= last
+		})
 }
 
-// ListAssigned returns the open cases assigned to a mailbox, oldest first.
+// ListAssigned returns the open cases assigned to a mailbox, oldest first. It reads the cases
+// index's open partition, filtered by officer: the console lists through ListCases and calls
+// this only when it is given no list of its own, which no deployed function is, so an index
+// kept for it would be written with every case and never read.
 func (s *Store) ListAssigned(ctx context.Context, mailbox string) ([]*feedback.Case, error) {
-	return s.query(ctx, "assigned", IndexOfficer, AttrOfficerPK+" = :pk",
-		map[string]types.AttributeValue{":pk": str(mailbox)},
-		func(c *feedback.Case) bool { return officerKey(c) == mailbox })
+	cs, err := s.query(ctx, "assigned", IndexCases, AttrCasesPK+" = :pk", "assigned_to = :mailbox",
+		map[string]types.AttributeValue{":pk": str(string(feedback.StatusOpen)), ":mailbox": str(mailbox)},
+		func(c *feedback.Case) bool { return c.Status == feedback.StatusOpen && c.AssignedTo == mailbox })
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		if !cs[i].ReceivedAt.Equal(cs[j].ReceivedAt) {
+			return cs[i].ReceivedAt.Before(cs[j].ReceivedAt)
+		}
+		return cs[i].Ref < cs[j].Ref
+	})
+	return cs, nil
 }
 
 // ListCases returns a page of the cases matching q from the cases index, in feedback.ListKey
 // order. The simple filters go to DynamoDB as a filter expression, so that fewer items travel;
-// each case is then checked again with q.Matches, because index reads are eventually consistent.
+// the index holds only what they need (CasesProjection), so each page's cases are then read
+// whole from the table in one batch and checked again with q.Matches, since the index is
+// eventually consistent and the table is not.
 func (s *Store) ListCases(ctx context.Context, q feedback.CaseQuery) (feedback.CasePage, error) {
 	status := q.Status
 	if status == "" {
@@ -344,12 +392,22 @@ func (s *Store) ListCases(ctx context.Context, q feedback.CaseQuery) (feedback.C
 		if err != nil {
 			return feedback.CasePage{}, fmt.Errorf("dynamo: list cases: %w", err)
 		}
+		var refs []string
 		for _, item := range out.Items {
 			c, err := unmarshalCase(item)
 			if err != nil {
 				return feedback.CasePage{}, fmt.Errorf("dynamo: list cases: %w", err)
 			}
 			if !c.Expired(now) && q.Matches(c) {
+				refs = append(refs, c.Ref)
+			}
+		}
+		cases, err := s.getCases(ctx, refs)
+		if err != nil {
+			return feedback.CasePage{}, fmt.Errorf("dynamo: list cases: %w", err)
+		}
+		for _, c := range cases {
+			if q.Matches(c) {
 				page.Cases = append(page.Cases, c)
 			}
 		}
@@ -452,32 +510,23 @@ func (s *Store) ListReceived(ctx context.Context, q feedback.ReceivedQuery) (fee
 	return page, nil
 }
 
-// fromIndex turns an index item into its case. An index that projects only keys (so that a
-// stamp on a case does not rewrite the whole case into it) names the case, which is then read
-// from the table; an index that projects everything holds it already.
-func (s *Store) fromIndex(ctx context.Context, item map[string]types.AttributeValue) (*feedback.Case, error) {
-	if _, whole := item["ref"]; whole {
-		return unmarshalCase(item)
-	}
-	pk, ok := item[AttrPK].(*types.AttributeValueMemberS)
-	if !ok || !strings.HasPrefix(pk.Value, prefixCase) {
-		return nil, fmt.Errorf("index item without a case key")
-	}
-	return s.Get(ctx, strings.TrimPrefix(pk.Value, prefixCase))
-}
-
-// query reads every page of a sparse index. Index reads are eventually consistent, so each case
-// is checked again against the predicate that put it in the index (keep), and against the
-// clock: the filter expression drops expired items at whole-second precision, the check on the
-// decoded case drops them exactly.
-func (s *Store) query(ctx context.Context, what, index, cond string, values map[string]types.AttributeValue, keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
+// query reads every page of an index that does not hold the whole case (so that a stamp on a
+// case does not rewrite the whole case into it), filtered by filter if it is not empty, and
+// reads each page's cases from the table in one batch. The index is eventually consistent, so
+// each case is checked again against the predicate that put it in the list (keep); one gone
+// or expired meanwhile is left out.
+func (s *Store) query(ctx context.Context, what, index, cond, filter string, values map[string]types.AttributeValue, keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
 	now := s.clock.Now()
 	values[":now"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}
+	live := "(attribute_not_exists(#exp) OR #exp > :now)"
+	if filter != "" {
+		live += " AND " + filter
+	}
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		IndexName:                 aws.String(index),
 		KeyConditionExpression:    aws.String(cond),
-		FilterExpression:          aws.String("attribute_not_exists(#exp) OR #exp > :now"),
+		FilterExpression:          aws.String(live),
 		ExpressionAttributeNames:  map[string]string{"#exp": AttrExpiresAt},
 		ExpressionAttributeValues: values,
 	}
@@ -491,15 +540,20 @@ func (s *Store) query(ctx context.Context, what, index, cond string, values map[
 		if err != nil {
 			return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
 		}
+		var refs []string
 		for _, item := range out.Items {
-			c, err := s.fromIndex(ctx, item)
-			if feedback.ErrorCode(err) == feedback.ENOTFOUND {
-				continue // gone, or expired, since the index was written
+			pk, ok := item[AttrPK].(*types.AttributeValueMemberS)
+			if !ok || !strings.HasPrefix(pk.Value, prefixCase) {
+				return nil, fmt.Errorf("dynamo: list %s: index item without a case key", what)
 			}
-			if err != nil {
-				return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
-			}
-			if !c.Expired(now) && keep(c) {
+			refs = append(refs, strings.TrimPrefix(pk.Value, prefixCase))
+		}
+		page, err := s.getCases(ctx, refs)
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: list %s: %w", what, err)
+		}
+		for _, c := range page {
+			if keep(c) {
 				cases = append(cases, c)
 			}
 		}

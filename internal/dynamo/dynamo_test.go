@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -265,5 +266,58 @@ func TestStore_KeysOnlyIndexes(t *testing.T) {
 	got, err := s.ListPending(ctx)
 	if err != nil || len(got) != 1 || got[0].Message != c.Message {
 		t.Errorf("ListPending = %v, %v; want the whole case", got, err)
+	}
+}
+
+// TestStore_TakeQuota_OldLayout: a quota item written before uses were attributes of their own
+// (one "uses" map) still counts, on moto and on minidyn, and is rewritten in the new layout the
+// first time a use is added to it.
+func TestStore_TakeQuota_OldLayout(t *testing.T) {
+	for name, db := range map[string]dynamo.API{"moto": motoClient(t), "minidyn": minidyn.NewClient()} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			table := tableName(t)
+			if err := dynamo.CreateTable(ctx, db.(dynamo.TableAPI), table); err != nil {
+				t.Fatal(err)
+			}
+			clk := clock.NewFixed(storetest.Start)
+			s := dynamo.New(db, table, clk)
+			n := func(v int64) types.AttributeValue { return &types.AttributeValueMemberN{Value: fmt.Sprint(v)} }
+			at := storetest.Start.Add(-time.Hour).UnixNano()
+			_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: map[string]types.AttributeValue{
+				"PK": &types.AttributeValueMemberS{Value: "QUOTA#ack:x"}, "SK": &types.AttributeValueMemberS{Value: "QUOTA"},
+				"uses":    &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"FB-1": n(at), "FB-2": n(at), "FB-3": n(at)}},
+				"version": n(3),
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			take := func(use string) bool {
+				t.Helper()
+				ok, err := s.TakeQuota(ctx, "ack:x", use, 3, 24*time.Hour)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ok
+			}
+			if take("FB-4") {
+				t.Error("a fourth use was allowed beside three in the old layout")
+			}
+			if !take("FB-2") {
+				t.Error("a use recorded in the old layout was refused")
+			}
+			clk.Advance(24 * time.Hour)
+			if !take("FB-5") || !take("FB-6") {
+				t.Error("uses were refused once the old ones had left the window")
+			}
+			got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, ConsistentRead: aws.Bool(true),
+				Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "QUOTA#ack:x"}, "SK": &types.AttributeValueMemberS{Value: "QUOTA"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, old := got.Item["uses"]; old || got.Item["u:FB-5"] == nil || got.Item["u:FB-6"] == nil || got.Item["u:FB-1"] != nil {
+				t.Errorf("quota item after the window = %v; want FB-5 and FB-6 as attributes of their own, and no old uses", got.Item)
+			}
+		})
 	}
 }

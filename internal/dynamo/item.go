@@ -29,17 +29,8 @@ const (
 	AttrPendingPK = "gsi_pending"    // "PENDING", only while Case.Pending()
 	AttrPendingSK = "gsi_pending_sk" // CreatedAt (UTC, fixed width) + "#" + ref
 
-	// IndexDue holds the open cases with a response date.
-	IndexDue  = "due"
-	AttrDuePK = "gsi_due"    // "OPEN", only while open with a RespondBy
-	AttrDueSK = "gsi_due_sk" // RespondBy as YYYY-MM-DD + "#" + ref
-
-	// IndexOfficer holds the open cases by the mailbox they are assigned to.
-	IndexOfficer  = "officer"
-	AttrOfficerPK = "gsi_officer"    // AssignedTo, only while open
-	AttrOfficerSK = "gsi_officer_sk" // ReceivedAt (UTC, fixed width) + "#" + ref
-
-	// IndexCases holds every case by status, in feedback.ListKey order: the officers' lists.
+	// IndexCases holds every case by status, in feedback.ListKey order: the officers' lists,
+	// and the sweep's open cases by due date.
 	IndexCases  = "cases"
 	AttrCasesPK = "gsi_cases"    // the case's status: "open" or "closed"
 	AttrCasesSK = "gsi_cases_sk" // feedback.ListKey: due date + "#" + ref
@@ -63,7 +54,15 @@ const (
 var MonthProjection = []string{
 	"ref", "kind", "channel", "status", "stage", "service_area", "assigned_to", "received_at",
 	"acknowledge_by", "respond_by", "effects", "stages", "ombudsman", "closed_at", "retain_until",
-	AttrExpiresAt, "created_at", "updated_at", AttrVersion,
+	AttrExpiresAt, "created_at",
+}
+
+// CasesProjection is what the cases index carries besides the keys: what ListCases filters and
+// orders by, and nothing that a claim or stamp of a side effect changes (effects, updated_at,
+// version), so that those writes, two for every case taken in, do not rewrite the index. The
+// lists read the whole cases from the table afterwards, a page at a time (BatchGetItem).
+var CasesProjection = []string{
+	"ref", "kind", "channel", "status", "stage", "service_area", "assigned_to", "acknowledge_by", "respond_by", AttrExpiresAt,
 }
 
 // Item kinds, told apart by their keys.
@@ -79,7 +78,6 @@ const (
 	attrSeq     = "seq"
 
 	pendingValue = "PENDING"
-	dueValue     = "OPEN"
 )
 
 // caseRecord is a case item as stored. Times are RFC 3339 strings with their original offset,
@@ -111,6 +109,7 @@ type caseRecord struct {
 	Flags          []flagRecord            `dynamodbav:"flags,omitempty"`
 	History        []eventRecord           `dynamodbav:"history,omitempty"`
 	Effects        map[string]effectRecord `dynamodbav:"effects,omitempty"`
+	Claims         map[string]claimRecord  `dynamodbav:"claims,omitempty"`
 	Stages         []stageRecord           `dynamodbav:"stages,omitempty"`
 	Ombudsman      *ombudsmanRecord        `dynamodbav:"ombudsman,omitempty"`
 	Letters        []letterRecord          `dynamodbav:"letters,omitempty"`
@@ -124,10 +123,6 @@ type caseRecord struct {
 
 	PendingPK string `dynamodbav:"gsi_pending,omitempty"`
 	PendingSK string `dynamodbav:"gsi_pending_sk,omitempty"`
-	DuePK     string `dynamodbav:"gsi_due,omitempty"`
-	DueSK     string `dynamodbav:"gsi_due_sk,omitempty"`
-	OfficerPK string `dynamodbav:"gsi_officer,omitempty"`
-	OfficerSK string `dynamodbav:"gsi_officer_sk,omitempty"`
 	CasesPK   string `dynamodbav:"gsi_cases,omitempty"`
 	CasesSK   string `dynamodbav:"gsi_cases_sk,omitempty"`
 	ContactPK string `dynamodbav:"gsi_contact,omitempty"`
@@ -195,13 +190,23 @@ type eventRecord struct {
 }
 
 type effectRecord struct {
-	State        string `dynamodbav:"state,omitempty"`
-	At           string `dynamodbav:"at,omitempty"`
-	Reason       string `dynamodbav:"reason,omitempty"`
-	MessageID    string `dynamodbav:"message_id,omitempty"`
-	Attempts     int    `dynamodbav:"attempts,omitempty"`
+	State     string `dynamodbav:"state,omitempty"`
+	At        string `dynamodbav:"at,omitempty"`
+	Reason    string `dynamodbav:"reason,omitempty"`
+	MessageID string `dynamodbav:"message_id,omitempty"`
+	Attempts  int    `dynamodbav:"attempts,omitempty"`
+	// ClaimedBy and ClaimedUntil hold a restriction's claims. A case keeps its claims apart,
+	// in claims; case items written before that kept them here, and are still read.
 	ClaimedBy    string `dynamodbav:"claimed_by,omitempty"`
 	ClaimedUntil string `dynamodbav:"claimed_until,omitempty"`
+}
+
+// claimRecord is a live claim on one of the case's effects. Claims are kept apart from the
+// effects' outcomes, which the month index carries for the reports, so that claiming an effect
+// does not rewrite the case's entry in that index; only the outcome does.
+type claimRecord struct {
+	By    string `dynamodbav:"by"`
+	Until string `dynamodbav:"until"`
 }
 
 type stageRecord struct {
@@ -297,7 +302,7 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		AssignedTo: c.AssignedTo, ReceivedAt: formatTime(c.ReceivedAt),
 		AcknowledgeBy: formatTime(c.AcknowledgeBy), RespondBy: formatTime(c.RespondBy),
 		IdempotencyKey: c.IdempotencyKey, Fingerprint: c.Fingerprint,
-		Effects:   marshalEffects(c.Effects),
+		Effects: marshalEffects(c.Effects, false), Claims: marshalClaims(c.Effects),
 		MessageID: c.MessageID, Raw: c.Raw, Attachments: c.Attachments, Social: marshalSocial(c.Social),
 		Stages: marshalStages(c.Stages), Ombudsman: marshalOmbudsman(c.Ombudsman), Letters: marshalLetters(c.Letters),
 		Messages: marshalMessages(c.Messages), Flags: marshalFlags(c.Flags), History: marshalHistory(c.History),
@@ -312,9 +317,6 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		r.PendingPK = pendingValue
 		r.PendingSK = feedback.SortableTime(c.CreatedAt) + "#" + c.Ref
 	}
-	if r.DueSK = dueKey(c); r.DueSK != "" {
-		r.DuePK = dueValue
-	}
 	if c.Status != "" {
 		r.CasesPK, r.CasesSK = string(c.Status), feedback.ListKey(c)
 	}
@@ -324,26 +326,7 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 	if !c.ReceivedAt.IsZero() {
 		r.MonthPK, r.MonthSK = feedback.ReceivedMonth(c.ReceivedAt), feedback.ReceivedKey(c)
 	}
-	if r.OfficerPK = officerKey(c); r.OfficerPK != "" {
-		r.OfficerSK = feedback.SortableTime(c.ReceivedAt) + "#" + c.Ref
-	}
 	return attributevalue.MarshalMap(r)
-}
-
-// dueKey is the case's sort key in the due index, or "" if it does not belong there.
-func dueKey(c *feedback.Case) string {
-	if c.Status != feedback.StatusOpen || c.RespondBy.IsZero() {
-		return ""
-	}
-	return c.RespondBy.Format(time.DateOnly) + "#" + c.Ref
-}
-
-// officerKey is the case's partition key in the officer index, or "" if it does not belong there.
-func officerKey(c *feedback.Case) string {
-	if c.Status != feedback.StatusOpen {
-		return ""
-	}
-	return c.AssignedTo
 }
 
 func unmarshalCase(item map[string]types.AttributeValue) (*feedback.Case, error) {
@@ -388,11 +371,15 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	if len(r.Effects) > 0 {
 		c.Effects = make(feedback.Effects, len(r.Effects))
 		for name, e := range r.Effects {
+			by, until := e.ClaimedBy, e.ClaimedUntil
+			if cl, ok := r.Claims[name]; ok {
+				by, until = cl.By, cl.Until
+			}
 			c.Effects[name] = feedback.Effect{
 				State: feedback.EffectState(e.State), Reason: e.Reason, MessageID: e.MessageID,
-				Attempts: e.Attempts, ClaimedBy: e.ClaimedBy,
+				Attempts: e.Attempts, ClaimedBy: by,
 				At:           p.parse("effects."+name+".at", e.At),
-				ClaimedUntil: p.parse("effects."+name+".claimed_until", e.ClaimedUntil),
+				ClaimedUntil: p.parse("claims."+name+".until", until),
 			}
 		}
 	}
@@ -453,16 +440,33 @@ func marshalHistory(es []feedback.Event) []eventRecord {
 	return out
 }
 
-func marshalEffects(es feedback.Effects) map[string]effectRecord {
+// marshalEffects writes a ledger's effects, with their claims when withClaims is set (a case
+// writes its claims apart: marshalClaims).
+func marshalEffects(es feedback.Effects, withClaims bool) map[string]effectRecord {
 	if len(es) == 0 {
 		return nil
 	}
 	out := make(map[string]effectRecord, len(es))
 	for name, e := range es {
-		out[name] = effectRecord{
-			State: string(e.State), At: formatTime(e.At), Reason: e.Reason, MessageID: e.MessageID,
-			Attempts: e.Attempts, ClaimedBy: e.ClaimedBy, ClaimedUntil: formatTime(e.ClaimedUntil),
+		r := effectRecord{State: string(e.State), At: formatTime(e.At), Reason: e.Reason, MessageID: e.MessageID, Attempts: e.Attempts}
+		if withClaims {
+			r.ClaimedBy, r.ClaimedUntil = e.ClaimedBy, formatTime(e.ClaimedUntil)
 		}
+		out[name] = r
+	}
+	return out
+}
+
+func marshalClaims(es feedback.Effects) map[string]claimRecord {
+	var out map[string]claimRecord
+	for name, e := range es {
+		if e.ClaimedBy == "" {
+			continue
+		}
+		if out == nil {
+			out = map[string]claimRecord{}
+		}
+		out[name] = claimRecord{By: e.ClaimedBy, Until: formatTime(e.ClaimedUntil)}
 	}
 	return out
 }

@@ -27,8 +27,6 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 	}{
 		{"new open complaint", nil, map[string]string{
 			AttrPendingPK: "PENDING", AttrPendingSK: "2026-12-21T10:00:00.000000000Z#FB-1",
-			AttrDuePK: "OPEN", AttrDueSK: "2027-01-07#FB-1",
-			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-01-07#FB-1",
 			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
@@ -40,8 +38,6 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 			c.Status, c.Contact = feedback.StatusClosed, feedback.Contact{}
 		}, map[string]string{AttrCasesPK: "closed", AttrCasesSK: "2027-01-07#FB-1"}},
 		{"side effects done", func(c *feedback.Case) { c.Effects = done }, map[string]string{
-			AttrDuePK: "OPEN", AttrDueSK: "2027-01-07#FB-1",
-			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000000Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-01-07#FB-1",
 			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
@@ -61,8 +57,6 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 			c.ReceivedAt = time.Date(2026, 12, 21, 11, 0, 0, 500, time.FixedZone("", 3600))
 			c.RespondBy = time.Date(2027, 6, 1, 0, 0, 0, 0, time.FixedZone("BST", 3600))
 		}, map[string]string{
-			AttrDuePK: "OPEN", AttrDueSK: "2027-06-01#FB-1",
-			AttrOfficerPK: "waste@council.example", AttrOfficerSK: "2026-12-21T10:00:00.000000500Z#FB-1",
 			AttrCasesPK: "open", AttrCasesSK: "2027-06-01#FB-1",
 			AttrContactPK: "ada@example.com", AttrContactSK: "FB-1",
 		}},
@@ -78,7 +72,7 @@ func TestMarshalCase_IndexAttributes(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := map[string]string{}
-			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK} {
+			for _, a := range []string{AttrPendingPK, AttrPendingSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK} {
 				if v, ok := item[a]; ok {
 					got[a] = v.(*types.AttributeValueMemberS).Value
 				}
@@ -142,6 +136,40 @@ func TestMarshalCase_RoundTrip(t *testing.T) {
 	})
 	if diff := cmp.Diff(c, got, eq); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+// TestMarshalCase_Claims: claims are written apart from the effects' outcomes (which the month
+// index carries), and an item written when claims were kept in the effects reads the same.
+func TestMarshalCase_Claims(t *testing.T) {
+	at := storetest.Start
+	c := storetest.NewCase("FB-1", at)
+	c.Effects = feedback.Effects{
+		feedback.EffectAcknowledgement: {ClaimedBy: "w#1", ClaimedUntil: at.Add(time.Minute)},
+		feedback.EffectAssignment:      {State: feedback.EffectDone, At: at},
+	}
+	item, err := marshalCase(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	effects := item["effects"].(*types.AttributeValueMemberM).Value
+	if ack := effects[feedback.EffectAcknowledgement].(*types.AttributeValueMemberM).Value; len(ack) != 0 {
+		t.Errorf("the claim was written into the effect: %v", ack)
+	}
+	if _, ok := item["claims"].(*types.AttributeValueMemberM).Value[feedback.EffectAcknowledgement]; !ok {
+		t.Errorf("claims = %v; want the acknowledgement's", item["claims"])
+	}
+	old := item
+	delete(old, "claims")
+	effects[feedback.EffectAcknowledgement] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+		"claimed_by": str("w#1"), "claimed_until": str(at.Add(time.Minute).Format(time.RFC3339Nano)),
+	}}
+	got, err := unmarshalCase(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := got.Effects[feedback.EffectAcknowledgement]; e.ClaimedBy != "w#1" || !e.ClaimedUntil.Equal(at.Add(time.Minute)) {
+		t.Errorf("a claim in the old layout read as %+v", e)
 	}
 }
 

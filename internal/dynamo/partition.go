@@ -30,6 +30,60 @@ func (s *Store) getItem(ctx context.Context, what string, k map[string]types.Att
 	return out.Item, nil
 }
 
+// batchLimit is the most keys one BatchGetItem may ask for.
+const batchLimit = 100
+
+// getCases reads the named cases with strongly consistent reads, in batches, and returns those
+// that exist and have not expired, in the order named. Keys the service leaves unprocessed
+// (throttling, or a batch over its size limit) are asked for again after a pause.
+func (s *Store) getCases(ctx context.Context, refs []string) ([]*feedback.Case, error) {
+	found := make(map[string]*feedback.Case, len(refs))
+	now := s.clock.Now()
+	for start := 0; start < len(refs); start += batchLimit {
+		var keys []map[string]types.AttributeValue
+		for _, ref := range refs[start:min(start+batchLimit, len(refs))] {
+			keys = append(keys, key(prefixCase+ref, skCase))
+		}
+		for attempt := 0; len(keys) > 0; attempt++ {
+			if attempt > 0 {
+				if attempt >= updateAttempts {
+					return nil, feedback.Errorf(feedback.EUNAVAILABLE, "DynamoDB left cases unread; try again")
+				}
+				if err := sleep(ctx, jitter(attempt)); err != nil {
+					return nil, err
+				}
+			}
+			var out *dynamodb.BatchGetItemOutput
+			err := call(ctx, "get cases", func() (err error) {
+				out, err = s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+					s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
+				}})
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			for _, item := range out.Responses[s.table] {
+				c, err := unmarshalCase(item)
+				if err != nil {
+					return nil, err
+				}
+				if !c.Expired(now) {
+					found[c.Ref] = c
+				}
+			}
+			keys = out.UnprocessedKeys[s.table].Keys
+		}
+	}
+	cases := make([]*feedback.Case, 0, len(refs))
+	for _, ref := range refs {
+		if c, ok := found[ref]; ok {
+			cases = append(cases, c)
+		}
+	}
+	return cases, nil
+}
+
 // putNew writes item if nothing has its key yet; what names the item for errors ("marker
 // SM-1"), and an occupied key is ECONFLICT.
 func (s *Store) putNew(ctx context.Context, what string, item map[string]types.AttributeValue) error {

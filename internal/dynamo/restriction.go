@@ -57,7 +57,7 @@ func marshalRestriction(r *feedback.Restriction) (map[string]types.AttributeValu
 		Topic: r.Topic, PhoneTimes: r.PhoneTimes, Reason: r.Reason, DecidedBy: r.DecidedBy, NamedOfficer: r.NamedOfficer,
 		Scope: r.Scope, DecidedOn: formatTime(r.DecidedOn), ReviewBy: formatTime(r.ReviewBy), Status: string(r.Status),
 		LiftedOn: formatTime(r.LiftedOn), History: marshalHistory(r.History), Letters: marshalLetters(r.Letters),
-		Effects: marshalEffects(r.Effects), RetainUntil: formatTime(r.ExpiresAt), ExpiresAt: epoch(r.ExpiresAt),
+		Effects: marshalEffects(r.Effects, true), RetainUntil: formatTime(r.ExpiresAt), ExpiresAt: epoch(r.ExpiresAt),
 		CreatedAt: formatTime(r.CreatedAt), UpdatedAt: formatTime(r.UpdatedAt), Version: r.Version,
 	}
 	for _, t := range r.Types {

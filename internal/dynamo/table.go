@@ -22,19 +22,19 @@ type TTLAPI interface {
 }
 
 // CreateTableInput describes the table exactly as template.yaml declares it: on demand, string
-// keys PK and SK, the pending, due, officer and contact indexes projecting keys only, the cases index every attribute, the month index projecting
-// MonthProjection, and a stream of new and
-// old images. TTL on AttrExpiresAt is set separately, by EnableTTL.
+// keys PK and SK, the pending and contact indexes projecting keys only, the cases
+// index CasesProjection, the month index MonthProjection, and a stream of new and old images.
+// TTL on AttrExpiresAt is set separately, by EnableTTL.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
 	attrs := []types.AttributeDefinition{}
-	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrDuePK, AttrDueSK, AttrOfficerPK, AttrOfficerSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK, AttrMonthPK, AttrMonthSK} {
+	for _, a := range []string{AttrPK, AttrSK, AttrPendingPK, AttrPendingSK, AttrCasesPK, AttrCasesSK, AttrContactPK, AttrContactSK, AttrMonthPK, AttrMonthSK} {
 		attrs = append(attrs, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
 	}
-	index := func(name, pk, sk string, p types.ProjectionType) types.GlobalSecondaryIndex {
+	index := func(name, pk, sk string, p types.ProjectionType, include ...string) types.GlobalSecondaryIndex {
 		return types.GlobalSecondaryIndex{
 			IndexName:  aws.String(name),
 			KeySchema:  keySchema(pk, sk),
-			Projection: &types.Projection{ProjectionType: p},
+			Projection: &types.Projection{ProjectionType: p, NonKeyAttributes: include},
 		}
 	}
 	return &dynamodb.CreateTableInput{
@@ -43,22 +43,15 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 		AttributeDefinitions: attrs,
 		KeySchema:            keySchema(AttrPK, AttrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
-			// The sweep's, the digest's and subject access's indexes hold keys only: a stamp on a
-			// case then writes a few key attributes to them, not the whole case again; the few
-			// cases they list are read from the table. The console's list holds everything.
+			// The sweep's pending cases and subject access's cases by contact hold keys only: a
+			// stamp on a case then writes a few key attributes to them, not the whole case again;
+			// the few cases they list are read from the table. The lists' index (the console's,
+			// the API's, and the sweep's open cases by due date) holds what they filter by,
+			// which no claim or stamp changes, and each page of cases is read from the table.
 			index(IndexPending, AttrPendingPK, AttrPendingSK, types.ProjectionTypeKeysOnly),
-			index(IndexDue, AttrDuePK, AttrDueSK, types.ProjectionTypeKeysOnly),
-			index(IndexOfficer, AttrOfficerPK, AttrOfficerSK, types.ProjectionTypeKeysOnly),
-			index(IndexCases, AttrCasesPK, AttrCasesSK, types.ProjectionTypeAll),
+			index(IndexCases, AttrCasesPK, AttrCasesSK, types.ProjectionTypeInclude, CasesProjection...),
 			index(IndexContact, AttrContactPK, AttrContactSK, types.ProjectionTypeKeysOnly),
-			{
-				IndexName: aws.String(IndexMonth),
-				KeySchema: keySchema(AttrMonthPK, AttrMonthSK),
-				Projection: &types.Projection{
-					ProjectionType:   types.ProjectionTypeInclude,
-					NonKeyAttributes: MonthProjection,
-				},
-			},
+			index(IndexMonth, AttrMonthPK, AttrMonthSK, types.ProjectionTypeInclude, MonthProjection...),
 		},
 		StreamSpecification: &types.StreamSpecification{
 			StreamEnabled:  aws.Bool(true),

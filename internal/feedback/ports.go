@@ -31,6 +31,12 @@ type Store interface {
 	// retrying fn on a lost race. If fn returns an error nothing is written. A case's
 	// reference and idempotency key never change: fn changing either is refused with EINVALID.
 	Update(ctx context.Context, ref string, fn func(*Case) error) (*Case, error)
+	// UpdateFrom is Update starting from c, the case as the caller last saw it (a stream's
+	// image, or what an earlier Update returned), so that a store whose reads cost need not
+	// read it again: fn is applied to a copy of c, which is written only if the stored case is
+	// still at c's version; otherwise the store reads the case and goes on as Update does. c
+	// itself is left unchanged.
+	UpdateFrom(ctx context.Context, c *Case, fn func(*Case) error) (*Case, error)
 	// ListPending returns the cases whose intake side effects are not all done, oldest first.
 	ListPending(ctx context.Context) ([]*Case, error)
 	// ListDue returns the open cases with a response date on or before the given date, soonest

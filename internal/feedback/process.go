@@ -73,11 +73,12 @@ func (s *Service) claimable(e Effect, now time.Time) bool {
 
 // claim marks the named effects (those of pick's choice that are free) as being done by owner,
 // in one conditional write. It returns the effects claimed and the case as written, or none if
-// nothing was free.
-func (s *Service) claim(ctx context.Context, ref, owner string, pick func(*Case) []string) ([]string, *Case, error) {
+// nothing was free. known, if not nil, is the case as the caller last saw it, which saves the
+// store a read when it is still current (see Store.UpdateFrom).
+func (s *Service) claim(ctx context.Context, ref string, known *Case, owner string, pick func(*Case) []string) ([]string, *Case, error) {
 	now := s.Clock.Now()
 	var names []string
-	c, err := s.Store.Update(ctx, ref, func(c *Case) error {
+	fn := func(c *Case) error {
 		if c.Effects == nil {
 			c.Effects = Effects{}
 		}
@@ -85,7 +86,14 @@ func (s *Service) claim(ctx context.Context, ref, owner string, pick func(*Case)
 			return errNothingToClaim
 		}
 		return nil
-	})
+	}
+	var c *Case
+	var err error
+	if known != nil {
+		c, err = s.Store.UpdateFrom(ctx, known, fn)
+	} else {
+		c, err = s.Store.Update(ctx, ref, fn)
+	}
 	if errors.Is(err, errNothingToClaim) {
 		return nil, nil, nil
 	}
@@ -98,10 +106,11 @@ func (s *Service) claim(ctx context.Context, ref, owner string, pick func(*Case)
 // settle records what became of each claimed effect, in one write, and drops owner's claims.
 // An outcome still EffectToDo was a transient failure: its attempt is counted and the effect is
 // left for another try, or failed for good after MaxAttempts. An effect another worker settled
-// meanwhile keeps that worker's outcome.
-func (s *Service) settle(ctx context.Context, ref, owner string, outcomes map[string]Effect) (*Case, error) {
+// meanwhile keeps that worker's outcome. claimed is the case as the claim wrote it: unless
+// someone wrote since, the stamp needs no read.
+func (s *Service) settle(ctx context.Context, claimed *Case, owner string, outcomes map[string]Effect) (*Case, error) {
 	now := s.Clock.Now()
-	return s.Store.Update(ctx, ref, func(c *Case) error {
+	return s.Store.UpdateFrom(ctx, claimed, func(c *Case) error {
 		if c.Effects == nil {
 			c.Effects = Effects{}
 		}
@@ -174,8 +183,18 @@ func intakeEffects(c *Case) []string {
 // failure is recorded with its reason (and the officer's email says so), a transient one is
 // left to be retried and reported as Process's error.
 func (s *Service) Process(ctx context.Context, ref string) error {
+	return s.process(ctx, ref, nil)
+}
+
+// ProcessCase is Process for a case the caller holds already, as read from the store or the
+// table's stream: if it is still the stored version, claiming its effects needs no read.
+func (s *Service) ProcessCase(ctx context.Context, c *Case) error {
+	return s.process(ctx, c.Ref, c)
+}
+
+func (s *Service) process(ctx context.Context, ref string, known *Case) error {
 	owner := s.owner()
-	names, c, err := s.claim(ctx, ref, owner, intakeEffects)
+	names, c, err := s.claim(ctx, ref, known, owner, intakeEffects)
 	if err != nil {
 		return fmt.Errorf("process %s: claim side effects: %w", ref, err)
 	}
@@ -196,7 +215,7 @@ func (s *Service) Process(ctx context.Context, ref string) error {
 			s.log().WarnContext(ctx, "side effect failed for good", "ref", ref, "effect", name, "reason", out.Reason)
 		}
 	}
-	if _, err := s.settle(ctx, ref, owner, outcomes); err != nil {
+	if _, err := s.settle(ctx, c, owner, outcomes); err != nil {
 		return fmt.Errorf("process %s: record side effects: %w", ref, err)
 	}
 	if len(failed) > 0 {
@@ -396,7 +415,7 @@ func (s *Service) ProcessPending(ctx context.Context) error {
 		if c.Effects.has(EffectAcknowledgement) && !c.Effects[EffectAcknowledgement].Settled() && s.Calendar.Date(c.AcknowledgeBy).Before(today) {
 			overdue++ // a resident waiting past the promise, whatever the reason
 		}
-		if err := s.Process(ctx, c.Ref); err != nil {
+		if err := s.ProcessCase(ctx, c); err != nil {
 			s.log().ErrorContext(ctx, "side effects failed; will retry", "ref", c.Ref, "err", err)
 			if first == nil {
 				first = err
@@ -436,7 +455,7 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	name := ReminderEffect(r.Name)
 	owner := s.owner()
 	stale := false
-	_, c, err := s.claim(ctx, r.Ref, owner, func(c *Case) []string {
+	_, c, err := s.claim(ctx, r.Ref, nil, owner, func(c *Case) []string {
 		if stale = !r.applies(c); stale {
 			return nil
 		}
@@ -470,7 +489,7 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	} else {
 		s.count(ctx, MetricSideEffectFailures, map[string]string{"Effect": "reminder"})
 	}
-	if _, err := s.settle(ctx, r.Ref, owner, map[string]Effect{name: out}); err != nil {
+	if _, err := s.settle(ctx, c, owner, map[string]Effect{name: out}); err != nil {
 		return out.State == EffectDone, fmt.Errorf("remind %s: record: %w", r.Ref, err)
 	}
 	if out.State == EffectToDo {

@@ -16,9 +16,10 @@ import (
 )
 
 // Processor carries out a case's outstanding side effects, and destroys what a case deleted by
-// TTL leaves behind.
+// TTL leaves behind. The stream's new image is the whole case as written, so the processor
+// starts from it: when nothing has changed the case since, claiming its effects needs no read.
 type Processor interface {
-	Process(ctx context.Context, ref string) error
+	ProcessCase(ctx context.Context, c *feedback.Case) error
 	Destroy(ctx context.Context, c *feedback.Case) (feedback.Destruction, error)
 }
 
@@ -55,7 +56,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		if !ok || !c.Pending() {
 			continue
 		}
-		if err := h.Service.Process(ctx, c.Ref); err != nil {
+		if err := h.Service.ProcessCase(ctx, c); err != nil {
 			if feedback.ErrorCode(err) == feedback.ENOTFOUND {
 				h.Log.InfoContext(ctx, "case gone before its side effects", "ref", c.Ref)
 				continue

@@ -25,9 +25,9 @@ func (p *processor) Destroy(_ context.Context, c *feedback.Case) (feedback.Destr
 	return feedback.Destruction{Ref: c.Ref}, p.fail[c.Ref]
 }
 
-func (p *processor) Process(_ context.Context, ref string) error {
-	p.processed = append(p.processed, ref)
-	return p.fail[ref]
+func (p *processor) ProcessCase(_ context.Context, c *feedback.Case) error {
+	p.processed = append(p.processed, c.Ref)
+	return p.fail[c.Ref]
 }
 
 // sample returns the stream record of events/notifier-insert.json, a new pending complaint.

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("NextSequence_Concurrent", func(t *testing.T) { testSequenceConcurrent(t, newStore) })
 	t.Run("Update", func(t *testing.T) { testUpdate(t, newStore) })
 	t.Run("Update_Concurrent", func(t *testing.T) { testUpdateConcurrent(t, newStore) })
+	t.Run("UpdateFrom", func(t *testing.T) { testUpdateFrom(t, newStore) })
 	t.Run("Expired", func(t *testing.T) { testExpired(t, newStore) })
 	t.Run("ListPending", func(t *testing.T) { testListPending(t, newStore) })
 	t.Run("ListDue", func(t *testing.T) { testListDue(t, newStore) })
@@ -274,6 +275,59 @@ func testUpdate(t *testing.T, newStore NewStore) {
 	}
 	if _, err := s.Update(ctx, "FB-2026-999999", func(*feedback.Case) error { return nil }); code(err) != feedback.ENOTFOUND {
 		t.Errorf("Update(missing) error = %v, want %s", err, feedback.ENOTFOUND)
+	}
+}
+
+// testUpdateFrom: starting from the case as last seen is Update without the read when that is
+// the stored version, and Update itself when it is not: a change made meanwhile is never lost.
+func testUpdateFrom(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t, clock.NewFixed(Start))
+	if err := s.Create(ctx, NewCase("FB-2026-000001", Start)); err != nil {
+		t.Fatal(err)
+	}
+	seen, err := s.Get(ctx, "FB-2026-000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := s.UpdateFrom(ctx, seen, func(c *feedback.Case) error {
+		c.Effects[feedback.EffectAcknowledgement] = feedback.Effect{ClaimedBy: "w#1", ClaimedUntil: Start.Add(time.Minute)}
+		return nil
+	})
+	if err != nil || claimed.Version != seen.Version+1 || claimed.Effects[feedback.EffectAcknowledgement].ClaimedBy != "w#1" {
+		t.Fatalf("UpdateFrom the stored version = %+v, %v", claimed, err)
+	}
+	if seen.Effects[feedback.EffectAcknowledgement].ClaimedBy != "" {
+		t.Error("UpdateFrom changed the caller's copy")
+	}
+	// Someone else writes; then an update from the copy seen before that must see their change.
+	if _, err := s.Update(ctx, seen.Ref, func(c *feedback.Case) error { c.Subject = "Changed meanwhile"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	got, err := s.UpdateFrom(ctx, claimed, func(c *feedback.Case) error {
+		calls++
+		c.Effects[feedback.EffectAcknowledgement] = feedback.Effect{State: feedback.EffectDone, At: Start}
+		return nil
+	})
+	if err != nil || got.Subject != "Changed meanwhile" || !got.Effects[feedback.EffectAcknowledgement].Settled() {
+		t.Fatalf("UpdateFrom a stale copy = %+v, %v; want the change made meanwhile kept, and its own", got, err)
+	}
+	if stored, _ := s.Get(ctx, seen.Ref); stored.Subject != "Changed meanwhile" || !stored.Effects[feedback.EffectAcknowledgement].Settled() || stored.Version != got.Version {
+		t.Errorf("stored %+v; want both changes at version %d", stored, got.Version)
+	}
+	if calls == 0 {
+		t.Error("fn was never called")
+	}
+	// A case gone since is not brought back.
+	if err := s.Purge(ctx, seen.Ref); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateFrom(ctx, got, func(*feedback.Case) error { return nil }); code(err) != feedback.ENOTFOUND {
+		t.Errorf("UpdateFrom a purged case: error = %v, want %s", err, feedback.ENOTFOUND)
+	}
+	if _, err := s.Get(ctx, seen.Ref); code(err) != feedback.ENOTFOUND {
+		t.Errorf("UpdateFrom brought a purged case back: %v", err)
 	}
 }
 
