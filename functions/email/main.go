@@ -21,7 +21,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	svc, err := setup.Service(ctx, cfg)
+	svc, err := setup.Service(ctx, cfg, setup.Blobs)
 	if err != nil {
 		log.Fatal(err)
 	}

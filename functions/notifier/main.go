@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	svc, err := setup.FromEnv(context.Background(), setup.SideEffectSettings...)
+	svc, err := setup.FromEnv(context.Background(), setup.SideEffectSettings, setup.Mail, setup.Schedules, setup.Blobs)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func main() {
-	svc, err := setup.FromEnv(context.Background(), setup.SideEffectSettings...)
+	svc, err := setup.FromEnv(context.Background(), setup.SideEffectSettings, setup.Mail, setup.Schedules)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func main() {
-	svc, err := setup.FromEnv(context.Background(), setup.WebFormSettings...)
+	svc, err := setup.FromEnv(context.Background(), setup.WebFormSettings)
 	if err != nil {
 		log.Fatal(err)
 	}

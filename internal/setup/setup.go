@@ -1,7 +1,9 @@
 // Package setup wires Intake's AWS adapters from the configuration, once per cold start: the
-// DynamoDB store, the SES mailer and the EventBridge scheduler behind one feedback.Service. The
-// SDK's own configuration (region, credentials, AWS_ENDPOINT_URL for tests) comes from the
-// Lambda environment.
+// DynamoDB store behind one feedback.Service, and of the SES mailer, the S3 bucket and the
+// EventBridge scheduler only those the function uses (Mail, Blobs, Schedules), so that a
+// function neither links nor initialises an AWS client it never calls. The SDK's own
+// configuration (region, credentials, AWS_ENDPOINT_URL for tests) comes from the Lambda
+// environment.
 package setup
 
 import (
@@ -51,14 +53,57 @@ var OfficerSettings = []string{"INTAKE_TABLE", "INTAKE_STAFF", "INTAKE_CONSOLE_U
 // monitor.
 var SocialSettings = []string{"INTAKE_TABLE"}
 
-// FromEnv reads the configuration from the process environment, requiring the named AWS
-// variables, and builds the service: everything a function's main does before lambda.Start.
-func FromEnv(ctx context.Context, required ...string) (*feedback.Service, error) {
+// FromEnv reads the configuration from the process environment, requiring the named
+// variables, and builds the service over DynamoDB with the adapters given: everything a
+// function's main does before lambda.Start.
+func FromEnv(ctx context.Context, required []string, adapters ...Adapter) (*feedback.Service, error) {
 	cfg, err := config.Load(ctx, envconfig.OsLookuper(), required...)
 	if err != nil {
 		return nil, err
 	}
-	return Service(ctx, cfg)
+	return Service(ctx, cfg, adapters...)
+}
+
+// An Adapter adds the adapter over one more AWS service to a function's service. Each is a
+// function of its own, named by the function's main, so that only the functions that use a
+// service link its client.
+type Adapter func(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error
+
+// Mail sends the service's email through SES v2, with the configuration set
+// INTAKE_SES_CONFIGURATION_SET names, if any.
+func Mail(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
+	var opts []sesmail.Option
+	if cfg.SESConfigSet != "" {
+		opts = append(opts, sesmail.WithConfigurationSet(cfg.SESConfigSet))
+	}
+	svc.Mailer = sesmail.New(sesv2.NewFromConfig(awsCfg), opts...)
+	return nil
+}
+
+// Blobs keeps raw mail and case files in the S3 bucket INTAKE_MAIL_BUCKET names; with no
+// bucket configured the service has none.
+func Blobs(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
+	if cfg.MailBucket != "" {
+		svc.Blobs = s3blobs.New(s3.NewFromConfig(awsCfg), cfg.MailBucket)
+	}
+	return nil
+}
+
+// Schedules creates the reminder schedules in the EventBridge Scheduler group
+// INTAKE_SCHEDULE_GROUP names; with no group configured the service has no scheduler.
+func Schedules(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
+	if cfg.ScheduleGroup == "" {
+		return nil
+	}
+	s, err := schedule.New(scheduler.NewFromConfig(awsCfg), schedule.Config{
+		Group: cfg.ScheduleGroup, TargetARN: cfg.ReminderTargetARN, RoleARN: cfg.SchedulerRoleARN,
+		DeadLetterARN: cfg.ScheduleDLQARN,
+	})
+	if err != nil {
+		return err
+	}
+	svc.Scheduler = s
+	return nil
 }
 
 // Officer is what the officer function serves the console and the officer API with.
@@ -89,7 +134,8 @@ func OfficerFromEnv(ctx context.Context, readSecret SecretReader) (*Officer, err
 	if err != nil {
 		return nil, fmt.Errorf("setup: load AWS configuration: %w", err)
 	}
-	svc, store, err := service(cfg, awsCfg)
+	// Sign-in links go by email, and a case's files are downloaded and erased from its page.
+	svc, store, err := service(cfg, awsCfg, Mail, Blobs)
 	if err != nil {
 		return nil, err
 	}
@@ -104,18 +150,17 @@ func OfficerFromEnv(ctx context.Context, readSecret SecretReader) (*Officer, err
 	return &Officer{Service: svc, SignIn: &feedback.SignIn{Service: svc, Sessions: store, Directory: svc.Staff, Key: []byte(key)}}, nil
 }
 
-// Service builds the intake service over AWS. The scheduler is wired only when the function's
-// configuration names a schedule group.
-func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error) {
+// Service builds the intake service over DynamoDB, with the adapters given.
+func Service(ctx context.Context, cfg *config.Config, adapters ...Adapter) (*feedback.Service, error) {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("setup: load AWS configuration: %w", err)
 	}
-	svc, _, err := service(cfg, awsCfg)
+	svc, _, err := service(cfg, awsCfg, adapters...)
 	return svc, err
 }
 
-func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.Store, error) {
+func service(cfg *config.Config, awsCfg aws.Config, adapters ...Adapter) (*feedback.Service, *dynamo.Store, error) {
 	cal, err := cfg.Calendar()
 	if err != nil {
 		return nil, nil, err
@@ -133,14 +178,9 @@ func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.
 		return nil, nil, err
 	}
 	clk := clock.System{}
-	var mailOpts []sesmail.Option
-	if cfg.SESConfigSet != "" {
-		mailOpts = append(mailOpts, sesmail.WithConfigurationSet(cfg.SESConfigSet))
-	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk)
 	svc := &feedback.Service{
 		Store:     store,
-		Mailer:    sesmail.New(sesv2.NewFromConfig(awsCfg), mailOpts...),
 		Clock:     clk,
 		Calendar:  cal,
 		Policy:    cfg.Policy(),
@@ -155,18 +195,10 @@ func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.
 		Restrictions: store,
 		Markers:      store,
 	}
-	if cfg.MailBucket != "" {
-		svc.Blobs = s3blobs.New(s3.NewFromConfig(awsCfg), cfg.MailBucket)
-	}
-	if cfg.ScheduleGroup != "" {
-		s, err := schedule.New(scheduler.NewFromConfig(awsCfg), schedule.Config{
-			Group: cfg.ScheduleGroup, TargetARN: cfg.ReminderTargetARN, RoleARN: cfg.SchedulerRoleARN,
-			DeadLetterARN: cfg.ScheduleDLQARN,
-		})
-		if err != nil {
+	for _, add := range adapters {
+		if err := add(svc, cfg, awsCfg); err != nil {
 			return nil, nil, err
 		}
-		svc.Scheduler = s
 	}
 	return svc, store, nil
 }
