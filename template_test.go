@@ -251,7 +251,7 @@ func keySchema(ks []types.KeySchemaElement) string {
 // functions is one their internal/web handler serves.
 func TestTemplate_Routes(t *testing.T) {
 	tpl := loadTemplate(t)
-	for fn, mux := range map[string]*http.ServeMux{"WebFormFunction": (&web.Handler{}).Routes(), "SocialFunction": (&web.Social{}).Routes()} {
+	for fn, mux := range map[string]*http.ServeMux{"WebFormFunction": (&web.Handler{}).FormRoutes(), "SocialFunction": (&web.Social{}).Routes()} {
 		routes := tpl.httpRoutes(fn)
 		if len(routes) == 0 {
 			t.Fatalf("%s has no HttpApi events", fn)

@@ -18,5 +18,5 @@ func main() {
 		log.Fatal(err)
 	}
 	h := &web.Handler{Service: svc, Log: svc.Log}
-	lambda.Start(httpadapter.NewV2(h.Routes()).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(h.FormRoutes()).ProxyWithContext)
 }

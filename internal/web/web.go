@@ -48,13 +48,21 @@ type Handler struct {
 	Log   *slog.Logger
 }
 
-// Routes returns the handler's routes, as template.yaml declares them.
+// Routes returns the public form's routes and the officer API's, as the local runner serves
+// them.
 func (h *Handler) Routes() *http.ServeMux {
+	mux := h.FormRoutes()
+	h.apiRoutes(mux)
+	return mux
+}
+
+// FormRoutes returns the public form's routes alone, as template.yaml gives them to the web
+// form function: it does not link the officer API (the officer function serves that).
+func (h *Handler) FormRoutes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.form)
 	mux.HandleFunc("GET /thank-you", h.thanks)
 	mux.HandleFunc("POST /v1/feedback", h.submit)
-	h.apiRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
