@@ -395,7 +395,7 @@ func (s *Service) restrictionLetter(r *Restriction, now time.Time, name string) 
 	}
 	l := lifecycleLetter{Ref: r.ID, Council: s.Council, Paras: paras}
 	r.Letters = append(r.Letters, Letter{Name: "restriction-" + name, At: now, To: r.email(), Subject: subject + " (" + r.ID + ")",
-		Text: render(residentLetterText, l), HTML: render(residentLetterHTML, l)})
+		Text: render(residentLetterText, l, false), HTML: render(residentLetterHTML, l, true)})
 	r.Effects[LetterEffect("restriction-"+name)] = Effect{}
 }
 
