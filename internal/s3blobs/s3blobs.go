@@ -20,15 +20,21 @@ import (
 
 // Bucket is a feedback.Blobs kept in one S3 bucket. It is safe for concurrent use.
 type Bucket struct {
-	client *s3.Client
-	bucket string
+	// The client's methods the bucket calls, held one by one rather than as the client, so
+	// that reflection cannot reach the client's other operations (see dynamo's operations).
+	putObject        func(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	getObject        func(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	deleteObject     func(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	putObjectTagging func(context.Context, *s3.PutObjectTaggingInput, ...func(*s3.Options)) (*s3.PutObjectTaggingOutput, error)
+	bucket           string
 }
 
 var _ feedback.Blobs = (*Bucket)(nil)
 
 // New returns the store kept in the named bucket, reached through client.
 func New(client *s3.Client, bucket string) *Bucket {
-	return &Bucket{client: client, bucket: bucket}
+	return &Bucket{putObject: client.PutObject, getObject: client.GetObject, deleteObject: client.DeleteObject,
+		putObjectTagging: client.PutObjectTagging, bucket: bucket}
 }
 
 // Put stores body as the object key with the given content type, replacing any object there.
@@ -45,7 +51,7 @@ func (b *Bucket) Put(ctx context.Context, key string, body []byte, contentType s
 	if contentType != "" {
 		in.ContentType = aws.String(contentType)
 	}
-	if _, err := b.client.PutObject(ctx, in); err != nil {
+	if _, err := b.putObject(ctx, in); err != nil {
 		return fmt.Errorf("s3blobs: put object (%d bytes): %w", len(body), err)
 	}
 	return nil
@@ -56,7 +62,7 @@ func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := feedback.CheckBlobKey(key); err != nil {
 		return nil, err
 	}
-	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
+	out, err := b.getObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
 	if isNotFound(err) {
 		return nil, feedback.Errorf(feedback.ENOTFOUND, "no stored object with that key")
 	}
@@ -76,7 +82,7 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	if err := feedback.CheckBlobKey(key); err != nil {
 		return err
 	}
-	_, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
+	_, err := b.deleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
 	if err != nil && !isNotFound(err) {
 		return fmt.Errorf("s3blobs: delete object: %w", err)
 	}
@@ -94,7 +100,7 @@ func (b *Bucket) MarkUnmatched(ctx context.Context, key string) error {
 		return err
 	}
 	k, v, _ := strings.Cut(UnmatchedTag, "=")
-	_, err := b.client.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(b.bucket), Key: aws.String(key),
+	_, err := b.putObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(b.bucket), Key: aws.String(key),
 		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String(k), Value: aws.String(v)}}}})
 	if err != nil {
 		return fmt.Errorf("s3blobs: tag object unmatched: %w", err)

@@ -21,7 +21,9 @@ import (
 
 // Mailer is a feedback.Mailer over SES v2. It is safe for concurrent use.
 type Mailer struct {
-	client    *sesv2.Client
+	// sendEmail is the client's SendEmail, held alone rather than with the client, so that
+	// reflection cannot reach the client's other operations (see dynamo's operations).
+	sendEmail func(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
 	configSet string
 	clock     feedback.Clock
 }
@@ -44,7 +46,7 @@ func WithClock(c feedback.Clock) Option {
 
 // New returns a mailer that sends through client.
 func New(client *sesv2.Client, opts ...Option) *Mailer {
-	m := &Mailer{client: client, clock: clock.System{}}
+	m := &Mailer{sendEmail: client.SendEmail, clock: clock.System{}}
 	for _, opt := range opts {
 		opt(m)
 	}
@@ -68,7 +70,7 @@ func (m *Mailer) Send(ctx context.Context, msg feedback.Message) (string, error)
 	if m.configSet != "" {
 		in.ConfigurationSetName = aws.String(m.configSet)
 	}
-	out, err := m.client.SendEmail(ctx, in)
+	out, err := m.sendEmail(ctx, in)
 	if err != nil {
 		return "", classify(fmt.Errorf("sesmail: send to %d recipients: %w", len(c.to), redact(err)))
 	}

@@ -178,7 +178,7 @@ func service(cfg *config.Config, awsCfg aws.Config, adapters ...Adapter) (*feedb
 		return nil, nil, err
 	}
 	clk := clock.System{}
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk)
+	store := dynamo.NewFromClient(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk)
 	svc := &feedback.Service{
 		Store:     store,
 		Clock:     clk,
