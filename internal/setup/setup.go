@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -109,18 +110,23 @@ func Schedules(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) err
 // Officer is what the officer function serves the console and the officer API with.
 type Officer struct {
 	Service *feedback.Service
-	// SignIn sends sign-in links and keeps sessions in the table, keyed with the session key.
-	SignIn *feedback.SignIn
+
+	store      *dynamo.Store
+	awsCfg     aws.Config
+	keyParam   string
+	readSecret SecretReader
+
+	mu     sync.Mutex
+	signIn *feedback.SignIn // once the session key has been read
 }
 
 // SecretReader returns the value of the named secret parameter: ssmparam.Read. It is passed
 // in, rather than called from here, so that only the officer function links the SSM client.
 type SecretReader func(ctx context.Context, awsCfg aws.Config, name string) (string, error)
 
-// OfficerFromEnv reads the officer function's configuration from the process environment and
-// the session key from the SecureString INTAKE_SESSION_KEY_PARAMETER names, once, at cold
-// start. The service has no scheduler: an officer's action only records its side effects on
-// the case, and the notifier carries them out from the table's stream.
+// OfficerFromEnv reads the officer function's configuration from the process environment;
+// SignIn reads the session key. The service has no scheduler: an officer's action only records
+// its side effects on the case, and the notifier carries them out from the table's stream.
 func OfficerFromEnv(ctx context.Context, readSecret SecretReader) (*Officer, error) {
 	cfg, err := config.Load(ctx, envconfig.OsLookuper(), OfficerSettings...)
 	if err != nil {
@@ -139,15 +145,30 @@ func OfficerFromEnv(ctx context.Context, readSecret SecretReader) (*Officer, err
 	if err != nil {
 		return nil, err
 	}
-	key, err := readSecret(ctx, awsCfg, cfg.SessionKeyParameter)
+	return &Officer{Service: svc, store: store, awsCfg: awsCfg, keyParam: cfg.SessionKeyParameter, readSecret: readSecret}, nil
+}
+
+// SignIn returns what sends sign-in links and keeps sessions in the table, keyed with the
+// session key in the SecureString INTAKE_SESSION_KEY_PARAMETER names. The key is read from SSM
+// on the first call, not at cold start (a round trip to SSM would double the function's start),
+// and kept; a failed read is not kept, so the next call tries again. It is safe for concurrent
+// use.
+func (o *Officer) SignIn(ctx context.Context) (*feedback.SignIn, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.signIn != nil {
+		return o.signIn, nil
+	}
+	key, err := o.readSecret(ctx, o.awsCfg, o.keyParam)
 	if err != nil {
 		return nil, fmt.Errorf("setup: the session key (INTAKE_SESSION_KEY_PARAMETER): %w", err)
 	}
 	if len(key) < feedback.MinSessionKeyBytes {
 		return nil, fmt.Errorf("setup: the session key in %s must be at least %d characters (it is %d): generate one with openssl rand -hex 32",
-			cfg.SessionKeyParameter, feedback.MinSessionKeyBytes, len(key))
+			o.keyParam, feedback.MinSessionKeyBytes, len(key))
 	}
-	return &Officer{Service: svc, SignIn: &feedback.SignIn{Service: svc, Sessions: store, Directory: svc.Staff, Key: []byte(key)}}, nil
+	o.signIn = &feedback.SignIn{Service: o.Service, Sessions: o.store, Directory: o.Service.Staff, Key: []byte(key)}
+	return o.signIn, nil
 }
 
 // Service builds the intake service over DynamoDB, with the adapters given.

@@ -1,6 +1,6 @@
 // Package ssmparam reads secrets from AWS Systems Manager Parameter Store: the officer
-// function's session key, a SecureString read once at cold start, so that the key never sits
-// in the function's configuration as a plain environment variable.
+// function's session key, a SecureString read once per execution environment, so that the key
+// never sits in the function's configuration as a plain environment variable.
 package ssmparam
 
 import (

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/council/intake/internal/feedback"
@@ -269,4 +270,31 @@ func (h *Handler) log() *slog.Logger {
 		return slog.Default()
 	}
 	return h.Log
+}
+
+// Deferred returns a handler that is built on the first request rather than at cold start, for
+// a handler whose making needs a call to AWS (the officer console's session key is in SSM):
+// nothing is done at start-up that can wait. Until build succeeds, each request calls it again
+// (one at a time) and a failure is logged with its reason and answered as an internal error,
+// with the request id; once built, the handler serves every request.
+func Deferred(log *slog.Logger, build func(context.Context) (http.Handler, error)) http.Handler {
+	var (
+		mu    sync.Mutex
+		built http.Handler
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		h := built
+		if h == nil {
+			var err error
+			if h, err = build(r.Context()); err != nil {
+				mu.Unlock()
+				(&Handler{Log: log}).problem(w, r, requestID(r), err)
+				return
+			}
+			built = h
+		}
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
 }
