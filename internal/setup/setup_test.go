@@ -83,3 +83,44 @@ func TestOfficer_SignIn(t *testing.T) {
 		t.Errorf("the key was read %d times, want 3 (twice failing, once for good)", len(reads))
 	}
 }
+
+func TestAWSConfig(t *testing.T) {
+	lambdaEnv := map[string]string{
+		"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token",
+	}
+	t.Run("as Lambda sets it", func(t *testing.T) {
+		cfg, err := AWSConfig(func(k string) string { return lambdaEnv[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		creds, err := cfg.Credentials.Retrieve(context.Background())
+		if err != nil || creds.AccessKeyID != "AKIDEXAMPLE" || creds.SecretAccessKey != "secret" || creds.SessionToken != "token" {
+			t.Errorf("credentials = %+v, %v", creds, err)
+		}
+		if cfg.Region != "eu-west-2" || cfg.BaseEndpoint != nil {
+			t.Errorf("region %q, endpoint %v; want eu-west-2 and the services' own", cfg.Region, cfg.BaseEndpoint)
+		}
+	})
+	t.Run("one endpoint for tests", func(t *testing.T) {
+		cfg, err := AWSConfig(func(k string) string {
+			if k == "AWS_ENDPOINT_URL" {
+				return "http://127.0.0.1:5000"
+			}
+			return lambdaEnv[k]
+		})
+		if err != nil || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:5000" {
+			t.Errorf("BaseEndpoint = %v, %v", aws.ToString(cfg.BaseEndpoint), err)
+		}
+	})
+	t.Run("missing", func(t *testing.T) {
+		_, err := AWSConfig(func(k string) string {
+			if k == "AWS_REGION" {
+				return "eu-west-2"
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY not set") {
+			t.Errorf("AWSConfig = %v, want an error naming both credentials", err)
+		}
+	})
+}
