@@ -3,7 +3,6 @@ package feedback
 import (
 	"net/url"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -184,12 +183,12 @@ func (s *Service) signInEmail(to, link string, expires time.Time) Message {
 // MaxGreetingChars is the longest name a letter greets by.
 const MaxGreetingChars = 70
 
-var domainLike = regexp.MustCompile(`\.\pL{2,}`)
+var domainLike = lazyRegexp(`\.\pL{2,}`)
 
 // greetable returns name if it reads as a person's name (letters, spaces, hyphens,
 // apostrophes and initials; no digits, no domain or web address, not too long), else "".
 func greetable(name string) string {
-	if name == "" || utf8.RuneCountInString(name) > MaxGreetingChars || domainLike.MatchString(name) {
+	if name == "" || utf8.RuneCountInString(name) > MaxGreetingChars || domainLike().MatchString(name) {
 		return ""
 	}
 	for _, r := range name {
