@@ -12,13 +12,16 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/council/intake/internal/s3blobs"
+	"github.com/council/intake/internal/sesmail"
 	"github.com/council/intake/internal/setup"
 	"github.com/council/intake/internal/ssmparam"
 	"github.com/council/intake/internal/web"
 )
 
 func main() {
-	o, err := setup.OfficerFromEnv(context.Background(), ssmparam.Read)
+	// Sign-in links go by email; a case's files are downloaded and erased from its page.
+	o, err := setup.OfficerFromEnv(context.Background(), ssmparam.Read, sesmail.Wire, s3blobs.Wire)
 	if err != nil {
 		log.Fatal(err)
 	}

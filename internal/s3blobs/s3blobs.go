@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/feedback"
 )
 
@@ -122,4 +123,13 @@ func isNotFound(err error) bool {
 	}
 	var api smithy.APIError
 	return errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound")
+}
+
+// Wire gives svc the bucket INTAKE_MAIL_BUCKET names for raw mail and case files, if it names
+// one: a setup.Adapter, named by the functions that keep or read them.
+func Wire(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
+	if cfg.MailBucket != "" {
+		svc.Blobs = New(s3.NewFromConfig(awsCfg), cfg.MailBucket)
+	}
+	return nil
 }

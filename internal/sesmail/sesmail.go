@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
 	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/feedback"
 )
 
@@ -124,3 +125,14 @@ func (e *redactedError) Error() string {
 }
 
 func (e *redactedError) Unwrap() error { return e.err }
+
+// Wire gives svc a mailer over SES v2, with the configuration set INTAKE_SES_CONFIGURATION_SET
+// names, if any: a setup.Adapter, named by the functions that send mail.
+func Wire(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
+	var opts []Option
+	if cfg.SESConfigSet != "" {
+		opts = append(opts, WithConfigurationSet(cfg.SESConfigSet))
+	}
+	svc.Mailer = New(sesv2.NewFromConfig(awsCfg), opts...)
+	return nil
+}

@@ -1,7 +1,7 @@
 // Package setup wires Intake's AWS adapters from the configuration, once per cold start: the
 // DynamoDB store behind one feedback.Service, and of the SES mailer, the S3 bucket and the
-// EventBridge scheduler only those the function uses (Mail, Blobs, Schedules), so that a
-// function neither links nor initialises an AWS client it never calls. The SDK's own
+// EventBridge scheduler only those the function names (see Adapter), so that a function
+// neither links nor initialises an AWS client it never calls. The SDK's own
 // configuration (region, credentials, AWS_ENDPOINT_URL for tests) comes from the Lambda
 // environment.
 package setup
@@ -19,17 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/emf"
 	"github.com/council/intake/internal/feedback"
-	"github.com/council/intake/internal/s3blobs"
-	"github.com/council/intake/internal/schedule"
-	"github.com/council/intake/internal/sesmail"
 	"github.com/sethvargo/go-envconfig"
 )
 
@@ -66,47 +60,11 @@ func FromEnv(ctx context.Context, required []string, adapters ...Adapter) (*feed
 	return Service(ctx, cfg, adapters...)
 }
 
-// An Adapter adds the adapter over one more AWS service to a function's service. Each is a
-// function of its own, named by the function's main, so that only the functions that use a
-// service link its client.
+// An Adapter adds the adapter over one more AWS service to a function's service: sesmail.Wire,
+// s3blobs.Wire, schedule.Wire. Each lives in its adapter's package and is named by the
+// function's main, so that a function that does not use a service neither links nor imports
+// its client (importing alone runs the client package's initialisers at every cold start).
 type Adapter func(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error
-
-// Mail sends the service's email through SES v2, with the configuration set
-// INTAKE_SES_CONFIGURATION_SET names, if any.
-func Mail(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
-	var opts []sesmail.Option
-	if cfg.SESConfigSet != "" {
-		opts = append(opts, sesmail.WithConfigurationSet(cfg.SESConfigSet))
-	}
-	svc.Mailer = sesmail.New(sesv2.NewFromConfig(awsCfg), opts...)
-	return nil
-}
-
-// Blobs keeps raw mail and case files in the S3 bucket INTAKE_MAIL_BUCKET names; with no
-// bucket configured the service has none.
-func Blobs(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
-	if cfg.MailBucket != "" {
-		svc.Blobs = s3blobs.New(s3.NewFromConfig(awsCfg), cfg.MailBucket)
-	}
-	return nil
-}
-
-// Schedules creates the reminder schedules in the EventBridge Scheduler group
-// INTAKE_SCHEDULE_GROUP names; with no group configured the service has no scheduler.
-func Schedules(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
-	if cfg.ScheduleGroup == "" {
-		return nil
-	}
-	s, err := schedule.New(scheduler.NewFromConfig(awsCfg), schedule.Config{
-		Group: cfg.ScheduleGroup, TargetARN: cfg.ReminderTargetARN, RoleARN: cfg.SchedulerRoleARN,
-		DeadLetterARN: cfg.ScheduleDLQARN,
-	})
-	if err != nil {
-		return err
-	}
-	svc.Scheduler = s
-	return nil
-}
 
 // Officer is what the officer function serves the console and the officer API with.
 type Officer struct {
@@ -128,7 +86,7 @@ type SecretReader func(ctx context.Context, awsCfg aws.Config, name string) (str
 // OfficerFromEnv reads the officer function's configuration from the process environment;
 // SignIn reads the session key. The service has no scheduler: an officer's action only records
 // its side effects on the case, and the notifier carries them out from the table's stream.
-func OfficerFromEnv(ctx context.Context, readSecret SecretReader) (*Officer, error) {
+func OfficerFromEnv(ctx context.Context, readSecret SecretReader, adapters ...Adapter) (*Officer, error) {
 	cfg, err := config.Load(ctx, envconfig.OsLookuper(), OfficerSettings...)
 	if err != nil {
 		return nil, err
@@ -141,8 +99,7 @@ func OfficerFromEnv(ctx context.Context, readSecret SecretReader) (*Officer, err
 	if err != nil {
 		return nil, err
 	}
-	// Sign-in links go by email, and a case's files are downloaded and erased from its page.
-	svc, store, err := service(cfg, awsCfg, Mail, Blobs)
+	svc, store, err := service(cfg, awsCfg, adapters...)
 	if err != nil {
 		return nil, err
 	}
