@@ -850,10 +850,10 @@ func TestFunctions_LinkOnlyWhatTheyUse(t *testing.T) {
 		"email":     {"dynamodb"},
 		"notifier":  {"dynamodb", "scheduler", "sesv2"},
 		"reminders": {"dynamodb", "scheduler", "sesv2"},
-		"officer":   {"dynamodb", "sesv2", "ssm"},
+		"officer":   {"dynamodb", "sesv2"},
 	}
 	// Operations no function calls, one per client.
-	unused := map[string]string{"dynamodb": "ListBackups", "sesv2": "CreateContactList", "scheduler": "ListTagsForResource", "ssm": "DeleteParameter"}
+	unused := map[string]string{"dynamodb": "ListBackups", "sesv2": "CreateContactList", "scheduler": "ListTagsForResource"}
 	service := regexp.MustCompile(`github\.com/aws/aws-sdk-go-v2/service/([a-z0-9]+)\.`)
 	for fn, want := range clients {
 		t.Run(fn, func(t *testing.T) {

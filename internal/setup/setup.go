@@ -80,7 +80,7 @@ type Officer struct {
 }
 
 // SecretReader returns the value of the named secret parameter: ssmparam.Read. It is passed
-// in, rather than called from here, so that only the officer function links the SSM client.
+// in, rather than called from here, so that only the officer function links the SSM reader.
 type SecretReader func(ctx context.Context, awsCfg aws.Config, name string) (string, error)
 
 // OfficerFromEnv reads the officer function's configuration from the process environment;
