@@ -156,7 +156,9 @@ func Launch(binaryPath string, env []string, logs io.Writer) (*Fn, error) {
 	f.cmd.Env = append(f.lambdaEnv(ln.Addr().String(), filepath.Dir(abs)), env...)
 	f.cmd.Stdout = f.logs
 	f.cmd.Stderr = f.logs
+	f.mu.Lock() // the Runtime API server, already serving, reads it
 	f.started = time.Now()
+	f.mu.Unlock()
 	if err := f.cmd.Start(); err != nil {
 		f.srv.Close()
 		return nil, fmt.Errorf("launch %s: %w", binaryPath, err)
@@ -314,7 +316,9 @@ func (f *Fn) Init(ctx context.Context) (time.Duration, error) {
 // next blocks until there is an invocation, as the real Runtime API does.
 func (f *Fn) next(w http.ResponseWriter, r *http.Request) {
 	f.askOnce.Do(func() {
+		f.mu.Lock()
 		f.initTime = time.Since(f.started)
+		f.mu.Unlock()
 		close(f.asked)
 	})
 	var inv *invocation

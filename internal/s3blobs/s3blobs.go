@@ -51,9 +51,13 @@ func New(awsCfg aws.Config, bucket string) *Bucket {
 	if b.client == nil {
 		b.client = &http.Client{Timeout: 30 * time.Second}
 	}
-	if awsCfg.BaseEndpoint != nil {
+	switch {
+	case awsCfg.BaseEndpoint != nil:
 		b.base = strings.TrimRight(*awsCfg.BaseEndpoint, "/") + "/" + bucket + "/"
-	} else {
+	case strings.Contains(bucket, "."):
+		// S3's certificate covers one label before .s3: a dotted name goes in the path.
+		b.base = "https://s3." + awsCfg.Region + ".amazonaws.com/" + bucket + "/"
+	default:
 		b.base = "https://" + bucket + ".s3." + awsCfg.Region + ".amazonaws.com/"
 	}
 	return b
