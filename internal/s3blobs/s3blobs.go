@@ -2,44 +2,35 @@
 // the raw inbound mail, and where the retention handler deletes it from. It takes the SDK's
 // configuration ready made and never loads AWS configuration of its own.
 //
-// It makes its four requests (put, get, delete, tag an object) over S3's REST API itself,
-// signed with the SDK's SigV4 signer, rather than through the SDK's S3 client: that client's
+// It makes its four requests (put, get, delete, tag an object) over S3's REST API itself
+// (awsapi), rather than through the SDK's S3 client: that client's
 // constructor hands the client to an interface (for S3 Express sessions), and in a program that
 // also links html/template's reflective method lookup (the officer function) that keeps every
 // one of S3's hundred-odd operations, some 4.5 MiB of its 15 MiB budget.
 package s3blobs
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/council/intake/internal/awsapi"
 	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/feedback"
 )
 
 // Bucket is a feedback.Blobs kept in one S3 bucket. It is safe for concurrent use.
 type Bucket struct {
-	bucket string
+	cfg aws.Config
 	// base is the bucket's address, with a trailing slash: virtual-hosted on AWS, path-style
 	// under a configured endpoint (moto in tests).
-	base   string
-	region string
-	creds  aws.CredentialsProvider
-	client aws.HTTPClient
-	signer *v4.Signer
+	base string
 }
 
 var _ feedback.Blobs = (*Bucket)(nil)
@@ -47,10 +38,7 @@ var _ feedback.Blobs = (*Bucket)(nil)
 // New returns the store kept in the named bucket, reached with awsCfg's region, credentials,
 // HTTP client and endpoint (BaseEndpoint, when set, is used path-style: moto in tests).
 func New(awsCfg aws.Config, bucket string) *Bucket {
-	b := &Bucket{bucket: bucket, region: awsCfg.Region, creds: awsCfg.Credentials, client: awsCfg.HTTPClient, signer: v4.NewSigner()}
-	if b.client == nil {
-		b.client = &http.Client{Timeout: 30 * time.Second}
-	}
+	b := &Bucket{cfg: awsCfg}
 	switch {
 	case awsCfg.BaseEndpoint != nil:
 		b.base = strings.TrimRight(*awsCfg.BaseEndpoint, "/") + "/" + bucket + "/"
@@ -152,79 +140,38 @@ func (e *s3Error) Error() string {
 	return fmt.Sprintf("S3 answered %d %s: %s (request id %s)", e.Status, e.Code, e.Message, e.RequestID)
 }
 
-// attempts is how often a request is made before a server error or a lost connection is
-// given up on, as the SDK's standard retryer does.
-const attempts = 3
-
 // do makes the request method on the object key (with the query subresource, if any) and
-// returns the response's body, retrying server errors, throttling and lost connections.
+// returns the answer's body, or S3's error.
 func (b *Bucket) do(ctx context.Context, method, key, subresource string, h http.Header, body []byte) ([]byte, error) {
-	var err error
-	for attempt := 1; ; attempt++ {
-		var retry bool
-		var out []byte
-		out, retry, err = b.once(ctx, method, key, subresource, h, body)
-		if err == nil || !retry || attempt == attempts {
-			return out, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
-		}
-	}
-}
-
-func (b *Bucket) once(ctx context.Context, method, key, subresource string, h http.Header, body []byte) (out []byte, retry bool, err error) {
-	path := escapeKey(key)
-	raw := b.base + path
+	url := b.base + escapeKey(key)
 	if subresource != "" {
-		raw += "?" + subresource
-	}
-	req, err := http.NewRequestWithContext(ctx, method, raw, bytes.NewReader(body))
-	if err != nil {
-		return nil, false, err
-	}
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	req.ContentLength = int64(len(body))
-	sum := sha256.Sum256(body)
-	payload := hex.EncodeToString(sum[:])
-	req.Header.Set("X-Amz-Content-Sha256", payload)
-	creds, err := b.creds.Retrieve(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("credentials: %w", err)
+		url += "?" + subresource
 	}
 	// The key is escaped once, as S3 expects, and signed as sent.
-	if err := b.signer.SignHTTP(ctx, creds, req, payload, "s3", b.region, time.Now().UTC(), func(o *v4.SignerOptions) {
-		o.DisableURIPathEscaping = true
-	}); err != nil {
-		return nil, false, fmt.Errorf("sign: %w", err)
-	}
-	resp, err := b.client.Do(req)
+	resp, err := awsapi.Do(ctx, b.cfg, awsapi.Request{Service: "s3", Method: method, URL: url, Header: h, Body: body, SignPathAsSent: true},
+		func(r *awsapi.Response) bool { return answerError(method, r).Code == "SlowDown" })
 	if err != nil {
-		return nil, ctx.Err() == nil, err
+		return nil, err
 	}
-	defer resp.Body.Close()
-	out, err = io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, true, fmt.Errorf("read response: %w", err)
+	if resp.Status/100 != 2 {
+		return nil, answerError(method, resp)
 	}
-	if resp.StatusCode/100 == 2 {
-		return out, false, nil
-	}
-	e := &s3Error{Status: resp.StatusCode}
-	if xml.Unmarshal(out, e) != nil || e.Code == "" {
-		e.Code = http.StatusText(resp.StatusCode)
-		if resp.StatusCode == http.StatusNotFound && method != http.MethodGet {
+	return resp.Body, nil
+}
+
+// answerError is the error S3 answered with.
+func answerError(method string, r *awsapi.Response) *s3Error {
+	e := &s3Error{Status: r.Status}
+	if xml.Unmarshal(r.Body, e) != nil || e.Code == "" {
+		e.Code = http.StatusText(r.Status)
+		if r.Status == http.StatusNotFound && method != http.MethodGet {
 			e.Code = "NotFound"
 		}
 	}
 	if e.RequestID == "" {
-		e.RequestID = resp.Header.Get("X-Amz-Request-Id")
+		e.RequestID = r.Header.Get("X-Amz-Request-Id")
 	}
-	return nil, resp.StatusCode >= 500 || e.Code == "SlowDown", e
+	return e
 }
 
 // escapeKey is key as the path of its URL: every byte but the unreserved characters and the

@@ -2,27 +2,22 @@
 // function's session key, a SecureString read once per execution environment, so that the key
 // never sits in the function's configuration as a plain environment variable.
 //
-// It makes its one request (GetParameter) over SSM's JSON API itself, signed with the SDK's
-// SigV4 signer, rather than through the SDK's SSM client, whose package builds a description of
+// It makes its one request (GetParameter) over SSM's JSON API itself (awsapi), rather than
+// through the SDK's SSM client, whose package builds a description of
 // every SSM operation and shape when the program starts: about 1.8 ms of the officer function's
 // cold start, for one call per execution environment.
 package ssmparam
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/council/intake/internal/awsapi"
 )
 
 // Read returns the decrypted value of the SecureString parameter name, asked of SSM with
@@ -58,8 +53,7 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("SSM answered %d %s: %s", e.Status, e.Type, e.Message)
 }
 
-// call makes one request of SSM's JSON 1.1 API, decoding the answer into out. Server errors
-// and throttling are tried twice more, as the SDK's standard retryer would.
+// call makes one request of SSM's JSON 1.1 API, decoding the answer into out.
 func call(ctx context.Context, awsCfg aws.Config, operation string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
@@ -69,58 +63,32 @@ func call(ctx context.Context, awsCfg aws.Config, operation string, in, out any)
 	if awsCfg.BaseEndpoint != nil {
 		endpoint = strings.TrimRight(*awsCfg.BaseEndpoint, "/") + "/"
 	}
-	client := awsCfg.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+	h := http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amz-Target": {"AmazonSSM." + operation}}
+	resp, err := awsapi.Do(ctx, awsCfg, awsapi.Request{Service: "ssm", Method: http.MethodPost, URL: endpoint, Header: h, Body: body},
+		func(r *awsapi.Response) bool { return strings.Contains(answerError(r).Type, "Throttl") })
+	if err != nil {
+		return err
 	}
-	sum := sha256.Sum256(body)
-	for attempt := 1; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-		req.Header.Set("X-Amz-Target", "AmazonSSM."+operation)
-		creds, err := awsCfg.Credentials.Retrieve(ctx)
-		if err != nil {
-			return fmt.Errorf("credentials: %w", err)
-		}
-		if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "ssm", awsCfg.Region, time.Now().UTC()); err != nil {
-			return fmt.Errorf("sign: %w", err)
-		}
-		retry, err := send(client, req, out)
-		if err == nil || !retry || attempt == 3 || ctx.Err() != nil {
-			return err
-		}
-		time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
+	if resp.Status != http.StatusOK {
+		return answerError(resp)
 	}
+	return json.Unmarshal(resp.Body, out)
 }
 
-func send(client aws.HTTPClient, req *http.Request, out any) (retry bool, err error) {
-	resp, err := client.Do(req)
-	if err != nil {
-		return true, err
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return true, fmt.Errorf("read answer: %w", err)
-	}
-	if resp.StatusCode == http.StatusOK {
-		return false, json.Unmarshal(answer, out)
-	}
+// answerError is the error SSM answered with.
+func answerError(r *awsapi.Response) *apiError {
 	var doc struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}
-	json.Unmarshal(answer, &doc)
-	e := &apiError{Status: resp.StatusCode, Type: doc.Type, Message: doc.Message}
+	json.Unmarshal(r.Body, &doc)
+	e := &apiError{Status: r.Status, Type: doc.Type, Message: doc.Message}
 	// The type may come qualified: "com.amazonaws.ssm#ParameterNotFound".
 	if i := strings.LastIndexByte(e.Type, '#'); i >= 0 {
 		e.Type = e.Type[i+1:]
 	}
 	if e.Type == "" {
-		e.Type = http.StatusText(resp.StatusCode)
+		e.Type = http.StatusText(r.Status)
 	}
-	return resp.StatusCode >= 500 || strings.Contains(e.Type, "Throttl"), e
+	return e
 }
