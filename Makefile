@@ -39,9 +39,10 @@ axe: ## install axe-core (package-lock.json) for the console's accessibility tes
 chromium: ## install Debian's Chromium for the form's browser tests (needs root)
 	bash .ci/install-chromium
 
-bench: build ## benchmarks: Go benchmarks (DynamoDB calls and units per web complaint, counted through moto, among them), the local runner under load beside the bbolt ceiling, binary sizes (a few minutes)
+bench: build ## benchmarks: Go benchmarks (DynamoDB calls and units per web complaint, counted through moto, among them), the local runner under load beside the bbolt ceiling, each function's init beside hello world's, binary sizes (a few minutes)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./infra/local/loadtest $(BENCH_FLAGS)
+	$(GO) run ./internal/lambdatest/cmd/initbench $(INITBENCH_FLAGS)
 	@echo "linux/arm64 binary sizes (target: 15 MiB each):"
 	@for fn in $(FUNCTIONS); do \
 	  awk -v fn=$$fn -v b=$$(stat -c %s bin/$$fn/bootstrap) 'BEGIN { printf "  %-10s %5.1f MiB\n", fn, b / 1048576 }'; \

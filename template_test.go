@@ -251,7 +251,7 @@ func keySchema(ks []types.KeySchemaElement) string {
 // functions is one their internal/web handler serves.
 func TestTemplate_Routes(t *testing.T) {
 	tpl := loadTemplate(t)
-	for fn, mux := range map[string]*http.ServeMux{"WebFormFunction": (&web.Handler{}).Routes(), "SocialFunction": (&web.Social{}).Routes()} {
+	for fn, mux := range map[string]*http.ServeMux{"WebFormFunction": (&web.Handler{}).FormRoutes(), "SocialFunction": (&web.Social{}).Routes()} {
 		routes := tpl.httpRoutes(fn)
 		if len(routes) == 0 {
 			t.Fatalf("%s has no HttpApi events", fn)
@@ -913,7 +913,8 @@ func TestReadme_EverySetting(t *testing.T) {
 // TestTemplate_OnlyTheOfficerLinksSSM: the session key is read from SSM by the officer function
 // alone; the other functions neither need the client nor should carry it.
 func TestTemplate_OnlyTheOfficerLinksSSM(t *testing.T) {
-	const ssmPkg = "github.com/aws/aws-sdk-go-v2/service/ssm"
+	// internal/ssmparam speaks to SSM itself (no function links the SDK's SSM client).
+	const ssmPkg = "github.com/council/intake/internal/ssmparam"
 	for _, f := range functions {
 		out, err := exec.Command("go", "list", "-deps", "./functions/"+f.dir).CombinedOutput()
 		if err != nil {

@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -824,5 +826,51 @@ func TestFunctions_NotifierDestroysOnTTL(t *testing.T) {
 		if strings.Contains(out, personal) {
 			t.Errorf("the notifier's log holds personal data %q:\n%s", personal, out)
 		}
+	}
+}
+
+// TestFunctions_LinkOnlyWhatTheyUse checks what keeps the Lambda binaries small (README,
+// Performance): each function links the SDK clients it calls and no other (S3, SSM and SES are
+// called without them: internal/awsapi), and of those only
+// the operations it calls, even where html/template's reflective method lookup is linked (the
+// web form and the officer function), which keeps every exported method of any type reachable
+// through an interface. A client held as an interface, or a letter rendered with text/template,
+// brings back every operation of the client: megabytes per function.
+func TestFunctions_LinkOnlyWhatTheyUse(t *testing.T) {
+	clients := map[string][]string{
+		"webform":   {"dynamodb"},
+		"social":    {"dynamodb"},
+		"email":     {"dynamodb"},
+		"notifier":  {"dynamodb", "scheduler"},
+		"reminders": {"dynamodb", "scheduler"},
+		"officer":   {"dynamodb"},
+	}
+	// Operations no function calls, one per client.
+	unused := map[string]string{"dynamodb": "ListBackups", "scheduler": "ListTagsForResource"}
+	service := regexp.MustCompile(`github\.com/aws/aws-sdk-go-v2/service/([a-z0-9]+)\.`)
+	for fn, want := range clients {
+		t.Run(fn, func(t *testing.T) {
+			t.Parallel()
+			out, err := exec.Command("go", "tool", "nm", lambdatest.Build(t, "github.com/council/intake/functions/"+fn)).Output()
+			if err != nil {
+				t.Fatalf("go tool nm: %v", err)
+			}
+			symbols := string(out)
+			var linked []string
+			for _, m := range service.FindAllStringSubmatch(symbols, -1) {
+				if !slices.Contains(linked, m[1]) {
+					linked = append(linked, m[1])
+				}
+			}
+			sort.Strings(linked)
+			if !slices.Equal(linked, want) {
+				t.Errorf("links the AWS clients %v, want %v", linked, want)
+			}
+			for _, c := range want {
+				if op := "service/" + c + ".(*Client)." + unused[c] + "\n"; strings.Contains(symbols, op) {
+					t.Errorf("links %s's %s, which it never calls: something holds the client where reflection can reach it", c, unused[c])
+				}
+			}
+		})
 	}
 }

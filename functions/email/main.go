@@ -11,6 +11,7 @@ import (
 	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/mailin"
 	"github.com/council/intake/internal/mailparse"
+	"github.com/council/intake/internal/s3blobs"
 	"github.com/council/intake/internal/setup"
 	"github.com/sethvargo/go-envconfig"
 )
@@ -21,7 +22,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	svc, err := setup.Service(ctx, cfg)
+	svc, err := setup.Service(ctx, cfg, s3blobs.Wire)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,11 +8,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/council/intake/internal/notify"
+	"github.com/council/intake/internal/s3blobs"
+	"github.com/council/intake/internal/schedule"
+	"github.com/council/intake/internal/sesmail"
 	"github.com/council/intake/internal/setup"
 )
 
 func main() {
-	svc, err := setup.FromEnv(context.Background(), setup.SideEffectSettings...)
+	svc, err := setup.FromEnv(context.Background(), setup.SideEffectSettings, sesmail.Wire, schedule.Wire, s3blobs.Wire)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,21 +8,33 @@ package main
 import (
 	"context"
 	"log"
+	"net/http"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/council/intake/internal/s3blobs"
+	"github.com/council/intake/internal/sesmail"
 	"github.com/council/intake/internal/setup"
 	"github.com/council/intake/internal/ssmparam"
 	"github.com/council/intake/internal/web"
 )
 
 func main() {
-	o, err := setup.OfficerFromEnv(context.Background(), ssmparam.Read)
+	// Sign-in links go by email; a case's files are downloaded and erased from its page.
+	o, err := setup.OfficerFromEnv(context.Background(), ssmparam.Read, sesmail.Wire, s3blobs.Wire)
 	if err != nil {
 		log.Fatal(err)
 	}
-	lifecycle := web.ServiceLifecycle{Service: o.Service}
-	console := &web.Console{Service: o.Service, SignIn: o.SignIn, Lifecycle: lifecycle, List: lifecycle.List, Secure: true, Log: o.Service.Log}
-	api := &web.Handler{Service: o.Service, Log: o.Service.Log, Staff: console.Staff(web.JWTClaims(o.Service.Staff))}
-	lambda.Start(httpadapter.NewV2(web.OfficerRoutes(api, console)).ProxyWithContext)
+	// The routes are built on the first request, which reads the session key from SSM.
+	routes := web.Deferred(o.Service.Log, func(ctx context.Context) (http.Handler, error) {
+		signIn, err := o.SignIn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		lifecycle := web.ServiceLifecycle{Service: o.Service}
+		console := &web.Console{Service: o.Service, SignIn: signIn, Lifecycle: lifecycle, List: lifecycle.List, Secure: true, Log: o.Service.Log}
+		api := &web.Handler{Service: o.Service, Log: o.Service.Log, Staff: console.Staff(web.JWTClaims(o.Service.Staff))}
+		return web.OfficerRoutes(api, console), nil
+	})
+	lambda.Start(httpadapter.NewV2(routes).ProxyWithContext)
 }

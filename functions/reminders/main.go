@@ -9,11 +9,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/council/intake/internal/remind"
+	"github.com/council/intake/internal/schedule"
+	"github.com/council/intake/internal/sesmail"
 	"github.com/council/intake/internal/setup"
 )
 
 func main() {
-	svc, err := setup.FromEnv(context.Background(), setup.SideEffectSettings...)
+	svc, err := setup.FromEnv(context.Background(), setup.SideEffectSettings, sesmail.Wire, schedule.Wire)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -13,10 +13,10 @@ import (
 )
 
 func main() {
-	svc, err := setup.FromEnv(context.Background(), setup.WebFormSettings...)
+	svc, err := setup.FromEnv(context.Background(), setup.WebFormSettings)
 	if err != nil {
 		log.Fatal(err)
 	}
 	h := &web.Handler{Service: svc, Log: svc.Log}
-	lambda.Start(httpadapter.NewV2(h.Routes()).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(h.FormRoutes()).ProxyWithContext)
 }

@@ -46,7 +46,7 @@ type Config struct {
 	// generates one into its data directory when it is not set.
 	SessionKey string `env:"INTAKE_SESSION_KEY"`
 	// SessionKeyParameter names the SSM SecureString that holds the session key in AWS (the
-	// officer function reads it once at cold start), so that the key is never a plain
+	// officer function reads it once, on its first request), so that the key is never a plain
 	// environment variable in the function's configuration.
 	SessionKeyParameter string `env:"INTAKE_SESSION_KEY_PARAMETER"`
 	// TriageMailbox receives anything no routing entry claims.

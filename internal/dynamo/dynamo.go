@@ -44,7 +44,7 @@ const updateAttempts = 25
 
 // Store is a feedback.Store over one DynamoDB table laid out as CreateTableInput describes.
 type Store struct {
-	db    API
+	db    operations
 	table string
 	clock feedback.Clock
 	// pageLimit, when non-zero, caps the items per Query page (tests use it to force paging).
@@ -56,10 +56,34 @@ type Store struct {
 
 var _ feedback.Store = (*Store)(nil)
 
-// New returns a store over the named table, reading the time from clock to decide which items
+// operations are the client's methods the store calls, held one by one rather than as the
+// client: a program that links reflection's method lookup by name (html/template does) keeps
+// every exported method of every type reflection could reach, and through a client held as a
+// value or an interface that is every DynamoDB operation (about 5 MiB of the web form and
+// officer functions).
+type operations struct {
+	GetItem            func(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem            func(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem         func(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query              func(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	DeleteItem         func(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	TransactWriteItems func(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	BatchGetItem       func(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+}
+
+// New returns a store over the named table, reached through db (minidyn's client, or a test's
+// wrapper; a program uses NewFromClient), reading the time from clock to decide which items
 // have passed their retention end.
 func New(db API, table string, clock feedback.Clock) *Store {
-	return &Store{db: db, table: table, clock: clock}
+	return &Store{table: table, clock: clock, db: operations{GetItem: db.GetItem, PutItem: db.PutItem, UpdateItem: db.UpdateItem,
+		Query: db.Query, DeleteItem: db.DeleteItem, TransactWriteItems: db.TransactWriteItems, BatchGetItem: db.BatchGetItem}}
+}
+
+// NewFromClient is New through the SDK's client. It takes the client's methods without ever
+// converting the client to an interface (see operations).
+func NewFromClient(db *dynamodb.Client, table string, clock feedback.Clock) *Store {
+	return &Store{table: table, clock: clock, db: operations{GetItem: db.GetItem, PutItem: db.PutItem, UpdateItem: db.UpdateItem,
+		Query: db.Query, DeleteItem: db.DeleteItem, TransactWriteItems: db.TransactWriteItems, BatchGetItem: db.BatchGetItem}}
 }
 
 // NextSequence atomically increments the named counter and returns its new value.

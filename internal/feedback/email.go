@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -459,8 +458,8 @@ func (s *Service) keepAttachments(ctx context.Context, ref, messageKey string, m
 // Words that make an email's kind clear when its address does not decide it. A complaint is
 // "an expression of dissatisfaction, however made": the sender need not use the word.
 var (
-	complaintWords  = regexp.MustCompile(`(?i)\b(complain\w*|dissatisf\w*|unhappy|disappoint\w*|unacceptable|disgrace\w*|appalling|terrible|awful|rude|still (not|no|waiting|hasn't|haven't)|not good enough|fed up|third time|second time|yet again|ignored|no one has|nobody has|failed to|poor service)\b`)
-	complimentWords = regexp.MustCompile(`(?i)\b(thank you|thanks|grateful|brilliant|excellent|fantastic|well done|compliment\w*|praise|above and beyond|so helpful|really helpful)\b`)
+	complaintWords  = lazyRegexp(`(?i)\b(complain\w*|dissatisf\w*|unhappy|disappoint\w*|unacceptable|disgrace\w*|appalling|terrible|awful|rude|still (not|no|waiting|hasn't|haven't)|not good enough|fed up|third time|second time|yet again|ignored|no one has|nobody has|failed to|poor service)\b`)
+	complimentWords = lazyRegexp(`(?i)\b(thank you|thanks|grateful|brilliant|excellent|fantastic|well done|compliment\w*|praise|above and beyond|so helpful|really helpful)\b`)
 )
 
 // kindOf decides an email's kind from the address it was sent to, or for an "auto" address (or
@@ -483,7 +482,7 @@ func (s *Service) kindOf(m *InboundEmail) (kind Kind, classify bool) {
 // decide it (an "auto" mailbox, a social post the monitor did not classify); classify is set
 // when the words do not decide it, and the case opens as a comment for an officer to classify.
 func kindFromWords(words string) (kind Kind, classify bool) {
-	complaint, compliment := complaintWords.MatchString(words), complimentWords.MatchString(words)
+	complaint, compliment := complaintWords().MatchString(words), complimentWords().MatchString(words)
 	switch {
 	case complaint:
 		// Dissatisfaction wins over politeness: "thanks, but this is the third time…" is a complaint.

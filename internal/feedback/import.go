@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,7 +120,7 @@ func ReadImportCSV(r io.Reader) (ImportFile, error) {
 	return f, nil
 }
 
-var importRef = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$`)
+var importRef = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$`)
 
 // Import checks every row of f and, if all are good (or goodRowsOnly), writes them as cases.
 // Only admins may import.
@@ -292,7 +291,7 @@ func (s *Service) importRow(row ImportRow, cols map[string]int, now time.Time, w
 		return nil, r.ps
 	}
 	ref := r.get("reference")
-	if !importRef.MatchString(ref) {
+	if !importRef().MatchString(ref) {
 		r.bad("reference", "Enter the case's reference: up to 40 letters, digits, '-', '/', '_' or '.'.")
 	}
 	kind := Kind(strings.ToLower(r.get("kind")))

@@ -1,21 +1,18 @@
 package feedback
 
 import (
-	"bytes"
-	htmltemplate "html/template"
-	"io"
 	"net/url"
 	"path"
-	"regexp"
+	"strconv"
 	"strings"
-	texttemplate "text/template"
 	"time"
 	"unicode"
 	"unicode/utf8"
 )
 
-// The letters Intake sends. Everything a resident wrote reaches the HTML parts through
-// html/template, which escapes it; the text parts carry it as plain text.
+// The letters Intake sends, each a text part and an HTML part written into a page (render.go).
+// Everything a resident wrote reaches the HTML parts escaped; the text parts carry it as plain
+// text.
 
 // LongDate formats a date as residents read it: "Thursday 7 January 2027".
 func LongDate(t time.Time) string { return t.Format("Monday 2 January 2006") }
@@ -98,15 +95,15 @@ const (
 // compose renders a letter into a message from the council. Every message carries
 // Auto-Submitted and X-Auto-Response-Suppress, so that out-of-office and other automatic
 // replies do not answer it and start a loop.
-func (s *Service) compose(auto, to, replyTo, subject string, text *texttemplate.Template, html *htmltemplate.Template, l letter) Message {
+func (s *Service) compose(auto, to, replyTo, subject string, text, html func(*page, letter), l letter) Message {
 	return Message{
 		From:    s.Council.From,
 		To:      []string{to},
 		ReplyTo: replyTo,
 		Subject: subject,
 		Headers: map[string]string{"Auto-Submitted": auto, "X-Auto-Response-Suppress": "All"},
-		Text:    render(text, l),
-		HTML:    render(html, l),
+		Text:    render(text, l, false),
+		HTML:    render(html, l, true),
 	}
 }
 
@@ -186,12 +183,12 @@ func (s *Service) signInEmail(to, link string, expires time.Time) Message {
 // MaxGreetingChars is the longest name a letter greets by.
 const MaxGreetingChars = 70
 
-var domainLike = regexp.MustCompile(`\.\pL{2,}`)
+var domainLike = lazyRegexp(`\.\pL{2,}`)
 
 // greetable returns name if it reads as a person's name (letters, spaces, hyphens,
 // apostrophes and initials; no digits, no domain or web address, not too long), else "".
 func greetable(name string) string {
-	if name == "" || utf8.RuneCountInString(name) > MaxGreetingChars || domainLike.MatchString(name) {
+	if name == "" || utf8.RuneCountInString(name) > MaxGreetingChars || domainLike().MatchString(name) {
 		return ""
 	}
 	for _, r := range name {
@@ -223,190 +220,333 @@ func or(s, fallback string) string {
 	return s
 }
 
-// template is what text/template and html/template have in common.
-type template interface {
-	Execute(w io.Writer, data any) error
-	Name() string
+// render writes data's letter as text, or as HTML.
+func render[T any](write func(*page, T), data T, html bool) string {
+	p := &page{html: html}
+	write(p, data)
+	return p.String()
 }
 
-func render(t template, data any) string {
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		// The templates are fixed and tested; a failure here is a programming error.
-		panic("feedback: render " + t.Name() + ": " + err.Error())
+// htmlHead and htmlFoot frame every HTML letter.
+const (
+	htmlHead = `<!DOCTYPE html>
+<html lang="en"><body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #0b0c0c">
+`
+	htmlFoot = `</body></html>
+`
+	h2 = `<h2 style="font-size: 19px">`
+)
+
+// greeting is "Dear <name>," for a name that reads as one, else "Hello,".
+func greeting(p *page, name string) {
+	if name == "" {
+		p.Lit("Hello,")
+		return
 	}
-	return b.String()
+	p.Lit("Dear ").Esc(name).Lit(",")
 }
 
-var ackText = texttemplate.Must(texttemplate.New("ack.txt").Parse(`{{if .Greet}}Dear {{.Greet}},{{else}}Hello,{{end}}
+// signature is the council's name, telephone and website, one to a line.
+func signature(p *page, c Council) {
+	p.Esc(c.Name)
+	if c.Phone != "" {
+		p.Lit("\nTelephone: ").Esc(c.Phone)
+	}
+	if c.Website != "" {
+		p.Lit("\nWebsite: ").Esc(c.Website)
+	}
+}
 
-Thank you for contacting {{.Council.Name}}. We received your {{.Kind}} on {{.Received}}.
+// signatureHTML is signature's HTML paragraph.
+func signatureHTML(p *page, c Council) {
+	p.Lit("<p>").Esc(c.Name)
+	if c.Phone != "" {
+		p.Lit("<br>Telephone: ").Esc(c.Phone)
+	}
+	if c.Website != "" {
+		p.Lit(`<br>Website: <a href="`).Href(c.Website).Lit(`">`).Esc(c.Website).Lit("</a>")
+	}
+	p.Lit("</p>\n")
+}
 
-Your reference is {{.Case.Ref}}. Please quote it if you contact us about this.
+func ackText(p *page, l letter) {
+	greeting(p, l.Greet)
+	p.Lit("\n\nThank you for contacting ").Esc(l.Council.Name).Lit(". We received your ").Esc(l.Kind).Lit(" on ").Esc(l.Received).Lit(".\n\n")
+	p.Lit("Your reference is ").Esc(l.Case.Ref).Lit(". Please quote it if you contact us about this.\n\nWhat happens next\n")
+	switch l.Case.Kind {
+	case KindComplaint:
+		p.Lit("An officer in the service concerned will look into your complaint (Stage 1 of our complaints procedure). They may contact you to talk it through. You will have our full written response by ").Esc(l.Due).Lit(". If we need longer, we will tell you why and give you a new date.\n\n")
+		p.Lit("If you are unhappy with our response, you can ask for a review by a director (Stage 2). If you are still unhappy after that, you can ask the Local Government and Social Care Ombudsman to look at your complaint: www.lgo.org.uk, 0300 061 0614.\n")
+	case KindServiceRequest:
+		p.Lit("We have passed your request to the team that provides the service. They will contact you about it.\n")
+	case KindOutOfScope:
+		p.Lit("This is dealt with under its own procedure, not our complaints procedure. We have passed it to the team responsible, who will contact you.\n")
+	default:
+		p.Lit("We have passed your ").Esc(l.Kind).Lit(" to the team concerned. Thank you for taking the time to tell us.\n")
+	}
+	p.Lit("\nHow to reply\nReply to this email to add anything. Keep ").Esc(l.Case.Ref).Lit(" in the subject so that it reaches the right officer.\n\n")
+	signature(p, l.Council)
+	p.Lit("\n\nThis is an automatic acknowledgement.\n")
+}
 
-What happens next
-{{if eq .Case.Kind "complaint"}}An officer in the service concerned will look into your complaint (Stage 1 of our complaints procedure). They may contact you to talk it through. You will have our full written response by {{.Due}}. If we need longer, we will tell you why and give you a new date.
+func ackHTML(p *page, l letter) {
+	p.Lit(htmlHead, "<p>")
+	greeting(p, l.Greet)
+	p.Lit("</p>\n<p>Thank you for contacting ").Esc(l.Council.Name).Lit(". We received your ").Esc(l.Kind).Lit(" on ").Esc(l.Received).Lit(".</p>\n")
+	p.Lit("<p>Your reference is <strong>").Esc(l.Case.Ref).Lit("</strong>. Please quote it if you contact us about this.</p>\n")
+	p.Lit(h2, "What happens next</h2>\n")
+	switch l.Case.Kind {
+	case KindComplaint:
+		p.Lit("<p>An officer in the service concerned will look into your complaint (Stage 1 of our complaints procedure). They may contact you to talk it through. You will have our full written response by <strong>").Esc(l.Due).Lit("</strong>. If we need longer, we will tell you why and give you a new date.</p>\n")
+		p.Lit(`<p>If you are unhappy with our response, you can ask for a review by a director (Stage 2). If you are still unhappy after that, you can ask the <a href="https://www.lgo.org.uk">Local Government and Social Care Ombudsman</a> to look at your complaint (telephone 0300 061 0614).</p>` + "\n")
+	case KindServiceRequest:
+		p.Lit("<p>We have passed your request to the team that provides the service. They will contact you about it.</p>\n")
+	case KindOutOfScope:
+		p.Lit("<p>This is dealt with under its own procedure, not our complaints procedure. We have passed it to the team responsible, who will contact you.</p>\n")
+	default:
+		p.Lit("<p>We have passed your ").Esc(l.Kind).Lit(" to the team concerned. Thank you for taking the time to tell us.</p>\n")
+	}
+	p.Lit(h2, "How to reply</h2>\n")
+	p.Lit("<p>Reply to this email to add anything. Keep ").Esc(l.Case.Ref).Lit(" in the subject so that it reaches the right officer.</p>\n")
+	signatureHTML(p, l.Council)
+	p.Lit(`<p style="color: #505a5f">This is an automatic acknowledgement.</p>`+"\n", htmlFoot)
+}
 
-If you are unhappy with our response, you can ask for a review by a director (Stage 2). If you are still unhappy after that, you can ask the Local Government and Social Care Ombudsman to look at your complaint: www.lgo.org.uk, 0300 061 0614.
-{{else if eq .Case.Kind "service_request"}}We have passed your request to the team that provides the service. They will contact you about it.
-{{else if eq .Case.Kind "out_of_scope"}}This is dealt with under its own procedure, not our complaints procedure. We have passed it to the team responsible, who will contact you.
-{{else}}We have passed your {{.Kind}} to the team concerned. Thank you for taking the time to tell us.
-{{end}}
-How to reply
-Reply to this email to add anything. Keep {{.Case.Ref}} in the subject so that it reaches the right officer.
+func assignText(p *page, l letter) {
+	c := l.Case
+	p.Lit("A new ").Esc(l.Kind).Lit(" has been assigned to you.\n\n")
+	p.Lit("Reference:     ").Esc(c.Ref).Lit("\nKind:          ").Esc(l.Kind)
+	if c.Stage != "" {
+		p.Lit(" (").Esc(c.Stage.Label()).Lit(")")
+	}
+	p.Lit("\nService area:  ").Esc(l.Area).Lit("\nReceived:      ").Esc(l.Received).Lit(" by ").Esc(string(c.Channel))
+	p.Lit("\nAcknowledge by: ").Esc(l.AckBy)
+	if l.Due != "" {
+		p.Lit("\nRespond by:    ").Esc(l.Due)
+	}
+	p.Lit("\n\nFrom\nName:  ").Esc(orNot(c.Contact.Name)).Lit("\nEmail: ").Esc(orNot(c.Contact.Email)).Lit("\nPhone: ").Esc(orNot(c.Contact.Phone)).Lit("\n")
+	if so := c.Social; so != nil {
+		p.Lit("\nThe post\nPlatform: ").Esc(so.Platform.Label()).Lit(" (").Lit(publicOrPrivate(so.Public)).Lit(")")
+		p.Lit("\nAuthor:   @").Esc(so.Handle).Lit("\nLink:     ").Esc(orNot(so.URL))
+		if so.ProfileURL != "" {
+			p.Lit("\nProfile:  ").Esc(so.ProfileURL)
+		}
+		for _, link := range so.Links {
+			p.Lit("\nAttached: ").Esc(link)
+		}
+		p.Lit("\nForwarded by: ").Esc(so.ForwardedBy).Lit("\n")
+	}
+	if c.Subject != "" {
+		p.Lit("\nSubject: ").Esc(c.Subject).Lit("\n")
+	}
+	p.Lit("\nTheir words\n-----------\n").Esc(c.Message).Lit("\n-----------\n")
+	if len(l.Files) > 0 {
+		p.Lit("\nAttachments (kept with the case):\n")
+		for _, f := range l.Files {
+			p.Lit("- ").Esc(f).Lit("\n")
+		}
+	}
+	for _, f := range c.Flags {
+		p.Lit("\nNote: ").Esc(f.Note).Lit("\n")
+	}
+	p.Lit("\n").If(l.AckFailed, "ACTION NEEDED: ").Esc(l.AckNote).Lit("\n")
+	if l.CaseURL != "" {
+		p.Lit("\nOpen the case: ").Esc(l.CaseURL).Lit("\n")
+	}
+}
 
-{{.Council.Name}}{{if .Council.Phone}}
-Telephone: {{.Council.Phone}}{{end}}{{if .Council.Website}}
-Website: {{.Council.Website}}{{end}}
+func publicOrPrivate(public bool) string {
+	if public {
+		return "a public post"
+	}
+	return "a private message"
+}
 
-This is an automatic acknowledgement.
-`))
+// row is one row of the assignment's table.
+func row(p *page, th string) *page {
+	return p.Lit(`<tr><th scope="row" style="text-align: left; padding-right: 1em">`, th, "</th><td>")
+}
 
-var ackHTML = htmltemplate.Must(htmltemplate.New("ack.html").Parse(`<!DOCTYPE html>
-<html lang="en"><body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #0b0c0c">
-<p>{{if .Greet}}Dear {{.Greet}},{{else}}Hello,{{end}}</p>
-<p>Thank you for contacting {{.Council.Name}}. We received your {{.Kind}} on {{.Received}}.</p>
-<p>Your reference is <strong>{{.Case.Ref}}</strong>. Please quote it if you contact us about this.</p>
-<h2 style="font-size: 19px">What happens next</h2>
-{{if eq .Case.Kind "complaint"}}<p>An officer in the service concerned will look into your complaint (Stage 1 of our complaints procedure). They may contact you to talk it through. You will have our full written response by <strong>{{.Due}}</strong>. If we need longer, we will tell you why and give you a new date.</p>
-<p>If you are unhappy with our response, you can ask for a review by a director (Stage 2). If you are still unhappy after that, you can ask the <a href="https://www.lgo.org.uk">Local Government and Social Care Ombudsman</a> to look at your complaint (telephone 0300 061 0614).</p>
-{{else if eq .Case.Kind "service_request"}}<p>We have passed your request to the team that provides the service. They will contact you about it.</p>
-{{else if eq .Case.Kind "out_of_scope"}}<p>This is dealt with under its own procedure, not our complaints procedure. We have passed it to the team responsible, who will contact you.</p>
-{{else}}<p>We have passed your {{.Kind}} to the team concerned. Thank you for taking the time to tell us.</p>
-{{end}}<h2 style="font-size: 19px">How to reply</h2>
-<p>Reply to this email to add anything. Keep {{.Case.Ref}} in the subject so that it reaches the right officer.</p>
-<p>{{.Council.Name}}{{if .Council.Phone}}<br>Telephone: {{.Council.Phone}}{{end}}{{if .Council.Website}}<br>Website: <a href="{{.Council.Website}}">{{.Council.Website}}</a>{{end}}</p>
-<p style="color: #505a5f">This is an automatic acknowledgement.</p>
-</body></html>
-`))
+func assignHTML(p *page, l letter) {
+	c := l.Case
+	p.Lit(htmlHead, "<p>A new ").Esc(l.Kind).Lit(" has been assigned to you.</p>\n")
+	p.Lit(`<table style="border-collapse: collapse">` + "\n")
+	row(p, "Reference").Esc(c.Ref).Lit("</td></tr>\n")
+	row(p, "Kind").Esc(l.Kind)
+	if c.Stage != "" {
+		p.Lit(" (").Esc(c.Stage.Label()).Lit(")")
+	}
+	p.Lit("</td></tr>\n")
+	row(p, "Service area").Esc(l.Area).Lit("</td></tr>\n")
+	row(p, "Received").Esc(l.Received).Lit(" by ").Esc(string(c.Channel)).Lit("</td></tr>\n")
+	row(p, "Acknowledge by").Esc(l.AckBy).Lit("</td></tr>\n")
+	if l.Due != "" {
+		row(p, "Respond by").Lit("<strong>").Esc(l.Due).Lit("</strong></td></tr>")
+	}
+	p.Lit("\n")
+	row(p, "Name").Esc(orNot(c.Contact.Name)).Lit("</td></tr>\n")
+	row(p, "Email").Esc(orNot(c.Contact.Email)).Lit("</td></tr>\n")
+	row(p, "Phone").Esc(orNot(c.Contact.Phone)).Lit("</td></tr>\n")
+	if c.Subject != "" {
+		row(p, "Subject").Esc(c.Subject).Lit("</td></tr>")
+	}
+	p.Lit("\n")
+	if so := c.Social; so != nil {
+		row(p, "Platform").Esc(so.Platform.Label()).Lit(" (", publicOrPrivate(so.Public), ")</td></tr>\n")
+		row(p, "Author").Lit("@").Esc(so.Handle)
+		if so.ProfileURL != "" {
+			p.Lit(` (<a href="`).Href(so.ProfileURL).Lit(`">profile</a>)`)
+		}
+		p.Lit("</td></tr>\n")
+		row(p, "Link")
+		if so.URL != "" {
+			p.Lit(`<a href="`).Href(so.URL).Lit(`">`).Esc(so.URL).Lit("</a>")
+		} else {
+			p.Lit("(not given)")
+		}
+		p.Lit("</td></tr>\n")
+		for _, link := range so.Links {
+			row(p, "Attached").Lit(`<a href="`).Href(link).Lit(`">`).Esc(link).Lit("</a></td></tr>")
+		}
+		p.Lit("\n")
+		row(p, "Forwarded by").Esc(so.ForwardedBy).Lit("</td></tr>")
+	}
+	p.Lit("\n</table>\n")
+	if len(l.Files) > 0 {
+		p.Lit(h2, "Attachments</h2><p>Kept with the case:</p><ul>")
+		for _, f := range l.Files {
+			p.Lit("<li>").Esc(f).Lit("</li>")
+		}
+		p.Lit("</ul>")
+	}
+	p.Lit("\n")
+	for _, f := range c.Flags {
+		p.Lit(`<p style="border-left: 5px solid #f47738; padding-left: 1em">`).Esc(f.Note).Lit("</p>")
+	}
+	p.Lit("\n<p")
+	if l.AckFailed {
+		p.Lit(` style="border-left: 5px solid #d4351c; padding-left: 1em"><strong>Action needed:</strong>`)
+	} else {
+		p.Lit(">")
+	}
+	p.Lit(" ").Esc(l.AckNote).Lit("</p>\n")
+	if l.CaseURL != "" {
+		p.Lit(`<p><a href="`).Href(l.CaseURL).Lit(`">Open `).Esc(c.Ref).Lit(" in the console</a></p>\n")
+	}
+	p.Lit(h2, "Their words</h2>\n")
+	p.Lit(`<blockquote style="white-space: pre-wrap; border-left: 4px solid #b1b4b6; margin: 0; padding-left: 1em">`).Esc(c.Message).Lit("</blockquote>\n", htmlFoot)
+}
 
-var assignText = texttemplate.Must(texttemplate.New("assign.txt").Parse(`A new {{.Kind}} has been assigned to you.
+// reminderLead is the reminder's first sentence; strong wraps the reference (and "overdue") in
+// the HTML part.
+func reminderLead(p *page, l letter, strong bool) {
+	c := l.Case
+	ref := func() {
+		p.If(strong, "<strong>").Esc(c.Ref).If(strong, "</strong>")
+	}
+	switch {
+	case l.Purpose == PurposeAckCheck && c.Social != nil:
+		ref()
+		p.Lit(" came from ").Esc(c.Social.Platform.Label()).Lit(" with no email address, and nobody has recorded posting the public reply that acknowledges it. Please make sure the author has been answered on ").Esc(c.Social.Platform.Label()).Lit(`, then press "I have posted the public reply" on the case.`)
+	case l.Purpose == PurposeAckCheck:
+		ref()
+		p.Lit(" came in with no email address, so Intake could not acknowledge it. Please make sure the sender has been acknowledged, by telephone or letter, and add a note to the case.")
+	case l.Purpose == PurposeWarning:
+		p.Lit("The response to ")
+		ref()
+		p.Lit(" is due on ").Esc(l.Due).Lit(".")
+	case l.Purpose == PurposeDue:
+		p.Lit("The response to ")
+		ref()
+		p.Lit(" is due today, ").Esc(l.Due).Lit(".")
+	default:
+		p.Lit("The response to ")
+		ref()
+		p.Lit(" was due on ").Esc(l.Due).Lit(" and is now ").If(strong, "<strong>").Lit("overdue").If(strong, "</strong>").Lit(".")
+	}
+}
 
-Reference:     {{.Case.Ref}}
-Kind:          {{.Kind}}{{if .Case.Stage}} ({{.Case.Stage.Label}}){{end}}
-Service area:  {{.Area}}
-Received:      {{.Received}} by {{.Case.Channel}}
-Acknowledge by: {{.AckBy}}{{if .Due}}
-Respond by:    {{.Due}}{{end}}
+func reminderText(p *page, l letter) {
+	reminderLead(p, l, false)
+	p.Lit("\n\nReference:    ").Esc(l.Case.Ref).Lit("\nStage:        ").Esc(l.Case.Stage.Label())
+	p.Lit("\nService area: ").Esc(l.Area).Lit("\nReceived:     ").Esc(l.Received).Lit("\n\n")
+	p.Lit("If you need longer, extend the stage once, with a reason, and tell the resident the new date and the Ombudsman's details.\n")
+	if l.CaseURL != "" {
+		p.Lit("\nOpen the case: ").Esc(l.CaseURL).Lit("\n")
+	}
+}
 
-From
-Name:  {{or .Case.Contact.Name "(not given)"}}
-Email: {{or .Case.Contact.Email "(not given)"}}
-Phone: {{or .Case.Contact.Phone "(not given)"}}
-{{with .Case.Social}}
-The post
-Platform: {{.Platform.Label}} ({{if .Public}}a public post{{else}}a private message{{end}})
-Author:   @{{.Handle}}
-Link:     {{or .URL "(not given)"}}{{if .ProfileURL}}
-Profile:  {{.ProfileURL}}{{end}}{{range .Links}}
-Attached: {{.}}{{end}}
-Forwarded by: {{.ForwardedBy}}
-{{end}}{{if .Case.Subject}}
-Subject: {{.Case.Subject}}
-{{end}}
-Their words
------------
-{{.Case.Message}}
------------
-{{if .Files}}
-Attachments (kept with the case):
-{{range .Files}}- {{.}}
-{{end}}{{end}}{{range .Case.Flags}}
-Note: {{.Note}}
-{{end}}
-{{if .AckFailed}}ACTION NEEDED: {{end}}{{.AckNote}}
-{{if .CaseURL}}
-Open the case: {{.CaseURL}}
-{{end}}`))
+func reminderHTML(p *page, l letter) {
+	p.Lit(htmlHead, "<p>")
+	reminderLead(p, l, true)
+	p.Lit("</p>\n<p>Stage: ").Esc(l.Case.Stage.Label()).Lit("<br>Service area: ").Esc(l.Area).Lit("<br>Received: ").Esc(l.Received).Lit("</p>\n")
+	p.Lit("<p>If you need longer, extend the stage once, with a reason, and tell the resident the new date and the Ombudsman's details.</p>\n")
+	if l.CaseURL != "" {
+		p.Lit(`<p><a href="`).Href(l.CaseURL).Lit(`">Open `).Esc(l.Case.Ref).Lit(" in the console</a></p>\n")
+	}
+	p.Lit(htmlFoot)
+}
 
-var assignHTML = htmltemplate.Must(htmltemplate.New("assign.html").Parse(`<!DOCTYPE html>
-<html lang="en"><body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #0b0c0c">
-<p>A new {{.Kind}} has been assigned to you.</p>
-<table style="border-collapse: collapse">
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Reference</th><td>{{.Case.Ref}}</td></tr>
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Kind</th><td>{{.Kind}}{{if .Case.Stage}} ({{.Case.Stage.Label}}){{end}}</td></tr>
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Service area</th><td>{{.Area}}</td></tr>
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Received</th><td>{{.Received}} by {{.Case.Channel}}</td></tr>
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Acknowledge by</th><td>{{.AckBy}}</td></tr>
-{{if .Due}}<tr><th scope="row" style="text-align: left; padding-right: 1em">Respond by</th><td><strong>{{.Due}}</strong></td></tr>{{end}}
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Name</th><td>{{or .Case.Contact.Name "(not given)"}}</td></tr>
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Email</th><td>{{or .Case.Contact.Email "(not given)"}}</td></tr>
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Phone</th><td>{{or .Case.Contact.Phone "(not given)"}}</td></tr>
-{{if .Case.Subject}}<tr><th scope="row" style="text-align: left; padding-right: 1em">Subject</th><td>{{.Case.Subject}}</td></tr>{{end}}
-{{with .Case.Social}}<tr><th scope="row" style="text-align: left; padding-right: 1em">Platform</th><td>{{.Platform.Label}} ({{if .Public}}a public post{{else}}a private message{{end}})</td></tr>
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Author</th><td>@{{.Handle}}{{if .ProfileURL}} (<a href="{{.ProfileURL}}">profile</a>){{end}}</td></tr>
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Link</th><td>{{if .URL}}<a href="{{.URL}}">{{.URL}}</a>{{else}}(not given){{end}}</td></tr>
-{{range .Links}}<tr><th scope="row" style="text-align: left; padding-right: 1em">Attached</th><td><a href="{{.}}">{{.}}</a></td></tr>{{end}}
-<tr><th scope="row" style="text-align: left; padding-right: 1em">Forwarded by</th><td>{{.ForwardedBy}}</td></tr>{{end}}
-</table>
-{{if .Files}}<h2 style="font-size: 19px">Attachments</h2><p>Kept with the case:</p><ul>{{range .Files}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{range .Case.Flags}}<p style="border-left: 5px solid #f47738; padding-left: 1em">{{.Note}}</p>{{end}}
-<p{{if .AckFailed}} style="border-left: 5px solid #d4351c; padding-left: 1em"><strong>Action needed:</strong>{{else}}>{{end}} {{.AckNote}}</p>
-{{if .CaseURL}}<p><a href="{{.CaseURL}}">Open {{.Case.Ref}} in the console</a></p>
-{{end}}<h2 style="font-size: 19px">Their words</h2>
-<blockquote style="white-space: pre-wrap; border-left: 4px solid #b1b4b6; margin: 0; padding-left: 1em">{{.Case.Message}}</blockquote>
-</body></html>
-`))
+func signInText(p *page, l letter) {
+	p.Lit("Someone asked to sign in to ").Esc(l.Council.Name).Lit("'s feedback console with this address.\n\n")
+	p.Lit("Sign in: ").Esc(l.Link).Lit("\n\n")
+	p.Lit("The link works once, until ").Esc(l.Expires).Lit(". If you did not ask to sign in, ignore this email: nobody can sign in without the link.\n")
+}
 
-var reminderText = texttemplate.Must(texttemplate.New("reminder.txt").Parse(`{{if and (eq .Purpose "ack_check") .Case.Social}}{{.Case.Ref}} came from {{.Case.Social.Platform.Label}} with no email address, and nobody has recorded posting the public reply that acknowledges it. Please make sure the author has been answered on {{.Case.Social.Platform.Label}}, then press "I have posted the public reply" on the case.{{else if eq .Purpose "ack_check"}}{{.Case.Ref}} came in with no email address, so Intake could not acknowledge it. Please make sure the sender has been acknowledged, by telephone or letter, and add a note to the case.{{else if eq .Purpose "warning"}}The response to {{.Case.Ref}} is due on {{.Due}}.{{else if eq .Purpose "due"}}The response to {{.Case.Ref}} is due today, {{.Due}}.{{else}}The response to {{.Case.Ref}} was due on {{.Due}} and is now overdue.{{end}}
+func signInHTML(p *page, l letter) {
+	p.Lit(htmlHead, "<p>Someone asked to sign in to ").Esc(l.Council.Name).Lit("'s feedback console with this address.</p>\n")
+	p.Lit(`<p><a href="`).Href(l.Link).Lit(`">Sign in to the console</a></p>` + "\n")
+	p.Lit("<p>The link works once, until ").Esc(l.Expires).Lit(". If you did not ask to sign in, ignore this email: nobody can sign in without the link.</p>\n", htmlFoot)
+}
 
-Reference:    {{.Case.Ref}}
-Stage:        {{.Case.Stage.Label}}
-Service area: {{.Area}}
-Received:     {{.Received}}
+// followReceived is when and how a follow-up came.
+func followReceived(f *Correspondence) string {
+	return f.At.Format("Monday 2 January 2006 at 15:04")
+}
 
-If you need longer, extend the stage once, with a reason, and tell the resident the new date and the Ombudsman's details.
-{{if .CaseURL}}
-Open the case: {{.CaseURL}}
-{{end}}`))
+func noticeText(p *page, l letter) {
+	c := l.Case
+	if l.Notice == noticeUndeliverable {
+		p.Lit("Email to the resident about ").Esc(c.Ref).Lit(" could not be delivered. Please contact them another way: by telephone")
+		if c.Contact.Phone != "" {
+			p.Lit(" (").Esc(c.Contact.Phone).Lit(")")
+		}
+		p.Lit(" or by letter.\n")
+	} else {
+		p.Lit("The resident has written again about ").Esc(c.Ref).Lit(".")
+		p.If(c.Status == StatusClosed, " The case is closed: this may be a request for a Stage 2 review.")
+		p.Lit("\n")
+		if f := l.Follow; f != nil {
+			p.Lit("\nReceived: ").Esc(followReceived(f)).Lit(" by ").Esc(string(f.Channel))
+			p.Lit("\nSubject:  ").Esc(f.Subject).Lit("\n\nTheir words\n-----------\n").Esc(f.Text).Lit("\n-----------\n")
+			if len(f.Attachments) > 0 {
+				p.Lit(strconv.Itoa(len(f.Attachments)), " attachment(s) kept with the case.\n")
+			}
+		}
+	}
+	p.Lit("\nReference:    ").Esc(c.Ref).Lit("\nService area: ").Esc(l.Area).Lit("\n")
+}
 
-var reminderHTML = htmltemplate.Must(htmltemplate.New("reminder.html").Parse(`<!DOCTYPE html>
-<html lang="en"><body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #0b0c0c">
-<p>{{if and (eq .Purpose "ack_check") .Case.Social}}<strong>{{.Case.Ref}}</strong> came from {{.Case.Social.Platform.Label}} with no email address, and nobody has recorded posting the public reply that acknowledges it. Please make sure the author has been answered on {{.Case.Social.Platform.Label}}, then press "I have posted the public reply" on the case.{{else if eq .Purpose "ack_check"}}<strong>{{.Case.Ref}}</strong> came in with no email address, so Intake could not acknowledge it. Please make sure the sender has been acknowledged, by telephone or letter, and add a note to the case.{{else if eq .Purpose "warning"}}The response to <strong>{{.Case.Ref}}</strong> is due on {{.Due}}.{{else if eq .Purpose "due"}}The response to <strong>{{.Case.Ref}}</strong> is due today, {{.Due}}.{{else}}The response to <strong>{{.Case.Ref}}</strong> was due on {{.Due}} and is now <strong>overdue</strong>.{{end}}</p>
-<p>Stage: {{.Case.Stage.Label}}<br>Service area: {{.Area}}<br>Received: {{.Received}}</p>
-<p>If you need longer, extend the stage once, with a reason, and tell the resident the new date and the Ombudsman's details.</p>
-{{if .CaseURL}}<p><a href="{{.CaseURL}}">Open {{.Case.Ref}} in the console</a></p>
-{{end}}</body></html>
-`))
-
-var signInText = texttemplate.Must(texttemplate.New("signin.txt").Parse(`Someone asked to sign in to {{.Council.Name}}'s feedback console with this address.
-
-Sign in: {{.Link}}
-
-The link works once, until {{.Expires}}. If you did not ask to sign in, ignore this email: nobody can sign in without the link.
-`))
-
-var signInHTML = htmltemplate.Must(htmltemplate.New("signin.html").Parse(`<!DOCTYPE html>
-<html lang="en"><body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #0b0c0c">
-<p>Someone asked to sign in to {{.Council.Name}}'s feedback console with this address.</p>
-<p><a href="{{.Link}}">Sign in to the console</a></p>
-<p>The link works once, until {{.Expires}}. If you did not ask to sign in, ignore this email: nobody can sign in without the link.</p>
-</body></html>
-`))
-
-var noticeText = texttemplate.Must(texttemplate.New("notice.txt").Parse(`{{if eq .Notice "undeliverable"}}Email to the resident about {{.Case.Ref}} could not be delivered. Please contact them another way: by telephone{{if .Case.Contact.Phone}} ({{.Case.Contact.Phone}}){{end}} or by letter.
-{{else}}The resident has written again about {{.Case.Ref}}.{{if eq .Case.Status "closed"}} The case is closed: this may be a request for a Stage 2 review.{{end}}
-{{with .Follow}}
-Received: {{.At.Format "Monday 2 January 2006 at 15:04"}} by {{.Channel}}
-Subject:  {{.Subject}}
-
-Their words
------------
-{{.Text}}
------------
-{{if .Attachments}}{{len .Attachments}} attachment(s) kept with the case.
-{{end}}{{end}}{{end}}
-Reference:    {{.Case.Ref}}
-Service area: {{.Area}}
-`))
-
-var noticeHTML = htmltemplate.Must(htmltemplate.New("notice.html").Parse(`<!DOCTYPE html>
-<html lang="en"><body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #0b0c0c">
-{{if eq .Notice "undeliverable"}}<p><strong>Email to the resident about {{.Case.Ref}} could not be delivered.</strong> Please contact them another way: by telephone{{if .Case.Contact.Phone}} ({{.Case.Contact.Phone}}){{end}} or by letter.</p>
-{{else}}<p>The resident has written again about <strong>{{.Case.Ref}}</strong>.{{if eq .Case.Status "closed"}} The case is closed: this may be a request for a Stage 2 review.{{end}}</p>
-{{with .Follow}}<p>Received {{.At.Format "Monday 2 January 2006 at 15:04"}} by {{.Channel}}. Subject: {{.Subject}}</p>
-<blockquote style="white-space: pre-wrap; border-left: 4px solid #b1b4b6; margin: 0; padding-left: 1em">{{.Text}}</blockquote>
-{{if .Attachments}}<p>{{len .Attachments}} attachment(s) kept with the case.</p>{{end}}{{end}}{{end}}
-<p>Reference: {{.Case.Ref}}<br>Service area: {{.Area}}</p>
-</body></html>
-`))
+func noticeHTML(p *page, l letter) {
+	c := l.Case
+	p.Lit(htmlHead)
+	if l.Notice == noticeUndeliverable {
+		p.Lit("<p><strong>Email to the resident about ").Esc(c.Ref).Lit(" could not be delivered.</strong> Please contact them another way: by telephone")
+		if c.Contact.Phone != "" {
+			p.Lit(" (").Esc(c.Contact.Phone).Lit(")")
+		}
+		p.Lit(" or by letter.</p>\n")
+	} else {
+		p.Lit("<p>The resident has written again about <strong>").Esc(c.Ref).Lit("</strong>.")
+		p.If(c.Status == StatusClosed, " The case is closed: this may be a request for a Stage 2 review.")
+		p.Lit("</p>\n")
+		if f := l.Follow; f != nil {
+			p.Lit("<p>Received ").Esc(followReceived(f)).Lit(" by ").Esc(string(f.Channel)).Lit(". Subject: ").Esc(f.Subject).Lit("</p>\n")
+			p.Lit(`<blockquote style="white-space: pre-wrap; border-left: 4px solid #b1b4b6; margin: 0; padding-left: 1em">`).Esc(f.Text).Lit("</blockquote>\n")
+			if len(f.Attachments) > 0 {
+				p.Lit("<p>", strconv.Itoa(len(f.Attachments)), " attachment(s) kept with the case.</p>")
+			}
+		}
+	}
+	p.Lit("\n<p>Reference: ").Esc(c.Ref).Lit("<br>Service area: ").Esc(l.Area).Lit("</p>\n", htmlFoot)
+}

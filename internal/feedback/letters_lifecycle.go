@@ -1,15 +1,13 @@
 package feedback
 
 import (
-	htmltemplate "html/template"
 	"strings"
-	texttemplate "text/template"
 	"time"
 )
 
 // The lifecycle's letters are written when the officer acts and kept on the case (Letters), so
 // that what is sent says what was true then however late the side effect runs. They are
-// paragraphs in one frame; html/template escapes every paragraph, which is where an officer's
+// paragraphs in one frame; the HTML part escapes every paragraph, which is where an officer's
 // summary or a resident's words would otherwise reach the HTML.
 
 type lifecycleLetter struct {
@@ -26,7 +24,7 @@ func (s *Service) residentLetter(c *Case, now time.Time, name, subject string, p
 	l := lifecycleLetter{Greet: greetable(c.Contact.Name), Ref: c.Ref, Council: s.Council, Paras: paras, ReplyTo: s.ReplyAddress(c.Ref)}
 	c.Letters = append(c.Letters, Letter{
 		Name: name, At: now, To: c.Contact.Email, Subject: subject + " (" + c.Ref + ")",
-		Text: render(residentLetterText, l), HTML: render(residentLetterHTML, l),
+		Text: render(residentLetterText, l, false), HTML: render(residentLetterHTML, l, true),
 	})
 	c.addEffect(LetterEffect(name))
 	return &c.Letters[len(c.Letters)-1]
@@ -39,7 +37,7 @@ func (s *Service) staffEmail(c *Case, now time.Time, name, to, why string) {
 	c.Letters = append(c.Letters, Letter{
 		Name: name, At: now, To: to, Staff: true,
 		Subject: strings.ToUpper(c.Kind.Label()[:1]) + c.Kind.Label()[1:] + " " + why + ": " + c.Ref,
-		Text:    render(assignText, l), HTML: render(assignHTML, l),
+		Text:    render(assignText, l, false), HTML: render(assignHTML, l, true),
 	})
 	c.addEffect(LetterEffect(name))
 }
@@ -54,25 +52,25 @@ func (c *Case) letter(name string) (Letter, bool) {
 	return Letter{}, false
 }
 
-var residentLetterText = texttemplate.Must(texttemplate.New("letter.txt").Parse(`{{if .Greet}}Dear {{.Greet}},{{else}}Hello,{{end}}
+func residentLetterText(p *page, l lifecycleLetter) {
+	greeting(p, l.Greet)
+	p.Lit("\n\nYour reference: ").Esc(l.Ref).Lit("\n")
+	for _, para := range l.Paras {
+		p.Lit("\n").Esc(para).Lit("\n")
+	}
+	p.Lit("\nPlease quote ").Esc(l.Ref).Lit(" if you contact us about this").If(l.ReplyTo != "", ", or reply to this email").Lit(".\n\n")
+	signature(p, l.Council)
+	p.Lit("\n")
+}
 
-Your reference: {{.Ref}}
-{{range .Paras}}
-{{.}}
-{{end}}
-Please quote {{.Ref}} if you contact us about this{{if .ReplyTo}}, or reply to this email{{end}}.
-
-{{.Council.Name}}{{if .Council.Phone}}
-Telephone: {{.Council.Phone}}{{end}}{{if .Council.Website}}
-Website: {{.Council.Website}}{{end}}
-`))
-
-var residentLetterHTML = htmltemplate.Must(htmltemplate.New("letter.html").Parse(`<!DOCTYPE html>
-<html lang="en"><body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #0b0c0c">
-<p>{{if .Greet}}Dear {{.Greet}},{{else}}Hello,{{end}}</p>
-<p>Your reference: <strong>{{.Ref}}</strong></p>
-{{range .Paras}}<p style="white-space: pre-wrap">{{.}}</p>
-{{end}}<p>Please quote {{.Ref}} if you contact us about this{{if .ReplyTo}}, or reply to this email{{end}}.</p>
-<p>{{.Council.Name}}{{if .Council.Phone}}<br>Telephone: {{.Council.Phone}}{{end}}{{if .Council.Website}}<br>Website: <a href="{{.Council.Website}}">{{.Council.Website}}</a>{{end}}</p>
-</body></html>
-`))
+func residentLetterHTML(p *page, l lifecycleLetter) {
+	p.Lit(htmlHead, "<p>")
+	greeting(p, l.Greet)
+	p.Lit("</p>\n<p>Your reference: <strong>").Esc(l.Ref).Lit("</strong></p>\n")
+	for _, para := range l.Paras {
+		p.Lit(`<p style="white-space: pre-wrap">`).Esc(para).Lit("</p>\n")
+	}
+	p.Lit("<p>Please quote ").Esc(l.Ref).Lit(" if you contact us about this").If(l.ReplyTo != "", ", or reply to this email").Lit(".</p>\n")
+	signatureHTML(p, l.Council)
+	p.Lit(htmlFoot)
+}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -68,7 +69,7 @@ func DefaultPolicy() Policy {
 	}
 }
 
-var refToken = regexp.MustCompile(`\{(year|seq)(?::(\d))?\}`)
+var refToken = lazyRegexp(`\{(year|seq)(?::(\d))?\}`)
 
 // Validate checks the policy once, at start-up, and says what to fix.
 func (p Policy) Validate() error {
@@ -98,7 +99,7 @@ func (p Policy) Validate() error {
 		problems = append(problems, fmt.Sprintf("ReminderHour must be 0 to 23, not %d", p.ReminderHour))
 	}
 	tokens := map[string]bool{}
-	for _, m := range refToken.FindAllStringSubmatch(p.ReferenceFormat, -1) {
+	for _, m := range refToken().FindAllStringSubmatch(p.ReferenceFormat, -1) {
 		tokens[m[1]] = true
 	}
 	if !tokens["year"] || !tokens["seq"] {
@@ -112,8 +113,8 @@ func (p Policy) Validate() error {
 
 // Reference formats the reference for the seq-th item of year.
 func (p Policy) Reference(year int, seq int64) string {
-	return refToken.ReplaceAllStringFunc(p.ReferenceFormat, func(tok string) string {
-		m := refToken.FindStringSubmatch(tok)
+	return refToken().ReplaceAllStringFunc(p.ReferenceFormat, func(tok string) string {
+		m := refToken().FindStringSubmatch(tok)
 		if m[1] == "year" {
 			return strconv.Itoa(year)
 		}
@@ -136,7 +137,7 @@ func (p Policy) referencePattern(anchored bool) *regexp.Regexp {
 		b.WriteString(`(?i)(?:^|[^A-Za-z0-9])(`)
 	}
 	last := 0
-	for _, m := range refToken.FindAllStringSubmatchIndex(p.ReferenceFormat, -1) {
+	for _, m := range refToken().FindAllStringSubmatchIndex(p.ReferenceFormat, -1) {
 		b.WriteString(regexp.QuoteMeta(p.ReferenceFormat[last:m[0]]))
 		width := "1"
 		if m[4] >= 0 && p.ReferenceFormat[m[4]:m[5]] != "0" {
@@ -198,4 +199,12 @@ func (p Policy) RetentionEnd(c *Case, closedAt time.Time, wentToOmbudsman bool) 
 		years = p.RetainComplaintYears
 	}
 	return closedAt.AddDate(years, 0, 0)
+}
+
+// lazyRegexp returns expr compiled on first use rather than when the program starts: a Lambda
+// function waits for every package initialiser at each cold start, and most invocations use
+// few of these expressions. The expressions are constants, so a bad one panics in the tests
+// that use it, as MustCompile at start-up would.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

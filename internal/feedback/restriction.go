@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -115,8 +114,8 @@ func (r *Restriction) Expired(now time.Time) bool {
 }
 
 var (
-	handlePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,30}:\S{1,100}$`)
-	phoneDigits   = regexp.MustCompile(`[0-9]`)
+	handlePattern = lazyRegexp(`^[a-z][a-z0-9_-]{0,30}:\S{1,100}$`)
+	phoneDigits   = lazyRegexp(`[0-9]`)
 )
 
 // NormalizeContact returns the form of an identity the register keeps and matches: an email
@@ -133,12 +132,12 @@ func NormalizeContact(v string) (string, error) {
 			return "", invalid("contact", "The email address is not valid")
 		}
 		return e, nil
-	case handlePattern.MatchString(strings.ToLower(v)):
+	case handlePattern().MatchString(strings.ToLower(v)):
 		// "x:@Name" and "x:name" are one author, as the social channel records them.
 		platform, handle, _ := strings.Cut(strings.ToLower(v), ":")
 		return platform + ":" + strings.TrimPrefix(handle, "@"), nil
 	}
-	digits := strings.Join(phoneDigits.FindAllString(v, -1), "")
+	digits := strings.Join(phoneDigits().FindAllString(v, -1), "")
 	if strings.Trim(v, "+0123456789 ()-.") != "" || len(digits) < 6 || len(digits) > 15 {
 		return "", invalid("contact", "Give an email address, a telephone number or platform:handle (such as x:@name)")
 	}
@@ -395,7 +394,7 @@ func (s *Service) restrictionLetter(r *Restriction, now time.Time, name string) 
 	}
 	l := lifecycleLetter{Ref: r.ID, Council: s.Council, Paras: paras}
 	r.Letters = append(r.Letters, Letter{Name: "restriction-" + name, At: now, To: r.email(), Subject: subject + " (" + r.ID + ")",
-		Text: render(residentLetterText, l), HTML: render(residentLetterHTML, l)})
+		Text: render(residentLetterText, l, false), HTML: render(residentLetterHTML, l, true)})
 	r.Effects[LetterEffect("restriction-"+name)] = Effect{}
 }
 

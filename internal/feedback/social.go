@@ -32,7 +32,7 @@ const (
 type platformInfo struct {
 	Label      string
 	ReplyLimit int
-	PostID     *regexp.Regexp
+	PostID     func() *regexp.Regexp // nil for a platform whose links are not read
 }
 
 // platforms is the one table of platforms. Reply limits are the platform's limit on a reply or
@@ -41,18 +41,18 @@ type platformInfo struct {
 // fits anywhere.
 var platforms = map[Platform]platformInfo{
 	PlatformX: {"X", 280,
-		regexp.MustCompile(`^https://(?:www\.|mobile\.)?(?:x|twitter)\.com/[^/?#]+/status(?:es)?/(\d+)`)},
+		lazyRegexp(`^https://(?:www\.|mobile\.)?(?:x|twitter)\.com/[^/?#]+/status(?:es)?/(\d+)`)},
 	PlatformFacebook: {"Facebook", 8000,
-		regexp.MustCompile(`^https://(?:www\.|m\.)?facebook\.com/(?:[^?#]*/(?:posts|videos|permalink)/([\w.-]+)|(?:permalink|story)\.php\?(?:[^#]*&)?story_fbid=([\w-]+)|photo(?:\.php)?/?\?(?:[^#]*&)?fbid=(\d+))`)},
+		lazyRegexp(`^https://(?:www\.|m\.)?facebook\.com/(?:[^?#]*/(?:posts|videos|permalink)/([\w.-]+)|(?:permalink|story)\.php\?(?:[^#]*&)?story_fbid=([\w-]+)|photo(?:\.php)?/?\?(?:[^#]*&)?fbid=(\d+))`)},
 	PlatformInstagram: {"Instagram", 2200,
-		regexp.MustCompile(`^https://(?:www\.)?instagram\.com/(?:[\w.]+/)?(?:p|reel|tv)/([\w-]+)`)},
+		lazyRegexp(`^https://(?:www\.)?instagram\.com/(?:[\w.]+/)?(?:p|reel|tv)/([\w-]+)`)},
 	PlatformNextdoor: {"Nextdoor", 280, nil},
 	PlatformTikTok: {"TikTok", 150,
-		regexp.MustCompile(`^https://(?:www\.|m\.)?tiktok\.com/@[\w.-]+/(?:video|photo)/(\d+)`)},
+		lazyRegexp(`^https://(?:www\.|m\.)?tiktok\.com/@[\w.-]+/(?:video|photo)/(\d+)`)},
 	PlatformLinkedIn: {"LinkedIn", 1250,
-		regexp.MustCompile(`^https://(?:www\.)?linkedin\.com/(?:feed/update/urn:li:(?:activity|share|ugcPost):(\d+)|posts/[^?#]*?(?:activity|share|ugcPost)-(\d+))`)},
+		lazyRegexp(`^https://(?:www\.)?linkedin\.com/(?:feed/update/urn:li:(?:activity|share|ugcPost):(\d+)|posts/[^?#]*?(?:activity|share|ugcPost)-(\d+))`)},
 	PlatformYouTube: {"YouTube", 10000,
-		regexp.MustCompile(`^https://(?:(?:www\.|m\.)?youtube\.com/(?:watch\?(?:[^#]*&)?v=|shorts/)|youtu\.be/)([\w-]{6,})`)},
+		lazyRegexp(`^https://(?:(?:www\.|m\.)?youtube\.com/(?:watch\?(?:[^#]*&)?v=|shorts/)|youtu\.be/)([\w-]{6,})`)},
 	PlatformOther: {"another platform", 280, nil},
 }
 
@@ -83,11 +83,11 @@ func PostIDFromURL(p Platform, link string) string {
 	}
 	link = strings.TrimSpace(link)
 	if p == PlatformYouTube {
-		if u, err := url.Parse(link); err == nil && u.Query().Get("lc") != "" && safePostID.MatchString(u.Query().Get("lc")) {
+		if u, err := url.Parse(link); err == nil && u.Query().Get("lc") != "" && safePostID().MatchString(u.Query().Get("lc")) {
 			return u.Query().Get("lc")
 		}
 	}
-	m := info.PostID.FindStringSubmatch(link)
+	m := info.PostID().FindStringSubmatch(link)
 	for _, g := range m[min(1, len(m)):] {
 		if g != "" {
 			return g
@@ -105,8 +105,8 @@ const (
 )
 
 var (
-	safePostID = regexp.MustCompile(`^[A-Za-z0-9._:\-]+$`)
-	safeHandle = regexp.MustCompile(`^[\pL\pN._\-]+$`)
+	safePostID = lazyRegexp(`^[A-Za-z0-9._:\-]+$`)
+	safeHandle = lazyRegexp(`^[\pL\pN._\-]+$`)
 )
 
 // SocialAuthor is who wrote a post, as the platform shows them.
@@ -237,16 +237,16 @@ func (s *Service) validateSocial(p SocialPost, sub Submission, now time.Time) (t
 	switch {
 	case p.PostID == "":
 		add("post_id", "Enter the post's id, or a link to the post that carries it")
-	case utf8.RuneCountInString(p.PostID) > MaxPostIDChars || !safePostID.MatchString(p.PostID):
+	case utf8.RuneCountInString(p.PostID) > MaxPostIDChars || !safePostID().MatchString(p.PostID):
 		add("post_id", "The post id must be up to %d letters, digits, dots, colons, hyphens or underscores", MaxPostIDChars)
 	}
-	if p.InReplyTo != "" && (len(p.InReplyTo) > MaxPostIDChars || !safePostID.MatchString(p.InReplyTo)) {
+	if p.InReplyTo != "" && (len(p.InReplyTo) > MaxPostIDChars || !safePostID().MatchString(p.InReplyTo)) {
 		add("in_reply_to", "The id of the earlier post must be up to %d letters, digits, dots, colons, hyphens or underscores", MaxPostIDChars)
 	}
 	switch {
 	case p.Author.Handle == "":
 		add("author.handle", "Enter the author's handle, like @ada_resident")
-	case utf8.RuneCountInString(p.Author.Handle) > MaxHandleChars || !safeHandle.MatchString(p.Author.Handle):
+	case utf8.RuneCountInString(p.Author.Handle) > MaxHandleChars || !safeHandle().MatchString(p.Author.Handle):
 		add("author.handle", "The author's handle must be one word of letters, digits, dots, hyphens or underscores")
 	}
 	if p.URL != "" && !httpsURL(p.URL) {

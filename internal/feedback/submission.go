@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/mail"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -44,7 +43,7 @@ type Submission struct {
 	ReceivedAt time.Time
 }
 
-var phoneChars = regexp.MustCompile(`^[0-9 +()\-.]+$`)
+var phoneChars = lazyRegexp(`^[0-9 +()\-.]+$`)
 
 // Normalize trims white space, removes control characters (keeping line breaks and tabs in the
 // message) and folds the kind and e-mail address to lower case.
@@ -133,7 +132,7 @@ func (s Submission) validate(areas []string, needContact bool) error {
 				digits++
 			}
 		}
-		if !phoneChars.MatchString(s.Phone) || digits < 7 || digits > 15 || len(s.Phone) > MaxPhoneChars {
+		if !phoneChars().MatchString(s.Phone) || digits < 7 || digits > 15 || len(s.Phone) > MaxPhoneChars {
 			add("phone", "Enter a telephone number, like 01632 960 001 or +44 7700 900 982")
 		}
 	}

@@ -80,6 +80,12 @@ type Fn struct {
 	exited chan struct{} // closed once the process has ended; then exitErr is set
 	closed chan struct{} // closed by Close
 
+	started time.Time     // just before the process was started
+	asked   chan struct{} // closed at the first GET .../invocation/next; then initTime is set
+	askOnce sync.Once
+	// initTime is from started until the function first asked for an invocation.
+	initTime time.Duration
+
 	mu        sync.Mutex
 	inflight  map[string]*invocation
 	exitErr   error
@@ -139,6 +145,7 @@ func Launch(binaryPath string, env []string, logs io.Writer) (*Fn, error) {
 		queue:    make(chan *invocation),
 		exited:   make(chan struct{}),
 		closed:   make(chan struct{}),
+		asked:    make(chan struct{}),
 		inflight: map[string]*invocation{},
 	}
 	f.srv = &http.Server{Handler: f.routes(), ReadHeaderTimeout: 10 * time.Second}
@@ -149,6 +156,9 @@ func Launch(binaryPath string, env []string, logs io.Writer) (*Fn, error) {
 	f.cmd.Env = append(f.lambdaEnv(ln.Addr().String(), filepath.Dir(abs)), env...)
 	f.cmd.Stdout = f.logs
 	f.cmd.Stderr = f.logs
+	f.mu.Lock() // the Runtime API server, already serving, reads it
+	f.started = time.Now()
+	f.mu.Unlock()
 	if err := f.cmd.Start(); err != nil {
 		f.srv.Close()
 		return nil, fmt.Errorf("launch %s: %w", binaryPath, err)
@@ -283,8 +293,34 @@ func (f *Fn) routes() http.Handler {
 	return mux
 }
 
+// Init waits until the function first asks for an invocation and returns the time from just
+// before its process started until then: its initialisation (Lambda's Init phase), package
+// initialisers and main's work before lambda.Start included. It fails if the function reports
+// an initialisation error or exits first, or if ctx ends first.
+func (f *Fn) Init(ctx context.Context) (time.Duration, error) {
+	select {
+	case <-f.asked:
+		return f.initTime, nil
+	case <-f.exited:
+		select {
+		case <-f.asked:
+			return f.initTime, nil
+		default:
+		}
+		return 0, f.failure()
+	case <-ctx.Done():
+		return 0, fmt.Errorf("lambdatest: %s did not ask for an invocation: %w", f.Name, ctx.Err())
+	}
+}
+
 // next blocks until there is an invocation, as the real Runtime API does.
 func (f *Fn) next(w http.ResponseWriter, r *http.Request) {
+	f.askOnce.Do(func() {
+		f.mu.Lock()
+		f.initTime = time.Since(f.started)
+		f.mu.Unlock()
+		close(f.asked)
+	})
 	var inv *invocation
 	select {
 	case inv = <-f.queue:

@@ -129,3 +129,31 @@ func TestFn_Close(t *testing.T) {
 		t.Fatal("Invoke on a closed function succeeded")
 	}
 }
+
+func TestFn_Init(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	t.Run("until the first request for an invocation", func(t *testing.T) {
+		fn := lambdatest.Start(t, lambdatest.Build(t, "./testdata/hello"), nil)
+		d, err := fn.Init(ctx)
+		if err != nil || d <= 0 {
+			t.Fatalf("Init = %v, %v; want a positive duration", d, err)
+		}
+		// The function is ready: it answers, and its init time stays what it was.
+		if got, err := fn.Invoke(ctx, []byte(`{}`)); err != nil || string(got) != `"hello"` {
+			t.Fatalf("Invoke = %s, %v", got, err)
+		}
+		if again, err := fn.Init(ctx); again != d || err != nil {
+			t.Errorf("Init after an invocation = %v, %v; want %v again", again, err, d)
+		}
+	})
+
+	t.Run("init error", func(t *testing.T) {
+		fn := lambdatest.Start(t, lambdatest.Build(t, "./testdata/echo"), []string{"ECHO_INIT_FAIL=1"})
+		var fe *lambdatest.FunctionError
+		if _, err := fn.Init(ctx); !errors.As(err, &fe) || fe.Type != "Runtime.ConfigError" {
+			t.Fatalf("Init = %v, want the function's Runtime.ConfigError", err)
+		}
+	})
+}

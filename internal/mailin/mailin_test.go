@@ -128,9 +128,9 @@ func awsStack(t *testing.T) *stack {
 	clk := clock.NewFixed(monday)
 	svc := service(clk)
 	svc.Store = dynamo.New(db, table, clk)
-	svc.Mailer = sesmail.New(ses, sesmail.WithClock(clk))
+	svc.Mailer = sesmail.New(cfg, sesmail.WithClock(clk))
 	svc.Scheduler = sched
-	svc.Blobs = s3blobs.New(s3c, bucket)
+	svc.Blobs = s3blobs.New(cfg, bucket)
 	since := len(mototest.SentRaw(t, url))
 	return &stack{svc: &svc, clock: clk,
 		tags: func(t *testing.T, key string) []string {

@@ -41,7 +41,14 @@ func newBucket(t *testing.T) (*s3blobs.Bucket, *s3.Client, string) {
 	if err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
-	return s3blobs.New(client, name), client, name
+	return s3blobs.New(withEndpoint(url), name), client, name
+}
+
+// withEndpoint is the tests' SDK configuration pointed at moto_server.
+func withEndpoint(url string) aws.Config {
+	cfg := mototest.Config()
+	cfg.BaseEndpoint = aws.String(url)
+	return cfg
 }
 
 func TestBucket_Conformance(t *testing.T) {
@@ -81,7 +88,7 @@ func TestBucket_Put(t *testing.T) {
 
 func TestBucket_Get(t *testing.T) {
 	ctx := context.Background()
-	_, client, bucket := newBucket(t)
+	_, _, bucket := newBucket(t)
 	tests := []struct {
 		name   string
 		bucket string
@@ -93,7 +100,7 @@ func TestBucket_Get(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := s3blobs.New(client, tt.bucket).Get(ctx, "inbound/absent.eml")
+			_, err := s3blobs.New(withEndpoint(mototest.Endpoint(t)), tt.bucket).Get(ctx, "inbound/absent.eml")
 			if got := feedback.ErrorCode(err); got != tt.want {
 				t.Errorf("Get: error %v (code %s), want code %s", err, got, tt.want)
 			}

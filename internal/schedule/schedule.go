@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
+	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/feedback"
 )
 
@@ -177,5 +178,22 @@ func checkName(name string) error {
 			return feedback.Errorf(feedback.EINVALID, "reminder name may hold only letters, digits, '-', '_' and '.'")
 		}
 	}
+	return nil
+}
+
+// Wire gives svc a scheduler keeping reminders in the schedule group INTAKE_SCHEDULE_GROUP
+// names, if it names one: a setup.Adapter, named by the functions that set reminders.
+func Wire(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
+	if cfg.ScheduleGroup == "" {
+		return nil
+	}
+	s, err := New(scheduler.NewFromConfig(awsCfg), Config{
+		Group: cfg.ScheduleGroup, TargetARN: cfg.ReminderTargetARN, RoleARN: cfg.SchedulerRoleARN,
+		DeadLetterARN: cfg.ScheduleDLQARN,
+	})
+	if err != nil {
+		return err
+	}
+	svc.Scheduler = s
 	return nil
 }

@@ -1,7 +1,9 @@
 // Package setup wires Intake's AWS adapters from the configuration, once per cold start: the
-// DynamoDB store, the SES mailer and the EventBridge scheduler behind one feedback.Service. The
-// SDK's own configuration (region, credentials, AWS_ENDPOINT_URL for tests) comes from the
-// Lambda environment.
+// DynamoDB store behind one feedback.Service, and of the SES mailer, the S3 bucket and the
+// EventBridge scheduler only those the function names (see Adapter), so that a function
+// neither links nor initialises an AWS client it never calls. The SDK's own
+// configuration (region, credentials, AWS_ENDPOINT_URL for tests) comes from the Lambda
+// environment.
 package setup
 
 import (
@@ -9,23 +11,19 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/emf"
 	"github.com/council/intake/internal/feedback"
-	"github.com/council/intake/internal/s3blobs"
-	"github.com/council/intake/internal/schedule"
-	"github.com/council/intake/internal/sesmail"
 	"github.com/sethvargo/go-envconfig"
 )
 
@@ -51,32 +49,44 @@ var OfficerSettings = []string{"INTAKE_TABLE", "INTAKE_STAFF", "INTAKE_CONSOLE_U
 // monitor.
 var SocialSettings = []string{"INTAKE_TABLE"}
 
-// FromEnv reads the configuration from the process environment, requiring the named AWS
-// variables, and builds the service: everything a function's main does before lambda.Start.
-func FromEnv(ctx context.Context, required ...string) (*feedback.Service, error) {
+// FromEnv reads the configuration from the process environment, requiring the named
+// variables, and builds the service over DynamoDB with the adapters given: everything a
+// function's main does before lambda.Start.
+func FromEnv(ctx context.Context, required []string, adapters ...Adapter) (*feedback.Service, error) {
 	cfg, err := config.Load(ctx, envconfig.OsLookuper(), required...)
 	if err != nil {
 		return nil, err
 	}
-	return Service(ctx, cfg)
+	return Service(ctx, cfg, adapters...)
 }
+
+// An Adapter adds the adapter over one more AWS service to a function's service: sesmail.Wire,
+// s3blobs.Wire, schedule.Wire. Each lives in its adapter's package and is named by the
+// function's main, so that a function that does not use a service neither links nor imports
+// its client (importing alone runs the client package's initialisers at every cold start).
+type Adapter func(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error
 
 // Officer is what the officer function serves the console and the officer API with.
 type Officer struct {
 	Service *feedback.Service
-	// SignIn sends sign-in links and keeps sessions in the table, keyed with the session key.
-	SignIn *feedback.SignIn
+
+	store      *dynamo.Store
+	awsCfg     aws.Config
+	keyParam   string
+	readSecret SecretReader
+
+	mu     sync.Mutex
+	signIn *feedback.SignIn // once the session key has been read
 }
 
 // SecretReader returns the value of the named secret parameter: ssmparam.Read. It is passed
-// in, rather than called from here, so that only the officer function links the SSM client.
+// in, rather than called from here, so that only the officer function links the SSM reader.
 type SecretReader func(ctx context.Context, awsCfg aws.Config, name string) (string, error)
 
-// OfficerFromEnv reads the officer function's configuration from the process environment and
-// the session key from the SecureString INTAKE_SESSION_KEY_PARAMETER names, once, at cold
-// start. The service has no scheduler: an officer's action only records its side effects on
-// the case, and the notifier carries them out from the table's stream.
-func OfficerFromEnv(ctx context.Context, readSecret SecretReader) (*Officer, error) {
+// OfficerFromEnv reads the officer function's configuration from the process environment;
+// SignIn reads the session key. The service has no scheduler: an officer's action only records
+// its side effects on the case, and the notifier carries them out from the table's stream.
+func OfficerFromEnv(ctx context.Context, readSecret SecretReader, adapters ...Adapter) (*Officer, error) {
 	cfg, err := config.Load(ctx, envconfig.OsLookuper(), OfficerSettings...)
 	if err != nil {
 		return nil, err
@@ -85,37 +95,80 @@ func OfficerFromEnv(ctx context.Context, readSecret SecretReader) (*Officer, err
 		// Over plain http the session cookie could not be Secure.
 		return nil, fmt.Errorf("setup: INTAKE_CONSOLE_URL %q must be an https address in AWS", cfg.ConsoleURL)
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("setup: load AWS configuration: %w", err)
-	}
-	svc, store, err := service(cfg, awsCfg)
+	awsCfg, err := AWSConfig(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	key, err := readSecret(ctx, awsCfg, cfg.SessionKeyParameter)
+	svc, store, err := service(cfg, awsCfg, adapters...)
+	if err != nil {
+		return nil, err
+	}
+	return &Officer{Service: svc, store: store, awsCfg: awsCfg, keyParam: cfg.SessionKeyParameter, readSecret: readSecret}, nil
+}
+
+// SignIn returns what sends sign-in links and keeps sessions in the table, keyed with the
+// session key in the SecureString INTAKE_SESSION_KEY_PARAMETER names. The key is read from SSM
+// on the first call, not at cold start (a round trip to SSM would double the function's start),
+// and kept; a failed read is not kept, so the next call tries again. It is safe for concurrent
+// use.
+func (o *Officer) SignIn(ctx context.Context) (*feedback.SignIn, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.signIn != nil {
+		return o.signIn, nil
+	}
+	key, err := o.readSecret(ctx, o.awsCfg, o.keyParam)
 	if err != nil {
 		return nil, fmt.Errorf("setup: the session key (INTAKE_SESSION_KEY_PARAMETER): %w", err)
 	}
 	if len(key) < feedback.MinSessionKeyBytes {
 		return nil, fmt.Errorf("setup: the session key in %s must be at least %d characters (it is %d): generate one with openssl rand -hex 32",
-			cfg.SessionKeyParameter, feedback.MinSessionKeyBytes, len(key))
+			o.keyParam, feedback.MinSessionKeyBytes, len(key))
 	}
-	return &Officer{Service: svc, SignIn: &feedback.SignIn{Service: svc, Sessions: store, Directory: svc.Staff, Key: []byte(key)}}, nil
+	o.signIn = &feedback.SignIn{Service: o.Service, Sessions: o.store, Directory: o.Service.Staff, Key: []byte(key)}
+	return o.signIn, nil
 }
 
-// Service builds the intake service over AWS. The scheduler is wired only when the function's
-// configuration names a schedule group.
-func Service(ctx context.Context, cfg *config.Config) (*feedback.Service, error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("setup: load AWS configuration: %w", err)
+// AWSConfig is the SDK's configuration as Lambda gives it to a function, read through getenv:
+// the region (AWS_REGION), the credentials of the function's role (AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and, for tests and the local invoke targets, one
+// endpoint for every service (AWS_ENDPOINT_URL). It is not the SDK's config.LoadDefaultConfig,
+// which also reads shared config files, IMDS, SSO and web-identity and so links and initialises
+// four more AWS clients (STS, SSO, SSO OIDC, Sign-In): a third of a function's start-up and
+// about 2 MiB, for sources Lambda never uses. Without the credentials it fails, naming them.
+func AWSConfig(getenv func(string) string) (aws.Config, error) {
+	region, id, secret := getenv("AWS_REGION"), getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	var missing []string
+	for name, v := range map[string]string{"AWS_REGION": region, "AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret} {
+		if v == "" {
+			missing = append(missing, name)
+		}
 	}
-	svc, _, err := service(cfg, awsCfg)
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return aws.Config{}, fmt.Errorf("setup: %s not set: Lambda sets the region and the credentials of the function's role", strings.Join(missing, ", "))
+	}
+	cfg := aws.Config{
+		Region:      region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))),
+	}
+	if u := getenv("AWS_ENDPOINT_URL"); u != "" {
+		cfg.BaseEndpoint = aws.String(u)
+	}
+	return cfg, nil
+}
+
+// Service builds the intake service over DynamoDB, with the adapters given.
+func Service(ctx context.Context, cfg *config.Config, adapters ...Adapter) (*feedback.Service, error) {
+	awsCfg, err := AWSConfig(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	svc, _, err := service(cfg, awsCfg, adapters...)
 	return svc, err
 }
 
-func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.Store, error) {
+func service(cfg *config.Config, awsCfg aws.Config, adapters ...Adapter) (*feedback.Service, *dynamo.Store, error) {
 	cal, err := cfg.Calendar()
 	if err != nil {
 		return nil, nil, err
@@ -133,14 +186,9 @@ func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.
 		return nil, nil, err
 	}
 	clk := clock.System{}
-	var mailOpts []sesmail.Option
-	if cfg.SESConfigSet != "" {
-		mailOpts = append(mailOpts, sesmail.WithConfigurationSet(cfg.SESConfigSet))
-	}
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk)
+	store := dynamo.NewFromClient(dynamodb.NewFromConfig(awsCfg), cfg.Table, clk)
 	svc := &feedback.Service{
 		Store:     store,
-		Mailer:    sesmail.New(sesv2.NewFromConfig(awsCfg), mailOpts...),
 		Clock:     clk,
 		Calendar:  cal,
 		Policy:    cfg.Policy(),
@@ -155,18 +203,10 @@ func service(cfg *config.Config, awsCfg aws.Config) (*feedback.Service, *dynamo.
 		Restrictions: store,
 		Markers:      store,
 	}
-	if cfg.MailBucket != "" {
-		svc.Blobs = s3blobs.New(s3.NewFromConfig(awsCfg), cfg.MailBucket)
-	}
-	if cfg.ScheduleGroup != "" {
-		s, err := schedule.New(scheduler.NewFromConfig(awsCfg), schedule.Config{
-			Group: cfg.ScheduleGroup, TargetARN: cfg.ReminderTargetARN, RoleARN: cfg.SchedulerRoleARN,
-			DeadLetterARN: cfg.ScheduleDLQARN,
-		})
-		if err != nil {
+	for _, add := range adapters {
+		if err := add(svc, cfg, awsCfg); err != nil {
 			return nil, nil, err
 		}
-		svc.Scheduler = s
 	}
 	return svc, store, nil
 }

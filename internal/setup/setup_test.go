@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 func TestRequestIDs(t *testing.T) {
@@ -31,4 +34,93 @@ func TestRequestIDs(t *testing.T) {
 	if _, ok := second["requestId"]; ok {
 		t.Errorf("a line logged outside an invocation has a request id: %s", lines[1])
 	}
+}
+
+func TestOfficer_SignIn(t *testing.T) {
+	t.Setenv("INTAKE_TABLE", "intake-cases")
+	t.Setenv("INTAKE_STAFF", "complaints@example.gov.uk=admin")
+	t.Setenv("INTAKE_CONSOLE_URL", "https://intake.example.gov.uk")
+	t.Setenv("INTAKE_SESSION_KEY_PARAMETER", "/intake/session-key")
+	t.Setenv("AWS_REGION", "eu-west-2")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	ctx := context.Background()
+	var reads []string
+	answers := []struct {
+		key string
+		err error
+	}{
+		{err: errors.New("connection refused")},
+		{key: "too short"},
+		{key: "0123456789abcdef0123456789abcdef"},
+	}
+	o, err := OfficerFromEnv(ctx, func(_ context.Context, _ aws.Config, name string) (string, error) {
+		reads = append(reads, name)
+		a := answers[len(reads)-1]
+		return a.key, a.err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reads) != 0 {
+		t.Fatalf("the session key was read at start-up: %v", reads)
+	}
+	// A failed read, or a key too short, is an error naming the parameter's variable or the
+	// parameter, and is not kept: the next call reads again.
+	for _, want := range []string{"INTAKE_SESSION_KEY_PARAMETER", "/intake/session-key must be at least 32 characters"} {
+		if _, err := o.SignIn(ctx); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("SignIn = %v, want an error naming %q", err, want)
+		}
+	}
+	first, err := o.SignIn(ctx)
+	if err != nil || string(first.Key) != answers[2].key {
+		t.Fatalf("SignIn = %v, %v", first, err)
+	}
+	if again, err := o.SignIn(ctx); again != first || err != nil {
+		t.Errorf("a second SignIn = %p, %v; want the first, %p", again, err, first)
+	}
+	if len(reads) != 3 {
+		t.Errorf("the key was read %d times, want 3 (twice failing, once for good)", len(reads))
+	}
+}
+
+func TestAWSConfig(t *testing.T) {
+	lambdaEnv := map[string]string{
+		"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token",
+	}
+	t.Run("as Lambda sets it", func(t *testing.T) {
+		cfg, err := AWSConfig(func(k string) string { return lambdaEnv[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		creds, err := cfg.Credentials.Retrieve(context.Background())
+		if err != nil || creds.AccessKeyID != "AKIDEXAMPLE" || creds.SecretAccessKey != "secret" || creds.SessionToken != "token" {
+			t.Errorf("credentials = %+v, %v", creds, err)
+		}
+		if cfg.Region != "eu-west-2" || cfg.BaseEndpoint != nil {
+			t.Errorf("region %q, endpoint %v; want eu-west-2 and the services' own", cfg.Region, cfg.BaseEndpoint)
+		}
+	})
+	t.Run("one endpoint for tests", func(t *testing.T) {
+		cfg, err := AWSConfig(func(k string) string {
+			if k == "AWS_ENDPOINT_URL" {
+				return "http://127.0.0.1:5000"
+			}
+			return lambdaEnv[k]
+		})
+		if err != nil || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:5000" {
+			t.Errorf("BaseEndpoint = %v, %v", aws.ToString(cfg.BaseEndpoint), err)
+		}
+	})
+	t.Run("missing", func(t *testing.T) {
+		_, err := AWSConfig(func(k string) string {
+			if k == "AWS_REGION" {
+				return "eu-west-2"
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY not set") {
+			t.Errorf("AWSConfig = %v, want an error naming both credentials", err)
+		}
+	})
 }

@@ -15,7 +15,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
 
-func TestSecureString(t *testing.T) {
+func TestRead(t *testing.T) {
 	ctx := context.Background()
 	url := mototest.Endpoint(t)
 	client := ssm.NewFromConfig(mototest.Config(), func(o *ssm.Options) { o.BaseEndpoint = aws.String(url) })
@@ -39,15 +39,17 @@ func TestSecureString(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ssmparam.SecureString(ctx, client, tt.param)
+			cfg := mototest.Config()
+			cfg.BaseEndpoint = aws.String(url)
+			got, err := ssmparam.Read(ctx, cfg, tt.param)
 			if tt.wantErr == "" {
 				if err != nil || got != secret {
-					t.Fatalf("SecureString(%s) = %q, %v; want the stored value", tt.param, got, err)
+					t.Fatalf("Read(%s) = %q, %v; want the stored value", tt.param, got, err)
 				}
 				return
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), tt.param) {
-				t.Fatalf("SecureString(%s) error = %v; want one naming the parameter and saying %q", tt.param, err, tt.wantErr)
+				t.Fatalf("Read(%s) error = %v; want one naming the parameter and saying %q", tt.param, err, tt.wantErr)
 			}
 			if strings.Contains(err.Error(), secret) || got != "" {
 				t.Errorf("the secret leaked: %q, %v", got, err)

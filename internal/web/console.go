@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -823,7 +822,7 @@ var (
 
 // render writes a console page. Console pages are never cached, and send no Referer: the
 // confirm page's address holds a sign-in token.
-func (c *Console) render(w http.ResponseWriter, status int, t *template.Template, d consoleView) {
+func (c *Console) render(w http.ResponseWriter, status int, t lazyTemplate, d consoleView) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	page(w, status, t, d)

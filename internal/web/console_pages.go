@@ -41,9 +41,11 @@ const consoleBase = `<!DOCTYPE html>
 {{template "body" .}}
 </main></body></html>`
 
-func consolePage(name, body string) *template.Template {
-	t := template.Must(template.New(name).Parse(consoleBase))
-	return template.Must(t.Parse(`{{define "body"}}` + body + `{{end}}`))
+func consolePage(name, body string) lazyTemplate {
+	return parseLater(func() *template.Template {
+		t := template.Must(template.New(name).Parse(consoleBase))
+		return template.Must(t.Parse(`{{define "body"}}` + body + `{{end}}`))
+	})
 }
 
 var signInPage = consolePage("sign-in", `

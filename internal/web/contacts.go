@@ -18,7 +18,8 @@ func (h *Handler) contactRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /v1/contacts/{contact}", h.api(h.eraseContact))
 }
 
-var summaryPage = template.Must(template.New("summary").Parse(`<!DOCTYPE html>
+var summaryPage = parseLater(func() *template.Template {
+	return template.Must(template.New("summary").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Information we hold about you</title></head>
 <body style="font-family: Arial, sans-serif; line-height: 1.5; color: #0b0c0c">
 <h1>Information we hold about you</h1>
@@ -36,6 +37,7 @@ Everything below is also in data.json, in full.</p>
 {{range .Markers}}<p>{{.ID}}: {{.Reason}}. Decided {{.DecidedOn.Format "2 January 2006"}}; kept until {{.ExpiresAt.Format "2 January 2006"}}.</p>{{else}}<p>None.</p>{{end}}
 </body></html>
 `))
+})
 
 // exportContact answers a subject access request: a ZIP holding data.json (everything, in
 // full) and summary.html (readable).
@@ -52,7 +54,7 @@ func (h *Handler) exportContact(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		var page bytes.Buffer
-		if err := summaryPage.Execute(&page, p); err != nil {
+		if err := summaryPage().Execute(&page, p); err != nil {
 			return 0, nil, err
 		}
 		for _, f := range []struct {

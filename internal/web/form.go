@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/council/intake/internal/feedback"
 )
@@ -175,12 +176,12 @@ func (h *Handler) thanks(w http.ResponseWriter, r *http.Request) {
 	page(w, http.StatusOK, thanksPage, map[string]string{"Council": h.Service.Council.Name, "Ref": ref})
 }
 
-func page(w http.ResponseWriter, status int, t *template.Template, data any) {
+func page(w http.ResponseWriter, status int, t lazyTemplate, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	if err := t.Execute(w, data); err != nil {
+	if err := t().Execute(w, data); err != nil {
 		// Headers are gone; all that can be done is to stop writing.
 		return
 	}
@@ -216,7 +217,8 @@ button{font:inherit;background:#00703c;color:#fff;border:0;padding:8px 12px;box-
 .trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 </style>`
 
-var formPage = template.Must(template.New("form").Parse(`<!DOCTYPE html>
+var formPage = parseLater(func() *template.Template {
+	return template.Must(template.New("form").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{if .Errors}}Error: {{end}}Contact us about our services – {{.Council}}</title>` + style + `</head>
 <body><header>{{.Council}}</header>
@@ -295,8 +297,10 @@ var formPage = template.Must(template.New("form").Parse(`<!DOCTYPE html>
 </form>
 </main></body></html>
 `))
+})
 
-var thanksPage = template.Must(template.New("thanks").Parse(`<!DOCTYPE html>
+var thanksPage = parseLater(func() *template.Template {
+	return template.Must(template.New("thanks").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Thank you – {{.Council}}</title>` + style + `</head>
 <body><header>{{.Council}}</header>
@@ -309,3 +313,12 @@ var thanksPage = template.Must(template.New("thanks").Parse(`<!DOCTYPE html>
 <p><a href="/">Send us something else</a></p>
 </main></body></html>
 `))
+})
+
+// lazyTemplate is a page's template, parsed on first use: a Lambda function waits for every
+// package initialiser at each cold start, and parsing the pages took a third of the officer
+// function's.
+type lazyTemplate func() *template.Template
+
+// parseLater returns parse's template, parsed once, on first use.
+func parseLater(parse func() *template.Template) lazyTemplate { return sync.OnceValue(parse) }

@@ -300,7 +300,8 @@ func numeric(s string) bool {
 	return err == nil || s == "-"
 }
 
-var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{"numeric": numeric}).Parse(`<!DOCTYPE html>
+var reportPage = parseLater(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{"numeric": numeric}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Report.Title}} – {{.Council}}</title>
 <style>
@@ -369,6 +370,7 @@ section{break-inside:avoid;page-break-inside:avoid}
 {{end}}
 </main>
 </body></html>`))
+})
 
 // importFile answers POST /v1/import: a CSV body (text/csv), ?good_rows_only=true to import the
 // good rows of a file that has bad ones. 200 with the result when written; 422 with the same

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/council/intake/internal/feedback"
@@ -48,13 +49,21 @@ type Handler struct {
 	Log   *slog.Logger
 }
 
-// Routes returns the handler's routes, as template.yaml declares them.
+// Routes returns the public form's routes and the officer API's, as the local runner serves
+// them.
 func (h *Handler) Routes() *http.ServeMux {
+	mux := h.FormRoutes()
+	h.apiRoutes(mux)
+	return mux
+}
+
+// FormRoutes returns the public form's routes alone, as template.yaml gives them to the web
+// form function: it does not link the officer API (the officer function serves that).
+func (h *Handler) FormRoutes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.form)
 	mux.HandleFunc("GET /thank-you", h.thanks)
 	mux.HandleFunc("POST /v1/feedback", h.submit)
-	h.apiRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -261,4 +270,31 @@ func (h *Handler) log() *slog.Logger {
 		return slog.Default()
 	}
 	return h.Log
+}
+
+// Deferred returns a handler that is built on the first request rather than at cold start, for
+// a handler whose making needs a call to AWS (the officer console's session key is in SSM):
+// nothing is done at start-up that can wait. Until build succeeds, each request calls it again
+// (one at a time) and a failure is logged with its reason and answered as an internal error,
+// with the request id; once built, the handler serves every request.
+func Deferred(log *slog.Logger, build func(context.Context) (http.Handler, error)) http.Handler {
+	var (
+		mu    sync.Mutex
+		built http.Handler
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		h := built
+		if h == nil {
+			var err error
+			if h, err = build(r.Context()); err != nil {
+				mu.Unlock()
+				(&Handler{Log: log}).problem(w, r, requestID(r), err)
+				return
+			}
+			built = h
+		}
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -575,5 +578,50 @@ func TestAPI_UnknownRoutesAndMethods(t *testing.T) {
 			t.Errorf("%s %s = %d %s Allow %q: %s; want %d problem+json, Allow %q", tt.method, tt.path, resp.StatusCode,
 				resp.Header.Get("Content-Type"), resp.Header.Get("Allow"), b, tt.status, tt.allow)
 		}
+	}
+}
+
+func TestDeferred(t *testing.T) {
+	var builds atomic.Int32
+	fail := true
+	h := web.Deferred(slog.New(slog.DiscardHandler), func(context.Context) (http.Handler, error) {
+		builds.Add(1)
+		if fail {
+			return nil, errors.New("ssmparam: get /intake/session-key: connection refused")
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("built")) }), nil
+	})
+	serve := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "/officer", nil)
+		r.Header.Set("X-Request-Id", "req-1")
+		h.ServeHTTP(w, r)
+		return w
+	}
+
+	// A failed build is an internal error that names only the request id, and is tried again.
+	for range 2 {
+		w := serve()
+		if w.Code != http.StatusInternalServerError || strings.Contains(w.Body.String(), "ssmparam") || !strings.Contains(w.Body.String(), "req-1") {
+			t.Fatalf("while the build fails: %d %s", w.Code, w.Body)
+		}
+	}
+	if n := builds.Load(); n != 2 {
+		t.Fatalf("built %d times for two requests while failing, want 2", n)
+	}
+
+	// Once built, the handler serves every request, concurrent ones included, and is not built again.
+	fail = false
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if w := serve(); w.Code != http.StatusOK || w.Body.String() != "built" {
+				t.Errorf("once built: %d %s", w.Code, w.Body)
+			}
+		})
+	}
+	wg.Wait()
+	if n := builds.Load(); n != 3 {
+		t.Errorf("built %d times in all, want 3", n)
 	}
 }

@@ -45,6 +45,7 @@ func testPutGet(t *testing.T, newBlobs NewBlobs) {
 		{"empty", "inbound/empty.eml", []byte{}, "message/rfc822"},
 		{"top level", "top.bin", []byte{0, 1, 2, 0xff, '\r', '\n'}, "application/octet-stream"},
 		{"unicode", "inbound/ünïcödé name.eml", []byte("x"), "message/rfc822"},
+		{"reserved characters", "cases/FB-2026-000001/Plan (v2) + notes; a=b&c%41 #1?.pdf", []byte("y"), "application/pdf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
