@@ -1,8 +1,8 @@
 // Package awsapi makes a request of an AWS service's HTTP API without the SDK's client for that
 // service: signed with the SDK's SigV4 signer, with the region, credentials and HTTP client of
 // the SDK configuration it is given, and tried again as the SDK's standard retryer would (server
-// errors, throttling, lost connections; three attempts in all). s3blobs, ssmparam and sesmail
-// use it where the SDK's client would cost more than the few calls they make (see each).
+// errors, throttling, lost connections; three attempts in all). s3blobs and ssmparam use it
+// where the SDK's client would cost more than the few calls they make (see each).
 package awsapi
 
 import (

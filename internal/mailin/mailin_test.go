@@ -128,7 +128,7 @@ func awsStack(t *testing.T) *stack {
 	clk := clock.NewFixed(monday)
 	svc := service(clk)
 	svc.Store = dynamo.New(db, table, clk)
-	svc.Mailer = sesmail.New(cfg, sesmail.WithClock(clk))
+	svc.Mailer = sesmail.New(ses, sesmail.WithClock(clk))
 	svc.Scheduler = sched
 	svc.Blobs = s3blobs.New(cfg, bucket)
 	since := len(mototest.SentRaw(t, url))

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/smithy-go"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/feedback/mailtest"
@@ -56,18 +56,17 @@ func decode(t *testing.T, raw string) feedback.Message {
 	return m
 }
 
-// newClient returns the SDK configuration for moto_server, and the server's URL. Creating the
+// newClient returns an SES v2 client for moto_server, and the server's URL. Creating the
 // sender's domain identity verifies it at once on moto, which refuses mail from anyone else.
-func newClient(t *testing.T, identity string) (aws.Config, string) {
+func newClient(t *testing.T, identity string) (*sesv2.Client, string) {
 	t.Helper()
 	url := mototest.Endpoint(t)
-	cfg := mototest.Config()
-	cfg.BaseEndpoint = aws.String(url)
-	_, err := sesv2.NewFromConfig(cfg).CreateEmailIdentity(context.Background(), &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(identity)})
+	client := sesv2.NewFromConfig(mototest.Config(), func(o *sesv2.Options) { o.BaseEndpoint = aws.String(url) })
+	_, err := client.CreateEmailIdentity(context.Background(), &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(identity)})
 	if err != nil {
 		t.Fatalf("create email identity: %v", err)
 	}
-	return cfg, url
+	return client, url
 }
 
 func TestMailer_Conformance(t *testing.T) {
@@ -127,8 +126,8 @@ func TestMailer_Send_Rejected(t *testing.T) {
 	msg := mailtest.Example()
 	msg.From = "someone@unverified.example.net"
 	_, err := sesmail.New(client).Send(context.Background(), msg)
-	var rejected smithy.APIError
-	if !errors.As(err, &rejected) || rejected.ErrorCode() != "MessageRejected" {
+	var rejected *types.MessageRejected
+	if !errors.As(err, &rejected) {
 		t.Fatalf("Send from an unverified identity: error %v, want a MessageRejected", err)
 	}
 	// moto, like SES, quotes the address in its message: it must not reach our error string.
