@@ -51,13 +51,17 @@ var (
 	bucketDue = []byte("index-due")
 	// bucketAssigned holds the open cases by mailbox, then by receipt.
 	bucketAssigned = []byte("index-assigned")
+	// bucketExpiry holds the cases with a retention end, by that instant, so that the purge
+	// reads only the cases whose end has come rather than decoding every case each sweep.
+	bucketExpiry = []byte("index-expiry")
 
-	indexes = [][]byte{bucketPending, bucketDue, bucketAssigned}
+	indexes = [][]byte{bucketPending, bucketDue, bucketAssigned, bucketExpiry}
 	// indexVersion names the indexes' present layout; a file without it (made before the
 	// indexes, or with another layout) has them, and the received index, rebuilt once, at Open.
-	// Version 2 drops the entries that purges before it left behind.
+	// Version 2 drops the entries that purges before it left behind; version 3 adds the expiry
+	// index.
 	keyIndexVersion = []byte("index-version")
-	indexVersion    = []byte("2")
+	indexVersion    = []byte("3")
 )
 
 // MaxBatchDelay is how long a write waits for others to share its commit (bbolt's db.Batch):
@@ -79,7 +83,9 @@ type Store struct {
 // second gets an error saying so after a second's wait.
 func Open(dir string, clk feedback.Clock) (*Store, error) {
 	path := filepath.Join(dir, "intake.db")
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	// The hashmap freelist finds free pages in constant time, where the default array's cost
+	// grows with the number of free pages, which grows with the file.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("boltstore: %s is in use by another Intake process; stop it or choose another data directory", path)
 	}
@@ -340,27 +346,34 @@ func (s *Store) ListByContact(_ context.Context, identity string) ([]*feedback.C
 }
 
 // ListExpired returns up to limit cases whose retention end is at or before before, soonest
-// expired first.
+// expired first. It reads the expiry index up to before, and so only the cases it returns.
 func (s *Store) ListExpired(_ context.Context, before time.Time, limit int) ([]*feedback.Case, error) {
+	// Keys start with the retention end; every end at or before before sorts before bound.
+	bound := []byte(feedback.SortableTime(before) + "\x01")
 	var out []*feedback.Case
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+		cases, cur := tx.Bucket(bucketCases), tx.Bucket(bucketExpiry).Cursor()
+		for k, _ := cur.First(); k != nil && bytes.Compare(k, bound) < 0; k, _ = cur.Next() {
+			if limit > 0 && len(out) == limit {
+				break
+			}
+			ref := k[bytes.LastIndexByte(k, 0)+1:]
+			v := cases.Get(ref)
+			if v == nil {
+				return fmt.Errorf("index %s names case %s, which is not stored", bucketExpiry, ref)
+			}
 			var c feedback.Case
 			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("decode case %s: %w", k, err)
+				return fmt.Errorf("decode case %s: %w", ref, err)
 			}
 			if c.Expired(before) {
 				out = append(out, &c)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: list expired cases: %w", err)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ExpiresAt.Before(out[j].ExpiresAt) })
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
 	}
 	return out, nil
 }
@@ -542,6 +555,9 @@ func indexKeys(c *feedback.Case) map[string][]byte {
 	}
 	if c.Status == feedback.StatusOpen {
 		keys[string(bucketAssigned)] = []byte(c.AssignedTo + "\x00" + feedback.SortableTime(c.ReceivedAt) + ref)
+	}
+	if !c.ExpiresAt.IsZero() {
+		keys[string(bucketExpiry)] = []byte(feedback.SortableTime(c.ExpiresAt) + ref)
 	}
 	return keys
 }

@@ -3,6 +3,7 @@ package boltstore_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/clock"
@@ -78,9 +79,15 @@ func TestOpen_IndexesAnOlderFile(t *testing.T) {
 	if err := s.Create(ctx, c); err != nil {
 		t.Fatal(err)
 	}
+	closed := storetest.NewCase("FB-2026-000002", storetest.Start)
+	closed.Status, closed.ClosedAt, closed.ExpiresAt = feedback.StatusClosed, storetest.Start, storetest.Start.Add(time.Hour)
+	closed.Effects = nil
+	if err := s.Create(ctx, closed); err != nil {
+		t.Fatal(err)
+	}
 	// Take the file back to how an older Intake left it: cases, and no indexes.
 	err = s.DB().Update(func(tx *bolt.Tx) error {
-		for _, b := range []string{"index-pending", "index-due", "index-assigned", "meta"} {
+		for _, b := range []string{"index-pending", "index-due", "index-assigned", "index-expiry", "meta"} {
 			if err := tx.DeleteBucket([]byte(b)); err != nil {
 				return err
 			}
@@ -97,15 +104,21 @@ func TestOpen_IndexesAnOlderFile(t *testing.T) {
 		"ListPending":  func() ([]*feedback.Case, error) { return s.ListPending(ctx) },
 		"ListDue":      func() ([]*feedback.Case, error) { return s.ListDue(ctx, c.RespondBy) },
 		"ListAssigned": func() ([]*feedback.Case, error) { return s.ListAssigned(ctx, c.AssignedTo) },
+		"ListExpired":  func() ([]*feedback.Case, error) { return s.ListExpired(ctx, closed.ExpiresAt, 0) },
 	}
+	want := map[string]string{"ListExpired": closed.Ref}
 	for name, list := range lists {
 		t.Run(name, func(t *testing.T) {
 			got, err := list()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != 1 || got[0].Ref != c.Ref {
-				t.Errorf("%s on a reopened older file = %d cases; want %s", name, len(got), c.Ref)
+			ref := c.Ref
+			if w, ok := want[name]; ok {
+				ref = w
+			}
+			if len(got) != 1 || got[0].Ref != ref {
+				t.Errorf("%s on a reopened older file = %d cases; want %s", name, len(got), ref)
 			}
 		})
 	}
