@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/council/intake/internal/feedback"
@@ -77,6 +78,13 @@ const MaxBatchDelay = time.Millisecond
 type Store struct {
 	db    *bolt.DB
 	clock feedback.Clock
+
+	seqMu sync.Mutex
+	// seqs holds the last value handed out of each counter read so far. The file is this
+	// process's alone (Open locks it), so once read a counter is kept here and each value is
+	// handed out once without a write of its own; the write that uses a value stores the
+	// counter as at least that value, in the same transaction.
+	seqs map[string]uint64
 }
 
 // Open opens (creating if need be) the store at dir/intake.db. Only one process may hold it: a
@@ -108,7 +116,7 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("boltstore: prepare %s: %w", path, err)
 	}
-	return &Store{db: db, clock: clk}, nil
+	return &Store{db: db, clock: clk, seqs: map[string]uint64{}}, nil
 }
 
 // rebuildIndexes makes every index afresh from the cases: once, for a file written before the
@@ -147,24 +155,69 @@ func (s *Store) DB() *bolt.DB { return s.db }
 
 // NextSequence increments the named counter.
 func (s *Store) NextSequence(_ context.Context, name string) (int64, error) {
-	var n uint64
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSeq)
-		n = 0
-		if v := b.Get([]byte(name)); v != nil {
-			n = binary.BigEndian.Uint64(v)
-		}
-		n++
-		return b.Put([]byte(name), binary.BigEndian.AppendUint64(nil, n))
-	})
+	n, err := s.reserve(name)
+	if err == nil {
+		err = s.db.Batch(func(tx *bolt.Tx) error { return putSequence(tx, name, n) })
+	}
 	if err != nil {
 		return 0, fmt.Errorf("boltstore: next %s: %w", name, err)
 	}
 	return int64(n), nil
 }
 
+// reserve hands out the next value of the named counter, reading the counter from the file the
+// first time. A value is handed out once even if the write that uses it then fails or is
+// refused (it is then a gap, as a NextSequence whose caller fails leaves one).
+func (s *Store) reserve(name string) (uint64, error) {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	n, ok := s.seqs[name]
+	if !ok {
+		err := s.db.View(func(tx *bolt.Tx) error {
+			if v := tx.Bucket(bucketSeq).Get([]byte(name)); v != nil {
+				n = binary.BigEndian.Uint64(v)
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	n++
+	s.seqs[name] = n
+	return n, nil
+}
+
+// putSequence stores the named counter as n unless it is past n already (writes that reserved
+// values in one order may commit in another; bbolt may also run a batched write twice).
+func putSequence(tx *bolt.Tx, name string, n uint64) error {
+	b := tx.Bucket(bucketSeq)
+	if v := b.Get([]byte(name)); v != nil && binary.BigEndian.Uint64(v) >= n {
+		return nil
+	}
+	return b.Put([]byte(name), binary.BigEndian.AppendUint64(nil, n))
+}
+
 // Create writes the case, its idempotency key and its index entries together.
 func (s *Store) Create(_ context.Context, c *feedback.Case) error {
+	return s.create(c, "", 0)
+}
+
+// CreateNumbered takes the next value of the named counter, names the case by ref of it and
+// writes the case as Create does, counter and case in one transaction: a new case costs one
+// commit, not two.
+func (s *Store) CreateNumbered(_ context.Context, sequence string, c *feedback.Case, ref func(seq int64) string) error {
+	n, err := s.reserve(sequence)
+	if err != nil {
+		return fmt.Errorf("boltstore: next %s: %w", sequence, err)
+	}
+	c.Ref = ref(int64(n))
+	return s.create(c, sequence, n)
+}
+
+// create writes the case, its idempotency key and its index entries together, and, when
+// sequence is named, that counter as at least n.
+func (s *Store) create(c *feedback.Case, sequence string, n uint64) error {
 	stored := *c
 	stored.Version = 1
 	v, err := json.Marshal(&stored)
@@ -186,6 +239,11 @@ func (s *Store) Create(_ context.Context, c *feedback.Case) error {
 				return nil
 			}
 			if err := idem.Put([]byte(c.IdempotencyKey), []byte(c.Ref)); err != nil {
+				return err
+			}
+		}
+		if sequence != "" {
+			if err := putSequence(tx, sequence, n); err != nil {
 				return err
 			}
 		}

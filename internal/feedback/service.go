@@ -122,11 +122,8 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 	}
 
 	now := s.Clock.Now()
-	ref, err := s.nextRef(ctx, now)
-	if err != nil {
-		return nil, false, fmt.Errorf("submit: allocate reference: %w", err)
-	}
-	c = s.newCase(sub, fp, ref, now)
+	// The reference is allocated as the case is stored (see create): nothing before needs it.
+	c = s.newCase(sub, fp, "", now)
 	if !sub.ReceivedAt.IsZero() {
 		s.receivedAt(c, sub.ReceivedAt)
 	}
@@ -153,11 +150,38 @@ func (s *Service) nextRef(ctx context.Context, now time.Time) (string, error) {
 	return s.Policy.Reference(year, seq), nil
 }
 
-// createCase stores a new case, logs and counts it. If another delivery of the same item (the
-// same idempotency key) won the race to store it, c is not stored and that case is returned as
-// prior.
+// numberingStore is a Store that allocates a new case's reference and stores the case in one
+// write, as the embedded store does in one transaction; with any other store the reference is
+// allocated first (NextSequence) and the case created after (Create).
+type numberingStore interface {
+	// CreateNumbered takes the next value of the named counter, names c by ref of it and
+	// creates c as Create does. The value is used up even if the case is refused.
+	CreateNumbered(ctx context.Context, sequence string, c *Case, ref func(seq int64) string) error
+}
+
+// create stores the new case c. A case without a reference yet is given the next of the year
+// (in the council's time zone) of its creation, in the same write where the store can.
+func (s *Service) create(ctx context.Context, c *Case) error {
+	if c.Ref != "" {
+		return s.Store.Create(ctx, c)
+	}
+	if ns, ok := s.Store.(numberingStore); ok {
+		year := c.CreatedAt.In(s.Calendar.Location()).Year()
+		return ns.CreateNumbered(ctx, SequenceName(year), c, func(seq int64) string { return s.Policy.Reference(year, seq) })
+	}
+	ref, err := s.nextRef(ctx, c.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("allocate reference: %w", err)
+	}
+	c.Ref = ref
+	return s.Store.Create(ctx, c)
+}
+
+// createCase stores a new case, logs and counts it; a case without a reference is given one
+// (see create). If another delivery of the same item (the same idempotency key) won the race to
+// store it, c is not stored and that case is returned as prior.
 func (s *Service) createCase(ctx context.Context, c *Case, logAttrs ...any) (prior *Case, err error) {
-	if err := s.Store.Create(ctx, c); err != nil {
+	if err := s.create(ctx, c); err != nil {
 		if ErrorCode(err) == ECONFLICT && c.IdempotencyKey != "" {
 			if prior, gerr := s.Store.GetByIdempotencyKey(ctx, c.IdempotencyKey); gerr == nil {
 				return prior, nil
