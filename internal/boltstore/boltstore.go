@@ -225,6 +225,10 @@ func (s *Store) create(c *feedback.Case, sequence string, n uint64) error {
 		return fmt.Errorf("boltstore: encode case %s: %w", c.Ref, err)
 	}
 	keys := indexKeys(&stored)
+	rk, rv, err := encodeReceived(&stored)
+	if err != nil {
+		return fmt.Errorf("boltstore: %w", err)
+	}
 	var refused error
 	err = s.db.Batch(func(tx *bolt.Tx) error {
 		refused = nil
@@ -247,7 +251,7 @@ func (s *Store) create(c *feedback.Case, sequence string, n uint64) error {
 				return err
 			}
 		}
-		if err := putReceived(tx.Bucket(bucketReceived), &stored); err != nil {
+		if err := tx.Bucket(bucketReceived).Put(rk, rv); err != nil {
 			return err
 		}
 		if err := cases.Put([]byte(c.Ref), v); err != nil {
@@ -332,6 +336,10 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 			return nil, fmt.Errorf("boltstore: encode case %s: %w", ref, err)
 		}
 		after := indexKeys(c)
+		rk, rv, err := encodeReceived(c)
+		if err != nil {
+			return nil, fmt.Errorf("boltstore: %w", err)
+		}
 		lost := false
 		err = s.db.Batch(func(tx *bolt.Tx) error {
 			cases := tx.Bucket(bucketCases)
@@ -342,12 +350,12 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 				return err
 			}
 			idx := tx.Bucket(bucketReceived)
-			if feedback.ReceivedKey(c) != received {
+			if string(rk) != received {
 				if err := idx.Delete([]byte(received)); err != nil {
 					return err
 				}
 			}
-			if err := putReceived(idx, c); err != nil {
+			if err := idx.Put(rk, rv); err != nil {
 				return err
 			}
 			return moveIndexes(tx, before, after)
@@ -794,11 +802,21 @@ func (r receivedRecord) toCase() *feedback.Case {
 
 // putReceived writes the case's entry in the received index.
 func putReceived(b *bolt.Bucket, c *feedback.Case) error {
-	v, err := json.Marshal(newReceivedRecord(c))
+	k, v, err := encodeReceived(c)
 	if err != nil {
-		return fmt.Errorf("encode case %s: %w", c.Ref, err)
+		return err
 	}
-	return b.Put([]byte(feedback.ReceivedKey(c)), v)
+	return b.Put(k, v)
+}
+
+// encodeReceived returns the case's key and entry in the received index, made before a write
+// transaction so that the transaction only puts them.
+func encodeReceived(c *feedback.Case) (k, v []byte, err error) {
+	v, err = json.Marshal(newReceivedRecord(c))
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode case %s: %w", c.Ref, err)
+	}
+	return []byte(feedback.ReceivedKey(c)), v, nil
 }
 
 // wrap adds context to infrastructure errors and passes domain errors through unchanged, so
