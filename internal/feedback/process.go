@@ -176,8 +176,7 @@ func intakeEffects(c *Case) []string {
 // failure is recorded with its reason (and the officer's email says so), a transient one is
 // left to be retried and reported as Process's error.
 func (s *Service) Process(ctx context.Context, ref string) error {
-	owner := s.owner()
-	names, c, err := s.claim(ctx, ref, owner, intakeEffects)
+	owner, names, c, err := s.claimIntake(ctx, ref)
 	if err != nil {
 		return fmt.Errorf("process %s: claim side effects: %w", ref, err)
 	}
@@ -243,6 +242,28 @@ func (s *Service) performAll(ctx context.Context, c *Case, names []string) map[s
 // a letter.
 func isScheduling(name string) bool {
 	return name == EffectSchedules || strings.HasPrefix(name, schedulesPrefix) || strings.HasPrefix(name, unschedulePrefix)
+}
+
+// claimIntake claims the case's unsettled intake effects for a fresh owner, or takes over, with
+// no write, those Submit claimed as it stored the case (see Handoff) while they hold.
+func (s *Service) claimIntake(ctx context.Context, ref string) (string, []string, *Case, error) {
+	if owner, ok := s.Handoff.take(ref); ok {
+		if c, err := s.Store.Get(ctx, ref); err == nil {
+			now := s.Clock.Now()
+			var names []string
+			for _, n := range intakeEffects(c) {
+				if e := c.Effects[n]; e.ClaimedBy == owner && now.Before(e.ClaimedUntil) {
+					names = append(names, n)
+				}
+			}
+			if len(names) > 0 {
+				return owner, names, c, nil
+			}
+		}
+	}
+	owner := s.owner()
+	names, c, err := s.claim(ctx, ref, owner, intakeEffects)
+	return owner, names, c, err
 }
 
 // countEffect records the metrics of an effect's outcome: acknowledgements sent or not, and

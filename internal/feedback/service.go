@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/council/intake/internal/workdays"
@@ -100,6 +101,37 @@ type Service struct {
 	Restrictions RestrictionStore
 	// Markers is the staff-safety list, shown with the cases of the people on it.
 	Markers MarkerStore
+	// Handoff, when set, has Submit claim a new case's intake effects in the write that stores
+	// it, for the Process call that follows in this process (the local runner makes that call
+	// at once), instead of Process claiming them in a write of its own. Nil in Lambda, where the
+	// notifier claims them when the stream delivers the case.
+	Handoff *Handoff
+}
+
+// Handoff passes the claims Submit makes as it stores a new case to the Process call that
+// follows in the same process. Whichever Process call takes a case's claims first (the one its
+// creator makes, or the sweep's) carries the effects out; any other finds them claimed and
+// leaves them. Claims never taken, because the process stopped, are taken over as any claim of
+// a dead worker is.
+type Handoff struct {
+	owners sync.Map // reference → the owner of the claims made when the case was stored
+}
+
+func (h *Handoff) give(ref, owner string) {
+	if h != nil {
+		h.owners.Store(ref, owner)
+	}
+}
+
+func (h *Handoff) take(ref string) (string, bool) {
+	if h == nil {
+		return "", false
+	}
+	owner, ok := h.owners.LoadAndDelete(ref)
+	if !ok {
+		return "", false
+	}
+	return owner.(string), true
 }
 
 // Submit validates a submission and stores it as a new case. It is idempotent: a submission
@@ -130,6 +162,11 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 	if err := s.screen(ctx, c, now); err != nil {
 		return nil, false, fmt.Errorf("submit: %w", err)
 	}
+	owner := ""
+	if s.Handoff != nil {
+		owner = s.owner()
+		s.claimIn(c.Effects, intakeEffects(c), owner, now)
+	}
 	prior, err := s.createCase(ctx, c)
 	switch {
 	case err != nil:
@@ -137,6 +174,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 	case prior != nil:
 		return repeat(prior, fp)
 	}
+	s.Handoff.give(c.Ref, owner)
 	return c, true, nil
 }
 
