@@ -92,8 +92,11 @@ type Store struct {
 func Open(dir string, clk feedback.Clock) (*Store, error) {
 	path := filepath.Join(dir, "intake.db")
 	// The hashmap freelist finds free pages in constant time, where the default array's cost
-	// grows with the number of free pages, which grows with the file.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType})
+	// grows with the number of free pages, which grows with the file. The freelist is not
+	// written at each commit either (NoFreelistSync): a file with many free pages (after a
+	// purge, or an index rebuild) would otherwise write them all out at every commit; Open
+	// finds them again by reading the file's page tree instead.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("boltstore: %s is in use by another Intake process; stop it or choose another data directory", path)
 	}
