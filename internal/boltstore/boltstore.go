@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/council/intake/internal/feedback"
@@ -51,13 +52,17 @@ var (
 	bucketDue = []byte("index-due")
 	// bucketAssigned holds the open cases by mailbox, then by receipt.
 	bucketAssigned = []byte("index-assigned")
+	// bucketExpiry holds the cases with a retention end, by that instant, so that the purge
+	// reads only the cases whose end has come rather than decoding every case each sweep.
+	bucketExpiry = []byte("index-expiry")
 
-	indexes = [][]byte{bucketPending, bucketDue, bucketAssigned}
+	indexes = [][]byte{bucketPending, bucketDue, bucketAssigned, bucketExpiry}
 	// indexVersion names the indexes' present layout; a file without it (made before the
 	// indexes, or with another layout) has them, and the received index, rebuilt once, at Open.
-	// Version 2 drops the entries that purges before it left behind.
+	// Version 2 drops the entries that purges before it left behind; version 3 adds the expiry
+	// index.
 	keyIndexVersion = []byte("index-version")
-	indexVersion    = []byte("2")
+	indexVersion    = []byte("3")
 )
 
 // MaxBatchDelay is how long a write waits for others to share its commit (bbolt's db.Batch):
@@ -73,13 +78,25 @@ const MaxBatchDelay = time.Millisecond
 type Store struct {
 	db    *bolt.DB
 	clock feedback.Clock
+
+	seqMu sync.Mutex
+	// seqs holds the last value handed out of each counter read so far. The file is this
+	// process's alone (Open locks it), so once read a counter is kept here and each value is
+	// handed out once without a write of its own; the write that uses a value stores the
+	// counter as at least that value, in the same transaction.
+	seqs map[string]uint64
 }
 
 // Open opens (creating if need be) the store at dir/intake.db. Only one process may hold it: a
 // second gets an error saying so after a second's wait.
 func Open(dir string, clk feedback.Clock) (*Store, error) {
 	path := filepath.Join(dir, "intake.db")
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	// The hashmap freelist finds free pages in constant time, where the default array's cost
+	// grows with the number of free pages, which grows with the file. The freelist is not
+	// written at each commit either (NoFreelistSync): a file with many free pages (after a
+	// purge, or an index rebuild) would otherwise write them all out at every commit; Open
+	// finds them again by reading the file's page tree instead.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("boltstore: %s is in use by another Intake process; stop it or choose another data directory", path)
 	}
@@ -102,7 +119,7 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("boltstore: prepare %s: %w", path, err)
 	}
-	return &Store{db: db, clock: clk}, nil
+	return &Store{db: db, clock: clk, seqs: map[string]uint64{}}, nil
 }
 
 // rebuildIndexes makes every index afresh from the cases: once, for a file written before the
@@ -141,24 +158,69 @@ func (s *Store) DB() *bolt.DB { return s.db }
 
 // NextSequence increments the named counter.
 func (s *Store) NextSequence(_ context.Context, name string) (int64, error) {
-	var n uint64
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSeq)
-		n = 0
-		if v := b.Get([]byte(name)); v != nil {
-			n = binary.BigEndian.Uint64(v)
-		}
-		n++
-		return b.Put([]byte(name), binary.BigEndian.AppendUint64(nil, n))
-	})
+	n, err := s.reserve(name)
+	if err == nil {
+		err = s.db.Batch(func(tx *bolt.Tx) error { return putSequence(tx, name, n) })
+	}
 	if err != nil {
 		return 0, fmt.Errorf("boltstore: next %s: %w", name, err)
 	}
 	return int64(n), nil
 }
 
+// reserve hands out the next value of the named counter, reading the counter from the file the
+// first time. A value is handed out once even if the write that uses it then fails or is
+// refused (it is then a gap, as a NextSequence whose caller fails leaves one).
+func (s *Store) reserve(name string) (uint64, error) {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	n, ok := s.seqs[name]
+	if !ok {
+		err := s.db.View(func(tx *bolt.Tx) error {
+			if v := tx.Bucket(bucketSeq).Get([]byte(name)); v != nil {
+				n = binary.BigEndian.Uint64(v)
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	n++
+	s.seqs[name] = n
+	return n, nil
+}
+
+// putSequence stores the named counter as n unless it is past n already (writes that reserved
+// values in one order may commit in another; bbolt may also run a batched write twice).
+func putSequence(tx *bolt.Tx, name string, n uint64) error {
+	b := tx.Bucket(bucketSeq)
+	if v := b.Get([]byte(name)); v != nil && binary.BigEndian.Uint64(v) >= n {
+		return nil
+	}
+	return b.Put([]byte(name), binary.BigEndian.AppendUint64(nil, n))
+}
+
 // Create writes the case, its idempotency key and its index entries together.
 func (s *Store) Create(_ context.Context, c *feedback.Case) error {
+	return s.create(c, "", 0)
+}
+
+// CreateNumbered takes the next value of the named counter, names the case by ref of it and
+// writes the case as Create does, counter and case in one transaction: a new case costs one
+// commit, not two.
+func (s *Store) CreateNumbered(_ context.Context, sequence string, c *feedback.Case, ref func(seq int64) string) error {
+	n, err := s.reserve(sequence)
+	if err != nil {
+		return fmt.Errorf("boltstore: next %s: %w", sequence, err)
+	}
+	c.Ref = ref(int64(n))
+	return s.create(c, sequence, n)
+}
+
+// create writes the case, its idempotency key and its index entries together, and, when
+// sequence is named, that counter as at least n.
+func (s *Store) create(c *feedback.Case, sequence string, n uint64) error {
 	stored := *c
 	stored.Version = 1
 	v, err := json.Marshal(&stored)
@@ -166,6 +228,10 @@ func (s *Store) Create(_ context.Context, c *feedback.Case) error {
 		return fmt.Errorf("boltstore: encode case %s: %w", c.Ref, err)
 	}
 	keys := indexKeys(&stored)
+	rk, rv, err := encodeReceived(&stored)
+	if err != nil {
+		return fmt.Errorf("boltstore: %w", err)
+	}
 	var refused error
 	err = s.db.Batch(func(tx *bolt.Tx) error {
 		refused = nil
@@ -183,7 +249,12 @@ func (s *Store) Create(_ context.Context, c *feedback.Case) error {
 				return err
 			}
 		}
-		if err := putReceived(tx.Bucket(bucketReceived), &stored); err != nil {
+		if sequence != "" {
+			if err := putSequence(tx, sequence, n); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(bucketReceived).Put(rk, rv); err != nil {
 			return err
 		}
 		if err := cases.Put([]byte(c.Ref), v); err != nil {
@@ -268,6 +339,10 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 			return nil, fmt.Errorf("boltstore: encode case %s: %w", ref, err)
 		}
 		after := indexKeys(c)
+		rk, rv, err := encodeReceived(c)
+		if err != nil {
+			return nil, fmt.Errorf("boltstore: %w", err)
+		}
 		lost := false
 		err = s.db.Batch(func(tx *bolt.Tx) error {
 			cases := tx.Bucket(bucketCases)
@@ -278,12 +353,12 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 				return err
 			}
 			idx := tx.Bucket(bucketReceived)
-			if feedback.ReceivedKey(c) != received {
+			if string(rk) != received {
 				if err := idx.Delete([]byte(received)); err != nil {
 					return err
 				}
 			}
-			if err := putReceived(idx, c); err != nil {
+			if err := idx.Put(rk, rv); err != nil {
 				return err
 			}
 			return moveIndexes(tx, before, after)
@@ -346,27 +421,34 @@ func (s *Store) ListByContact(_ context.Context, identity string) ([]*feedback.C
 }
 
 // ListExpired returns up to limit cases whose retention end is at or before before, soonest
-// expired first.
+// expired first. It reads the expiry index up to before, and so only the cases it returns.
 func (s *Store) ListExpired(_ context.Context, before time.Time, limit int) ([]*feedback.Case, error) {
+	// Keys start with the retention end; every end at or before before sorts before bound.
+	bound := []byte(feedback.SortableTime(before) + "\x01")
 	var out []*feedback.Case
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+		cases, cur := tx.Bucket(bucketCases), tx.Bucket(bucketExpiry).Cursor()
+		for k, _ := cur.First(); k != nil && bytes.Compare(k, bound) < 0; k, _ = cur.Next() {
+			if limit > 0 && len(out) == limit {
+				break
+			}
+			ref := k[bytes.LastIndexByte(k, 0)+1:]
+			v := cases.Get(ref)
+			if v == nil {
+				return fmt.Errorf("index %s names case %s, which is not stored", bucketExpiry, ref)
+			}
 			var c feedback.Case
 			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("decode case %s: %w", k, err)
+				return fmt.Errorf("decode case %s: %w", ref, err)
 			}
 			if c.Expired(before) {
 				out = append(out, &c)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: list expired cases: %w", err)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ExpiresAt.Before(out[j].ExpiresAt) })
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
 	}
 	return out, nil
 }
@@ -549,6 +631,9 @@ func indexKeys(c *feedback.Case) map[string][]byte {
 	if c.Status == feedback.StatusOpen {
 		keys[string(bucketAssigned)] = []byte(c.AssignedTo + "\x00" + feedback.SortableTime(c.ReceivedAt) + ref)
 	}
+	if !c.ExpiresAt.IsZero() {
+		keys[string(bucketExpiry)] = []byte(feedback.SortableTime(c.ExpiresAt) + ref)
+	}
 	return keys
 }
 
@@ -726,11 +811,21 @@ func (r receivedRecord) toCase() *feedback.Case {
 
 // putReceived writes the case's entry in the received index.
 func putReceived(b *bolt.Bucket, c *feedback.Case) error {
-	v, err := json.Marshal(newReceivedRecord(c))
+	k, v, err := encodeReceived(c)
 	if err != nil {
-		return fmt.Errorf("encode case %s: %w", c.Ref, err)
+		return err
 	}
-	return b.Put([]byte(feedback.ReceivedKey(c)), v)
+	return b.Put(k, v)
+}
+
+// encodeReceived returns the case's key and entry in the received index, made before a write
+// transaction so that the transaction only puts them.
+func encodeReceived(c *feedback.Case) (k, v []byte, err error) {
+	v, err = json.Marshal(newReceivedRecord(c))
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode case %s: %w", c.Ref, err)
+	}
+	return []byte(feedback.ReceivedKey(c)), v, nil
 }
 
 // wrap adds context to infrastructure errors and passes domain errors through unchanged, so

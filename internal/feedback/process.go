@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -193,19 +195,17 @@ func (s *Service) ProcessCase(ctx context.Context, c *Case) error {
 }
 
 func (s *Service) process(ctx context.Context, ref string, known *Case) error {
-	owner := s.owner()
-	names, c, err := s.claim(ctx, ref, known, owner, intakeEffects)
+	owner, names, c, err := s.claimIntake(ctx, ref, known)
 	if err != nil {
 		return fmt.Errorf("process %s: claim side effects: %w", ref, err)
 	}
 	if len(names) == 0 {
 		return nil
 	}
-	outcomes := make(map[string]Effect, len(names))
+	outcomes := s.performAll(ctx, c, names)
 	var failed []string
 	for _, name := range names {
-		out := s.perform(ctx, c, name, outcomes)
-		outcomes[name] = out
+		out := outcomes[name]
 		s.countEffect(ctx, name, out)
 		switch out.State {
 		case EffectToDo:
@@ -222,6 +222,71 @@ func (s *Service) process(ctx context.Context, ref string, known *Case) error {
 		return Errorf(EUNAVAILABLE, "process %s: %s", ref, strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// performAll does the named effects of c and returns their outcomes. Letters go one after
+// another, in order (the assignment says whether the acknowledgement went); the reminders are
+// made or cancelled beside them, since neither waits for the other, so that a case's side
+// effects take as long as its letters rather than its letters and its reminders in turn.
+func (s *Service) performAll(ctx context.Context, c *Case, names []string) map[string]Effect {
+	var letters, scheduling []string
+	for _, name := range names {
+		if isScheduling(name) {
+			scheduling = append(scheduling, name)
+		} else {
+			letters = append(letters, name)
+		}
+	}
+	scheduled := make(map[string]Effect, len(scheduling))
+	var wg sync.WaitGroup
+	if len(scheduling) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, name := range scheduling {
+				scheduled[name] = s.perform(ctx, c, name, nil)
+			}
+		}()
+	}
+	outcomes := make(map[string]Effect, len(names))
+	for _, name := range letters {
+		outcomes[name] = s.perform(ctx, c, name, outcomes)
+	}
+	wg.Wait()
+	maps.Copy(outcomes, scheduled)
+	return outcomes
+}
+
+// isScheduling reports whether the named effect makes or cancels reminders rather than sending
+// a letter.
+func isScheduling(name string) bool {
+	return name == EffectSchedules || strings.HasPrefix(name, schedulesPrefix) || strings.HasPrefix(name, unschedulePrefix)
+}
+
+// claimIntake claims the case's unsettled intake effects for a fresh owner, or takes over, with
+// no write, those Submit claimed as it stored the case (see Handoff) while they hold.
+func (s *Service) claimIntake(ctx context.Context, ref string, known *Case) (string, []string, *Case, error) {
+	if owner, ok := s.Handoff.take(ref); ok {
+		c, err := known, error(nil)
+		if c == nil {
+			c, err = s.Store.Get(ctx, ref)
+		}
+		if err == nil {
+			now := s.Clock.Now()
+			var names []string
+			for _, n := range intakeEffects(c) {
+				if e := c.Effects[n]; e.ClaimedBy == owner && now.Before(e.ClaimedUntil) {
+					names = append(names, n)
+				}
+			}
+			if len(names) > 0 {
+				return owner, names, c, nil
+			}
+		}
+	}
+	owner := s.owner()
+	names, c, err := s.claim(ctx, ref, known, owner, intakeEffects)
+	return owner, names, c, err
 }
 
 // countEffect records the metrics of an effect's outcome: acknowledgements sent or not, and
@@ -306,9 +371,25 @@ func (s *Service) schedule(ctx context.Context, c *Case) Effect {
 	if s.Scheduler == nil {
 		return Effect{Reason: "no scheduler is configured"}
 	}
-	for _, r := range s.Reminders(c) {
-		if err := s.Scheduler.Schedule(ctx, r); err != nil {
-			return failure(err, "the reminder "+string(r.Purpose)+" could not be scheduled")
+	return s.scheduleAll(ctx, s.Reminders(c))
+}
+
+// scheduleAll makes the reminders side by side (a scheduler that groups its writes, as the
+// local one does, then commits them together) and reports the first failure, in their order.
+func (s *Service) scheduleAll(ctx context.Context, rs []Reminder) Effect {
+	errs := make([]error, len(rs))
+	var wg sync.WaitGroup
+	for i, r := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Scheduler.Schedule(ctx, r)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return failure(err, "the reminder "+string(rs[i].Purpose)+" could not be scheduled")
 		}
 	}
 	return Effect{State: EffectDone}
@@ -356,12 +437,7 @@ func (s *Service) scheduleStage(ctx context.Context, c *Case, spec string) Effec
 	case s.Scheduler == nil:
 		return Effect{Reason: "no scheduler is configured"}
 	}
-	for _, r := range s.stageReminders(c.Ref, stage, c.RespondBy) {
-		if err := s.Scheduler.Schedule(ctx, r); err != nil {
-			return failure(err, "the reminder "+string(r.Purpose)+" could not be scheduled")
-		}
-	}
-	return Effect{State: EffectDone}
+	return s.scheduleAll(ctx, s.stageReminders(c.Ref, stage, c.RespondBy))
 }
 
 // unscheduleStage cancels the reminders of a stage due on a date that no longer holds.

@@ -165,6 +165,63 @@ func TestService_Process_ConcurrentWorkersSendOnce(t *testing.T) {
 	}
 }
 
+// TestService_Process_Handoff: with a Handoff, Submit stores a new case with its effects
+// claimed, and Process carries them out without a claim write of its own; Process called for
+// the same cases by several workers at once, and the sweep, still sends each letter once.
+func TestService_Process_Handoff(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	f.svc.Handoff = &feedback.Handoff{}
+	f.svc.Mailer = slow{unkeyed{f.outbox}}
+	var refs []string
+	for i := 0; i < 5; i++ {
+		s := complaint()
+		s.Email = fmt.Sprintf("resident%d@example.com", i)
+		c, _, err := f.svc.Submit(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := f.store.Get(ctx, c.Ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, e := range stored.Effects {
+			if e.ClaimedBy == "" || !e.ClaimedUntil.After(monday) {
+				t.Errorf("%s: effect %s stored unclaimed: %+v", c.Ref, name, e)
+			}
+		}
+		refs = append(refs, c.Ref)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, ref := range refs {
+				f.svc.Process(ctx, ref)
+			}
+			f.svc.ProcessPending(ctx)
+		}()
+	}
+	wg.Wait()
+	n := letters(t, f.outbox)
+	for i, ref := range refs {
+		if k := fmt.Sprintf("resident%d@example.com We have received your complaint (%s)", i, ref); n[k] != 1 {
+			t.Errorf("%d acknowledgements to resident %d, want 1", n[k], i)
+		}
+		c, err := f.store.Get(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Pending() || c.Version != 2 {
+			t.Errorf("%s: pending %v, version %d; want settled at version 2 (created claimed, then stamped)", ref, c.Pending(), c.Version)
+		}
+	}
+	if k := "planning@example.gov.uk New complaint assigned to you"; n[k] != 5 {
+		t.Errorf("%d assignments for 5 cases, want 5: %v", n[k], n)
+	}
+}
+
 func TestService_Process_ClaimTakenOverWhenItLapses(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {

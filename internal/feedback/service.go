@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/council/intake/internal/workdays"
@@ -100,6 +101,37 @@ type Service struct {
 	Restrictions RestrictionStore
 	// Markers is the staff-safety list, shown with the cases of the people on it.
 	Markers MarkerStore
+	// Handoff, when set, has Submit claim a new case's intake effects in the write that stores
+	// it, for the Process call that follows in this process (the local runner makes that call
+	// at once), instead of Process claiming them in a write of its own. Nil in Lambda, where the
+	// notifier claims them when the stream delivers the case.
+	Handoff *Handoff
+}
+
+// Handoff passes the claims Submit makes as it stores a new case to the Process call that
+// follows in the same process. Whichever Process call takes a case's claims first (the one its
+// creator makes, or the sweep's) carries the effects out; any other finds them claimed and
+// leaves them. Claims never taken, because the process stopped, are taken over as any claim of
+// a dead worker is.
+type Handoff struct {
+	owners sync.Map // reference → the owner of the claims made when the case was stored
+}
+
+func (h *Handoff) give(ref, owner string) {
+	if h != nil {
+		h.owners.Store(ref, owner)
+	}
+}
+
+func (h *Handoff) take(ref string) (string, bool) {
+	if h == nil {
+		return "", false
+	}
+	owner, ok := h.owners.LoadAndDelete(ref)
+	if !ok {
+		return "", false
+	}
+	return owner.(string), true
 }
 
 // Submit validates a submission and stores it as a new case. It is idempotent: a submission
@@ -122,16 +154,18 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 	}
 
 	now := s.Clock.Now()
-	ref, err := s.nextRef(ctx, now)
-	if err != nil {
-		return nil, false, fmt.Errorf("submit: allocate reference: %w", err)
-	}
-	c = s.newCase(sub, fp, ref, now)
+	// The reference is allocated as the case is stored (see create): nothing before needs it.
+	c = s.newCase(sub, fp, "", now)
 	if !sub.ReceivedAt.IsZero() {
 		s.receivedAt(c, sub.ReceivedAt)
 	}
 	if err := s.screen(ctx, c, now); err != nil {
 		return nil, false, fmt.Errorf("submit: %w", err)
+	}
+	owner := ""
+	if s.Handoff != nil {
+		owner = s.owner()
+		s.claimIn(c.Effects, intakeEffects(c), owner, now)
 	}
 	prior, err := s.createCase(ctx, c)
 	switch {
@@ -140,6 +174,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 	case prior != nil:
 		return repeat(prior, fp)
 	}
+	s.Handoff.give(c.Ref, owner)
 	return c, true, nil
 }
 
@@ -153,11 +188,38 @@ func (s *Service) nextRef(ctx context.Context, now time.Time) (string, error) {
 	return s.Policy.Reference(year, seq), nil
 }
 
-// createCase stores a new case, logs and counts it. If another delivery of the same item (the
-// same idempotency key) won the race to store it, c is not stored and that case is returned as
-// prior.
+// numberingStore is a Store that allocates a new case's reference and stores the case in one
+// write, as the embedded store does in one transaction; with any other store the reference is
+// allocated first (NextSequence) and the case created after (Create).
+type numberingStore interface {
+	// CreateNumbered takes the next value of the named counter, names c by ref of it and
+	// creates c as Create does. The value is used up even if the case is refused.
+	CreateNumbered(ctx context.Context, sequence string, c *Case, ref func(seq int64) string) error
+}
+
+// create stores the new case c. A case without a reference yet is given the next of the year
+// (in the council's time zone) of its creation, in the same write where the store can.
+func (s *Service) create(ctx context.Context, c *Case) error {
+	if c.Ref != "" {
+		return s.Store.Create(ctx, c)
+	}
+	if ns, ok := s.Store.(numberingStore); ok {
+		year := c.CreatedAt.In(s.Calendar.Location()).Year()
+		return ns.CreateNumbered(ctx, SequenceName(year), c, func(seq int64) string { return s.Policy.Reference(year, seq) })
+	}
+	ref, err := s.nextRef(ctx, c.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("allocate reference: %w", err)
+	}
+	c.Ref = ref
+	return s.Store.Create(ctx, c)
+}
+
+// createCase stores a new case, logs and counts it; a case without a reference is given one
+// (see create). If another delivery of the same item (the same idempotency key) won the race to
+// store it, c is not stored and that case is returned as prior.
 func (s *Service) createCase(ctx context.Context, c *Case, logAttrs ...any) (prior *Case, err error) {
-	if err := s.Store.Create(ctx, c); err != nil {
+	if err := s.create(ctx, c); err != nil {
 		if ErrorCode(err) == ECONFLICT && c.IdempotencyKey != "" {
 			if prior, gerr := s.Store.GetByIdempotencyKey(ctx, c.IdempotencyKey); gerr == nil {
 				return prior, nil
