@@ -176,3 +176,37 @@ func TestStore_CreateNumbered(t *testing.T) {
 		t.Errorf("Get(FB-2026-000004) after reopen = %v, %v", c, err)
 	}
 }
+
+// Cases arrive in the order of their times, so the received records and the indexes keyed by
+// them only ever grow at their end; their pages must still be packed (appendFill), not left half
+// empty by bbolt's default split, which doubles the pages and deepens the trees every commit
+// rewrites.
+func TestStore_AppendedBucketsArePacked(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir(), clock.NewFixed(storetest.Start))
+	s.DB().NoSync = true // the layout of the pages is the point, not their durability
+	for i := range 1000 {
+		at := storetest.Start.Add(time.Duration(i) * time.Minute)
+		if err := s.Create(ctx, storetest.NewCase(fmt.Sprintf("FB-2026-%06d", i+1), at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pageSize := s.DB().Info().PageSize
+	err := s.DB().View(func(tx *bolt.Tx) error {
+		for _, name := range []string{"received", "index-pending", "index-due", "index-assigned"} {
+			st := tx.Bucket([]byte(name)).Stats()
+			if st.KeyN != 1000 {
+				t.Errorf("%s holds %d keys, want 1000", name, st.KeyN)
+				continue
+			}
+			pages := st.LeafPageN + st.LeafOverflowN
+			if fill := float64(st.LeafInuse) / float64(pages*pageSize); fill < 0.8 {
+				t.Errorf("%s: %d leaf pages %.0f%% full, want at least 80%%", name, pages, 100*fill)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -28,6 +28,12 @@ var (
 	bucketByName = []byte("reminder-names")
 )
 
+// appendFill is how full bbolt packs the reminders' pages: their keys (a time, a name beginning
+// with the case's reference) mostly arrive after the last, and at bbolt's default of half a page
+// such a bucket ends half empty, deeper and costlier to commit to as reminders accumulate (see
+// boltstore's appendFill).
+const appendFill = 0.9
+
 // Fire handles a reminder whose time has come. An error keeps the reminder for another try.
 type Fire func(ctx context.Context, r feedback.Reminder) error
 
@@ -108,10 +114,13 @@ func encode(r feedback.Reminder) (k, v []byte, err error) {
 // Running it twice (bbolt may run a batched function again) changes nothing.
 func schedule(tx *bolt.Tx, name string, k, v []byte) error {
 	names := tx.Bucket(bucketByName)
+	names.FillPercent = appendFill
 	if names.Get([]byte(name)) != nil {
 		return nil
 	}
-	if err := tx.Bucket(bucketByTime).Put(k, v); err != nil {
+	byTime := tx.Bucket(bucketByTime)
+	byTime.FillPercent = appendFill
+	if err := byTime.Put(k, v); err != nil {
 		return err
 	}
 	return names.Put([]byte(name), k)

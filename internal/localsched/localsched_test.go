@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -128,5 +129,35 @@ func TestScheduler_Import(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("%s is still there after import (err %v)", path, err)
+	}
+}
+
+// Reminders are mostly made later than those already kept, for cases with later references, so
+// both buckets grow at their end; their pages must be packed, not left half empty by bbolt's
+// default split (see appendFill).
+func TestScheduler_AppendedBucketsArePacked(t *testing.T) {
+	ctx := context.Background()
+	s, db := open(t, t.TempDir(), clock.System{})
+	db.NoSync = true     // the layout of the pages is the point, not their durability
+	db.MaxBatchDelay = 0 // one writer: nothing to wait for
+	for i := range 1000 {
+		r := scheduletest.Example(fmt.Sprintf("FB-2026-%06d", i+1), feedback.PurposeDue)
+		r.At = r.At.Add(time.Duration(i) * time.Minute)
+		if err := s.Schedule(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := db.View(func(tx *bolt.Tx) error {
+		for _, name := range []string{"reminders", "reminder-names"} {
+			st := tx.Bucket([]byte(name)).Stats()
+			pages := st.LeafPageN + st.LeafOverflowN
+			if fill := float64(st.LeafInuse) / float64(pages*db.Info().PageSize); st.KeyN != 1000 || fill < 0.8 {
+				t.Errorf("%s: %d keys in %d leaf pages %.0f%% full, want 1000 at least 80%% full", name, st.KeyN, pages, 100*fill)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
