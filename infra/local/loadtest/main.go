@@ -5,7 +5,10 @@
 //     db.Update and with db.Batch;
 //   - the runner (the built infra/local binary, on a fresh data directory) under a loopback
 //     load generator at 1, 8 and 64 clients: complaints per second, p50 and p99 latency;
-//   - the same at 64 clients with 1,000 and with 100,000 cases already stored;
+//   - the same at 64 clients with 1,000 and with 100,000 cases already stored, in several
+//     rounds that alternate which goes first, each starting from a copy of its seeded
+//     directory, so that the ratio is the median of pairs taken side by side rather than of two
+//     runs a minute apart on a disk whose speed wanders;
 //   - durable syncs (fsync and fdatasync, counted by strace) per complaint, when strace is
 //     installed.
 //
@@ -60,6 +63,7 @@ type options struct {
 	duration time.Duration
 	clients  []int
 	seeds    []int
+	rounds   int
 	strace   bool
 }
 
@@ -72,6 +76,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each measurement runs")
 	fs.StringVar(&clients, "clients", "1,8,64", "numbers of concurrent clients")
 	fs.StringVar(&seeds, "seeds", "1000,100000", "numbers of stored cases to compare at 64 clients (empty: skip)")
+	fs.IntVar(&o.rounds, "rounds", 3, "rounds of the stored-cases comparison (the ratio printed is their median)")
 	fs.BoolVar(&o.strace, "strace", true, "count durable syncs per complaint with strace, when it is installed")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -82,6 +87,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if o.seeds, err = ints(seeds); err != nil {
 		return fmt.Errorf("-seeds: %w", err)
+	}
+	if o.rounds < 1 {
+		return fmt.Errorf("-rounds: %d: want at least 1", o.rounds)
 	}
 	work, err := os.MkdirTemp(o.dir, "intake-bench-")
 	if err != nil {
@@ -122,27 +130,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	if len(o.seeds) > 0 {
-		fmt.Fprintf(out, "\nlocal runner at 64 clients with cases already stored (settled, each with three reminders):\n")
-		fmt.Fprintf(out, "  %12s  %12s  %8s  %8s  %s\n", "stored", "complaints/s", "p50", "p99", "seeded in")
-		var first float64
-		for i, n := range o.seeds {
-			dir := filepath.Join(work, "seeded-"+strconv.Itoa(n))
-			t0 := time.Now()
-			if err := seed(ctx, dir, n); err != nil {
-				return err
-			}
-			took := time.Since(t0)
-			r, err := measure(ctx, o, dir, 64)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "  %12d  %12.0f  %8s  %8s  %s\n", n, r.rate, ms(r.p50), ms(r.p99), took.Round(100*time.Millisecond))
-			if i == 0 {
-				first = r.rate
-			} else {
-				fmt.Fprintf(out, "  ratio %d/%d: %.2f\n", n, o.seeds[0], r.rate/first)
-			}
-			os.RemoveAll(dir)
+		if err := compareStored(ctx, o, work, out); err != nil {
+			return err
 		}
 	}
 
@@ -161,6 +150,98 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// compareStored measures the runner at 64 clients on directories seeded with each of o.seeds
+// cases, in o.rounds rounds. Each measurement starts from a copy of its seeded directory (a run
+// adds cases), and each round reverses the order of the one before, so that a drift in the
+// disk's speed weighs on both sides; each round's ratios pair runs taken side by side, and the
+// medians of those are printed.
+func compareStored(ctx context.Context, o options, work string, out io.Writer) error {
+	fmt.Fprintf(out, "\nlocal runner at 64 clients with cases already stored (settled, each with three reminders), %d rounds:\n", o.rounds)
+	pristine := make([]string, len(o.seeds))
+	for i, n := range o.seeds {
+		pristine[i] = filepath.Join(work, "seeded-"+strconv.Itoa(n))
+		t0 := time.Now()
+		if err := seed(ctx, pristine[i], n); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  %d cases seeded in %s\n", n, time.Since(t0).Round(100*time.Millisecond))
+	}
+	defer func() {
+		for _, dir := range pristine {
+			os.RemoveAll(dir)
+		}
+	}()
+	fmt.Fprintf(out, "  %5s  %12s  %12s  %8s  %8s\n", "round", "stored", "complaints/s", "p50", "p99")
+	ratios := make([][]float64, len(o.seeds))
+	for round := 1; round <= o.rounds; round++ {
+		rates := make([]float64, len(o.seeds))
+		order := make([]int, len(o.seeds))
+		for i := range order {
+			order[i] = i
+		}
+		if round%2 == 0 {
+			slices.Reverse(order)
+		}
+		for _, i := range order {
+			dir := filepath.Join(work, "run")
+			if err := copyDir(pristine[i], dir); err != nil {
+				return err
+			}
+			r, err := measure(ctx, o, dir, 64)
+			os.RemoveAll(dir)
+			if err != nil {
+				return err
+			}
+			rates[i] = r.rate
+			fmt.Fprintf(out, "  %5d  %12d  %12.0f  %8s  %8s\n", round, o.seeds[i], r.rate, ms(r.p50), ms(r.p99))
+		}
+		for i := range o.seeds[1:] {
+			ratios[i+1] = append(ratios[i+1], rates[i+1]/rates[0])
+		}
+	}
+	for i, n := range o.seeds[1:] {
+		rs := slices.Clone(ratios[i+1])
+		slices.Sort(rs)
+		parts := make([]string, len(ratios[i+1]))
+		for k, r := range ratios[i+1] {
+			parts[k] = fmt.Sprintf("%.2f", r)
+		}
+		fmt.Fprintf(out, "  ratio %d/%d: %.2f (median of the rounds' %s)\n", n, o.seeds[0], rs[len(rs)/2], strings.Join(parts, ", "))
+	}
+	return nil
+}
+
+// copyDir copies the regular files of the directory from, and of its subdirectories, to to.
+func copyDir(from, to string) error {
+	return filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o700)
+		}
+		src, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		dst, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(dst, src); err != nil {
+			dst.Close()
+			return err
+		}
+		return dst.Close()
+	})
 }
 
 func ints(s string) ([]int, error) {
