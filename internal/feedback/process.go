@@ -267,26 +267,33 @@ func isScheduling(name string) bool {
 // no write, those Submit claimed as it stored the case (see Handoff) while they hold.
 func (s *Service) claimIntake(ctx context.Context, ref string, known *Case) (string, []string, *Case, error) {
 	if owner, ok := s.Handoff.take(ref); ok {
-		c, err := known, error(nil)
-		if c == nil {
-			c, err = s.Store.Get(ctx, ref)
-		}
-		if err == nil {
-			now := s.Clock.Now()
-			var names []string
-			for _, n := range intakeEffects(c) {
-				if e := c.Effects[n]; e.ClaimedBy == owner && now.Before(e.ClaimedUntil) {
-					names = append(names, n)
-				}
-			}
-			if len(names) > 0 {
-				return owner, names, c, nil
-			}
+		if names, c := s.handedOver(ctx, ref, known, owner); len(names) > 0 {
+			return owner, names, c, nil
 		}
 	}
 	owner := s.owner()
 	names, c, err := s.claim(ctx, ref, known, owner, intakeEffects)
 	return owner, names, c, err
+}
+
+// handedOver returns the intake effects of the case (known, or else read) that owner claimed as
+// Submit stored it and still holds at now, with the case; none if the case cannot be read.
+func (s *Service) handedOver(ctx context.Context, ref string, known *Case, owner string) ([]string, *Case) {
+	c := known
+	if c == nil {
+		var err error
+		if c, err = s.Store.Get(ctx, ref); err != nil {
+			return nil, nil
+		}
+	}
+	now := s.Clock.Now()
+	var names []string
+	for _, n := range intakeEffects(c) {
+		if e := c.Effects[n]; e.ClaimedBy == owner && now.Before(e.ClaimedUntil) {
+			names = append(names, n)
+		}
+	}
+	return names, c
 }
 
 // countEffect records the metrics of an effect's outcome: acknowledgements sent or not, and

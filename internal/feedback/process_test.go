@@ -127,42 +127,13 @@ func TestService_Process_GivesUpAfterMaxAttempts(t *testing.T) {
 }
 
 func TestService_Process_ConcurrentWorkersSendOnce(t *testing.T) {
-	ctx := context.Background()
 	f := newFixture(t, monday)
 	f.svc.Mailer = slow{unkeyed{f.outbox}}
-	var refs []string
-	for i := 0; i < 5; i++ {
-		s := complaint()
-		s.Email = fmt.Sprintf("resident%d@example.com", i)
-		c, _, err := f.svc.Submit(ctx, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		refs = append(refs, c.Ref)
-	}
+	refs := submitResidents(t, f, 5, nil)
 	// The stream handler, its retry and the sweep, all at once, with a mailer that cannot
 	// deduplicate: only the claims keep the letters single.
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, ref := range refs {
-				f.svc.Process(ctx, ref)
-			}
-			f.svc.ProcessPending(ctx)
-		}()
-	}
-	wg.Wait()
-	n := letters(t, f.outbox)
-	for i := 0; i < 5; i++ {
-		if k := fmt.Sprintf("resident%d@example.com We have received your complaint (%s)", i, refs[i]); n[k] != 1 {
-			t.Errorf("%d acknowledgements to resident %d, want 1", n[k], i)
-		}
-	}
-	if k := "planning@example.gov.uk New complaint assigned to you"; n[k] != 5 {
-		t.Errorf("%d assignments for 5 cases, want 5: %v", n[k], n)
-	}
+	processTogether(f, refs)
+	wantLettersOnce(t, f, refs)
 }
 
 // TestService_Process_Handoff: with a Handoff, Submit stores a new case with its effects
@@ -173,25 +144,53 @@ func TestService_Process_Handoff(t *testing.T) {
 	f := newFixture(t, monday)
 	f.svc.Handoff = &feedback.Handoff{}
 	f.svc.Mailer = slow{unkeyed{f.outbox}}
-	var refs []string
-	for i := 0; i < 5; i++ {
-		s := complaint()
-		s.Email = fmt.Sprintf("resident%d@example.com", i)
-		c, _, err := f.svc.Submit(ctx, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored, err := f.store.Get(ctx, c.Ref)
+	refs := submitResidents(t, f, 5, func(ref string) {
+		stored, err := f.store.Get(ctx, ref)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for name, e := range stored.Effects {
 			if e.ClaimedBy == "" || !e.ClaimedUntil.After(monday) {
-				t.Errorf("%s: effect %s stored unclaimed: %+v", c.Ref, name, e)
+				t.Errorf("%s: effect %s stored unclaimed: %+v", ref, name, e)
 			}
+		}
+	})
+	processTogether(f, refs)
+	wantLettersOnce(t, f, refs)
+	for _, ref := range refs {
+		c, err := f.store.Get(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Pending() || c.Version != 2 {
+			t.Errorf("%s: pending %v, version %d; want settled at version 2 (created claimed, then stamped)", ref, c.Pending(), c.Version)
+		}
+	}
+}
+
+// submitResidents submits a complaint from each of n residents (resident0@example.com, …),
+// calling stored, if given, with each new case's reference, and returns the references.
+func submitResidents(t *testing.T, f *fixture, n int, stored func(ref string)) []string {
+	t.Helper()
+	var refs []string
+	for i := 0; i < n; i++ {
+		s := complaint()
+		s.Email = fmt.Sprintf("resident%d@example.com", i)
+		c, _, err := f.svc.Submit(context.Background(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored != nil {
+			stored(c.Ref)
 		}
 		refs = append(refs, c.Ref)
 	}
+	return refs
+}
+
+// processTogether has four workers process every one of refs and then sweep, all at once.
+func processTogether(f *fixture, refs []string) {
+	ctx := context.Background()
 	var wg sync.WaitGroup
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
@@ -204,21 +203,20 @@ func TestService_Process_Handoff(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// wantLettersOnce checks that each resident submitResidents made was acknowledged once and
+// that the officer was told of each case once.
+func wantLettersOnce(t *testing.T, f *fixture, refs []string) {
+	t.Helper()
 	n := letters(t, f.outbox)
 	for i, ref := range refs {
 		if k := fmt.Sprintf("resident%d@example.com We have received your complaint (%s)", i, ref); n[k] != 1 {
 			t.Errorf("%d acknowledgements to resident %d, want 1", n[k], i)
 		}
-		c, err := f.store.Get(ctx, ref)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.Pending() || c.Version != 2 {
-			t.Errorf("%s: pending %v, version %d; want settled at version 2 (created claimed, then stamped)", ref, c.Pending(), c.Version)
-		}
 	}
-	if k := "planning@example.gov.uk New complaint assigned to you"; n[k] != 5 {
-		t.Errorf("%d assignments for 5 cases, want 5: %v", n[k], n)
+	if k := "planning@example.gov.uk New complaint assigned to you"; n[k] != len(refs) {
+		t.Errorf("%d assignments for %d cases, want %d: %v", n[k], len(refs), len(refs), n)
 	}
 }
 
