@@ -172,6 +172,7 @@ type messageRecord struct {
 	Attachments []string `dynamodbav:"attachments,omitempty"`
 	URL         string   `dynamodbav:"url,omitempty"`
 	Links       []string `dynamodbav:"links,omitempty"`
+	CopyTo      string   `dynamodbav:"copy_to,omitempty"`
 }
 
 type flagRecord struct {
@@ -353,7 +354,8 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	for i, m := range r.Messages {
 		at := p.parse(fmt.Sprintf("messages[%d].at", i), m.At)
 		c.Messages = append(c.Messages, feedback.Correspondence{At: at, Channel: feedback.Channel(m.Channel), From: m.From,
-			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments, URL: m.URL, Links: m.Links})
+			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments, URL: m.URL, Links: m.Links,
+			CopyTo: m.CopyTo})
 	}
 	if o := r.Social; o != nil {
 		c.Social = &feedback.SocialOrigin{Platform: feedback.Platform(o.Platform), PostID: o.PostID, URL: o.URL,
@@ -419,7 +421,8 @@ func marshalMessages(ms []feedback.Correspondence) []messageRecord {
 	var out []messageRecord
 	for _, m := range ms {
 		out = append(out, messageRecord{At: formatTime(m.At), Channel: string(m.Channel), From: m.From, Subject: m.Subject,
-			Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments, URL: m.URL, Links: m.Links})
+			Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments, URL: m.URL, Links: m.Links,
+			CopyTo: m.CopyTo})
 	}
 	return out
 }

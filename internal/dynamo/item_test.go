@@ -96,7 +96,8 @@ func TestMarshalCase_RoundTrip(t *testing.T) {
 		feedback.ReminderEffect("FB-1-warning"): {ClaimedBy: "w#1", ClaimedUntil: c.ReceivedAt.Add(2 * time.Hour)},
 	}
 	c.Messages = []feedback.Correspondence{{At: c.ReceivedAt.Add(time.Hour), Channel: feedback.ChannelEmail, From: "ada@example.com",
-		Subject: "Re: bins", Text: "And again.", Quoted: "> earlier", MessageID: "m-1@example.com", Raw: "inbound/b.eml", Attachments: []string{"photo.jpg"}}}
+		Subject: "Re: bins", Text: "And again.", Quoted: "> earlier", MessageID: "m-1@example.com", Raw: "inbound/b.eml", Attachments: []string{"photo.jpg"},
+		CopyTo: "named.officer@example.gov.uk"}}
 	c.MessageID, c.Raw, c.Attachments = "m-0@example.com", "inbound/a.eml", []string{"cases/FB-2026-000001/1-a.pdf"}
 	c.Flags = []feedback.Flag{{Code: "undeliverable", At: c.ReceivedAt, Note: "bounced", Cleared: c.ReceivedAt.Add(time.Hour)}}
 	c.History = []feedback.Event{{At: c.ReceivedAt, By: "intake", Action: "created", Detail: "by web", Reason: "r"}}

@@ -111,6 +111,9 @@ type Correspondence struct {
 	// URL is a follow-up post's link; Links the links it carried (kept, never fetched).
 	URL   string   `json:"url,omitempty"`
 	Links []string `json:"links,omitempty"`
+	// CopyTo is an officer, besides the case's own, to be sent the notice of this message: the
+	// named officer of a restriction on the sender (see screenFollowUp).
+	CopyTo string `json:"copy_to,omitempty"`
 }
 
 // FlagCode names something an officer should look at.

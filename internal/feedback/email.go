@@ -210,7 +210,8 @@ func messageKey(m *InboundEmail, rawKey string) string {
 }
 
 // thread stores a follow-up on its case: the officer is told, the sender is not acknowledged
-// again, and a reply to a closed case is flagged, since it may be a request for Stage 2.
+// again, a reply to a closed case is flagged, since it may be a request for Stage 2, and the
+// sender is screened against the restrictions register (screenFollowUp).
 func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey string) (EmailOutcome, error) {
 	id := messageKey(m, rawKey)
 	for _, prior := range c.Messages {
@@ -225,6 +226,11 @@ func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey s
 	if err != nil {
 		return EmailOutcome{}, err
 	}
+	ids := contactIDs(m.From.Email)
+	restrictions, err := s.restrictionsOn(ctx, ids)
+	if err != nil {
+		return EmailOutcome{}, fmt.Errorf("receive email: %w", err)
+	}
 	now := s.Clock.Now()
 	text, quoted := bodyOf(m)
 	ref := c.Ref
@@ -234,8 +240,9 @@ func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey s
 				return errNothingToClaim
 			}
 		}
+		copyTo := screenFollowUp(c, ids, restrictions, now)
 		c.Messages = append(c.Messages, Correspondence{At: now, Channel: ChannelEmail, From: m.From.Email,
-			Subject: m.Subject, Text: text, Quoted: quoted, MessageID: id, Raw: rawKey, Attachments: files})
+			Subject: m.Subject, Text: text, Quoted: quoted, MessageID: id, Raw: rawKey, Attachments: files, CopyTo: copyTo})
 		n := len(c.Messages)
 		c.Record(now, "intake", "message received", "a follow-up email from the resident", "")
 		if c.Status == StatusClosed {

@@ -1,7 +1,9 @@
 package feedback_test
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -259,5 +261,106 @@ func TestAnnualReport_Restrictions(t *testing.T) {
 		t.Fatal(err)
 	} else if _, ok := mr.Table("restrictions"); ok {
 		t.Error("a manager's report shows the restrictions register")
+	}
+}
+
+// TestService_ScreenFollowUps holds follow-ups, by email and on social media, to the register:
+// a restriction on the sender made after their case was opened, on all contact or listing that
+// case, flags the case, and the notice of the follow-up goes to its named officer as well as the
+// case's own; one listing other cases, or on someone else, changes nothing.
+func TestService_ScreenFollowUps(t *testing.T) {
+	ctx := context.Background()
+	named := func(officer string, scope ...string) feedback.NewRestriction {
+		return feedback.NewRestriction{Types: []feedback.RestrictionType{feedback.RestrictNamedOfficer},
+			NamedOfficer: officer, Reason: "r", Scope: scope}
+	}
+	tests := []struct {
+		name     string
+		n        feedback.NewRestriction
+		contact  string // the restricted identity; the sender's unless the test says otherwise
+		thisCase bool   // the restriction lists the follow-up's case (beside n.Scope)
+		wantFlag bool
+		wantTo   []string
+	}{
+		{"all contact, written only", feedback.NewRestriction{Types: []feedback.RestrictionType{feedback.RestrictWrittenOnly}, Reason: "r"},
+			"", false, true, []string{cy.Email}},
+		{"all contact, through another named officer", named(di.Email), "", false, true, []string{cy.Email, di.Email}},
+		{"listing this case", named(di.Email), "", true, true, []string{cy.Email, di.Email}},
+		{"listing only other cases", named(di.Email, "FB-2026-000099"), "", false, false, []string{cy.Email}},
+		{"named officer already the case's", named(cy.Email), "", false, true, []string{cy.Email}},
+		{"on someone else", named(di.Email), "sam@example.com", false, false, []string{cy.Email}},
+	}
+	channels := []struct {
+		name   string
+		sender string // the sender's identity as the register holds it
+		open   func(t *testing.T, f *fixture) string
+		follow func(t *testing.T, f *fixture, ref string)
+	}{
+		{"email", "ada@example.com",
+			func(t *testing.T, f *fixture) string { return f.submitted(t).Ref },
+			func(t *testing.T, f *fixture, ref string) {
+				m := &feedback.InboundEmail{From: feedback.Address{Email: "ada@example.com"},
+					To: []feedback.Address{{Email: "feedback@intake.example.gov.uk"}}, Subject: "Re: my complaint [" + ref + "]",
+					MessageID: "follow-1@example.com", Text: "Still nothing.", NewText: "Still nothing."}
+				out, err := f.svc.ReceiveEmail(ctx, m, "inbound/follow-1.eml")
+				if err != nil || out.Outcome != feedback.EmailThreaded || out.Reference != ref {
+					t.Fatalf("follow-up email: %+v, %v; want it threaded onto %s", out, err, ref)
+				}
+			}},
+		{"social", "x:ada_resident",
+			func(t *testing.T, f *fixture) string {
+				res, err := f.svc.ReceiveSocial(ctx, mo, post())
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.process(t, res.Reference)
+				return res.Reference
+			},
+			func(t *testing.T, f *fixture, ref string) {
+				p := post()
+				p.URL, p.PostID, p.InReplyTo, p.Text = "", "1860000000000000009", "1860000000000000001", "Still nothing."
+				res, err := f.svc.ReceiveSocial(ctx, mo, p)
+				if err != nil || res.Outcome != feedback.SocialThreaded || res.Reference != ref {
+					t.Fatalf("follow-up post: %+v, %v; want it threaded onto %s", res, err, ref)
+				}
+			}},
+	}
+	for _, ch := range channels {
+		for _, tt := range tests {
+			t.Run(ch.name+"/"+tt.name, func(t *testing.T) {
+				f := restrictionFixture(t)
+				ref := ch.open(t, f)
+				n := tt.n
+				n.Contacts = []string{cmp.Or(tt.contact, ch.sender)}
+				if tt.thisCase {
+					n.Scope = append(n.Scope, ref)
+				}
+				r, err := f.svc.Restrict(ctx, ana, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ch.follow(t, f, ref)
+				before, _ := f.outbox.List()
+				f.process(t, ref)
+				after, _ := f.outbox.List()
+				var to []string
+				for _, m := range after[len(before):] {
+					if strings.HasPrefix(m.Subject, "New message on "+ref) {
+						to = m.To
+					}
+				}
+				if !slices.Equal(to, tt.wantTo) {
+					t.Errorf("the notice of the follow-up went to %v; want %v", to, tt.wantTo)
+				}
+				c, _ := f.store.Get(ctx, ref)
+				flagged := false
+				for _, fl := range c.Flags {
+					flagged = flagged || fl.Code == feedback.FlagRestricted && strings.Contains(fl.Note, r.ID)
+				}
+				if flagged != tt.wantFlag || c.AssignedTo != cy.Email {
+					t.Errorf("case flagged %t, assigned to %s (flags %+v); want flagged %t, still %s's", flagged, c.AssignedTo, c.Flags, tt.wantFlag, cy.Email)
+				}
+			})
+		}
 	}
 }

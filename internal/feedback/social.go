@@ -392,18 +392,25 @@ func repeatSocial(c *Case) SocialResult {
 }
 
 // threadSocial stores a follow-up post on its case and tells the officer; a follow-up on a
-// closed case is flagged, since it may ask for Stage 2.
+// closed case is flagged, since it may ask for Stage 2, and its author is screened against the
+// restrictions register (screenFollowUp).
 func (s *Service) threadSocial(ctx context.Context, who StaffMember, ref string, p SocialPost, now time.Time) (SocialResult, error) {
 	from := string(p.Platform) + ":" + p.Author.Handle
 	text := strings.TrimSpace(clean(strings.ReplaceAll(p.Text, "\r\n", "\n"), true))
-	_, err := s.Store.Update(ctx, ref, func(c *Case) error {
+	ids := contactIDs(from)
+	restrictions, err := s.restrictionsOn(ctx, ids)
+	if err != nil {
+		return SocialResult{}, fmt.Errorf("receive social: %w", err)
+	}
+	_, err = s.Store.Update(ctx, ref, func(c *Case) error {
 		for _, m := range c.Messages {
 			if m.Channel == ChannelSocial && m.MessageID == p.PostID {
 				return errNothingToClaim
 			}
 		}
+		copyTo := screenFollowUp(c, ids, restrictions, now)
 		c.Messages = append(c.Messages, Correspondence{At: now, Channel: ChannelSocial, From: from, Text: text,
-			MessageID: p.PostID, URL: p.URL, Links: p.Attachments})
+			MessageID: p.PostID, URL: p.URL, Links: p.Attachments, CopyTo: copyTo})
 		c.Record(now, who.Email, "message received", "a follow-up post on "+p.Platform.Label()+", forwarded by a social-media monitor", "")
 		if c.Status == StatusClosed {
 			c.Raise(now, FlagReplyToClosed, "The resident wrote again after the case was closed: this may be a request for a Stage 2 review.")

@@ -118,7 +118,8 @@ func testCreateGetSocial(t *testing.T, newStore NewStore) {
 		SuggestedReply: "Thanks, logged as FB-2026-000002."}
 	want.Messages = []feedback.Correspondence{{At: Start, Channel: feedback.ChannelSocial, From: "x:ada_resident",
 		Text: "Still not collected", MessageID: "1860000000000000002",
-		URL: "https://x.com/ada_resident/status/1860000000000000002", Links: []string{"https://pbs.example/2.jpg"}}}
+		URL: "https://x.com/ada_resident/status/1860000000000000002", Links: []string{"https://pbs.example/2.jpg"},
+		CopyTo: "named.officer@council.example"}}
 	if err := s.Create(ctx, want); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
