@@ -785,8 +785,9 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		"OfficerFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
 		// ReceiveSocial and SocialAcknowledged: idempotency and threading look-ups, a
-		// reference, the case created or updated. Nothing else: links are never fetched.
-		"SocialFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		// reference, the case created or updated; the restrictions partition queried (screening
+		// of new posts and follow-ups). Nothing else: links are never fetched.
+		"SocialFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
 	}
 	for fn, actions := range want {
 		got := actionsOf(list(tpl.functionProperties(fn)["Policies"]))

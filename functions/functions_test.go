@@ -136,7 +136,9 @@ func newStack(t testing.TB) *stack {
 
 func (s *stack) start(t testing.TB, fn string) *lambdatest.Fn {
 	t.Helper()
-	return lambdatest.Start(t, lambdatest.Build(t, "github.com/council/intake/functions/"+fn), s.env)
+	// The function reaches AWS through a check of its template policies (policy_test.go).
+	env := append(slices.Clone(s.env), "AWS_ENDPOINT_URL="+policyCheck(t, fn, s.endpoint))
+	return lambdatest.Start(t, lambdatest.Build(t, "github.com/council/intake/functions/"+fn), env)
 }
 
 // streamRecords reads every record on the table's stream, as Lambda's event source would.
