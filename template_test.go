@@ -842,9 +842,10 @@ func TestTemplate_NotifierRecordFailuresAlarm(t *testing.T) {
 }
 
 // TestTemplate_NotifierStreamFilter: the notifier is invoked once per case that becomes
-// pending, not again for each of its own claim and stamp writes; and for each case item that
-// TTL deletes (the DynamoDB service's own REMOVE, as notify.ByTTL tells it), to destroy its
-// files. Nothing else on the stream invokes it.
+// pending, not again for each of its own claim and stamp writes; and for each case item
+// deleted, so that it destroys the files of those TTL deleted (the DynamoDB service's own
+// REMOVE, as notify.ByTTL tells it: Lambda filters DynamoDB records on their dynamodb key only).
+// Nothing else on the stream invokes it.
 func TestTemplate_NotifierStreamFilter(t *testing.T) {
 	tpl := loadTemplate(t)
 	filters := list(get(tpl.functionProperties("NotifierFunction")["Events"], "CaseChanges", "Properties", "FilterCriteria", "Filters"))
@@ -853,11 +854,10 @@ func TestTemplate_NotifierStreamFilter(t *testing.T) {
 			"NewImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{"PENDING"}}},
 			"OldImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{map[string]any{"exists": false}}}},
 		}},
-		{
-			"eventName":    []any{"REMOVE"},
-			"userIdentity": map[string]any{"type": []any{"Service"}, "principalId": []any{"dynamodb.amazonaws.com"}},
-			"dynamodb":     map[string]any{"OldImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{"CASE"}}}},
-		},
+		{"dynamodb": map[string]any{
+			"OldImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{"CASE"}}},
+			"NewImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{map[string]any{"exists": false}}}},
+		}},
 	}
 	if len(filters) != len(want) {
 		t.Fatalf("the notifier's stream has %d filters, want %d", len(filters), len(want))

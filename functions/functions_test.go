@@ -797,10 +797,22 @@ func TestFunctions_NotifierDestroysOnTTL(t *testing.T) {
 	if remove == nil {
 		t.Fatal("no REMOVE record for the case on the stream")
 	}
-	// moto deletes as the caller; TTL's deletions carry the DynamoDB service as their identity.
+	if !invokesNotifier(t, *remove) {
+		t.Fatal("the template's stream filter does not pass the case's REMOVE record to the notifier")
+	}
+	notifier := s.start(t, "notifier")
+	// A deletion by a person (as moto makes every deletion) passes the filter too, and the
+	// notifier leaves it: a purge or an erasure destroys what it must itself.
+	byPerson, _ := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{*remove}})
+	if out, err := notifier.Invoke(ctx, byPerson); err != nil || strings.Contains(string(out), "itemIdentifier") {
+		t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+	}
+	if _, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(mailBucket), Key: aws.String(files[0])}); err != nil {
+		t.Fatalf("a deletion by a person destroyed the case's files: %v", err)
+	}
+	// TTL's deletions carry the DynamoDB service as their identity.
 	remove.UserIdentity = &events.DynamoDBUserIdentity{Type: "Service", PrincipalID: "dynamodb.amazonaws.com"}
 	batch, _ := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{*remove}})
-	notifier := s.start(t, "notifier")
 	for i := 0; i < 2; i++ { // a redelivered record does no harm
 		if out, err := notifier.Invoke(ctx, batch); err != nil || strings.Contains(string(out), "itemIdentifier") {
 			t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
