@@ -300,6 +300,10 @@ var officerRoutes = map[string]string{
 	"GET /officer/reports/annual":             "",
 	"GET /officer/import":                     "",
 	"POST /officer/import":                    "",
+	"GET /officer/restrictions":               "",
+	"POST /officer/restrictions":              "",
+	"GET /officer/restrictions/{id}":          "",
+	"POST /officer/restrictions/{id}/review":  "",
 }
 
 // TestTemplate_OfficerRoutes checks OfficerFunction's routes against web.OfficerRoutes, the mux

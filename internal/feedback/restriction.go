@@ -39,6 +39,29 @@ var restrictionWording = map[RestrictionType]string{
 	RestrictCouncilOffices: "meetings with you will take place only at the council's offices",
 }
 
+// RestrictionTypes are the restriction options, in the policy's order.
+var RestrictionTypes = []RestrictionType{RestrictWrittenOnly, RestrictNamedOfficer, RestrictPhoneTimes, RestrictWitness,
+	RestrictNoAck, RestrictCouncilOffices}
+
+// Label says what the option restricts, for the staff who choose it.
+func (t RestrictionType) Label() string {
+	switch t {
+	case RestrictNamedOfficer:
+		return "Contact through one named officer only"
+	case RestrictWrittenOnly:
+		return "Contact in writing only (letter or email)"
+	case RestrictPhoneTimes:
+		return "Telephone calls at set times only"
+	case RestrictNoAck:
+		return "Further contact not acknowledged (on a topic, or at all)"
+	case RestrictWitness:
+		return "A witness at any meeting"
+	case RestrictCouncilOffices:
+		return "Meetings at the council's offices only"
+	}
+	return string(t)
+}
+
 // RestrictionStatus is whether a restriction is in force.
 type RestrictionStatus string
 

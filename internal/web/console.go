@@ -117,6 +117,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /officer/reports/annual", c.signedIn(c.reportConsole))
 	mux.HandleFunc("GET /officer/import", c.signedIn(c.importForm))
 	mux.HandleFunc("POST /officer/import", c.signedIn(c.importUpload))
+	c.registerRoutes(mux)
 	mux.HandleFunc("/officer/", func(w http.ResponseWriter, r *http.Request) { c.notFound(w, r, nil) })
 }
 
@@ -772,6 +773,8 @@ type consoleView struct {
 	Forward bool
 	// Social is what the monitors' pages show.
 	Social *socialView
+	// Register is what the restrictions register's pages show.
+	Register *registerView
 
 	// My cases.
 	Query        CaseQuery

@@ -1,0 +1,193 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// restrictValues is the make form filled in: two identities of one person, contact in writing
+// and through a named officer, with a reason holding markup.
+func restrictValues(csrf string) url.Values {
+	return url.Values{"csrf": {csrf}, "contact": {"Pat@Example.com\n01632 960 002"},
+		"types": {"written_only", "named_officer_only"}, "named_officer": {"planning@example.gov.uk"},
+		"reason": {"Forty emails a day <b>abusive</b>"}}
+}
+
+func TestConsole_Register_OnlyTheComplaintsTeam(t *testing.T) {
+	tests := []struct {
+		who    string
+		status int
+	}{
+		{"admin@example.gov.uk", http.StatusOK},
+		{"manager@example.gov.uk", http.StatusForbidden},
+		{"planning@example.gov.uk", http.StatusForbidden},
+		{"monitor@example.gov.uk", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who, func(t *testing.T) {
+			e := newConsoleEnv(t, true)
+			e.svc.Staff = consoleStaff
+			c := e.signIn(t, tt.who)
+			_, cases := get(t, c, e.srv.URL+"/officer")
+			if offered := strings.Contains(cases, `href="/officer/restrictions"`); offered != (tt.status == http.StatusOK) {
+				t.Errorf("My cases offers the register: %v", offered)
+			}
+			resp, _ := get(t, c, e.srv.URL+"/officer/restrictions")
+			if resp.StatusCode != tt.status {
+				t.Errorf("GET the register: %d, want %d", resp.StatusCode, tt.status)
+			}
+			resp, _ = postForm(t, c, e.srv.URL+"/officer/restrictions", restrictValues(csrfOf(t, cases)))
+			if want := map[int]int{http.StatusOK: http.StatusSeeOther}[tt.status]; want == 0 && resp.StatusCode != http.StatusForbidden ||
+				want != 0 && resp.StatusCode != want {
+				t.Errorf("POST a restriction: %d", resp.StatusCode)
+			}
+		})
+	}
+	e := newConsoleEnv(t, true)
+	resp, _ := get(t, browserClient(t), e.srv.URL+"/officer/restrictions")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/officer/sign-in" {
+		t.Errorf("signed out: %d to %s; want a redirect to sign in", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func TestConsole_Restrict(t *testing.T) {
+	e := newConsoleEnv(t, true)
+	e.svc.Staff = consoleStaff
+	c := e.signIn(t, "admin@example.gov.uk")
+	_, page := get(t, c, e.srv.URL+"/officer/restrictions")
+	if !strings.Contains(page, "No restrictions are in the register.") {
+		t.Fatalf("an empty register:\n%s", page)
+	}
+	resp, _ := postForm(t, c, e.srv.URL+"/officer/restrictions", restrictValues(csrfOf(t, page)))
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || loc != "/officer/restrictions/RS-2026-0001?done=made" {
+		t.Fatalf("POST: %d to %s", resp.StatusCode, loc)
+	}
+	_, page = get(t, c, e.srv.URL+loc)
+	for _, want := range []string{"Restriction RS-2026-0001 is made", "pat@example.com, 01632960002",
+		"Contact in writing only (letter or email); Contact through one named officer only", "planning@example.gov.uk",
+		"Forty emails a day &lt;b&gt;abusive&lt;/b&gt;", "All their contact", "by admin@example.gov.uk on 21 Dec 2026",
+		"21 Jun 2027", "Record the review"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the restriction's page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<b>abusive") {
+		t.Errorf("the reason is not escaped")
+	}
+	_, page = get(t, c, e.srv.URL+"/officer/restrictions")
+	if !strings.Contains(page, `<a href="/officer/restrictions/RS-2026-0001">RS-2026-0001</a>`) || strings.Contains(page, "Review due") {
+		t.Errorf("the register does not list the restriction, or calls its review due:\n%s", page)
+	}
+	// Six months on, its review is due: the register says so.
+	e.clock.Set(time.Date(2027, 6, 21, 9, 0, 0, 0, time.UTC))
+	c = e.signIn(t, "admin@example.gov.uk")
+	if _, page = get(t, c, e.srv.URL+"/officer/restrictions"); !strings.Contains(page, "Review due") {
+		t.Errorf("on its review date the register does not say the review is due")
+	}
+}
+
+func TestConsole_Restrict_Problems(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(url.Values)
+		field string
+	}{
+		{"no one", func(v url.Values) { v.Set("contact", " \n ") }, "contact"},
+		{"an identity that is none", func(v url.Values) { v.Set("contact", "pat at example") }, "contact"},
+		{"nothing restricted", func(v url.Values) { v.Del("types") }, "types"},
+		{"no named officer", func(v url.Values) { v.Set("named_officer", "") }, "named_officer"},
+		{"a scope that is not references", func(v url.Values) { v.Set("scope", "the bins") }, "scope"},
+		{"no reason", func(v url.Values) { v.Set("reason", "") }, "reason"},
+		{"a date that is none", func(v url.Values) { v.Set("decided_on", "yesterday") }, "decided_on"},
+		{"decided in the future", func(v url.Values) { v.Set("decided_on", "2027-01-04") }, "decided_on"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newConsoleEnv(t, true)
+			e.svc.Staff = consoleStaff
+			c := e.signIn(t, "admin@example.gov.uk")
+			_, page := get(t, c, e.srv.URL+"/officer/restrictions")
+			v := restrictValues(csrfOf(t, page))
+			tt.edit(v)
+			resp, page := postForm(t, c, e.srv.URL+"/officer/restrictions", v)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#`+tt.field+`"`) ||
+				!strings.Contains(page, `id="`+tt.field+`-error"`) {
+				t.Errorf("%d; want 422 linking to #%s:\n%s", resp.StatusCode, tt.field, page)
+			}
+			if tt.field != "reason" && !strings.Contains(page, "Forty emails a day &lt;b&gt;abusive&lt;/b&gt;") {
+				t.Errorf("the reason typed is not kept, escaped")
+			}
+			if tt.field != "types" && !strings.Contains(page, `value="written_only" checked`) {
+				t.Errorf("the options ticked are not kept")
+			}
+		})
+	}
+}
+
+func TestConsole_ReviewRestriction(t *testing.T) {
+	tests := []struct {
+		name       string
+		values     url.Values
+		status     int
+		wantOnPage []string
+	}{
+		{"continue", url.Values{"decision": {"continue"}, "notes": {"No contact since."}}, http.StatusSeeOther,
+			[]string{"The review is recorded", "restriction continued", "No contact since.", "Record the review"}},
+		{"vary", url.Values{"decision": {"vary"}, "types": {"witness"}, "notes": {"Calmer now."}}, http.StatusSeeOther,
+			[]string{"The review is recorded", "A witness at any meeting", "restriction varied"}},
+		{"lift", url.Values{"decision": {"lift"}, "notes": {"Resolved."}}, http.StatusSeeOther,
+			[]string{"Lifted on 21 Dec 2026", "restriction lifted"}},
+		{"no decision", url.Values{"notes": {"Hmm."}}, http.StatusUnprocessableEntity,
+			[]string{`href="#decision"`, `id="decision-error"`, "Hmm."}},
+		{"vary with nothing ticked", url.Values{"decision": {"vary"}, "notes": {"Less."}}, http.StatusUnprocessableEntity,
+			[]string{`href="#types"`, `id="types-error"`}},
+		{"no notes", url.Values{"decision": {"continue"}}, http.StatusUnprocessableEntity,
+			[]string{`href="#notes"`, `id="notes-error"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newConsoleEnv(t, true)
+			e.svc.Staff = consoleStaff
+			c := e.signIn(t, "admin@example.gov.uk")
+			_, page := get(t, c, e.srv.URL+"/officer/restrictions")
+			if resp, _ := postForm(t, c, e.srv.URL+"/officer/restrictions", restrictValues(csrfOf(t, page))); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("make: %d", resp.StatusCode)
+			}
+			_, page = get(t, c, e.srv.URL+"/officer/restrictions/RS-2026-0001")
+			v := tt.values
+			v.Set("csrf", csrfOf(t, page))
+			resp, page := postForm(t, c, e.srv.URL+"/officer/restrictions/RS-2026-0001/review", v)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("review: %d, want %d\n%s", resp.StatusCode, tt.status, page)
+			}
+			if resp.StatusCode == http.StatusSeeOther {
+				_, page = get(t, c, e.srv.URL+resp.Header.Get("Location"))
+			}
+			for _, want := range tt.wantOnPage {
+				if !strings.Contains(page, want) {
+					t.Errorf("the page lacks %q", want)
+				}
+			}
+			if tt.name != "lift" {
+				return
+			}
+			if strings.Contains(page, "Record the review") {
+				t.Errorf("a lifted restriction still offers a review")
+			}
+			v.Set("decision", "continue")
+			if resp, page := postForm(t, c, e.srv.URL+"/officer/restrictions/RS-2026-0001/review", v); resp.StatusCode != http.StatusConflict ||
+				!strings.Contains(page, "was lifted already") {
+				t.Errorf("reviewing it again: %d; want 409 saying it was lifted", resp.StatusCode)
+			}
+		})
+	}
+	e := newConsoleEnv(t, true)
+	c := e.signIn(t, "admin@example.gov.uk")
+	if resp, _ := get(t, c, e.srv.URL+"/officer/restrictions/RS-2026-0099"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown restriction: %d, want 404", resp.StatusCode)
+	}
+}
