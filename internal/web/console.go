@@ -585,12 +585,23 @@ var actionLabels = map[string]string{
 	"release":      "The legal hold has been released.",
 }
 
-// act carries out one of the case page's action forms.
-func (c *Console) act(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	sess := sessionOf(r)
+// posted reads a console form of at most limit bytes and checks that it came from a page of
+// this session (its CSRF token); a form that did not is refused with a page saying what to do,
+// and ok is false.
+func (c *Console) posted(w http.ResponseWriter, r *http.Request, limit int64) (sess feedback.Session, ok bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	sess = sessionOf(r)
 	if !c.SignIn.CheckCSRF(sess.Token, r.PostFormValue(csrfField)) {
 		c.forbidden(w, r, "This form has expired or did not come from the console. Go back, reload the page and try again.")
+		return sess, false
+	}
+	return sess, true
+}
+
+// act carries out one of the case page's action forms.
+func (c *Console) act(w http.ResponseWriter, r *http.Request) {
+	sess, ok := c.posted(w, r, MaxBodyBytes)
+	if !ok {
 		return
 	}
 	action := r.PathValue("action")

@@ -138,18 +138,14 @@ func (c *Console) showRegister(w http.ResponseWriter, r *http.Request, status in
 // restrict makes a restriction from the form; a refusal shows the form again with what was
 // typed and the problems.
 func (c *Console) restrict(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	sess := sessionOf(r)
-	if !c.SignIn.CheckCSRF(sess.Token, r.PostFormValue(csrfField)) {
-		c.forbidden(w, r, "This form has expired or did not come from the console. Go back, reload the page and try again.")
+	sess, ok := c.posted(w, r, MaxBodyBytes)
+	if !ok {
 		return
 	}
 	f := r.PostFormValue
 	n := feedback.NewRestriction{Contacts: lines(f("contact")), Topic: f("topic"), PhoneTimes: f("phone_times"),
 		Reason: f("reason"), DecidedBy: strings.TrimSpace(f("decided_by")), NamedOfficer: f("named_officer"), Scope: lines(f("scope"))}
-	for _, t := range r.PostForm["types"] {
-		n.Types = append(n.Types, feedback.RestrictionType(t))
-	}
+	n.Types = postedTypes(r)
 	var err error
 	if on := strings.TrimSpace(f("decided_on")); on != "" {
 		n.DecidedOn, err = time.ParseInLocation(time.DateOnly, on, c.Service.Calendar.Location())
@@ -181,8 +177,7 @@ func (c *Console) restrict(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	c.afterRestriction(r, x.ID)
-	http.Redirect(w, r, "/officer/restrictions/"+url.PathEscape(x.ID)+"?done=made", http.StatusSeeOther)
+	c.decided(w, r, x.ID, "made")
 }
 
 // fieldErrors puts a domain refusal's field errors on the form, each field once.
@@ -200,6 +195,15 @@ func (c *Console) fieldErrors(d *consoleView, err error) {
 	}
 }
 
+// postedTypes are the restriction options ticked in a posted form.
+func postedTypes(r *http.Request) []feedback.RestrictionType {
+	var out []feedback.RestrictionType
+	for _, t := range r.PostForm["types"] {
+		out = append(out, feedback.RestrictionType(t))
+	}
+	return out
+}
+
 // lines splits a box of one value per line (or separated by commas), dropping blank ones.
 func lines(s string) []string {
 	var out []string
@@ -211,15 +215,16 @@ func lines(s string) []string {
 	return out
 }
 
-// afterRestriction sends the restriction's letter and makes its review reminders straight away
-// where the console is told to (locally); in AWS the sweep does.
-func (c *Console) afterRestriction(r *http.Request, id string) {
-	if c.AfterCommit == nil {
-		return
+// decided shows the restriction's page after a decision on it (done says which). Where the
+// console is told to (locally), the restriction's letter and review reminders are done first;
+// in AWS the sweep does them.
+func (c *Console) decided(w http.ResponseWriter, r *http.Request, id, done string) {
+	if c.AfterCommit != nil {
+		if err := c.Service.ProcessRestriction(r.Context(), id); err != nil {
+			c.log().ErrorContext(r.Context(), "restriction side effects failed; the sweep will retry", "id", id, "err", err)
+		}
 	}
-	if err := c.Service.ProcessRestriction(r.Context(), id); err != nil {
-		c.log().ErrorContext(r.Context(), "restriction side effects failed; the sweep will retry", "id", id, "err", err)
-	}
+	http.Redirect(w, r, "/officer/restrictions/"+url.PathEscape(id)+"?done="+done, http.StatusSeeOther)
 }
 
 func (c *Console) restrictionPage(w http.ResponseWriter, r *http.Request) {
@@ -259,17 +264,12 @@ func (c *Console) showRestriction(w http.ResponseWriter, r *http.Request, status
 }
 
 func (c *Console) reviewRestriction(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	sess := sessionOf(r)
-	if !c.SignIn.CheckCSRF(sess.Token, r.PostFormValue(csrfField)) {
-		c.forbidden(w, r, "This form has expired or did not come from the console. Go back, reload the page and try again.")
+	sess, ok := c.posted(w, r, MaxBodyBytes)
+	if !ok {
 		return
 	}
 	id := r.PathValue("id")
-	var types []feedback.RestrictionType
-	for _, t := range r.PostForm["types"] {
-		types = append(types, feedback.RestrictionType(t))
-	}
+	types := postedTypes(r)
 	decision := r.PostFormValue("decision")
 	if decision != feedback.ReviewVary {
 		types = nil // the boxes show the restriction as it is; only a variation changes them
@@ -300,8 +300,7 @@ func (c *Console) reviewRestriction(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	c.afterRestriction(r, x.ID)
-	http.Redirect(w, r, "/officer/restrictions/"+url.PathEscape(x.ID)+"?done=reviewed", http.StatusSeeOther)
+	c.decided(w, r, x.ID, "reviewed")
 }
 
 // IsChecked is the template's test of a ticked option.

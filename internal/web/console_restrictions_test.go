@@ -16,6 +16,17 @@ func restrictValues(csrf string) url.Values {
 		"reason": {"Forty emails a day <b>abusive</b>"}}
 }
 
+// registerAsAdmin is a console with the staff directory, an admin signed in to it, and the
+// register's page as they first see it.
+func registerAsAdmin(t *testing.T) (*consoleEnv, *http.Client, string) {
+	t.Helper()
+	e := newConsoleEnv(t, true)
+	e.svc.Staff = consoleStaff
+	c := e.signIn(t, "admin@example.gov.uk")
+	_, page := get(t, c, e.srv.URL+"/officer/restrictions")
+	return e, c, page
+}
+
 func TestConsole_Register_OnlyTheComplaintsTeam(t *testing.T) {
 	tests := []struct {
 		who    string
@@ -54,10 +65,7 @@ func TestConsole_Register_OnlyTheComplaintsTeam(t *testing.T) {
 }
 
 func TestConsole_Restrict(t *testing.T) {
-	e := newConsoleEnv(t, true)
-	e.svc.Staff = consoleStaff
-	c := e.signIn(t, "admin@example.gov.uk")
-	_, page := get(t, c, e.srv.URL+"/officer/restrictions")
+	e, c, page := registerAsAdmin(t)
 	if !strings.Contains(page, "No restrictions are in the register.") {
 		t.Fatalf("an empty register:\n%s", page)
 	}
@@ -107,10 +115,7 @@ func TestConsole_Restrict_Problems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newConsoleEnv(t, true)
-			e.svc.Staff = consoleStaff
-			c := e.signIn(t, "admin@example.gov.uk")
-			_, page := get(t, c, e.srv.URL+"/officer/restrictions")
+			e, c, page := registerAsAdmin(t)
 			v := restrictValues(csrfOf(t, page))
 			tt.edit(v)
 			resp, page := postForm(t, c, e.srv.URL+"/officer/restrictions", v)
@@ -150,10 +155,7 @@ func TestConsole_ReviewRestriction(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newConsoleEnv(t, true)
-			e.svc.Staff = consoleStaff
-			c := e.signIn(t, "admin@example.gov.uk")
-			_, page := get(t, c, e.srv.URL+"/officer/restrictions")
+			e, c, page := registerAsAdmin(t)
 			if resp, _ := postForm(t, c, e.srv.URL+"/officer/restrictions", restrictValues(csrfOf(t, page))); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("make: %d", resp.StatusCode)
 			}

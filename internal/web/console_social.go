@@ -53,10 +53,8 @@ func (c *Console) socialForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) forwardSocial(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	sess := sessionOf(r)
-	if !c.SignIn.CheckCSRF(sess.Token, r.PostFormValue(csrfField)) {
-		c.forbidden(w, r, "This form has expired or did not come from the console. Go back, reload the page and try again.")
+	sess, ok := c.posted(w, r, MaxBodyBytes)
+	if !ok {
 		return
 	}
 	if !canForward(sess.Staff) {
@@ -128,10 +126,8 @@ func (c *Console) socialDone(w http.ResponseWriter, r *http.Request) {
 
 // socialAcknowledged records the monitor's public reply, from the result page or the case page.
 func (c *Console) socialAcknowledged(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	sess := sessionOf(r)
-	if !c.SignIn.CheckCSRF(sess.Token, r.PostFormValue(csrfField)) {
-		c.forbidden(w, r, "This form has expired or did not come from the console. Go back, reload the page and try again.")
+	sess, ok := c.posted(w, r, 4<<10)
+	if !ok {
 		return
 	}
 	k, err := c.Service.SocialAcknowledged(r.Context(), sess.Staff, r.PathValue("ref"))
