@@ -304,6 +304,8 @@ var officerRoutes = map[string]string{
 	"POST /officer/restrictions":              "",
 	"GET /officer/restrictions/{id}":          "",
 	"POST /officer/restrictions/{id}/review":  "",
+	"GET /officer/markers":                    "",
+	"POST /officer/markers":                   "",
 }
 
 // TestTemplate_OfficerRoutes checks OfficerFunction's routes against web.OfficerRoutes, the mux

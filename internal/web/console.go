@@ -118,6 +118,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /officer/import", c.signedIn(c.importForm))
 	mux.HandleFunc("POST /officer/import", c.signedIn(c.importUpload))
 	c.registerRoutes(mux)
+	c.markerRoutes(mux)
 	mux.HandleFunc("/officer/", func(w http.ResponseWriter, r *http.Request) { c.notFound(w, r, nil) })
 }
 

@@ -100,7 +100,7 @@ var problemPage = consolePage("problem", `
 <p><a href="/officer">Go to my cases</a></p>`)
 
 var casesPage = consolePage("cases", `
-{{with .Staff}}{{if or (eq .Role "admin") (eq .Role "manager")}}<nav aria-label="Reports"><p><a href="/officer/reports/annual">Annual complaints report</a>{{if eq .Role "admin"}} <a href="/officer/import">Import past cases</a> <a href="/officer/restrictions">Restrictions register</a>{{end}}</p></nav>{{end}}{{end}}
+{{with .Staff}}{{if or (eq .Role "admin") (eq .Role "manager")}}<nav aria-label="Reports"><p><a href="/officer/reports/annual">Annual complaints report</a>{{if eq .Role "admin"}} <a href="/officer/import">Import past cases</a> <a href="/officer/restrictions">Restrictions register</a> <a href="/officer/markers">Staff-safety list</a>{{end}}</p></nav>{{end}}{{end}}
 <h1>My cases</h1>
 {{if .Forward}}<p><a href="/officer/social/new">Forward a social-media post</a></p>{{end}}
 <form method="get" action="/officer" class="filters" aria-label="Filter cases">

@@ -193,3 +193,74 @@ func TestConsole_ReviewRestriction(t *testing.T) {
 		t.Errorf("an unknown restriction: %d, want 404", resp.StatusCode)
 	}
 }
+
+func TestConsole_Markers(t *testing.T) {
+	e := newConsoleEnv(t, true)
+	e.svc.Staff = consoleStaff
+	// Only the complaints team sees the list, or adds to it.
+	for _, who := range []string{"manager@example.gov.uk", "planning@example.gov.uk", "monitor@example.gov.uk"} {
+		c := e.signIn(t, who)
+		resp, cases := get(t, c, e.srv.URL+"/officer/markers")
+		if resp.StatusCode != http.StatusForbidden || strings.Contains(cases, `href="/officer/markers"`) {
+			t.Errorf("%s: GET the list %d", who, resp.StatusCode)
+		}
+		_, cases = get(t, c, e.srv.URL+"/officer")
+		if strings.Contains(cases, `href="/officer/markers"`) {
+			t.Errorf("%s: My cases offers the staff-safety list", who)
+		}
+		v := url.Values{"csrf": {csrfOf(t, cases)}, "contact": {"ada@example.com"}, "reason": {"r"}}
+		if resp, _ := postForm(t, c, e.srv.URL+"/officer/markers", v); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: POST %d", who, resp.StatusCode)
+		}
+	}
+	c := e.signIn(t, "admin@example.gov.uk")
+	_, cases := get(t, c, e.srv.URL+"/officer")
+	if !strings.Contains(cases, `href="/officer/markers"`) {
+		t.Errorf("My cases does not offer the admin the staff-safety list")
+	}
+	_, page := get(t, c, e.srv.URL+"/officer/markers")
+	if !strings.Contains(page, "No one is on the list.") {
+		t.Fatalf("an empty list:\n%s", page)
+	}
+	csrf := csrfOf(t, page)
+	problems := []struct {
+		name   string
+		values url.Values
+		field  string
+	}{
+		{"no one", url.Values{"contact": {""}, "reason": {"Threatened staff <i>twice</i>."}}, "contact"},
+		{"no reason", url.Values{"contact": {"ada@example.com"}, "reason": {" "}}, "reason"},
+		{"told before the decision", url.Values{"contact": {"ada@example.com"}, "reason": {"Threatened staff <i>twice</i>."},
+			"decided_on": {"2026-12-14"}, "told_on": {"2026-12-01"}}, "told_on"},
+		{"a date that is none", url.Values{"contact": {"ada@example.com"}, "reason": {"Threatened staff <i>twice</i>."}, "told_on": {"soon"}}, "told_on"},
+	}
+	for _, p := range problems {
+		p.values.Set("csrf", csrf)
+		resp, page := postForm(t, c, e.srv.URL+"/officer/markers", p.values)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#`+p.field+`"`) || !strings.Contains(page, `id="`+p.field+`-error"`) {
+			t.Errorf("%s: %d; want 422 linking to #%s", p.name, resp.StatusCode, p.field)
+		}
+		if p.field != "reason" && !strings.Contains(page, "Threatened staff &lt;i&gt;twice&lt;/i&gt;.") {
+			t.Errorf("%s: the reason typed is not kept, escaped", p.name)
+		}
+	}
+	v := url.Values{"csrf": {csrf}, "contact": {"Ada@Example.com\n01632 960 001"}, "reason": {"Threatened staff <i>twice</i>."},
+		"told_on": {"2026-12-21"}}
+	resp, _ := postForm(t, c, e.srv.URL+"/officer/markers", v)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/officer/markers?done=marked" {
+		t.Fatalf("POST: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page = get(t, c, e.srv.URL+"/officer/markers?done=marked")
+	for _, want := range []string{"The person is on the staff-safety list", "ada@example.com, 01632960001",
+		"Threatened staff &lt;i&gt;twice&lt;/i&gt;.", "by admin@example.gov.uk on 21 Dec 2026", "Told on 21 Dec 2026"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the list lacks %q", want)
+		}
+	}
+	// Their case shows it to its officer.
+	k := e.submit(t, "complaint", "planning", "My bins.")
+	_, casePage := get(t, e.signIn(t, "planning@example.gov.uk"), e.srv.URL+"/officer/cases/"+k.Ref)
+	if !strings.Contains(casePage, "Staff safety") || !strings.Contains(casePage, "Threatened staff &lt;i&gt;twice&lt;/i&gt;.") {
+		t.Errorf("the case of a person on the list does not show it")
+	}
+}

@@ -10,9 +10,10 @@ import (
 	"github.com/council/intake/internal/feedback"
 )
 
-// The restrictions register in the console, for the complaints team: the register, a
-// restriction made, and each restriction's page with its review. The same domain operations as
-// the API's /v1/restrictions; the domain refuses everyone but admins.
+// The complaints team's two registers in the console: the restrictions register (the register,
+// a restriction made, and each restriction's page with its review) and the staff-safety list
+// (the list, and a person added to it). The same domain operations as the API's
+// /v1/restrictions and /v1/markers; the domain refuses everyone but admins.
 
 // registerView is what the register's pages show, beside consoleView.
 type registerView struct {
@@ -400,3 +401,120 @@ var restrictionPage = consolePage("restriction", `
 <textarea id="notes" name="notes" rows="3"{{if index $e "notes"}} aria-describedby="notes-error"{{end}}>{{index $v "notes"}}</textarea></div>
 <button type="submit">Record the review</button>
 </form>{{end}}{{end}}`)
+
+// ---- the staff-safety list ---------------------------------------------------------------
+
+// markerFields are the staff-safety form's fields.
+var markerFields = []string{"contact", "reason", "decided_by", "decided_on", "told_on"}
+
+func (c *Console) markerRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /officer/markers", c.signedIn(c.markers))
+	mux.HandleFunc("POST /officer/markers", c.signedIn(c.mark))
+}
+
+func (c *Console) markers(w http.ResponseWriter, r *http.Request) {
+	d := c.view(r, "Staff-safety list")
+	d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
+	if r.URL.Query().Get("done") != "" {
+		d.Done = "The person is on the staff-safety list: their cases show it to everyone who opens them."
+	}
+	c.showMarkers(w, r, http.StatusOK, d)
+}
+
+func (c *Console) showMarkers(w http.ResponseWriter, r *http.Request, status int, d consoleView) {
+	ms, err := c.Service.ListMarkers(r.Context(), sessionOf(r).Staff)
+	switch {
+	case feedback.ErrorCode(err) == feedback.EFORBIDDEN:
+		c.forbidden(w, r, "Only the complaints team can see and add to the staff-safety list.")
+		return
+	case err != nil:
+		c.fail(w, r, err)
+		return
+	}
+	for _, m := range ms {
+		told := "Not yet told"
+		if !m.ToldOn.IsZero() {
+			told = "Told on " + shortDate(m.ToldOn)
+		}
+		d.Markers = append(d.Markers, entry{What: m.ID, Subject: strings.Join(m.Contacts, ", "), Detail: m.Reason,
+			Who: m.DecidedBy, When: shortDate(m.DecidedOn), Reason: told, Text: shortDate(m.ExpiresAt)})
+	}
+	c.render(w, status, markersPage, d)
+}
+
+func (c *Console) mark(w http.ResponseWriter, r *http.Request) {
+	sess, ok := c.posted(w, r, MaxBodyBytes)
+	if !ok {
+		return
+	}
+	f := r.PostFormValue
+	n := feedback.NewMarker{Contacts: lines(f("contact")), Reason: f("reason"), DecidedBy: strings.TrimSpace(f("decided_by"))}
+	var err error
+	for _, d := range []struct {
+		field string
+		into  *time.Time
+	}{{"decided_on", &n.DecidedOn}, {"told_on", &n.ToldOn}} {
+		if v := strings.TrimSpace(f(d.field)); v != "" && err == nil {
+			if *d.into, err = time.ParseInLocation(time.DateOnly, v, c.Service.Calendar.Location()); err != nil {
+				err = fieldError(d.field, "Enter a date, like 2026-12-21")
+			}
+		}
+	}
+	if err == nil {
+		_, err = c.Service.Mark(r.Context(), sess.Staff, n)
+	}
+	switch feedback.ErrorCode(err) {
+	case "":
+	case feedback.EFORBIDDEN:
+		c.forbidden(w, r, "Only the complaints team can see and add to the staff-safety list.")
+		return
+	case feedback.EINVALID:
+		d := c.view(r, "Staff-safety list")
+		d.CSRF = c.SignIn.CSRF(sess.Token)
+		for _, name := range markerFields {
+			d.Values[name] = f(name)
+		}
+		c.fieldErrors(&d, err)
+		c.showMarkers(w, r, http.StatusUnprocessableEntity, d)
+		return
+	default:
+		c.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/officer/markers?done=marked", http.StatusSeeOther)
+}
+
+var markersPage = consolePage("markers", `
+{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">
+<h2 id="summary-title">There is a problem</h2>
+<ul>{{range .Errors}}<li><a href="#{{.Field}}">{{.Message}}</a></li>{{end}}</ul>
+</div>{{end}}
+<p><a href="/officer">Back to my cases</a></p>
+{{if .Done}}<div class="notice" role="status"><p>{{.Done}}</p></div>{{end}}
+<h1>Staff-safety list</h1>
+<p>People who are a risk to staff. Every case they send shows it, with the reason, to whoever opens the case. An entry lasts for its retention period and is then destroyed.</p>
+{{if .Markers}}<table aria-label="Staff-safety list">
+<thead><tr><th scope="col">Entry</th><th scope="col">Who</th><th scope="col">Why</th><th scope="col">Decided</th><th scope="col">The person told</th><th scope="col">Kept until</th></tr></thead>
+<tbody>{{range .Markers}}<tr><td>{{.What}}</td><td>{{.Subject}}</td><td>{{.Detail}}</td><td>by {{.Who}} on {{.When}}</td><td>{{.Reason}}</td><td>{{.Text}}</td></tr>{{end}}</tbody>
+</table>{{else}}<p>No one is on the list.</p>{{end}}
+<h2>Add a person</h2>
+<form method="post" action="/officer/markers" novalidate class="action">
+<input type="hidden" name="csrf" value="{{.CSRF}}">
+{{$v := .Values}}{{$e := .FieldErrs}}
+<div class="group{{if index $e "contact"}} error{{end}}"><label for="contact">The person: their email addresses, telephone numbers or platform:handle, one a line</label>
+{{with index $e "contact"}}<span class="msg" id="contact-error">{{.}}</span>{{end}}
+<textarea id="contact" name="contact" rows="3" spellcheck="false"{{if index $e "contact"}} aria-describedby="contact-error"{{end}}>{{index $v "contact"}}</textarea></div>
+<div class="group{{if index $e "reason"}} error{{end}}"><label for="reason">Reason (shown with their cases: say what staff must know, no more)</label>
+{{with index $e "reason"}}<span class="msg" id="reason-error">{{.}}</span>{{end}}
+<textarea id="reason" name="reason" rows="3"{{if index $e "reason"}} aria-describedby="reason-error"{{end}}>{{index $v "reason"}}</textarea></div>
+<div class="group{{if index $e "decided_by"}} error{{end}}"><label for="decided_by">Decided by (a member of staff; leave empty for you)</label>
+{{with index $e "decided_by"}}<span class="msg" id="decided_by-error">{{.}}</span>{{end}}
+<input type="email" id="decided_by" name="decided_by" spellcheck="false"{{if index $e "decided_by"}} aria-describedby="decided_by-error"{{end}} value="{{index $v "decided_by"}}"></div>
+<div class="group{{if index $e "decided_on"}} error{{end}}"><label for="decided_on">Decided on (leave empty for today)</label>
+{{with index $e "decided_on"}}<span class="msg" id="decided_on-error">{{.}}</span>{{end}}
+<input type="date" id="decided_on" name="decided_on"{{if index $e "decided_on"}} aria-describedby="decided_on-error"{{end}} value="{{index $v "decided_on"}}"></div>
+<div class="group{{if index $e "told_on"}} error{{end}}"><label for="told_on">The person was told in writing on (leave empty if not yet)</label>
+{{with index $e "told_on"}}<span class="msg" id="told_on-error">{{.}}</span>{{end}}
+<input type="date" id="told_on" name="told_on"{{if index $e "told_on"}} aria-describedby="told_on-error"{{end}} value="{{index $v "told_on"}}"></div>
+<button type="submit">Add to the list</button>
+</form>`)
