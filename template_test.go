@@ -772,8 +772,8 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// Store: GetItem (idempotency key), UpdateItem (reference counter), PutItem (create);
 		// Query of the restrictions partition only (screening at intake).
 		"WebFormFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-		// Process: claim and stamp the case (GetItem, PutItem) and take the acknowledgement
-		// quota (UpdateItem), send mail, create schedules (passing their role)
+		// Process: claim and stamp the case or restriction (GetItem, PutItem) and take the
+		// acknowledgement quota (UpdateItem), send mail, create schedules (passing their role)
 		// and delete schedules (a moved date's or a closed stage's, the unschedule effects); on TTL's
 		// REMOVE, delete the case's stored files and put its destruction log line.
 		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
@@ -850,8 +850,8 @@ func TestTemplate_NotifierRecordFailuresAlarm(t *testing.T) {
 // TestTemplate_NotifierStreamFilter: the notifier is invoked once per case that becomes
 // pending, not again for each of its own claim and stamp writes; and for each case item
 // deleted, so that it destroys the files of those TTL deleted (the DynamoDB service's own
-// REMOVE, as notify.ByTTL tells it: Lambda filters DynamoDB records on their dynamodb key only).
-// Nothing else on the stream invokes it.
+// REMOVE, as notify.ByTTL tells it: Lambda filters DynamoDB records on their dynamodb key only);
+// and once per restriction decision to act on. Nothing else on the stream invokes it.
 func TestTemplate_NotifierStreamFilter(t *testing.T) {
 	tpl := loadTemplate(t)
 	filters := list(get(tpl.functionProperties("NotifierFunction")["Events"], "CaseChanges", "Properties", "FilterCriteria", "Filters"))
@@ -863,6 +863,10 @@ func TestTemplate_NotifierStreamFilter(t *testing.T) {
 		{"dynamodb": map[string]any{
 			"OldImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{"CASE"}}},
 			"NewImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{map[string]any{"exists": false}}}},
+		}},
+		{"dynamodb": map[string]any{
+			"NewImage": map[string]any{dynamo.AttrEffectsPending: map[string]any{"S": []any{"PENDING"}}},
+			"OldImage": map[string]any{dynamo.AttrEffectsPending: map[string]any{"S": []any{map[string]any{"exists": false}}}},
 		}},
 	}
 	if len(filters) != len(want) {

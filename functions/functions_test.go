@@ -887,3 +887,80 @@ func TestFunctions_LinkOnlyWhatTheyUse(t *testing.T) {
 		})
 	}
 }
+
+// TestFunctions_RestrictionDecided: a restriction made through the officer API with a JWT is
+// acted on in AWS as a case is: the officer function only stores it; the notifier, handed the
+// one stream record the template's filter passes, writes to the person and makes the review's
+// reminders, once, and its own writes invoke it no more. One the stream never delivered is
+// done by the daily sweep.
+func TestFunctions_RestrictionDecided(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	const admin, route = "complaints@example.gov.uk", "POST /v1/restrictions"
+	officerFn, notifier := s.start(t, "officer"), s.start(t, "notifier")
+	restrict := func(person string) string {
+		t.Helper()
+		body := `{"contact":"` + person + `","types":["written_only"],"reason":"Forty emails a week about one settled matter."}`
+		resp := invokeHTTP(ctx, t, officerFn, officerEvent(t, route, "POST", "/v1/restrictions", admin, body))
+		var made struct {
+			ID string `json:"id"`
+		}
+		if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &made) != nil || made.ID == "" {
+			t.Fatalf("POST /v1/restrictions = %d %s; want 201 with an id", resp.StatusCode, resp.Body)
+		}
+		return made.ID
+	}
+	passed := func(from int) []events.DynamoDBEventRecord {
+		t.Helper()
+		var out []events.DynamoDBEventRecord
+		for _, r := range s.streamRecords(t)[from:] {
+			if invokesNotifier(t, r) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+
+	// moto keeps every stack's mail together: count what this test sends.
+	sent := len(mototest.SentRaw(t, s.endpoint))
+	id := restrict("pat@example.com")
+	if n := len(mototest.SentRaw(t, s.endpoint)) - sent; n != 0 || len(s.scheduleNames(t)) != 0 {
+		t.Fatalf("the officer function sent %d emails or made schedules itself; the notifier does", n)
+	}
+	records := passed(0)
+	if len(records) != 1 {
+		t.Fatalf("%d stream records would invoke the notifier; want the restriction's one", len(records))
+	}
+	seen := len(s.streamRecords(t))
+	batch, _ := json.Marshal(events.DynamoDBEvent{Records: records})
+	for range 2 { // a redelivered record does nothing twice
+		if out, err := notifier.Invoke(ctx, batch); err != nil || strings.Contains(string(out), "itemIdentifier") {
+			t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+		}
+	}
+	letters := mailTo(t, s.endpoint, sent, "pat@example.com")
+	if len(letters) != 1 || !strings.Contains(letters[0].Text, "Forty emails a week") {
+		t.Fatalf("letters to the person: %d; want one giving the reason", len(letters))
+	}
+	names := s.scheduleNames(t)
+	if len(names) != 2 || !strings.Contains(names[0], id) || !strings.Contains(names[1], id) {
+		t.Errorf("schedules: %v; want the review's warning and due reminders for %s", names, id)
+	}
+	if again := passed(seen); len(again) != 0 {
+		t.Errorf("the notifier's own writes pass the filter %d times; want none", len(again))
+	}
+
+	// Another, whose stream record never reaches the notifier: the daily sweep writes.
+	restrict("sam@example.com")
+	out, err := s.start(t, "reminders").Invoke(ctx, []byte(`{"sweep":true}`))
+	if err != nil || !strings.Contains(string(out), `"swept":true`) {
+		t.Fatalf("reminders sweep = %s, %v", out, err)
+	}
+	if letters := mailTo(t, s.endpoint, sent, "sam@example.com"); len(letters) != 1 {
+		t.Errorf("letters to the second person after the sweep: %d; want one", len(letters))
+	}
+	if letters := mailTo(t, s.endpoint, sent, "pat@example.com"); len(letters) != 1 {
+		t.Errorf("the sweep wrote to the first person again: %d letters", len(letters))
+	}
+}

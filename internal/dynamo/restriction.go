@@ -22,6 +22,11 @@ const (
 	prefixRestriction = "RS#"
 )
 
+// AttrEffectsPending is "PENDING" on a restriction item while it has side effects to carry out
+// (a letter to the person, review reminders to make) and absent otherwise: the stream filter
+// invokes the notifier when it appears, as gsi_pending does for a case. It is in no index.
+const AttrEffectsPending = "effects_pending"
+
 var _ feedback.RestrictionStore = (*Store)(nil)
 
 // restrictionRecord is a restriction item as stored.
@@ -49,6 +54,7 @@ type restrictionRecord struct {
 	CreatedAt    string                  `dynamodbav:"created_at,omitempty"`
 	UpdatedAt    string                  `dynamodbav:"updated_at,omitempty"`
 	Version      int                     `dynamodbav:"version"`
+	Pending      string                  `dynamodbav:"effects_pending,omitempty"`
 }
 
 func marshalRestriction(r *feedback.Restriction) (map[string]types.AttributeValue, error) {
@@ -62,6 +68,9 @@ func marshalRestriction(r *feedback.Restriction) (map[string]types.AttributeValu
 	}
 	for _, t := range r.Types {
 		rec.Types = append(rec.Types, string(t))
+	}
+	if len(r.Effects.Pending()) > 0 {
+		rec.Pending = pendingValue
 	}
 	return attributevalue.MarshalMap(rec)
 }

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,6 +30,18 @@ func CaseFromStreamImage(image map[string]events.DynamoDBAttributeValue) (*feedb
 		return nil, false, fmt.Errorf("dynamo: stream image of %s: %w", pk.String(), err)
 	}
 	return c, true, nil
+}
+
+// RestrictionFromStreamImage returns the id of the restriction a stream image is of, if it is a
+// restriction item's, and whether it has side effects to carry out.
+func RestrictionFromStreamImage(image map[string]events.DynamoDBAttributeValue) (id string, pending, ok bool) {
+	pk, sk := image[AttrPK], image[AttrSK]
+	if len(image) == 0 || pk.DataType() != events.DataTypeString || sk.DataType() != events.DataTypeString ||
+		pk.String() != pkRestrictions || !strings.HasPrefix(sk.String(), prefixRestriction) {
+		return "", false, false
+	}
+	p := image[AttrEffectsPending]
+	return strings.TrimPrefix(sk.String(), prefixRestriction), p.DataType() == events.DataTypeString && p.String() == pendingValue, true
 }
 
 func fromEventMap(m map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {

@@ -227,3 +227,41 @@ func TestStreamRecordToEvent_JSON(t *testing.T) {
 		t.Errorf("event JSON (-want +got):\n%s", diff)
 	}
 }
+
+// TestRestrictionFromStreamImage_Moto: a restriction made with side effects to carry out shows
+// on the stream as pending, and once they are stamped as not; cases are not restrictions.
+func TestRestrictionFromStreamImage_Moto(t *testing.T) {
+	ctx := context.Background()
+	db := motoClient(t)
+	table := motoTable(t, db)
+	s := dynamo.New(db, table, clock.NewFixed(storetest.Start))
+	r := &feedback.Restriction{ID: "RS-2026-0001", Contacts: []string{"pat@example.com"},
+		Types: []feedback.RestrictionType{feedback.RestrictWrittenOnly}, Reason: "r", DecidedBy: "admin@example.gov.uk",
+		DecidedOn: storetest.Start, ReviewBy: storetest.Start.AddDate(0, 6, 0), Status: feedback.RestrictionActive,
+		Effects: feedback.Effects{"letter:restriction-made": {}}, CreatedAt: storetest.Start, UpdatedAt: storetest.Start}
+	if err := s.CreateRestriction(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateRestriction(ctx, r.ID, func(r *feedback.Restriction) error {
+		r.Effects["letter:restriction-made"] = feedback.Effect{State: feedback.EffectDone, At: storetest.Start}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, storetest.NewCase("FB-2026-000001", storetest.Start)); err != nil {
+		t.Fatal(err)
+	}
+	type seen struct {
+		ID                string
+		Pending, Restrict bool
+	}
+	var got []seen
+	for _, rec := range readStream(t, db, table).Records {
+		id, pending, ok := dynamo.RestrictionFromStreamImage(rec.Change.NewImage)
+		got = append(got, seen{id, pending, ok})
+	}
+	want := []seen{{"RS-2026-0001", true, true}, {"RS-2026-0001", false, true}, {"", false, false}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("restrictions read from the stream (-want +got):\n%s", diff)
+	}
+}

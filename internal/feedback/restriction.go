@@ -527,8 +527,8 @@ func (s *Service) performRestriction(ctx context.Context, r *Restriction, name s
 	return Effect{State: EffectFailed, Reason: "Intake does not know how to carry out " + name}
 }
 
-// ProcessRestrictions carries out every restriction's outstanding side effects: the local
-// runner's sweep.
+// ProcessRestrictions carries out every restriction's outstanding side effects: the sweep's
+// (the local runner's, and the reminders function's daily one in AWS), behind the stream.
 func (s *Service) ProcessRestrictions(ctx context.Context) error {
 	if s.Restrictions == nil {
 		return nil

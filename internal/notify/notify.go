@@ -1,5 +1,6 @@
 // Package notify turns the case table's DynamoDB stream into the side effects of intake: for
-// every new or changed case with work outstanding it asks the service to carry that work out.
+// every new or changed case with work outstanding it asks the service to carry that work out,
+// and likewise for a restriction decided (its letter to the person, its review reminders).
 // The service stamps each side effect on the case, so a redelivered record sends nothing twice.
 // It also finishes what DynamoDB's TTL starts: when TTL deletes a case whose retention period
 // has ended, the stream's REMOVE record (made by the DynamoDB service itself) carries the case as
@@ -21,6 +22,9 @@ import (
 type Processor interface {
 	ProcessCase(ctx context.Context, c *feedback.Case) error
 	Destroy(ctx context.Context, c *feedback.Case) (feedback.Destruction, error)
+	// ProcessRestriction carries out a restriction's outstanding side effects: the letter to
+	// the person of each decision, and the review reminders.
+	ProcessRestriction(ctx context.Context, id string) error
 }
 
 // ByTTL reports whether a stream record is a deletion made by DynamoDB's time to live, rather
@@ -47,6 +51,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 			}
 			continue
 		}
+		if id, pending, ok := dynamo.RestrictionFromStreamImage(r.Change.NewImage); ok {
+			if pending && !h.restriction(ctx, id) {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
+			}
+			continue
+		}
 		c, ok, err := dynamo.CaseFromStreamImage(r.Change.NewImage)
 		if err != nil {
 			h.Log.ErrorContext(ctx, "stream record is not a readable case", "event_id", r.EventID, "err", err)
@@ -66,6 +76,21 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 	}
 	return resp, nil
+}
+
+// restriction carries out a restriction's side effects, reporting false when Lambda should
+// deliver the record again.
+func (h *Handler) restriction(ctx context.Context, id string) bool {
+	err := h.Service.ProcessRestriction(ctx, id)
+	switch {
+	case err == nil:
+		return true
+	case feedback.ErrorCode(err) == feedback.ENOTFOUND:
+		h.Log.InfoContext(ctx, "restriction gone before its side effects", "id", id)
+		return true
+	}
+	h.Log.ErrorContext(ctx, "restriction side effects failed; Lambda will retry", "id", id, "err", err)
+	return false
 }
 
 // destroy handles a REMOVE record, reporting false when Lambda should deliver it again. Only

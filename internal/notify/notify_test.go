@@ -15,9 +15,15 @@ import (
 
 // processor records which cases it was asked to process or destroy and fails those in fail.
 type processor struct {
-	processed []string
-	destroyed []string
-	fail      map[string]error
+	processed    []string
+	destroyed    []string
+	restrictions []string
+	fail         map[string]error
+}
+
+func (p *processor) ProcessRestriction(_ context.Context, id string) error {
+	p.restrictions = append(p.restrictions, id)
+	return p.fail[id]
 }
 
 func (p *processor) Destroy(_ context.Context, c *feedback.Case) (feedback.Destruction, error) {
@@ -98,25 +104,45 @@ func TestHandler_Handle(t *testing.T) {
 		"received_at": events.NewStringAttribute("not a time"),
 	}
 
+	// A restriction decided: its item has effects to carry out; then the same stamped.
+	restriction := func(seq string, pending bool) events.DynamoDBEventRecord {
+		r := sample(t)
+		r.EventName, r.Change.SequenceNumber = "MODIFY", seq
+		r.Change.NewImage = map[string]events.DynamoDBAttributeValue{
+			"PK": events.NewStringAttribute("RESTRICTIONS"), "SK": events.NewStringAttribute("RS#RS-2026-0001"),
+			"id": events.NewStringAttribute("RS-2026-0001"),
+		}
+		if pending {
+			r.Change.NewImage["effects_pending"] = events.NewStringAttribute("PENDING")
+		}
+		return r
+	}
+	decided, settled := restriction("600", true), restriction("700", false)
+
 	tests := []struct {
-		name          string
-		records       []events.DynamoDBEventRecord
-		fail          map[string]error
-		wantProcessed int
-		wantFailures  []string
-		wantDestroyed int
+		name             string
+		records          []events.DynamoDBEventRecord
+		fail             map[string]error
+		wantProcessed    int
+		wantFailures     []string
+		wantDestroyed    int
+		wantRestrictions int
 	}{
-		{"a case deleted by TTL is destroyed", []events.DynamoDBEventRecord{ttl}, nil, 0, nil, 1},
-		{"a destruction that fails is retried", []events.DynamoDBEventRecord{ttl}, map[string]error{ref: errors.New("S3 throttled")}, 0, []string{"500"}, 1},
-		{"a destruction refused is not retried", []events.DynamoDBEventRecord{ttl}, map[string]error{ref: feedback.Errorf(feedback.ECONFLICT, "held")}, 0, nil, 1},
-		{"TTL's deletion of another item is skipped", []events.DynamoDBEventRecord{ttlCounter}, nil, 0, nil, 0},
-		{"a deletion by hand is not a destruction", []events.DynamoDBEventRecord{byHand}, nil, 0, nil, 0},
-		{"a new case is processed", []events.DynamoDBEventRecord{insert}, nil, 1, nil, 0},
-		{"a case with nothing pending is skipped", []events.DynamoDBEventRecord{done}, nil, 0, nil, 0},
-		{"deletions and counters are skipped", []events.DynamoDBEventRecord{removed, counter}, nil, 0, nil, 0},
-		{"a failure is reported for retry", []events.DynamoDBEventRecord{insert}, map[string]error{ref: errors.New("SES throttled")}, 1, []string{insert.Change.SequenceNumber}, 0},
-		{"a case gone meanwhile is not retried", []events.DynamoDBEventRecord{insert}, map[string]error{ref: feedback.Errorf(feedback.ENOTFOUND, "gone")}, 1, nil, 0},
-		{"an unreadable record is reported", []events.DynamoDBEventRecord{broken}, nil, 0, []string{"400"}, 0},
+		{"a restriction decided is acted on", []events.DynamoDBEventRecord{decided}, nil, 0, nil, 0, 1},
+		{"a restriction with nothing to do is skipped", []events.DynamoDBEventRecord{settled}, nil, 0, nil, 0, 0},
+		{"a restriction's failure is reported for retry", []events.DynamoDBEventRecord{decided, insert}, map[string]error{"RS-2026-0001": errors.New("SES throttled")}, 1, []string{"600"}, 0, 1},
+		{"a restriction gone meanwhile is not retried", []events.DynamoDBEventRecord{decided}, map[string]error{"RS-2026-0001": feedback.Errorf(feedback.ENOTFOUND, "gone")}, 0, nil, 0, 1},
+		{"a case deleted by TTL is destroyed", []events.DynamoDBEventRecord{ttl}, nil, 0, nil, 1, 0},
+		{"a destruction that fails is retried", []events.DynamoDBEventRecord{ttl}, map[string]error{ref: errors.New("S3 throttled")}, 0, []string{"500"}, 1, 0},
+		{"a destruction refused is not retried", []events.DynamoDBEventRecord{ttl}, map[string]error{ref: feedback.Errorf(feedback.ECONFLICT, "held")}, 0, nil, 1, 0},
+		{"TTL's deletion of another item is skipped", []events.DynamoDBEventRecord{ttlCounter}, nil, 0, nil, 0, 0},
+		{"a deletion by hand is not a destruction", []events.DynamoDBEventRecord{byHand}, nil, 0, nil, 0, 0},
+		{"a new case is processed", []events.DynamoDBEventRecord{insert}, nil, 1, nil, 0, 0},
+		{"a case with nothing pending is skipped", []events.DynamoDBEventRecord{done}, nil, 0, nil, 0, 0},
+		{"deletions and counters are skipped", []events.DynamoDBEventRecord{removed, counter}, nil, 0, nil, 0, 0},
+		{"a failure is reported for retry", []events.DynamoDBEventRecord{insert}, map[string]error{ref: errors.New("SES throttled")}, 1, []string{insert.Change.SequenceNumber}, 0, 0},
+		{"a case gone meanwhile is not retried", []events.DynamoDBEventRecord{insert}, map[string]error{ref: feedback.Errorf(feedback.ENOTFOUND, "gone")}, 1, nil, 0, 0},
+		{"an unreadable record is reported", []events.DynamoDBEventRecord{broken}, nil, 0, []string{"400"}, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,6 +157,9 @@ func TestHandler_Handle(t *testing.T) {
 			}
 			if len(p.processed) != tt.wantProcessed {
 				t.Errorf("processed %v, want %d cases", p.processed, tt.wantProcessed)
+			}
+			if len(p.restrictions) != tt.wantRestrictions {
+				t.Errorf("acted on restrictions %v, want %d", p.restrictions, tt.wantRestrictions)
 			}
 			var got []string
 			for _, f := range resp.BatchItemFailures {

@@ -1,7 +1,8 @@
 // Package remind handles what EventBridge Scheduler invokes: a one-time deadline reminder, whose
 // payload is a feedback.Reminder, or the daily sweep ({"sweep": true}), the safety net that
-// carries out any side effects the stream left undone and sends any reminder whose schedule
-// was lost (sent to the dead-letter queue after its retries, or never created).
+// carries out any side effects the stream left undone (of cases and of restrictions) and sends
+// any reminder whose schedule was lost (sent to the dead-letter queue after its retries, or
+// never created).
 package remind
 
 import (
@@ -37,6 +38,7 @@ type Result struct {
 type Service interface {
 	Remind(ctx context.Context, r feedback.Reminder) (bool, error)
 	ProcessPending(ctx context.Context) error
+	ProcessRestrictions(ctx context.Context) error
 	SweepReminders(ctx context.Context) (int, error)
 	SendDigests(ctx context.Context) (int, error)
 }
@@ -58,10 +60,11 @@ func (h *Handler) Handle(ctx context.Context, ev Event) (Result, error) {
 		return Result{Digested: true, Digests: n}, nil
 	}
 	if ev.Sweep {
-		// Both halves run whatever the other does: a failure in one never hides the other's work.
+		// Each part runs whatever the others do: a failure in one never hides another's work.
 		perr := h.Service.ProcessPending(ctx)
+		xerr := h.Service.ProcessRestrictions(ctx)
 		n, rerr := h.Service.SweepReminders(ctx)
-		if err := errors.Join(perr, rerr); err != nil {
+		if err := errors.Join(perr, xerr, rerr); err != nil {
 			return Result{Swept: true, Reminded: n}, fmt.Errorf("sweep: %w", err)
 		}
 		return Result{Swept: true, Reminded: n}, nil

@@ -18,8 +18,15 @@ type recorder struct {
 	swept    int
 	err      error
 
-	reminderSweeps int
-	digests        int
+	reminderSweeps   int
+	restrictionRuns  int
+	restrictionError error
+	digests          int
+}
+
+func (r *recorder) ProcessRestrictions(context.Context) error {
+	r.restrictionRuns++
+	return r.restrictionError
 }
 
 func (r *recorder) Remind(_ context.Context, rem feedback.Reminder) (bool, error) {
@@ -32,6 +39,17 @@ func (r *recorder) ProcessPending(context.Context) error { r.swept++; return r.e
 func (r *recorder) SweepReminders(context.Context) (int, error) { r.reminderSweeps++; return 2, nil }
 
 func (r *recorder) SendDigests(context.Context) (int, error) { r.digests++; return 1, nil }
+
+// TestHandler_SweepRestrictionFailure: restrictions' side effects failing fail the sweep (so
+// that it is retried and alarmed), and never stop the cases' work or the reminders.
+func TestHandler_SweepRestrictionFailure(t *testing.T) {
+	rec := &recorder{restrictionError: errors.New("SES throttled")}
+	h := &remind.Handler{Service: rec, Log: slog.New(slog.DiscardHandler)}
+	res, err := h.Handle(context.Background(), remind.Event{Sweep: true})
+	if err == nil || !strings.Contains(err.Error(), "SES throttled") || rec.swept != 1 || rec.reminderSweeps != 1 || res.Reminded != 2 {
+		t.Errorf("Handle = %+v, %v; pending work %d, reminder sweep %d; want the error and both done", res, err, rec.swept, rec.reminderSweeps)
+	}
+}
 
 func TestHandler_Handle(t *testing.T) {
 	tests := []struct {
@@ -66,9 +84,9 @@ func TestHandler_Handle(t *testing.T) {
 			if wantDigest := strings.Contains(tt.payload, "digest"); (rec.digests == 1) != wantDigest || (wantDigest && res.Digests != 1) {
 				t.Errorf("digests sent %d times (reported %d); want once only for the digest payload", rec.digests, res.Digests)
 			}
-			if rec.swept != rec.reminderSweeps || (rec.swept > 0 && res.Reminded != 2) {
-				t.Errorf("the sweep ran pending work %d times and the reminder sweep %d times (reported %d sent); want both, always",
-					rec.swept, rec.reminderSweeps, res.Reminded)
+			if rec.swept != rec.reminderSweeps || rec.swept != rec.restrictionRuns || (rec.swept > 0 && res.Reminded != 2) {
+				t.Errorf("the sweep ran pending work %d times, restrictions' %d times and the reminder sweep %d times (reported %d sent); want all, always",
+					rec.swept, rec.restrictionRuns, rec.reminderSweeps, res.Reminded)
 			}
 			if tt.wantRemind > 0 && rec.reminded[0].Purpose != tt.wantPurpose {
 				t.Errorf("purpose = %s, want %s", rec.reminded[0].Purpose, tt.wantPurpose)
