@@ -307,12 +307,29 @@ func (c *Console) reviewRestriction(w http.ResponseWriter, r *http.Request) {
 // IsChecked is the template's test of a ticked option.
 func (v *registerView) IsChecked(value string) bool { return v != nil && v.Checked[value] }
 
-var registerPage = consolePage("restrictions", `
-{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">
+// The fields both registers' forms ask, and their error summary; a page using them defines $v
+// (the values typed) and $e (the errors by field).
+const (
+	errorSummary = `{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">
 <h2 id="summary-title">There is a problem</h2>
 <ul>{{range .Errors}}<li><a href="#{{.Field}}">{{.Message}}</a></li>{{end}}</ul>
 </div>{{end}}
-<p><a href="/officer">Back to my cases</a></p>
+`
+	personField = `<div class="group{{if index $e "contact"}} error{{end}}"><label for="contact">The person: their email addresses, telephone numbers or platform:handle, one a line</label>
+{{with index $e "contact"}}<span class="msg" id="contact-error">{{.}}</span>{{end}}
+<textarea id="contact" name="contact" rows="3" spellcheck="false"{{if index $e "contact"}} aria-describedby="contact-error"{{end}}>{{index $v "contact"}}</textarea></div>
+`
+	decisionFields = `<div class="group{{if index $e "decided_by"}} error{{end}}"><label for="decided_by">Decided by (a member of staff; leave empty for you)</label>
+{{with index $e "decided_by"}}<span class="msg" id="decided_by-error">{{.}}</span>{{end}}
+<input type="email" id="decided_by" name="decided_by" spellcheck="false"{{if index $e "decided_by"}} aria-describedby="decided_by-error"{{end}} value="{{index $v "decided_by"}}"></div>
+<div class="group{{if index $e "decided_on"}} error{{end}}"><label for="decided_on">Decided on (leave empty for today)</label>
+{{with index $e "decided_on"}}<span class="msg" id="decided_on-error">{{.}}</span>{{end}}
+<input type="date" id="decided_on" name="decided_on"{{if index $e "decided_on"}} aria-describedby="decided_on-error"{{end}} value="{{index $v "decided_on"}}"></div>
+`
+)
+
+var registerPage = consolePage("restrictions", `
+`+errorSummary+`<p><a href="/officer">Back to my cases</a></p>
 <h1>Restrictions register</h1>
 <p>Restrictions on contact with unreasonably persistent complainants. A restriction never stops a message being taken in: it routes, flags and, if it says so, leaves it unacknowledged. Each is reviewed at least every six months, and the person is written to at each decision.</p>
 {{with .Register}}{{if .Rows}}<table aria-label="Restrictions">
@@ -326,10 +343,7 @@ var registerPage = consolePage("restrictions", `
 <form method="post" action="/officer/restrictions" novalidate class="action">
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 {{$v := .Values}}{{$e := .FieldErrs}}{{$reg := .Register}}
-<div class="group{{if index $e "contact"}} error{{end}}"><label for="contact">The person: their email addresses, telephone numbers or platform:handle, one a line</label>
-{{with index $e "contact"}}<span class="msg" id="contact-error">{{.}}</span>{{end}}
-<textarea id="contact" name="contact" rows="3" spellcheck="false"{{if index $e "contact"}} aria-describedby="contact-error"{{end}}>{{index $v "contact"}}</textarea></div>
-<div class="group{{if index $e "types"}} error{{end}}"><fieldset id="types"{{if index $e "types"}} aria-describedby="types-error"{{end}}><legend>What is restricted</legend>
+`+personField+`<div class="group{{if index $e "types"}} error{{end}}"><fieldset id="types"{{if index $e "types"}} aria-describedby="types-error"{{end}}><legend>What is restricted</legend>
 {{with index $e "types"}}<span class="msg" id="types-error">{{.}}</span>{{end}}
 {{range $reg.Types}}<div class="radio"><input type="checkbox" id="types-{{.Value}}" name="types" value="{{.Value}}"{{if $reg.IsChecked .Value}} checked{{end}}><label for="types-{{.Value}}">{{.Label}}</label></div>{{end}}</fieldset></div>
 <div class="group{{if index $e "named_officer"}} error{{end}}"><label for="named_officer">Named officer (for contact through one officer only)</label>
@@ -347,13 +361,7 @@ var registerPage = consolePage("restrictions", `
 <div class="group{{if index $e "reason"}} error{{end}}"><label for="reason">Reason</label>
 {{with index $e "reason"}}<span class="msg" id="reason-error">{{.}}</span>{{end}}
 <textarea id="reason" name="reason" rows="3"{{if index $e "reason"}} aria-describedby="reason-error"{{end}}>{{index $v "reason"}}</textarea></div>
-<div class="group{{if index $e "decided_by"}} error{{end}}"><label for="decided_by">Decided by (a member of staff; leave empty for you)</label>
-{{with index $e "decided_by"}}<span class="msg" id="decided_by-error">{{.}}</span>{{end}}
-<input type="email" id="decided_by" name="decided_by" spellcheck="false"{{if index $e "decided_by"}} aria-describedby="decided_by-error"{{end}} value="{{index $v "decided_by"}}"></div>
-<div class="group{{if index $e "decided_on"}} error{{end}}"><label for="decided_on">Decided on (leave empty for today)</label>
-{{with index $e "decided_on"}}<span class="msg" id="decided_on-error">{{.}}</span>{{end}}
-<input type="date" id="decided_on" name="decided_on"{{if index $e "decided_on"}} aria-describedby="decided_on-error"{{end}} value="{{index $v "decided_on"}}"></div>
-<button type="submit">Make the restriction</button>
+`+decisionFields+`<button type="submit">Make the restriction</button>
 </form>`)
 
 var restrictionPage = consolePage("restriction", `
@@ -485,11 +493,7 @@ func (c *Console) mark(w http.ResponseWriter, r *http.Request) {
 }
 
 var markersPage = consolePage("markers", `
-{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">
-<h2 id="summary-title">There is a problem</h2>
-<ul>{{range .Errors}}<li><a href="#{{.Field}}">{{.Message}}</a></li>{{end}}</ul>
-</div>{{end}}
-<p><a href="/officer">Back to my cases</a></p>
+`+errorSummary+`<p><a href="/officer">Back to my cases</a></p>
 {{if .Done}}<div class="notice" role="status"><p>{{.Done}}</p></div>{{end}}
 <h1>Staff-safety list</h1>
 <p>People who are a risk to staff. Every case they send shows it, with the reason, to whoever opens the case. An entry lasts for its retention period and is then destroyed.</p>
@@ -501,19 +505,10 @@ var markersPage = consolePage("markers", `
 <form method="post" action="/officer/markers" novalidate class="action">
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 {{$v := .Values}}{{$e := .FieldErrs}}
-<div class="group{{if index $e "contact"}} error{{end}}"><label for="contact">The person: their email addresses, telephone numbers or platform:handle, one a line</label>
-{{with index $e "contact"}}<span class="msg" id="contact-error">{{.}}</span>{{end}}
-<textarea id="contact" name="contact" rows="3" spellcheck="false"{{if index $e "contact"}} aria-describedby="contact-error"{{end}}>{{index $v "contact"}}</textarea></div>
-<div class="group{{if index $e "reason"}} error{{end}}"><label for="reason">Reason (shown with their cases: say what staff must know, no more)</label>
+`+personField+`<div class="group{{if index $e "reason"}} error{{end}}"><label for="reason">Reason (shown with their cases: say what staff must know, no more)</label>
 {{with index $e "reason"}}<span class="msg" id="reason-error">{{.}}</span>{{end}}
 <textarea id="reason" name="reason" rows="3"{{if index $e "reason"}} aria-describedby="reason-error"{{end}}>{{index $v "reason"}}</textarea></div>
-<div class="group{{if index $e "decided_by"}} error{{end}}"><label for="decided_by">Decided by (a member of staff; leave empty for you)</label>
-{{with index $e "decided_by"}}<span class="msg" id="decided_by-error">{{.}}</span>{{end}}
-<input type="email" id="decided_by" name="decided_by" spellcheck="false"{{if index $e "decided_by"}} aria-describedby="decided_by-error"{{end}} value="{{index $v "decided_by"}}"></div>
-<div class="group{{if index $e "decided_on"}} error{{end}}"><label for="decided_on">Decided on (leave empty for today)</label>
-{{with index $e "decided_on"}}<span class="msg" id="decided_on-error">{{.}}</span>{{end}}
-<input type="date" id="decided_on" name="decided_on"{{if index $e "decided_on"}} aria-describedby="decided_on-error"{{end}} value="{{index $v "decided_on"}}"></div>
-<div class="group{{if index $e "told_on"}} error{{end}}"><label for="told_on">The person was told in writing on (leave empty if not yet)</label>
+`+decisionFields+`<div class="group{{if index $e "told_on"}} error{{end}}"><label for="told_on">The person was told in writing on (leave empty if not yet)</label>
 {{with index $e "told_on"}}<span class="msg" id="told_on-error">{{.}}</span>{{end}}
 <input type="date" id="told_on" name="told_on"{{if index $e "told_on"}} aria-describedby="told_on-error"{{end}} value="{{index $v "told_on"}}"></div>
 <button type="submit">Add to the list</button>
