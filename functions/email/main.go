@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"log"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/council/intake/internal/config"
@@ -13,12 +14,11 @@ import (
 	"github.com/council/intake/internal/mailparse"
 	"github.com/council/intake/internal/s3blobs"
 	"github.com/council/intake/internal/setup"
-	"github.com/sethvargo/go-envconfig"
 )
 
 func main() {
 	ctx := context.Background()
-	cfg, err := config.Load(ctx, envconfig.OsLookuper(), setup.EmailSettings...)
+	cfg, err := config.Load(os.LookupEnv, setup.EmailSettings...)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -7,18 +7,18 @@ package main
 import (
 	"context"
 	"log"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/setup"
 	"github.com/council/intake/internal/web"
-	"github.com/sethvargo/go-envconfig"
 )
 
 func main() {
 	ctx := context.Background()
-	cfg, err := config.Load(ctx, envconfig.OsLookuper(), setup.SocialSettings...)
+	cfg, err := config.Load(os.LookupEnv, setup.SocialSettings...)
 	if err != nil {
 		log.Fatal(err)
 	}

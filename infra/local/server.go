@@ -24,7 +24,6 @@ import (
 	"github.com/council/intake/internal/embedded"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/web"
-	"github.com/sethvargo/go-envconfig"
 )
 
 // Options are the local runner's flags.
@@ -61,7 +60,7 @@ type Server struct {
 
 // New opens the data directory and wires every embedded adapter.
 func New(ctx context.Context, o Options, lookup func(string) (string, bool), logTo io.Writer) (*Server, error) {
-	cfg, err := config.Load(ctx, envconfig.LookuperFunc(lookup))
+	cfg, err := config.Load(lookup)
 	if err != nil {
 		return nil, err
 	}

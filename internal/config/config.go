@@ -4,7 +4,6 @@
 package config
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -12,11 +11,11 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/workdays"
-	"github.com/sethvargo/go-envconfig"
 )
 
 // Config is every setting. The README lists them all with their defaults.
@@ -97,18 +96,50 @@ type Config struct {
 	SESConfigSet      string `env:"INTAKE_SES_CONFIGURATION_SET"`
 }
 
-// Load reads and validates the configuration through lookup (os.LookupEnv in production, a map
-// in tests). required names the AWS variables the calling function cannot run without.
-func Load(ctx context.Context, lookup envconfig.Lookuper, required ...string) (*Config, error) {
+// Lookup finds one environment variable, as os.LookupEnv does; Map makes one from a map for
+// tests and tools.
+type Lookup func(name string) (value string, ok bool)
+
+// Map is a Lookup over m: a variable not in m is unset.
+func Map(m map[string]string) Lookup {
+	return func(name string) (string, bool) {
+		v, ok := m[name]
+		return v, ok
+	}
+}
+
+// Load reads and validates the configuration through lookup (os.LookupEnv in production, Map
+// in tests). A variable that is set, even to nothing, is used as it is; one that is not set
+// takes its default. required names the AWS variables the calling function cannot run without.
+//
+// The struct tags are read here rather than by a configuration library: the settings are only
+// strings and whole numbers, and a library that links encoding/gob adds a millisecond to every
+// function's cold start (README: Performance (Lambda functions)).
+func Load(lookup Lookup, required ...string) (*Config, error) {
 	var c Config
-	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: lookup}); err != nil {
-		return nil, fmt.Errorf("config: %s", envName(err.Error()))
+	for _, f := range fields(&c) {
+		raw, ok := lookup(f.env)
+		if !ok {
+			raw = f.fallback
+		}
+		switch f.value.Kind() {
+		case reflect.String:
+			f.value.SetString(raw)
+		case reflect.Int:
+			n, err := strconv.Atoi(strings.TrimSpace(raw))
+			if err != nil {
+				return nil, fmt.Errorf("config: %s is not valid: %q is not a whole number", f.env, raw)
+			}
+			f.value.SetInt(int64(n))
+		default:
+			return nil, fmt.Errorf("config: %s: a setting of kind %s cannot be read", f.env, f.value.Kind())
+		}
 	}
 	// A required setting must be set by the deployer: a default (the example staff, the local
 	// console address) is no answer for a function in AWS.
 	var unset []string
 	for _, name := range required {
-		if v, ok := lookup.Lookup(name); ok && strings.TrimSpace(v) != "" {
+		if v, ok := lookup(name); ok && strings.TrimSpace(v) != "" {
 			continue
 		}
 		unset = append(unset, name)
@@ -119,21 +150,11 @@ func Load(ctx context.Context, lookup envconfig.Lookuper, required ...string) (*
 	return &c, nil
 }
 
-// envName rewrites the Go field name at the start of an envconfig error into the variable a
-// deployer actually sets.
-func envName(msg string) string {
-	for _, f := range fields(&Config{}) {
-		if strings.HasPrefix(msg, f.field+":") {
-			return f.env + " is not valid:" + strings.TrimPrefix(msg, f.field+":")
-		}
-	}
-	return msg
-}
-
-// setting is one field of Config: its Go name, its environment variable and its value.
+// setting is one field of Config: its Go name, its environment variable, its default and its
+// value.
 type setting struct {
-	field, env string
-	value      reflect.Value
+	field, env, fallback string
+	value                reflect.Value
 }
 
 // fields lists the settings of c, read from the struct tags, so that no list of variable names
@@ -143,8 +164,10 @@ func fields(c *Config) []setting {
 	out := make([]setting, v.NumField())
 	for i := range out {
 		f := v.Type().Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
-		out[i] = setting{field: f.Name, env: name, value: v.Field(i)}
+		// `env:"NAME, default=VALUE"`: the default is the rest of the tag, commas and all.
+		name, opts, _ := strings.Cut(f.Tag.Get("env"), ",")
+		fallback, _ := strings.CutPrefix(strings.TrimSpace(opts), "default=")
+		out[i] = setting{field: f.Name, env: name, fallback: fallback, value: v.Field(i)}
 	}
 	return out
 }

@@ -1,17 +1,15 @@
 package config_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/council/intake/internal/config"
-	"github.com/sethvargo/go-envconfig"
 )
 
 func TestLoad_Defaults(t *testing.T) {
-	c, err := config.Load(context.Background(), envconfig.MapLookuper(nil))
+	c, err := config.Load(config.Map(nil))
 	if err != nil {
 		t.Fatalf("Load with no settings: %v", err)
 	}
@@ -44,7 +42,7 @@ func TestLoad_Errors(t *testing.T) {
 		{"bad mailbox", map[string]string{"INTAKE_ROUTING": "waste=not-an-address"}, nil, "INTAKE_ROUTING"},
 		{"bad from", map[string]string{"INTAKE_FROM_ADDRESS": "nobody"}, nil, "INTAKE_FROM_ADDRESS"},
 		{"bad holiday", map[string]string{"INTAKE_EXTRA_HOLIDAYS": "19/09/2022"}, nil, "INTAKE_EXTRA_HOLIDAYS"},
-		{"bad number", map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "ten"}, nil, "INTAKE_STAGE1_WORKING_DAYS"},
+		{"bad number", map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "ten"}, nil, `INTAKE_STAGE1_WORKING_DAYS is not valid: "ten" is not a whole number`},
 		{"zero stage", map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "0"}, nil, "Stage1WorkingDays"},
 		{"console not a URL", map[string]string{"INTAKE_CONSOLE_URL": "intake.example.gov.uk"}, nil, "INTAKE_CONSOLE_URL"},
 		{"short session key", map[string]string{"INTAKE_SESSION_KEY": "secret"}, nil, "INTAKE_SESSION_KEY must be at least 32"},
@@ -54,7 +52,7 @@ func TestLoad_Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := config.Load(context.Background(), envconfig.MapLookuper(tt.env), tt.required...)
+			_, err := config.Load(config.Map(tt.env), tt.required...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Load error = %v; want one mentioning %s", err, tt.want)
 			}
@@ -62,8 +60,36 @@ func TestLoad_Errors(t *testing.T) {
 	}
 }
 
+func TestLoad_Values(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		got  func(*config.Config) string
+		want string
+	}{
+		{"unset takes the default", nil, func(c *config.Config) string { return c.ExtraHolidays }, "2022-09-19"},
+		{"set to nothing is nothing, not the default", map[string]string{"INTAKE_EXTRA_HOLIDAYS": ""},
+			func(c *config.Config) string { return c.ExtraHolidays }, ""},
+		{"a default with commas is whole", nil, func(c *config.Config) string { return c.MailAddresses },
+			"complaints@intake.example.gov.uk=complaint,compliments@intake.example.gov.uk=compliment,feedback@intake.example.gov.uk=auto"},
+		{"a number with spaces round it", map[string]string{"INTAKE_REMINDER_HOUR": " 8 "},
+			func(c *config.Config) string { return fmt.Sprint(c.ReminderHour) }, "8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(config.Map(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tt.got(c); got != tt.want {
+				t.Errorf("got %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestLoad_FifteenDayStage1(t *testing.T) {
-	c, err := config.Load(context.Background(), envconfig.MapLookuper(map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "15"}))
+	c, err := config.Load(config.Map(map[string]string{"INTAKE_STAGE1_WORKING_DAYS": "15"}))
 	if err != nil || c.Policy().Stage1WorkingDays != 15 {
 		t.Fatalf("a council using 15 working days for Stage 1 must be a setting: %v", err)
 	}
@@ -84,7 +110,7 @@ func TestConfig_Tokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := config.Load(context.Background(), envconfig.MapLookuper(map[string]string{"INTAKE_API_TOKENS": tt.tokens}))
+			c, err := config.Load(config.Map(map[string]string{"INTAKE_API_TOKENS": tt.tokens}))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), "INTAKE_API_TOKENS") || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Load error = %v; want one naming INTAKE_API_TOKENS and %q", err, tt.wantErr)

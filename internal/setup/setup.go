@@ -24,7 +24,6 @@ import (
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/emf"
 	"github.com/council/intake/internal/feedback"
-	"github.com/sethvargo/go-envconfig"
 )
 
 // WebFormSettings are the variables the web form function cannot run without: it only stores.
@@ -53,7 +52,7 @@ var SocialSettings = []string{"INTAKE_TABLE"}
 // variables, and builds the service over DynamoDB with the adapters given: everything a
 // function's main does before lambda.Start.
 func FromEnv(ctx context.Context, required []string, adapters ...Adapter) (*feedback.Service, error) {
-	cfg, err := config.Load(ctx, envconfig.OsLookuper(), required...)
+	cfg, err := config.Load(os.LookupEnv, required...)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +86,7 @@ type SecretReader func(ctx context.Context, awsCfg aws.Config, name string) (str
 // SignIn reads the session key. The service has no scheduler: an officer's action only records
 // its side effects on the case, and the notifier carries them out from the table's stream.
 func OfficerFromEnv(ctx context.Context, readSecret SecretReader, adapters ...Adapter) (*Officer, error) {
-	cfg, err := config.Load(ctx, envconfig.OsLookuper(), OfficerSettings...)
+	cfg, err := config.Load(os.LookupEnv, OfficerSettings...)
 	if err != nil {
 		return nil, err
 	}

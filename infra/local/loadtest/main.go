@@ -46,7 +46,6 @@ import (
 	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/embedded"
 	"github.com/council/intake/internal/feedback"
-	"github.com/sethvargo/go-envconfig"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -529,7 +528,7 @@ func (l *limited) Write(p []byte) (int, error) {
 // as the load it is there to test). The store commits without syncing while seeding, then syncs
 // once: a crash while seeding only loses the seed.
 func seed(ctx context.Context, dir string, n int) error {
-	cfg, err := config.Load(ctx, envconfig.MapLookuper(nil))
+	cfg, err := config.Load(config.Map(nil))
 	if err != nil {
 		return err
 	}
