@@ -888,6 +888,35 @@ func TestFunctions_LinkOnlyWhatTheyUse(t *testing.T) {
 	}
 }
 
+// TestFunctions_NoSlowPackageInit checks what keeps the functions' cold starts within 1.5 times
+// a hello-world bootstrap's (README, Performance (Lambda functions)): no function links a
+// package whose init costs a millisecond or more on a small machine. Each comes back with an
+// innocent-looking upgrade: the SDK's schema-based serialisation (a service's schemas package,
+// from dynamodb v1.69.0, dynamodbstreams v1.42.0 and sesv2 v1.76.0: 0.4 to 3 ms), encoding/gob
+// (a configuration library: 1 ms), tablewriter's width tables (html2text's, through enmime:
+// 1.3 ms; go.mod holds tablewriter at the version html2text asks for).
+func TestFunctions_NoSlowPackageInit(t *testing.T) {
+	slow := regexp.MustCompile(`^(github\.com/aws/aws-sdk-go-v2/service/[a-z0-9]+/schemas|encoding/gob|github\.com/olekukonko/tablewriter/pkg/twwidth)$`)
+	fns, err := filepath.Glob("*/main.go")
+	if err != nil || len(fns) == 0 {
+		t.Fatalf("no functions found: %v", err)
+	}
+	for _, main := range fns {
+		fn := filepath.Dir(main)
+		t.Run(fn, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./"+fn).Output()
+			if err != nil {
+				t.Fatalf("go list: %v", err)
+			}
+			for _, pkg := range strings.Fields(string(out)) {
+				if slow.MatchString(pkg) {
+					t.Errorf("links %s, whose init slows every cold start: see the README's Performance (Lambda functions) before upgrading past it", pkg)
+				}
+			}
+		})
+	}
+}
+
 // TestFunctions_RestrictionDecided: a restriction made through the officer API with a JWT is
 // acted on in AWS as a case is: the officer function only stores it; the notifier, handed the
 // one stream record the template's filter passes, writes to the person and makes the review's

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -109,9 +110,10 @@ func effectRank(name string) int {
 	return 2
 }
 
-// processID identifies this process as a worker when the service is given no name.
-var processID = func() string {
+// processID identifies this process as a worker when the service is given no name. It is
+// made on first use, not at package init, so that a function's cold start does not wait on it.
+var processID = sync.OnceValue(func() string {
 	b := make([]byte, 8)
 	rand.Read(b)
 	return "worker-" + hex.EncodeToString(b)
-}()
+})

@@ -40,7 +40,7 @@ func (s *Service) worker() string {
 	if s.Worker != "" {
 		return s.Worker
 	}
-	return processID
+	return processID()
 }
 
 // owner returns a fresh claim owner: the worker's name and a number unique within the process.

@@ -3,20 +3,22 @@ package mailparse
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // What marks the start of quoted history. Outlook writes its headers in the user's language;
-// English and Welsh are the ones a Welsh or English council meets most.
+// English and Welsh are the ones a Welsh or English council meets most. Each is compiled on
+// first use, not when the email function starts.
 var (
-	originalMessage = regexp.MustCompile(`(?i)^-{2,}\s*(original message|neges wreiddiol)\s*-{2,}$`)
-	forwardMarker   = regexp.MustCompile(`(?i)^(-{2,}\s*forwarded message\s*-{2,}|begin forwarded message:)$`)
-	outlookFrom     = regexp.MustCompile(`(?i)^\*?(from|oddi wrth):\*?\s`)
-	outlookSent     = regexp.MustCompile(`(?i)^\*?(sent|date|anfonwyd|dyddiad):\*?\s`)
-	outlookTo       = regexp.MustCompile(`(?i)^\*?(to|subject|at|pwnc|cc):\*?\s`)
-	underscores     = regexp.MustCompile(`^_{10,}$`)
-	attributionOn   = regexp.MustCompile(`(?i)^(on|ar)\s`)
-	attributionEnd  = regexp.MustCompile(`(?i)(wrote|ysgrifennodd|writes):$`)
-	mobileSignature = regexp.MustCompile(`(?i)^(sent from my |sent from mail for windows|get outlook for |anfonwyd o fy )`)
+	originalMessage = lazyRegexp(`(?i)^-{2,}\s*(original message|neges wreiddiol)\s*-{2,}$`)
+	forwardMarker   = lazyRegexp(`(?i)^(-{2,}\s*forwarded message\s*-{2,}|begin forwarded message:)$`)
+	outlookFrom     = lazyRegexp(`(?i)^\*?(from|oddi wrth):\*?\s`)
+	outlookSent     = lazyRegexp(`(?i)^\*?(sent|date|anfonwyd|dyddiad):\*?\s`)
+	outlookTo       = lazyRegexp(`(?i)^\*?(to|subject|at|pwnc|cc):\*?\s`)
+	underscores     = lazyRegexp(`^_{10,}$`)
+	attributionOn   = lazyRegexp(`(?i)^(on|ar)\s`)
+	attributionEnd  = lazyRegexp(`(?i)(wrote|ysgrifennodd|writes):$`)
+	mobileSignature = lazyRegexp(`(?i)^(sent from my |sent from mail for windows|get outlook for |anfonwyd o fy )`)
 )
 
 // splitQuoted separates what the sender wrote now from what they quoted: the history below an
@@ -35,13 +37,13 @@ func splitQuoted(text string) (newText, quoted string, forwarded bool) {
 	for i := range lines {
 		t := strings.TrimSpace(lines[i])
 		switch {
-		case originalMessage.MatchString(t):
+		case originalMessage().MatchString(t):
 			cut = i
-		case forwardMarker.MatchString(t):
+		case forwardMarker().MatchString(t):
 			cut, forwarded = i, true
 		case isOutlookHeader(lines, i):
 			cut = i
-			if j := prevNonBlank(lines, i); j >= 0 && underscores.MatchString(strings.TrimSpace(lines[j])) {
+			if j := prevNonBlank(lines, i); j >= 0 && underscores().MatchString(strings.TrimSpace(lines[j])) {
 				cut = j
 			}
 		default:
@@ -61,7 +63,7 @@ func splitQuoted(text string) (newText, quoted string, forwarded bool) {
 			sig = i
 			break
 		}
-		if mobileSignature.MatchString(strings.TrimSpace(lines[i])) && onlyBlankBetween(lines, i+1, cut) {
+		if mobileSignature().MatchString(strings.TrimSpace(lines[i])) && onlyBlankBetween(lines, i+1, cut) {
 			sig = i
 			break
 		}
@@ -112,14 +114,14 @@ func splitQuoted(text string) (newText, quoted string, forwarded bool) {
 // isOutlookHeader reports an Outlook reply header: "From:" followed within a few lines by "Sent:"
 // (or "Date:") and "To:" or "Subject:".
 func isOutlookHeader(lines []string, i int) bool {
-	if !outlookFrom.MatchString(strings.TrimSpace(lines[i])) {
+	if !outlookFrom().MatchString(strings.TrimSpace(lines[i])) {
 		return false
 	}
 	sent, to := false, false
 	for j := i + 1; j < len(lines) && j <= i+6; j++ {
 		t := strings.TrimSpace(lines[j])
-		sent = sent || outlookSent.MatchString(t)
-		to = to || outlookTo.MatchString(t)
+		sent = sent || outlookSent().MatchString(t)
+		to = to || outlookTo().MatchString(t)
 	}
 	return sent && to
 }
@@ -128,13 +130,13 @@ func isOutlookHeader(lines []string, i int) bool {
 // wrote:" line takes at i, or 0.
 func attribution(lines []string, i int) int {
 	t := strings.TrimSpace(lines[i])
-	if !attributionOn.MatchString(t) {
+	if !attributionOn().MatchString(t) {
 		return 0
 	}
-	if attributionEnd.MatchString(t) {
+	if attributionEnd().MatchString(t) {
 		return 1
 	}
-	if i+1 < len(lines) && attributionEnd.MatchString(strings.TrimSpace(lines[i+1])) {
+	if i+1 < len(lines) && attributionEnd().MatchString(strings.TrimSpace(lines[i+1])) {
 		return 2
 	}
 	return 0
@@ -202,4 +204,9 @@ func trimBlank(s string) string {
 		}
 		s = rest
 	}
+}
+
+// lazyRegexp compiles expr the first time it is needed.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
