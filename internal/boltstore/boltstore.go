@@ -82,19 +82,15 @@ var (
 	indexVersion    = []byte("3")
 )
 
-// MaxBatchDelay is how long a write waits for others to share its commit (bbolt's db.Batch):
-// one fdatasync pair then covers every writer that met in that window. Long enough to gather
-// the concurrent requests of a busy runner, short enough not to be felt by a single one.
-const MaxBatchDelay = time.Millisecond
-
 // Store is a feedback.Store in one bbolt file. bbolt serialises writers, so every update is a
 // transaction and there are no lost updates to retry. Writers that meet share a commit (group
-// commit through db.Batch): bbolt may then run a write's function twice, so each one sets its
-// results afresh, and a write the domain refuses (a conflict, a claim with nothing to claim)
-// writes nothing and leaves the batch alone rather than failing it.
+// commit through Batch): a write's function may then run twice, so each one sets its results
+// afresh, and a write the domain refuses (a conflict, a claim with nothing to claim) writes
+// nothing and leaves the batch alone rather than failing it.
 type Store struct {
-	db    *bolt.DB
-	clock feedback.Clock
+	db     *bolt.DB
+	writes *committer
+	clock  feedback.Clock
 
 	seqMu sync.Mutex
 	// seqs holds the last value handed out of each counter read so far. The file is this
@@ -120,7 +116,6 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	db.MaxBatchDelay = MaxBatchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketMeta, bucketDestr, bucketRestr, bucketMark} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -136,7 +131,7 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("boltstore: prepare %s: %w", path, err)
 	}
-	return &Store{db: db, clock: clk, seqs: map[string]uint64{}}, nil
+	return &Store{db: db, writes: newCommitter(db), clock: clk, seqs: map[string]uint64{}}, nil
 }
 
 // rebuildIndexes makes every index afresh from the cases: once, for a file written before the
@@ -166,8 +161,18 @@ func rebuildIndexes(tx *bolt.Tx) error {
 	return tx.Bucket(bucketMeta).Put(keyIndexVersion, indexVersion)
 }
 
-// Close releases the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close commits the writes already made and releases the file.
+func (s *Store) Close() error {
+	s.writes.Close()
+	return s.db.Close()
+}
+
+// Batch runs fn in a write transaction it shares with the other writes waiting (see committer),
+// for the embedded adapters that keep their own buckets in the store's file (internal/localsched).
+func (s *Store) Batch(fn func(*bolt.Tx) error) error { return s.writes.Batch(fn) }
+
+// View runs fn in a read transaction.
+func (s *Store) View(fn func(*bolt.Tx) error) error { return s.db.View(fn) }
 
 // DB is the bbolt file the store keeps its cases in, for the embedded adapters that keep their
 // own buckets in the same file (see internal/localsched) and for bulk loading in benchmarks.
@@ -177,7 +182,7 @@ func (s *Store) DB() *bolt.DB { return s.db }
 func (s *Store) NextSequence(_ context.Context, name string) (int64, error) {
 	n, err := s.reserve(name)
 	if err == nil {
-		err = s.db.Batch(func(tx *bolt.Tx) error { return putSequence(tx, name, n) })
+		err = s.writes.Batch(func(tx *bolt.Tx) error { return putSequence(tx, name, n) })
 	}
 	if err != nil {
 		return 0, fmt.Errorf("boltstore: next %s: %w", name, err)
@@ -250,7 +255,7 @@ func (s *Store) create(c *feedback.Case, sequence string, n uint64) error {
 		return fmt.Errorf("boltstore: %w", err)
 	}
 	var refused error
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.writes.Batch(func(tx *bolt.Tx) error {
 		refused = nil
 		cases, idem := tx.Bucket(bucketCases), tx.Bucket(bucketIdem)
 		if cases.Get([]byte(c.Ref)) != nil {
@@ -361,7 +366,7 @@ func (s *Store) Update(_ context.Context, ref string, fn func(*feedback.Case) er
 			return nil, fmt.Errorf("boltstore: %w", err)
 		}
 		lost := false
-		err = s.db.Batch(func(tx *bolt.Tx) error {
+		err = s.writes.Batch(func(tx *bolt.Tx) error {
 			cases := tx.Bucket(bucketCases)
 			if lost = !bytes.Equal(cases.Get([]byte(ref)), read); lost {
 				return nil
@@ -681,7 +686,7 @@ func moveIndexes(tx *bolt.Tx, before, after map[string][]byte) error {
 func (s *Store) TakeQuota(_ context.Context, key, use string, limit int, window time.Duration) (bool, error) {
 	now := s.clock.Now()
 	allowed := false
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.writes.Batch(func(tx *bolt.Tx) error {
 		allowed = false
 		b := tx.Bucket(bucketQuota)
 		uses := map[string]time.Time{}

@@ -43,7 +43,7 @@ func Open(dir string, svc feedback.Service) (*Stack, error) {
 		return nil, err
 	}
 	// Reminders live in the store's file, so that scheduling them shares its group commits.
-	sc, err := localsched.Open(st.DB(), svc.Clock)
+	sc, err := localsched.Open(st, svc.Clock)
 	if err == nil {
 		// An older Intake kept them in a file of their own.
 		err = sc.Import(context.Background(), filepath.Join(dir, "schedules.json"))

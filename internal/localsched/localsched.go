@@ -37,16 +37,23 @@ const appendFill = 0.9
 // Fire handles a reminder whose time has come. An error keeps the reminder for another try.
 type Fire func(ctx context.Context, r feedback.Reminder) error
 
-// Scheduler keeps reminders in a bbolt file it shares with the store (see boltstore.Store.DB).
-// Writes go through db.Batch, so that they share commits with the store's.
+// Scheduler keeps reminders in a bbolt file it shares with the store. Writes go through the
+// file's Batch, so that they share commits with the store's.
 type Scheduler struct {
-	db    *bolt.DB
+	db    File
 	clock feedback.Clock
 }
 
+// File is the bbolt file the reminders are kept in: a *boltstore.Store, whose Batch shares
+// commits with the store's own writes, or a bare *bolt.DB.
+type File interface {
+	View(func(*bolt.Tx) error) error
+	Batch(func(*bolt.Tx) error) error
+}
+
 // Open keeps reminders in db, creating their buckets if need be.
-func Open(db *bolt.DB, clk feedback.Clock) (*Scheduler, error) {
-	err := db.Update(func(tx *bolt.Tx) error {
+func Open(db File, clk feedback.Clock) (*Scheduler, error) {
+	err := db.Batch(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketByTime, bucketByName} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -74,7 +81,7 @@ func (s *Scheduler) Import(ctx context.Context, path string) error {
 	if err := json.Unmarshal(data, &old); err != nil {
 		return fmt.Errorf("localsched: %s is not valid JSON: %w", path, err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Batch(func(tx *bolt.Tx) error {
 		for _, r := range old {
 			k, v, err := encode(r)
 			if err != nil {
