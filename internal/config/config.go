@@ -150,11 +150,10 @@ func Load(lookup Lookup, required ...string) (*Config, error) {
 	return &c, nil
 }
 
-// setting is one field of Config: its Go name, its environment variable, its default and its
-// value.
+// setting is one field of Config: its environment variable, its default and its value.
 type setting struct {
-	field, env, fallback string
-	value                reflect.Value
+	env, fallback string
+	value         reflect.Value
 }
 
 // fields lists the settings of c, read from the struct tags, so that no list of variable names
@@ -167,7 +166,7 @@ func fields(c *Config) []setting {
 		// `env:"NAME, default=VALUE"`: the default is the rest of the tag, commas and all.
 		name, opts, _ := strings.Cut(f.Tag.Get("env"), ",")
 		fallback, _ := strings.CutPrefix(strings.TrimSpace(opts), "default=")
-		out[i] = setting{field: f.Name, env: name, fallback: fallback, value: v.Field(i)}
+		out[i] = setting{env: name, fallback: fallback, value: v.Field(i)}
 	}
 	return out
 }
