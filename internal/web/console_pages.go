@@ -48,12 +48,15 @@ func consolePage(name, body string) lazyTemplate {
 	})
 }
 
-var signInPage = consolePage("sign-in", `
-{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">
+// errorSummary lists a console form's errors at the top of its page, each linking to its field.
+const errorSummary = `{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">
 <h2 id="summary-title">There is a problem</h2>
 <ul>{{range .Errors}}<li><a href="#{{.Field}}">{{.Message}}</a></li>{{end}}</ul>
 </div>{{end}}
-{{if .SignedOut}}<div class="notice" role="status"><p>You have signed out.</p></div>{{end}}
+`
+
+var signInPage = consolePage("sign-in", `
+`+errorSummary+`{{if .SignedOut}}<div class="notice" role="status"><p>You have signed out.</p></div>{{end}}
 <h1>Sign in to the feedback console</h1>
 <p>Enter your council email address. If you may use the console, we will email you a link to sign in. The link works once, for 15 minutes.</p>
 <form method="post" action="/officer/sign-in" novalidate>

@@ -307,14 +307,9 @@ func (c *Console) reviewRestriction(w http.ResponseWriter, r *http.Request) {
 // IsChecked is the template's test of a ticked option.
 func (v *registerView) IsChecked(value string) bool { return v != nil && v.Checked[value] }
 
-// The fields both registers' forms ask, and their error summary; a page using them defines $v
-// (the values typed) and $e (the errors by field).
+// The fields both registers' forms ask; a page using them defines $v (the values typed) and $e
+// (the errors by field).
 const (
-	errorSummary = `{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">
-<h2 id="summary-title">There is a problem</h2>
-<ul>{{range .Errors}}<li><a href="#{{.Field}}">{{.Message}}</a></li>{{end}}</ul>
-</div>{{end}}
-`
 	personField = `<div class="group{{if index $e "contact"}} error{{end}}"><label for="contact">The person: their email addresses, telephone numbers or platform:handle, one a line</label>
 {{with index $e "contact"}}<span class="msg" id="contact-error">{{.}}</span>{{end}}
 <textarea id="contact" name="contact" rows="3" spellcheck="false"{{if index $e "contact"}} aria-describedby="contact-error"{{end}}>{{index $v "contact"}}</textarea></div>

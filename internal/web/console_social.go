@@ -147,11 +147,7 @@ func (c *Console) socialAcknowledged(w http.ResponseWriter, r *http.Request) {
 }
 
 var socialFormPage = consolePage("social-new", `
-{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">
-<h2 id="summary-title">There is a problem</h2>
-<ul>{{range .Errors}}<li><a href="#{{.Field}}">{{.Message}}</a></li>{{end}}</ul>
-</div>{{end}}
-<p><a href="/officer">Back to my cases</a></p>
+`+errorSummary+`<p><a href="/officer">Back to my cases</a></p>
 <h1>Forward a social-media post</h1>
 <p>Copy in a post or direct message that needs a response. Intake records who wrote it and gives you a public reply to post with its reference. If the post was forwarded before, by anyone, you get the same reference.</p>
 <form method="post" action="/officer/social/new" novalidate>
