@@ -985,6 +985,39 @@ func (s *Store) CreateMarker(_ context.Context, m *feedback.Marker) error {
 	return nil
 }
 
+// RecordMarkerTold sets the marker's told day if it has none.
+func (s *Store) RecordMarkerTold(_ context.Context, id string, told time.Time) (*feedback.Marker, error) {
+	now := s.clock.Now()
+	var m feedback.Marker
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMark)
+		v := b.Get([]byte(id))
+		if v == nil {
+			return feedback.Errorf(feedback.ENOTFOUND, "no marker %s", id)
+		}
+		m = feedback.Marker{}
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("decode marker %s: %w", id, err)
+		}
+		switch {
+		case !now.Before(m.ExpiresAt):
+			return feedback.Errorf(feedback.ENOTFOUND, "no marker %s", id)
+		case !m.ToldOn.IsZero():
+			return feedback.Errorf(feedback.ECONFLICT, "marker %s: the person's letter is recorded already", id)
+		}
+		m.ToldOn = told
+		v, err := json.Marshal(&m)
+		if err != nil {
+			return fmt.Errorf("encode marker %s: %w", id, err)
+		}
+		return b.Put([]byte(id), v)
+	})
+	if err != nil {
+		return nil, wrap("record marker "+id+" told", err)
+	}
+	return &m, nil
+}
+
 // ListMarkers returns the markers not yet expired, oldest decision first.
 func (s *Store) ListMarkers(_ context.Context) ([]*feedback.Marker, error) {
 	now := s.clock.Now()

@@ -2,10 +2,15 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/council/intake/internal/feedback"
@@ -60,6 +65,50 @@ func (s *Store) CreateMarker(ctx context.Context, m *feedback.Marker) error {
 		return fmt.Errorf("dynamo: create marker %s: %w", m.ID, err)
 	}
 	return s.putNew(ctx, "marker "+m.ID, item)
+}
+
+// RecordMarkerTold sets told_on, in one conditional UpdateItem, on a marker that exists, has
+// not expired and has none.
+func (s *Store) RecordMarkerTold(ctx context.Context, id string, told time.Time) (*feedback.Marker, error) {
+	now := s.clock.Now()
+	k := key(pkMarkers, prefixMarker+id)
+	in := &dynamodb.UpdateItemInput{TableName: &s.table, Key: k,
+		UpdateExpression:    aws.String("SET told_on = :told"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(told_on) AND expires_at > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":told": &types.AttributeValueMemberS{Value: formatTime(told)},
+			":now":  &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	}
+	var out *dynamodb.UpdateItemOutput
+	err := call(ctx, "record marker told", func() error {
+		var err error
+		out, err = s.db.UpdateItem(ctx, in)
+		return err
+	})
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &ccf):
+		// Which condition failed: read the marker.
+		item, err := s.getItem(ctx, "marker", k)
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: record marker %s told: %w", id, err)
+		}
+		if len(item) > 0 {
+			if m, err := unmarshalMarker(item); err == nil && now.Before(m.ExpiresAt) {
+				return nil, feedback.Errorf(feedback.ECONFLICT, "marker %s: the person's letter is recorded already", id)
+			}
+		}
+		return nil, feedback.Errorf(feedback.ENOTFOUND, "no marker %s", id)
+	case err != nil:
+		return nil, fmt.Errorf("dynamo: record marker %s told: %w", id, err)
+	}
+	m, err := unmarshalMarker(out.Attributes)
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: record marker %s told: %w", id, err)
+	}
+	return m, nil
 }
 
 // ListMarkers queries the markers' partition, leaving out those past their retention end.

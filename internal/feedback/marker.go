@@ -35,6 +35,9 @@ type MarkerStore interface {
 	CreateMarker(ctx context.Context, m *Marker) error
 	// ListMarkers returns every marker not yet expired, oldest decision first.
 	ListMarkers(ctx context.Context) ([]*Marker, error)
+	// RecordMarkerTold records the day the person was told in writing, once: ENOTFOUND if
+	// there is no such marker (or it has expired), ECONFLICT if a day is recorded already.
+	RecordMarkerTold(ctx context.Context, id string, told time.Time) (*Marker, error)
 }
 
 // NewMarker is what an admin decides.
@@ -90,6 +93,43 @@ func (s *Service) Mark(ctx context.Context, who StaffMember, n NewMarker) (*Mark
 		return nil, fmt.Errorf("mark: %w", err)
 	}
 	s.log().Info("staff-safety marker made", "id", m.ID, "expires_at", m.ExpiresAt.Format(time.DateOnly))
+	return m, nil
+}
+
+// RecordMarkerTold records the day the person was told in writing of their marker, when that
+// came after the marker was made (the complaints team only): once, on or after the decision and
+// not in the future; a zero day is today.
+func (s *Service) RecordMarkerTold(ctx context.Context, who StaffMember, id string, told time.Time) (*Marker, error) {
+	if s.Markers == nil {
+		return nil, errors.New("no staff-safety register is configured")
+	}
+	if who.Role != RoleAdmin {
+		return nil, Errorf(EFORBIDDEN, "Only the complaints team records when a person was told of their marker.")
+	}
+	all, err := s.Markers.ListMarkers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record marker %s told: %w", id, err)
+	}
+	i := slices.IndexFunc(all, func(m *Marker) bool { return m.ID == id })
+	if i < 0 {
+		return nil, Errorf(ENOTFOUND, "There is no staff-safety marker %s, or it has passed its retention end.", id)
+	}
+	m := all[i]
+	if !m.ToldOn.IsZero() {
+		return nil, Errorf(ECONFLICT, "The person was recorded as told on %s already.", m.ToldOn.Format("2 January 2006"))
+	}
+	today := s.Calendar.Date(s.Clock.Now())
+	if told.IsZero() {
+		told = today
+	}
+	if told = s.Calendar.Date(told); told.After(today) || told.Before(m.DecidedOn) {
+		return nil, invalid("told_on", "The person is told on or after the decision, and not in the future")
+	}
+	m, err = s.Markers.RecordMarkerTold(ctx, id, told)
+	if err != nil {
+		return nil, fmt.Errorf("record marker %s told: %w", id, err)
+	}
+	s.log().Info("staff-safety marker: the person's letter recorded", "id", m.ID)
 	return m, nil
 }
 

@@ -56,3 +56,52 @@ func TestService_Mark(t *testing.T) {
 		})
 	}
 }
+
+func TestService_RecordMarkerTold(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		who  feedback.StaffMember
+		id   string // "": the marker made for the test
+		told time.Time
+		code string
+		want string // the told day recorded
+	}{
+		{"today, by default", ana, "", time.Time{}, "", "2026-12-21"},
+		{"the day it was sent", ana, "", monday, "", "2026-12-21"},
+		{"a manager may not", bo, "", time.Time{}, feedback.EFORBIDDEN, ""},
+		{"before the decision", ana, "", monday.AddDate(0, 0, -1), feedback.EINVALID, ""},
+		{"in the future", ana, "", monday.AddDate(0, 0, 1), feedback.EINVALID, ""},
+		{"no such marker", ana, "SM-2026-0099", time.Time{}, feedback.ENOTFOUND, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := lifecycleFixture(t)
+			m, err := f.svc.Mark(ctx, ana, feedback.NewMarker{Contacts: []string{"pat@example.com"}, Reason: "Threatened an officer.", DecidedOn: monday})
+			if err != nil || !m.ToldOn.IsZero() {
+				t.Fatalf("Mark = %+v, %v; want a marker with no told day", m, err)
+			}
+			id := m.ID
+			if tt.id != "" {
+				id = tt.id
+			}
+			got, err := f.svc.RecordMarkerTold(ctx, tt.who, id, tt.told)
+			if feedback.ErrorCode(err) != tt.code {
+				t.Fatalf("RecordMarkerTold = %v; want code %q", err, tt.code)
+			}
+			if tt.code != "" {
+				return
+			}
+			if d := got.ToldOn.Format(time.DateOnly); d != tt.want {
+				t.Errorf("told on %s; want %s", d, tt.want)
+			}
+			if _, err := f.svc.RecordMarkerTold(ctx, ana, id, tt.told); feedback.ErrorCode(err) != feedback.ECONFLICT {
+				t.Errorf("recording it again = %v; want %s", err, feedback.ECONFLICT)
+			}
+			ms, _ := f.svc.ListMarkers(ctx, ana)
+			if len(ms) != 1 || ms[0].ToldOn.Format(time.DateOnly) != tt.want {
+				t.Errorf("the list shows %+v; want the told day kept", ms)
+			}
+		})
+	}
+}

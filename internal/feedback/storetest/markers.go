@@ -34,14 +34,44 @@ func RunMarkers(t *testing.T, newStore NewMarkerStore) {
 	if err := s.CreateMarker(ctx, mk("SM-2026-0001", day)); code(err) != feedback.ECONFLICT {
 		t.Errorf("second CreateMarker = %v; want %s", err, feedback.ECONFLICT)
 	}
+	// A marker made before the person was told: the day is recorded once, and never on a marker
+	// that is gone.
+	c := mk("SM-2026-0003", day.AddDate(0, 2, 0))
+	c.ToldOn = time.Time{}
+	if err := s.CreateMarker(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	told := c.DecidedOn.AddDate(0, 0, 2)
+	got, err := s.RecordMarkerTold(ctx, c.ID, told)
+	if err != nil {
+		t.Fatalf("RecordMarkerTold: %v", err)
+	}
+	c.ToldOn = told
+	if diff := cmp.Diff(c, got, cmpopts.EquateApproxTime(time.Millisecond)); diff != "" {
+		t.Errorf("RecordMarkerTold (-want +got):\n%s", diff)
+	}
+	for _, tt := range []struct {
+		name, id string
+		at       time.Time
+		want     string
+	}{
+		{"told already", c.ID, Start, feedback.ECONFLICT},
+		{"no such marker", "SM-2026-0099", Start, feedback.ENOTFOUND},
+		{"past its retention end", "SM-2026-0002", day.AddDate(3, 0, 0), feedback.ENOTFOUND},
+	} {
+		clk.Set(tt.at)
+		if _, err := s.RecordMarkerTold(ctx, tt.id, told); code(err) != tt.want {
+			t.Errorf("RecordMarkerTold, %s = %v; want %s", tt.name, err, tt.want)
+		}
+	}
 	tests := []struct {
 		name string
 		at   time.Time
 		want []*feedback.Marker
 	}{
-		{"oldest decision first", Start, []*feedback.Marker{a, b}},
-		{"gone at its retention end", day.AddDate(3, 0, 0), []*feedback.Marker{b}},
-		{"all gone", day.AddDate(3, 1, 0), nil},
+		{"oldest decision first", Start, []*feedback.Marker{a, b, c}},
+		{"gone at its retention end", day.AddDate(3, 0, 0), []*feedback.Marker{b, c}},
+		{"all gone", day.AddDate(3, 3, 0), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
