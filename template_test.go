@@ -292,6 +292,7 @@ var officerRoutes = map[string]string{
 	"POST /v1/restrictions/{id}/review":       "OfficerJwt",
 	"GET /v1/markers":                         "OfficerJwt",
 	"POST /v1/markers":                        "OfficerJwt",
+	"POST /v1/markers/{id}/told":              "OfficerJwt",
 	"GET /v1/contacts/{contact}/export":       "OfficerJwt",
 	"DELETE /v1/contacts/{contact}":           "OfficerJwt",
 	"GET /v1/destructions":                    "OfficerJwt",
@@ -306,6 +307,7 @@ var officerRoutes = map[string]string{
 	"POST /officer/restrictions/{id}/review":  "",
 	"GET /officer/markers":                    "",
 	"POST /officer/markers":                   "",
+	"POST /officer/markers/{id}/told":         "",
 }
 
 // TestTemplate_OfficerRoutes checks OfficerFunction's routes against web.OfficerRoutes, the mux

@@ -284,6 +284,13 @@ func TestAPI_RightsAndRestrictions(t *testing.T) {
 		{"GET", "/v1/restrictions", officer, "", 403, "detail"},
 		{"POST", "/v1/markers", admin, `{"contact":"pat@example.com","reason":"Threatened staff at the counter.","decided_by":"ana@council.gov.uk","told_on":"2026-12-21"}`, 201, "id"},
 		{"GET", "/v1/markers", admin, "", 200, "markers"},
+		// One made before the person was told; the day is recorded later, once.
+		{"POST", "/v1/markers", admin, `{"contact":"sam@example.com","reason":"Threatened staff by phone."}`, 201, "id"},
+		{"POST", "/v1/markers/SM-2026-0002/told", officer, `{"told_on":"2026-12-21"}`, 403, "detail"},
+		{"POST", "/v1/markers/SM-2026-0002/told", admin, `{"told_on":"soon"}`, 422, "detail"},
+		{"POST", "/v1/markers/SM-2026-0002/told", admin, `{"told_on":"2026-12-21"}`, 200, "told_on"},
+		{"POST", "/v1/markers/SM-2026-0002/told", admin, "", 409, "detail"},
+		{"POST", "/v1/markers/SM-2026-0099/told", admin, "", 404, "detail"},
 		{"POST", "/v1/cases", officer, planningComplaint, 201, "reference"},
 		{"DELETE", "/v1/contacts/ada@example.com", admin, "", 409, "detail"}, // an open case
 		{"GET", "/v1/destructions?from=2026-01-01&to=2027-12-31", admin, "", 200, "destructions"},

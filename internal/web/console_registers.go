@@ -413,12 +413,17 @@ var markerFields = []string{"contact", "reason", "decided_by", "decided_on", "to
 func (c *Console) markerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /officer/markers", c.signedIn(c.markers))
 	mux.HandleFunc("POST /officer/markers", c.signedIn(c.mark))
+	mux.HandleFunc("POST /officer/markers/{id}/told", c.signedIn(c.markerTold))
 }
 
 func (c *Console) markers(w http.ResponseWriter, r *http.Request) {
 	d := c.view(r, "Staff-safety list")
 	d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
-	if r.URL.Query().Get("done") != "" {
+	switch r.URL.Query().Get("done") {
+	case "":
+	case "told":
+		d.Done = "The day the person was told is recorded."
+	default:
 		d.Done = "The person is on the staff-safety list: their cases show it to everyone who opens them."
 	}
 	c.showMarkers(w, r, http.StatusOK, d)
@@ -435,7 +440,7 @@ func (c *Console) showMarkers(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	for _, m := range ms {
-		told := "Not yet told"
+		told := "" // not yet: the page offers the form to record it
 		if !m.ToldOn.IsZero() {
 			told = "Told on " + shortDate(m.ToldOn)
 		}
@@ -487,6 +492,46 @@ func (c *Console) mark(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/officer/markers?done=marked", http.StatusSeeOther)
 }
 
+// markerTold records the day the person was told in writing, from the form in the list's row.
+func (c *Console) markerTold(w http.ResponseWriter, r *http.Request) {
+	sess, ok := c.posted(w, r, MaxBodyBytes)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	var told time.Time
+	var err error
+	if v := strings.TrimSpace(r.PostFormValue("told_on")); v != "" {
+		if told, err = time.ParseInLocation(time.DateOnly, v, c.Service.Calendar.Location()); err != nil {
+			err = fieldError("told_on", "Enter a date, like 2026-12-21")
+		}
+	}
+	if err == nil {
+		_, err = c.Service.RecordMarkerTold(r.Context(), sess.Staff, id, told)
+	}
+	switch code := feedback.ErrorCode(err); code {
+	case "":
+	case feedback.EFORBIDDEN:
+		c.forbidden(w, r, "Only the complaints team can see and add to the staff-safety list.")
+		return
+	case feedback.EINVALID, feedback.ECONFLICT:
+		// The error names the row's own date box, not the add form's.
+		d := c.view(r, "Staff-safety list")
+		d.CSRF = c.SignIn.CSRF(sess.Token)
+		d.Errors = []feedback.FieldError{{Field: "told-" + id, Message: feedback.ErrorMessage(err)}}
+		status := http.StatusUnprocessableEntity
+		if code == feedback.ECONFLICT {
+			status = http.StatusConflict
+		}
+		c.showMarkers(w, r, status, d)
+		return
+	default:
+		c.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/officer/markers?done=told", http.StatusSeeOther)
+}
+
 var markersPage = consolePage("markers", `
 `+errorSummary+`<p><a href="/officer">Back to my cases</a></p>
 {{if .Done}}<div class="notice" role="status"><p>{{.Done}}</p></div>{{end}}
@@ -494,7 +539,13 @@ var markersPage = consolePage("markers", `
 <p>People who are a risk to staff. Every case they send shows it, with the reason, to whoever opens the case. An entry lasts for its retention period and is then destroyed.</p>
 {{if .Markers}}<table aria-label="Staff-safety list">
 <thead><tr><th scope="col">Entry</th><th scope="col">Who</th><th scope="col">Why</th><th scope="col">Decided</th><th scope="col">The person told</th><th scope="col">Kept until</th></tr></thead>
-<tbody>{{range .Markers}}<tr><td>{{.What}}</td><td>{{.Subject}}</td><td>{{.Detail}}</td><td>by {{.Who}} on {{.When}}</td><td>{{.Reason}}</td><td>{{.Text}}</td></tr>{{end}}</tbody>
+<tbody>{{range .Markers}}<tr><td>{{.What}}</td><td>{{.Subject}}</td><td>{{.Detail}}</td><td>by {{.Who}} on {{.When}}</td><td>{{if .Reason}}{{.Reason}}{{else}}Not yet told
+<form method="post" action="/officer/markers/{{.What}}/told" novalidate>
+<input type="hidden" name="csrf" value="{{$.CSRF}}">
+<label for="told-{{.What}}">Told in writing on (empty: today)</label>
+<input type="date" id="told-{{.What}}" name="told_on">
+<button type="submit">Record</button>
+</form>{{end}}</td><td>{{.Text}}</td></tr>{{end}}</tbody>
 </table>{{else}}<p>No one is on the list.</p>{{end}}
 <h2>Add a person</h2>
 <form method="post" action="/officer/markers" novalidate class="action">

@@ -257,6 +257,43 @@ func TestConsole_Markers(t *testing.T) {
 			t.Errorf("the list lacks %q", want)
 		}
 	}
+	// One made before the person was told: its row offers the form to record the day, once.
+	v = url.Values{"csrf": {csrf}, "contact": {"sam@example.com"}, "reason": {"Threatened staff by phone."}, "decided_on": {"2026-12-18"}}
+	if resp, _ := postForm(t, c, e.srv.URL+"/officer/markers", v); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST the second: %d", resp.StatusCode)
+	}
+	_, page = get(t, c, e.srv.URL+"/officer/markers")
+	const toldForm = `action="/officer/markers/SM-2026-0002/told"`
+	if !strings.Contains(page, "Not yet told") || !strings.Contains(page, toldForm) || strings.Count(page, `/told"`) != 1 {
+		t.Errorf("the list does not offer to record the day for the one marker not yet told:\n%s", page)
+	}
+	told := e.srv.URL + "/officer/markers/SM-2026-0002/told"
+	if resp, _ := postForm(t, e.signIn(t, "manager@example.gov.uk"), told, url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a manager records the day: %d, want 403", resp.StatusCode)
+	}
+	for _, p := range []struct {
+		name, day string
+		status    int
+	}{
+		{"before the decision", "2026-12-17", http.StatusUnprocessableEntity},
+		{"not a date", "soon", http.StatusUnprocessableEntity},
+	} {
+		resp, page := postForm(t, c, told, url.Values{"csrf": {csrf}, "told_on": {p.day}})
+		if resp.StatusCode != p.status || !strings.Contains(page, `href="#told-SM-2026-0002"`) || !strings.Contains(page, `id="told-SM-2026-0002"`) {
+			t.Errorf("%s: %d; want %d linking to the row's date", p.name, resp.StatusCode, p.status)
+		}
+	}
+	resp, _ = postForm(t, c, told, url.Values{"csrf": {csrf}, "told_on": {"2026-12-19"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/officer/markers?done=told" {
+		t.Fatalf("POST the day: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page = get(t, c, e.srv.URL+"/officer/markers?done=told")
+	if !strings.Contains(page, "The day the person was told is recorded.") || !strings.Contains(page, "Told on 19 Dec 2026") || strings.Contains(page, toldForm) {
+		t.Errorf("after recording the day, the list does not show it:\n%s", page)
+	}
+	if resp, _ := postForm(t, c, told, url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("recording the day again: %d, want 409", resp.StatusCode)
+	}
 	// Their case shows it to its officer.
 	k := e.submit(t, "complaint", "planning", "My bins.")
 	_, casePage := get(t, e.signIn(t, "planning@example.gov.uk"), e.srv.URL+"/officer/cases/"+k.Ref)

@@ -13,6 +13,7 @@ import (
 func (h *Handler) markerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/markers", h.api(h.listMarkers))
 	mux.HandleFunc("POST /v1/markers", h.api(h.createMarker))
+	mux.HandleFunc("POST /v1/markers/{id}/told", h.api(h.markerTold))
 }
 
 // markerView is a marker as the API shows it, dates as YYYY-MM-DD.
@@ -82,6 +83,30 @@ func (h *Handler) createMarker(r *http.Request, who feedback.StaffMember) (int, 
 		return 0, nil, err
 	}
 	return http.StatusCreated, markerOf(m, true), nil
+}
+
+// markerTold records the day the person was told in writing, when that came after the marker.
+func (h *Handler) markerTold(r *http.Request, who feedback.StaffMember) (int, any, error) {
+	var body struct {
+		ToldOn string `json:"told_on"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &body); err != nil {
+			return 0, nil, err
+		}
+	}
+	var told time.Time
+	if body.ToldOn != "" {
+		var err error
+		if told, err = h.date("told_on", body.ToldOn); err != nil {
+			return 0, nil, err
+		}
+	}
+	m, err := h.Service.RecordMarkerTold(r.Context(), who, r.PathValue("id"), told)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, markerOf(m, true), nil
 }
 
 // caseMarkers returns the staff-safety markers to show with a case, without the person's
