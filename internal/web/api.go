@@ -121,6 +121,14 @@ func decode(r *http.Request, v any) error {
 	return decodeJSON(r.Body, v, true)
 }
 
+// decodeOptional is decode for a request whose body may be left out: none leaves v as it is.
+func decodeOptional(r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decode(r, v)
+}
+
 // caseView is a case as the API shows it.
 type caseView struct {
 	Reference      string                 `json:"reference"`

@@ -86,10 +86,8 @@ func (h *Handler) eraseContact(r *http.Request, who feedback.StaffMember) (int, 
 	var body struct {
 		OverrideReason string `json:"override_reason"`
 	}
-	if r.ContentLength != 0 {
-		if err := decode(r, &body); err != nil {
-			return 0, nil, err
-		}
+	if err := decodeOptional(r, &body); err != nil {
+		return 0, nil, err
 	}
 	out, err := h.Service.Erase(r.Context(), who, r.PathValue("contact"), body.OverrideReason)
 	if err != nil {

@@ -90,10 +90,8 @@ func (h *Handler) markerTold(r *http.Request, who feedback.StaffMember) (int, an
 	var body struct {
 		ToldOn string `json:"told_on"`
 	}
-	if r.ContentLength != 0 {
-		if err := decode(r, &body); err != nil {
-			return 0, nil, err
-		}
+	if err := decodeOptional(r, &body); err != nil {
+		return 0, nil, err
 	}
 	var told time.Time
 	if body.ToldOn != "" {
