@@ -79,8 +79,8 @@ func (s *Service) Mark(ctx context.Context, who StaffMember, n NewMarker) (*Mark
 	}
 	told := time.Time{}
 	if !n.ToldOn.IsZero() {
-		if told = s.Calendar.Date(n.ToldOn); told.After(today) || told.Before(decided) {
-			return nil, invalid("told_on", "The person is told on or after the decision, and not in the future")
+		if told, err = s.toldOn(n.ToldOn, decided, today); err != nil {
+			return nil, err
 		}
 	}
 	id, err := s.registerID(ctx, "marker", "SM", now)
@@ -94,6 +94,14 @@ func (s *Service) Mark(ctx context.Context, who StaffMember, n NewMarker) (*Mark
 	}
 	s.log().Info("staff-safety marker made", "id", m.ID, "expires_at", m.ExpiresAt.Format(time.DateOnly))
 	return m, nil
+}
+
+// toldOn returns the day of told, which must be on or after the decision and not after today.
+func (s *Service) toldOn(told, decided, today time.Time) (time.Time, error) {
+	if told = s.Calendar.Date(told); told.After(today) || told.Before(decided) {
+		return time.Time{}, invalid("told_on", "The person is told on or after the decision, and not in the future")
+	}
+	return told, nil
 }
 
 // RecordMarkerTold records the day the person was told in writing of their marker, when that
@@ -122,8 +130,8 @@ func (s *Service) RecordMarkerTold(ctx context.Context, who StaffMember, id stri
 	if told.IsZero() {
 		told = today
 	}
-	if told = s.Calendar.Date(told); told.After(today) || told.Before(m.DecidedOn) {
-		return nil, invalid("told_on", "The person is told on or after the decision, and not in the future")
+	if told, err = s.toldOn(told, m.DecidedOn, today); err != nil {
+		return nil, err
 	}
 	m, err = s.Markers.RecordMarkerTold(ctx, id, told)
 	if err != nil {
