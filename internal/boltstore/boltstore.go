@@ -1000,7 +1000,7 @@ func (s *Store) RecordMarkerTold(_ context.Context, id string, told time.Time) (
 			return fmt.Errorf("decode marker %s: %w", id, err)
 		}
 		switch {
-		case !now.Before(m.ExpiresAt):
+		case m.Expired(now):
 			return feedback.Errorf(feedback.ENOTFOUND, "no marker %s", id)
 		case !m.ToldOn.IsZero():
 			return feedback.Errorf(feedback.ECONFLICT, "marker %s: the person's letter is recorded already", id)
@@ -1028,7 +1028,7 @@ func (s *Store) ListMarkers(_ context.Context) ([]*feedback.Marker, error) {
 			if err := json.Unmarshal(v, &m); err != nil {
 				return fmt.Errorf("decode marker %s: %w", k, err)
 			}
-			if now.Before(m.ExpiresAt) {
+			if !m.Expired(now) {
 				out = append(out, &m)
 			}
 			return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -73,13 +72,15 @@ func (s *Store) RecordMarkerTold(ctx context.Context, id string, told time.Time)
 	now := s.clock.Now()
 	k := key(pkMarkers, prefixMarker+id)
 	in := &dynamodb.UpdateItemInput{TableName: &s.table, Key: k,
-		UpdateExpression:    aws.String("SET told_on = :told"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(told_on) AND expires_at > :now"),
+		UpdateExpression:         aws.String("SET told_on = :told"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(told_on) AND #exp > :now"),
+		ExpressionAttributeNames: map[string]string{"#exp": AttrExpiresAt},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":told": &types.AttributeValueMemberS{Value: formatTime(told)},
-			":now":  &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+			":now":  num(epoch(now)),
 		},
-		ReturnValues: types.ReturnValueAllNew,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	var out *dynamodb.UpdateItemOutput
 	err := call(ctx, "record marker told", func() error {
@@ -90,13 +91,13 @@ func (s *Store) RecordMarkerTold(ctx context.Context, id string, told time.Time)
 	var ccf *types.ConditionalCheckFailedException
 	switch {
 	case errors.As(err, &ccf):
-		// Which condition failed: read the marker.
-		item, err := s.getItem(ctx, "marker", k)
+		// Which condition failed: the marker as it stands tells.
+		item, err := s.failedItem(ctx, "marker", k, ccf)
 		if err != nil {
 			return nil, fmt.Errorf("dynamo: record marker %s told: %w", id, err)
 		}
 		if len(item) > 0 {
-			if m, err := unmarshalMarker(item); err == nil && now.Before(m.ExpiresAt) {
+			if m, err := unmarshalMarker(item); err == nil && !m.Expired(now) {
 				return nil, feedback.Errorf(feedback.ECONFLICT, "marker %s: the person's letter is recorded already", id)
 			}
 		}
@@ -117,7 +118,7 @@ func (s *Store) ListMarkers(ctx context.Context) ([]*feedback.Marker, error) {
 	var out []*feedback.Marker
 	err := s.queryPartition(ctx, "markers", pkMarkers, "", nil, nil, func(item map[string]types.AttributeValue) error {
 		m, err := unmarshalMarker(item)
-		if err == nil && now.Before(m.ExpiresAt) {
+		if err == nil && !m.Expired(now) {
 			out = append(out, m)
 		}
 		return err

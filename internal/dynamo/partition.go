@@ -16,6 +16,16 @@ import (
 // destruction log) each keep their items in one partition, written once with putNew and read
 // whole with queryPartition.
 
+// failedItem returns the item a conditional write found in its way: from the failure when the
+// service sends it (ReturnValuesOnConditionCheckFailure), else by reading it (minidyn sends
+// none). An empty item means there was none.
+func (s *Store) failedItem(ctx context.Context, what string, k map[string]types.AttributeValue, ccf *types.ConditionalCheckFailedException) (map[string]types.AttributeValue, error) {
+	if ccf.Item != nil {
+		return ccf.Item, nil
+	}
+	return s.getItem(ctx, what, k)
+}
+
 // getItem reads the item under k with a strongly consistent read; a missing item is an empty
 // map, not an error.
 func (s *Store) getItem(ctx context.Context, what string, k map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {

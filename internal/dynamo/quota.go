@@ -106,11 +106,8 @@ func (s *Store) addUse(ctx context.Context, k, use string, limit int, now time.T
 		return nil, true, nil
 	case !errors.As(err, &ccf):
 		return nil, false, err
-	case ccf.Item != nil:
-		return ccf.Item, false, nil
 	}
-	// A service that does not return the item with the failure (minidyn does not): read it.
-	item, err := s.getItem(ctx, "quota", key(prefixQuota+k, skQuota))
+	item, err := s.failedItem(ctx, "quota", in.Key, ccf)
 	return item, false, err
 }
 

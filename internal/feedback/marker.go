@@ -40,6 +40,11 @@ type MarkerStore interface {
 	RecordMarkerTold(ctx context.Context, id string, told time.Time) (*Marker, error)
 }
 
+// Expired reports whether the marker has passed its retention end at now.
+func (m *Marker) Expired(now time.Time) bool {
+	return !m.ExpiresAt.IsZero() && !now.Before(m.ExpiresAt)
+}
+
 // NewMarker is what an admin decides.
 type NewMarker struct {
 	Contacts  []string

@@ -149,10 +149,7 @@ func (c *Console) restrict(w http.ResponseWriter, r *http.Request) {
 	n.Types = postedTypes(r)
 	var err error
 	if on := strings.TrimSpace(f("decided_on")); on != "" {
-		n.DecidedOn, err = time.ParseInLocation(time.DateOnly, on, c.Service.Calendar.Location())
-		if err != nil {
-			err = fieldError("decided_on", "Enter the date of the decision, like 2026-12-21")
-		}
+		n.DecidedOn, err = c.day("decided_on", on, "Enter the date of the decision, like 2026-12-21")
 	}
 	var x *feedback.Restriction
 	if err == nil {
@@ -194,6 +191,16 @@ func (c *Console) fieldErrors(d *consoleView, err error) {
 			d.Errors = append(d.Errors, fe)
 		}
 	}
+}
+
+// day reads a date box (YYYY-MM-DD, a day in the council's time zone); anything else is
+// refused with msg against field.
+func (c *Console) day(field, v, msg string) (time.Time, error) {
+	t, err := time.ParseInLocation(time.DateOnly, v, c.Service.Calendar.Location())
+	if err != nil {
+		return time.Time{}, fieldError(field, msg)
+	}
+	return t, nil
 }
 
 // postedTypes are the restriction options ticked in a posted form.
@@ -463,9 +470,7 @@ func (c *Console) mark(w http.ResponseWriter, r *http.Request) {
 		into  *time.Time
 	}{{"decided_on", &n.DecidedOn}, {"told_on", &n.ToldOn}} {
 		if v := strings.TrimSpace(f(d.field)); v != "" && err == nil {
-			if *d.into, err = time.ParseInLocation(time.DateOnly, v, c.Service.Calendar.Location()); err != nil {
-				err = fieldError(d.field, "Enter a date, like 2026-12-21")
-			}
+			*d.into, err = c.day(d.field, v, "Enter a date, like 2026-12-21")
 		}
 	}
 	if err == nil {
@@ -502,9 +507,7 @@ func (c *Console) markerTold(w http.ResponseWriter, r *http.Request) {
 	var told time.Time
 	var err error
 	if v := strings.TrimSpace(r.PostFormValue("told_on")); v != "" {
-		if told, err = time.ParseInLocation(time.DateOnly, v, c.Service.Calendar.Location()); err != nil {
-			err = fieldError("told_on", "Enter a date, like 2026-12-21")
-		}
+		told, err = c.day("told_on", v, "Enter a date, like 2026-12-21")
 	}
 	if err == nil {
 		_, err = c.Service.RecordMarkerTold(r.Context(), sess.Staff, id, told)
