@@ -5,7 +5,7 @@ GO ?= go
 ADDR ?= 127.0.0.1:3000
 SMTP ?= 127.0.0.1:2525
 DATA ?= ./.intake
-# A monitoring tool's signing secret for trying POST /v1/social locally (README); never a real one.
+# A monitoring tool's signing secret for trying POST /v1/social locally (README.md); never a real one.
 SOCIAL_SECRETS ?= local-monitor=local-monitor-secret-0123456789abcdef
 # staticcheck 2026.2.2 (module v0.8.2): the latest release on the module proxy, and one that knows go 1.26.
 STATICCHECK_VERSION := v0.8.2

@@ -885,10 +885,10 @@ func TestTemplate_NotifierStreamFilter(t *testing.T) {
 	}
 }
 
-// TestReadme_EverySetting: the README's settings table names every variable internal/config
+// TestReadme_EverySetting: the settings table (docs/operations.md) names every variable internal/config
 // reads, and nothing it does not, with the same default wherever it quotes one.
 func TestReadme_EverySetting(t *testing.T) {
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile("docs/operations.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -907,18 +907,18 @@ func TestReadme_EverySetting(t *testing.T) {
 		known[name] = true
 		shown, ok := documented[name]
 		if !ok {
-			t.Errorf("%s is a setting (internal/config) but the README's settings table does not list it", name)
+			t.Errorf("%s is a setting (internal/config) but the settings table in docs/operations.md does not list it", name)
 			continue
 		}
 		_, def, hasDefault := strings.Cut(rest, "default=")
 		quoted := strings.HasPrefix(shown, "`") && strings.HasSuffix(shown, "`")
 		if hasDefault && quoted && strings.Trim(shown, "`") != def {
-			t.Errorf("the README gives %s's default as %s; internal/config has %q", name, shown, def)
+			t.Errorf("docs/operations.md gives %s's default as %s; internal/config has %q", name, shown, def)
 		}
 	}
 	for name := range documented {
 		if !known[name] {
-			t.Errorf("the README documents %s, which internal/config does not read", name)
+			t.Errorf("docs/operations.md documents %s, which internal/config does not read", name)
 		}
 	}
 }

@@ -152,7 +152,7 @@ func TestFunctions_WebComplaintDynamoDBCost(t *testing.T) {
 			t.Errorf("complaint %d: the notifier's DynamoDB calls = %v, want %v", n, in.notifier.Calls, wantNotifier)
 		}
 		if web, notifier := in.web.WRU(), in.notifier.WRU(); web > 11 || notifier > 9 {
-			t.Errorf("complaint %d: write units: web form %.0f, notifier %.0f; want at most 11 and 9 (README, Performance in AWS)", n, web, notifier)
+			t.Errorf("complaint %d: write units: web form %.0f, notifier %.0f; want at most 11 and 9 (docs/performance.md, DynamoDB per web complaint)", n, web, notifier)
 		}
 		t.Logf("complaint %d: web form %s; notifier %s", n, in.web, in.notifier)
 	}

@@ -110,7 +110,7 @@ func newStack(t testing.TB) *stack {
 	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(mailBucket), Key: aws.String("inbound/sample-complaint-1"), Body: bytes.NewReader(raw)}); err != nil {
 		t.Fatal(err)
 	}
-	// The officer function's session key, stored once as the README says.
+	// The officer function's session key, stored once as docs/deploying.md says.
 	sessionKeyParam := fmt.Sprintf("/intake-test-%d/session-key", n)
 	ssmc := ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(url) })
 	if _, err := ssmc.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(sessionKeyParam), Type: ssmtypes.ParameterTypeSecureString,
@@ -843,7 +843,7 @@ func TestFunctions_NotifierDestroysOnTTL(t *testing.T) {
 	}
 }
 
-// TestFunctions_LinkOnlyWhatTheyUse checks what keeps the Lambda binaries small (README,
+// TestFunctions_LinkOnlyWhatTheyUse checks what keeps the Lambda binaries small (docs/performance.md,
 // Performance): each function links the AWS clients it calls and no other, and of those only
 // the operations it calls, even where html/template's reflective method lookup is linked (the
 // web form and the officer function), which keeps every exported method of any type reachable
@@ -889,7 +889,7 @@ func TestFunctions_LinkOnlyWhatTheyUse(t *testing.T) {
 }
 
 // TestFunctions_NoSlowPackageInit checks what keeps the functions' cold starts within 1.5 times
-// a hello-world bootstrap's (README, Performance (Lambda functions)): no function links a
+// a hello-world bootstrap's (docs/performance.md, Lambda functions): no function links a
 // package whose init costs a millisecond or more on a small machine. Each comes back with an
 // innocent-looking upgrade: the SDK's schema-based serialisation (a service's schemas package,
 // from dynamodb v1.69.0, dynamodbstreams v1.42.0 and sesv2 v1.76.0: 0.4 to 3 ms), encoding/gob
@@ -910,7 +910,7 @@ func TestFunctions_NoSlowPackageInit(t *testing.T) {
 			}
 			for _, pkg := range strings.Fields(string(out)) {
 				if slow.MatchString(pkg) {
-					t.Errorf("links %s, whose init slows every cold start: see the README's Performance (Lambda functions) before upgrading past it", pkg)
+					t.Errorf("links %s, whose init slows every cold start: see docs/performance.md (Lambda functions) before upgrading past it", pkg)
 				}
 			}
 		})

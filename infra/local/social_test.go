@@ -31,7 +31,7 @@ func readmeSnippet(t *testing.T, marker string) string {
 }
 
 // TestLocalRunner_SocialREADME runs the README's curl + openssl example, as printed, against a
-// runner started as `make run` starts it (its SOCIAL_SECRETS, the real clock): issue 9's first
+// runner started as the README starts it (its SOCIAL_SECRETS, its fixed clock): issue 9's first
 // two acceptance points.
 func TestLocalRunner_SocialREADME(t *testing.T) {
 	if testing.Short() {
@@ -43,7 +43,7 @@ func TestLocalRunner_SocialREADME(t *testing.T) {
 		}
 	}
 	bin := buildRunner(t)
-	r := start(t, bin, filepath.Join(t.TempDir(), "data"), "-social-secrets", "local-monitor=local-monitor-secret-0123456789abcdef")
+	r := start(t, bin, filepath.Join(t.TempDir(), "data"), "-now", "2026-12-21T10:00:00Z", "-social-secrets", "local-monitor=local-monitor-secret-0123456789abcdef")
 	if !strings.Contains(r.banner, "POST "+r.base+"/v1/social") || !strings.Contains(r.banner, r.base+"/officer/social/new") {
 		t.Errorf("the banner does not say where the social routes are:\n%s", r.banner)
 	}

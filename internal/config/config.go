@@ -18,7 +18,7 @@ import (
 	"github.com/council/intake/internal/workdays"
 )
 
-// Config is every setting. The README lists them all with their defaults.
+// Config is every setting. docs/operations.md lists them all with their defaults.
 type Config struct {
 	CouncilName    string `env:"INTAKE_COUNCIL_NAME, default=Example District Council"`
 	CouncilPhone   string `env:"INTAKE_COUNCIL_PHONE, default=01632 960000"`
@@ -114,7 +114,7 @@ func Map(m map[string]string) Lookup {
 //
 // The struct tags are read here rather than by a configuration library: the settings are only
 // strings and whole numbers, and a library that links encoding/gob adds a millisecond to every
-// function's cold start (README: Performance (Lambda functions)).
+// function's cold start (docs/performance.md: Lambda functions).
 func Load(lookup Lookup, required ...string) (*Config, error) {
 	var c Config
 	for _, f := range fields(&c) {

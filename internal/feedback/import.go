@@ -21,7 +21,7 @@ import (
 // any other (the report's index serves them), carry their retention end, and have a settled
 // side-effect ledger: they send no email and schedule no reminder.
 
-// ImportColumns are the columns an import file may have, in the order the README documents
+// ImportColumns are the columns an import file may have, in the order docs/api.md documents
 // them. The header row names them; their order in the file is free.
 var ImportColumns = []string{
 	"reference", "kind", "channel", "service_area", "received_date", "acknowledged_date",

@@ -391,7 +391,7 @@ func TestService_AnnualReportFor(t *testing.T) {
 	}
 }
 
-// TestService_Import_Example imports the README's example file.
+// TestService_Import_Example imports the example file docs/api.md links to.
 func TestService_Import_Example(t *testing.T) {
 	f := newFixture(t, time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	f.svc.Routing.Areas = map[string]string{"planning": "planning@example.gov.uk", "housing": "housing@example.gov.uk"}

@@ -218,7 +218,7 @@ func TestHandler_Import(t *testing.T) {
 }
 
 // TestConsole_ReportAndImport signs in to the console as the complaints team, imports the
-// README's example file through the upload page, and shows the report; a manager sees the
+// example file (docs/api.md) through the upload page, and shows the report; a manager sees the
 // report, an officer sees neither page.
 func TestConsole_ReportAndImport(t *testing.T) {
 	e := newConsoleEnv(t, false)

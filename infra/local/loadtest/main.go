@@ -12,7 +12,7 @@
 //   - durable syncs (fsync and fdatasync, counted by strace) per complaint, when strace is
 //     installed.
 //
-// Every figure comes from this machine and this disk, in this run; the README says how to read
+// Every figure comes from this machine and this disk, in this run; docs/performance.md says how to read
 // them.
 package main
 
