@@ -143,21 +143,7 @@ func (s *Store) Create(ctx context.Context, c *feedback.Case) error {
 
 // Get returns the case, or ENOTFOUND if there is none or it has passed its retention end.
 func (s *Store) Get(ctx context.Context, ref string) (*feedback.Case, error) {
-	item, err := s.getItem(ctx, "case", key(prefixCase+ref, skCase))
-	if err != nil {
-		return nil, fmt.Errorf("dynamo: get case %s: %w", ref, err)
-	}
-	if len(item) == 0 {
-		return nil, feedback.Errorf(feedback.ENOTFOUND, "case %s not found", ref)
-	}
-	c, err := unmarshalCase(item)
-	if err != nil {
-		return nil, fmt.Errorf("dynamo: get case %s: %w", ref, err)
-	}
-	if c.Expired(s.clock.Now()) {
-		return nil, feedback.Errorf(feedback.ENOTFOUND, "case %s not found", ref)
-	}
-	return c, nil
+	return caseItems.get(ctx, s, ref, key(prefixCase+ref, skCase))
 }
 
 // GetByIdempotencyKey returns the case created with key, or ENOTFOUND.
