@@ -12,11 +12,43 @@ import (
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/feedback"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-func testCreateGet(t *testing.T, newStore NewStore) {
+// NewCase returns a valid open complaint with the given reference, as the service would make it.
+func NewCase(ref string, at time.Time) *feedback.Case {
+	return &feedback.Case{
+		Ref: ref, Kind: feedback.KindComplaint, Channel: feedback.ChannelWeb, Status: feedback.StatusOpen,
+		Stage: feedback.Stage1, ServiceArea: "waste", Subject: "Missed bin",
+		Message:       "My bin was missed <b>again</b> & again.\nSecond line: ünïcödé",
+		Contact:       feedback.Contact{Name: "Ada Resident", Email: "ada@example.com", Phone: "01632 960001"},
+		AssignedTo:    "waste@council.example",
+		ReceivedAt:    at,
+		AcknowledgeBy: time.Date(2026, 12, 22, 0, 0, 0, 0, time.UTC),
+		RespondBy:     time.Date(2027, 1, 7, 0, 0, 0, 0, time.UTC),
+		Fingerprint:   "fp-" + ref,
+		Effects: feedback.Effects{
+			feedback.EffectAcknowledgement: {State: feedback.EffectFailed, At: at, Reason: "refused", Attempts: 2},
+			feedback.EffectAssignment:      {ClaimedBy: "worker-1#1", ClaimedUntil: at.Add(time.Minute)},
+			feedback.EffectSchedules:       {},
+		},
+		CreatedAt: at, UpdatedAt: at,
+	}
+}
+
+// settled returns effects that are all done.
+func settled(at time.Time) feedback.Effects {
+	return feedback.Effects{
+		feedback.EffectAcknowledgement: {State: feedback.EffectDone, At: at, MessageID: "m-1"},
+		feedback.EffectAssignment:      {State: feedback.EffectDone, At: at},
+		feedback.EffectSchedules:       {State: feedback.EffectSkipped, At: at, Reason: "not needed"},
+	}
+}
+
+var cmpCase = cmp.Options{cmpopts.EquateApproxTime(time.Millisecond), cmpopts.IgnoreFields(feedback.Case{}, "Version")}
+
+func testCreateGet(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	want := NewCase("FB-2026-000001", Start)
 	want.IdempotencyKey = "key-1"
 	if err := s.Create(ctx, want); err != nil {
@@ -35,9 +67,8 @@ func testCreateGet(t *testing.T, newStore NewStore) {
 }
 
 // testCreateGetSocial checks that a social case keeps its post, its author and its follow-ups.
-func testCreateGetSocial(t *testing.T, newStore NewStore) {
+func testCreateGetSocial(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	want := NewCase("FB-2026-000002", Start)
 	want.Channel, want.IdempotencyKey, want.MessageID = feedback.ChannelSocial, "social:x:1860000000000000001", "1860000000000000001"
 	want.Contact = feedback.Contact{Name: "Ada Resident", Handle: "x:ada_resident"}
@@ -62,9 +93,8 @@ func testCreateGetSocial(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testCreateConflict(t *testing.T, newStore NewStore) {
+func testCreateConflict(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	first := NewCase("FB-2026-000001", Start)
 	first.IdempotencyKey = "key-1"
 	if err := s.Create(ctx, first); err != nil {
@@ -94,9 +124,8 @@ func testCreateConflict(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testIdempotency(t *testing.T, newStore NewStore) {
+func testIdempotency(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	c := NewCase("FB-2026-000001", Start)
 	c.IdempotencyKey = "form:abc"
 	if err := s.Create(ctx, c); err != nil {
@@ -117,9 +146,8 @@ func testIdempotency(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testSequence(t *testing.T, newStore NewStore) {
+func testSequence(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	for _, tt := range []struct {
 		name string
 		want int64
@@ -131,9 +159,8 @@ func testSequence(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testSequenceConcurrent(t *testing.T, newStore NewStore) {
+func testSequenceConcurrent(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	const workers, each = 8, 10
 	var mu sync.Mutex
 	var got []int64
@@ -171,9 +198,8 @@ func testSequenceConcurrent(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testUpdate(t *testing.T, newStore NewStore) {
+func testUpdate(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	c := NewCase("FB-2026-000001", Start)
 	if err := s.Create(ctx, c); err != nil {
 		t.Fatal(err)
@@ -211,9 +237,8 @@ func testUpdate(t *testing.T, newStore NewStore) {
 
 // testUpdateFrom: starting from the case as last seen is Update without the read when that is
 // the stored version, and Update itself when it is not: a change made meanwhile is never lost.
-func testUpdateFrom(t *testing.T, newStore NewStore) {
+func testUpdateFrom(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	if err := s.Create(ctx, NewCase("FB-2026-000001", Start)); err != nil {
 		t.Fatal(err)
 	}
@@ -262,9 +287,8 @@ func testUpdateFrom(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testUpdateConcurrent(t *testing.T, newStore NewStore) {
+func testUpdateConcurrent(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	c := NewCase("FB-2026-000001", Start)
 	if err := s.Create(ctx, c); err != nil {
 		t.Fatal(err)

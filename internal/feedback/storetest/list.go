@@ -12,9 +12,44 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func testListPending(t *testing.T, newStore NewStore) {
+func refsOf(cs []*feedback.Case) []string {
+	refs := []string{}
+	for _, c := range cs {
+		refs = append(refs, c.Ref)
+	}
+	return refs
+}
+
+// allPages reads a list from its first page, following each page's Next, and returns the
+// references of all its cases with prefix cut off. A page of more than limit cases (when limit
+// is set) fails the test, and so does paging that never ends.
+func allPages(t *testing.T, limit int, prefix string, read func(cursor string) (feedback.CasePage, error)) []string {
+	t.Helper()
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 20 {
+			t.Fatalf("limit %d: paging never ends", limit)
+		}
+		page, err := read(cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if limit > 0 && len(page.Cases) > limit {
+			t.Errorf("limit %d: a page of %d", limit, len(page.Cases))
+		}
+		for _, c := range page.Cases {
+			got = append(got, strings.TrimPrefix(c.Ref, prefix))
+		}
+		if page.Next == "" {
+			return got
+		}
+		cursor = page.Next
+	}
+}
+
+func testListPending(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	done := NewCase("FB-2026-000001", Start)
 	done.Effects = settled(Start)
 	pending1 := NewCase("FB-2026-000002", Start.Add(time.Minute))
@@ -48,17 +83,8 @@ func testListPending(t *testing.T, newStore NewStore) {
 	}
 }
 
-func refsOf(cs []*feedback.Case) []string {
-	refs := []string{}
-	for _, c := range cs {
-		refs = append(refs, c.Ref)
-	}
-	return refs
-}
-
-func testListDue(t *testing.T, newStore NewStore) {
+func testListDue(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	day := func(d int) time.Time { return time.Date(2027, 1, d, 0, 0, 0, 0, time.UTC) }
 	mk := func(ref string, due time.Time, edit func(*feedback.Case)) {
 		c := NewCase(ref, Start)
@@ -92,9 +118,8 @@ func testListDue(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testListAssigned(t *testing.T, newStore NewStore) {
+func testListAssigned(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	for i, officer := range []string{"waste@council.example", "planning@council.example", "waste@council.example"} {
 		c := NewCase(fmt.Sprintf("FB-2026-%06d", i+1), Start.Add(time.Duration(i)*time.Minute))
 		c.AssignedTo = officer
@@ -119,9 +144,7 @@ func testListAssigned(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testListCases(t *testing.T, newStore NewStore) {
-	clk := clock.NewFixed(Start)
-	s := newStore(t, clk)
+func testListCases(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	seedCaseList(t, s)
 	checkCaseFilters(t, s)
 	t.Run("pages", func(t *testing.T) {
@@ -231,37 +254,8 @@ func checkCaseListMoves(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	}
 }
 
-// allPages reads a list from its first page, following each page's Next, and returns the
-// references of all its cases with prefix cut off. A page of more than limit cases (when limit
-// is set) fails the test, and so does paging that never ends.
-func allPages(t *testing.T, limit int, prefix string, read func(cursor string) (feedback.CasePage, error)) []string {
-	t.Helper()
-	var got []string
-	cursor := ""
-	for pages := 0; ; pages++ {
-		if pages > 20 {
-			t.Fatalf("limit %d: paging never ends", limit)
-		}
-		page, err := read(cursor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if limit > 0 && len(page.Cases) > limit {
-			t.Errorf("limit %d: a page of %d", limit, len(page.Cases))
-		}
-		for _, c := range page.Cases {
-			got = append(got, strings.TrimPrefix(c.Ref, prefix))
-		}
-		if page.Next == "" {
-			return got
-		}
-		cursor = page.Next
-	}
-}
-
-func testListReceived(t *testing.T, newStore NewStore) {
+func testListReceived(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	at := londonTime(t)
 	seedReceived(t, s, at)
 	list := func(t *testing.T, q feedback.ReceivedQuery) []string {

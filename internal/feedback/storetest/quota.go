@@ -8,12 +8,11 @@ import (
 	"time"
 
 	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/feedback"
 )
 
-func testTakeQuota(t *testing.T, newStore NewStore) {
+func testTakeQuota(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	clk := clock.NewFixed(Start)
-	s := newStore(t, clk)
 	take := func(key, use string) bool {
 		t.Helper()
 		ok, err := s.TakeQuota(ctx, key, use, 3, 24*time.Hour)
@@ -45,9 +44,8 @@ func testTakeQuota(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testTakeQuotaConcurrent(t *testing.T, newStore NewStore) {
+func testTakeQuotaConcurrent(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	allowed := 0

@@ -11,10 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-func testExpired(t *testing.T, newStore NewStore) {
+func testExpired(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	clk := clock.NewFixed(Start)
-	s := newStore(t, clk)
 	c := NewCase("FB-2026-000001", Start)
 	c.IdempotencyKey = "key-exp"
 	c.Status = feedback.StatusClosed
@@ -37,9 +35,8 @@ func testExpired(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testHold(t *testing.T, newStore NewStore) {
+func testHold(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	c := NewCase("FB-2026-000001", Start)
 	c.Status, c.ClosedAt = feedback.StatusClosed, Start
 	c.Hold = &feedback.Hold{By: "complaints@example.gov.uk", At: Start, Reason: "Litigation: claim 123"}
@@ -65,10 +62,8 @@ func testHold(t *testing.T, newStore NewStore) {
 // testListExpired: a store either lists exactly the expired cases, soonest expired first (the
 // embedded store, which purges them itself), or none at all (DynamoDB, whose TTL deletes them
 // and whose stream drives the destruction); it never lists a live case.
-func testListExpired(t *testing.T, newStore NewStore) {
+func testListExpired(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	clk := clock.NewFixed(Start)
-	s := newStore(t, clk)
 	expiries := map[string]time.Duration{
 		"FB-2026-000001": 3 * time.Hour, "FB-2026-000002": time.Hour, "FB-2026-000003": 48 * time.Hour, "FB-2026-000004": 0,
 	}
@@ -108,9 +103,8 @@ func testListExpired(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testPurge(t *testing.T, newStore NewStore) {
+func testPurge(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	s := newStore(t, clock.NewFixed(Start))
 	c := NewCase("FB-2026-000001", Start)
 	c.IdempotencyKey = "key-purge"
 	if err := s.Create(ctx, c); err != nil {
@@ -149,10 +143,8 @@ func testPurge(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testDestructionLog(t *testing.T, newStore NewStore) {
+func testDestructionLog(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	clk := clock.NewFixed(Start)
-	s := newStore(t, clk)
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 30, 0, 0, time.UTC) }
 	lines := []feedback.Destruction{
 		{Ref: "FB-2026-000002", Kind: feedback.KindComplaint, Channel: feedback.ChannelEmail, ReceivedAt: day(2026, 12, 1),
@@ -201,10 +193,8 @@ func testDestructionLog(t *testing.T, newStore NewStore) {
 
 // testListByContact: a person's cases by their identity, oldest received first; an anonymous
 // case is nobody's, and a telephone-only case is found by its number.
-func testListByContact(t *testing.T, newStore NewStore) {
+func testListByContact(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	ctx := context.Background()
-	clk := clock.NewFixed(Start)
-	s := newStore(t, clk)
 	mk := func(ref string, at time.Time, email, phone string) {
 		c := NewCase(ref, at)
 		c.Contact = feedback.Contact{Name: "Pat", Email: email, Phone: phone}

@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/feedback"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // Start is the instant at which every suite's clock starts.
@@ -21,14 +20,18 @@ type NewStore func(t *testing.T, clk feedback.Clock) feedback.Store
 // Run runs the whole suite against stores made by newStore.
 func Run(t *testing.T, newStore NewStore) {
 	for _, tt := range suite {
-		t.Run(tt.name, func(t *testing.T) { tt.test(t, newStore) })
+		t.Run(tt.name, func(t *testing.T) {
+			clk := clock.NewFixed(Start)
+			tt.test(t, newStore(t, clk), clk)
+		})
 	}
 }
 
-// suite is Run's tests, in the order they run.
+// suite is Run's tests, in the order they run. Each is given a fresh store reading a fixed clock
+// that starts at Start.
 var suite = []struct {
 	name string
-	test func(*testing.T, NewStore)
+	test func(t *testing.T, s feedback.Store, clk *clock.Fixed)
 }{
 	{"Create_Get", testCreateGet},
 	{"Create_Get_Social", testCreateGetSocial},
@@ -53,37 +56,5 @@ var suite = []struct {
 	{"ListByContact", testListByContact},
 	{"ListReceived", testListReceived},
 }
-
-// NewCase returns a valid open complaint with the given reference, as the service would make it.
-func NewCase(ref string, at time.Time) *feedback.Case {
-	return &feedback.Case{
-		Ref: ref, Kind: feedback.KindComplaint, Channel: feedback.ChannelWeb, Status: feedback.StatusOpen,
-		Stage: feedback.Stage1, ServiceArea: "waste", Subject: "Missed bin",
-		Message:       "My bin was missed <b>again</b> & again.\nSecond line: ünïcödé",
-		Contact:       feedback.Contact{Name: "Ada Resident", Email: "ada@example.com", Phone: "01632 960001"},
-		AssignedTo:    "waste@council.example",
-		ReceivedAt:    at,
-		AcknowledgeBy: time.Date(2026, 12, 22, 0, 0, 0, 0, time.UTC),
-		RespondBy:     time.Date(2027, 1, 7, 0, 0, 0, 0, time.UTC),
-		Fingerprint:   "fp-" + ref,
-		Effects: feedback.Effects{
-			feedback.EffectAcknowledgement: {State: feedback.EffectFailed, At: at, Reason: "refused", Attempts: 2},
-			feedback.EffectAssignment:      {ClaimedBy: "worker-1#1", ClaimedUntil: at.Add(time.Minute)},
-			feedback.EffectSchedules:       {},
-		},
-		CreatedAt: at, UpdatedAt: at,
-	}
-}
-
-// settled returns effects that are all done.
-func settled(at time.Time) feedback.Effects {
-	return feedback.Effects{
-		feedback.EffectAcknowledgement: {State: feedback.EffectDone, At: at, MessageID: "m-1"},
-		feedback.EffectAssignment:      {State: feedback.EffectDone, At: at},
-		feedback.EffectSchedules:       {State: feedback.EffectSkipped, At: at, Reason: "not needed"},
-	}
-}
-
-var cmpCase = cmp.Options{cmpopts.EquateApproxTime(time.Millisecond), cmpopts.IgnoreFields(feedback.Case{}, "Version")}
 
 func code(err error) string { return feedback.ErrorCode(err) }
