@@ -14,22 +14,17 @@ import (
 // only when the acknowledgement went), with short keys and times as Unix nanoseconds, because
 // a report decodes a year of these and decoding is most of its time.
 type receivedRecord struct {
-	Ref        string             `json:"r"`
-	Kind       feedback.Kind      `json:"k"`
-	Channel    feedback.Channel   `json:"c,omitempty"`
-	Status     feedback.Status    `json:"s"`
-	Stage      feedback.Stage     `json:"g,omitempty"`
-	Area       string             `json:"a,omitempty"`
-	AssignedTo string             `json:"t,omitempty"`
-	Received   int64              `json:"rv,omitempty"`
-	AckBy      int64              `json:"ab,omitempty"`
-	RespondBy  int64              `json:"rb,omitempty"`
-	Acked      int64              `json:"ak,omitempty"`
-	Closed     int64              `json:"cl,omitempty"`
-	Expires    int64              `json:"ex,omitempty"`
-	Stages     []receivedStage    `json:"st,omitempty"`
-	Ombudsman  *receivedOmbudsman `json:"o,omitempty"`
-	Version    int                `json:"v"`
+	Ref        string           `json:"r"`
+	Kind       feedback.Kind    `json:"k"`
+	Channel    feedback.Channel `json:"c,omitempty"`
+	Status     feedback.Status  `json:"s"`
+	Stage      feedback.Stage   `json:"g,omitempty"`
+	Area       string           `json:"a,omitempty"`
+	AssignedTo string           `json:"t,omitempty"`
+	receivedTimes
+	Stages    []receivedStage    `json:"st,omitempty"`
+	Ombudsman *receivedOmbudsman `json:"o,omitempty"`
+	Version   int                `json:"v"`
 }
 
 type receivedStage struct {
@@ -51,6 +46,16 @@ type receivedOmbudsman struct {
 	Pence    int64              `json:"p,omitempty"`
 }
 
+// receivedTimes are the case's dates as a report reads them, as nanos writes them.
+type receivedTimes struct {
+	Received  int64 `json:"rv,omitempty"`
+	AckBy     int64 `json:"ab,omitempty"`
+	RespondBy int64 `json:"rb,omitempty"`
+	Acked     int64 `json:"ak,omitempty"`
+	Closed    int64 `json:"cl,omitempty"`
+	Expires   int64 `json:"ex,omitempty"`
+}
+
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -66,9 +71,10 @@ func fromNanos(n int64) time.Time {
 }
 
 func newReceivedRecord(c *feedback.Case) receivedRecord {
-	r := receivedRecord{Ref: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage, Area: c.ServiceArea,
-		AssignedTo: c.AssignedTo, Received: nanos(c.ReceivedAt), AckBy: nanos(c.AcknowledgeBy), RespondBy: nanos(c.RespondBy),
-		Acked: nanos(c.AcknowledgedAt()), Closed: nanos(c.ClosedAt), Expires: nanos(c.ExpiresAt), Version: c.Version}
+	r := receivedRecord{Ref: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage,
+		Area: c.ServiceArea, AssignedTo: c.AssignedTo, Version: c.Version,
+		receivedTimes: receivedTimes{Received: nanos(c.ReceivedAt), AckBy: nanos(c.AcknowledgeBy), RespondBy: nanos(c.RespondBy),
+			Acked: nanos(c.AcknowledgedAt()), Closed: nanos(c.ClosedAt), Expires: nanos(c.ExpiresAt)}}
 	for _, st := range c.Stages {
 		r.Stages = append(r.Stages, receivedStage{Stage: st.Stage, Opened: nanos(st.OpenedAt), RespondBy: nanos(st.RespondBy),
 			Extended: st.ExtendedBy, Outcome: st.Response.Outcome, Lessons: st.Response.Lessons,
