@@ -81,46 +81,72 @@ const (
 )
 
 // caseRecord is a case item as stored. Times are RFC 3339 strings with their original offset,
-// so that a case comes back exactly as written; expires_at is the same instant for TTL.
+// so that a case comes back exactly as written; expires_at is the same instant for TTL. Its
+// attributes are grouped by what they say of the case; the groups are embedded, so each
+// attribute is a top-level attribute of the item.
 type caseRecord struct {
 	PK string `dynamodbav:"PK"`
 	SK string `dynamodbav:"SK"`
+	caseWhat
+	caseFrom
+	caseWork
+	caseDates
+	caseIndexKeys
+}
 
-	Ref            string                  `dynamodbav:"ref"`
-	Kind           feedback.Kind           `dynamodbav:"kind,omitempty"`
-	Channel        feedback.Channel        `dynamodbav:"channel,omitempty"`
-	Status         feedback.Status         `dynamodbav:"status,omitempty"`
-	Stage          feedback.Stage          `dynamodbav:"stage,omitempty"`
-	ServiceArea    string                  `dynamodbav:"service_area,omitempty"`
-	Subject        string                  `dynamodbav:"subject,omitempty"`
-	Message        string                  `dynamodbav:"message,omitempty"`
-	Contact        contactRecord           `dynamodbav:"contact"`
-	AssignedTo     string                  `dynamodbav:"assigned_to,omitempty"`
-	ReceivedAt     string                  `dynamodbav:"received_at,omitempty"`
-	AcknowledgeBy  string                  `dynamodbav:"acknowledge_by,omitempty"`
-	RespondBy      string                  `dynamodbav:"respond_by,omitempty"`
-	IdempotencyKey string                  `dynamodbav:"idempotency_key,omitempty"`
-	Fingerprint    string                  `dynamodbav:"fingerprint,omitempty"`
-	MessageID      string                  `dynamodbav:"message_id,omitempty"`
-	Raw            string                  `dynamodbav:"raw,omitempty"`
-	Attachments    []string                `dynamodbav:"attachments,omitempty"`
-	Social         *socialRecord           `dynamodbav:"social,omitempty"`
-	Messages       []messageRecord         `dynamodbav:"messages,omitempty"`
-	Flags          []flagRecord            `dynamodbav:"flags,omitempty"`
-	History        []eventRecord           `dynamodbav:"history,omitempty"`
-	Effects        map[string]effectRecord `dynamodbav:"effects,omitempty"`
-	Claims         map[string]claimRecord  `dynamodbav:"claims,omitempty"`
-	Stages         []stageRecord           `dynamodbav:"stages,omitempty"`
-	Ombudsman      *ombudsmanRecord        `dynamodbav:"ombudsman,omitempty"`
-	Letters        []letterRecord          `dynamodbav:"letters,omitempty"`
-	ClosedAt       string                  `dynamodbav:"closed_at,omitempty"`
-	RetainUntil    string                  `dynamodbav:"retain_until,omitempty"`
-	Hold           *holdRecord             `dynamodbav:"hold,omitempty"`
-	ExpiresAt      int64                   `dynamodbav:"expires_at,omitempty"`
-	CreatedAt      string                  `dynamodbav:"created_at,omitempty"`
-	UpdatedAt      string                  `dynamodbav:"updated_at,omitempty"`
-	Version        int                     `dynamodbav:"version"`
+// caseWhat is what the case is and who handles it.
+type caseWhat struct {
+	Ref         string           `dynamodbav:"ref"`
+	Kind        feedback.Kind    `dynamodbav:"kind,omitempty"`
+	Channel     feedback.Channel `dynamodbav:"channel,omitempty"`
+	Status      feedback.Status  `dynamodbav:"status,omitempty"`
+	Stage       feedback.Stage   `dynamodbav:"stage,omitempty"`
+	ServiceArea string           `dynamodbav:"service_area,omitempty"`
+	AssignedTo  string           `dynamodbav:"assigned_to,omitempty"`
+}
 
+// caseFrom is what the resident sent and how it arrived.
+type caseFrom struct {
+	Subject        string        `dynamodbav:"subject,omitempty"`
+	Message        string        `dynamodbav:"message,omitempty"`
+	Contact        contactRecord `dynamodbav:"contact"`
+	Social         *socialRecord `dynamodbav:"social,omitempty"`
+	IdempotencyKey string        `dynamodbav:"idempotency_key,omitempty"`
+	Fingerprint    string        `dynamodbav:"fingerprint,omitempty"`
+	MessageID      string        `dynamodbav:"message_id,omitempty"`
+	Raw            string        `dynamodbav:"raw,omitempty"`
+	Attachments    []string      `dynamodbav:"attachments,omitempty"`
+}
+
+// caseWork is the record of the work on the case.
+type caseWork struct {
+	Messages  []messageRecord         `dynamodbav:"messages,omitempty"`
+	Flags     []flagRecord            `dynamodbav:"flags,omitempty"`
+	History   []eventRecord           `dynamodbav:"history,omitempty"`
+	Effects   map[string]effectRecord `dynamodbav:"effects,omitempty"`
+	Claims    map[string]claimRecord  `dynamodbav:"claims,omitempty"`
+	Stages    []stageRecord           `dynamodbav:"stages,omitempty"`
+	Ombudsman *ombudsmanRecord        `dynamodbav:"ombudsman,omitempty"`
+	Letters   []letterRecord          `dynamodbav:"letters,omitempty"`
+	Hold      *holdRecord             `dynamodbav:"hold,omitempty"`
+}
+
+// caseDates are the case's dates, its retention end and its version.
+type caseDates struct {
+	ReceivedAt    string `dynamodbav:"received_at,omitempty"`
+	AcknowledgeBy string `dynamodbav:"acknowledge_by,omitempty"`
+	RespondBy     string `dynamodbav:"respond_by,omitempty"`
+	ClosedAt      string `dynamodbav:"closed_at,omitempty"`
+	RetainUntil   string `dynamodbav:"retain_until,omitempty"`
+	ExpiresAt     int64  `dynamodbav:"expires_at,omitempty"`
+	CreatedAt     string `dynamodbav:"created_at,omitempty"`
+	UpdatedAt     string `dynamodbav:"updated_at,omitempty"`
+	Version       int    `dynamodbav:"version"`
+}
+
+// caseIndexKeys are the item's keys in the global secondary indexes, each present only when
+// the case belongs in that index.
+type caseIndexKeys struct {
 	PendingPK string `dynamodbav:"gsi_pending,omitempty"`
 	PendingSK string `dynamodbav:"gsi_pending_sk,omitempty"`
 	CasesPK   string `dynamodbav:"gsi_cases,omitempty"`
@@ -160,13 +186,20 @@ func marshalSocial(o *feedback.SocialOrigin) *socialRecord {
 		ForwardedBy: o.ForwardedBy, SuggestedReply: o.SuggestedReply}
 }
 
+// messageRecord is a message received about a case: what was written, and what it referred to
+// (messageRefs).
 type messageRecord struct {
-	At          string   `dynamodbav:"at"`
-	Channel     string   `dynamodbav:"channel,omitempty"`
-	From        string   `dynamodbav:"from,omitempty"`
-	Subject     string   `dynamodbav:"subject,omitempty"`
-	Text        string   `dynamodbav:"text,omitempty"`
-	Quoted      string   `dynamodbav:"quoted,omitempty"`
+	At      string `dynamodbav:"at"`
+	Channel string `dynamodbav:"channel,omitempty"`
+	From    string `dynamodbav:"from,omitempty"`
+	Subject string `dynamodbav:"subject,omitempty"`
+	Text    string `dynamodbav:"text,omitempty"`
+	Quoted  string `dynamodbav:"quoted,omitempty"`
+	messageRefs
+}
+
+// messageRefs are a message's references: its id, its blobs, its links and who else is told.
+type messageRefs struct {
 	MessageID   string   `dynamodbav:"message_id,omitempty"`
 	Raw         string   `dynamodbav:"raw,omitempty"`
 	Attachments []string `dynamodbav:"attachments,omitempty"`
@@ -297,19 +330,19 @@ type idemRecord struct {
 func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 	r := caseRecord{
 		PK: prefixCase + c.Ref, SK: skCase,
-		Ref: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage,
-		ServiceArea: c.ServiceArea, Subject: c.Subject, Message: c.Message,
-		Contact:    contactRecord{Name: c.Contact.Name, Email: c.Contact.Email, Phone: c.Contact.Phone, Handle: c.Contact.Handle},
-		AssignedTo: c.AssignedTo, ReceivedAt: formatTime(c.ReceivedAt),
-		AcknowledgeBy: formatTime(c.AcknowledgeBy), RespondBy: formatTime(c.RespondBy),
-		IdempotencyKey: c.IdempotencyKey, Fingerprint: c.Fingerprint,
-		Effects: marshalEffects(c.Effects, false), Claims: marshalClaims(c.Effects),
-		MessageID: c.MessageID, Raw: c.Raw, Attachments: c.Attachments, Social: marshalSocial(c.Social),
-		Stages: marshalStages(c.Stages), Ombudsman: marshalOmbudsman(c.Ombudsman), Letters: marshalLetters(c.Letters),
-		Messages: marshalMessages(c.Messages), Flags: marshalFlags(c.Flags), History: marshalHistory(c.History),
-		ClosedAt: formatTime(c.ClosedAt), RetainUntil: formatTime(c.ExpiresAt), ExpiresAt: epoch(c.ExpiresAt),
-		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
-		Version: c.Version,
+		caseWhat: caseWhat{Ref: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage,
+			ServiceArea: c.ServiceArea, AssignedTo: c.AssignedTo},
+		caseFrom: caseFrom{Subject: c.Subject, Message: c.Message,
+			Contact:        contactRecord{Name: c.Contact.Name, Email: c.Contact.Email, Phone: c.Contact.Phone, Handle: c.Contact.Handle},
+			Social:         marshalSocial(c.Social),
+			IdempotencyKey: c.IdempotencyKey, Fingerprint: c.Fingerprint, MessageID: c.MessageID, Raw: c.Raw, Attachments: c.Attachments},
+		caseWork: caseWork{Messages: marshalMessages(c.Messages), Flags: marshalFlags(c.Flags), History: marshalHistory(c.History),
+			Effects: marshalEffects(c.Effects, false), Claims: marshalClaims(c.Effects),
+			Stages: marshalStages(c.Stages), Ombudsman: marshalOmbudsman(c.Ombudsman), Letters: marshalLetters(c.Letters)},
+		caseDates: caseDates{ReceivedAt: formatTime(c.ReceivedAt), AcknowledgeBy: formatTime(c.AcknowledgeBy),
+			RespondBy: formatTime(c.RespondBy), ClosedAt: formatTime(c.ClosedAt),
+			RetainUntil: formatTime(c.ExpiresAt), ExpiresAt: epoch(c.ExpiresAt),
+			CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt), Version: c.Version},
 	}
 	if h := c.Hold; h != nil {
 		r.Hold = &holdRecord{By: h.By, At: formatTime(h.At), Reason: h.Reason}
@@ -421,8 +454,8 @@ func marshalMessages(ms []feedback.Correspondence) []messageRecord {
 	var out []messageRecord
 	for _, m := range ms {
 		out = append(out, messageRecord{At: formatTime(m.At), Channel: string(m.Channel), From: m.From, Subject: m.Subject,
-			Text: m.Text, Quoted: m.Quoted, MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments, URL: m.URL, Links: m.Links,
-			CopyTo: m.CopyTo})
+			Text: m.Text, Quoted: m.Quoted, messageRefs: messageRefs{MessageID: m.MessageID, Raw: m.Raw, Attachments: m.Attachments,
+				URL: m.URL, Links: m.Links, CopyTo: m.CopyTo}})
 	}
 	return out
 }

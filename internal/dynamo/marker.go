@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -70,7 +69,7 @@ func (s *Store) CreateMarker(ctx context.Context, m *feedback.Marker) error {
 // not expired and has none.
 func (s *Store) RecordMarkerTold(ctx context.Context, id string, told time.Time) (*feedback.Marker, error) {
 	now := s.clock.Now()
-	k := key(pkMarkers, prefixMarker+id)
+	k := markers.key(id)
 	in := &dynamodb.UpdateItemInput{TableName: &s.table, Key: k,
 		UpdateExpression:         aws.String("SET told_on = :told"),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(told_on) AND #exp > :now"),
@@ -114,23 +113,5 @@ func (s *Store) RecordMarkerTold(ctx context.Context, id string, told time.Time)
 
 // ListMarkers queries the markers' partition, leaving out those past their retention end.
 func (s *Store) ListMarkers(ctx context.Context) ([]*feedback.Marker, error) {
-	now := s.clock.Now()
-	var out []*feedback.Marker
-	err := s.queryPartition(ctx, "markers", pkMarkers, "", nil, nil, func(item map[string]types.AttributeValue) error {
-		m, err := unmarshalMarker(item)
-		if err == nil && !m.Expired(now) {
-			out = append(out, m)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].DecidedOn.Equal(out[j].DecidedOn) {
-			return out[i].DecidedOn.Before(out[j].DecidedOn)
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out, nil
+	return markers.list(ctx, s)
 }

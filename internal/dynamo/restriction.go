@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -131,21 +130,7 @@ func (s *Store) CreateRestriction(ctx context.Context, r *feedback.Restriction) 
 
 // GetRestriction returns the restriction, or ENOTFOUND if there is none or it has expired.
 func (s *Store) GetRestriction(ctx context.Context, id string) (*feedback.Restriction, error) {
-	item, err := s.getItem(ctx, "restriction", key(pkRestrictions, prefixRestriction+id))
-	if err != nil {
-		return nil, fmt.Errorf("dynamo: get restriction %s: %w", id, err)
-	}
-	if len(item) == 0 {
-		return nil, feedback.Errorf(feedback.ENOTFOUND, "no restriction %s", id)
-	}
-	r, err := unmarshalRestriction(item)
-	if err != nil {
-		return nil, fmt.Errorf("dynamo: get restriction %s: %w", id, err)
-	}
-	if r.Expired(s.clock.Now()) {
-		return nil, feedback.Errorf(feedback.ENOTFOUND, "no restriction %s", id)
-	}
-	return r, nil
+	return restrictions.get(ctx, s, id)
 }
 
 // UpdateRestriction reads, applies fn and writes back if the version is unchanged, retrying on
@@ -194,23 +179,5 @@ func (s *Store) UpdateRestriction(ctx context.Context, id string, fn func(*feedb
 
 // ListRestrictions queries the register's partition.
 func (s *Store) ListRestrictions(ctx context.Context) ([]*feedback.Restriction, error) {
-	now := s.clock.Now()
-	var out []*feedback.Restriction
-	err := s.queryPartition(ctx, "restrictions", pkRestrictions, "", nil, nil, func(item map[string]types.AttributeValue) error {
-		r, err := unmarshalRestriction(item)
-		if err == nil && !r.Expired(now) {
-			out = append(out, r)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].DecidedOn.Equal(out[j].DecidedOn) {
-			return out[i].DecidedOn.Before(out[j].DecidedOn)
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out, nil
+	return restrictions.list(ctx, s)
 }

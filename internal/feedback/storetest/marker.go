@@ -64,25 +64,9 @@ func RunMarkers(t *testing.T, newStore NewMarkerStore) {
 			t.Errorf("RecordMarkerTold, %s = %v; want %s", tt.name, err, tt.want)
 		}
 	}
-	tests := []struct {
-		name string
-		at   time.Time
-		want []*feedback.Marker
-	}{
+	checkListSteps(t, clk, "ListMarkers", s.ListMarkers, []listStep[*feedback.Marker]{
 		{"oldest decision first", Start, []*feedback.Marker{a, b, c}},
 		{"gone at its retention end", day.AddDate(3, 0, 0), []*feedback.Marker{b, c}},
 		{"all gone", day.AddDate(3, 3, 0), nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clk.Set(tt.at)
-			got, err := s.ListMarkers(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got, cmpopts.EquateApproxTime(time.Millisecond), cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("ListMarkers (-want +got):\n%s", diff)
-			}
-		})
-	}
+	}, cmpopts.EquateApproxTime(time.Millisecond), cmpopts.EquateEmpty())
 }

@@ -110,30 +110,18 @@ func testRestrictionList(t *testing.T, newStore NewRestrictionStore) {
 			t.Fatal(err)
 		}
 	}
-	tests := []struct {
-		name string
-		at   time.Time
-		want []string
-	}{
+	ids := func(ctx context.Context) ([]string, error) {
+		rs, err := s.ListRestrictions(ctx)
+		var ids []string
+		for _, r := range rs {
+			ids = append(ids, r.ID)
+		}
+		return ids, err
+	}
+	checkListSteps(t, clk, "ListRestrictions", ids, []listStep[string]{
 		{"oldest decision first, then by id", Start, []string{"RS-2026-0002", "RS-2026-0003", "RS-2026-0001"}},
 		{"an expired record is gone", Start.Add(2 * time.Hour), []string{"RS-2026-0002", "RS-2026-0001"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clk.Set(tt.at)
-			got, err := s.ListRestrictions(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ids []string
-			for _, r := range got {
-				ids = append(ids, r.ID)
-			}
-			if diff := cmp.Diff(tt.want, ids); diff != "" {
-				t.Errorf("ListRestrictions (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 	if _, err := s.GetRestriction(ctx, c.ID); code(err) != feedback.ENOTFOUND {
 		t.Errorf("Get of an expired restriction = %v; want %s", err, feedback.ENOTFOUND)
 	}
