@@ -25,7 +25,7 @@ func normalizeContacts(raw []string) ([]string, error) {
 		}
 	}
 	if len(contacts) == 0 {
-		return nil, invalid("contact", "Enter the person's email address, telephone number or platform:handle")
+		return nil, Invalid("contact", "Enter the person's email address, telephone number or platform:handle")
 	}
 	return contacts, nil
 }
@@ -49,14 +49,14 @@ func (s *Service) decision(who StaffMember, by string, on, today time.Time) (dec
 	if by != "" {
 		m, ok := s.Staff.Lookup(by)
 		if !ok {
-			return "", time.Time{}, invalid("decided_by", "The decision must be by a member of staff Intake knows")
+			return "", time.Time{}, Invalid("decided_by", "The decision must be by a member of staff Intake knows")
 		}
 		decider = m.Email
 	}
 	decided = today
 	if !on.IsZero() {
 		if decided = s.Calendar.Date(on); decided.After(today) {
-			return "", time.Time{}, invalid("decided_on", "The decision cannot be dated in the future")
+			return "", time.Time{}, Invalid("decided_on", "The decision cannot be dated in the future")
 		}
 	}
 	return decider, decided, nil

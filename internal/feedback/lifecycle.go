@@ -268,7 +268,8 @@ func (s *Service) act(ctx context.Context, who StaffMember, ref string, fn func(
 	return c, err
 }
 
-func invalid(field, format string, args ...any) error {
+// Invalid is an EINVALID error about one field, its message fit for the person who filled it in.
+func Invalid(field, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	return &Error{Code: EINVALID, Message: msg, Fields: []FieldError{{Field: field, Message: msg}}}
 }
@@ -276,9 +277,9 @@ func invalid(field, format string, args ...any) error {
 func checkText(field, v string, required bool) error {
 	switch n := utf8.RuneCountInString(strings.TrimSpace(v)); {
 	case n == 0 && required:
-		return invalid(field, "Enter the %s", strings.ReplaceAll(field, "_", " "))
+		return Invalid(field, "Enter the %s", strings.ReplaceAll(field, "_", " "))
 	case n > MaxNoteChars:
-		return invalid(field, "The %s must be %d characters or fewer", strings.ReplaceAll(field, "_", " "), MaxNoteChars)
+		return Invalid(field, "The %s must be %d characters or fewer", strings.ReplaceAll(field, "_", " "), MaxNoteChars)
 	}
 	return nil
 }
@@ -331,13 +332,13 @@ func (s *Service) ListCases(ctx context.Context, who StaffMember, q CaseQuery) (
 	switch q.Status {
 	case "", StatusOpen, StatusClosed:
 	default:
-		return CasePage{}, invalid("status", "The status must be open or closed")
+		return CasePage{}, Invalid("status", "The status must be open or closed")
 	}
 	if q.Kind != "" && !q.Kind.Valid() {
-		return CasePage{}, invalid("kind", "Choose a kind of feedback from the list")
+		return CasePage{}, Invalid("kind", "Choose a kind of feedback from the list")
 	}
 	if q.Stage != "" && q.Stage != Stage1 && q.Stage != Stage2 {
-		return CasePage{}, invalid("stage", "The stage must be stage1 or stage2")
+		return CasePage{}, Invalid("stage", "The stage must be stage1 or stage2")
 	}
 	if q.Overdue {
 		q.Status = StatusOpen
@@ -377,16 +378,16 @@ func (s *Service) Intake(ctx context.Context, who StaffMember, sub Submission) (
 		return nil, false, Errorf(EFORBIDDEN, "Only officers, managers and the complaints team can enter items by hand.")
 	}
 	if !sub.Channel.EnteredByHand() {
-		return nil, false, invalid("channel", "The channel must be phone, letter or in_person")
+		return nil, false, Invalid("channel", "The channel must be phone, letter or in_person")
 	}
 	now := s.Clock.Now()
 	switch {
 	case sub.ReceivedAt.IsZero():
 		sub.ReceivedAt = now
 	case sub.ReceivedAt.After(now):
-		return nil, false, invalid("received_at", "The date received cannot be in the future")
+		return nil, false, Invalid("received_at", "The date received cannot be in the future")
 	case sub.ReceivedAt.Before(now.AddDate(-1, 0, 0)):
-		return nil, false, invalid("received_at", "The date received must be within the last year")
+		return nil, false, Invalid("received_at", "The date received must be within the last year")
 	}
 	c, created, err := s.Submit(ctx, sub)
 	if err != nil || !created {
@@ -405,7 +406,7 @@ func (s *Service) Assign(ctx context.Context, who StaffMember, ref, to string) (
 	m, inStaff := s.Staff.Lookup(to)
 	isMailbox := slices.Contains(mapValues(s.Routing.Areas), to) || to == s.Routing.Triage
 	if to == "" || !(inStaff && m.Role != RoleMonitor) && !isMailbox {
-		return nil, invalid("to", "Assign the case to a member of staff or a team mailbox Intake knows")
+		return nil, Invalid("to", "Assign the case to a member of staff or a team mailbox Intake knows")
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
 		if c.Status != StatusOpen {
@@ -435,7 +436,7 @@ func mapValues(m map[string]string) []string {
 // complaint that is not one after all loses its stage and its reminders.
 func (s *Service) Reclassify(ctx context.Context, who StaffMember, ref string, kind Kind) (*Case, error) {
 	if !kind.Valid() {
-		return nil, invalid("kind", "Choose a kind of feedback from the list")
+		return nil, Invalid("kind", "Choose a kind of feedback from the list")
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
 		switch {
@@ -489,7 +490,7 @@ func (s *Service) Extend(ctx context.Context, who StaffMember, ref string, worki
 		case st.ExtendedBy > 0:
 			return Errorf(ECONFLICT, "%s of case %s has been extended once already; the Complaint Handling Code allows one extension per stage.", c.Stage.Label(), ref)
 		case workingDays < 1 || workingDays > MaxExtension(c.Stage):
-			return invalid("working_days", "An extension at %s is 1 to %d working days", c.Stage.Label(), MaxExtension(c.Stage))
+			return Invalid("working_days", "An extension at %s is 1 to %d working days", c.Stage.Label(), MaxExtension(c.Stage))
 		}
 		old := c.RespondBy
 		st.ExtendedBy, st.ExtensionReason = workingDays, strings.TrimSpace(reason)
@@ -513,13 +514,13 @@ func (s *Service) Respond(ctx context.Context, who StaffMember, ref string, r Re
 	switch r.Outcome {
 	case OutcomeUpheld, OutcomePartlyUpheld, OutcomeNotUpheld, OutcomeInvalid:
 	default:
-		return nil, invalid("outcome", "The outcome must be upheld, partly_upheld, not_upheld or invalid")
+		return nil, Invalid("outcome", "The outcome must be upheld, partly_upheld, not_upheld or invalid")
 	}
 	if r.SentBy != SentByEmail && r.SentBy != SentByPost {
-		return nil, invalid("sent_by", "Say whether the response goes by email or went by post")
+		return nil, Invalid("sent_by", "Say whether the response goes by email or went by post")
 	}
 	if r.CompensationPence < 0 {
-		return nil, invalid("compensation_pence", "Compensation cannot be negative")
+		return nil, Invalid("compensation_pence", "Compensation cannot be negative")
 	}
 	for field, v := range map[string]string{"lessons": r.Lessons, "remedy": r.Remedy} {
 		if err := checkText(field, v, false); err != nil {
@@ -537,7 +538,7 @@ func (s *Service) Respond(ctx context.Context, who StaffMember, ref string, r Re
 		case c.Status != StatusOpen || st.Responded():
 			return Errorf(ECONFLICT, "%s of case %s has had its response already.", c.Stage.Label(), ref)
 		case r.SentBy == SentByEmail && c.Contact.Email == "":
-			return invalid("sent_by", "There is no email address for this resident: send the response by post and record sent_by post")
+			return Invalid("sent_by", "There is no email address for this resident: send the response by post and record sent_by post")
 		}
 		r.At, r.By = now, who.Email
 		st.Response, st.Handler = r, c.AssignedTo
@@ -582,7 +583,7 @@ func (s *Service) Escalate(ctx context.Context, who StaffMember, ref, reviewer, 
 	}
 	rv, ok := s.Staff.Lookup(reviewer)
 	if !ok {
-		return nil, invalid("reviewer", "The reviewer must be a member of staff Intake knows")
+		return nil, Invalid("reviewer", "The reviewer must be a member of staff Intake knows")
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
 		s1, _ := c.StageRecordOf(Stage1)
@@ -615,7 +616,7 @@ func (s *Service) Escalate(ctx context.Context, who StaffMember, ref, reviewer, 
 // retention end is recomputed: cases the Ombudsman saw are kept longer.
 func (s *Service) ReferOmbudsman(ctx context.Context, who StaffMember, ref string, which Ombudsman, referredOn time.Time) (*Case, error) {
 	if which != OmbudsmanLGSCO && which != OmbudsmanHousing {
-		return nil, invalid("ombudsman", "The Ombudsman must be lgsco or housing")
+		return nil, Invalid("ombudsman", "The Ombudsman must be lgsco or housing")
 	}
 	if err := s.pastDate("referred_on", referredOn); err != nil {
 		return nil, err
@@ -642,7 +643,7 @@ func (s *Service) RecordOmbudsmanDecision(ctx context.Context, who StaffMember, 
 	switch d {
 	case DecisionUpheld, DecisionNotUpheld, DecisionNotInvestigated, DecisionSettled:
 	default:
-		return nil, invalid("decision", "The decision must be upheld, not_upheld, not_investigated or settled")
+		return nil, Invalid("decision", "The decision must be upheld, not_upheld, not_investigated or settled")
 	}
 	if err := s.pastDate("decided_on", decidedOn); err != nil {
 		return nil, err
@@ -660,7 +661,7 @@ func (s *Service) RecordOmbudsmanDecision(ctx context.Context, who StaffMember, 
 		case c.Ombudsman.Decision != "":
 			return Errorf(ECONFLICT, "The Ombudsman's decision on case %s is recorded already.", ref)
 		case s.Calendar.Date(decidedOn).Before(c.Ombudsman.ReferredOn):
-			return invalid("decided_on", "The decision cannot be dated before the referral")
+			return Invalid("decided_on", "The decision cannot be dated before the referral")
 		}
 		c.Ombudsman.Decision, c.Ombudsman.DecidedOn, c.Ombudsman.Remedy = d, s.Calendar.Date(decidedOn), strings.TrimSpace(remedy)
 		c.Record(now, who.Email, "ombudsman decision", strings.ReplaceAll(string(d), "_", " "), c.Ombudsman.Remedy)
@@ -704,10 +705,10 @@ func (s *Service) retain(c *Case) {
 
 func (s *Service) pastDate(field string, d time.Time) error {
 	if d.IsZero() {
-		return invalid(field, "Enter the date")
+		return Invalid(field, "Enter the date")
 	}
 	if s.Calendar.Date(d).After(s.Calendar.Date(s.Clock.Now())) {
-		return invalid(field, "The date cannot be in the future")
+		return Invalid(field, "The date cannot be in the future")
 	}
 	return nil
 }

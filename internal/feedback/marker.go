@@ -104,7 +104,7 @@ func (s *Service) Mark(ctx context.Context, who StaffMember, n NewMarker) (*Mark
 // toldOn returns the day of told, which must be on or after the decision and not after today.
 func (s *Service) toldOn(told, decided, today time.Time) (time.Time, error) {
 	if told = s.Calendar.Date(told); told.After(today) || told.Before(decided) {
-		return time.Time{}, invalid("told_on", "The person is told on or after the decision, and not in the future")
+		return time.Time{}, Invalid("told_on", "The person is told on or after the decision, and not in the future")
 	}
 	return told, nil
 }

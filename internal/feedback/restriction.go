@@ -148,11 +148,11 @@ func NormalizeContact(v string) (string, error) {
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "":
-		return "", invalid("contact", "Enter the person's email address, telephone number or platform:handle")
+		return "", Invalid("contact", "Enter the person's email address, telephone number or platform:handle")
 	case strings.Contains(v, "@") && !strings.Contains(v, ":"):
 		e := strings.ToLower(v)
 		if !validEmail(e) {
-			return "", invalid("contact", "The email address is not valid")
+			return "", Invalid("contact", "The email address is not valid")
 		}
 		return e, nil
 	case handlePattern().MatchString(strings.ToLower(v)):
@@ -162,7 +162,7 @@ func NormalizeContact(v string) (string, error) {
 	}
 	digits := strings.Join(phoneDigits().FindAllString(v, -1), "")
 	if strings.Trim(v, "+0123456789 ()-.") != "" || len(digits) < 6 || len(digits) > 15 {
-		return "", invalid("contact", "Give an email address, a telephone number or platform:handle (such as x:@name)")
+		return "", Invalid("contact", "Give an email address, a telephone number or platform:handle (such as x:@name)")
 	}
 	if strings.HasPrefix(v, "+") {
 		return "+" + digits, nil
@@ -202,11 +202,11 @@ func (s *Service) restrictionStore() (RestrictionStore, error) {
 
 func checkTypes(types []RestrictionType) error {
 	if len(types) == 0 {
-		return invalid("types", "Choose at least one restriction")
+		return Invalid("types", "Choose at least one restriction")
 	}
 	for _, t := range types {
 		if restrictionWording[t] == "" {
-			return invalid("types", "%q is not a restriction: choose from named_officer_only, written_only, phone_times, no_acknowledgement, witness and council_offices_only", string(t))
+			return Invalid("types", "%q is not a restriction: choose from named_officer_only, written_only, phone_times, no_acknowledgement, witness and council_offices_only", string(t))
 		}
 	}
 	return nil
@@ -243,13 +243,13 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 	if slices.Contains(n.Types, RestrictNamedOfficer) {
 		m, ok := s.Staff.Lookup(n.NamedOfficer)
 		if !ok {
-			return nil, invalid("named_officer", "Name the officer, a member of staff Intake knows, through whom contact goes")
+			return nil, Invalid("named_officer", "Name the officer, a member of staff Intake knows, through whom contact goes")
 		}
 		named = m.Email
 	}
 	for i, ref := range n.Scope {
 		if !s.Policy.MatchesReference(strings.TrimSpace(ref)) {
-			return nil, invalid("scope", "Scope must be \"all\" or a list of references such as %s", s.Policy.Reference(today.Year(), 1))
+			return nil, Invalid("scope", "Scope must be \"all\" or a list of references such as %s", s.Policy.Reference(today.Year(), 1))
 		}
 		n.Scope[i] = strings.TrimSpace(ref)
 	}
@@ -261,7 +261,7 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 		ID: id, Contacts: contacts, Types: n.Types,
 		Topic: strings.TrimSpace(n.Topic), PhoneTimes: strings.TrimSpace(n.PhoneTimes), Reason: strings.TrimSpace(n.Reason),
 		DecidedBy: decider, NamedOfficer: named, Scope: n.Scope, DecidedOn: decided,
-		ReviewBy: ReviewDate(decided, s.reviewMonths()), Status: RestrictionActive,
+		ReviewBy: ReviewDate(decided, s.ReviewMonths()), Status: RestrictionActive,
 		CreatedAt: now, UpdatedAt: now, Effects: Effects{},
 	}
 	r.History = append(r.History, Event{At: now, By: who.Email, Action: "restriction made", Detail: r.describe(), Reason: r.Reason})
@@ -274,7 +274,8 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 	return r, nil
 }
 
-func (s *Service) reviewMonths() int {
+// ReviewMonths is the months between reviews of a restriction: the policy's, at most MaxReviewMonths.
+func (s *Service) ReviewMonths() int {
 	if m := s.Policy.RestrictionReviewMonths; m > 0 && m <= MaxReviewMonths {
 		return m
 	}
@@ -302,7 +303,7 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 			return nil, err
 		}
 	default:
-		return nil, invalid("decision", "The decision must be continue, vary or lift")
+		return nil, Invalid("decision", "The decision must be continue, vary or lift")
 	}
 	now := s.Clock.Now()
 	today := s.Calendar.Date(now)
@@ -322,11 +323,11 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 			return nil
 		case ReviewVary:
 			if slices.Contains(types, RestrictNamedOfficer) && r.NamedOfficer == "" {
-				return invalid("types", "A named-officer restriction needs its officer: make a new restriction instead")
+				return Invalid("types", "A named-officer restriction needs its officer: make a new restriction instead")
 			}
 			r.Types = types
 		}
-		r.ReviewBy = ReviewDate(today, s.reviewMonths())
+		r.ReviewBy = ReviewDate(today, s.ReviewMonths())
 		r.Effects[restrictionSchedulesEffect(r.ReviewBy)] = Effect{}
 		action := "restriction continued"
 		if decision == ReviewVary {

@@ -196,7 +196,7 @@ func (s *Service) Destructions(ctx context.Context, who StaffMember, from, to ti
 		return nil, Errorf(EFORBIDDEN, "Only the complaints team reads the destruction log.")
 	}
 	if !from.Before(to) {
-		return nil, invalid("to", "The end of the period must be after its start")
+		return nil, Invalid("to", "The end of the period must be after its start")
 	}
 	return s.Store.ListDestructions(ctx, from, to)
 }
