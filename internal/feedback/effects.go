@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 )
@@ -23,19 +22,6 @@ import (
 // A duplicate is then possible only if a worker dies between doing an effect and stamping it.
 // Mailers that can deduplicate (the local outbox) are handed a key per effect to close even that
 // window; SES cannot, and the README says so.
-
-// The effects of taking a case in.
-const (
-	EffectAcknowledgement = "acknowledgement"
-	EffectAssignment      = "assignment"
-	EffectSchedules       = "schedules"
-)
-
-// reminderPrefix starts the name of the effect that records a fired reminder.
-const reminderPrefix = "reminder:"
-
-// ReminderEffect names the effect that records the sending of the named reminder.
-func ReminderEffect(reminderName string) string { return reminderPrefix + reminderName }
 
 // EffectState is where a side effect stands.
 type EffectState string
@@ -89,25 +75,13 @@ func (es Effects) Pending() []string {
 		}
 	}
 	sort.Slice(names, func(i, j int) bool {
-		ri, rj := effectRank(names[i]), effectRank(names[j])
+		ri, rj := rankOf(names[i]), rankOf(names[j])
 		if ri != rj {
 			return ri < rj
 		}
 		return names[i] < names[j]
 	})
 	return names
-}
-
-func effectRank(name string) int {
-	switch {
-	case name == EffectAcknowledgement:
-		return 0
-	case name == EffectAssignment:
-		return 1
-	case strings.HasPrefix(name, reminderPrefix):
-		return 3
-	}
-	return 2
 }
 
 // processID identifies this process as a worker when the service is given no name. It is

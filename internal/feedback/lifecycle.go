@@ -127,28 +127,6 @@ type Letter struct {
 	ByPost bool `json:"by_post,omitempty"`
 }
 
-// The prefixes of the lifecycle's side effects: a letter to send, the reminder schedules of a
-// stage due on a date to create, and those to cancel. The stage and date are in the name
-// ("schedules:stage1-20270114"), so each move of a date has effects of its own.
-const (
-	letterPrefix     = "letter:"
-	schedulesPrefix  = "schedules:"
-	unschedulePrefix = "unschedule:"
-)
-
-// LetterEffect names the side effect that sends the named letter.
-func LetterEffect(name string) string { return letterPrefix + name }
-
-// SchedulesEffect names the side effect that creates the reminders of stage due on due.
-func SchedulesEffect(stage Stage, due time.Time) string {
-	return schedulesPrefix + string(stage) + "-" + due.Format("20060102")
-}
-
-// UnscheduleEffect names the side effect that cancels the reminders of stage due on due.
-func UnscheduleEffect(stage Stage, due time.Time) string {
-	return unschedulePrefix + string(stage) + "-" + due.Format("20060102")
-}
-
 // current returns the record of the case's current stage, or nil.
 func (c *Case) current() *StageRecord {
 	for i := len(c.Stages) - 1; i >= 0; i-- {
@@ -205,7 +183,7 @@ func (c *Case) addEffect(name string) {
 // moveDue cancels the reminders of the current due date and schedules those of the new one.
 func (c *Case) moveDue(due time.Time) {
 	if !c.RespondBy.IsZero() {
-		c.addEffect(UnscheduleEffect(c.Stage, c.RespondBy))
+		c.addEffect(unscheduleEffect(c.Stage, c.RespondBy))
 	}
 	c.RespondBy = due
 	// A responded stage keeps the date it was due by: the annual report tells from it whether
@@ -214,7 +192,7 @@ func (c *Case) moveDue(due time.Time) {
 		st.RespondBy = due
 	}
 	if !due.IsZero() {
-		c.addEffect(SchedulesEffect(c.Stage, due))
+		c.addEffect(schedulesEffect(c.Stage, due))
 	}
 }
 

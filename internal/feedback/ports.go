@@ -178,6 +178,26 @@ type Reminder struct {
 	// Due is the response date the reminder was made for (zero for an acknowledgement check):
 	// once the date moves, the reminder is stale and does nothing.
 	Due time.Time `json:"due,omitzero"`
+	// Of says what the reminder is about: a case, or a restriction's review.
+	Of ReminderOf `json:"of,omitempty"`
+}
+
+// ReminderOf is what a reminder is about.
+type ReminderOf string
+
+// What a reminder may be about. A case's reminders leave Of empty.
+const (
+	ReminderOfCase        ReminderOf = ""
+	ReminderOfRestriction ReminderOf = "restriction"
+)
+
+// about is what the reminder is about. A restriction's reminder scheduled before reminders
+// carried Of is known by its restriction id ("RS-…"), so that schedules made then still fire.
+func (r Reminder) about() ReminderOf {
+	if r.Of == ReminderOfCase && strings.HasPrefix(r.Ref, "RS-") {
+		return ReminderOfRestriction
+	}
+	return r.Of
 }
 
 // Scheduler arranges for reminders to fire. Implementations: internal/localsched (fires them in

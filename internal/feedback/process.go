@@ -171,7 +171,7 @@ func settleIn(es Effects, owner string, outcomes map[string]Effect, now time.Tim
 func intakeEffects(c *Case) []string {
 	var out []string
 	for _, n := range c.Effects.Pending() {
-		if !strings.HasPrefix(n, reminderPrefix) {
+		if !isReminder(n) {
 			out = append(out, n)
 		}
 	}
@@ -257,12 +257,6 @@ func (s *Service) performAll(ctx context.Context, c *Case, names []string) map[s
 	return outcomes
 }
 
-// isScheduling reports whether the named effect makes or cancels reminders rather than sending
-// a letter.
-func isScheduling(name string) bool {
-	return name == EffectSchedules || strings.HasPrefix(name, schedulesPrefix) || strings.HasPrefix(name, unschedulePrefix)
-}
-
 // claimIntake claims the case's unsettled intake effects for a fresh owner, or takes over, with
 // no write, those Submit claimed as it stored the case (see Handoff) while they hold.
 func (s *Service) claimIntake(ctx context.Context, ref string, known *Case) (string, []string, *Case, error) {
@@ -308,41 +302,18 @@ func (s *Service) countEffect(ctx context.Context, name string, out Effect) {
 		}
 	}
 	if out.State == EffectToDo || out.State == EffectFailed {
-		kind, _, _ := strings.Cut(name, ":")
-		s.count(ctx, MetricSideEffectFailures, map[string]string{"Effect": kind})
+		s.count(ctx, MetricSideEffectFailures, map[string]string{"Effect": effectMetric(name)})
 	}
 }
 
-// perform does one side effect of c and says what became of it. done holds the outcomes of the
-// effects done before it in this run.
-func (s *Service) perform(ctx context.Context, c *Case, name string, done map[string]Effect) Effect {
-	switch name {
-	case EffectAcknowledgement:
-		return s.acknowledge(ctx, c)
-	case EffectAssignment:
-		ack, ok := done[EffectAcknowledgement]
-		if !ok {
-			ack = c.Effects[EffectAcknowledgement]
-		}
-		return s.send(ctx, s.assignmentEmail(c, ack), c.Ref, name)
-	case EffectSchedules:
-		return s.schedule(ctx, c)
-	case bounceEffect:
-		return s.send(ctx, s.noticeEmail(c, noticeUndeliverable, 0), c.Ref, name)
+// assign sends the assignment email, saying what became of the acknowledgement (done in this
+// run, or before).
+func (s *Service) assign(ctx context.Context, c *Case, k effectKey, done map[string]Effect) Effect {
+	ack, ok := done[EffectAcknowledgement]
+	if !ok {
+		ack = c.Effects[EffectAcknowledgement]
 	}
-	if n, ok := strings.CutPrefix(name, followUpPrefix); ok {
-		i, _ := strconv.Atoi(n)
-		return s.send(ctx, s.noticeEmail(c, noticeFollowUp, i), c.Ref, name)
-	}
-	switch {
-	case strings.HasPrefix(name, letterPrefix):
-		return s.sendLetter(ctx, c, name)
-	case strings.HasPrefix(name, schedulesPrefix):
-		return s.scheduleStage(ctx, c, strings.TrimPrefix(name, schedulesPrefix))
-	case strings.HasPrefix(name, unschedulePrefix):
-		return s.unscheduleStage(ctx, c, strings.TrimPrefix(name, unschedulePrefix))
-	}
-	return Effect{State: EffectFailed, Reason: "Intake does not know how to carry out " + name}
+	return s.send(ctx, s.assignmentEmail(c, ack), c.Ref, k.String())
 }
 
 func (s *Service) acknowledge(ctx context.Context, c *Case) Effect {
@@ -404,8 +375,8 @@ func (s *Service) scheduleAll(ctx context.Context, rs []Reminder) Effect {
 
 // sendLetter sends a letter written when the officer acted. A letter to a resident with no
 // email address is skipped, with the reason, for the officer to post.
-func (s *Service) sendLetter(ctx context.Context, c *Case, effect string) Effect {
-	l, ok := c.letter(strings.TrimPrefix(effect, letterPrefix))
+func (s *Service) sendLetter(ctx context.Context, c *Case, k effectKey) Effect {
+	l, ok := c.letter(k.name)
 	switch {
 	case !ok:
 		return Effect{State: EffectFailed, Reason: "the letter is not on the case"}
@@ -422,22 +393,15 @@ func (s *Service) sendLetter(ctx context.Context, c *Case, effect string) Effect
 		From: s.Council.From, To: []string{l.To}, ReplyTo: replyTo, Subject: l.Subject,
 		Headers: map[string]string{"Auto-Submitted": auto, "X-Auto-Response-Suppress": "All"},
 		Text:    l.Text, HTML: l.HTML,
-	}, c.Ref, effect)
-}
-
-// stageDue reads "stage1-20270114", the stage and due date in a schedules effect's name.
-func (s *Service) stageDue(spec string) (Stage, time.Time, bool) {
-	stage, day, ok := strings.Cut(spec, "-")
-	d, err := time.ParseInLocation("20060102", day, s.Calendar.Location())
-	return Stage(stage), d, ok && err == nil
+	}, c.Ref, k.String())
 }
 
 // scheduleStage creates the reminders of a stage due on a date, unless the case has moved on
 // since (a later change's effects cancel and replace them).
-func (s *Service) scheduleStage(ctx context.Context, c *Case, spec string) Effect {
-	stage, due, ok := s.stageDue(spec)
+func (s *Service) scheduleStage(ctx context.Context, c *Case, k effectKey) Effect {
+	stage, due := k.stage, k.due
 	switch {
-	case !ok:
+	case k.unreadable:
 		return Effect{State: EffectFailed, Reason: "the schedules' stage and date cannot be read"}
 	case c.Status != StatusOpen || c.Stage != stage || !s.Calendar.Date(c.RespondBy).Equal(due):
 		return Effect{State: EffectSkipped, Reason: "superseded: the case's stage or due date has changed since"}
@@ -448,10 +412,10 @@ func (s *Service) scheduleStage(ctx context.Context, c *Case, spec string) Effec
 }
 
 // unscheduleStage cancels the reminders of a stage due on a date that no longer holds.
-func (s *Service) unscheduleStage(ctx context.Context, c *Case, spec string) Effect {
-	stage, due, ok := s.stageDue(spec)
+func (s *Service) unscheduleStage(ctx context.Context, c *Case, k effectKey) Effect {
+	stage, due := k.stage, k.due
 	switch {
-	case !ok:
+	case k.unreadable:
 		return Effect{State: EffectFailed, Reason: "the schedules' stage and date cannot be read"}
 	case s.Scheduler == nil:
 		return Effect{Reason: "no scheduler is configured"}
@@ -532,7 +496,7 @@ func (r Reminder) applies(c *Case) bool {
 // so a redelivered schedule, or the sweep firing the same reminder, sends nothing twice. It
 // reports whether an email was sent.
 func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
-	if IsRestrictionID(r.Ref) {
+	if r.about() == ReminderOfRestriction {
 		return s.remindReview(ctx, r)
 	}
 	name := ReminderEffect(r.Name)
