@@ -315,7 +315,6 @@ func (s *Service) bounce(ctx context.Context, m *InboundEmail, rawKey string) (E
 	return s.ignore(ctx, rawKey, ref, "a delivery failure report: the address is marked undeliverable on the case")
 }
 
-
 // openFromEmail opens a new case from an email.
 func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey string) (EmailOutcome, error) {
 	id := messageKey(m, rawKey)
