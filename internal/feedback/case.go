@@ -88,9 +88,7 @@ func (c *Case) Pending() bool { return len(intakeEffects(c)) > 0 }
 
 // Expired reports whether the case has passed its retention period at now. Stores filter these
 // out of every read, because DynamoDB's TTL deletes items days late.
-func (c *Case) Expired(now time.Time) bool {
-	return !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)
-}
+func (c *Case) Expired(now time.Time) bool { return expired(c.ExpiresAt, now) }
 
 // Correspondence is one message received about a case.
 type Correspondence struct {

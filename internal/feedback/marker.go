@@ -2,7 +2,6 @@ package feedback
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,9 +40,7 @@ type MarkerStore interface {
 }
 
 // Expired reports whether the marker has passed its retention end at now.
-func (m *Marker) Expired(now time.Time) bool {
-	return !m.ExpiresAt.IsZero() && !now.Before(m.ExpiresAt)
-}
+func (m *Marker) Expired(now time.Time) bool { return expired(m.ExpiresAt, now) }
 
 // NewMarker is what an admin decides.
 type NewMarker struct {
@@ -63,11 +60,8 @@ func (s *Service) markerYears() int {
 
 // Mark puts a person on the staff-safety list (the complaints team only).
 func (s *Service) Mark(ctx context.Context, who StaffMember, n NewMarker) (*Marker, error) {
-	if s.Markers == nil {
-		return nil, errors.New("no staff-safety register is configured")
-	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team marks a person as a risk to staff.")
+	if err := registerAdmin(s.Markers != nil, "staff-safety", who, "Only the complaints team marks a person as a risk to staff."); err != nil {
+		return nil, err
 	}
 	contacts, err := normalizeContacts(n.Contacts)
 	if err != nil {
@@ -113,11 +107,8 @@ func (s *Service) toldOn(told, decided, today time.Time) (time.Time, error) {
 // came after the marker was made (the complaints team only): once, on or after the decision and
 // not in the future; a zero day is today.
 func (s *Service) RecordMarkerTold(ctx context.Context, who StaffMember, id string, told time.Time) (*Marker, error) {
-	if s.Markers == nil {
-		return nil, errors.New("no staff-safety register is configured")
-	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team records when a person was told of their marker.")
+	if err := registerAdmin(s.Markers != nil, "staff-safety", who, "Only the complaints team records when a person was told of their marker."); err != nil {
+		return nil, err
 	}
 	all, err := s.Markers.ListMarkers(ctx)
 	if err != nil {
@@ -148,11 +139,8 @@ func (s *Service) RecordMarkerTold(ctx context.Context, who StaffMember, id stri
 
 // ListMarkers returns the staff-safety list (the complaints team only).
 func (s *Service) ListMarkers(ctx context.Context, who StaffMember) ([]*Marker, error) {
-	if s.Markers == nil {
-		return nil, errors.New("no staff-safety register is configured")
-	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team reads the staff-safety list.")
+	if err := registerAdmin(s.Markers != nil, "staff-safety", who, "Only the complaints team reads the staff-safety list."); err != nil {
+		return nil, err
 	}
 	return s.Markers.ListMarkers(ctx)
 }
@@ -185,7 +173,7 @@ func (s *Service) MarkersFor(ctx context.Context, c *Case) ([]*Marker, error) {
 	}
 	var out []*Marker
 	for _, m := range all {
-		if slices.ContainsFunc(m.Contacts, func(v string) bool { return ids[v] }) {
+		if namesAny(m.Contacts, ids) {
 			out = append(out, m)
 		}
 	}

@@ -132,9 +132,7 @@ type RestrictionStore interface {
 }
 
 // Expired reports whether the record has passed its retention end at now.
-func (r *Restriction) Expired(now time.Time) bool {
-	return !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
-}
+func (r *Restriction) Expired(now time.Time) bool { return expired(r.ExpiresAt, now) }
 
 var (
 	handlePattern = lazyRegexp(`^[a-z][a-z0-9_-]{0,30}:\S{1,100}$`)
@@ -195,7 +193,7 @@ type NewRestriction struct {
 
 func (s *Service) restrictionStore() (RestrictionStore, error) {
 	if s.Restrictions == nil {
-		return nil, errors.New("no restrictions register is configured")
+		return nil, noRegister("restrictions")
 	}
 	return s.Restrictions, nil
 }
@@ -216,13 +214,10 @@ func checkTypes(types []RestrictionType) error {
 // ReviewMonths after the decision; the person is written to, and the review reminders are
 // scheduled, as its side effects (ProcessRestriction).
 func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestriction) (*Restriction, error) {
-	store, err := s.restrictionStore()
-	if err != nil {
+	if err := registerAdmin(s.Restrictions != nil, "restrictions", who, "Only the complaints team decides restrictions."); err != nil {
 		return nil, err
 	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team decides restrictions.")
-	}
+	store := s.Restrictions
 	contacts, err := normalizeContacts(n.Contacts)
 	if err != nil {
 		return nil, err
@@ -286,13 +281,10 @@ func (s *Service) ReviewMonths() int {
 // review date, vary changes the restrictions and sets it, lift ends the restriction and starts
 // its retention period. The person is written to in every case.
 func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, decision, notes string, types []RestrictionType) (*Restriction, error) {
-	store, err := s.restrictionStore()
-	if err != nil {
+	if err := registerAdmin(s.Restrictions != nil, "restrictions", who, "Only the complaints team reviews restrictions."); err != nil {
 		return nil, err
 	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team reviews restrictions.")
-	}
+	store := s.Restrictions
 	if err := checkText("notes", notes, true); err != nil {
 		return nil, err
 	}
@@ -346,13 +338,10 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 
 // ListRestrictions returns the register (the complaints team only).
 func (s *Service) ListRestrictions(ctx context.Context, who StaffMember) ([]*Restriction, error) {
-	store, err := s.restrictionStore()
-	if err != nil {
+	if err := registerAdmin(s.Restrictions != nil, "restrictions", who, "Only the complaints team reads the restrictions register."); err != nil {
 		return nil, err
 	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team reads the restrictions register.")
-	}
+	store := s.Restrictions
 	return store.ListRestrictions(ctx)
 }
 
@@ -650,7 +639,7 @@ func (s *Service) restrictionsOn(ctx context.Context, ids map[string]bool) ([]*R
 // identities about case ref: it is active, names one of them, and restricts all contact or
 // lists ref among the cases it covers ("" for a new case, which no list holds).
 func (r *Restriction) covers(ids map[string]bool, ref string) bool {
-	if r.Status != RestrictionActive || !slices.ContainsFunc(r.Contacts, func(v string) bool { return ids[v] }) {
+	if r.Status != RestrictionActive || !namesAny(r.Contacts, ids) {
 		return false
 	}
 	return len(r.Scope) == 0 || ref != "" && slices.Contains(r.Scope, ref)

@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -71,4 +72,29 @@ func (s *Service) registerID(ctx context.Context, sequence, prefix string, now t
 		return "", err
 	}
 	return fmt.Sprintf("%s-%d-%04d", prefix, year, seq), nil
+}
+
+// noRegister is the error of an operation on a register the service was not given.
+func noRegister(name string) error { return errors.New("no " + name + " register is configured") }
+
+// registerAdmin lets who work on the named register only if it is configured and who is the
+// complaints team; forbidden says so otherwise.
+func registerAdmin(configured bool, name string, who StaffMember, forbidden string) error {
+	if !configured {
+		return noRegister(name)
+	}
+	if who.Role != RoleAdmin {
+		return Errorf(EFORBIDDEN, "%s", forbidden)
+	}
+	return nil
+}
+
+// expired reports whether an entry kept until expiresAt (zero: no end yet) has passed it at now.
+func expired(expiresAt, now time.Time) bool {
+	return !expiresAt.IsZero() && !now.Before(expiresAt)
+}
+
+// namesAny reports whether an entry's contacts include one of the person's identities ids.
+func namesAny(contacts []string, ids map[string]bool) bool {
+	return slices.ContainsFunc(contacts, func(v string) bool { return ids[v] })
 }
