@@ -1,10 +1,7 @@
 package feedback
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"sort"
-	"sync"
 	"time"
 )
 
@@ -83,11 +80,3 @@ func (es Effects) Pending() []string {
 	})
 	return names
 }
-
-// processID identifies this process as a worker when the service is given no name. It is
-// made on first use, not at package init, so that a function's cold start does not wait on it.
-var processID = sync.OnceValue(func() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return "worker-" + hex.EncodeToString(b)
-})

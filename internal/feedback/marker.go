@@ -145,18 +145,6 @@ func (s *Service) ListMarkers(ctx context.Context, who StaffMember) ([]*Marker, 
 	return s.Markers.ListMarkers(ctx)
 }
 
-// ContactKey is the identity a case is found by when someone asks for a person's data: its
-// sender's email address or, without one, telephone number, normalised; "" for an anonymous
-// case.
-func ContactKey(c *Case) string {
-	for _, v := range []string{c.Contact.Email, c.Contact.Phone} {
-		if n, err := NormalizeContact(v); err == nil {
-			return n
-		}
-	}
-	return ""
-}
-
 // MarkersFor returns the staff-safety markers on the sender of a case, for showing with the
 // case to whoever may see it.
 func (s *Service) MarkersFor(ctx context.Context, c *Case) ([]*Marker, error) {

@@ -3,6 +3,7 @@ package feedback
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -186,9 +187,6 @@ func (p Policy) FindReference(text string) string {
 	return p.Reference(year, seq)
 }
 
-// SequenceName names the counter from which references for year are drawn.
-func SequenceName(year int) string { return "ref-" + strconv.Itoa(year) }
-
 // RetentionEnd returns when a case closed at closedAt must be destroyed.
 func (p Policy) RetentionEnd(c *Case, closedAt time.Time, wentToOmbudsman bool) time.Time {
 	years := p.RetainOtherYears
@@ -207,4 +205,13 @@ func (p Policy) RetentionEnd(c *Case, closedAt time.Time, wentToOmbudsman bool) 
 // that use it, as MustCompile at start-up would.
 func lazyRegexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// OmbudsmanFor returns the Ombudsman a case's complaints go to: the Housing Ombudsman for the
+// policy's housing areas, otherwise the Local Government and Social Care Ombudsman.
+func (p Policy) OmbudsmanFor(c *Case) Ombudsman {
+	if c.ServiceArea != "" && slices.Contains(p.HousingAreas, c.ServiceArea) {
+		return OmbudsmanHousing
+	}
+	return OmbudsmanLGSCO
 }

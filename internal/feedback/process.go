@@ -2,23 +2,13 @@ package feedback
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
-
-// DefaultLease is how long a claim on a side effect holds: longer than any send or schedule
-// call takes (the functions time out well before it), short enough that the sweep soon takes
-// over the work of a worker that died.
-const DefaultLease = 2 * time.Minute
 
 // MaxAttempts bounds the transient failures of one side effect. After that many the effect is
 // marked failed, so that the officer is told and nothing stays pending for ever.
@@ -31,35 +21,6 @@ const AckWindow = 24 * time.Hour
 // or held by another worker, or the reminder no longer applies.
 var errNothingToClaim = errors.New("nothing to claim")
 
-// claims numbers the claims this process makes, so that two goroutines of one process never
-// mistake each other's claim for their own.
-var claims atomic.Int64
-
-// worker is this worker's name: Worker, or else the process's own.
-func (s *Service) worker() string {
-	if s.Worker != "" {
-		return s.Worker
-	}
-	return processID()
-}
-
-// owner returns a fresh claim owner: the worker's name and a number unique within the process.
-func (s *Service) owner() string {
-	return s.worker() + "#" + strconv.FormatInt(claims.Add(1), 10)
-}
-
-// ownedHere reports whether a claim owner belongs to this worker.
-func (s *Service) ownedHere(owner string) bool {
-	return strings.HasPrefix(owner, s.worker()+"#")
-}
-
-func (s *Service) lease() time.Duration {
-	if s.Lease > 0 {
-		return s.Lease
-	}
-	return DefaultLease
-}
-
 // claimable reports whether a new claim may be made on e at now.
 func (s *Service) claimable(e Effect, now time.Time) bool {
 	switch {
@@ -67,7 +28,7 @@ func (s *Service) claimable(e Effect, now time.Time) bool {
 		return false
 	case e.ClaimedBy == "":
 		return true
-	case s.SoleProcess && !s.ownedHere(e.ClaimedBy):
+	case s.Workers.SoleProcess && !s.ownedHere(e.ClaimedBy):
 		return true // its process died: nobody else uses the store
 	}
 	return !now.Before(e.ClaimedUntil)
@@ -260,7 +221,7 @@ func (s *Service) performAll(ctx context.Context, c *Case, names []string) map[s
 // claimIntake claims the case's unsettled intake effects for a fresh owner, or takes over, with
 // no write, those Submit claimed as it stored the case (see Handoff) while they hold.
 func (s *Service) claimIntake(ctx context.Context, ref string, known *Case) (string, []string, *Case, error) {
-	if owner, ok := s.Handoff.take(ref); ok {
+	if owner, ok := s.Workers.Handoff.take(ref); ok {
 		if names, c := s.handedOver(ctx, ref, known, owner); len(names) > 0 {
 			return owner, names, c, nil
 		}
@@ -441,12 +402,6 @@ func failure(err error, what string) Effect {
 	}
 }
 
-// digest is a short, stable stand-in for a personal identifier in a store key.
-func digest(v string) string {
-	h := sha256.Sum256([]byte(strings.ToLower(v)))
-	return hex.EncodeToString(h[:16])
-}
-
 // ProcessPending carries out the outstanding side effects of every pending case, so that a
 // crash between storing a case and emailing about it loses nothing. It returns the first error
 // after trying every case.
@@ -474,138 +429,4 @@ func (s *Service) ProcessPending(ctx context.Context) error {
 		s.Metrics.Add(ctx, MetricAcknowledgementsOverdue, float64(overdue), nil)
 	}
 	return first
-}
-
-// applies reports whether reminder r still concerns c: the case is open and at r's stage, the
-// response date is the one r was made for, and an acknowledgement check finds none recorded.
-func (r Reminder) applies(c *Case) bool {
-	switch {
-	case c.Status != StatusOpen || r.Stage != StageNone && c.Stage != r.Stage:
-		return false
-	case r.Purpose == PurposeAckCheck:
-		return c.Effects[EffectAcknowledgement].State != EffectDone
-	case !r.Due.IsZero():
-		return !c.RespondBy.IsZero() && r.Due.Format(time.DateOnly) == c.RespondBy.Format(time.DateOnly)
-	}
-	return true
-}
-
-// Remind handles a fired reminder: it re-reads the case and emails the assigned officer, or
-// does nothing if the reminder no longer applies (the case closed or moved to another stage) or
-// has been sent already: the sending is claimed and stamped on the case like any side effect,
-// so a redelivered schedule, or the sweep firing the same reminder, sends nothing twice. It
-// reports whether an email was sent.
-func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
-	if r.about() == ReminderOfRestriction {
-		return s.remindReview(ctx, r)
-	}
-	name := ReminderEffect(r.Name)
-	owner := s.owner()
-	stale := false
-	_, c, err := s.claim(ctx, r.Ref, nil, owner, func(c *Case) []string {
-		if stale = !r.applies(c); stale {
-			return nil
-		}
-		return []string{name}
-	})
-	switch {
-	case ErrorCode(err) == ENOTFOUND:
-		s.log().InfoContext(ctx, "reminder for a case that no longer exists", "ref", r.Ref, "purpose", r.Purpose)
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("remind %s: %w", r.Ref, err)
-	case stale:
-		s.log().InfoContext(ctx, "reminder no longer applies", "ref", r.Ref, "purpose", r.Purpose, "stage", r.Stage)
-		return false, nil
-	case c == nil:
-		s.log().InfoContext(ctx, "reminder already sent or being sent", "ref", r.Ref, "purpose", r.Purpose)
-		return false, nil
-	}
-	m := s.reminderEmail(c, r.Purpose)
-	if r.Purpose == PurposeOverdue {
-		// Overdue goes to the area's managers as well as the officer.
-		for _, mgr := range s.Staff.Managers(c.ServiceArea) {
-			if !slices.Contains(m.To, mgr.Email) {
-				m.To = append(m.To, mgr.Email)
-			}
-		}
-	}
-	out := s.send(ctx, m, c.Ref, name)
-	if out.State == EffectDone {
-		s.count(ctx, MetricRemindersSent, map[string]string{"Purpose": string(r.Purpose)})
-	} else {
-		s.count(ctx, MetricSideEffectFailures, map[string]string{"Effect": "reminder"})
-	}
-	if _, err := s.settle(ctx, c, owner, map[string]Effect{name: out}); err != nil {
-		return out.State == EffectDone, fmt.Errorf("remind %s: record: %w", r.Ref, err)
-	}
-	if out.State == EffectToDo {
-		return false, Errorf(EUNAVAILABLE, "remind %s: %s", r.Ref, out.Reason)
-	}
-	return out.State == EffectDone, nil
-}
-
-// SweepReminders is the safety net behind the one-time schedules: it finds, through the due
-// index, every open case whose warning, due or overdue reminder should have fired by now and
-// is not recorded as sent, and sends it. When several of a case's reminders were missed, only
-// the latest is sent and the earlier ones are recorded as skipped. It returns how many
-// reminders it sent and the first error after trying every case.
-func (s *Service) SweepReminders(ctx context.Context) (int, error) {
-	now := s.Clock.Now()
-	// A warning fires WarningWorkingDays before the due date, so any case due by then may owe one.
-	horizon := s.Calendar.AddWorkingDays(now, s.Policy.WarningWorkingDays)
-	cases, err := s.Store.ListDue(ctx, horizon)
-	if err != nil {
-		return 0, fmt.Errorf("sweep reminders: %w", err)
-	}
-	sent := 0
-	var first error
-	for _, c := range cases {
-		var missed []Reminder
-		for _, r := range s.Reminders(c) {
-			if !r.At.After(now) && !c.Effects[ReminderEffect(r.Name)].Settled() {
-				missed = append(missed, r)
-			}
-		}
-		if len(missed) == 0 {
-			continue
-		}
-		latest := missed[len(missed)-1]
-		if len(missed) > 1 {
-			if err := s.skipReminders(ctx, c.Ref, missed[:len(missed)-1], latest.Purpose); err != nil && first == nil {
-				first = err
-			}
-		}
-		ok, err := s.Remind(ctx, latest)
-		if err != nil && first == nil {
-			first = err
-		}
-		if ok {
-			sent++
-			s.log().InfoContext(ctx, "sweep sent a missed reminder", "ref", c.Ref, "purpose", latest.Purpose)
-		}
-	}
-	return sent, first
-}
-
-// skipReminders records missed reminders as skipped because a later one supersedes them.
-func (s *Service) skipReminders(ctx context.Context, ref string, rs []Reminder, later Purpose) error {
-	now := s.Clock.Now()
-	_, err := s.Store.Update(ctx, ref, func(c *Case) error {
-		if c.Effects == nil {
-			c.Effects = Effects{}
-		}
-		for _, r := range rs {
-			name := ReminderEffect(r.Name)
-			if e := c.Effects[name]; !s.claimable(e, now) {
-				continue
-			}
-			c.Effects[name] = Effect{State: EffectSkipped, At: now, Reason: "missed, and superseded by the " + string(later) + " reminder"}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("sweep reminders: record skipped reminders of %s: %w", ref, err)
-	}
-	return nil
 }

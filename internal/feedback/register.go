@@ -12,25 +12,6 @@ import (
 // The complaints team's registers (restrictions and staff-safety markers) record decisions about
 // a person: who the person is, who decided, on which day, under an id of the register's own.
 
-// normalizeContacts normalises the ways to reach the person, dropping repeats; at least one is
-// needed.
-func normalizeContacts(raw []string) ([]string, error) {
-	var contacts []string
-	for _, c := range raw {
-		norm, err := NormalizeContact(c)
-		if err != nil {
-			return nil, err
-		}
-		if !slices.Contains(contacts, norm) {
-			contacts = append(contacts, norm)
-		}
-	}
-	if len(contacts) == 0 {
-		return nil, Invalid("contact", "Enter the person's email address, telephone number or platform:handle")
-	}
-	return contacts, nil
-}
-
 // contactIDs is the set of the given ways to reach someone that normalise, for matching against
 // a register's contacts; those that do not (empty, or malformed) are left out.
 func contactIDs(values ...string) map[string]bool {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"slices"
 	"strings"
 	"time"
@@ -133,40 +132,6 @@ type RestrictionStore interface {
 
 // Expired reports whether the record has passed its retention end at now.
 func (r *Restriction) Expired(now time.Time) bool { return expired(r.ExpiresAt, now) }
-
-var (
-	handlePattern = lazyRegexp(`^[a-z][a-z0-9_-]{0,30}:\S{1,100}$`)
-	phoneDigits   = lazyRegexp(`[0-9]`)
-)
-
-// NormalizeContact returns the form of an identity the register keeps and matches: an email
-// address in lower case, a telephone number as its digits (keeping a leading +), or
-// platform:handle in lower case. It refuses anything else.
-func NormalizeContact(v string) (string, error) {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "":
-		return "", Invalid("contact", "Enter the person's email address, telephone number or platform:handle")
-	case strings.Contains(v, "@") && !strings.Contains(v, ":"):
-		e := strings.ToLower(v)
-		if !validEmail(e) {
-			return "", Invalid("contact", "The email address is not valid")
-		}
-		return e, nil
-	case handlePattern().MatchString(strings.ToLower(v)):
-		// "x:@Name" and "x:name" are one author, as the social channel records them.
-		platform, handle, _ := strings.Cut(strings.ToLower(v), ":")
-		return platform + ":" + strings.TrimPrefix(handle, "@"), nil
-	}
-	digits := strings.Join(phoneDigits().FindAllString(v, -1), "")
-	if strings.Trim(v, "+0123456789 ()-.") != "" || len(digits) < 6 || len(digits) > 15 {
-		return "", Invalid("contact", "Give an email address, a telephone number or platform:handle (such as x:@name)")
-	}
-	if strings.HasPrefix(v, "+") {
-		return "+" + digits, nil
-	}
-	return digits, nil
-}
 
 // ReviewDate returns the date a restriction decided on decidedOn must be reviewed by: months
 // later, on the same day of the month or, where that month is shorter, its last day, so that it
@@ -411,26 +376,6 @@ func (s *Service) restrictionLetter(r *Restriction, now time.Time, name string) 
 	r.Effects[LetterEffect("restriction-"+name)] = Effect{}
 }
 
-// reviewReminders are a restriction's warning, ReviewWarningWorkingDays working days before its
-// review date, and its review reminder on the date (the working day before, if the date is not
-// one), at the reminder hour.
-func (s *Service) reviewReminders(r *Restriction) []Reminder {
-	due := s.Calendar.Date(r.ReviewBy)
-	on := due
-	for !s.Calendar.IsWorkingDay(on) {
-		on = on.AddDate(0, 0, -1)
-	}
-	rs := []Reminder{
-		{Purpose: PurposeWarning, At: s.reminderAt(s.Calendar.SubtractWorkingDays(due, ReviewWarningWorkingDays))},
-		{Purpose: PurposeReview, At: s.reminderAt(on)},
-	}
-	for i := range rs {
-		rs[i].Ref, rs[i].Due, rs[i].Of = r.ID, due, ReminderOfRestriction
-		rs[i].Name = ReminderName(r.ID, StageNone, rs[i].Purpose) + "-" + due.Format("20060102")
-	}
-	return rs
-}
-
 // ProcessRestriction carries out a restriction's outstanding side effects (its letters to the
 // person and its review schedules) with the same claim, do, stamp ledger as a case's.
 func (s *Service) ProcessRestriction(ctx context.Context, id string) error {
@@ -525,147 +470,4 @@ func (s *Service) ProcessRestrictions(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// remindReview handles a restriction's review reminder: it emails the deciding officer and the
-// complaints team, once, unless the restriction was lifted or its review date moved.
-func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
-	store, err := s.restrictionStore()
-	if err != nil {
-		return false, err
-	}
-	name := ReminderEffect(rm.Name)
-	owner, now := s.owner(), s.Clock.Now()
-	stale := false
-	r, err := store.UpdateRestriction(ctx, rm.Ref, func(r *Restriction) error {
-		stale = r.Status != RestrictionActive || !rm.Due.IsZero() && s.Calendar.Date(r.ReviewBy).Format(time.DateOnly) != s.Calendar.Date(rm.Due).Format(time.DateOnly)
-		if stale {
-			return errNothingToClaim
-		}
-		if r.Effects == nil {
-			r.Effects = Effects{}
-		}
-		if len(s.claimIn(r.Effects, []string{name}, owner, now)) == 0 {
-			return errNothingToClaim
-		}
-		return nil
-	})
-	switch {
-	case ErrorCode(err) == ENOTFOUND:
-		return false, nil
-	case errors.Is(err, errNothingToClaim):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("remind review %s: %w", rm.Ref, err)
-	}
-	to := []string{r.DecidedBy}
-	for _, m := range s.Staff {
-		if m.Role == RoleAdmin && !slices.Contains(to, m.Email) {
-			to = append(to, m.Email)
-		}
-	}
-	slices.Sort(to[1:])
-	subject := "Restriction review due soon: " + r.ID
-	when := "is due by " + LongDate(r.ReviewBy)
-	if rm.Purpose == PurposeReview {
-		subject = "Restriction review due today: " + r.ID
-		when = "is due today"
-	}
-	text := fmt.Sprintf("The review of restriction %s (%s) %s.\n\nRestrictions must be reviewed at least every six months: record the review (continue, vary or lift) with POST /v1/restrictions/%s/review. The person will be written to with the outcome.\n",
-		r.ID, r.describe(), when, r.ID)
-	out := s.send(ctx, Message{From: s.Council.From, To: to, Subject: subject,
-		Headers: map[string]string{"Auto-Submitted": autoGenerated}, Text: text,
-		HTML: "<p>" + html.EscapeString(text) + "</p>"}, r.ID, name)
-	if err := s.settleRestriction(ctx, r.ID, owner, map[string]Effect{name: out}); err != nil {
-		return out.State == EffectDone, err
-	}
-	if out.State == EffectToDo {
-		return false, Errorf(EUNAVAILABLE, "remind review %s: %s", r.ID, out.Reason)
-	}
-	return out.State == EffectDone, nil
-}
-
-// screen finds the active restrictions on the sender of a new message that cover all their
-// contact, and applies them to the case before it is stored: routed to the named officer,
-// flagged with which restriction applies, and not acknowledged where the restriction says so
-// (on its topic, if it has one). Nothing is refused.
-func (s *Service) screen(ctx context.Context, c *Case, now time.Time) error {
-	ids := contactIDs(c.Contact.Email, c.Contact.Phone, c.Contact.Handle)
-	all, err := s.restrictionsOn(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, r := range all {
-		// A new case is never among a restriction's listed references: only restrictions on
-		// all contact apply to it. Follow-ups on listed cases are screened by screenFollowUp.
-		if !r.covers(ids, "") {
-			continue
-		}
-		var did []string
-		if slices.Contains(r.Types, RestrictNamedOfficer) && r.NamedOfficer != "" {
-			c.AssignedTo = r.NamedOfficer
-			did = append(did, "routed to the named officer "+r.NamedOfficer)
-		}
-		topical := r.Topic == "" || strings.Contains(strings.ToLower(c.Subject+" "+c.Message), strings.ToLower(r.Topic))
-		if slices.Contains(r.Types, RestrictNoAck) && topical && c.Effects[EffectAcknowledgement].State == EffectToDo {
-			if _, ok := c.Effects[EffectAcknowledgement]; ok {
-				c.Effects[EffectAcknowledgement] = Effect{State: EffectSkipped, At: now, Reason: "restriction " + r.ID + " says further contact is not acknowledged"}
-				did = append(did, "not acknowledged")
-			}
-		}
-		note := r.appliesNote()
-		if len(did) > 0 {
-			note += ": " + strings.Join(did, ", ")
-		}
-		c.Raise(now, FlagRestricted, note+". The message was taken in as usual.")
-	}
-	return nil
-}
-
-// restrictionsOn reads the register when there is one and someone to screen (ids, the sender's
-// identities, normalised): what the caller then screens against.
-func (s *Service) restrictionsOn(ctx context.Context, ids map[string]bool) ([]*Restriction, error) {
-	if s.Restrictions == nil || len(ids) == 0 {
-		return nil, nil
-	}
-	all, err := s.Restrictions.ListRestrictions(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("screen against restrictions: %w", err)
-	}
-	return all, nil
-}
-
-// covers reports whether the restriction is in force for a message from a person with these
-// identities about case ref: it is active, names one of them, and restricts all contact or
-// lists ref among the cases it covers ("" for a new case, which no list holds).
-func (r *Restriction) covers(ids map[string]bool, ref string) bool {
-	if r.Status != RestrictionActive || !namesAny(r.Contacts, ids) {
-		return false
-	}
-	return len(r.Scope) == 0 || ref != "" && slices.Contains(r.Scope, ref)
-}
-
-// appliesNote begins the note of the flag a screened message raises.
-func (r *Restriction) appliesNote() string {
-	return "Restriction " + r.ID + " applies to the sender (" + r.describe() + "; review by " + r.ReviewBy.Format(time.DateOnly) + ")"
-}
-
-// screenFollowUp screens a follow-up on c from a person with identities ids against the
-// register rs, read before c was: each restriction that covers c (all contact, or c among the
-// cases it lists) is flagged on c, and a named officer other than the case's own is returned,
-// to be sent the notice of the follow-up as well as the case's officer. A follow-up is never
-// acknowledged, so no_acknowledgement changes nothing more.
-func screenFollowUp(c *Case, ids map[string]bool, rs []*Restriction, now time.Time) (copyTo string) {
-	for _, r := range rs {
-		if !r.covers(ids, c.Ref) {
-			continue
-		}
-		note := r.appliesNote()
-		if slices.Contains(r.Types, RestrictNamedOfficer) && r.NamedOfficer != "" && !strings.EqualFold(r.NamedOfficer, c.AssignedTo) {
-			copyTo = r.NamedOfficer
-			note += ": the named officer " + r.NamedOfficer + " is sent the notice of its follow-ups too"
-		}
-		c.Raise(now, FlagRestricted, note+". A follow-up from them was taken in as usual.")
-	}
-	return copyTo
 }

@@ -180,9 +180,6 @@ type SocialResult struct {
 // AwaitingPublicReply is the reason a social case's acknowledgement email is skipped.
 const AwaitingPublicReply = "awaiting the monitor's public reply"
 
-// socialKey is the idempotency key of the case a post opened.
-func socialKey(p Platform, postID string) string { return "social:" + string(p) + ":" + postID }
-
 // SocialHandle is the author's handle as Intake records it: lower case, without a leading @.
 func SocialHandle(h string) string {
 	return strings.ToLower(strings.TrimLeft(strings.TrimSpace(h), "@"))
@@ -293,15 +290,6 @@ func (s *Service) validateSocial(p SocialPost, sub Submission, now time.Time) (t
 		return time.Time{}, &Error{Code: EINVALID, Message: "There is a problem with the post", Fields: errs}
 	}
 	return posted, nil
-}
-
-// httpsURL reports whether v is an absolute https link with a host and no user name in it.
-func httpsURL(v string) bool {
-	if len(v) > MaxURLChars || hidden(v) || strings.ContainsAny(v, " <>\"") {
-		return false
-	}
-	u, err := url.Parse(v)
-	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
 }
 
 // ReceiveSocial takes in a post or direct message forwarded by a monitor (a person at the
