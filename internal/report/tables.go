@@ -48,35 +48,53 @@ func (b *reportBuilder) receivedByStage() Table {
 func (b *reportBuilder) byArea(id, caption string, when func(*feedback.Case) time.Time) Table {
 	t := Table{ID: id, Caption: caption, Chart: 2,
 		Columns: []string{"Service area", b.labels[1], "% of total " + b.labels[1], b.labels[0], "% of total " + b.labels[0]}}
-	counts := map[string]*[2]int{}
-	var total [2]int
-	for _, c := range b.cases {
-		y := b.which(when(c))
-		if y < 0 {
-			continue
-		}
-		if counts[c.ServiceArea] == nil {
-			counts[c.ServiceArea] = new([2]int)
-		}
-		counts[c.ServiceArea][y]++
-		total[y]++
-	}
-	rows := slices.Clone(b.areas)
-	if counts[""] != nil {
-		rows = append(rows, "")
-	}
-	for _, a := range rows {
-		n := [2]int{}
-		if p := counts[a]; p != nil {
-			n = *p
-		}
-		t.Rows = append(t.Rows, Row{areaName(a), []string{itoa(n[1]), Percent(n[1], total[1]), itoa(n[0]), Percent(n[0], total[0])}})
+	rows, total := b.areaCounts(2, func(c *feedback.Case) int { return b.which(when(c)) })
+	for _, r := range rows {
+		n := r.n
+		t.Rows = append(t.Rows, Row{areaName(r.area), []string{itoa(n[1]), Percent(n[1], total[1]), itoa(n[0]), Percent(n[0], total[0])}})
 	}
 	t.Total = &Row{"Total", []string{itoa(total[1]), Percent(total[1], total[1]), itoa(total[0]), Percent(total[0], total[0])}}
 	if total[1] == 0 {
 		t.Total.Cells[1] = "0"
 	}
 	return t
+}
+
+// areaRow is one service area's counts in an area table.
+type areaRow struct {
+	area string
+	n    []int
+}
+
+// areaCounts counts the cases by service area into width columns, col saying which (or -1 to
+// leave a case out): a row for every area listed, zeros included, then one for cases with no
+// area if there are any; and the columns' totals.
+func (b *reportBuilder) areaCounts(width int, col func(*feedback.Case) int) ([]areaRow, []int) {
+	counts := map[string][]int{}
+	total := make([]int, width)
+	for _, c := range b.cases {
+		i := col(c)
+		if i < 0 {
+			continue
+		}
+		if counts[c.ServiceArea] == nil {
+			counts[c.ServiceArea] = make([]int, width)
+		}
+		counts[c.ServiceArea][i]++
+		total[i]++
+	}
+	areas := slices.Clone(b.areas)
+	if counts[""] != nil {
+		areas = append(areas, "")
+	}
+	rows := make([]areaRow, len(areas))
+	for i, a := range areas {
+		rows[i] = areaRow{a, counts[a]}
+		if rows[i].n == nil {
+			rows[i].n = make([]int, width)
+		}
+	}
+	return rows, total
 }
 
 func areaName(a string) string {
@@ -405,33 +423,20 @@ func (b *reportBuilder) byChannel() Table {
 func (b *reportBuilder) complimentsComments() Table {
 	t := Table{ID: "compliments_comments", Caption: "Compliments and comments received by service area",
 		Columns: []string{"Service area", "Compliments " + b.labels[1], "Comments " + b.labels[1], "Compliments " + b.labels[0], "Comments " + b.labels[0]}, Chart: 2}
-	counts := map[string]*[4]int{}
-	var total [4]int
-	for _, c := range b.cases {
+	rows, total := b.areaCounts(4, func(c *feedback.Case) int {
 		y := b.which(c.ReceivedAt)
 		if y < 0 || (c.Kind != feedback.KindCompliment && c.Kind != feedback.KindComment) {
-			continue
+			return -1
 		}
 		col := map[int]int{1: 0, 0: 2}[y]
 		if c.Kind == feedback.KindComment {
 			col++
 		}
-		if counts[c.ServiceArea] == nil {
-			counts[c.ServiceArea] = new([4]int)
-		}
-		counts[c.ServiceArea][col]++
-		total[col]++
-	}
-	rows := slices.Clone(b.areas)
-	if counts[""] != nil {
-		rows = append(rows, "")
-	}
-	for _, a := range rows {
-		n := [4]int{}
-		if p := counts[a]; p != nil {
-			n = *p
-		}
-		t.Rows = append(t.Rows, Row{areaName(a), []string{itoa(n[0]), itoa(n[1]), itoa(n[2]), itoa(n[3])}})
+		return col
+	})
+	for _, r := range rows {
+		n := r.n
+		t.Rows = append(t.Rows, Row{areaName(r.area), []string{itoa(n[0]), itoa(n[1]), itoa(n[2]), itoa(n[3])}})
 	}
 	t.Total = &Row{"Total", []string{itoa(total[0]), itoa(total[1]), itoa(total[2]), itoa(total[3])}}
 	return t
