@@ -221,8 +221,8 @@ const (
 	OmbudsmanHousing Ombudsman = "housing"
 )
 
-// Details are the Ombudsman's name and how to reach them, as a letter gives them.
-func (o Ombudsman) Details() string {
+// details are the Ombudsman's name and how to reach them, as a letter gives them.
+func (o Ombudsman) details() string {
 	if o == OmbudsmanHousing {
 		return "the Housing Ombudsman Service (www.housing-ombudsman.org.uk, telephone 0300 111 3000)"
 	}
@@ -392,9 +392,9 @@ func (k Kind) Label() string {
 	return string(k)
 }
 
-// NeedsReply reports whether the council owes the sender a response, and so needs a way to
+// needsReply reports whether the council owes the sender a response, and so needs a way to
 // reach them.
-func (k Kind) NeedsReply() bool { return k == KindComplaint || k == KindServiceRequest }
+func (k Kind) needsReply() bool { return k == KindComplaint || k == KindServiceRequest }
 
 // Channel is how an item reached us.
 type Channel string
@@ -410,9 +410,9 @@ const (
 	ChannelInPerson Channel = "in_person"
 )
 
-// EnteredByHand reports whether items on the channel are entered by an officer (Service.Intake)
+// enteredByHand reports whether items on the channel are entered by an officer (Service.Intake)
 // rather than arriving by themselves.
-func (c Channel) EnteredByHand() bool {
+func (c Channel) enteredByHand() bool {
 	return c == ChannelPhone || c == ChannelLetter || c == ChannelInPerson
 }
 

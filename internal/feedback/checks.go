@@ -16,8 +16,8 @@ import (
 // Input checks: the rules every form, API body and message is held to, in one place, each
 // returning a message fit for the person who filled the field in.
 
-// MaxNoteChars bounds a note, a reason or a response's text.
-const MaxNoteChars = 10000
+// maxNoteChars bounds a note, a reason or a response's text.
+const maxNoteChars = 10000
 
 // Invalid is an EINVALID error about one field, its message fit for the person who filled it in.
 func Invalid(field, format string, args ...any) error {
@@ -29,8 +29,8 @@ func checkText(field, v string, required bool) error {
 	switch n := utf8.RuneCountInString(strings.TrimSpace(v)); {
 	case n == 0 && required:
 		return Invalid(field, "Enter the %s", strings.ReplaceAll(field, "_", " "))
-	case n > MaxNoteChars:
-		return Invalid(field, "The %s must be %d characters or fewer", strings.ReplaceAll(field, "_", " "), MaxNoteChars)
+	case n > maxNoteChars:
+		return Invalid(field, "The %s must be %d characters or fewer", strings.ReplaceAll(field, "_", " "), maxNoteChars)
 	}
 	return nil
 }
@@ -190,7 +190,7 @@ func validFieldName(s string) bool {
 
 // httpsURL reports whether v is an absolute https link with a host and no user name in it.
 func httpsURL(v string) bool {
-	if len(v) > MaxURLChars || hidden(v) || strings.ContainsAny(v, " <>\"") {
+	if len(v) > maxURLChars || hidden(v) || strings.ContainsAny(v, " <>\"") {
 		return false
 	}
 	u, err := url.Parse(v)

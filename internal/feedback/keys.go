@@ -51,8 +51,8 @@ func ContactKey(c *Case) string {
 	return ""
 }
 
-// SequenceName names the counter from which references for year are drawn.
-func SequenceName(year int) string { return "ref-" + strconv.Itoa(year) }
+// sequenceName names the counter from which references for year are drawn.
+func sequenceName(year int) string { return "ref-" + strconv.Itoa(year) }
 
 // socialKey is the idempotency key of the case a post opened.
 func socialKey(p Platform, postID string) string { return "social:" + string(p) + ":" + postID }

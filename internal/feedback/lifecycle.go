@@ -50,7 +50,7 @@ func (s *Service) Intake(ctx context.Context, who StaffMember, sub Submission) (
 	if !canWork(who) {
 		return nil, false, Errorf(EFORBIDDEN, "Only officers, managers and the complaints team can enter items by hand.")
 	}
-	if !sub.Channel.EnteredByHand() {
+	if !sub.Channel.enteredByHand() {
 		return nil, false, Invalid("channel", "The channel must be phone, letter or in_person")
 	}
 	now := s.Clock.Now()

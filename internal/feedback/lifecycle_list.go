@@ -64,9 +64,9 @@ func (s *Service) ListCases(ctx context.Context, who StaffMember, q CaseQuery) (
 		q.DueBefore = s.Calendar.Date(s.Clock.Now())
 	}
 	if q.Limit <= 0 {
-		q.Limit = DefaultPageSize
+		q.Limit = defaultPageSize
 	}
-	q.Limit = min(q.Limit, MaxPageSize)
+	q.Limit = min(q.Limit, maxPageSize)
 	want := q.Limit
 	var page CasePage
 	// Visibility is the domain's rule, so the store's pages are filtered here; each store page
@@ -107,8 +107,8 @@ func (q CaseQuery) Matches(c *Case) bool {
 		(q.DueBefore.IsZero() || !c.RespondBy.IsZero() && c.RespondBy.Format(time.DateOnly) < q.DueBefore.Format(time.DateOnly))
 }
 
-// DefaultPageSize and MaxPageSize bound a page of ListCases.
+// defaultPageSize and maxPageSize bound a page of ListCases.
 const (
-	DefaultPageSize = 25
-	MaxPageSize     = 100
+	defaultPageSize = 25
+	maxPageSize     = 100
 )

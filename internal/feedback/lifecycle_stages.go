@@ -38,7 +38,7 @@ func (s *Service) Extend(ctx context.Context, who StaffMember, ref string, worki
 			fmt.Sprintf("We are sorry, but we need more time to give you our full response to your complaint at %s. "+
 				"We will now respond by %s.", c.Stage.Label(), LongDate(c.RespondBy)),
 			"Why we need longer: "+st.ExtensionReason,
-			"If you are unhappy with this delay you may contact "+s.Policy.OmbudsmanFor(c).Details()+".")
+			"If you are unhappy with this delay you may contact "+s.Policy.ombudsmanFor(c).details()+".")
 		return nil
 	})
 }
@@ -98,7 +98,7 @@ func (s *Service) Respond(ctx context.Context, who StaffMember, ref string, r Re
 				"complaints procedure). Reply to this letter, quoting %s, by %s and say why you are unhappy.", c.Ref, LongDate(by)))
 		} else {
 			paras = append(paras, "This is the end of our complaints procedure. If you are still unhappy, you can ask "+
-				s.Policy.OmbudsmanFor(c).Details()+" to look at your complaint.")
+				s.Policy.ombudsmanFor(c).details()+" to look at your complaint.")
 			s.close(c, now)
 		}
 		l := s.residentLetter(c, now, "response-"+string(st.Stage), "Our response to your complaint", paras...)

@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// MaxMarkerYears is the longest a staff-safety marker is kept (the "red dot" list of the
+// maxMarkerYears is the longest a staff-safety marker is kept (the "red dot" list of the
 // councils' papers: at most three years, and the person told in writing).
-const MaxMarkerYears = 3
+const maxMarkerYears = 3
 
 // Marker is a staff-safety marker on a person who has put staff at risk: who, why, decided by
 // whom and when, when the person was told in writing. It is shown on every case of theirs to
@@ -52,10 +52,10 @@ type NewMarker struct {
 }
 
 func (s *Service) markerYears() int {
-	if y := s.Policy.MarkerYears; y > 0 && y <= MaxMarkerYears {
+	if y := s.Policy.MarkerYears; y > 0 && y <= maxMarkerYears {
 		return y
 	}
-	return MaxMarkerYears
+	return maxMarkerYears
 }
 
 // Mark puts a person on the staff-safety list (the complaints team only).

@@ -159,7 +159,7 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	m := s.reminderEmail(c, r.Purpose)
 	if r.Purpose == PurposeOverdue {
 		// Overdue goes to the area's managers as well as the officer.
-		for _, mgr := range s.Staff.Managers(c.ServiceArea) {
+		for _, mgr := range s.Staff.managers(c.ServiceArea) {
 			if !slices.Contains(m.To, mgr.Email) {
 				m.To = append(m.To, mgr.Email)
 			}
@@ -245,7 +245,7 @@ func (s *Service) skipReminders(ctx context.Context, ref string, rs []Reminder, 
 	return nil
 }
 
-// reviewReminders are a restriction's warning, ReviewWarningWorkingDays working days before its
+// reviewReminders are a restriction's warning, reviewWarningWorkingDays working days before its
 // review date, and its review reminder on the date (the working day before, if the date is not
 // one), at the reminder hour.
 func (s *Service) reviewReminders(r *Restriction) []Reminder {
@@ -255,7 +255,7 @@ func (s *Service) reviewReminders(r *Restriction) []Reminder {
 		on = on.AddDate(0, 0, -1)
 	}
 	rs := []Reminder{
-		{Purpose: PurposeWarning, At: s.reminderAt(s.Calendar.SubtractWorkingDays(due, ReviewWarningWorkingDays))},
+		{Purpose: PurposeWarning, At: s.reminderAt(s.Calendar.SubtractWorkingDays(due, reviewWarningWorkingDays))},
 		{Purpose: PurposeReview, At: s.reminderAt(on)},
 	}
 	for i := range rs {

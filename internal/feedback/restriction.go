@@ -77,13 +77,13 @@ const (
 	ReviewLift     = "lift"
 )
 
-// MaxReviewMonths is the longest a restriction may go without review (Appendix 4: "at least
+// maxReviewMonths is the longest a restriction may go without review (Appendix 4: "at least
 // every six months").
-const MaxReviewMonths = 6
+const maxReviewMonths = 6
 
-// ReviewWarningWorkingDays is how long before review_by the deciding officer and the
+// reviewWarningWorkingDays is how long before review_by the deciding officer and the
 // complaints team are warned.
-const ReviewWarningWorkingDays = 10
+const reviewWarningWorkingDays = 10
 
 // Restriction is one entry of the restrictions register.
 type Restriction struct {
@@ -234,12 +234,12 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 	return r, nil
 }
 
-// ReviewMonths is the months between reviews of a restriction: the policy's, at most MaxReviewMonths.
+// ReviewMonths is the months between reviews of a restriction: the policy's, at most maxReviewMonths.
 func (s *Service) ReviewMonths() int {
-	if m := s.Policy.RestrictionReviewMonths; m > 0 && m <= MaxReviewMonths {
+	if m := s.Policy.RestrictionReviewMonths; m > 0 && m <= maxReviewMonths {
 		return m
 	}
-	return MaxReviewMonths
+	return maxReviewMonths
 }
 
 // ReviewRestriction records a review (the complaints team only): continue sets the next

@@ -17,7 +17,7 @@ const (
 	MaxSubjectChars = 200
 	MaxNameChars    = 100
 	MaxEmailChars   = 254
-	MaxPhoneChars   = 30
+	maxPhoneChars   = 30
 	MaxKeyChars     = 200
 )
 
@@ -110,11 +110,11 @@ func (s Submission) validate(areas []string, needContact bool) error {
 				digits++
 			}
 		}
-		if !phoneChars().MatchString(s.Phone) || digits < 7 || digits > 15 || len(s.Phone) > MaxPhoneChars {
+		if !phoneChars().MatchString(s.Phone) || digits < 7 || digits > 15 || len(s.Phone) > maxPhoneChars {
 			add("phone", "Enter a telephone number, like 01632 960 001 or +44 7700 900 982")
 		}
 	}
-	if needContact && kind.NeedsReply() && s.Email == "" && s.Phone == "" {
+	if needContact && kind.needsReply() && s.Email == "" && s.Phone == "" {
 		add("email", "Enter an email address or a telephone number so that we can reply to your %s", kind.Label())
 	}
 	if s.ServiceArea != "" && !contains(areas, s.ServiceArea) {
@@ -186,7 +186,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created 
 // nextRef allocates the next case reference of the year (in the council's time zone) of now.
 func (s *Service) nextRef(ctx context.Context, now time.Time) (string, error) {
 	year := now.In(s.Calendar.Location()).Year()
-	seq, err := s.Store.NextSequence(ctx, SequenceName(year))
+	seq, err := s.Store.NextSequence(ctx, sequenceName(year))
 	if err != nil {
 		return "", err
 	}
@@ -210,7 +210,7 @@ func (s *Service) create(ctx context.Context, c *Case) error {
 	}
 	if ns, ok := s.Store.(numberingStore); ok {
 		year := c.CreatedAt.In(s.Calendar.Location()).Year()
-		return ns.CreateNumbered(ctx, SequenceName(year), c, func(seq int64) string { return s.Policy.Reference(year, seq) })
+		return ns.CreateNumbered(ctx, sequenceName(year), c, func(seq int64) string { return s.Policy.Reference(year, seq) })
 	}
 	ref, err := s.nextRef(ctx, c.CreatedAt)
 	if err != nil {
