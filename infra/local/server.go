@@ -108,12 +108,14 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	s.stack, err = embedded.Open(o.Data, feedback.Service{
 		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: council, Routing: routing, Staff: staff, Log: s.log,
 		AckLimit: cfg.AckLimitPerRecipient, Mailboxes: mailboxes,
-		// The store's file is locked by this process alone, so a claim left by another
-		// process is from one that died: take its work over at once.
-		SoleProcess: true,
-		// A new case's effects are claimed as it is stored, since afterCommit carries them
-		// out at once: one write fewer per case.
-		Handoff: &feedback.Handoff{},
+		Workers: feedback.WorkerSettings{
+			// The store's file is locked by this process alone, so a claim left by another
+			// process is from one that died: take its work over at once.
+			SoleProcess: true,
+			// A new case's effects are claimed as it is stored, since afterCommit carries them
+			// out at once: one write fewer per case.
+			Handoff: &feedback.Handoff{},
+		},
 	})
 	if err != nil {
 		return nil, err

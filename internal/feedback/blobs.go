@@ -22,19 +22,19 @@ type Blobs interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// MaxBlobKeyLen is the longest key Blobs accept, in bytes: S3's limit.
-const MaxBlobKeyLen = 1024
+// maxBlobKeyLen is the longest key Blobs accept, in bytes: S3's limit.
+const maxBlobKeyLen = 1024
 
 // CheckBlobKey returns an EINVALID error unless key is a relative slash-separated path of
 // non-empty segments, none of them "." or "..", in valid UTF-8 without control characters or
-// backslashes, and no longer than MaxBlobKeyLen. The rules are the same for every store, so a
+// backslashes, and no longer than maxBlobKeyLen. The rules are the same for every store, so a
 // key that works locally works on S3 and cannot climb out of a directory on disk.
 func CheckBlobKey(key string) error {
 	switch {
 	case key == "":
 		return Errorf(EINVALID, "blob key is empty")
-	case len(key) > MaxBlobKeyLen:
-		return Errorf(EINVALID, "blob key is longer than %d bytes", MaxBlobKeyLen)
+	case len(key) > maxBlobKeyLen:
+		return Errorf(EINVALID, "blob key is longer than %d bytes", maxBlobKeyLen)
 	case !utf8.ValidString(key):
 		return Errorf(EINVALID, "blob key is not valid UTF-8")
 	case strings.ContainsAny(key, `\`):

@@ -1,6 +1,9 @@
 package feedback
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Contact is how to reach the person who wrote to us. Any part may be empty: a social-media
 // post may give none, and anonymous compliments are welcome.
@@ -88,9 +91,7 @@ func (c *Case) Pending() bool { return len(intakeEffects(c)) > 0 }
 
 // Expired reports whether the case has passed its retention period at now. Stores filter these
 // out of every read, because DynamoDB's TTL deletes items days late.
-func (c *Case) Expired(now time.Time) bool {
-	return !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)
-}
+func (c *Case) Expired(now time.Time) bool { return expired(c.ExpiresAt, now) }
 
 // Correspondence is one message received about a case.
 type Correspondence struct {
@@ -154,3 +155,294 @@ func (c *Case) Raise(at time.Time, code FlagCode, note string) {
 	}
 	c.Flags = append(c.Flags, Flag{Code: code, At: at, Note: note})
 }
+
+// Outcome is how a stage's response found the complaint.
+type Outcome string
+
+// The outcomes of a stage.
+const (
+	OutcomeUpheld       Outcome = "upheld"
+	OutcomePartlyUpheld Outcome = "partly_upheld"
+	OutcomeNotUpheld    Outcome = "not_upheld"
+	OutcomeInvalid      Outcome = "invalid"
+)
+
+// Label is the outcome as a letter reads it.
+func (o Outcome) Label() string { return strings.ReplaceAll(string(o), "_", " ") }
+
+// SentBy is how a response reached the resident.
+type SentBy string
+
+// The ways a response is sent: by email from Intake, or by post (the officer confirms it went).
+const (
+	SentByEmail SentBy = "email"
+	SentByPost  SentBy = "post"
+)
+
+// Response is a stage's full response to a complaint.
+type Response struct {
+	Outcome Outcome `json:"outcome"`
+	Summary string  `json:"summary"`
+	Lessons string  `json:"lessons,omitempty"`
+	Remedy  string  `json:"remedy,omitempty"`
+	// CompensationPence is any compensation paid, in pence.
+	CompensationPence int64  `json:"compensation_pence,omitempty"`
+	SentBy            SentBy `json:"sent_by"`
+	// At and By are when the response was recorded and by whom (set by Respond).
+	At time.Time `json:"at,omitzero"`
+	By string    `json:"by,omitempty"`
+}
+
+// StageRecord is one stage of a complaint: when it opened, who handled it, when it was due,
+// whether it was extended, and its response.
+type StageRecord struct {
+	Stage    Stage     `json:"stage"`
+	OpenedAt time.Time `json:"opened_at"`
+	// Handler is the officer the stage was with when it was responded to (at Stage 2, the
+	// reviewer); a Stage 2 reviewer may never be the Stage 1 handler.
+	Handler   string    `json:"handler,omitempty"`
+	RespondBy time.Time `json:"respond_by,omitzero"`
+	// ExtendedBy is the extension in working days (0: not extended), and ExtensionReason why.
+	ExtendedBy      int    `json:"extended_by,omitempty"`
+	ExtensionReason string `json:"extension_reason,omitempty"`
+	// Response is the stage's response; its At is zero while the stage is open.
+	Response Response `json:"response,omitzero"`
+}
+
+// Responded reports whether the stage has had its response.
+func (st StageRecord) Responded() bool { return !st.Response.At.IsZero() }
+
+// Ombudsman names an Ombudsman.
+type Ombudsman string
+
+// The Ombudsmen a complaint may go to after Stage 2.
+const (
+	OmbudsmanLGSCO   Ombudsman = "lgsco"
+	OmbudsmanHousing Ombudsman = "housing"
+)
+
+// details are the Ombudsman's name and how to reach them, as a letter gives them.
+func (o Ombudsman) details() string {
+	if o == OmbudsmanHousing {
+		return "the Housing Ombudsman Service (www.housing-ombudsman.org.uk, telephone 0300 111 3000)"
+	}
+	return "the Local Government and Social Care Ombudsman (www.lgo.org.uk, telephone 0300 061 0614)"
+}
+
+// Decision is what an Ombudsman decided.
+type Decision string
+
+// The Ombudsman's decisions.
+const (
+	DecisionUpheld          Decision = "upheld"
+	DecisionNotUpheld       Decision = "not_upheld"
+	DecisionNotInvestigated Decision = "not_investigated"
+	DecisionSettled         Decision = "settled"
+)
+
+// OmbudsmanRecord is a complaint's referral to an Ombudsman and its decision.
+type OmbudsmanRecord struct {
+	Which      Ombudsman `json:"which"`
+	ReferredOn time.Time `json:"referred_on"`
+	Decision   Decision  `json:"decision,omitempty"`
+	DecidedOn  time.Time `json:"decided_on,omitzero"`
+	Remedy     string    `json:"remedy,omitempty"`
+	// CompensationPence is any compensation the Ombudsman's decision led the council to pay.
+	CompensationPence int64 `json:"compensation_pence,omitempty"`
+}
+
+// Letter is a letter or email Intake sends about a case: to the resident (an extension, a
+// response, an escalation's acknowledgement) or to staff (an assignment). It is written when
+// the action is taken, so that it says what was true then, and sent by the side effect
+// "letter:"+Name.
+type Letter struct {
+	Name    string    `json:"name"`
+	At      time.Time `json:"at"`
+	To      string    `json:"to,omitempty"` // empty: no email address, so it goes by post
+	Subject string    `json:"subject"`
+	Text    string    `json:"text"`
+	HTML    string    `json:"html,omitempty"`
+	// Staff marks an email to staff rather than a letter to the resident.
+	Staff bool `json:"staff,omitempty"`
+	// ByPost marks a letter the officer sent by post; Intake does not send it.
+	ByPost bool `json:"by_post,omitempty"`
+}
+
+// current returns the record of the case's current stage, or nil.
+func (c *Case) current() *StageRecord {
+	for i := len(c.Stages) - 1; i >= 0; i-- {
+		if c.Stages[i].Stage == c.Stage {
+			return &c.Stages[i]
+		}
+	}
+	return nil
+}
+
+// StageRecordOf returns the record of the given stage, if the case has reached it.
+func (c *Case) StageRecordOf(st Stage) (StageRecord, bool) {
+	for _, r := range c.Stages {
+		if r.Stage == st {
+			return r, true
+		}
+	}
+	return StageRecord{}, false
+}
+
+// Extended reports whether the current stage has been extended.
+func (c *Case) Extended() bool {
+	st := c.current()
+	return st != nil && st.ExtendedBy > 0
+}
+
+// Outcome is the outcome of the latest stage responded to, or "".
+func (c *Case) Outcome() Outcome {
+	for i := len(c.Stages) - 1; i >= 0; i-- {
+		if c.Stages[i].Responded() {
+			return c.Stages[i].Response.Outcome
+		}
+	}
+	return ""
+}
+
+// AcknowledgedAt is when the sender was acknowledged by email, or zero.
+func (c *Case) AcknowledgedAt() time.Time {
+	if e := c.Effects[EffectAcknowledgement]; e.State == EffectDone {
+		return e.At
+	}
+	return time.Time{}
+}
+
+func (c *Case) addEffect(name string) {
+	if c.Effects == nil {
+		c.Effects = Effects{}
+	}
+	if _, ok := c.Effects[name]; !ok {
+		c.Effects[name] = Effect{}
+	}
+}
+
+// moveDue cancels the reminders of the current due date and schedules those of the new one.
+func (c *Case) moveDue(due time.Time) {
+	if !c.RespondBy.IsZero() {
+		c.addEffect(unscheduleEffect(c.Stage, c.RespondBy))
+	}
+	c.RespondBy = due
+	// A responded stage keeps the date it was due by: the annual report tells from it whether
+	// the response was in time.
+	if st := c.current(); st != nil && !due.IsZero() {
+		st.RespondBy = due
+	}
+	if !due.IsZero() {
+		c.addEffect(schedulesEffect(c.Stage, due))
+	}
+}
+
+// MaxExtension is the longest extension of a stage, in working days (Complaint Handling Code).
+func MaxExtension(st Stage) int {
+	if st == Stage2 {
+		return 20
+	}
+	return 10
+}
+
+// The case's vocabulary: kinds, channels, stages and statuses.
+
+// Kind is what a piece of feedback is. The sender need not use the word "complaint": officers
+// may reclassify an item, and the kind decides the procedure, timescales and retention.
+type Kind string
+
+// The kinds of feedback. A first request for a service is not a complaint; matters with their
+// own procedures (fraud or corruption, whistleblowing, hate incidents, information requests,
+// member misconduct) are out of scope: logged, acknowledged with where they went, and routed.
+const (
+	KindComplaint      Kind = "complaint"
+	KindCompliment     Kind = "compliment"
+	KindComment        Kind = "comment"
+	KindServiceRequest Kind = "service_request"
+	KindOutOfScope     Kind = "out_of_scope"
+)
+
+// Kinds lists every kind in the order a form offers them.
+var Kinds = []Kind{KindComplaint, KindCompliment, KindComment, KindServiceRequest, KindOutOfScope}
+
+// Valid reports whether k is one of Kinds.
+func (k Kind) Valid() bool {
+	for _, v := range Kinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Label is the kind in plain English, as it reads in a sentence ("your complaint").
+func (k Kind) Label() string {
+	switch k {
+	case KindComplaint:
+		return "complaint"
+	case KindCompliment:
+		return "compliment"
+	case KindComment:
+		return "comment"
+	case KindServiceRequest:
+		return "request for a service"
+	case KindOutOfScope:
+		return "enquiry"
+	}
+	return string(k)
+}
+
+// needsReply reports whether the council owes the sender a response, and so needs a way to
+// reach them.
+func (k Kind) needsReply() bool { return k == KindComplaint || k == KindServiceRequest }
+
+// Channel is how an item reached us.
+type Channel string
+
+// The channels.
+const (
+	ChannelWeb    Channel = "web"
+	ChannelEmail  Channel = "email"
+	ChannelSocial Channel = "social"
+	// ChannelPhone, ChannelLetter and ChannelInPerson are items an officer enters by hand.
+	ChannelPhone    Channel = "phone"
+	ChannelLetter   Channel = "letter"
+	ChannelInPerson Channel = "in_person"
+)
+
+// enteredByHand reports whether items on the channel are entered by an officer (Service.Intake)
+// rather than arriving by themselves.
+func (c Channel) enteredByHand() bool {
+	return c == ChannelPhone || c == ChannelLetter || c == ChannelInPerson
+}
+
+// Stage is where a complaint stands in the two-stage procedure.
+type Stage string
+
+// The stages. Stage 1 is the investigation (the service manager), Stage 2 the review (a
+// director, never the Stage 1 handler); after that the resident may go to the Ombudsman.
+const (
+	StageNone Stage = ""
+	Stage1    Stage = "stage1"
+	Stage2    Stage = "stage2"
+)
+
+// Label is the stage as residents and officers read it.
+func (s Stage) Label() string {
+	switch s {
+	case Stage1:
+		return "Stage 1 (investigation)"
+	case Stage2:
+		return "Stage 2 (review)"
+	}
+	return ""
+}
+
+// Status is whether a case is still being worked on.
+type Status string
+
+// The statuses.
+const (
+	StatusOpen   Status = "open"
+	StatusClosed Status = "closed"
+)

@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// DigestWindow is how long a manager's daily digest is remembered as sent: longer than a day,
+// digestWindow is how long a manager's daily digest is remembered as sent: longer than a day,
 // so that a sweep just after midnight cannot send the day's digest twice.
-const DigestWindow = 48 * time.Hour
+const digestWindow = 48 * time.Hour
 
 // SendDigests sends each manager, once a working day at the reminder hour or later, one email
 // listing their areas' open cases that are overdue or due within WarningWorkingDays, if there
@@ -53,7 +53,7 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 			continue
 		}
 		day := today.Format(time.DateOnly)
-		ok, err := s.Store.TakeQuota(ctx, "digest:"+digest(m.Email)+":"+day, "digest", 1, DigestWindow)
+		ok, err := s.Store.TakeQuota(ctx, "digest:"+digest(m.Email)+":"+day, "digest", 1, digestWindow)
 		if err == nil && ok {
 			msg := s.digestEmail(m, overdue, soon, today)
 			msg.Key = "digest/" + digest(m.Email) + "/" + day
@@ -87,7 +87,7 @@ func (s *Service) digestEmail(m StaffMember, overdue, soon []*Case, today time.T
 		var out []digestLine
 		for _, c := range cs {
 			out = append(out, digestLine{Ref: c.Ref, Kind: c.Kind.Label(), Area: AreaLabel(c.ServiceArea),
-				Stage: c.Stage.Label(), Due: LongDate(c.RespondBy), URL: s.CaseURL(c.Ref)})
+				Stage: c.Stage.Label(), Due: LongDate(c.RespondBy), URL: s.caseURL(c.Ref)})
 		}
 		return out
 	}

@@ -1,11 +1,7 @@
 package feedback
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"sort"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -22,20 +18,7 @@ import (
 //
 // A duplicate is then possible only if a worker dies between doing an effect and stamping it.
 // Mailers that can deduplicate (the local outbox) are handed a key per effect to close even that
-// window; SES cannot, and the README says so.
-
-// The effects of taking a case in.
-const (
-	EffectAcknowledgement = "acknowledgement"
-	EffectAssignment      = "assignment"
-	EffectSchedules       = "schedules"
-)
-
-// reminderPrefix starts the name of the effect that records a fired reminder.
-const reminderPrefix = "reminder:"
-
-// ReminderEffect names the effect that records the sending of the named reminder.
-func ReminderEffect(reminderName string) string { return reminderPrefix + reminderName }
+// window; SES cannot, and docs/design.md says so.
 
 // EffectState is where a side effect stands.
 type EffectState string
@@ -89,7 +72,7 @@ func (es Effects) Pending() []string {
 		}
 	}
 	sort.Slice(names, func(i, j int) bool {
-		ri, rj := effectRank(names[i]), effectRank(names[j])
+		ri, rj := rankOf(names[i]), rankOf(names[j])
 		if ri != rj {
 			return ri < rj
 		}
@@ -97,23 +80,3 @@ func (es Effects) Pending() []string {
 	})
 	return names
 }
-
-func effectRank(name string) int {
-	switch {
-	case name == EffectAcknowledgement:
-		return 0
-	case name == EffectAssignment:
-		return 1
-	case strings.HasPrefix(name, reminderPrefix):
-		return 3
-	}
-	return 2
-}
-
-// processID identifies this process as a worker when the service is given no name. It is
-// made on first use, not at package init, so that a function's cold start does not wait on it.
-var processID = sync.OnceValue(func() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return "worker-" + hex.EncodeToString(b)
-})

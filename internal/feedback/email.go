@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -263,11 +262,6 @@ func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey s
 	return EmailOutcome{Outcome: EmailThreaded, Reference: ref}, nil
 }
 
-// followUpPrefix starts the effect that tells the officer of a follow-up message.
-const followUpPrefix = "follow-up:"
-
-func followUpEffect(n int) string { return followUpPrefix + strconv.Itoa(n) }
-
 // bounce handles a delivery report: a bounce of one of our letters marks the address as
 // undeliverable on its case and tells the officer, so that someone phones or writes instead.
 // Nothing is ever sent in answer.
@@ -320,9 +314,6 @@ func (s *Service) bounce(ctx context.Context, m *InboundEmail, rawKey string) (E
 	s.count(ctx, MetricBounces, nil)
 	return s.ignore(ctx, rawKey, ref, "a delivery failure report: the address is marked undeliverable on the case")
 }
-
-// bounceEffect tells the officer that mail to the resident bounced.
-const bounceEffect = "notice:undeliverable"
 
 // openFromEmail opens a new case from an email.
 func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey string) (EmailOutcome, error) {

@@ -21,7 +21,7 @@ type lifecycleLetter struct {
 // residentLetter writes a letter to the resident as the named side effect and returns it. With
 // no email address it is kept, for the officer to post, and its effect says so.
 func (s *Service) residentLetter(c *Case, now time.Time, name, subject string, paras ...string) *Letter {
-	l := lifecycleLetter{Greet: greetable(c.Contact.Name), Ref: c.Ref, Council: s.Council, Paras: paras, ReplyTo: s.ReplyAddress(c.Ref)}
+	l := lifecycleLetter{Greet: greetable(c.Contact.Name), Ref: c.Ref, Council: s.Council, Paras: paras, ReplyTo: s.replyAddress(c.Ref)}
 	c.Letters = append(c.Letters, Letter{
 		Name: name, At: now, To: c.Contact.Email, Subject: subject + " (" + c.Ref + ")",
 		Text: render(residentLetterText, l, false), HTML: render(residentLetterHTML, l, true),

@@ -2,16 +2,15 @@ package feedback
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 )
 
-// MaxMarkerYears is the longest a staff-safety marker is kept (the "red dot" list of the
+// maxMarkerYears is the longest a staff-safety marker is kept (the "red dot" list of the
 // councils' papers: at most three years, and the person told in writing).
-const MaxMarkerYears = 3
+const maxMarkerYears = 3
 
 // Marker is a staff-safety marker on a person who has put staff at risk: who, why, decided by
 // whom and when, when the person was told in writing. It is shown on every case of theirs to
@@ -41,9 +40,7 @@ type MarkerStore interface {
 }
 
 // Expired reports whether the marker has passed its retention end at now.
-func (m *Marker) Expired(now time.Time) bool {
-	return !m.ExpiresAt.IsZero() && !now.Before(m.ExpiresAt)
-}
+func (m *Marker) Expired(now time.Time) bool { return expired(m.ExpiresAt, now) }
 
 // NewMarker is what an admin decides.
 type NewMarker struct {
@@ -55,19 +52,16 @@ type NewMarker struct {
 }
 
 func (s *Service) markerYears() int {
-	if y := s.Policy.MarkerYears; y > 0 && y <= MaxMarkerYears {
+	if y := s.Policy.MarkerYears; y > 0 && y <= maxMarkerYears {
 		return y
 	}
-	return MaxMarkerYears
+	return maxMarkerYears
 }
 
 // Mark puts a person on the staff-safety list (the complaints team only).
 func (s *Service) Mark(ctx context.Context, who StaffMember, n NewMarker) (*Marker, error) {
-	if s.Markers == nil {
-		return nil, errors.New("no staff-safety register is configured")
-	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team marks a person as a risk to staff.")
+	if err := registerAdmin(s.Markers != nil, "staff-safety", who, "Only the complaints team marks a person as a risk to staff."); err != nil {
+		return nil, err
 	}
 	contacts, err := normalizeContacts(n.Contacts)
 	if err != nil {
@@ -104,7 +98,7 @@ func (s *Service) Mark(ctx context.Context, who StaffMember, n NewMarker) (*Mark
 // toldOn returns the day of told, which must be on or after the decision and not after today.
 func (s *Service) toldOn(told, decided, today time.Time) (time.Time, error) {
 	if told = s.Calendar.Date(told); told.After(today) || told.Before(decided) {
-		return time.Time{}, invalid("told_on", "The person is told on or after the decision, and not in the future")
+		return time.Time{}, Invalid("told_on", "The person is told on or after the decision, and not in the future")
 	}
 	return told, nil
 }
@@ -113,11 +107,8 @@ func (s *Service) toldOn(told, decided, today time.Time) (time.Time, error) {
 // came after the marker was made (the complaints team only): once, on or after the decision and
 // not in the future; a zero day is today.
 func (s *Service) RecordMarkerTold(ctx context.Context, who StaffMember, id string, told time.Time) (*Marker, error) {
-	if s.Markers == nil {
-		return nil, errors.New("no staff-safety register is configured")
-	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team records when a person was told of their marker.")
+	if err := registerAdmin(s.Markers != nil, "staff-safety", who, "Only the complaints team records when a person was told of their marker."); err != nil {
+		return nil, err
 	}
 	all, err := s.Markers.ListMarkers(ctx)
 	if err != nil {
@@ -148,25 +139,10 @@ func (s *Service) RecordMarkerTold(ctx context.Context, who StaffMember, id stri
 
 // ListMarkers returns the staff-safety list (the complaints team only).
 func (s *Service) ListMarkers(ctx context.Context, who StaffMember) ([]*Marker, error) {
-	if s.Markers == nil {
-		return nil, errors.New("no staff-safety register is configured")
-	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team reads the staff-safety list.")
+	if err := registerAdmin(s.Markers != nil, "staff-safety", who, "Only the complaints team reads the staff-safety list."); err != nil {
+		return nil, err
 	}
 	return s.Markers.ListMarkers(ctx)
-}
-
-// ContactKey is the identity a case is found by when someone asks for a person's data: its
-// sender's email address or, without one, telephone number, normalised; "" for an anonymous
-// case.
-func ContactKey(c *Case) string {
-	for _, v := range []string{c.Contact.Email, c.Contact.Phone} {
-		if n, err := NormalizeContact(v); err == nil {
-			return n
-		}
-	}
-	return ""
 }
 
 // MarkersFor returns the staff-safety markers on the sender of a case, for showing with the
@@ -185,7 +161,7 @@ func (s *Service) MarkersFor(ctx context.Context, c *Case) ([]*Marker, error) {
 	}
 	var out []*Marker
 	for _, m := range all {
-		if slices.ContainsFunc(m.Contacts, func(v string) bool { return ids[v] }) {
+		if namesAny(m.Contacts, ids) {
 			out = append(out, m)
 		}
 	}

@@ -3,6 +3,7 @@ package feedback
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,10 +38,10 @@ type Policy struct {
 	// RetainDestructionLogYears is how long a destruction log line is kept: 6.
 	RetainDestructionLogYears int
 	// RestrictionReviewMonths is how long after a decision a restriction is reviewed: at most
-	// MaxReviewMonths (6).
+	// maxReviewMonths (6).
 	RestrictionReviewMonths int
 	// MarkerYears is how long a staff-safety marker is kept after the decision: at most
-	// MaxMarkerYears (3).
+	// maxMarkerYears (3).
 	MarkerYears int
 
 	// ReferenceFormat is the shape of a reference: {year} and {seq} (or {seq:N}, zero-padded to
@@ -89,11 +90,11 @@ func (p Policy) Validate() error {
 	if p.AcknowledgeWorkingDays < 0 || p.WarningWorkingDays < 0 {
 		problems = append(problems, "AcknowledgeWorkingDays and WarningWorkingDays cannot be negative")
 	}
-	if p.RestrictionReviewMonths < 1 || p.RestrictionReviewMonths > MaxReviewMonths {
-		problems = append(problems, fmt.Sprintf("RestrictionReviewMonths must be 1 to %d (restrictions are reviewed at least every six months), not %d", MaxReviewMonths, p.RestrictionReviewMonths))
+	if p.RestrictionReviewMonths < 1 || p.RestrictionReviewMonths > maxReviewMonths {
+		problems = append(problems, fmt.Sprintf("RestrictionReviewMonths must be 1 to %d (restrictions are reviewed at least every six months), not %d", maxReviewMonths, p.RestrictionReviewMonths))
 	}
-	if p.MarkerYears < 1 || p.MarkerYears > MaxMarkerYears {
-		problems = append(problems, fmt.Sprintf("MarkerYears must be 1 to %d (staff-safety markers are kept at most three years), not %d", MaxMarkerYears, p.MarkerYears))
+	if p.MarkerYears < 1 || p.MarkerYears > maxMarkerYears {
+		problems = append(problems, fmt.Sprintf("MarkerYears must be 1 to %d (staff-safety markers are kept at most three years), not %d", maxMarkerYears, p.MarkerYears))
 	}
 	if p.ReminderHour < 0 || p.ReminderHour > 23 {
 		problems = append(problems, fmt.Sprintf("ReminderHour must be 0 to 23, not %d", p.ReminderHour))
@@ -186,9 +187,6 @@ func (p Policy) FindReference(text string) string {
 	return p.Reference(year, seq)
 }
 
-// SequenceName names the counter from which references for year are drawn.
-func SequenceName(year int) string { return "ref-" + strconv.Itoa(year) }
-
 // RetentionEnd returns when a case closed at closedAt must be destroyed.
 func (p Policy) RetentionEnd(c *Case, closedAt time.Time, wentToOmbudsman bool) time.Time {
 	years := p.RetainOtherYears
@@ -207,4 +205,13 @@ func (p Policy) RetentionEnd(c *Case, closedAt time.Time, wentToOmbudsman bool) 
 // that use it, as MustCompile at start-up would.
 func lazyRegexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// ombudsmanFor returns the Ombudsman a case's complaints go to: the Housing Ombudsman for the
+// policy's housing areas, otherwise the Local Government and Social Care Ombudsman.
+func (p Policy) ombudsmanFor(c *Case) Ombudsman {
+	if c.ServiceArea != "" && slices.Contains(p.HousingAreas, c.ServiceArea) {
+		return OmbudsmanHousing
+	}
+	return OmbudsmanLGSCO
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/mail"
 	"net/textproto"
-	"strings"
 	"time"
 )
 
@@ -111,23 +110,6 @@ func ReportFields(c *Case) Case {
 // DefaultReceivedPage is ListReceived's page size when the query gives none.
 const DefaultReceivedPage = 500
 
-// ReceivedKey is where a case sorts in ListReceived, and what its cursors hold: the instant of
-// receipt in UTC at fixed width (so that string order is time order), "#", and the reference.
-func ReceivedKey(c *Case) string { return SortableTime(c.ReceivedAt) + "#" + c.Ref }
-
-// ReceivedMonth is the UTC month ("2006-01") a case was received in: the partition of the
-// DynamoDB index that ListReceived reads.
-func ReceivedMonth(t time.Time) string { return t.UTC().Format("2006-01") }
-
-// SortableTime formats t in UTC with a fixed number of fractional digits, so that byte order is
-// time order (time.RFC3339Nano trims trailing zeros and keeps the offset, which breaks string
-// order): what every store's time-ordered keys start with.
-func SortableTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
-
-// ReceivedBound is the ReceivedKey prefix of an instant: every case received at or after t
-// sorts at or after it, every case received before t sorts before it.
-func ReceivedBound(t time.Time) string { return SortableTime(t) }
-
 // Message is an email Intake sends. Extra headers (Auto-Submitted and the like) go in Headers.
 type Message struct {
 	From    string            `json:"from"`
@@ -150,34 +132,6 @@ type Message struct {
 type Mailer interface {
 	// Send sends m and returns the provider's message id.
 	Send(ctx context.Context, m Message) (string, error)
-}
-
-// Purpose is why a reminder fires.
-type Purpose string
-
-// The reminder purposes: two working days before a stage's due date, on it, and the first
-// working day after it; and the six-monthly review of a restriction.
-const (
-	PurposeWarning Purpose = "warning"
-	PurposeDue     Purpose = "due"
-	PurposeOverdue Purpose = "overdue"
-	PurposeReview  Purpose = "review"
-	// PurposeAckCheck fires one working day after receipt of an item that had no email
-	// address to acknowledge, so that the officer makes sure the sender hears from us.
-	PurposeAckCheck Purpose = "ack_check"
-)
-
-// Reminder is a one-time trigger at a given instant. Its Name is derived from the case, the
-// stage and the purpose, so creating it twice is harmless.
-type Reminder struct {
-	Name    string    `json:"name"`
-	At      time.Time `json:"at"`
-	Ref     string    `json:"ref"`
-	Stage   Stage     `json:"stage,omitempty"`
-	Purpose Purpose   `json:"purpose"`
-	// Due is the response date the reminder was made for (zero for an acknowledgement check):
-	// once the date moves, the reminder is stale and does nothing.
-	Due time.Time `json:"due,omitzero"`
 }
 
 // Scheduler arranges for reminders to fire. Implementations: internal/localsched (fires them in
@@ -244,44 +198,6 @@ func (m Message) Validate() error {
 		}
 	}
 	return nil
-}
-
-func asciiDomainPart(addr string) bool {
-	for _, r := range addr[strings.LastIndexByte(addr, '@')+1:] {
-		if r > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-func validMessageID(id string) bool {
-	at := strings.IndexByte(id, '@')
-	if at <= 0 || at == len(id)-1 || strings.Count(id, "@") != 1 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; c <= ' ' || c > '~' || c == '<' || c == '>' {
-			return false
-		}
-	}
-	return true
-}
-
-// hasBreak reports whether s holds a character that could end a header line.
-func hasBreak(s string) bool { return strings.ContainsAny(s, "\r\n\x00") }
-
-// validFieldName reports whether s is a header field name: printable ASCII without colons.
-func validFieldName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 33 || c > 126 || c == ':' {
-			return false
-		}
-	}
-	return true
 }
 
 // Metrics counts what Intake does, for dashboards and alarms: cases created, acknowledgements

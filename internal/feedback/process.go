@@ -2,63 +2,24 @@ package feedback
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
-
-// DefaultLease is how long a claim on a side effect holds: longer than any send or schedule
-// call takes (the functions time out well before it), short enough that the sweep soon takes
-// over the work of a worker that died.
-const DefaultLease = 2 * time.Minute
 
 // MaxAttempts bounds the transient failures of one side effect. After that many the effect is
 // marked failed, so that the officer is told and nothing stays pending for ever.
 const MaxAttempts = 10
 
-// AckWindow is the period over which AckLimit counts acknowledgements to one address.
-const AckWindow = 24 * time.Hour
+// ackWindow is the period over which AckLimit counts acknowledgements to one address.
+const ackWindow = 24 * time.Hour
 
 // errNothingToClaim ends a claim's update without writing: every effect asked for is settled
 // or held by another worker, or the reminder no longer applies.
 var errNothingToClaim = errors.New("nothing to claim")
-
-// claims numbers the claims this process makes, so that two goroutines of one process never
-// mistake each other's claim for their own.
-var claims atomic.Int64
-
-// worker is this worker's name: Worker, or else the process's own.
-func (s *Service) worker() string {
-	if s.Worker != "" {
-		return s.Worker
-	}
-	return processID()
-}
-
-// owner returns a fresh claim owner: the worker's name and a number unique within the process.
-func (s *Service) owner() string {
-	return s.worker() + "#" + strconv.FormatInt(claims.Add(1), 10)
-}
-
-// ownedHere reports whether a claim owner belongs to this worker.
-func (s *Service) ownedHere(owner string) bool {
-	return strings.HasPrefix(owner, s.worker()+"#")
-}
-
-func (s *Service) lease() time.Duration {
-	if s.Lease > 0 {
-		return s.Lease
-	}
-	return DefaultLease
-}
 
 // claimable reports whether a new claim may be made on e at now.
 func (s *Service) claimable(e Effect, now time.Time) bool {
@@ -67,7 +28,7 @@ func (s *Service) claimable(e Effect, now time.Time) bool {
 		return false
 	case e.ClaimedBy == "":
 		return true
-	case s.SoleProcess && !s.ownedHere(e.ClaimedBy):
+	case s.Workers.SoleProcess && !s.ownedHere(e.ClaimedBy):
 		return true // its process died: nobody else uses the store
 	}
 	return !now.Before(e.ClaimedUntil)
@@ -171,7 +132,7 @@ func settleIn(es Effects, owner string, outcomes map[string]Effect, now time.Tim
 func intakeEffects(c *Case) []string {
 	var out []string
 	for _, n := range c.Effects.Pending() {
-		if !strings.HasPrefix(n, reminderPrefix) {
+		if !isReminder(n) {
 			out = append(out, n)
 		}
 	}
@@ -257,16 +218,10 @@ func (s *Service) performAll(ctx context.Context, c *Case, names []string) map[s
 	return outcomes
 }
 
-// isScheduling reports whether the named effect makes or cancels reminders rather than sending
-// a letter.
-func isScheduling(name string) bool {
-	return name == EffectSchedules || strings.HasPrefix(name, schedulesPrefix) || strings.HasPrefix(name, unschedulePrefix)
-}
-
 // claimIntake claims the case's unsettled intake effects for a fresh owner, or takes over, with
 // no write, those Submit claimed as it stored the case (see Handoff) while they hold.
 func (s *Service) claimIntake(ctx context.Context, ref string, known *Case) (string, []string, *Case, error) {
-	if owner, ok := s.Handoff.take(ref); ok {
+	if owner, ok := s.Workers.Handoff.take(ref); ok {
 		if names, c := s.handedOver(ctx, ref, known, owner); len(names) > 0 {
 			return owner, names, c, nil
 		}
@@ -308,41 +263,18 @@ func (s *Service) countEffect(ctx context.Context, name string, out Effect) {
 		}
 	}
 	if out.State == EffectToDo || out.State == EffectFailed {
-		kind, _, _ := strings.Cut(name, ":")
-		s.count(ctx, MetricSideEffectFailures, map[string]string{"Effect": kind})
+		s.count(ctx, MetricSideEffectFailures, map[string]string{"Effect": effectMetric(name)})
 	}
 }
 
-// perform does one side effect of c and says what became of it. done holds the outcomes of the
-// effects done before it in this run.
-func (s *Service) perform(ctx context.Context, c *Case, name string, done map[string]Effect) Effect {
-	switch name {
-	case EffectAcknowledgement:
-		return s.acknowledge(ctx, c)
-	case EffectAssignment:
-		ack, ok := done[EffectAcknowledgement]
-		if !ok {
-			ack = c.Effects[EffectAcknowledgement]
-		}
-		return s.send(ctx, s.assignmentEmail(c, ack), c.Ref, name)
-	case EffectSchedules:
-		return s.schedule(ctx, c)
-	case bounceEffect:
-		return s.send(ctx, s.noticeEmail(c, noticeUndeliverable, 0), c.Ref, name)
+// assign sends the assignment email, saying what became of the acknowledgement (done in this
+// run, or before).
+func (s *Service) assign(ctx context.Context, c *Case, k effectKey, done map[string]Effect) Effect {
+	ack, ok := done[EffectAcknowledgement]
+	if !ok {
+		ack = c.Effects[EffectAcknowledgement]
 	}
-	if n, ok := strings.CutPrefix(name, followUpPrefix); ok {
-		i, _ := strconv.Atoi(n)
-		return s.send(ctx, s.noticeEmail(c, noticeFollowUp, i), c.Ref, name)
-	}
-	switch {
-	case strings.HasPrefix(name, letterPrefix):
-		return s.sendLetter(ctx, c, name)
-	case strings.HasPrefix(name, schedulesPrefix):
-		return s.scheduleStage(ctx, c, strings.TrimPrefix(name, schedulesPrefix))
-	case strings.HasPrefix(name, unschedulePrefix):
-		return s.unscheduleStage(ctx, c, strings.TrimPrefix(name, unschedulePrefix))
-	}
-	return Effect{State: EffectFailed, Reason: "Intake does not know how to carry out " + name}
+	return s.send(ctx, s.assignmentEmail(c, ack), c.Ref, k.String())
 }
 
 func (s *Service) acknowledge(ctx context.Context, c *Case) Effect {
@@ -350,7 +282,7 @@ func (s *Service) acknowledge(ctx context.Context, c *Case) Effect {
 		return Effect{State: EffectSkipped, Reason: "there is no email address to reply to"}
 	}
 	if s.AckLimit > 0 {
-		ok, err := s.Store.TakeQuota(ctx, "ack:"+digest(c.Contact.Email), c.Ref, s.AckLimit, AckWindow)
+		ok, err := s.Store.TakeQuota(ctx, "ack:"+digest(c.Contact.Email), c.Ref, s.AckLimit, ackWindow)
 		if err != nil {
 			return Effect{Reason: "could not check the acknowledgement limit: " + ErrorMessage(err)}
 		}
@@ -404,8 +336,8 @@ func (s *Service) scheduleAll(ctx context.Context, rs []Reminder) Effect {
 
 // sendLetter sends a letter written when the officer acted. A letter to a resident with no
 // email address is skipped, with the reason, for the officer to post.
-func (s *Service) sendLetter(ctx context.Context, c *Case, effect string) Effect {
-	l, ok := c.letter(strings.TrimPrefix(effect, letterPrefix))
+func (s *Service) sendLetter(ctx context.Context, c *Case, k effectKey) Effect {
+	l, ok := c.letter(k.name)
 	switch {
 	case !ok:
 		return Effect{State: EffectFailed, Reason: "the letter is not on the case"}
@@ -414,7 +346,7 @@ func (s *Service) sendLetter(ctx context.Context, c *Case, effect string) Effect
 	case l.To == "":
 		return Effect{State: EffectSkipped, Reason: "there is no email address: send it by post"}
 	}
-	auto, replyTo := autoGenerated, s.ReplyAddress(c.Ref)
+	auto, replyTo := autoGenerated, s.replyAddress(c.Ref)
 	if l.Staff {
 		replyTo = ""
 	}
@@ -422,22 +354,15 @@ func (s *Service) sendLetter(ctx context.Context, c *Case, effect string) Effect
 		From: s.Council.From, To: []string{l.To}, ReplyTo: replyTo, Subject: l.Subject,
 		Headers: map[string]string{"Auto-Submitted": auto, "X-Auto-Response-Suppress": "All"},
 		Text:    l.Text, HTML: l.HTML,
-	}, c.Ref, effect)
-}
-
-// stageDue reads "stage1-20270114", the stage and due date in a schedules effect's name.
-func (s *Service) stageDue(spec string) (Stage, time.Time, bool) {
-	stage, day, ok := strings.Cut(spec, "-")
-	d, err := time.ParseInLocation("20060102", day, s.Calendar.Location())
-	return Stage(stage), d, ok && err == nil
+	}, c.Ref, k.String())
 }
 
 // scheduleStage creates the reminders of a stage due on a date, unless the case has moved on
 // since (a later change's effects cancel and replace them).
-func (s *Service) scheduleStage(ctx context.Context, c *Case, spec string) Effect {
-	stage, due, ok := s.stageDue(spec)
+func (s *Service) scheduleStage(ctx context.Context, c *Case, k effectKey) Effect {
+	stage, due := k.stage, k.due
 	switch {
-	case !ok:
+	case k.unreadable:
 		return Effect{State: EffectFailed, Reason: "the schedules' stage and date cannot be read"}
 	case c.Status != StatusOpen || c.Stage != stage || !s.Calendar.Date(c.RespondBy).Equal(due):
 		return Effect{State: EffectSkipped, Reason: "superseded: the case's stage or due date has changed since"}
@@ -448,10 +373,10 @@ func (s *Service) scheduleStage(ctx context.Context, c *Case, spec string) Effec
 }
 
 // unscheduleStage cancels the reminders of a stage due on a date that no longer holds.
-func (s *Service) unscheduleStage(ctx context.Context, c *Case, spec string) Effect {
-	stage, due, ok := s.stageDue(spec)
+func (s *Service) unscheduleStage(ctx context.Context, c *Case, k effectKey) Effect {
+	stage, due := k.stage, k.due
 	switch {
-	case !ok:
+	case k.unreadable:
 		return Effect{State: EffectFailed, Reason: "the schedules' stage and date cannot be read"}
 	case s.Scheduler == nil:
 		return Effect{Reason: "no scheduler is configured"}
@@ -475,12 +400,6 @@ func failure(err error, what string) Effect {
 	default:
 		return Effect{Reason: what + " (" + code + " error)"}
 	}
-}
-
-// digest is a short, stable stand-in for a personal identifier in a store key.
-func digest(v string) string {
-	h := sha256.Sum256([]byte(strings.ToLower(v)))
-	return hex.EncodeToString(h[:16])
 }
 
 // ProcessPending carries out the outstanding side effects of every pending case, so that a
@@ -510,138 +429,4 @@ func (s *Service) ProcessPending(ctx context.Context) error {
 		s.Metrics.Add(ctx, MetricAcknowledgementsOverdue, float64(overdue), nil)
 	}
 	return first
-}
-
-// applies reports whether reminder r still concerns c: the case is open and at r's stage, the
-// response date is the one r was made for, and an acknowledgement check finds none recorded.
-func (r Reminder) applies(c *Case) bool {
-	switch {
-	case c.Status != StatusOpen || r.Stage != StageNone && c.Stage != r.Stage:
-		return false
-	case r.Purpose == PurposeAckCheck:
-		return c.Effects[EffectAcknowledgement].State != EffectDone
-	case !r.Due.IsZero():
-		return !c.RespondBy.IsZero() && r.Due.Format(time.DateOnly) == c.RespondBy.Format(time.DateOnly)
-	}
-	return true
-}
-
-// Remind handles a fired reminder: it re-reads the case and emails the assigned officer, or
-// does nothing if the reminder no longer applies (the case closed or moved to another stage) or
-// has been sent already: the sending is claimed and stamped on the case like any side effect,
-// so a redelivered schedule, or the sweep firing the same reminder, sends nothing twice. It
-// reports whether an email was sent.
-func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
-	if IsRestrictionID(r.Ref) {
-		return s.remindReview(ctx, r)
-	}
-	name := ReminderEffect(r.Name)
-	owner := s.owner()
-	stale := false
-	_, c, err := s.claim(ctx, r.Ref, nil, owner, func(c *Case) []string {
-		if stale = !r.applies(c); stale {
-			return nil
-		}
-		return []string{name}
-	})
-	switch {
-	case ErrorCode(err) == ENOTFOUND:
-		s.log().InfoContext(ctx, "reminder for a case that no longer exists", "ref", r.Ref, "purpose", r.Purpose)
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("remind %s: %w", r.Ref, err)
-	case stale:
-		s.log().InfoContext(ctx, "reminder no longer applies", "ref", r.Ref, "purpose", r.Purpose, "stage", r.Stage)
-		return false, nil
-	case c == nil:
-		s.log().InfoContext(ctx, "reminder already sent or being sent", "ref", r.Ref, "purpose", r.Purpose)
-		return false, nil
-	}
-	m := s.reminderEmail(c, r.Purpose)
-	if r.Purpose == PurposeOverdue {
-		// Overdue goes to the area's managers as well as the officer.
-		for _, mgr := range s.Staff.Managers(c.ServiceArea) {
-			if !slices.Contains(m.To, mgr.Email) {
-				m.To = append(m.To, mgr.Email)
-			}
-		}
-	}
-	out := s.send(ctx, m, c.Ref, name)
-	if out.State == EffectDone {
-		s.count(ctx, MetricRemindersSent, map[string]string{"Purpose": string(r.Purpose)})
-	} else {
-		s.count(ctx, MetricSideEffectFailures, map[string]string{"Effect": "reminder"})
-	}
-	if _, err := s.settle(ctx, c, owner, map[string]Effect{name: out}); err != nil {
-		return out.State == EffectDone, fmt.Errorf("remind %s: record: %w", r.Ref, err)
-	}
-	if out.State == EffectToDo {
-		return false, Errorf(EUNAVAILABLE, "remind %s: %s", r.Ref, out.Reason)
-	}
-	return out.State == EffectDone, nil
-}
-
-// SweepReminders is the safety net behind the one-time schedules: it finds, through the due
-// index, every open case whose warning, due or overdue reminder should have fired by now and
-// is not recorded as sent, and sends it. When several of a case's reminders were missed, only
-// the latest is sent and the earlier ones are recorded as skipped. It returns how many
-// reminders it sent and the first error after trying every case.
-func (s *Service) SweepReminders(ctx context.Context) (int, error) {
-	now := s.Clock.Now()
-	// A warning fires WarningWorkingDays before the due date, so any case due by then may owe one.
-	horizon := s.Calendar.AddWorkingDays(now, s.Policy.WarningWorkingDays)
-	cases, err := s.Store.ListDue(ctx, horizon)
-	if err != nil {
-		return 0, fmt.Errorf("sweep reminders: %w", err)
-	}
-	sent := 0
-	var first error
-	for _, c := range cases {
-		var missed []Reminder
-		for _, r := range s.Reminders(c) {
-			if !r.At.After(now) && !c.Effects[ReminderEffect(r.Name)].Settled() {
-				missed = append(missed, r)
-			}
-		}
-		if len(missed) == 0 {
-			continue
-		}
-		latest := missed[len(missed)-1]
-		if len(missed) > 1 {
-			if err := s.skipReminders(ctx, c.Ref, missed[:len(missed)-1], latest.Purpose); err != nil && first == nil {
-				first = err
-			}
-		}
-		ok, err := s.Remind(ctx, latest)
-		if err != nil && first == nil {
-			first = err
-		}
-		if ok {
-			sent++
-			s.log().InfoContext(ctx, "sweep sent a missed reminder", "ref", c.Ref, "purpose", latest.Purpose)
-		}
-	}
-	return sent, first
-}
-
-// skipReminders records missed reminders as skipped because a later one supersedes them.
-func (s *Service) skipReminders(ctx context.Context, ref string, rs []Reminder, later Purpose) error {
-	now := s.Clock.Now()
-	_, err := s.Store.Update(ctx, ref, func(c *Case) error {
-		if c.Effects == nil {
-			c.Effects = Effects{}
-		}
-		for _, r := range rs {
-			name := ReminderEffect(r.Name)
-			if e := c.Effects[name]; !s.claimable(e, now) {
-				continue
-			}
-			c.Effects[name] = Effect{State: EffectSkipped, At: now, Reason: "missed, and superseded by the " + string(later) + " reminder"}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("sweep reminders: record skipped reminders of %s: %w", ref, err)
-	}
-	return nil
 }

@@ -142,7 +142,7 @@ func TestService_Process_ConcurrentWorkersSendOnce(t *testing.T) {
 func TestService_Process_Handoff(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, monday)
-	f.svc.Handoff = &feedback.Handoff{}
+	f.svc.Workers.Handoff = &feedback.Handoff{}
 	f.svc.Mailer = slow{unkeyed{f.outbox}}
 	refs := submitResidents(t, f, 5, func(ref string) {
 		stored, err := f.store.Get(ctx, ref)
@@ -247,7 +247,7 @@ func TestService_Process_ClaimTakenOverWhenItLapses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.svc.SoleProcess = tt.soleProcess
+			f.svc.Workers.SoleProcess = tt.soleProcess
 			f.clock.Advance(tt.advance)
 			if err := f.svc.Process(ctx, c.Ref); err != nil {
 				t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"slices"
 	"strings"
 	"time"
@@ -78,13 +77,13 @@ const (
 	ReviewLift     = "lift"
 )
 
-// MaxReviewMonths is the longest a restriction may go without review (Appendix 4: "at least
+// maxReviewMonths is the longest a restriction may go without review (Appendix 4: "at least
 // every six months").
-const MaxReviewMonths = 6
+const maxReviewMonths = 6
 
-// ReviewWarningWorkingDays is how long before review_by the deciding officer and the
+// reviewWarningWorkingDays is how long before review_by the deciding officer and the
 // complaints team are warned.
-const ReviewWarningWorkingDays = 10
+const reviewWarningWorkingDays = 10
 
 // Restriction is one entry of the restrictions register.
 type Restriction struct {
@@ -132,43 +131,7 @@ type RestrictionStore interface {
 }
 
 // Expired reports whether the record has passed its retention end at now.
-func (r *Restriction) Expired(now time.Time) bool {
-	return !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
-}
-
-var (
-	handlePattern = lazyRegexp(`^[a-z][a-z0-9_-]{0,30}:\S{1,100}$`)
-	phoneDigits   = lazyRegexp(`[0-9]`)
-)
-
-// NormalizeContact returns the form of an identity the register keeps and matches: an email
-// address in lower case, a telephone number as its digits (keeping a leading +), or
-// platform:handle in lower case. It refuses anything else.
-func NormalizeContact(v string) (string, error) {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "":
-		return "", invalid("contact", "Enter the person's email address, telephone number or platform:handle")
-	case strings.Contains(v, "@") && !strings.Contains(v, ":"):
-		e := strings.ToLower(v)
-		if !validEmail(e) {
-			return "", invalid("contact", "The email address is not valid")
-		}
-		return e, nil
-	case handlePattern().MatchString(strings.ToLower(v)):
-		// "x:@Name" and "x:name" are one author, as the social channel records them.
-		platform, handle, _ := strings.Cut(strings.ToLower(v), ":")
-		return platform + ":" + strings.TrimPrefix(handle, "@"), nil
-	}
-	digits := strings.Join(phoneDigits().FindAllString(v, -1), "")
-	if strings.Trim(v, "+0123456789 ()-.") != "" || len(digits) < 6 || len(digits) > 15 {
-		return "", invalid("contact", "Give an email address, a telephone number or platform:handle (such as x:@name)")
-	}
-	if strings.HasPrefix(v, "+") {
-		return "+" + digits, nil
-	}
-	return digits, nil
-}
+func (r *Restriction) Expired(now time.Time) bool { return expired(r.ExpiresAt, now) }
 
 // ReviewDate returns the date a restriction decided on decidedOn must be reviewed by: months
 // later, on the same day of the month or, where that month is shorter, its last day, so that it
@@ -195,18 +158,18 @@ type NewRestriction struct {
 
 func (s *Service) restrictionStore() (RestrictionStore, error) {
 	if s.Restrictions == nil {
-		return nil, errors.New("no restrictions register is configured")
+		return nil, noRegister("restrictions")
 	}
 	return s.Restrictions, nil
 }
 
 func checkTypes(types []RestrictionType) error {
 	if len(types) == 0 {
-		return invalid("types", "Choose at least one restriction")
+		return Invalid("types", "Choose at least one restriction")
 	}
 	for _, t := range types {
 		if restrictionWording[t] == "" {
-			return invalid("types", "%q is not a restriction: choose from named_officer_only, written_only, phone_times, no_acknowledgement, witness and council_offices_only", string(t))
+			return Invalid("types", "%q is not a restriction: choose from named_officer_only, written_only, phone_times, no_acknowledgement, witness and council_offices_only", string(t))
 		}
 	}
 	return nil
@@ -216,13 +179,10 @@ func checkTypes(types []RestrictionType) error {
 // ReviewMonths after the decision; the person is written to, and the review reminders are
 // scheduled, as its side effects (ProcessRestriction).
 func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestriction) (*Restriction, error) {
-	store, err := s.restrictionStore()
-	if err != nil {
+	if err := registerAdmin(s.Restrictions != nil, "restrictions", who, "Only the complaints team decides restrictions."); err != nil {
 		return nil, err
 	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team decides restrictions.")
-	}
+	store := s.Restrictions
 	contacts, err := normalizeContacts(n.Contacts)
 	if err != nil {
 		return nil, err
@@ -243,13 +203,13 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 	if slices.Contains(n.Types, RestrictNamedOfficer) {
 		m, ok := s.Staff.Lookup(n.NamedOfficer)
 		if !ok {
-			return nil, invalid("named_officer", "Name the officer, a member of staff Intake knows, through whom contact goes")
+			return nil, Invalid("named_officer", "Name the officer, a member of staff Intake knows, through whom contact goes")
 		}
 		named = m.Email
 	}
 	for i, ref := range n.Scope {
 		if !s.Policy.MatchesReference(strings.TrimSpace(ref)) {
-			return nil, invalid("scope", "Scope must be \"all\" or a list of references such as %s", s.Policy.Reference(today.Year(), 1))
+			return nil, Invalid("scope", "Scope must be \"all\" or a list of references such as %s", s.Policy.Reference(today.Year(), 1))
 		}
 		n.Scope[i] = strings.TrimSpace(ref)
 	}
@@ -261,12 +221,12 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 		ID: id, Contacts: contacts, Types: n.Types,
 		Topic: strings.TrimSpace(n.Topic), PhoneTimes: strings.TrimSpace(n.PhoneTimes), Reason: strings.TrimSpace(n.Reason),
 		DecidedBy: decider, NamedOfficer: named, Scope: n.Scope, DecidedOn: decided,
-		ReviewBy: ReviewDate(decided, s.reviewMonths()), Status: RestrictionActive,
+		ReviewBy: ReviewDate(decided, s.ReviewMonths()), Status: RestrictionActive,
 		CreatedAt: now, UpdatedAt: now, Effects: Effects{},
 	}
 	r.History = append(r.History, Event{At: now, By: who.Email, Action: "restriction made", Detail: r.describe(), Reason: r.Reason})
 	s.restrictionLetter(r, now, "made")
-	r.Effects[restrictionSchedulesEffect(r.ReviewBy)] = Effect{}
+	r.Effects[reviewSchedulesEffect(r.ReviewBy)] = Effect{}
 	if err := store.CreateRestriction(ctx, r); err != nil {
 		return nil, fmt.Errorf("restrict: %w", err)
 	}
@@ -274,24 +234,22 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 	return r, nil
 }
 
-func (s *Service) reviewMonths() int {
-	if m := s.Policy.RestrictionReviewMonths; m > 0 && m <= MaxReviewMonths {
+// ReviewMonths is the months between reviews of a restriction: the policy's, at most maxReviewMonths.
+func (s *Service) ReviewMonths() int {
+	if m := s.Policy.RestrictionReviewMonths; m > 0 && m <= maxReviewMonths {
 		return m
 	}
-	return MaxReviewMonths
+	return maxReviewMonths
 }
 
 // ReviewRestriction records a review (the complaints team only): continue sets the next
 // review date, vary changes the restrictions and sets it, lift ends the restriction and starts
 // its retention period. The person is written to in every case.
 func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, decision, notes string, types []RestrictionType) (*Restriction, error) {
-	store, err := s.restrictionStore()
-	if err != nil {
+	if err := registerAdmin(s.Restrictions != nil, "restrictions", who, "Only the complaints team reviews restrictions."); err != nil {
 		return nil, err
 	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team reviews restrictions.")
-	}
+	store := s.Restrictions
 	if err := checkText("notes", notes, true); err != nil {
 		return nil, err
 	}
@@ -302,7 +260,7 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 			return nil, err
 		}
 	default:
-		return nil, invalid("decision", "The decision must be continue, vary or lift")
+		return nil, Invalid("decision", "The decision must be continue, vary or lift")
 	}
 	now := s.Clock.Now()
 	today := s.Calendar.Date(now)
@@ -322,12 +280,12 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 			return nil
 		case ReviewVary:
 			if slices.Contains(types, RestrictNamedOfficer) && r.NamedOfficer == "" {
-				return invalid("types", "A named-officer restriction needs its officer: make a new restriction instead")
+				return Invalid("types", "A named-officer restriction needs its officer: make a new restriction instead")
 			}
 			r.Types = types
 		}
-		r.ReviewBy = ReviewDate(today, s.reviewMonths())
-		r.Effects[restrictionSchedulesEffect(r.ReviewBy)] = Effect{}
+		r.ReviewBy = ReviewDate(today, s.ReviewMonths())
+		r.Effects[reviewSchedulesEffect(r.ReviewBy)] = Effect{}
 		action := "restriction continued"
 		if decision == ReviewVary {
 			action = "restriction varied"
@@ -345,13 +303,10 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 
 // ListRestrictions returns the register (the complaints team only).
 func (s *Service) ListRestrictions(ctx context.Context, who StaffMember) ([]*Restriction, error) {
-	store, err := s.restrictionStore()
-	if err != nil {
+	if err := registerAdmin(s.Restrictions != nil, "restrictions", who, "Only the complaints team reads the restrictions register."); err != nil {
 		return nil, err
 	}
-	if who.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only the complaints team reads the restrictions register.")
-	}
+	store := s.Restrictions
 	return store.ListRestrictions(ctx)
 }
 
@@ -421,35 +376,6 @@ func (s *Service) restrictionLetter(r *Restriction, now time.Time, name string) 
 	r.Effects[LetterEffect("restriction-"+name)] = Effect{}
 }
 
-const restrictionSchedulesPrefix = "review-schedules:"
-
-func restrictionSchedulesEffect(reviewBy time.Time) string {
-	return restrictionSchedulesPrefix + reviewBy.Format("20060102")
-}
-
-// reviewReminders are a restriction's warning, ReviewWarningWorkingDays working days before its
-// review date, and its review reminder on the date (the working day before, if the date is not
-// one), at the reminder hour.
-func (s *Service) reviewReminders(r *Restriction) []Reminder {
-	due := s.Calendar.Date(r.ReviewBy)
-	on := due
-	for !s.Calendar.IsWorkingDay(on) {
-		on = on.AddDate(0, 0, -1)
-	}
-	rs := []Reminder{
-		{Purpose: PurposeWarning, At: s.reminderAt(s.Calendar.SubtractWorkingDays(due, ReviewWarningWorkingDays))},
-		{Purpose: PurposeReview, At: s.reminderAt(on)},
-	}
-	for i := range rs {
-		rs[i].Ref, rs[i].Due = r.ID, due
-		rs[i].Name = ReminderName(r.ID, StageNone, rs[i].Purpose) + "-" + due.Format("20060102")
-	}
-	return rs
-}
-
-// IsRestrictionID reports whether id names a restriction rather than a case.
-func IsRestrictionID(id string) bool { return strings.HasPrefix(id, "RS-") }
-
 // ProcessRestriction carries out a restriction's outstanding side effects (its letters to the
 // person and its review schedules) with the same claim, do, stamp ledger as a case's.
 func (s *Service) ProcessRestriction(ctx context.Context, id string) error {
@@ -494,37 +420,37 @@ func (s *Service) settleRestriction(ctx context.Context, id, owner string, outco
 	return nil
 }
 
-func (s *Service) performRestriction(ctx context.Context, r *Restriction, name string) Effect {
-	switch {
-	case strings.HasPrefix(name, letterPrefix):
-		lname := strings.TrimPrefix(name, letterPrefix)
-		for _, l := range r.Letters {
-			if l.Name != lname {
-				continue
-			}
-			if l.To == "" {
-				return Effect{State: EffectSkipped, Reason: "there is no email address: send it by post"}
-			}
-			return s.send(ctx, Message{From: s.Council.From, To: []string{l.To}, Subject: l.Subject,
-				Headers: map[string]string{"Auto-Submitted": autoGenerated, "X-Auto-Response-Suppress": "All"},
-				Text:    l.Text, HTML: l.HTML}, r.ID, name)
+// sendRestrictionLetter sends a letter to the person a restriction is on, unless there is no
+// email address to send it to.
+func (s *Service) sendRestrictionLetter(ctx context.Context, r *Restriction, k effectKey) Effect {
+	for _, l := range r.Letters {
+		if l.Name != k.name {
+			continue
 		}
-		return Effect{State: EffectFailed, Reason: "the letter is not on the record"}
-	case strings.HasPrefix(name, restrictionSchedulesPrefix):
-		if r.Status != RestrictionActive || restrictionSchedulesEffect(r.ReviewBy) != name {
-			return Effect{State: EffectSkipped, Reason: "the review date has changed since"}
+		if l.To == "" {
+			return Effect{State: EffectSkipped, Reason: "there is no email address: send it by post"}
 		}
-		if s.Scheduler == nil {
-			return Effect{Reason: "no scheduler is configured"}
-		}
-		for _, rm := range s.reviewReminders(r) {
-			if err := s.Scheduler.Schedule(ctx, rm); err != nil {
-				return failure(err, "the review reminder could not be scheduled")
-			}
-		}
-		return Effect{State: EffectDone}
+		return s.send(ctx, Message{From: s.Council.From, To: []string{l.To}, Subject: l.Subject,
+			Headers: map[string]string{"Auto-Submitted": autoGenerated, "X-Auto-Response-Suppress": "All"},
+			Text:    l.Text, HTML: l.HTML}, r.ID, k.String())
 	}
-	return Effect{State: EffectFailed, Reason: "Intake does not know how to carry out " + name}
+	return Effect{State: EffectFailed, Reason: "the letter is not on the record"}
+}
+
+// scheduleReview creates a restriction's review reminders, unless its review date has moved.
+func (s *Service) scheduleReview(ctx context.Context, r *Restriction, k effectKey) Effect {
+	if r.Status != RestrictionActive || reviewSchedulesEffect(r.ReviewBy) != k.String() {
+		return Effect{State: EffectSkipped, Reason: "the review date has changed since"}
+	}
+	if s.Scheduler == nil {
+		return Effect{Reason: "no scheduler is configured"}
+	}
+	for _, rm := range s.reviewReminders(r) {
+		if err := s.Scheduler.Schedule(ctx, rm); err != nil {
+			return failure(err, "the review reminder could not be scheduled")
+		}
+	}
+	return Effect{State: EffectDone}
 }
 
 // ProcessRestrictions carries out every restriction's outstanding side effects: the sweep's
@@ -544,147 +470,4 @@ func (s *Service) ProcessRestrictions(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// remindReview handles a restriction's review reminder: it emails the deciding officer and the
-// complaints team, once, unless the restriction was lifted or its review date moved.
-func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
-	store, err := s.restrictionStore()
-	if err != nil {
-		return false, err
-	}
-	name := ReminderEffect(rm.Name)
-	owner, now := s.owner(), s.Clock.Now()
-	stale := false
-	r, err := store.UpdateRestriction(ctx, rm.Ref, func(r *Restriction) error {
-		stale = r.Status != RestrictionActive || !rm.Due.IsZero() && s.Calendar.Date(r.ReviewBy).Format(time.DateOnly) != s.Calendar.Date(rm.Due).Format(time.DateOnly)
-		if stale {
-			return errNothingToClaim
-		}
-		if r.Effects == nil {
-			r.Effects = Effects{}
-		}
-		if len(s.claimIn(r.Effects, []string{name}, owner, now)) == 0 {
-			return errNothingToClaim
-		}
-		return nil
-	})
-	switch {
-	case ErrorCode(err) == ENOTFOUND:
-		return false, nil
-	case errors.Is(err, errNothingToClaim):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("remind review %s: %w", rm.Ref, err)
-	}
-	to := []string{r.DecidedBy}
-	for _, m := range s.Staff {
-		if m.Role == RoleAdmin && !slices.Contains(to, m.Email) {
-			to = append(to, m.Email)
-		}
-	}
-	slices.Sort(to[1:])
-	subject := "Restriction review due soon: " + r.ID
-	when := "is due by " + LongDate(r.ReviewBy)
-	if rm.Purpose == PurposeReview {
-		subject = "Restriction review due today: " + r.ID
-		when = "is due today"
-	}
-	text := fmt.Sprintf("The review of restriction %s (%s) %s.\n\nRestrictions must be reviewed at least every six months: record the review (continue, vary or lift) with POST /v1/restrictions/%s/review. The person will be written to with the outcome.\n",
-		r.ID, r.describe(), when, r.ID)
-	out := s.send(ctx, Message{From: s.Council.From, To: to, Subject: subject,
-		Headers: map[string]string{"Auto-Submitted": autoGenerated}, Text: text,
-		HTML: "<p>" + html.EscapeString(text) + "</p>"}, r.ID, name)
-	if err := s.settleRestriction(ctx, r.ID, owner, map[string]Effect{name: out}); err != nil {
-		return out.State == EffectDone, err
-	}
-	if out.State == EffectToDo {
-		return false, Errorf(EUNAVAILABLE, "remind review %s: %s", r.ID, out.Reason)
-	}
-	return out.State == EffectDone, nil
-}
-
-// screen finds the active restrictions on the sender of a new message that cover all their
-// contact, and applies them to the case before it is stored: routed to the named officer,
-// flagged with which restriction applies, and not acknowledged where the restriction says so
-// (on its topic, if it has one). Nothing is refused.
-func (s *Service) screen(ctx context.Context, c *Case, now time.Time) error {
-	ids := contactIDs(c.Contact.Email, c.Contact.Phone, c.Contact.Handle)
-	all, err := s.restrictionsOn(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, r := range all {
-		// A new case is never among a restriction's listed references: only restrictions on
-		// all contact apply to it. Follow-ups on listed cases are screened by screenFollowUp.
-		if !r.covers(ids, "") {
-			continue
-		}
-		var did []string
-		if slices.Contains(r.Types, RestrictNamedOfficer) && r.NamedOfficer != "" {
-			c.AssignedTo = r.NamedOfficer
-			did = append(did, "routed to the named officer "+r.NamedOfficer)
-		}
-		topical := r.Topic == "" || strings.Contains(strings.ToLower(c.Subject+" "+c.Message), strings.ToLower(r.Topic))
-		if slices.Contains(r.Types, RestrictNoAck) && topical && c.Effects[EffectAcknowledgement].State == EffectToDo {
-			if _, ok := c.Effects[EffectAcknowledgement]; ok {
-				c.Effects[EffectAcknowledgement] = Effect{State: EffectSkipped, At: now, Reason: "restriction " + r.ID + " says further contact is not acknowledged"}
-				did = append(did, "not acknowledged")
-			}
-		}
-		note := r.appliesNote()
-		if len(did) > 0 {
-			note += ": " + strings.Join(did, ", ")
-		}
-		c.Raise(now, FlagRestricted, note+". The message was taken in as usual.")
-	}
-	return nil
-}
-
-// restrictionsOn reads the register when there is one and someone to screen (ids, the sender's
-// identities, normalised): what the caller then screens against.
-func (s *Service) restrictionsOn(ctx context.Context, ids map[string]bool) ([]*Restriction, error) {
-	if s.Restrictions == nil || len(ids) == 0 {
-		return nil, nil
-	}
-	all, err := s.Restrictions.ListRestrictions(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("screen against restrictions: %w", err)
-	}
-	return all, nil
-}
-
-// covers reports whether the restriction is in force for a message from a person with these
-// identities about case ref: it is active, names one of them, and restricts all contact or
-// lists ref among the cases it covers ("" for a new case, which no list holds).
-func (r *Restriction) covers(ids map[string]bool, ref string) bool {
-	if r.Status != RestrictionActive || !slices.ContainsFunc(r.Contacts, func(v string) bool { return ids[v] }) {
-		return false
-	}
-	return len(r.Scope) == 0 || ref != "" && slices.Contains(r.Scope, ref)
-}
-
-// appliesNote begins the note of the flag a screened message raises.
-func (r *Restriction) appliesNote() string {
-	return "Restriction " + r.ID + " applies to the sender (" + r.describe() + "; review by " + r.ReviewBy.Format(time.DateOnly) + ")"
-}
-
-// screenFollowUp screens a follow-up on c from a person with identities ids against the
-// register rs, read before c was: each restriction that covers c (all contact, or c among the
-// cases it lists) is flagged on c, and a named officer other than the case's own is returned,
-// to be sent the notice of the follow-up as well as the case's officer. A follow-up is never
-// acknowledged, so no_acknowledgement changes nothing more.
-func screenFollowUp(c *Case, ids map[string]bool, rs []*Restriction, now time.Time) (copyTo string) {
-	for _, r := range rs {
-		if !r.covers(ids, c.Ref) {
-			continue
-		}
-		note := r.appliesNote()
-		if slices.Contains(r.Types, RestrictNamedOfficer) && r.NamedOfficer != "" && !strings.EqualFold(r.NamedOfficer, c.AssignedTo) {
-			copyTo = r.NamedOfficer
-			note += ": the named officer " + r.NamedOfficer + " is sent the notice of its follow-ups too"
-		}
-		c.Raise(now, FlagRestricted, note+". A follow-up from them was taken in as usual.")
-	}
-	return copyTo
 }

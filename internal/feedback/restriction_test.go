@@ -220,50 +220,6 @@ func TestService_ReviewRestriction(t *testing.T) {
 	}
 }
 
-func TestAnnualReport_Restrictions(t *testing.T) {
-	ctx := context.Background()
-	f := restrictionFixture(t)
-	london, _ := time.LoadLocation("Europe/London")
-	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, london) }
-	f.clock.Set(day(2026, 5, 1).Add(10 * time.Hour))
-	a, err := f.svc.Restrict(ctx, ana, feedback.NewRestriction{Contacts: []string{"pat@example.com"}, Types: []feedback.RestrictionType{feedback.RestrictWrittenOnly}, Reason: "r", DecidedOn: day(2026, 5, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.svc.Restrict(ctx, ana, feedback.NewRestriction{Contacts: []string{"sam@example.com"}, Types: []feedback.RestrictionType{feedback.RestrictWitness}, Reason: "r", DecidedOn: day(2026, 4, 10)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.clock.Set(day(2026, 10, 20).Add(10 * time.Hour)) // a's review is due by 1 November: on time
-	if _, err := f.svc.ReviewRestriction(ctx, ana, a.ID, "continue", "still needed", nil); err != nil {
-		t.Fatal(err)
-	}
-	f.clock.Set(day(2026, 11, 15).Add(10 * time.Hour)) // b's was due by 10 October: late, and lifted
-	if _, err := f.svc.ReviewRestriction(ctx, ana, b.ID, "lift", "no longer needed", nil); err != nil {
-		t.Fatal(err)
-	}
-	f.clock.Set(day(2027, 4, 5).Add(10 * time.Hour))
-	r, err := f.svc.AnnualReportFor(ctx, ana, 2026)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, ok := r.Table("restrictions")
-	if !ok {
-		t.Fatal("the complaints team's report has no restrictions table")
-	}
-	want := map[string]string{"In force at the end of the year": "1", "Made": "2", "Lifted": "1", "Reviews done": "2", "Reviews done by their date": "1"}
-	for _, row := range tbl.Rows {
-		if row.Cells[1] != want[row.Label] || row.Cells[0] != "0" {
-			t.Errorf("%s: %v; want 0 last year and %s this year", row.Label, row.Cells, want[row.Label])
-		}
-	}
-	if mr, err := f.svc.AnnualReportFor(ctx, bo, 2026); err != nil {
-		t.Fatal(err)
-	} else if _, ok := mr.Table("restrictions"); ok {
-		t.Error("a manager's report shows the restrictions register")
-	}
-}
-
 // TestService_ScreenFollowUps holds follow-ups, by email and on social media, to the register:
 // a restriction on the sender made after their case was opened, on all contact or listing that
 // case, flags the case, and the notice of the follow-up goes to its named officer as well as the

@@ -115,16 +115,16 @@ func stampOrEmpty(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// PurgeBatch is how many expired cases one PurgeExpired call destroys at most; the next sweep
+// purgeBatch is how many expired cases one PurgeExpired call destroys at most; the next sweep
 // takes the rest.
-const PurgeBatch = 100
+const purgeBatch = 100
 
 // PurgeExpired destroys the cases whose retention period has ended and deletes their records:
 // the embedded store's stand-in for DynamoDB's TTL and the stream handler behind it. Each case's
 // files and log line go first and the record last, so a purge interrupted halfway is finished
 // by the next. It returns how many cases it destroyed.
 func (s *Service) PurgeExpired(ctx context.Context) (int, error) {
-	cases, err := s.Store.ListExpired(ctx, s.Clock.Now(), PurgeBatch)
+	cases, err := s.Store.ListExpired(ctx, s.Clock.Now(), purgeBatch)
 	if err != nil {
 		return 0, fmt.Errorf("purge: %w", err)
 	}
@@ -196,7 +196,7 @@ func (s *Service) Destructions(ctx context.Context, who StaffMember, from, to ti
 		return nil, Errorf(EFORBIDDEN, "Only the complaints team reads the destruction log.")
 	}
 	if !from.Before(to) {
-		return nil, invalid("to", "The end of the period must be after its start")
+		return nil, Invalid("to", "The end of the period must be after its start")
 	}
 	return s.Store.ListDestructions(ctx, from, to)
 }

@@ -57,12 +57,12 @@ type Sessions interface {
 
 // Sign-in defaults, from the officer console's requirements.
 const (
-	// DefaultLinkTTL is how long an emailed sign-in link works.
-	DefaultLinkTTL = 15 * time.Minute
-	// DefaultSessionTTL is how long a console session lasts.
-	DefaultSessionTTL = 8 * time.Hour
-	// DefaultLinksPerHour is the most sign-in links sent to one address in an hour.
-	DefaultLinksPerHour = 5
+	// defaultLinkTTL is how long an emailed sign-in link works.
+	defaultLinkTTL = 15 * time.Minute
+	// defaultSessionTTL is how long a console session lasts.
+	defaultSessionTTL = 8 * time.Hour
+	// defaultLinksPerHour is the most sign-in links sent to one address in an hour.
+	defaultLinksPerHour = 5
 	// MinSessionKeyBytes is the shortest session key accepted.
 	MinSessionKeyBytes = 32
 )
@@ -77,8 +77,8 @@ type SignIn struct {
 	Directory Directory
 	// Key is the secret the hashes and CSRF tokens are keyed with (INTAKE_SESSION_KEY).
 	Key []byte
-	// LinkTTL, SessionTTL and LinksPerHour default to DefaultLinkTTL, DefaultSessionTTL and
-	// DefaultLinksPerHour.
+	// LinkTTL, SessionTTL and LinksPerHour default to defaultLinkTTL, defaultSessionTTL and
+	// defaultLinksPerHour.
 	LinkTTL      time.Duration
 	SessionTTL   time.Duration
 	LinksPerHour int
@@ -223,19 +223,19 @@ func (s *SignIn) linkTTL() time.Duration {
 	if s.LinkTTL > 0 {
 		return s.LinkTTL
 	}
-	return DefaultLinkTTL
+	return defaultLinkTTL
 }
 
 func (s *SignIn) sessionTTL() time.Duration {
 	if s.SessionTTL > 0 {
 		return s.SessionTTL
 	}
-	return DefaultSessionTTL
+	return defaultSessionTTL
 }
 
 func (s *SignIn) linksPerHour() int {
 	if s.LinksPerHour > 0 {
 		return s.LinksPerHour
 	}
-	return DefaultLinksPerHour
+	return defaultLinksPerHour
 }

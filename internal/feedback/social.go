@@ -98,10 +98,10 @@ func PostIDFromURL(p Platform, link string) string {
 
 // Limits on a social post.
 const (
-	MaxSocialAttachments = 20
-	MaxHandleChars       = 100
-	MaxPostIDChars       = 200
-	MaxURLChars          = 2000
+	maxSocialAttachments = 20
+	maxHandleChars       = 100
+	maxPostIDChars       = 200
+	maxURLChars          = 2000
 )
 
 var (
@@ -180,11 +180,8 @@ type SocialResult struct {
 // AwaitingPublicReply is the reason a social case's acknowledgement email is skipped.
 const AwaitingPublicReply = "awaiting the monitor's public reply"
 
-// socialKey is the idempotency key of the case a post opened.
-func socialKey(p Platform, postID string) string { return "social:" + string(p) + ":" + postID }
-
-// SocialHandle is the author's handle as Intake records it: lower case, without a leading @.
-func SocialHandle(h string) string {
+// socialHandle is the author's handle as Intake records it: lower case, without a leading @.
+func socialHandle(h string) string {
 	return strings.ToLower(strings.TrimLeft(strings.TrimSpace(h), "@"))
 }
 
@@ -201,7 +198,7 @@ func (p SocialPost) normalize() SocialPost {
 	if p.PostID == "" {
 		p.PostID = PostIDFromURL(p.Platform, p.URL)
 	}
-	p.Author.Handle = SocialHandle(singleLine(p.Author.Handle))
+	p.Author.Handle = socialHandle(singleLine(p.Author.Handle))
 	p.Author.ProfileURL = strings.TrimSpace(p.Author.ProfileURL)
 	p.InReplyTo = singleLine(p.InReplyTo)
 	p.PostedAt = strings.TrimSpace(p.PostedAt)
@@ -237,16 +234,16 @@ func (s *Service) validateSocial(p SocialPost, sub Submission, now time.Time) (t
 	switch {
 	case p.PostID == "":
 		add("post_id", "Enter the post's id, or a link to the post that carries it")
-	case utf8.RuneCountInString(p.PostID) > MaxPostIDChars || !safePostID().MatchString(p.PostID):
-		add("post_id", "The post id must be up to %d letters, digits, dots, colons, hyphens or underscores", MaxPostIDChars)
+	case utf8.RuneCountInString(p.PostID) > maxPostIDChars || !safePostID().MatchString(p.PostID):
+		add("post_id", "The post id must be up to %d letters, digits, dots, colons, hyphens or underscores", maxPostIDChars)
 	}
-	if p.InReplyTo != "" && (len(p.InReplyTo) > MaxPostIDChars || !safePostID().MatchString(p.InReplyTo)) {
-		add("in_reply_to", "The id of the earlier post must be up to %d letters, digits, dots, colons, hyphens or underscores", MaxPostIDChars)
+	if p.InReplyTo != "" && (len(p.InReplyTo) > maxPostIDChars || !safePostID().MatchString(p.InReplyTo)) {
+		add("in_reply_to", "The id of the earlier post must be up to %d letters, digits, dots, colons, hyphens or underscores", maxPostIDChars)
 	}
 	switch {
 	case p.Author.Handle == "":
 		add("author.handle", "Enter the author's handle, like @ada_resident")
-	case utf8.RuneCountInString(p.Author.Handle) > MaxHandleChars || !safeHandle().MatchString(p.Author.Handle):
+	case utf8.RuneCountInString(p.Author.Handle) > maxHandleChars || !safeHandle().MatchString(p.Author.Handle):
 		add("author.handle", "The author's handle must be one word of letters, digits, dots, hyphens or underscores")
 	}
 	if p.URL != "" && !httpsURL(p.URL) {
@@ -255,8 +252,8 @@ func (s *Service) validateSocial(p SocialPost, sub Submission, now time.Time) (t
 	if p.Author.ProfileURL != "" && !httpsURL(p.Author.ProfileURL) {
 		add("author.profile_url", "The author's profile link must be a web address starting https://")
 	}
-	if len(p.Attachments) > MaxSocialAttachments {
-		add("attachments", "A post may carry at most %d attachment links", MaxSocialAttachments)
+	if len(p.Attachments) > maxSocialAttachments {
+		add("attachments", "A post may carry at most %d attachment links", maxSocialAttachments)
 	}
 	for i, a := range p.Attachments {
 		if !httpsURL(a) {
@@ -293,15 +290,6 @@ func (s *Service) validateSocial(p SocialPost, sub Submission, now time.Time) (t
 		return time.Time{}, &Error{Code: EINVALID, Message: "There is a problem with the post", Fields: errs}
 	}
 	return posted, nil
-}
-
-// httpsURL reports whether v is an absolute https link with a host and no user name in it.
-func httpsURL(v string) bool {
-	if len(v) > MaxURLChars || hidden(v) || strings.ContainsAny(v, " <>\"") {
-		return false
-	}
-	u, err := url.Parse(v)
-	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
 }
 
 // ReceiveSocial takes in a post or direct message forwarded by a monitor (a person at the

@@ -39,8 +39,8 @@ func (d Directory) Lookup(email string) (StaffMember, bool) {
 	return m, ok
 }
 
-// Managers returns the managers whose remit covers area, sorted by address.
-func (d Directory) Managers(area string) []StaffMember {
+// managers returns the managers whose remit covers area, sorted by address.
+func (d Directory) managers(area string) []StaffMember {
 	var out []StaffMember
 	for _, m := range d {
 		if m.Role == RoleManager && slices.Contains(m.Areas, area) {

@@ -1,16 +1,13 @@
 package feedback
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/net/idna"
 )
 
 // Limits on what a submission may hold. They are generous for a resident's own words and tight
@@ -20,7 +17,7 @@ const (
 	MaxSubjectChars = 200
 	MaxNameChars    = 100
 	MaxEmailChars   = 254
-	MaxPhoneChars   = 30
+	maxPhoneChars   = 30
 	MaxKeyChars     = 200
 )
 
@@ -60,25 +57,6 @@ func (s Submission) Normalize() Submission {
 	s.Message = strings.TrimSpace(clean(strings.ReplaceAll(s.Message, "\r\n", "\n"), true))
 	s.IdempotencyKey = singleLine(s.IdempotencyKey)
 	return s
-}
-
-func singleLine(v string) string { return strings.Join(strings.Fields(clean(v, false)), " ") }
-
-func clean(v string, keepLines bool) string {
-	if !utf8.ValidString(v) {
-		v = strings.ToValidUTF8(v, "\uFFFD")
-	}
-	return strings.Map(func(r rune) rune {
-		switch {
-		case keepLines && (r == '\n' || r == '\t'):
-			return r
-		case r == '\n' || r == '\r' || r == '\t':
-			return ' '
-		case unicode.IsControl(r):
-			return -1
-		}
-		return r
-	}, v)
 }
 
 // Validate checks a normalized submission against every rule and returns all the problems at
@@ -132,11 +110,11 @@ func (s Submission) validate(areas []string, needContact bool) error {
 				digits++
 			}
 		}
-		if !phoneChars().MatchString(s.Phone) || digits < 7 || digits > 15 || len(s.Phone) > MaxPhoneChars {
+		if !phoneChars().MatchString(s.Phone) || digits < 7 || digits > 15 || len(s.Phone) > maxPhoneChars {
 			add("phone", "Enter a telephone number, like 01632 960 001 or +44 7700 900 982")
 		}
 	}
-	if needContact && kind.NeedsReply() && s.Email == "" && s.Phone == "" {
+	if needContact && kind.needsReply() && s.Email == "" && s.Phone == "" {
 		add("email", "Enter an email address or a telephone number so that we can reply to your %s", kind.Label())
 	}
 	if s.ServiceArea != "" && !contains(areas, s.ServiceArea) {
@@ -161,88 +139,156 @@ func (s Submission) Fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// visible reports whether v has anything a reader would see: not only spaces, zero-width and
-// other format characters.
-func visible(v string) bool {
-	for _, r := range v {
-		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !unicode.IsControl(r) {
-			return true
+// Submit validates a submission and stores it as a new case. It is idempotent: a submission
+// carrying an idempotency key that was seen before returns the first case and created == false.
+// Side effects are not done here (store first): call Process with the case's reference.
+func (s *Service) Submit(ctx context.Context, sub Submission) (c *Case, created bool, err error) {
+	sub = sub.Normalize()
+	if err := sub.Validate(s.Routing.AreaNames()); err != nil {
+		return nil, false, err
+	}
+	fp := sub.Fingerprint()
+	if sub.IdempotencyKey != "" {
+		prior, err := s.Store.GetByIdempotencyKey(ctx, sub.IdempotencyKey)
+		switch {
+		case err == nil:
+			return repeat(prior, fp)
+		case ErrorCode(err) != ENOTFOUND:
+			return nil, false, fmt.Errorf("submit: look up idempotency key: %w", err)
 		}
 	}
-	return false
-}
 
-// hidden reports whether v holds a control character, or a format character such as a
-// zero-width space or a bidirectional override, which can make an address read as another.
-func hidden(v string) bool {
-	for _, r := range v {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return true
-		}
+	now := s.Clock.Now()
+	// The reference is allocated as the case is stored (see create): nothing before needs it.
+	c = s.newCase(sub, fp, "", now)
+	if !sub.ReceivedAt.IsZero() {
+		s.receivedAt(c, sub.ReceivedAt)
 	}
-	return false
-}
-
-// linkLike reports whether a name carries a web or email address, which a mail program would
-// show as a link in the council's letter.
-func linkLike(v string) bool {
-	l := strings.ToLower(v)
-	return strings.Contains(l, "://") || strings.Contains(l, "www.") || strings.Contains(l, "@")
-}
-
-// asciiMailbox reports whether the part of an address before the @ is ASCII: SES (and most
-// mail systems) cannot deliver to anything else, so the form refuses it rather than store an
-// address that can never be acknowledged.
-func asciiMailbox(v string) bool {
-	at := strings.LastIndexByte(v, '@')
-	for _, r := range v[:max(at, 0)] {
-		if r > 0x7e {
-			return false
-		}
+	if err := s.screen(ctx, c, now); err != nil {
+		return nil, false, fmt.Errorf("submit: %w", err)
 	}
-	return true
+	owner := ""
+	if s.Workers.Handoff != nil {
+		owner = s.owner()
+		s.claimIn(c.Effects, intakeEffects(c), owner, now)
+	}
+	prior, err := s.createCase(ctx, c)
+	switch {
+	case err != nil:
+		return nil, false, fmt.Errorf("submit: %w", err)
+	case prior != nil:
+		return repeat(prior, fp)
+	}
+	s.Workers.Handoff.give(c.Ref, owner)
+	return c, true, nil
 }
 
-// asciiDomain writes an internationalised domain in its ASCII (punycode) form, which is how
-// mail is sent to it; an address whose domain cannot be converted is left for Validate.
-func asciiDomain(v string) string {
-	at := strings.LastIndexByte(v, '@')
-	if at < 0 {
-		return v
-	}
-	d, err := idna.Lookup.ToASCII(v[at+1:])
+// nextRef allocates the next case reference of the year (in the council's time zone) of now.
+func (s *Service) nextRef(ctx context.Context, now time.Time) (string, error) {
+	year := now.In(s.Calendar.Location()).Year()
+	seq, err := s.Store.NextSequence(ctx, sequenceName(year))
 	if err != nil {
-		return v
+		return "", err
 	}
-	return v[:at+1] + d
+	return s.Policy.Reference(year, seq), nil
 }
 
-func validEmail(v string) bool {
-	if len(v) > MaxEmailChars {
-		return false
-	}
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || a.Name != "" {
-		return false
-	}
-	at := strings.LastIndexByte(v, '@')
-	domain := v[at+1:]
-	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") &&
-		!strings.HasSuffix(domain, ".") && !strings.Contains(domain, "..")
+// numberingStore is a Store that allocates a new case's reference and stores the case in one
+// write, as the embedded store does in one transaction; with any other store the reference is
+// allocated first (NextSequence) and the case created after (Create).
+type numberingStore interface {
+	// CreateNumbered takes the next value of the named counter, names c by ref of it and
+	// creates c as Create does. The value is used up even if the case is refused.
+	CreateNumbered(ctx context.Context, sequence string, c *Case, ref func(seq int64) string) error
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
+// create stores the new case c. A case without a reference yet is given the next of the year
+// (in the council's time zone) of its creation, in the same write where the store can.
+func (s *Service) create(ctx context.Context, c *Case) error {
+	if c.Ref != "" {
+		return s.Store.Create(ctx, c)
+	}
+	if ns, ok := s.Store.(numberingStore); ok {
+		year := c.CreatedAt.In(s.Calendar.Location()).Year()
+		return ns.CreateNumbered(ctx, sequenceName(year), c, func(seq int64) string { return s.Policy.Reference(year, seq) })
+	}
+	ref, err := s.nextRef(ctx, c.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("allocate reference: %w", err)
+	}
+	c.Ref = ref
+	return s.Store.Create(ctx, c)
+}
+
+// createCase stores a new case, logs and counts it; a case without a reference is given one
+// (see create). If another delivery of the same item (the same idempotency key) won the race to
+// store it, c is not stored and that case is returned as prior.
+func (s *Service) createCase(ctx context.Context, c *Case, logAttrs ...any) (prior *Case, err error) {
+	if err := s.create(ctx, c); err != nil {
+		if ErrorCode(err) == ECONFLICT && c.IdempotencyKey != "" {
+			if prior, gerr := s.Store.GetByIdempotencyKey(ctx, c.IdempotencyKey); gerr == nil {
+				return prior, nil
+			}
+		}
+		return nil, fmt.Errorf("create case %s: %w", c.Ref, err)
+	}
+	s.log().InfoContext(ctx, "case created", append([]any{"ref", c.Ref, "kind", c.Kind, "channel", c.Channel}, logAttrs...)...)
+	s.count(ctx, MetricCasesCreated, map[string]string{"Channel": string(c.Channel), "Kind": string(c.Kind)})
+	return nil, nil
+}
+
+func repeat(prior *Case, fingerprint string) (*Case, bool, error) {
+	if prior.Fingerprint != "" && prior.Fingerprint != fingerprint {
+		return nil, false, Errorf(ECONFLICT,
+			"This idempotency key was already used for a different submission (%s). Use a new key for new feedback.", prior.Ref)
+	}
+	return prior, false, nil
+}
+
+func (s *Service) newCase(sub Submission, fingerprint, ref string, now time.Time) *Case {
+	kind := Kind(sub.Kind)
+	c := &Case{
+		Ref:            ref,
+		Kind:           kind,
+		Channel:        sub.Channel,
+		Status:         StatusOpen,
+		ServiceArea:    sub.ServiceArea,
+		Subject:        sub.Subject,
+		Message:        sub.Message,
+		Contact:        Contact{Name: sub.Name, Email: sub.Email, Phone: sub.Phone},
+		AssignedTo:     s.Routing.Owner(sub.ServiceArea),
+		ReceivedAt:     now,
+		AcknowledgeBy:  s.Calendar.AddWorkingDays(now, s.Policy.AcknowledgeWorkingDays),
+		IdempotencyKey: sub.IdempotencyKey,
+		Fingerprint:    fingerprint,
+		Effects:        Effects{EffectAcknowledgement: {}, EffectAssignment: {}},
+		CreatedAt:      now,
+		UpdatedAt:      now,
+	}
+	if kind == KindComplaint {
+		c.Stage = Stage1
+		// The acknowledgement goes out automatically on the day of receipt, so Stage 1's
+		// working days count from the date received.
+		c.RespondBy = s.Calendar.AddWorkingDays(now, s.Policy.Stage1WorkingDays)
+		c.Stages = []StageRecord{{Stage: Stage1, OpenedAt: now, RespondBy: c.RespondBy}}
+		c.Effects[EffectSchedules] = Effect{}
+	}
+	if c.Contact.Email == "" {
+		// Nothing will acknowledge the sender by email: the officer is asked to check.
+		c.Effects[EffectSchedules] = Effect{}
+	}
+	return c
+}
+
+// receivedAt dates a case from when it reached the council rather than when it was entered,
+// and recomputes its deadlines from that date.
+func (s *Service) receivedAt(c *Case, at time.Time) {
+	c.ReceivedAt = at
+	c.AcknowledgeBy = s.Calendar.AddWorkingDays(at, s.Policy.AcknowledgeWorkingDays)
+	if c.Kind == KindComplaint {
+		c.RespondBy = s.Calendar.AddWorkingDays(at, s.Policy.Stage1WorkingDays)
+		if st := c.current(); st != nil {
+			st.RespondBy = c.RespondBy
 		}
 	}
-	return false
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/council/intake/internal/casesimport"
 	"github.com/council/intake/internal/feedback"
 )
 
@@ -798,7 +799,7 @@ type consoleView struct {
 	Areas, Kinds []option
 
 	// The import page's result.
-	Import *feedback.ImportResult
+	Import *casesimport.Result
 
 	// A case.
 	Case                                   *feedback.Case

@@ -13,12 +13,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/council/intake/internal/casesimport"
 	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/report"
 )
 
 // The annual complaints report's formats and the import of past cases, for the API
 // (GET /v1/reports/annual, POST /v1/import) and the console (/officer/reports/annual,
-// /officer/import). The domain computes the report's tables; this file only writes them:
+// /officer/import). internal/report computes the report's tables; this file only writes them:
 // HTML fit to attach to a committee paper (print stylesheet, captioned tables with header
 // cells, bar charts drawn here as SVG, no JavaScript), one CSV per table (alone with ?table=, or
 // all in a ZIP), and JSON.
@@ -53,10 +55,10 @@ func reportFormat(r *http.Request) (string, error) {
 
 // reportYear reads ?year= (the year the financial year starts in), by default the last
 // complete one.
-func reportYear(r *http.Request, svc *feedback.Service) (feedback.FinancialYear, error) {
+func reportYear(r *http.Request, svc *feedback.Service) (report.FinancialYear, error) {
 	v := strings.TrimSpace(r.URL.Query().Get("year"))
 	if v == "" {
-		return feedback.LastCompleteYear(svc.Clock.Now(), svc.Calendar.Location()), nil
+		return report.LastCompleteYear(svc.Clock.Now(), svc.Calendar.Location()), nil
 	}
 	if i := strings.IndexByte(v, '/'); i > 0 { // "2018/19"
 		v = v[:i]
@@ -65,7 +67,7 @@ func reportYear(r *http.Request, svc *feedback.Service) (feedback.FinancialYear,
 	if err != nil {
 		return 0, fieldError("year", "Give the year the financial year starts in, such as 2018 for 2018/19")
 	}
-	return feedback.FinancialYear(y), nil
+	return report.FinancialYear(y), nil
 }
 
 // staffRequest authenticates an officer request as api does, for handlers that write their own
@@ -102,7 +104,7 @@ func (h *Handler) annualReport(w http.ResponseWriter, r *http.Request, who feedb
 	if err != nil {
 		return err
 	}
-	rep, err := h.Service.AnnualReportFor(r.Context(), who, year)
+	rep, err := report.Annual(r.Context(), h.Service, who, year)
 	if err != nil {
 		return err
 	}
@@ -110,8 +112,8 @@ func (h *Handler) annualReport(w http.ResponseWriter, r *http.Request, who feedb
 }
 
 // writeReport writes rep in format; table picks one table (CSV or JSON).
-func writeReport(w http.ResponseWriter, rep *feedback.AnnualReport, format, table, council string, nav *reportNav) error {
-	var one *feedback.Table
+func writeReport(w http.ResponseWriter, rep *report.AnnualReport, format, table, council string, nav *reportNav) error {
+	var one *report.Table
 	if table != "" {
 		t, ok := rep.Table(table)
 		if !ok {
@@ -159,7 +161,7 @@ func csvSafe(s string) string {
 }
 
 // writeTableCSV writes one table: its column headings, its rows and its total.
-func writeTableCSV(w io.Writer, t feedback.Table) error {
+func writeTableCSV(w io.Writer, t report.Table) error {
 	cw := csv.NewWriter(w)
 	row := func(label string, cells []string) {
 		rec := []string{csvSafe(label)}
@@ -180,7 +182,7 @@ func writeTableCSV(w io.Writer, t feedback.Table) error {
 }
 
 // writeReportZIP writes every table as <id>.csv in one ZIP.
-func writeReportZIP(w io.Writer, rep *feedback.AnnualReport) error {
+func writeReportZIP(w io.Writer, rep *report.AnnualReport) error {
 	zw := zip.NewWriter(w)
 	for _, t := range rep.Tables {
 		f, err := zw.Create(t.ID + ".csv")
@@ -218,14 +220,14 @@ const (
 	chartRow        = 26
 )
 
-func newChart(t feedback.Table) *chart {
+func newChart(t report.Table) *chart {
 	if t.Chart < 0 {
 		return nil
 	}
 	c := &chart{ID: "chart-" + t.ID, Title: t.Caption + ": " + t.Columns[t.Chart+1]}
 	max := 0.0
 	var vals []float64
-	var rows []feedback.Row
+	var rows []report.Row
 	for _, r := range t.Rows {
 		if t.Chart >= len(r.Cells) {
 			continue
@@ -268,7 +270,7 @@ func max1(a, b int) int {
 }
 
 type reportTable struct {
-	feedback.Table
+	report.Table
 	Chart *chart
 }
 
@@ -281,12 +283,12 @@ type reportNav struct {
 
 type reportView struct {
 	Council string
-	Report  *feedback.AnnualReport
+	Report  *report.AnnualReport
 	Tables  []reportTable
 	Nav     *reportNav
 }
 
-func newReportView(rep *feedback.AnnualReport, council string, nav *reportNav) reportView {
+func newReportView(rep *report.AnnualReport, council string, nav *reportNav) reportView {
 	v := reportView{Council: council, Report: rep, Nav: nav}
 	for _, t := range rep.Tables {
 		v.Tables = append(v.Tables, reportTable{Table: t, Chart: newChart(t)})
@@ -394,15 +396,15 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request, who feedbac
 	return nil
 }
 
-func runImport(r *http.Request, body io.Reader, svc *feedback.Service, who feedback.StaffMember, goodOnly bool) (feedback.ImportResult, error) {
-	f, err := feedback.ReadImportCSV(body)
+func runImport(r *http.Request, body io.Reader, svc *feedback.Service, who feedback.StaffMember, goodOnly bool) (casesimport.Result, error) {
+	f, err := casesimport.ReadCSV(body)
 	if err != nil {
 		if tooLarge(err) {
-			return feedback.ImportResult{}, feedback.Errorf(feedback.ETOOLARGE, "The file is larger than %d MB: split it.", MaxImportBytes>>20)
+			return casesimport.Result{}, feedback.Errorf(feedback.ETOOLARGE, "The file is larger than %d MB: split it.", MaxImportBytes>>20)
 		}
-		return feedback.ImportResult{}, err
+		return casesimport.Result{}, err
 	}
-	return svc.Import(r.Context(), who, f, goodOnly)
+	return casesimport.Import(r.Context(), svc, who, f, goodOnly)
 }
 
 func tooLarge(err error) bool {
@@ -418,7 +420,7 @@ func (c *Console) reportConsole(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	rep, err := c.Service.AnnualReportFor(r.Context(), who, year)
+	rep, err := report.Annual(r.Context(), c.Service, who, year)
 	switch {
 	case feedback.ErrorCode(err) == feedback.EFORBIDDEN:
 		c.forbidden(w, r, feedback.ErrorMessage(err))
@@ -427,7 +429,7 @@ func (c *Console) reportConsole(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	last := feedback.LastCompleteYear(c.Service.Clock.Now(), c.Service.Calendar.Location())
+	last := report.LastCompleteYear(c.Service.Clock.Now(), c.Service.Calendar.Location())
 	nav := &reportNav{Year: strconv.Itoa(int(year)), Query: "year=" + strconv.Itoa(int(year))}
 	for y := last + 1; y >= last-6; y-- {
 		nav.Years = append(nav.Years, strconv.Itoa(int(y)))
@@ -445,7 +447,7 @@ func (c *Console) importForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
-	d.Values["columns"] = strings.Join(feedback.ImportColumns, ", ")
+	d.Values["columns"] = strings.Join(casesimport.Columns, ", ")
 	c.render(w, http.StatusOK, importPage, d)
 }
 
@@ -468,7 +470,7 @@ func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	d := c.view(r, "Import past cases")
 	d.CSRF = c.SignIn.CSRF(sess.Token)
-	d.Values["columns"] = strings.Join(feedback.ImportColumns, ", ")
+	d.Values["columns"] = strings.Join(casesimport.Columns, ", ")
 	file, _, err := r.FormFile("file")
 	if err != nil {
 		d.Errors = []feedback.FieldError{{Field: "file", Message: "Choose a CSV file to import"}}

@@ -1,15 +1,63 @@
-package feedback_test
+package report_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/council/intake/internal/boltstore"
+	"github.com/council/intake/internal/casesimport"
+	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/embedded"
 	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/outbox"
+	"github.com/council/intake/internal/report"
+	"github.com/council/intake/internal/workdays"
 	"github.com/google/go-cmp/cmp"
 )
+
+// The staff of these tests: cy an officer of planning, bo and di managers of planning (bo of
+// housing too), ana the complaints team, mo a monitor.
+var (
+	ana = feedback.StaffMember{Email: "ana@council.gov.uk", Role: feedback.RoleAdmin}
+	bo  = feedback.StaffMember{Email: "bo@council.gov.uk", Role: feedback.RoleManager, Areas: []string{"planning", "housing"}}
+	di  = feedback.StaffMember{Email: "di@council.gov.uk", Role: feedback.RoleManager, Areas: []string{"planning"}}
+	cy  = feedback.StaffMember{Email: "cy@council.gov.uk", Role: feedback.RoleOfficer, Areas: []string{"planning"}}
+	mo  = feedback.StaffMember{Email: "mo@council.gov.uk", Role: feedback.RoleMonitor}
+)
+
+type fixture struct {
+	svc    *feedback.Service
+	clock  *clock.Fixed
+	store  *boltstore.Store
+	outbox *outbox.Outbox
+}
+
+// newFixture is the embedded stack at a fixed instant, with planning's cases routed to cy.
+func newFixture(t testing.TB, at time.Time) *fixture {
+	t.Helper()
+	clk := clock.NewFixed(at)
+	loc, _ := workdays.London()
+	stack, err := embedded.Open(t.TempDir(), feedback.Service{
+		Clock: clk, Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+		Council: feedback.Council{Name: "Example District Council", Phone: "01632 960000",
+			From: "Example District Council <feedback@intake.example.gov.uk>", ReplyDomain: "intake.example.gov.uk"},
+		Routing: feedback.Routing{Areas: map[string]string{"planning": cy.Email}, Triage: "triage@council.gov.uk"},
+		Staff:   feedback.Directory{ana.Email: ana, bo.Email: bo, di.Email: di, cy.Email: cy, mo.Email: mo},
+		Log:     slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stack.Close() })
+	return &fixture{svc: stack.Service, clock: clk, store: stack.Store, outbox: stack.Outbox}
+}
 
 // sevenoaksAreas are the service areas of seed 002's appendices: Appendix A's 23, Appendix B's
 // Housing Standards, and Appendix C's Revenues.
@@ -35,9 +83,9 @@ func sevenoaksFixture(t testing.TB) *fixture {
 	return f
 }
 
-func readImport(t testing.TB, text string) feedback.ImportFile {
+func readImport(t testing.TB, text string) casesimport.File {
 	t.Helper()
-	file, err := feedback.ReadImportCSV(strings.NewReader(text))
+	file, err := casesimport.ReadCSV(strings.NewReader(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +102,7 @@ func sevenoaksCSV(t testing.TB) string {
 }
 
 // cells returns a table's rows as label -> cells, the total row under "Total".
-func cells(t *testing.T, r *feedback.AnnualReport, id string) map[string][]string {
+func cells(t *testing.T, r *report.AnnualReport, id string) map[string][]string {
 	t.Helper()
 	tab, ok := r.Table(id)
 	if !ok {
@@ -70,19 +118,33 @@ func cells(t *testing.T, r *feedback.AnnualReport, id string) map[string][]strin
 	return out
 }
 
+// submitted stores a complaint about planning and carries out its side effects.
+func submitted(t *testing.T, f *fixture) *feedback.Case {
+	t.Helper()
+	c, _, err := f.svc.Submit(context.Background(), feedback.Submission{Kind: "complaint", Name: "Ada Resident", Email: "Ada@Example.com",
+		ServiceArea: "planning", Message: "The planning portal lost my objection.", Channel: feedback.ChannelWeb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Process(context.Background(), c.Ref); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestAnnualReport_Sevenoaks imports seed 002's own figures for 2017/18 and 2018/19 and checks
 // every number and percentage in the paper's tables for 2018/19.
 func TestAnnualReport_Sevenoaks(t *testing.T) {
 	ctx := context.Background()
 	f := sevenoaksFixture(t)
-	res, err := f.svc.Import(ctx, ana, readImport(t, sevenoaksCSV(t)), false)
+	res, err := casesimport.Import(ctx, f.svc, ana, readImport(t, sevenoaksCSV(t)), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Problems) > 0 || !res.Written || res.Imported != res.Rows {
 		t.Fatalf("Import = %+v", res)
 	}
-	rep, err := f.svc.AnnualReportFor(ctx, ana, 2018)
+	rep, err := report.Annual(ctx, f.svc, ana, 2018)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +240,7 @@ func TestAnnualReport_Sevenoaks(t *testing.T) {
 			}
 		}
 		// Para 7: "72% were found to be invalid".
-		if got := feedback.Percent(52, 72); got != "72.2" {
+		if got := report.Percent(52, 72); got != "72.2" {
 			t.Errorf("share invalid = %s%%", got)
 		}
 	})
@@ -247,133 +309,15 @@ func TestAnnualReport_Sevenoaks(t *testing.T) {
 	})
 }
 
-// TestService_Import checks that a bad file is refused row by row, by line and column, with
-// nothing written; that the admin may import the good rows alone; and that importing the same
-// file twice adds nothing.
-func TestService_Import(t *testing.T) {
-	ctx := context.Background()
-	good := sevenoaksCSV(t)
-	lines := strings.Split(good, "\n")
-	// Line 5 gets a date in the wrong format, line 9 an unknown outcome.
-	bad := append([]string(nil), lines...)
-	bad[4] = strings.Replace(bad[4], "2017-04-03", "03/04/2017", 1)
-	bad[8] = strings.Replace(bad[8], ",invalid,", ",maybe,", 1)
-	if bad[4] == lines[4] || bad[8] == lines[8] {
-		t.Fatal("the test's edits did not apply: the acceptance file changed")
-	}
-	badFile := strings.Join(bad, "\n")
-
-	count := func(t *testing.T, f *fixture) int {
-		t.Helper()
-		page, err := f.store.ListReceived(ctx, feedback.ReceivedQuery{From: time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(page.Cases)
-	}
-
-	t.Run("a bad file is reported by line and column and nothing is written", func(t *testing.T) {
-		f := sevenoaksFixture(t)
-		res, err := f.svc.Import(ctx, ana, readImport(t, badFile), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []feedback.ImportProblem{
-			{Line: 5, Column: "received_date", Message: `"03/04/2017" is not a date written as YYYY-MM-DD (for example 2019-03-31).`},
-			{Line: 9, Column: "stage1_outcome", Message: `"maybe" is not an outcome: write upheld, partly_upheld, not_upheld or invalid.`},
-		}
-		if diff := cmp.Diff(want, res.Problems); diff != "" || res.Written || res.Imported != 0 {
-			t.Errorf("Import (-want +got):\n%s\n%+v", diff, res)
-		}
-		if n := count(t, f); n != 0 {
-			t.Errorf("%d cases written from a bad file", n)
-		}
-	})
-	t.Run("the good rows alone, when asked", func(t *testing.T) {
-		f := sevenoaksFixture(t)
-		res, err := f.svc.Import(ctx, ana, readImport(t, badFile), true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !res.Written || res.Imported != res.Rows-2 || res.Skipped != 2 || len(res.Problems) != 2 {
-			t.Errorf("Import = %+v", res)
-		}
-	})
-	t.Run("twice adds nothing, sends nothing", func(t *testing.T) {
-		f := sevenoaksFixture(t)
-		first, err := f.svc.Import(ctx, ana, readImport(t, good), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before := count(t, f)
-		second, err := f.svc.Import(ctx, ana, readImport(t, good), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if first.Imported != 143 || second.Imported != 0 || second.AlreadyThere != 143 || count(t, f) != before || before != 143 {
-			t.Errorf("first %+v, second %+v, cases %d then %d", first, second, before, count(t, f))
-		}
-		pending, err := f.store.ListPending(ctx)
-		if err != nil || len(pending) != 0 {
-			t.Errorf("ListPending = %d cases, %v: imported cases must have nothing to send", len(pending), err)
-		}
-		if n, err := f.svc.SweepReminders(ctx); err != nil || n != 0 {
-			t.Errorf("SweepReminders sent %d, %v", n, err)
-		}
-		sent, err := f.outbox.List()
-		if err != nil || len(sent) != 0 {
-			t.Errorf("%d emails sent, %v", len(sent), err)
-		}
-		c, err := f.store.Get(ctx, "SDC-1718-010")
-		if err != nil || c.ExpiresAt.IsZero() {
-			t.Errorf("an imported closed case has no retention end: %v %v", c, err)
-		}
-	})
-	t.Run("the file's shape", func(t *testing.T) {
-		f := sevenoaksFixture(t)
-		tests := []struct {
-			name, file string
-			want       []feedback.ImportProblem
-		}{
-			{"unknown column", "reference,kind,channel,received_date,colour\nA-1,comment,web,2019-01-02,red\n",
-				[]feedback.ImportProblem{{Line: 1, Column: "colour", Message: `"colour" is not a column Intake knows. The columns are: ` + strings.Join(feedback.ImportColumns, ", ") + "."}}},
-			{"missing column", "reference,kind,channel\nA-1,comment,web\n",
-				[]feedback.ImportProblem{{Line: 1, Column: "received_date", Message: "The header must have this column."}}},
-			{"retention over", "reference,kind,channel,received_date,closed_date\nA-1,comment,web,2015-01-02,2015-01-05\n",
-				[]feedback.ImportProblem{{Line: 2, Column: "closed_date", Message: "This case's retention period ended on 5 January 2016, so it must not be kept: it is not imported."}}},
-			{"unknown area", "reference,kind,channel,received_date,service_area\nA-1,comment,web,2019-01-02,Bins\n",
-				[]feedback.ImportProblem{{Line: 2, Column: "service_area", Message: `"Bins" is not one of the council's service areas (` + strings.Join(sevenoaksAreas, ", ") + ")."}}},
-			{"same reference twice", "reference,kind,channel,received_date\nA-1,comment,web,2019-01-02\nA-1,comment,web,2019-01-03\n",
-				[]feedback.ImportProblem{{Line: 3, Column: "reference", Message: "A-1 is also on line 2: each case may appear once."}}},
-			{"future date", "reference,kind,channel,received_date\nA-1,comment,web,2029-01-02\n",
-				[]feedback.ImportProblem{{Line: 2, Column: "received_date", Message: "The date cannot be in the future."}}},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				res, err := f.svc.Import(ctx, ana, readImport(t, tt.file), false)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(tt.want, res.Problems); diff != "" || res.Written {
-					t.Errorf("(-want +got):\n%s", diff)
-				}
-			})
-		}
-		if _, err := f.svc.Import(ctx, bo, readImport(t, "reference,kind,channel,received_date\n"), false); feedback.ErrorCode(err) != feedback.EFORBIDDEN {
-			t.Errorf("a manager's import: %v, want EFORBIDDEN", err)
-		}
-	})
-}
-
 // TestService_AnnualReportFor checks who may see the report and that a manager sees their areas.
-func TestService_AnnualReportFor(t *testing.T) {
+func TestAnnual(t *testing.T) {
 	ctx := context.Background()
 	f := sevenoaksFixture(t)
-	if _, err := f.svc.Import(ctx, ana, readImport(t, sevenoaksCSV(t)), false); err != nil {
+	if _, err := casesimport.Import(ctx, f.svc, ana, readImport(t, sevenoaksCSV(t)), false); err != nil {
 		t.Fatal(err)
 	}
 	parking := feedback.StaffMember{Email: "pm@sevenoaks.example.gov.uk", Role: feedback.RoleManager, Areas: []string{"Parking Services"}}
-	rep, err := f.svc.AnnualReportFor(ctx, parking, 2018)
+	rep, err := report.Annual(ctx, f.svc, parking, 2018)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,34 +326,12 @@ func TestService_AnnualReportFor(t *testing.T) {
 		t.Errorf("a manager's Stage 1 table (-want +got):\n%s", diff)
 	}
 	for _, who := range []feedback.StaffMember{cy, mo} {
-		if _, err := f.svc.AnnualReportFor(ctx, who, 2018); feedback.ErrorCode(err) != feedback.EFORBIDDEN {
+		if _, err := report.Annual(ctx, f.svc, who, 2018); feedback.ErrorCode(err) != feedback.EFORBIDDEN {
 			t.Errorf("%s: %v, want EFORBIDDEN", who.Role, err)
 		}
 	}
-	if _, err := f.svc.AnnualReportFor(ctx, ana, 2031); feedback.ErrorCode(err) != feedback.EINVALID {
+	if _, err := report.Annual(ctx, f.svc, ana, 2031); feedback.ErrorCode(err) != feedback.EINVALID {
 		t.Errorf("a year not yet begun: %v, want EINVALID", err)
-	}
-}
-
-// TestService_Import_Example imports the example file docs/api.md links to.
-func TestService_Import_Example(t *testing.T) {
-	f := newFixture(t, time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
-	f.svc.Routing.Areas = map[string]string{"planning": "planning@example.gov.uk", "housing": "housing@example.gov.uk"}
-	b, err := os.ReadFile("../../testdata/import-example.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := f.svc.Import(context.Background(), ana, readImport(t, string(b)), false)
-	if err != nil || !res.Written || res.Imported != 4 {
-		t.Fatalf("Import = %+v, %v", res, err)
-	}
-	c, err := f.store.Get(context.Background(), "OLD-2025-0002")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Stage != feedback.Stage2 || c.Ombudsman.Decision != feedback.DecisionNotUpheld || c.Stages[1].Response.CompensationPence != 12000 ||
-		!c.ExpiresAt.Equal(c.ClosedAt.AddDate(6, 0, 0)) || c.Stages[0].ExtendedBy != 5 {
-		t.Errorf("imported case = %+v", c)
 	}
 }
 
@@ -417,8 +339,8 @@ func TestService_Import_Example(t *testing.T) {
 // late, escalated) and finds it in the right rows of the report for 2026/27.
 func TestAnnualReport_LiveCases(t *testing.T) {
 	ctx := context.Background()
-	f := lifecycleFixture(t)
-	c := f.submitted(t) // received on 21 December 2026, Stage 1 due 7 January 2027
+	f := newFixture(t, time.Date(2026, 12, 21, 10, 0, 0, 0, time.UTC))
+	c := submitted(t, f) // received on 21 December 2026, Stage 1 due 7 January 2027
 	f.clock.Set(time.Date(2027, 1, 12, 10, 0, 0, 0, time.UTC))
 	if _, err := f.svc.Respond(ctx, cy, c.Ref, feedback.Response{Outcome: feedback.OutcomeNotUpheld,
 		Summary: "We found no fault.", Lessons: "Answer sooner.", CompensationPence: 2500, SentBy: feedback.SentByEmail}); err != nil {
@@ -427,7 +349,7 @@ func TestAnnualReport_LiveCases(t *testing.T) {
 	if _, err := f.svc.Escalate(ctx, cy, c.Ref, di.Email, "The resident is unhappy."); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := f.svc.AnnualReportFor(ctx, ana, 2026)
+	rep, err := report.Annual(ctx, f.svc, ana, 2026)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,4 +379,116 @@ func TestAnnualReport_LiveCases(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAnnualReport_Restrictions(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, time.Date(2026, 12, 21, 10, 0, 0, 0, time.UTC))
+	london, _ := time.LoadLocation("Europe/London")
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, london) }
+	f.clock.Set(day(2026, 5, 1).Add(10 * time.Hour))
+	a, err := f.svc.Restrict(ctx, ana, feedback.NewRestriction{Contacts: []string{"pat@example.com"}, Types: []feedback.RestrictionType{feedback.RestrictWrittenOnly}, Reason: "r", DecidedOn: day(2026, 5, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.svc.Restrict(ctx, ana, feedback.NewRestriction{Contacts: []string{"sam@example.com"}, Types: []feedback.RestrictionType{feedback.RestrictWitness}, Reason: "r", DecidedOn: day(2026, 4, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(day(2026, 10, 20).Add(10 * time.Hour)) // a's review is due by 1 November: on time
+	if _, err := f.svc.ReviewRestriction(ctx, ana, a.ID, "continue", "still needed", nil); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(day(2026, 11, 15).Add(10 * time.Hour)) // b's was due by 10 October: late, and lifted
+	if _, err := f.svc.ReviewRestriction(ctx, ana, b.ID, "lift", "no longer needed", nil); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(day(2027, 4, 5).Add(10 * time.Hour))
+	r, err := report.Annual(ctx, f.svc, ana, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, ok := r.Table("restrictions")
+	if !ok {
+		t.Fatal("the complaints team's report has no restrictions table")
+	}
+	want := map[string]string{"In force at the end of the year": "1", "Made": "2", "Lifted": "1", "Reviews done": "2", "Reviews done by their date": "1"}
+	for _, row := range tbl.Rows {
+		if row.Cells[1] != want[row.Label] || row.Cells[0] != "0" {
+			t.Errorf("%s: %v; want 0 last year and %s this year", row.Label, row.Cells, want[row.Label])
+		}
+	}
+	if mr, err := report.Annual(ctx, f.svc, bo, 2026); err != nil {
+		t.Fatal(err)
+	} else if _, ok := mr.Table("restrictions"); ok {
+		t.Error("a manager's report shows the restrictions register")
+	}
+}
+
+// BenchmarkService_AnnualReport measures the annual report of a year of 20,000 cases (and
+// 20,000 the year before, and 20,000 the year before that, which it also reads) in the
+// embedded store: the read through ListReceived and the tables. It prints the time per report.
+func BenchmarkAnnual(b *testing.B) {
+	f := sevenoaksFixture(b)
+	ctx := context.Background()
+	header := strings.Join(casesimport.Columns, ",") + "\n"
+	outcomes := []string{"upheld", "invalid", "not_upheld", "partly_upheld"}
+	perYear := benchCasesPerYear()
+	for _, year := range []int{2016, 2017, 2018} {
+		var sb strings.Builder
+		sb.WriteString(header)
+		start := time.Date(year, 4, 3, 0, 0, 0, 0, time.UTC)
+		for i := range perYear {
+			rec := start.AddDate(0, 0, i*360/perYear)
+			row := make([]string, len(casesimport.Columns))
+			set := func(col, v string) { row[slices.Index(casesimport.Columns, col)] = v }
+			set("reference", fmt.Sprintf("B-%d-%05d", year, i))
+			set("kind", []string{"complaint", "complaint", "complaint", "compliment", "comment"}[i%5])
+			set("channel", []string{"web", "email", "phone", "letter", "social"}[i%5])
+			set("service_area", sevenoaksAreas[i%len(sevenoaksAreas)])
+			set("received_date", rec.Format(time.DateOnly))
+			set("acknowledged_date", rec.AddDate(0, 0, 1).Format(time.DateOnly))
+			if i%5 < 3 {
+				set("stage_reached", "stage1")
+				set("stage1_outcome", outcomes[i%4])
+				set("stage1_response_date", rec.AddDate(0, 0, 9).Format(time.DateOnly))
+				set("lessons_learned", "Tell people sooner.")
+			}
+			if year == 2016 {
+				set("closed_date", "") // open: 2016/17 closures would be past their retention
+			}
+			sb.WriteString(strings.Join(row, ",") + "\n")
+		}
+		res, err := casesimport.Import(ctx, f.svc, ana, readImport(b, sb.String()), false)
+		if err != nil || !res.Written || res.Imported != perYear {
+			b.Fatalf("import %d: %+v %v", year, res.Problems[:min(3, len(res.Problems))], err)
+		}
+	}
+	b.ResetTimer()
+	var rep *report.AnnualReport
+	for b.Loop() {
+		var err error
+		if rep, err = report.Annual(ctx, f.svc, ana, 2018); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	got := cells2(rep, "received_by_stage")
+	if want := strconv.Itoa(perYear * 3 / 5); got != want {
+		b.Fatalf("Stage 1 2018/19 = %s, want %s", got, want)
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/report")
+}
+
+func cells2(rep *report.AnnualReport, id string) string {
+	t, _ := rep.Table(id)
+	return t.Rows[0].Cells[1]
+}
+
+// benchCasesPerYear is 20,000 unless INTAKE_BENCH_CASES says otherwise (for profiling).
+func benchCasesPerYear() int {
+	if n, err := strconv.Atoi(os.Getenv("INTAKE_BENCH_CASES")); err == nil && n > 0 {
+		return n
+	}
+	return 20000
 }

@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,25 +11,6 @@ import (
 
 // The complaints team's registers (restrictions and staff-safety markers) record decisions about
 // a person: who the person is, who decided, on which day, under an id of the register's own.
-
-// normalizeContacts normalises the ways to reach the person, dropping repeats; at least one is
-// needed.
-func normalizeContacts(raw []string) ([]string, error) {
-	var contacts []string
-	for _, c := range raw {
-		norm, err := NormalizeContact(c)
-		if err != nil {
-			return nil, err
-		}
-		if !slices.Contains(contacts, norm) {
-			contacts = append(contacts, norm)
-		}
-	}
-	if len(contacts) == 0 {
-		return nil, invalid("contact", "Enter the person's email address, telephone number or platform:handle")
-	}
-	return contacts, nil
-}
 
 // contactIDs is the set of the given ways to reach someone that normalise, for matching against
 // a register's contacts; those that do not (empty, or malformed) are left out.
@@ -49,14 +31,14 @@ func (s *Service) decision(who StaffMember, by string, on, today time.Time) (dec
 	if by != "" {
 		m, ok := s.Staff.Lookup(by)
 		if !ok {
-			return "", time.Time{}, invalid("decided_by", "The decision must be by a member of staff Intake knows")
+			return "", time.Time{}, Invalid("decided_by", "The decision must be by a member of staff Intake knows")
 		}
 		decider = m.Email
 	}
 	decided = today
 	if !on.IsZero() {
 		if decided = s.Calendar.Date(on); decided.After(today) {
-			return "", time.Time{}, invalid("decided_on", "The decision cannot be dated in the future")
+			return "", time.Time{}, Invalid("decided_on", "The decision cannot be dated in the future")
 		}
 	}
 	return decider, decided, nil
@@ -71,4 +53,29 @@ func (s *Service) registerID(ctx context.Context, sequence, prefix string, now t
 		return "", err
 	}
 	return fmt.Sprintf("%s-%d-%04d", prefix, year, seq), nil
+}
+
+// noRegister is the error of an operation on a register the service was not given.
+func noRegister(name string) error { return errors.New("no " + name + " register is configured") }
+
+// registerAdmin lets who work on the named register only if it is configured and who is the
+// complaints team; forbidden says so otherwise.
+func registerAdmin(configured bool, name string, who StaffMember, forbidden string) error {
+	if !configured {
+		return noRegister(name)
+	}
+	if who.Role != RoleAdmin {
+		return Errorf(EFORBIDDEN, "%s", forbidden)
+	}
+	return nil
+}
+
+// expired reports whether an entry kept until expiresAt (zero: no end yet) has passed it at now.
+func expired(expiresAt, now time.Time) bool {
+	return !expiresAt.IsZero() && !now.Before(expiresAt)
+}
+
+// namesAny reports whether an entry's contacts include one of the person's identities ids.
+func namesAny(contacts []string, ids map[string]bool) bool {
+	return slices.ContainsFunc(contacts, func(v string) bool { return ids[v] })
 }

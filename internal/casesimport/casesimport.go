@@ -1,0 +1,194 @@
+// Package casesimport reads past cases from a CSV file an earlier system wrote and stores them
+// through the domain: how a council moves its history over, and how last year's column of the
+// annual report gets filled.
+package casesimport
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/council/intake/internal/feedback"
+)
+
+// Every row is checked first and
+// every problem named by line and column in plain English; nothing is written unless the whole
+// file is good (or the admin asks for the good rows alone); a reference already in the store is
+// left as it is, so importing the same file twice adds nothing. Imported cases are cases like
+// any other (the report's index serves them), carry their retention end, and have a settled
+// side-effect ledger: they send no email and schedule no reminder.
+
+// Columns are the columns an import file may have, in the order docs/api.md documents
+// them. The header row names them; their order in the file is free.
+var Columns = []string{
+	"reference", "kind", "channel", "service_area", "received_date", "acknowledged_date",
+	"stage_reached",
+	"stage1_outcome", "stage1_response_date", "stage1_extension_days", "stage1_compensation",
+	"stage2_opened_date", "stage2_outcome", "stage2_response_date", "stage2_extension_days", "stage2_compensation",
+	"ombudsman", "ombudsman_referred_date", "ombudsman_decision", "ombudsman_decided_date", "ombudsman_compensation",
+	"lessons_learned", "closed_date",
+}
+
+// requiredColumns must be in every file's header.
+var requiredColumns = []string{"reference", "kind", "channel", "received_date"}
+
+// MaxRows bounds one file, so that an import is one request's work.
+const MaxRows = 50000
+
+// File is a file to import, as read from CSV: its header and its rows. Line numbers are
+// the file's own (the header is line 1), so that a problem can be found in a spreadsheet.
+type File struct {
+	Header []string
+	Rows   []Row
+}
+
+// Row is one row of an import file.
+type Row struct {
+	Line   int
+	Fields []string
+}
+
+// Problem is one thing wrong with an import file: where, and what, in plain English.
+// Line 0 is the file as a whole.
+type Problem struct {
+	Line    int    `json:"line"`
+	Column  string `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	switch {
+	case p.Line == 0:
+		return p.Message
+	case p.Column == "":
+		return fmt.Sprintf("Line %d: %s", p.Line, p.Message)
+	}
+	return fmt.Sprintf("Line %d, column %s: %s", p.Line, p.Column, p.Message)
+}
+
+// Result says what an import did.
+type Result struct {
+	Rows int `json:"rows"`
+	// Imported counts the cases written; AlreadyThere the rows whose reference was in the store
+	// already (left unchanged); Skipped the bad rows left out when only good rows were asked for.
+	Imported     int       `json:"imported"`
+	AlreadyThere int       `json:"already_there"`
+	Skipped      int       `json:"skipped"`
+	Problems     []Problem `json:"problems"`
+	// Written is false when problems stopped the import before anything was written.
+	Written bool `json:"written"`
+}
+
+// ReadCSV reads an import file written as CSV (UTF-8, a header row first, commas, fields
+// quoted as spreadsheets quote them). A file that is not CSV at all is refused as a whole with
+// the line where reading stopped.
+func ReadCSV(r io.Reader) (File, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	var f File
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return File{}, feedback.Errorf(feedback.EINVALID, "Line %d of the file cannot be read as CSV: %s.", pe.Line, pe.Err)
+			}
+			return File{}, fmt.Errorf("read import file: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if f.Header == nil {
+			f.Header = rec
+			continue
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(f.Rows) == MaxRows {
+			return File{}, feedback.Errorf(feedback.EINVALID, "The file has more than %d rows; import at most %d at a time.", MaxRows, MaxRows)
+		}
+		f.Rows = append(f.Rows, Row{Line: line, Fields: rec})
+	}
+	if f.Header == nil {
+		return File{}, feedback.Errorf(feedback.EINVALID, "The file is empty: it needs a header row and a row per case.")
+	}
+	return f, nil
+}
+
+var refPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$`)
+
+// Import checks every row of f and, if all are good (or goodRowsOnly), stores them as cases
+// through the service. Only admins may import.
+func Import(ctx context.Context, s *feedback.Service, who feedback.StaffMember, f File, goodRowsOnly bool) (Result, error) {
+	if err := feedback.MayImport(who); err != nil {
+		return Result{}, err
+	}
+	res := Result{Rows: len(f.Rows), Problems: []Problem{}}
+	cols, problems := importHeader(f.Header)
+	if len(problems) > 0 {
+		res.Problems = problems
+		return res, nil
+	}
+	if len(f.Rows) > MaxRows {
+		res.Problems = append(res.Problems, Problem{Message: fmt.Sprintf("The file has %d rows; import at most %d at a time.", len(f.Rows), MaxRows)})
+		return res, nil
+	}
+	now := s.Clock.Now()
+	seen := map[string]int{}
+	var good []*feedback.Case
+	for _, row := range f.Rows {
+		c, ps := readRow(s, row, cols, now, who)
+		if c != nil {
+			if first, dup := seen[c.Ref]; dup {
+				ps = append(ps, Problem{Line: row.Line, Column: "reference", Message: fmt.Sprintf("%s is also on line %d: each case may appear once.", c.Ref, first)})
+			} else {
+				seen[c.Ref] = row.Line
+			}
+		}
+		if len(ps) > 0 {
+			res.Problems = append(res.Problems, ps...)
+			res.Skipped++
+			continue
+		}
+		good = append(good, c)
+	}
+	if len(res.Problems) > 0 && !goodRowsOnly {
+		res.Skipped = 0
+		return res, nil
+	}
+	res.Written = true
+	var err error
+	res.Imported, res.AlreadyThere, err = s.StoreImported(ctx, who, good)
+	if err != nil {
+		return res, fmt.Errorf("import: %w", err)
+	}
+	return res, nil
+}
+
+func importHeader(header []string) (map[string]int, []Problem) {
+	cols := map[string]int{}
+	var ps []Problem
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		switch {
+		case !slices.Contains(Columns, name):
+			ps = append(ps, Problem{Line: 1, Column: h, Message: fmt.Sprintf("%q is not a column Intake knows. The columns are: %s.", h, strings.Join(Columns, ", "))})
+		case cols[name] > 0:
+			ps = append(ps, Problem{Line: 1, Column: name, Message: "This column appears twice."})
+		}
+		cols[name] = i + 1 // 1-based, so that 0 means absent
+	}
+	for _, name := range requiredColumns {
+		if cols[name] == 0 {
+			ps = append(ps, Problem{Line: 1, Column: name, Message: "The header must have this column."})
+		}
+	}
+	return cols, ps
+}
