@@ -508,14 +508,21 @@ func followReceived(f *Correspondence) string {
 	return f.At.Format("Monday 2 January 2006 at 15:04")
 }
 
+// askToPhone is the undeliverable notice's request, the same words in text and HTML: the first
+// sentence is wrapped in open and close.
+func askToPhone(p *page, c *Case, open, close string) {
+	p.Lit(open, "Email to the resident about ").Esc(c.Ref).Lit(" could not be delivered.", close, " Please contact them another way: by telephone")
+	if c.Contact.Phone != "" {
+		p.Lit(" (").Esc(c.Contact.Phone).Lit(")")
+	}
+	p.Lit(" or by letter.")
+}
+
 func noticeText(p *page, l letter) {
 	c := l.Case
 	if l.Notice == noticeUndeliverable {
-		p.Lit("Email to the resident about ").Esc(c.Ref).Lit(" could not be delivered. Please contact them another way: by telephone")
-		if c.Contact.Phone != "" {
-			p.Lit(" (").Esc(c.Contact.Phone).Lit(")")
-		}
-		p.Lit(" or by letter.\n")
+		askToPhone(p, c, "", "")
+		p.Lit("\n")
 	} else {
 		p.Lit("The resident has written again about ").Esc(c.Ref).Lit(".")
 		p.If(c.Status == StatusClosed, " The case is closed: this may be a request for a Stage 2 review.")
@@ -535,11 +542,9 @@ func noticeHTML(p *page, l letter) {
 	c := l.Case
 	p.Lit(htmlHead)
 	if l.Notice == noticeUndeliverable {
-		p.Lit("<p><strong>Email to the resident about ").Esc(c.Ref).Lit(" could not be delivered.</strong> Please contact them another way: by telephone")
-		if c.Contact.Phone != "" {
-			p.Lit(" (").Esc(c.Contact.Phone).Lit(")")
-		}
-		p.Lit(" or by letter.</p>\n")
+		p.Lit("<p>")
+		askToPhone(p, c, "<strong>", "</strong>")
+		p.Lit("</p>\n")
 	} else {
 		p.Lit("<p>The resident has written again about <strong>").Esc(c.Ref).Lit("</strong>.")
 		p.If(c.Status == StatusClosed, " The case is closed: this may be a request for a Stage 2 review.")
