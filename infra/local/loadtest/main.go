@@ -32,7 +32,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -67,28 +66,9 @@ type options struct {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	var o options
-	var clients, seeds string
-	fs.StringVar(&o.runner, "runner", "", "the built local runner (default: build ./infra/local)")
-	fs.StringVar(&o.dir, "dir", "", "where to put data directories (default: the system temporary directory)")
-	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each measurement runs")
-	fs.StringVar(&clients, "clients", "1,8,64", "numbers of concurrent clients")
-	fs.StringVar(&seeds, "seeds", "1000,100000", "numbers of stored cases to compare at 64 clients (empty: skip)")
-	fs.IntVar(&o.rounds, "rounds", 3, "rounds of the stored-cases comparison (the ratio printed is their median)")
-	fs.BoolVar(&o.strace, "strace", true, "count durable syncs per complaint with strace, when it is installed")
-	if err := fs.Parse(args); err != nil {
+	o, err := parseOptions(args)
+	if err != nil {
 		return err
-	}
-	var err error
-	if o.clients, err = ints(clients); err != nil {
-		return fmt.Errorf("-clients: %w", err)
-	}
-	if o.seeds, err = ints(seeds); err != nil {
-		return fmt.Errorf("-seeds: %w", err)
-	}
-	if o.rounds < 1 {
-		return fmt.Errorf("-rounds: %d: want at least 1", o.rounds)
 	}
 	work, err := os.MkdirTemp(o.dir, "intake-bench-")
 	if err != nil {
@@ -106,18 +86,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "machine: %s/%s, %d CPUs, %s; data under %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), work)
 	fmt.Fprintf(out, "each figure: %s of load after a 1s warm-up\n\n", o.duration)
 
-	upd, _, err := ceiling(filepath.Join(work, "ceiling-update.db"), o.duration, false)
+	upd, err := printCeilings(o, work, out)
 	if err != nil {
 		return err
 	}
-	bat, delay, err := ceiling(filepath.Join(work, "ceiling-batch.db"), o.duration, true)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "bbolt ceiling, 64 goroutines, one 2 KB put per transaction:\n")
-	fmt.Fprintf(out, "  db.Update  %8.0f tx/s\n", upd)
-	fmt.Fprintf(out, "  db.Batch   %8.0f tx/s  (bbolt's default MaxBatchDelay, %s)\n\n", bat, delay)
-
 	fmt.Fprintf(out, "local runner, fresh data directory, POST /v1/feedback (complaint, 1,000-character message):\n")
 	fmt.Fprintf(out, "  %7s  %12s  %8s  %8s  %s\n", "clients", "complaints/s", "p50", "p99", "÷ db.Update ceiling")
 	for _, n := range o.clients {
@@ -133,22 +105,55 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-
 	if o.strace {
-		if _, err := exec.LookPath("strace"); err != nil {
-			fmt.Fprintln(out, "\ndurable syncs per complaint: strace is not installed; not counted")
-			return nil
-		}
-		fmt.Fprintf(out, "\ndurable syncs per complaint (strace: fsync + fdatasync by the runner, start-up and shut-down subtracted):\n")
-		for _, n := range []int{1, 64} {
-			per, err := syncsPerComplaint(ctx, o, filepath.Join(work, "strace-"+strconv.Itoa(n)), n)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "  %2d client(s): %.2f\n", n, per)
-		}
+		return printSyncs(ctx, o, work, out)
 	}
 	return nil
+}
+
+// parseOptions reads the command line.
+func parseOptions(args []string) (options, error) {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	var o options
+	var clients, seeds string
+	fs.StringVar(&o.runner, "runner", "", "the built local runner (default: build ./infra/local)")
+	fs.StringVar(&o.dir, "dir", "", "where to put data directories (default: the system temporary directory)")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each measurement runs")
+	fs.StringVar(&clients, "clients", "1,8,64", "numbers of concurrent clients")
+	fs.StringVar(&seeds, "seeds", "1000,100000", "numbers of stored cases to compare at 64 clients (empty: skip)")
+	fs.IntVar(&o.rounds, "rounds", 3, "rounds of the stored-cases comparison (the ratio printed is their median)")
+	fs.BoolVar(&o.strace, "strace", true, "count durable syncs per complaint with strace, when it is installed")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	var err error
+	if o.clients, err = ints(clients); err != nil {
+		return o, fmt.Errorf("-clients: %w", err)
+	}
+	if o.seeds, err = ints(seeds); err != nil {
+		return o, fmt.Errorf("-seeds: %w", err)
+	}
+	if o.rounds < 1 {
+		return o, fmt.Errorf("-rounds: %d: want at least 1", o.rounds)
+	}
+	return o, nil
+}
+
+// printCeilings measures and prints bbolt's own ceilings, and returns db.Update's, which the
+// runner's figures are divided by.
+func printCeilings(o options, work string, out io.Writer) (float64, error) {
+	upd, _, err := ceiling(filepath.Join(work, "ceiling-update.db"), o.duration, false)
+	if err != nil {
+		return 0, err
+	}
+	bat, delay, err := ceiling(filepath.Join(work, "ceiling-batch.db"), o.duration, true)
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(out, "bbolt ceiling, 64 goroutines, one 2 KB put per transaction:\n")
+	fmt.Fprintf(out, "  db.Update  %8.0f tx/s\n", upd)
+	fmt.Fprintf(out, "  db.Batch   %8.0f tx/s  (bbolt's default MaxBatchDelay, %s)\n\n", bat, delay)
+	return upd, nil
 }
 
 // compareStored measures the runner at 64 clients on directories seeded with each of o.seeds
@@ -394,55 +399,6 @@ func load(ctx context.Context, base string, n int, warm, d time.Duration, count 
 	}
 	pct := func(p float64) time.Duration { return latencies[int(p*float64(len(latencies)-1))] }
 	return result{rate: float64(len(latencies)) / d.Seconds(), p50: pct(0.50), p99: pct(0.99)}, len(latencies), nil
-}
-
-// syncsPerComplaint counts the runner's fsync and fdatasync calls while it takes 500 complaints
-// from n clients, minus those of starting and stopping it with nothing to do.
-func syncsPerComplaint(ctx context.Context, o options, dir string, n int) (float64, error) {
-	idle, err := straceSyncs(ctx, o.runner, dir+"-idle", func(string) error { return nil })
-	if err != nil {
-		return 0, err
-	}
-	const complaints = 500
-	busy, err := straceSyncs(ctx, o.runner, dir, func(base string) error {
-		_, _, err := load(ctx, base, n, 0, 0, complaints)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	return float64(busy-idle) / complaints, nil
-}
-
-var straceCalls = regexp.MustCompile(`(?m)^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(fsync|fdatasync)$`)
-
-func straceSyncs(ctx context.Context, bin, dir string, work func(base string) error) (int, error) {
-	summary := dir + ".strace"
-	r, err := startRunner("strace", dir, []string{"-f", "--seccomp-bpf", "-c", "-e", "trace=fsync,fdatasync", "-o", summary, bin})
-	if err != nil {
-		return 0, err
-	}
-	werr := work(r.base)
-	r.stop()
-	if werr != nil {
-		return 0, werr
-	}
-	b, err := os.ReadFile(summary)
-	if err != nil {
-		return 0, fmt.Errorf("read strace summary: %w", err)
-	}
-	total := 0
-	for _, m := range straceCalls.FindAllStringSubmatch(string(b), -1) {
-		n, _ := strconv.Atoi(m[1])
-		total += n
-	}
-	return total, nil
-}
-
-// runner is a started local runner.
-type runner struct {
-	base string
-	cmd  *exec.Cmd
 }
 
 // startRunner starts bin (with args before the runner's own, for strace) on a free loopback
