@@ -54,7 +54,7 @@ func TestOfficer_SignIn(t *testing.T) {
 		{key: "too short"},
 		{key: "0123456789abcdef0123456789abcdef"},
 	}
-	o, err := OfficerFromEnv(ctx, func(_ context.Context, _ aws.Config, name string) (string, error) {
+	o, err := OfficerFromEnv(func(_ context.Context, _ aws.Config, name string) (string, error) {
 		reads = append(reads, name)
 		a := answers[len(reads)-1]
 		return a.key, a.err

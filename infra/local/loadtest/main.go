@@ -67,28 +67,9 @@ type options struct {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	var o options
-	var clients, seeds string
-	fs.StringVar(&o.runner, "runner", "", "the built local runner (default: build ./infra/local)")
-	fs.StringVar(&o.dir, "dir", "", "where to put data directories (default: the system temporary directory)")
-	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each measurement runs")
-	fs.StringVar(&clients, "clients", "1,8,64", "numbers of concurrent clients")
-	fs.StringVar(&seeds, "seeds", "1000,100000", "numbers of stored cases to compare at 64 clients (empty: skip)")
-	fs.IntVar(&o.rounds, "rounds", 3, "rounds of the stored-cases comparison (the ratio printed is their median)")
-	fs.BoolVar(&o.strace, "strace", true, "count durable syncs per complaint with strace, when it is installed")
-	if err := fs.Parse(args); err != nil {
+	o, err := parseFlags(args)
+	if err != nil {
 		return err
-	}
-	var err error
-	if o.clients, err = ints(clients); err != nil {
-		return fmt.Errorf("-clients: %w", err)
-	}
-	if o.seeds, err = ints(seeds); err != nil {
-		return fmt.Errorf("-seeds: %w", err)
-	}
-	if o.rounds < 1 {
-		return fmt.Errorf("-rounds: %d: want at least 1", o.rounds)
 	}
 	work, err := os.MkdirTemp(o.dir, "intake-bench-")
 	if err != nil {
@@ -135,20 +116,55 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	if o.strace {
-		if _, err := exec.LookPath("strace"); err != nil {
-			fmt.Fprintln(out, "\ndurable syncs per complaint: strace is not installed; not counted")
-			return nil
-		}
-		fmt.Fprintf(out, "\ndurable syncs per complaint (strace: fsync + fdatasync by the runner, start-up and shut-down subtracted):\n")
-		for _, n := range []int{1, 64} {
-			per, err := syncsPerComplaint(ctx, o, filepath.Join(work, "strace-"+strconv.Itoa(n)), n)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "  %2d client(s): %.2f\n", n, per)
-		}
+		return countSyncs(ctx, o, work, out)
 	}
 	return nil
+}
+
+// countSyncs prints the durable syncs per complaint at 1 and 64 clients, counted with strace
+// when it is installed.
+func countSyncs(ctx context.Context, o options, work string, out io.Writer) error {
+	if _, err := exec.LookPath("strace"); err != nil {
+		fmt.Fprintln(out, "\ndurable syncs per complaint: strace is not installed; not counted")
+		return nil
+	}
+	fmt.Fprintf(out, "\ndurable syncs per complaint (strace: fsync + fdatasync by the runner, start-up and shut-down subtracted):\n")
+	for _, n := range []int{1, 64} {
+		per, err := syncsPerComplaint(ctx, o, filepath.Join(work, "strace-"+strconv.Itoa(n)), n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  %2d client(s): %.2f\n", n, per)
+	}
+	return nil
+}
+
+// parseFlags reads the command line into options.
+func parseFlags(args []string) (options, error) {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	var o options
+	var clients, seeds string
+	fs.StringVar(&o.runner, "runner", "", "the built local runner (default: build ./infra/local)")
+	fs.StringVar(&o.dir, "dir", "", "where to put data directories (default: the system temporary directory)")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each measurement runs")
+	fs.StringVar(&clients, "clients", "1,8,64", "numbers of concurrent clients")
+	fs.StringVar(&seeds, "seeds", "1000,100000", "numbers of stored cases to compare at 64 clients (empty: skip)")
+	fs.IntVar(&o.rounds, "rounds", 3, "rounds of the stored-cases comparison (the ratio printed is their median)")
+	fs.BoolVar(&o.strace, "strace", true, "count durable syncs per complaint with strace, when it is installed")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	var err error
+	if o.clients, err = ints(clients); err != nil {
+		return o, fmt.Errorf("-clients: %w", err)
+	}
+	if o.seeds, err = ints(seeds); err != nil {
+		return o, fmt.Errorf("-seeds: %w", err)
+	}
+	if o.rounds < 1 {
+		return o, fmt.Errorf("-rounds: %d: want at least 1", o.rounds)
+	}
+	return o, nil
 }
 
 // compareStored measures the runner at 64 clients on directories seeded with each of o.seeds
