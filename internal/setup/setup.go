@@ -57,7 +57,7 @@ func FromEnv(required []string, adapters ...Adapter) (*config.Config, *feedback.
 	if err != nil {
 		return nil, nil, err
 	}
-	awsCfg, err := AWSConfig(os.Getenv)
+	awsCfg, err := awsConfig(os.Getenv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -100,7 +100,7 @@ func OfficerFromEnv(readSecret SecretReader, adapters ...Adapter) (*Officer, err
 		// Over plain http the session cookie could not be Secure.
 		return nil, fmt.Errorf("setup: INTAKE_CONSOLE_URL %q must be an https address in AWS", cfg.ConsoleURL)
 	}
-	awsCfg, err := AWSConfig(os.Getenv)
+	awsCfg, err := awsConfig(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (o *Officer) SignIn(ctx context.Context) (*feedback.SignIn, error) {
 	return o.signIn, nil
 }
 
-// AWSConfig is the SDK's configuration as Lambda gives it to a function, read through getenv:
+// awsConfig is the SDK's configuration as Lambda gives it to a function, read through getenv:
 // the region (AWS_REGION), the credentials of the function's role (AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and, for tests and the local invoke targets, one
 // endpoint for every service (AWS_ENDPOINT_URL; DynamoDB's alone may be moved with
@@ -142,7 +142,7 @@ func (o *Officer) SignIn(ctx context.Context) (*feedback.SignIn, error) {
 // which also reads shared config files, IMDS, SSO and web-identity and so links and initialises
 // four more AWS clients (STS, SSO, SSO OIDC, Sign-In): a third of a function's start-up and
 // about 2 MiB, for sources Lambda never uses. Without the credentials it fails, naming them.
-func AWSConfig(getenv func(string) string) (aws.Config, error) {
+func awsConfig(getenv func(string) string) (aws.Config, error) {
 	region, id, secret := getenv("AWS_REGION"), getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
 	var missing []string
 	for name, v := range map[string]string{"AWS_REGION": region, "AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret} {
@@ -179,7 +179,7 @@ func dynamoEndpoint(getenv func(string) string) func(*dynamodb.Options) {
 // metrics written to CloudWatch and the adapters given.
 func service(cfg *config.Config, awsCfg aws.Config, adapters ...Adapter) (*feedback.Service, *dynamo.Store, error) {
 	clk := clock.System{}
-	svc, err := cfg.Service(clk, Logger())
+	svc, err := cfg.Service(clk, logger())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -196,11 +196,11 @@ func service(cfg *config.Config, awsCfg aws.Config, adapters ...Adapter) (*feedb
 	return &svc, store, nil
 }
 
-// Logger is the JSON logger every function writes to CloudWatch with, in the shape Lambda's
+// logger is the JSON logger every function writes to CloudWatch with, in the shape Lambda's
 // JSON log format reads (level, msg, time), at the level AWS_LAMBDA_LOG_LEVEL sets (the
 // template's ApplicationLogLevel), with the invocation's request id on every line logged with
 // its context.
-func Logger() *slog.Logger {
+func logger() *slog.Logger {
 	level := slog.LevelInfo
 	level.UnmarshalText([]byte(os.Getenv("AWS_LAMBDA_LOG_LEVEL"))) // unset or unknown: INFO
 	return slog.New(requestIDs{slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level})})
