@@ -4,12 +4,9 @@
 package main
 
 import (
-	"context"
 	"log"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/mailin"
 	"github.com/council/intake/internal/mailparse"
 	"github.com/council/intake/internal/s3blobs"
@@ -17,12 +14,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.Load(os.LookupEnv, setup.EmailSettings...)
-	if err != nil {
-		log.Fatal(err)
-	}
-	svc, err := setup.Service(ctx, cfg, s3blobs.Wire)
+	cfg, svc, err := setup.FromEnv(setup.EmailSettings, s3blobs.Wire)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"log"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -15,7 +14,7 @@ import (
 )
 
 func main() {
-	svc, err := setup.FromEnv(context.Background(), setup.SideEffectSettings, sesmail.Wire, schedule.Wire, s3blobs.Wire)
+	_, svc, err := setup.FromEnv(setup.SideEffectSettings, sesmail.Wire, schedule.Wire, s3blobs.Wire)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -21,20 +21,17 @@ import (
 
 func main() {
 	// Sign-in links go by email; a case's files are downloaded and erased from its page.
-	o, err := setup.OfficerFromEnv(context.Background(), ssmparam.Read, sesmail.Wire, s3blobs.Wire)
+	o, err := setup.OfficerFromEnv(ssmparam.Read, sesmail.Wire, s3blobs.Wire)
 	if err != nil {
 		log.Fatal(err)
 	}
 	// The routes are built on the first request, which reads the session key from SSM.
-	routes := web.Deferred(o.Service.Log, func(ctx context.Context) (http.Handler, error) {
+	lambda.Start(httpadapter.NewV2(web.Deferred(o.Service.Log, func(ctx context.Context) (http.Handler, error) {
 		signIn, err := o.SignIn(ctx)
 		if err != nil {
 			return nil, err
 		}
-		lifecycle := web.ServiceLifecycle{Service: o.Service}
-		console := &web.Console{Service: o.Service, SignIn: signIn, Lifecycle: lifecycle, List: lifecycle.List, Secure: true, Log: o.Service.Log}
-		api := &web.Handler{Service: o.Service, Log: o.Service.Log, Staff: console.Staff(web.JWTClaims(o.Service.Staff))}
-		return web.OfficerRoutes(api, console), nil
-	})
-	lambda.Start(httpadapter.NewV2(routes).ProxyWithContext)
+		officer := web.Officer{Service: o.Service, SignIn: signIn, Bearer: web.JWTClaims(o.Service.Staff), Secure: true, Log: o.Service.Log}
+		return web.OfficerRoutes(officer.Handlers()), nil
+	})).ProxyWithContext)
 }

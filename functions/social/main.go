@@ -5,24 +5,16 @@
 package main
 
 import (
-	"context"
 	"log"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/setup"
 	"github.com/council/intake/internal/web"
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.Load(os.LookupEnv, setup.SocialSettings...)
-	if err != nil {
-		log.Fatal(err)
-	}
-	svc, err := setup.Service(ctx, cfg)
+	cfg, svc, err := setup.FromEnv(setup.SocialSettings)
 	if err != nil {
 		log.Fatal(err)
 	}

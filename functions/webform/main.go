@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"log"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -13,7 +12,7 @@ import (
 )
 
 func main() {
-	svc, err := setup.FromEnv(context.Background(), setup.WebFormSettings)
+	_, svc, err := setup.FromEnv(setup.WebFormSettings)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -58,8 +58,32 @@ type Server struct {
 	monitors []string
 }
 
-// New opens the data directory and wires every embedded adapter.
+// New opens the data directory and wires every embedded adapter: the settings, the clock, the
+// service (config's recipe, over the embedded stack) and the routes (web's).
 func New(ctx context.Context, o Options, lookup func(string) (string, bool), logTo io.Writer) (*Server, error) {
+	cfg, err := settings(o, lookup)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: o, log: slog.New(slog.NewTextHandler(logTo, nil)), clock: clock.System{}}
+	if err := s.setClock(o.Now); err != nil {
+		return nil, err
+	}
+	if err := s.open(cfg, lookup); err != nil {
+		return nil, err
+	}
+	if s.warning, err = clockMode(o.Data, s.fixed != nil); err != nil {
+		return nil, err
+	}
+	if err := s.route(cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// settings reads the configuration through lookup, with the runner's -api-tokens and
+// -social-secrets added to their variables.
+func settings(o Options, lookup func(string) (string, bool)) (*config.Config, error) {
 	cfg, err := config.Load(lookup)
 	if err != nil {
 		return nil, err
@@ -67,81 +91,82 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	if o.APITokens != "" {
 		cfg.APITokens = strings.Trim(cfg.APITokens+","+o.APITokens, ",")
 	}
-	tokens, err := cfg.Tokens()
-	if err != nil {
+	if _, err := cfg.Tokens(); err != nil {
 		return nil, fmt.Errorf("-api-tokens: %w", err)
 	}
 	if o.SocialSecrets != "" {
 		cfg.SocialSecrets = strings.Trim(cfg.SocialSecrets+","+o.SocialSecrets, ",")
 	}
-	secrets, err := cfg.MonitorSecrets()
-	if err != nil {
+	if _, err := cfg.MonitorSecrets(); err != nil {
 		return nil, fmt.Errorf("-social-secrets: %w", err)
 	}
-	s := &Server{opts: o, log: slog.New(slog.NewTextHandler(logTo, nil)), clock: clock.System{}}
-	if o.Now != "" {
-		t, err := time.Parse(time.RFC3339, o.Now)
-		if err != nil {
-			return nil, fmt.Errorf("-now %q is not an RFC 3339 instant like 2026-12-21T10:00:00Z", o.Now)
-		}
-		s.fixed = clock.NewFixed(t)
-		s.clock = s.fixed
+	return cfg, nil
+}
+
+// setClock fixes the clock at now, an RFC 3339 instant, if it is given; else the clock is real.
+func (s *Server) setClock(now string) error {
+	if now == "" {
+		return nil
 	}
-	cal, err := cfg.Calendar()
+	t, err := time.Parse(time.RFC3339, now)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("-now %q is not an RFC 3339 instant like 2026-12-21T10:00:00Z", now)
 	}
-	routing, _ := cfg.RoutingTable() // validated by Load
-	staff, _ := cfg.Directory()      // validated by Load
-	mailboxes, _ := cfg.Mailboxes()  // validated by Load
-	council := cfg.Council()
+	s.fixed = clock.NewFixed(t)
+	s.clock = s.fixed
+	return nil
+}
+
+// open builds the service the settings describe over the embedded adapters in the data
+// directory.
+func (s *Server) open(cfg *config.Config, lookup func(string) (string, bool)) error {
+	svc, err := cfg.Service(s.clock, s.log)
+	if err != nil {
+		return err
+	}
 	if _, set := lookup("INTAKE_CONSOLE_URL"); !set {
 		// Links in officers' emails point at this runner, whatever address it listens on.
-		council.ConsoleURL = "http://" + o.Addr
+		svc.Council.ConsoleURL = "http://" + s.opts.Addr
 	}
-	key := []byte(cfg.SessionKey)
-	if len(key) == 0 {
-		if key, err = localSessionKey(o.Data); err != nil {
-			return nil, err
-		}
-	}
-	s.stack, err = embedded.Open(o.Data, feedback.Service{
-		Clock: s.clock, Calendar: cal, Policy: cfg.Policy(), Council: council, Routing: routing, Staff: staff, Log: s.log,
-		AckLimit: cfg.AckLimitPerRecipient, Mailboxes: mailboxes,
-		Workers: feedback.WorkerSettings{
-			// The store's file is locked by this process alone, so a claim left by another
-			// process is from one that died: take its work over at once.
-			SoleProcess: true,
-			// A new case's effects are claimed as it is stored, since afterCommit carries them
-			// out at once: one write fewer per case.
-			Handoff: &feedback.Handoff{},
-		},
-	})
-	if err != nil {
-		return nil, err
+	// The store's file is locked by this process alone, so a claim left by another process is
+	// from one that died: take its work over at once.
+	svc.Workers.SoleProcess = true
+	// A new case's effects are claimed as it is stored, since afterCommit carries them out at
+	// once: one write fewer per case.
+	svc.Workers.Handoff = &feedback.Handoff{}
+	if s.stack, err = embedded.Open(s.opts.Data, svc); err != nil {
+		return err
 	}
 	s.service = s.stack.Service
-	if s.warning, err = clockMode(o.Data, s.fixed != nil); err != nil {
-		return nil, err
+	return nil
+}
+
+// route serves every function's routes as web's recipe puts them together, with the runner's
+// own pages under /_local/.
+func (s *Server) route(cfg *config.Config) error {
+	key := []byte(cfg.SessionKey)
+	if len(key) == 0 {
+		var err error
+		if key, err = localSessionKey(s.opts.Data); err != nil {
+			return err
+		}
 	}
-	lifecycle := web.ServiceLifecycle{Service: s.service}
-	console := &web.Console{
+	tokens, _ := cfg.Tokens()          // validated by settings
+	secrets, _ := cfg.MonitorSecrets() // validated by settings
+	staff := s.service.Staff
+	api, console := web.Officer{
 		Service:     s.service,
 		SignIn:      &feedback.SignIn{Service: s.service, Sessions: s.stack.Store, Directory: staff, Key: key},
-		Lifecycle:   lifecycle,
-		List:        lifecycle.List,
+		Bearer:      web.BearerTokens(tokens, staff),
 		AfterCommit: s.afterCommit,
-		Secure:      strings.HasPrefix(council.ConsoleURL, "https://"),
+		Secure:      strings.HasPrefix(s.service.Council.ConsoleURL, "https://"),
 		Log:         s.log,
-	}
-	// The API, and the social route that marks a reply posted, take the console's session (with
-	// its CSRF header) or a bearer token.
-	officer := console.Staff(web.BearerTokens(tokens, staff))
-	wh := &web.Handler{Service: s.service, AfterCommit: s.afterCommit, Log: s.log, Staff: officer}
-	mux := wh.Routes()
+	}.Handlers()
+	mux := api.Routes()
 	console.Register(mux)
-	// Monitoring tools sign their posts.
-	social := &web.Social{Service: s.service, Secrets: secrets, AfterCommit: s.afterCommit, Log: s.log, Staff: officer}
+	// Monitoring tools sign their posts; the route that marks a reply posted takes the
+	// console's session (with its CSRF header) or a bearer token, as the API does.
+	social := &web.Social{Service: s.service, Secrets: secrets, AfterCommit: s.afterCommit, Log: s.log, Staff: api.Staff}
 	social.Register(mux)
 	for name := range secrets {
 		s.monitors = append(s.monitors, name)
@@ -154,7 +179,7 @@ func New(ctx context.Context, o Options, lookup func(string) (string, bool), log
 	mux.HandleFunc("POST /_local/email", s.postEmail)
 	mux.HandleFunc("POST /_local/clock", s.moveClock)
 	s.handler = mux
-	return s, nil
+	return nil
 }
 
 // clockMode records in dir which kind of clock the runner uses, and returns a warning when the

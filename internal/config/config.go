@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"net/url"
 	"reflect"
@@ -226,6 +227,40 @@ func (c *Config) validate(required, unset []string) error {
 		return errors.New("config: " + strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// Service returns the intake service the settings describe, before its adapters: the clock,
+// the calendar, the policy, the council, the routing, the staff directory, the mailboxes and
+// the acknowledgement limit. It is the one recipe from settings to service: each function's
+// setup adds DynamoDB and the AWS adapters it names, the local runner the embedded ones.
+func (c *Config) Service(clk feedback.Clock, log *slog.Logger) (feedback.Service, error) {
+	cal, err := c.Calendar()
+	if err != nil {
+		return feedback.Service{}, err
+	}
+	routing, err := c.RoutingTable()
+	if err != nil {
+		return feedback.Service{}, err
+	}
+	mailboxes, err := c.Mailboxes()
+	if err != nil {
+		return feedback.Service{}, err
+	}
+	staff, err := c.Directory()
+	if err != nil {
+		return feedback.Service{}, err
+	}
+	return feedback.Service{
+		Clock:     clk,
+		Calendar:  cal,
+		Policy:    c.Policy(),
+		Council:   c.Council(),
+		Routing:   routing,
+		Staff:     staff,
+		Log:       log,
+		AckLimit:  c.AckLimitPerRecipient,
+		Mailboxes: mailboxes,
+	}, nil
 }
 
 // Policy returns the council's policy from the settings.

@@ -11,7 +11,8 @@ import (
 )
 
 // Policy holds the council's rules: timescales in working days, retention periods and the
-// reference format. Every field is a setting; DefaultPolicy gives the councils' own numbers.
+// reference format. Every field is a setting; internal/config holds the defaults, the councils'
+// own numbers.
 type Policy struct {
 	// AcknowledgeWorkingDays: the customer standard is one working day (the Code allows five).
 	AcknowledgeWorkingDays int
@@ -47,27 +48,6 @@ type Policy struct {
 	// ReferenceFormat is the shape of a reference: {year} and {seq} (or {seq:N}, zero-padded to
 	// N digits) are replaced. The sequence restarts each year, so {year} is required.
 	ReferenceFormat string
-}
-
-// DefaultPolicy returns the defaults from the councils' papers (see shared/seeds).
-func DefaultPolicy() Policy {
-	return Policy{
-		AcknowledgeWorkingDays:    1,
-		Stage1WorkingDays:         10,
-		Stage2WorkingDays:         20,
-		WarningWorkingDays:        2,
-		ReminderHour:              9,
-		EscalateWorkingDays:       20,
-		HousingAreas:              []string{"housing"},
-		RetainComplaintYears:      2,
-		RetainOmbudsmanYears:      6,
-		RetainOtherYears:          1,
-		RetainRestrictionYears:    3,
-		RetainDestructionLogYears: 6,
-		RestrictionReviewMonths:   6,
-		MarkerYears:               3,
-		ReferenceFormat:           "FB-{year}-{seq:6}",
-	}
 }
 
 var refToken = lazyRegexp(`\{(year|seq)(?::(\d))?\}`)

@@ -13,6 +13,7 @@ import (
 	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/embedded"
+	"github.com/council/intake/internal/embedded/embeddedtest"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/localsched"
 	"github.com/council/intake/internal/outbox"
@@ -35,7 +36,7 @@ func newFixture(t testing.TB, at time.Time) *fixture {
 	clk := clock.NewFixed(at)
 	loc, _ := workdays.London()
 	stack, err := embedded.Open(t.TempDir(), feedback.Service{
-		Clock: clk, Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+		Clock: clk, Calendar: workdays.New(loc), Policy: embeddedtest.DefaultPolicy(t),
 		Council: feedback.Council{Name: "Example District Council", Phone: "01632 960000",
 			From: "Example District Council <feedback@intake.example.gov.uk>", ReplyDomain: "intake.example.gov.uk"},
 		Routing: feedback.Routing{Areas: map[string]string{"planning": "planning@example.gov.uk"}, Triage: "triage@example.gov.uk"},
@@ -423,7 +424,7 @@ func TestPolicy_Reference(t *testing.T) {
 		{"SNC/{year}/{seq}", 2027, 5, "SNC/2027/5"},
 	}
 	for _, tt := range tests {
-		p := feedback.DefaultPolicy()
+		p := embeddedtest.DefaultPolicy(t)
 		p.ReferenceFormat = tt.format
 		if got := p.Reference(tt.year, tt.seq); got != tt.want {
 			t.Errorf("Reference(%q, %d, %d) = %s, want %s", tt.format, tt.year, tt.seq, got, tt.want)
@@ -433,7 +434,7 @@ func TestPolicy_Reference(t *testing.T) {
 
 func TestPolicy_RetentionEnd(t *testing.T) {
 	closed := time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)
-	p := feedback.DefaultPolicy()
+	p := embeddedtest.DefaultPolicy(t)
 	tests := []struct {
 		name      string
 		kind      feedback.Kind
@@ -498,7 +499,7 @@ func TestStaffMember_CanSee(t *testing.T) {
 }
 
 func TestPolicy_FindReference(t *testing.T) {
-	p := feedback.DefaultPolicy()
+	p := embeddedtest.DefaultPolicy(t)
 	tests := []struct{ text, want string }{
 		{"Re: my bins [FB-2026-000123]", "FB-2026-000123"},
 		{"fb-2026-000123", "FB-2026-000123"},

@@ -22,7 +22,7 @@ import (
 
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/dynamo"
-	"github.com/council/intake/internal/embedded"
+	"github.com/council/intake/internal/embedded/embeddedtest"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/mailin"
 	"github.com/council/intake/internal/mailparse"
@@ -30,7 +30,6 @@ import (
 	"github.com/council/intake/internal/s3blobs"
 	"github.com/council/intake/internal/schedule"
 	"github.com/council/intake/internal/sesmail"
-	"github.com/council/intake/internal/workdays"
 )
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
@@ -54,27 +53,19 @@ type stack struct {
 	tags func(t *testing.T, key string) []string
 }
 
-func service(clk feedback.Clock) feedback.Service {
-	loc, _ := workdays.London()
-	return feedback.Service{
-		Clock: clk, Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
-		Council: feedback.Council{Name: "Example District Council", From: "Example District Council <feedback@intake.example.gov.uk>",
-			ReplyDomain: "intake.example.gov.uk"},
-		Routing:   feedback.Routing{Areas: map[string]string{}, Triage: "triage@example.gov.uk"},
-		Mailboxes: map[string]feedback.Kind{"complaints@example.gov.uk": feedback.KindComplaint, "feedback@example.gov.uk": feedback.KindAuto},
-		AckLimit:  3,
-		Log:       slog.New(slog.DiscardHandler),
-	}
+// council is the council both stacks serve.
+var council = embeddedtest.Options{
+	Now: monday,
+	Council: feedback.Council{Name: "Example District Council", From: "Example District Council <feedback@intake.example.gov.uk>",
+		ReplyDomain: "intake.example.gov.uk"},
+	Routing:   feedback.Routing{Areas: map[string]string{}, Triage: "triage@example.gov.uk"},
+	Mailboxes: map[string]feedback.Kind{"complaints@example.gov.uk": feedback.KindComplaint, "feedback@example.gov.uk": feedback.KindAuto},
+	AckLimit:  3,
 }
 
 func embeddedStack(t *testing.T) *stack {
-	clk := clock.NewFixed(monday)
-	st, err := embedded.Open(t.TempDir(), service(clk))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return &stack{svc: st.Service, clock: clk,
+	st := embeddedtest.Open(t, council)
+	return &stack{svc: st.Service, clock: st.Clock,
 		recv: &mailin.Receiver{Blobs: st.Blobs, Service: st.Service, Limits: mailparse.DefaultLimits(), Log: slog.New(slog.DiscardHandler)},
 		sent: func(t *testing.T) []letter {
 			all, err := st.Outbox.List()
@@ -126,7 +117,7 @@ func awsStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	clk := clock.NewFixed(monday)
-	svc := service(clk)
+	svc := council.Service(t, clk)
 	svc.Store = dynamo.New(db, table, clk)
 	svc.Mailer = sesmail.New(ses, sesmail.WithClock(clk))
 	svc.Scheduler = sched

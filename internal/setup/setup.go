@@ -50,13 +50,19 @@ var SocialSettings = []string{"INTAKE_TABLE"}
 
 // FromEnv reads the configuration from the process environment, requiring the named
 // variables, and builds the service over DynamoDB with the adapters given: everything a
-// function's main does before lambda.Start.
-func FromEnv(ctx context.Context, required []string, adapters ...Adapter) (*feedback.Service, error) {
+// function's main does before lambda.Start. The settings come back too, for what a function
+// reads of them beyond the service (the mail bucket, the monitors' secrets).
+func FromEnv(required []string, adapters ...Adapter) (*config.Config, *feedback.Service, error) {
 	cfg, err := config.Load(os.LookupEnv, required...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return Service(ctx, cfg, adapters...)
+	awsCfg, err := awsConfig(os.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, _, err := service(cfg, awsCfg, adapters...)
+	return cfg, svc, err
 }
 
 // An Adapter adds the adapter over one more AWS service to a function's service: sesmail.Wire,
@@ -85,7 +91,7 @@ type SecretReader func(ctx context.Context, awsCfg aws.Config, name string) (str
 // OfficerFromEnv reads the officer function's configuration from the process environment;
 // SignIn reads the session key. The service has no scheduler: an officer's action only records
 // its side effects on the case, and the notifier carries them out from the table's stream.
-func OfficerFromEnv(ctx context.Context, readSecret SecretReader, adapters ...Adapter) (*Officer, error) {
+func OfficerFromEnv(readSecret SecretReader, adapters ...Adapter) (*Officer, error) {
 	cfg, err := config.Load(os.LookupEnv, OfficerSettings...)
 	if err != nil {
 		return nil, err
@@ -94,7 +100,7 @@ func OfficerFromEnv(ctx context.Context, readSecret SecretReader, adapters ...Ad
 		// Over plain http the session cookie could not be Secure.
 		return nil, fmt.Errorf("setup: INTAKE_CONSOLE_URL %q must be an https address in AWS", cfg.ConsoleURL)
 	}
-	awsCfg, err := AWSConfig(os.Getenv)
+	awsCfg, err := awsConfig(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +134,7 @@ func (o *Officer) SignIn(ctx context.Context) (*feedback.SignIn, error) {
 	return o.signIn, nil
 }
 
-// AWSConfig is the SDK's configuration as Lambda gives it to a function, read through getenv:
+// awsConfig is the SDK's configuration as Lambda gives it to a function, read through getenv:
 // the region (AWS_REGION), the credentials of the function's role (AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and, for tests and the local invoke targets, one
 // endpoint for every service (AWS_ENDPOINT_URL; DynamoDB's alone may be moved with
@@ -136,7 +142,7 @@ func (o *Officer) SignIn(ctx context.Context) (*feedback.SignIn, error) {
 // which also reads shared config files, IMDS, SSO and web-identity and so links and initialises
 // four more AWS clients (STS, SSO, SSO OIDC, Sign-In): a third of a function's start-up and
 // about 2 MiB, for sources Lambda never uses. Without the credentials it fails, naming them.
-func AWSConfig(getenv func(string) string) (aws.Config, error) {
+func awsConfig(getenv func(string) string) (aws.Config, error) {
 	region, id, secret := getenv("AWS_REGION"), getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
 	var missing []string
 	for name, v := range map[string]string{"AWS_REGION": region, "AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret} {
@@ -169,64 +175,32 @@ func dynamoEndpoint(getenv func(string) string) func(*dynamodb.Options) {
 	}
 }
 
-// Service builds the intake service over DynamoDB, with the adapters given.
-func Service(ctx context.Context, cfg *config.Config, adapters ...Adapter) (*feedback.Service, error) {
-	awsCfg, err := AWSConfig(os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	svc, _, err := service(cfg, awsCfg, adapters...)
-	return svc, err
-}
-
+// service builds the service the settings describe (config's recipe) over DynamoDB, with the
+// metrics written to CloudWatch and the adapters given.
 func service(cfg *config.Config, awsCfg aws.Config, adapters ...Adapter) (*feedback.Service, *dynamo.Store, error) {
-	cal, err := cfg.Calendar()
-	if err != nil {
-		return nil, nil, err
-	}
-	routing, err := cfg.RoutingTable()
-	if err != nil {
-		return nil, nil, err
-	}
-	mailboxes, err := cfg.Mailboxes()
-	if err != nil {
-		return nil, nil, err
-	}
-	staff, err := cfg.Directory()
-	if err != nil {
-		return nil, nil, err
-	}
 	clk := clock.System{}
-	store := dynamo.NewFromClient(dynamodb.NewFromConfig(awsCfg, dynamoEndpoint(os.Getenv)), cfg.Table, clk)
-	svc := &feedback.Service{
-		Store:     store,
-		Clock:     clk,
-		Calendar:  cal,
-		Policy:    cfg.Policy(),
-		Council:   cfg.Council(),
-		Routing:   routing,
-		Staff:     staff,
-		Log:       Logger(),
-		Metrics:   emf.New(os.Stdout),
-		AckLimit:  cfg.AckLimitPerRecipient,
-		Mailboxes: mailboxes,
-		// Every new message is screened against the restrictions register, in the same table.
-		Restrictions: store,
-		Markers:      store,
+	svc, err := cfg.Service(clk, logger())
+	if err != nil {
+		return nil, nil, err
 	}
+	store := dynamo.NewFromClient(dynamodb.NewFromConfig(awsCfg, dynamoEndpoint(os.Getenv)), cfg.Table, clk)
+	svc.Store = store
+	// Every new message is screened against the restrictions register, in the same table.
+	svc.Restrictions, svc.Markers = store, store
+	svc.Metrics = emf.New(os.Stdout)
 	for _, add := range adapters {
-		if err := add(svc, cfg, awsCfg); err != nil {
+		if err := add(&svc, cfg, awsCfg); err != nil {
 			return nil, nil, err
 		}
 	}
-	return svc, store, nil
+	return &svc, store, nil
 }
 
-// Logger is the JSON logger every function writes to CloudWatch with, in the shape Lambda's
+// logger is the JSON logger every function writes to CloudWatch with, in the shape Lambda's
 // JSON log format reads (level, msg, time), at the level AWS_LAMBDA_LOG_LEVEL sets (the
 // template's ApplicationLogLevel), with the invocation's request id on every line logged with
 // its context.
-func Logger() *slog.Logger {
+func logger() *slog.Logger {
 	level := slog.LevelInfo
 	level.UnmarshalText([]byte(os.Getenv("AWS_LAMBDA_LOG_LEVEL"))) // unset or unknown: INFO
 	return slog.New(requestIDs{slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level})})

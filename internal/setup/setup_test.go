@@ -54,7 +54,7 @@ func TestOfficer_SignIn(t *testing.T) {
 		{key: "too short"},
 		{key: "0123456789abcdef0123456789abcdef"},
 	}
-	o, err := OfficerFromEnv(ctx, func(_ context.Context, _ aws.Config, name string) (string, error) {
+	o, err := OfficerFromEnv(func(_ context.Context, _ aws.Config, name string) (string, error) {
 		reads = append(reads, name)
 		a := answers[len(reads)-1]
 		return a.key, a.err
@@ -89,7 +89,7 @@ func TestAWSConfig(t *testing.T) {
 		"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token",
 	}
 	t.Run("as Lambda sets it", func(t *testing.T) {
-		cfg, err := AWSConfig(func(k string) string { return lambdaEnv[k] })
+		cfg, err := awsConfig(func(k string) string { return lambdaEnv[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestAWSConfig(t *testing.T) {
 		}
 	})
 	t.Run("one endpoint for tests", func(t *testing.T) {
-		cfg, err := AWSConfig(func(k string) string {
+		cfg, err := awsConfig(func(k string) string {
 			if k == "AWS_ENDPOINT_URL" {
 				return "http://127.0.0.1:5000"
 			}
@@ -113,14 +113,14 @@ func TestAWSConfig(t *testing.T) {
 		}
 	})
 	t.Run("missing", func(t *testing.T) {
-		_, err := AWSConfig(func(k string) string {
+		_, err := awsConfig(func(k string) string {
 			if k == "AWS_REGION" {
 				return "eu-west-2"
 			}
 			return ""
 		})
 		if err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY not set") {
-			t.Errorf("AWSConfig = %v, want an error naming both credentials", err)
+			t.Errorf("awsConfig = %v, want an error naming both credentials", err)
 		}
 	})
 }

@@ -299,22 +299,15 @@ func (h *Handler) date(field, s string) (time.Time, error) {
 
 func (h *Handler) intake(r *http.Request, who feedback.StaffMember) (int, any, error) {
 	var body struct {
-		Kind           string `json:"kind"`
-		Name           string `json:"name"`
-		Email          string `json:"email"`
-		Phone          string `json:"phone"`
-		ServiceArea    string `json:"service_area"`
-		Subject        string `json:"subject"`
-		Message        string `json:"message"`
-		Channel        string `json:"channel"`
-		ReceivedAt     string `json:"received_at"`
-		IdempotencyKey string `json:"idempotency_key"`
+		submissionJSON
+		Channel    string `json:"channel"`
+		ReceivedAt string `json:"received_at"`
 	}
 	if err := decode(r, &body); err != nil {
 		return 0, nil, err
 	}
-	sub := feedback.Submission{Kind: body.Kind, Name: body.Name, Email: body.Email, Phone: body.Phone,
-		ServiceArea: body.ServiceArea, Subject: body.Subject, Message: body.Message, Channel: feedback.Channel(body.Channel)}
+	sub := body.submission()
+	sub.Channel = feedback.Channel(body.Channel)
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
 		body.IdempotencyKey = k
 	}

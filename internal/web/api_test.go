@@ -12,10 +12,9 @@ import (
 	"time"
 
 	"github.com/council/intake/internal/clock"
-	"github.com/council/intake/internal/embedded"
+	"github.com/council/intake/internal/embedded/embeddedtest"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/web"
-	"github.com/council/intake/internal/workdays"
 )
 
 // The API's staff and their tokens: cy is a planning officer, ed a housing officer, bo and di
@@ -34,24 +33,16 @@ type apiEnv struct {
 
 func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
-	loc, _ := workdays.London()
 	staff, err := feedback.ParseDirectory("ana@council.gov.uk=admin,bo@council.gov.uk=manager:planning,di@council.gov.uk=manager:planning," +
 		"cy@council.gov.uk=officer:planning,ed@council.gov.uk=officer:housing")
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewFixed(monday)
-	stack, err := embedded.Open(t.TempDir(), feedback.Service{
-		Clock: clk, Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+	stack := embeddedtest.Open(t, embeddedtest.Options{Now: monday,
 		Council: feedback.Council{Name: "Example District Council", From: "x@example.gov.uk"},
 		Routing: feedback.Routing{Areas: map[string]string{"planning": "cy@council.gov.uk", "housing": "ed@council.gov.uk"}, Triage: "triage@council.gov.uk"},
 		Staff:   staff,
-		Log:     slog.New(slog.DiscardHandler),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stack.Close() })
 	svc := stack.Service
 	h := &web.Handler{
 		Service: svc,
@@ -63,7 +54,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 		Staff: web.BearerTokens(apiTokens, staff),
 		Log:   slog.New(slog.DiscardHandler),
 	}
-	e := &apiEnv{srv: httptest.NewServer(validated(t, h.Routes())), clock: clk, svc: svc}
+	e := &apiEnv{srv: httptest.NewServer(validated(t, h.Routes())), clock: stack.Clock, svc: svc}
 	t.Cleanup(e.srv.Close)
 	return e
 }

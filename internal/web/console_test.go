@@ -15,11 +15,10 @@ import (
 	"time"
 
 	"github.com/council/intake/internal/clock"
-	"github.com/council/intake/internal/embedded"
+	"github.com/council/intake/internal/embedded/embeddedtest"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/outbox"
 	"github.com/council/intake/internal/web"
-	"github.com/council/intake/internal/workdays"
 )
 
 var consoleStaff = feedback.Directory{
@@ -83,19 +82,11 @@ type consoleEnv struct {
 
 func newConsoleEnv(t *testing.T, withLifecycle bool) *consoleEnv {
 	t.Helper()
-	loc, _ := workdays.London()
-	clk := clock.NewFixed(monday)
-	stack, err := embedded.Open(t.TempDir(), feedback.Service{
-		Clock: clk, Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+	stack := embeddedtest.Open(t, embeddedtest.Options{Now: monday,
 		Council: feedback.Council{Name: "Example <District> Council", From: "x@example.gov.uk", ConsoleURL: "http://console.test"},
 		Routing: feedback.Routing{Areas: map[string]string{"planning": "planning@example.gov.uk", "housing": "housing@example.gov.uk"}, Triage: "triage@example.gov.uk"},
-		Log:     slog.New(slog.DiscardHandler),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stack.Close() })
-	e := &consoleEnv{svc: stack.Service, clock: clk, outbox: stack.Outbox}
+	e := &consoleEnv{svc: stack.Service, clock: stack.Clock, outbox: stack.Outbox}
 	e.console = &web.Console{
 		Service: stack.Service,
 		SignIn:  &feedback.SignIn{Service: stack.Service, Sessions: stack.Store, Directory: consoleStaff, Key: []byte("test key, thirty-two bytes long.")},

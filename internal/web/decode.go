@@ -61,13 +61,27 @@ func jsonError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return &problemError{status: http.StatusBadRequest, detail: fmt.Sprintf("The field %s is not one this request takes.", strings.TrimPrefix(err.Error(), "json: unknown field "))}
 	case errors.As(err, &typ):
-		field := typ.Field
+		field := jsonPath(typ.Field)
 		if field == "" {
 			return &problemError{status: http.StatusBadRequest, detail: "The request body must be a JSON object."}
 		}
 		return &problemError{status: http.StatusBadRequest, detail: fmt.Sprintf("The field %q must be %s, not a JSON %s.", field, describe(typ.Type.Kind().String()), typ.Value)}
 	}
 	return &problemError{status: http.StatusBadRequest, detail: "The request body is not valid JSON."}
+}
+
+// jsonPath is a field's path as the caller wrote it. encoding/json puts the Go name of an
+// embedded struct before its fields' (submissionJSON.message), a name no caller sent; the
+// request bodies' JSON names are all lower case and the embedded types' names are not, so a
+// part with an upper-case letter is left out.
+func jsonPath(path string) string {
+	var out []string
+	for _, part := range strings.Split(path, ".") {
+		if strings.ToLower(part) == part {
+			out = append(out, part)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 // describe names a Go kind as a JSON type.

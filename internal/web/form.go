@@ -217,8 +217,11 @@ button{font:inherit;background:#00703c;color:#fff;border:0;padding:8px 12px;box-
 .trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 </style>`
 
-var formPage = parseLater(func() *template.Template {
-	return template.Must(template.New("form").Parse(`<!DOCTYPE html>
+var formPage = parseLater(func() *template.Template { return template.Must(template.New("form").Parse(formHTML)) })
+
+// formHTML is the public form: GOV.UK's patterns (an error summary linking to each field, the
+// message beside its field), with no script.
+const formHTML = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{if .Errors}}Error: {{end}}Contact us about our services – {{.Council}}</title>` + style + `</head>
 <body><header>{{.Council}}</header>
@@ -296,8 +299,7 @@ var formPage = parseLater(func() *template.Template {
 <button type="submit">Send</button>
 </form>
 </main></body></html>
-`))
-})
+`
 
 var thanksPage = parseLater(func() *template.Template {
 	return template.Must(template.New("thanks").Parse(`<!DOCTYPE html>

@@ -14,11 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/council/intake/internal/clock"
-	"github.com/council/intake/internal/embedded"
+	"github.com/council/intake/internal/embedded/embeddedtest"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/web"
-	"github.com/council/intake/internal/workdays"
 )
 
 // reportTokens: ana the complaints team, pm the Parking Services manager, po a parking officer.
@@ -32,7 +30,6 @@ var reportTokens = map[string]string{
 // 2018/19, with the Sevenoaks acceptance file imported through POST /v1/import.
 func newReportEnv(t *testing.T) *httptest.Server {
 	t.Helper()
-	loc, _ := workdays.London()
 	staff, err := feedback.ParseDirectory("ana@sevenoaks.example.gov.uk=admin,pm@sevenoaks.example.gov.uk=manager:Parking Services," +
 		"po@sevenoaks.example.gov.uk=officer:Parking Services")
 	if err != nil {
@@ -52,16 +49,11 @@ func newReportEnv(t *testing.T) *httptest.Server {
 		"Local Tax", "Parking Services", "Planning Policy", "Print", "Private Sector Housing", "Property", "Revenues"} {
 		areas[a] = "complaints@sevenoaks.example.gov.uk"
 	}
-	stack, err := embedded.Open(t.TempDir(), feedback.Service{
-		Clock: clock.NewFixed(time.Date(2019, 4, 8, 9, 0, 0, 0, time.UTC)), Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+	stack := embeddedtest.Open(t, embeddedtest.Options{Now: time.Date(2019, 4, 8, 9, 0, 0, 0, time.UTC),
 		Council: feedback.Council{Name: "Sevenoaks District Council <Example>", From: "x@example.gov.uk"},
 		Routing: feedback.Routing{Areas: areas, Triage: "complaints@sevenoaks.example.gov.uk"},
-		Staff:   staff, Log: slog.New(slog.DiscardHandler),
+		Staff:   staff,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stack.Close() })
 	h := &web.Handler{Service: stack.Service, Staff: web.BearerTokens(reportTokens, staff), Log: slog.New(slog.DiscardHandler)}
 	srv := httptest.NewServer(h.Routes())
 	t.Cleanup(srv.Close)

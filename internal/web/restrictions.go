@@ -17,11 +17,9 @@ func (h *Handler) restrictionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/restrictions/{id}/review", h.api(h.reviewRestriction))
 }
 
-// restrictionView is a restriction as the API shows it: dates as YYYY-MM-DD, the letters
-// without their HTML.
-type restrictionView struct {
-	ID           string                     `json:"id"`
-	Contacts     []string                   `json:"contacts"`
+// restrictionTerms are the terms of a restriction as the API reads and writes them, the
+// decision's date as YYYY-MM-DD.
+type restrictionTerms struct {
 	Types        []feedback.RestrictionType `json:"types"`
 	Topic        string                     `json:"topic,omitempty"`
 	PhoneTimes   string                     `json:"phone_times,omitempty"`
@@ -29,18 +27,27 @@ type restrictionView struct {
 	DecidedBy    string                     `json:"decided_by"`
 	DecidedOn    string                     `json:"decided_on"`
 	NamedOfficer string                     `json:"named_officer,omitempty"`
-	Scope        any                        `json:"scope"`
-	ReviewBy     string                     `json:"review_by"`
-	Status       feedback.RestrictionStatus `json:"status"`
-	LiftedOn     *string                    `json:"lifted_on"`
-	ExpiresAt    *string                    `json:"expires_at"`
-	History      []feedback.Event           `json:"history"`
-	Letters      []letterView               `json:"letters"`
+}
+
+// restrictionView is a restriction as the API shows it: dates as YYYY-MM-DD, the letters
+// without their HTML.
+type restrictionView struct {
+	ID       string   `json:"id"`
+	Contacts []string `json:"contacts"`
+	restrictionTerms
+	Scope     any                        `json:"scope"`
+	ReviewBy  string                     `json:"review_by"`
+	Status    feedback.RestrictionStatus `json:"status"`
+	LiftedOn  *string                    `json:"lifted_on"`
+	ExpiresAt *string                    `json:"expires_at"`
+	History   []feedback.Event           `json:"history"`
+	Letters   []letterView               `json:"letters"`
 }
 
 func restrictionOf(r *feedback.Restriction) restrictionView {
-	v := restrictionView{ID: r.ID, Contacts: r.Contacts, Types: r.Types, Topic: r.Topic, PhoneTimes: r.PhoneTimes,
-		Reason: r.Reason, DecidedBy: r.DecidedBy, DecidedOn: r.DecidedOn.Format(time.DateOnly), NamedOfficer: r.NamedOfficer,
+	v := restrictionView{ID: r.ID, Contacts: r.Contacts, restrictionTerms: restrictionTerms{Types: r.Types, Topic: r.Topic,
+		PhoneTimes: r.PhoneTimes, Reason: r.Reason, DecidedBy: r.DecidedBy, DecidedOn: r.DecidedOn.Format(time.DateOnly),
+		NamedOfficer: r.NamedOfficer},
 		Scope: "all", ReviewBy: r.ReviewBy.Format(time.DateOnly), Status: r.Status, ExpiresAt: stamp(r.ExpiresAt),
 		History: r.History, Letters: []letterView{}}
 	if len(r.Scope) > 0 {
@@ -79,16 +86,10 @@ func (h *Handler) listRestrictions(r *http.Request, who feedback.StaffMember) (i
 
 func (h *Handler) createRestriction(r *http.Request, who feedback.StaffMember) (int, any, error) {
 	var body struct {
-		Contact      string                     `json:"contact"`
-		Identities   []string                   `json:"identities"`
-		Types        []feedback.RestrictionType `json:"types"`
-		Topic        string                     `json:"topic"`
-		PhoneTimes   string                     `json:"phone_times"`
-		Reason       string                     `json:"reason"`
-		DecidedBy    string                     `json:"decided_by"`
-		DecidedOn    string                     `json:"decided_on"`
-		NamedOfficer string                     `json:"named_officer"`
-		Scope        json.RawMessage            `json:"scope"`
+		Contact    string   `json:"contact"`
+		Identities []string `json:"identities"`
+		restrictionTerms
+		Scope json.RawMessage `json:"scope"`
 	}
 	if err := decode(r, &body); err != nil {
 		return 0, nil, err

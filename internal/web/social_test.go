@@ -18,11 +18,10 @@ import (
 	"time"
 
 	"github.com/council/intake/internal/clock"
-	"github.com/council/intake/internal/embedded"
+	"github.com/council/intake/internal/embedded/embeddedtest"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/outbox"
 	"github.com/council/intake/internal/web"
-	"github.com/council/intake/internal/workdays"
 )
 
 // socialSecret is the test monitoring tool's secret.
@@ -37,23 +36,15 @@ type socialEnv struct {
 
 func newSocialEnv(t *testing.T) *socialEnv {
 	t.Helper()
-	loc, _ := workdays.London()
 	staff, err := feedback.ParseDirectory("ana@council.gov.uk=admin,cy@council.gov.uk=officer:planning,mo@council.gov.uk=monitor")
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewFixed(monday)
-	stack, err := embedded.Open(t.TempDir(), feedback.Service{
-		Clock: clk, Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+	stack := embeddedtest.Open(t, embeddedtest.Options{Now: monday,
 		Council: feedback.Council{Name: "Example District Council", From: "x@example.gov.uk"},
 		Routing: feedback.Routing{Areas: map[string]string{"planning": "cy@council.gov.uk"}, Triage: "triage@council.gov.uk"},
 		Staff:   staff,
-		Log:     slog.New(slog.DiscardHandler),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stack.Close() })
 	svc := stack.Service
 	s := &web.Social{
 		Service: svc, Secrets: map[string]string{"brandwatch": socialSecret},
@@ -65,7 +56,7 @@ func newSocialEnv(t *testing.T) *socialEnv {
 		Staff: web.BearerTokens(map[string]string{"tok-mo-0123456789": "mo@council.gov.uk", "tok-cy-0123456789": "cy@council.gov.uk"}, staff),
 		Log:   slog.New(slog.DiscardHandler),
 	}
-	e := &socialEnv{srv: httptest.NewServer(validated(t, s.Routes())), clock: clk, svc: svc, outbox: stack.Outbox}
+	e := &socialEnv{srv: httptest.NewServer(validated(t, s.Routes())), clock: stack.Clock, svc: svc, outbox: stack.Outbox}
 	t.Cleanup(e.srv.Close)
 	return e
 }

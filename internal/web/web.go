@@ -128,22 +128,15 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	var body struct {
-		Kind           string `json:"kind"`
-		Name           string `json:"name"`
-		Email          string `json:"email"`
-		Phone          string `json:"phone"`
-		ServiceArea    string `json:"service_area"`
-		Subject        string `json:"subject"`
-		Message        string `json:"message"`
-		IdempotencyKey string `json:"idempotency_key"`
-		Website        string `json:"website"`
+		submissionJSON
+		Website string `json:"website"`
 	}
 	if err := decodeJSON(r.Body, &body, false); err != nil {
 		h.problem(w, r, reqID, err)
 		return
 	}
-	sub := feedback.Submission{Kind: body.Kind, Name: body.Name, Email: body.Email, Phone: body.Phone,
-		ServiceArea: body.ServiceArea, Subject: body.Subject, Message: body.Message, IdempotencyKey: body.IdempotencyKey}
+	sub := body.submission()
+	sub.IdempotencyKey = body.IdempotencyKey
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
 		sub.IdempotencyKey = k
 	}
@@ -165,6 +158,24 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 		out.RespondBy = c.RespondBy.Format("2006-01-02")
 	}
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// submissionJSON is a submission as the form's JSON and the officer API's intake send it.
+type submissionJSON struct {
+	Kind           string `json:"kind"`
+	Name           string `json:"name"`
+	Email          string `json:"email"`
+	Phone          string `json:"phone"`
+	ServiceArea    string `json:"service_area"`
+	Subject        string `json:"subject"`
+	Message        string `json:"message"`
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// submission is what was sent, without its idempotency key, which each route scopes its own way.
+func (b submissionJSON) submission() feedback.Submission {
+	return feedback.Submission{Kind: b.Kind, Name: b.Name, Email: b.Email, Phone: b.Phone,
+		ServiceArea: b.ServiceArea, Subject: b.Subject, Message: b.Message}
 }
 
 // store checks the honeypot, submits sub from the web channel and starts the side effects of a

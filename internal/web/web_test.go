@@ -18,11 +18,9 @@ import (
 	"unicode/utf16"
 
 	"github.com/council/intake/internal/boltstore"
-	"github.com/council/intake/internal/clock"
-	"github.com/council/intake/internal/embedded"
+	"github.com/council/intake/internal/embedded/embeddedtest"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/web"
-	"github.com/council/intake/internal/workdays"
 )
 
 var monday = time.Date(2026, 12, 21, 10, 0, 0, 0, time.UTC)
@@ -36,22 +34,16 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvWithPolicy(t, feedback.DefaultPolicy())
+	return newEnvWithPolicy(t, nil)
 }
 
-func newEnvWithPolicy(t *testing.T, policy feedback.Policy) *env {
+// newEnvWithPolicy is newEnv under policy (nil: the settings' defaults).
+func newEnvWithPolicy(t *testing.T, policy *feedback.Policy) *env {
 	t.Helper()
-	loc, _ := workdays.London()
-	stack, err := embedded.Open(t.TempDir(), feedback.Service{
-		Clock: clock.NewFixed(monday), Calendar: workdays.New(loc), Policy: policy,
+	stack := embeddedtest.Open(t, embeddedtest.Options{Now: monday, Policy: policy,
 		Council: feedback.Council{Name: "Example <District> Council", From: "x@example.gov.uk"},
 		Routing: feedback.Routing{Areas: map[string]string{"planning": "planning@example.gov.uk"}, Triage: "triage@example.gov.uk"},
-		Log:     slog.New(slog.DiscardHandler),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stack.Close() })
 	e := &env{store: stack.Store}
 	h := &web.Handler{
 		Service:     stack.Service,
@@ -256,9 +248,9 @@ func TestThanks_ShowsOnlyReferencesOfTheConfiguredFormat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := feedback.DefaultPolicy()
+			p := embeddedtest.DefaultPolicy(t)
 			p.ReferenceFormat = tt.format
-			e := newEnvWithPolicy(t, p)
+			e := newEnvWithPolicy(t, &p)
 			resp, body := get(t, http.DefaultClient, e.srv.URL+"/thank-you?ref="+url.QueryEscape(tt.ref))
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("status = %d, want 200", resp.StatusCode)

@@ -12,7 +12,7 @@
 //   - durable syncs (fsync and fdatasync, counted by strace) per complaint, when strace is
 //     installed.
 //
-// Every figure comes from this machine and this disk, in this run; docs/performance.md says how to read
+// Every figure comes from this machine and this disk, in this run; the README says how to read
 // them.
 package main
 
@@ -66,7 +66,7 @@ type options struct {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
-	o, err := parseOptions(args)
+	o, err := parseFlags(args)
 	if err != nil {
 		return err
 	}
@@ -86,10 +86,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "machine: %s/%s, %d CPUs, %s; data under %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), work)
 	fmt.Fprintf(out, "each figure: %s of load after a 1s warm-up\n\n", o.duration)
 
-	upd, err := printCeilings(o, work, out)
+	upd, _, err := ceiling(filepath.Join(work, "ceiling-update.db"), o.duration, false)
 	if err != nil {
 		return err
 	}
+	bat, delay, err := ceiling(filepath.Join(work, "ceiling-batch.db"), o.duration, true)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "bbolt ceiling, 64 goroutines, one 2 KB put per transaction:\n")
+	fmt.Fprintf(out, "  db.Update  %8.0f tx/s\n", upd)
+	fmt.Fprintf(out, "  db.Batch   %8.0f tx/s  (bbolt's default MaxBatchDelay, %s)\n\n", bat, delay)
+
 	fmt.Fprintf(out, "local runner, fresh data directory, POST /v1/feedback (complaint, 1,000-character message):\n")
 	fmt.Fprintf(out, "  %7s  %12s  %8s  %8s  %s\n", "clients", "complaints/s", "p50", "p99", "÷ db.Update ceiling")
 	for _, n := range o.clients {
@@ -105,14 +113,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
+
 	if o.strace {
-		return printSyncs(ctx, o, work, out)
+		return countSyncs(ctx, o, work, out)
 	}
 	return nil
 }
 
-// parseOptions reads the command line.
-func parseOptions(args []string) (options, error) {
+// parseFlags reads the command line into options.
+func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	var o options
 	var clients, seeds string
@@ -137,23 +146,6 @@ func parseOptions(args []string) (options, error) {
 		return o, fmt.Errorf("-rounds: %d: want at least 1", o.rounds)
 	}
 	return o, nil
-}
-
-// printCeilings measures and prints bbolt's own ceilings, and returns db.Update's, which the
-// runner's figures are divided by.
-func printCeilings(o options, work string, out io.Writer) (float64, error) {
-	upd, _, err := ceiling(filepath.Join(work, "ceiling-update.db"), o.duration, false)
-	if err != nil {
-		return 0, err
-	}
-	bat, delay, err := ceiling(filepath.Join(work, "ceiling-batch.db"), o.duration, true)
-	if err != nil {
-		return 0, err
-	}
-	fmt.Fprintf(out, "bbolt ceiling, 64 goroutines, one 2 KB put per transaction:\n")
-	fmt.Fprintf(out, "  db.Update  %8.0f tx/s\n", upd)
-	fmt.Fprintf(out, "  db.Batch   %8.0f tx/s  (bbolt's default MaxBatchDelay, %s)\n\n", bat, delay)
-	return upd, nil
 }
 
 // compareStored measures the runner at 64 clients on directories seeded with each of o.seeds

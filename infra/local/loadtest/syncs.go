@@ -1,7 +1,5 @@
 package main
 
-// The durable syncs a complaint costs, counted with strace.
-
 import (
 	"context"
 	"fmt"
@@ -13,8 +11,11 @@ import (
 	"strconv"
 )
 
-// printSyncs counts and prints the durable syncs per complaint at one and at 64 clients.
-func printSyncs(ctx context.Context, o options, work string, out io.Writer) error {
+// The durable syncs a complaint costs, counted with strace.
+
+// countSyncs prints the durable syncs per complaint at 1 and 64 clients, counted with strace
+// when it is installed.
+func countSyncs(ctx context.Context, o options, work string, out io.Writer) error {
 	if _, err := exec.LookPath("strace"); err != nil {
 		fmt.Fprintln(out, "\ndurable syncs per complaint: strace is not installed; not counted")
 		return nil
