@@ -7,6 +7,8 @@ SMTP ?= 127.0.0.1:2525
 DATA ?= ./.intake
 # A monitoring tool's signing secret for trying POST /v1/social locally (README.md); never a real one.
 SOCIAL_SECRETS ?= local-monitor=local-monitor-secret-0123456789abcdef
+# Officer API tokens for trying the API locally (README): token=staff address; never real ones.
+API_TOKENS ?= planning-officer-token=planning@example.gov.uk,complaints-team-token=complaints@example.gov.uk
 # staticcheck 2026.2.2 (module v0.8.2): the latest release on the module proxy, and one that knows go 1.26.
 STATICCHECK_VERSION := v0.8.2
 
@@ -16,7 +18,7 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 28
 
 run: ## start Intake locally (embedded store, outbox, scheduler, SMTP on $(SMTP)) on $(ADDR), data in $(DATA)
-	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA) -smtp $(SMTP) -social-secrets '$(SOCIAL_SECRETS)' $(if $(NOW),-now $(NOW))
+	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA) -smtp $(SMTP) -social-secrets '$(SOCIAL_SECRETS)' -api-tokens '$(API_TOKENS)' $(if $(NOW),-now $(NOW))
 
 test: vet lint axe ## every test: formatting, vet, template lint, unit, conformance (moto) and Lambda binary tests
 	$(GO) test -race -count=1 ./...

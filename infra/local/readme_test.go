@@ -14,8 +14,8 @@ import (
 
 // TestREADME_ExamplesRunAsWritten runs the README's shell examples (its ```sh blocks, in order,
 // in one shell, as a reader would paste them) against a fresh local runner started as the README
-// says (`make run NOW=…` with the `export INTAKE_API_TOKENS=…` before it, and the Makefile's
-// SOCIAL_SECRETS), on free loopback ports: every command must succeed, and every answer a block
+// says (`make run NOW=…`, with the Makefile's SOCIAL_SECRETS and
+// API_TOKENS), on free loopback ports: every command must succeed, and every answer a block
 // documents after `# =>` must appear in what it prints, in order (`…` stands for anything;
 // runs of white space compare equal).
 func TestREADME_ExamplesRunAsWritten(t *testing.T) {
@@ -33,16 +33,16 @@ func TestREADME_ExamplesRunAsWritten(t *testing.T) {
 	}
 	readme := readFile(t, filepath.Join(root, "README.md"))
 	now := soleMatch(t, readme, `(?m)^make run NOW=(\S+)$`, "README.md")
-	tokens := soleMatch(t, readme, `(?m)^export INTAKE_API_TOKENS=(\S+)$`, "README.md")
-	secrets := soleMatch(t, readFile(t, filepath.Join(root, "Makefile")), `(?m)^SOCIAL_SECRETS \?= (\S+)$`, "Makefile")
+	makefile := readFile(t, filepath.Join(root, "Makefile"))
+	tokens := soleMatch(t, makefile, `(?m)^API_TOKENS \?= (\S+)$`, "Makefile")
+	secrets := soleMatch(t, makefile, `(?m)^SOCIAL_SECRETS \?= (\S+)$`, "Makefile")
 	blocks := shellBlocks(readme)
 	if len(blocks) < 5 {
 		t.Fatalf("found %d ```sh blocks in README.md; the walk-through has more", len(blocks))
 	}
 
-	t.Setenv("INTAKE_API_TOKENS", tokens)
 	smtp := freeAddr(t)
-	r := start(t, buildRunner(t), t.TempDir(), "-now", now, "-smtp", smtp, "-social-secrets", secrets)
+	r := start(t, buildRunner(t), t.TempDir(), "-now", now, "-smtp", smtp, "-social-secrets", secrets, "-api-tokens", tokens)
 	addr := strings.TrimPrefix(r.base, "http://")
 
 	ports := strings.NewReplacer("127.0.0.1:3000", addr, "127.0.0.1:2525", smtp)
