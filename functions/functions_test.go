@@ -62,9 +62,11 @@ type stack struct {
 	table    string
 	group    string
 	env      []string
-	db       *dynamodb.Client
-	streams  *dynamodbstreams.Client
-	sched    *scheduler.Client
+	// sessionKeyParam is the officer function's SSM SecureString.
+	sessionKeyParam string
+	db              *dynamodb.Client
+	streams         *dynamodbstreams.Client
+	sched           *scheduler.Client
 }
 
 func newStack(t testing.TB) *stack {
@@ -112,6 +114,7 @@ func newStack(t testing.TB) *stack {
 	}
 	// The officer function's session key, stored once as docs/deploying.md says.
 	sessionKeyParam := fmt.Sprintf("/intake-test-%d/session-key", n)
+	s.sessionKeyParam = sessionKeyParam
 	ssmc := ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(url) })
 	if _, err := ssmc.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(sessionKeyParam), Type: ssmtypes.ParameterTypeSecureString,
 		Value: aws.String("a6f1c0d2e9b84f37a1c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b")}); err != nil {
@@ -137,8 +140,19 @@ func newStack(t testing.TB) *stack {
 func (s *stack) start(t testing.TB, fn string) *lambdatest.Fn {
 	t.Helper()
 	// The function reaches AWS through a check of its template policies (policy_test.go).
-	env := append(slices.Clone(s.env), "AWS_ENDPOINT_URL="+policyCheck(t, fn, s.endpoint))
+	env := append(slices.Clone(s.env), "AWS_ENDPOINT_URL="+policyCheck(t, fn, s.endpoint, s.names()))
 	return lambdatest.Start(t, lambdatest.Build(t, "github.com/council/intake/functions/"+fn), env)
+}
+
+// names are the stack's names, as template.yaml's references resolve to them: the environment
+// above, as the template would set it.
+func (s *stack) names() stackNames {
+	return stackNames{
+		region: mototest.Region, account: testAccount, stackName: "intake", // function:intake-reminders
+		table: s.table, scheduleGroup: s.group, bucket: mailBucket,
+		schedulerRole: "arn:aws:iam::123456789012:role/intake-scheduler", deadLetters: dlqARN,
+		parameters: map[string]string{"MailDomain": "intake.example.gov.uk", "SessionKeyParameter": s.sessionKeyParam},
+	}
 }
 
 // streamRecords reads every record on the table's stream, as Lambda's event source would.
