@@ -55,6 +55,7 @@ var functions = []struct {
 // notYetWired are settings in internal/config that no function in the template sets, and why.
 var notYetWired = map[string]string{
 	"INTAKE_SESSION_KEY":               "the local runner's session key; in AWS the key is never an environment variable: the officer function reads the SSM SecureString INTAKE_SESSION_KEY_PARAMETER names",
+	"INTAKE_SOCIAL_SECRETS":            "the local runner's (and make invoke-social's) signing secrets; in AWS they are never an environment variable: the social function reads the SSM SecureString INTAKE_SOCIAL_SECRETS_PARAMETER names",
 	"INTAKE_API_TOKENS":                "the local runner's bearer tokens; in AWS the officer API's JWT authoriser stands in their place",
 	"INTAKE_RESTRICTION_REVIEW_MONTHS": "read by the restrictions register (officer API), whose routes are not in the template yet",
 	"INTAKE_SAFETY_MARKER_YEARS":       "read by the staff-safety list (officer API), whose routes are not in the template yet",
@@ -890,7 +891,8 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// ReceiveSocial and SocialAcknowledged: idempotency and threading look-ups, a
 		// reference, the case created or updated; the restrictions partition queried (screening
 		// of new posts and follow-ups). Nothing else: links are never fetched.
-		{"SocialFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		// The monitoring tools' signing secrets read once (ssm:GetParameter).
+		{"SocialFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
 			[]string{"case references", "cases", "idempotency keys"}, []string{"cases", "idempotency keys", "restrictions"}},
 		// ReceiveEmail: idempotency and threading look-ups, a reference, the case; the raw
 		// message read and its attachments kept; ignored mail tagged to expire; restrictions read.
@@ -1064,9 +1066,10 @@ func TestReadme_EverySetting(t *testing.T) {
 	}
 }
 
-// TestTemplate_OnlyTheOfficerLinksSSM: the session key is read from SSM by the officer function
-// alone; the other functions neither need the client nor should carry it.
-func TestTemplate_OnlyTheOfficerLinksSSM(t *testing.T) {
+// TestTemplate_OnlyWhoReadsSecretsLinksSSM: the session key and the monitoring tools' signing
+// secrets are read from SSM by the officer and social functions alone; the other functions
+// neither need the client nor should carry it.
+func TestTemplate_OnlyWhoReadsSecretsLinksSSM(t *testing.T) {
 	// internal/ssmparam speaks to SSM itself (no function links the SDK's SSM client).
 	const ssmPkg = "github.com/council/intake/internal/ssmparam"
 	for _, f := range functions {
@@ -1074,34 +1077,82 @@ func TestTemplate_OnlyTheOfficerLinksSSM(t *testing.T) {
 		if err != nil {
 			t.Fatalf("go list -deps ./functions/%s: %v\n%s", f.dir, err, out)
 		}
-		if links := slices.Contains(strings.Fields(string(out)), ssmPkg); links != (f.dir == "officer") {
+		if links := slices.Contains(strings.Fields(string(out)), ssmPkg); links != (f.dir == "officer" || f.dir == "social") {
 			t.Errorf("functions/%s links %s: %v", f.dir, ssmPkg, links)
 		}
 	}
 }
 
-// TestTemplate_OfficerSessionKey: the session key reaches the officer function only as the name
-// of a SecureString, which its policy may read and nothing else may.
-func TestTemplate_OfficerSessionKey(t *testing.T) {
+// TestTemplate_SecretsFromSSM: the session key and the social monitors' signing secrets reach
+// their functions only as the name of an SSM SecureString, which that function's policy may
+// read (that one parameter) and no other function's may; no secret is a plain environment
+// variable or a template parameter that carries a value (NoEcho).
+func TestTemplate_SecretsFromSSM(t *testing.T) {
 	tpl := loadTemplate(t)
-	env := mapOf(tpl.functionProperties("OfficerFunction")["Environment"], "Variables")
-	if _, plain := env["INTAKE_SESSION_KEY"]; plain {
-		t.Error("OfficerFunction sets INTAKE_SESSION_KEY: the key must not be a plain environment variable")
+	tests := []struct{ fn, plain, named, parameter string }{
+		{"OfficerFunction", "INTAKE_SESSION_KEY", "INTAKE_SESSION_KEY_PARAMETER", "SessionKeyParameter"},
+		{"SocialFunction", "INTAKE_SOCIAL_SECRETS", "INTAKE_SOCIAL_SECRETS_PARAMETER", "SocialSecretsParameter"},
 	}
-	if got := str(env, "INTAKE_SESSION_KEY_PARAMETER", "Ref"); got != "SessionKeyParameter" {
-		t.Errorf("INTAKE_SESSION_KEY_PARAMETER = %v, want !Ref SessionKeyParameter", env["INTAKE_SESSION_KEY_PARAMETER"])
-	}
-	var resources []string
-	for _, p := range list(tpl.functionProperties("OfficerFunction")["Policies"]) {
-		for _, st := range list(get(p, "Statement")) {
-			if slices.Contains(literals(get(st, "Action")), "ssm:GetParameter") {
-				resources = append(resources, str(st, "Resource", "Fn::Sub"))
+	readers := map[string][]string{} // function → the ssm:GetParameter resources it may read
+	for _, f := range functions {
+		for _, p := range list(tpl.functionProperties(f.logicalID)["Policies"]) {
+			doc := p
+			if ref := str(p, "Ref"); ref != "" {
+				doc = get(tpl.resources()[ref], "Properties", "PolicyDocument")
+			}
+			for _, st := range list(get(doc, "Statement")) {
+				if slices.ContainsFunc(literals(get(st, "Action")), func(a string) bool { return strings.HasPrefix(a, "ssm:") || strings.HasPrefix(a, "secretsmanager:") }) {
+					readers[f.logicalID] = append(readers[f.logicalID], str(st, "Resource", "Fn::Sub"))
+				}
 			}
 		}
 	}
-	want := []string{"arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${SessionKeyParameter}"}
-	if !slices.Equal(resources, want) {
-		t.Errorf("ssm:GetParameter on %v, want only %v", resources, want)
+	for _, tt := range tests {
+		for _, f := range functions {
+			if _, set := mapOf(tpl.functionProperties(f.logicalID)["Environment"], "Variables")[tt.plain]; set {
+				t.Errorf("%s sets %s: the secret must not be a plain environment variable", f.logicalID, tt.plain)
+			}
+		}
+		env := mapOf(tpl.functionProperties(tt.fn)["Environment"], "Variables")
+		if got := str(env, tt.named, "Ref"); got != tt.parameter {
+			t.Errorf("%s: %s = %v, want !Ref %s", tt.fn, tt.named, env[tt.named], tt.parameter)
+		}
+		if d := str(mapOf(map[string]any(tpl), "Parameters"), tt.parameter, "Description"); !strings.Contains(d, "SecureString") {
+			t.Errorf("parameter %s does not say it names an SSM SecureString: %q", tt.parameter, d)
+		}
+		want := []string{"arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${" + tt.parameter + "}"}
+		if !slices.Equal(readers[tt.fn], want) {
+			t.Errorf("%s may ssm:GetParameter %v, want only %v", tt.fn, readers[tt.fn], want)
+		}
+	}
+	for fn, res := range readers {
+		if fn != "OfficerFunction" && fn != "SocialFunction" {
+			t.Errorf("%s may read secrets %v", fn, res)
+		}
+	}
+	for name, p := range mapOf(map[string]any(tpl), "Parameters") {
+		if get(p, "NoEcho") == true {
+			t.Errorf("parameter %s is NoEcho: a secret passed as a parameter ends in the function's environment; name an SSM SecureString instead", name)
+		}
+	}
+}
+
+// TestTemplate_ReceiptRuleRequiresTLS: SES refuses inbound mail that does not arrive over TLS,
+// so a resident's message is never accepted in the clear.
+func TestTemplate_ReceiptRuleRequiresTLS(t *testing.T) {
+	tpl := loadTemplate(t)
+	n := 0
+	for id, r := range tpl.resources() {
+		if str(r, "Type") != "AWS::SES::ReceiptRule" {
+			continue
+		}
+		n++
+		if got := str(r, "Properties", "Rule", "TlsPolicy"); got != "Require" {
+			t.Errorf("%s: TlsPolicy %q, want Require", id, got)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no AWS::SES::ReceiptRule in template.yaml")
 	}
 }
 

@@ -62,11 +62,12 @@ type stack struct {
 	table    string
 	group    string
 	env      []string
-	// sessionKeyParam is the officer function's SSM SecureString.
-	sessionKeyParam string
-	db              *dynamodb.Client
-	streams         *dynamodbstreams.Client
-	sched           *scheduler.Client
+	// sessionKeyParam is the officer function's SSM SecureString; socialSecretsParam the
+	// social function's, when a test made one.
+	sessionKeyParam, socialSecretsParam string
+	db                                  *dynamodb.Client
+	streams                             *dynamodbstreams.Client
+	sched                               *scheduler.Client
 }
 
 func newStack(t testing.TB) *stack {
@@ -151,7 +152,8 @@ func (s *stack) names() stackNames {
 		region: mototest.Region, account: testAccount, stackName: "intake", // function:intake-reminders
 		table: s.table, scheduleGroup: s.group, bucket: mailBucket,
 		schedulerRole: "arn:aws:iam::123456789012:role/intake-scheduler", deadLetters: dlqARN,
-		parameters: map[string]string{"MailDomain": "intake.example.gov.uk", "SessionKeyParameter": s.sessionKeyParam},
+		parameters: map[string]string{"MailDomain": "intake.example.gov.uk", "SessionKeyParameter": s.sessionKeyParam,
+			"SocialSecretsParameter": s.socialSecretsParam},
 	}
 }
 
@@ -669,14 +671,21 @@ func TestFunctions_OfficerExtendsThroughTheAPI(t *testing.T) {
 	}
 }
 
-// socialSecret is the sample monitor's secret in the social function's environment.
+// socialSecret is the sample monitor's secret, in the SSM SecureString the social function reads.
 const socialSecret = "local-monitor-secret-0123456789abcdef"
 
 func TestFunctions_Social(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s := newStack(t)
-	s.env = append(s.env, "INTAKE_SOCIAL_SECRETS=local-monitor="+socialSecret)
+	// As docs/deploying.md says: the secrets in a SecureString, the function given its name.
+	s.socialSecretsParam = "/intake-test-social/" + s.table + "/social-secrets"
+	ssmc := ssm.NewFromConfig(mototest.Config(), func(o *ssm.Options) { o.BaseEndpoint = aws.String(s.endpoint) })
+	if _, err := ssmc.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(s.socialSecretsParam), Type: ssmtypes.ParameterTypeSecureString,
+		Value: aws.String("local-monitor=" + socialSecret)}); err != nil {
+		t.Fatal(err)
+	}
+	s.env = append(s.env, "INTAKE_SOCIAL_SECRETS_PARAMETER="+s.socialSecretsParam)
 	social := s.start(t, "social")
 	store := dynamo.New(s.db, s.table, clock.System{})
 	countCases := func() int {
