@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -54,6 +55,7 @@ var functions = []struct {
 // notYetWired are settings in internal/config that no function in the template sets, and why.
 var notYetWired = map[string]string{
 	"INTAKE_SESSION_KEY":               "the local runner's session key; in AWS the key is never an environment variable: the officer function reads the SSM SecureString INTAKE_SESSION_KEY_PARAMETER names",
+	"INTAKE_SOCIAL_SECRETS":            "the local runner's (and make invoke-social's) signing secrets; in AWS they are never an environment variable: the social function reads the SSM SecureString INTAKE_SOCIAL_SECRETS_PARAMETER names",
 	"INTAKE_API_TOKENS":                "the local runner's bearer tokens; in AWS the officer API's JWT authoriser stands in their place",
 	"INTAKE_RESTRICTION_REVIEW_MONTHS": "read by the restrictions register (officer API), whose routes are not in the template yet",
 	"INTAKE_SAFETY_MARKER_YEARS":       "read by the staff-safety list (officer API), whose routes are not in the template yet",
@@ -752,8 +754,112 @@ func loadMakefile(t *testing.T) makefile {
 	return mk
 }
 
-// TestTemplate_LeastPrivilege lists, per function, every action its code calls and no more: a
-// grant nobody uses is a door left open. Add an action here only with the code that calls it.
+// keyFamilies are the table's item families, by the dynamodb:LeadingKeys pattern that names
+// each: the partition key prefixes of internal/dynamo (item.go, credentials.go, quota.go's
+// callers, restriction.go, marker.go, retention.go). Sequences and quotas share a prefix and
+// are told apart by the name after it. The staff directory is not stored (INTAKE_STAFF).
+var keyFamilies = map[string]string{
+	"CASE#*":                "cases",
+	"IDEM#*":                "idempotency keys",
+	"SEQ#ref-*":             "case references",
+	"SEQ#restriction-*":     "restriction ids",
+	"SEQ#marker-*":          "marker ids",
+	"QUOTA#ack:*":           "acknowledgement limits",
+	"QUOTA#digest:*":        "digest limits",
+	"QUOTA#signin:*":        "sign-in limits",
+	"CRED#link#*":           "sign-in links",
+	"CRED#session#*":        "sessions",
+	"RESTRICTIONS":          "restrictions",
+	"MARKERS":               "markers",
+	"DESTROYED#*":           "destruction log",
+	"index/pending=PENDING": "pending cases",
+	"index/cases=open":      "open cases",
+	"index/cases=closed":    "closed cases",
+	"index/month=????-??":   "cases by month",
+	"index/contact=*":       "cases by person",
+}
+
+// dynamoWrites are the DynamoDB actions that change an item.
+var dynamoWrites = map[string]bool{"dynamodb:PutItem": true, "dynamodb:UpdateItem": true, "dynamodb:DeleteItem": true, "dynamodb:BatchWriteItem": true}
+
+// keyAccess returns the families a function's DynamoDB statements let it write and read,
+// failing t for a statement that reaches the table with no dynamodb:LeadingKeys condition
+// (every item of the table) or names a family keyFamilies does not know.
+func keyAccess(t *testing.T, tpl template, fn string) (writes, reads []string) {
+	t.Helper()
+	w, r := map[string]bool{}, map[string]bool{}
+	for _, p := range list(tpl.functionProperties(fn)["Policies"]) {
+		doc := p
+		if ref := str(p, "Ref"); ref != "" {
+			doc = get(tpl.resources()[ref], "Properties", "PolicyDocument")
+		}
+		for _, st := range list(get(doc, "Statement")) {
+			var actions []string
+			for _, a := range literals(get(st, "Action")) {
+				if strings.HasPrefix(a, "dynamodb:") {
+					actions = append(actions, a)
+				}
+			}
+			if len(actions) == 0 || str(st, "Effect") != "Allow" {
+				continue
+			}
+			// The statement's one resource: the table, or one of its indexes.
+			index := ""
+			if sub := str(st, "Resource", "Fn::Sub"); sub != "" {
+				var ok bool
+				if index, ok = strings.CutPrefix(sub, "${Table.Arn}/index/"); !ok {
+					t.Errorf("%s: statement %q: resource %q is not the table or one of its indexes", fn, str(st, "Sid"), sub)
+				}
+			} else if !reflect.DeepEqual(get(st, "Resource"), map[string]any{"Fn::GetAtt": []any{"Table", "Arn"}}) {
+				t.Errorf("%s: statement %q: DynamoDB statements name one resource each, the table or an index: %v", fn, str(st, "Sid"), get(st, "Resource"))
+			}
+			var keys []string
+			conditioned := false
+			for op, c := range mapOf(st, "Condition") {
+				if v, ok := mapOf(c)["dynamodb:LeadingKeys"]; ok {
+					conditioned = true
+					if !strings.HasPrefix(op, "ForAllValues:") {
+						t.Errorf("%s: statement %q: LeadingKeys under %s; ForAllValues holds every key of a request to the families", fn, str(st, "Sid"), op)
+					}
+					keys = append(keys, literals(v)...)
+				}
+			}
+			if index != "" && !conditioned {
+				keys = []string{"*"} // any partition of the index
+			}
+			if !conditioned && index == "" {
+				t.Errorf("%s: statement %q allows %v on every item of the table: scope it with dynamodb:LeadingKeys", fn, str(st, "Sid"), actions)
+				continue
+			}
+			for _, k := range keys {
+				if index != "" {
+					k = "index/" + index + "=" + k
+				}
+				family, ok := keyFamilies[k]
+				if !ok {
+					t.Errorf("%s: statement %q: LeadingKeys %q is no family of keyFamilies", fn, str(st, "Sid"), k)
+					continue
+				}
+				for _, a := range actions {
+					if dynamoWrites[a] {
+						w[family] = true
+					} else {
+						r[family] = true
+					}
+				}
+			}
+		}
+	}
+	writes, reads = slices.Sorted(maps.Keys(w)), slices.Sorted(maps.Keys(r))
+	return writes, reads
+}
+
+// TestTemplate_LeastPrivilege lists, per function, every action its code calls and no more (a
+// grant nobody uses is a door left open: add an action here only with the code that calls it),
+// and the item families its
+// DynamoDB statements reach (by dynamodb:LeadingKeys), to what it needs. The function tests
+// (functions/policy_test.go) run every built function through the same policies, down to each
+// request's resource and key, so a family missing here fails there as AWS would.
 func TestTemplate_LeastPrivilege(t *testing.T) {
 	tpl := loadTemplate(t)
 	actionsOf := func(policies []any) []string {
@@ -768,39 +874,76 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 			}
 		}
 		sort.Strings(out)
-		return out
+		return slices.Compact(out)
 	}
-	want := map[string][]string{
-		// Store: GetItem (idempotency key), UpdateItem (reference counter), PutItem (create);
-		// Query of the restrictions partition only (screening at intake).
-		"WebFormFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	// The side effects of a case (the notifier's, and the reminders sweep's): claim and stamp the
+	// case, take the acknowledgement limit, stamp a restriction decision's effects.
+	sideEffects := []string{"acknowledgement limits", "cases", "idempotency keys", "restrictions"}
+	tests := []struct {
+		fn            string
+		actions       []string
+		writes, reads []string
+	}{
+		// Store: GetItem (idempotency key, the case it made), UpdateItem (reference counter),
+		// PutItem (create); Query of the restrictions partition only (screening at intake).
+		{"WebFormFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+			[]string{"case references", "cases", "idempotency keys"}, []string{"cases", "idempotency keys", "restrictions"}},
+		// ReceiveSocial and SocialAcknowledged: idempotency and threading look-ups, a
+		// reference, the case created or updated; the restrictions partition queried (screening
+		// of new posts and follow-ups). Nothing else: links are never fetched.
+		// The monitoring tools' signing secrets read once (ssm:GetParameter).
+		{"SocialFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
+			[]string{"case references", "cases", "idempotency keys"}, []string{"cases", "idempotency keys", "restrictions"}},
+		// ReceiveEmail: idempotency and threading look-ups, a reference, the case; the raw
+		// message read and its attachments kept; ignored mail tagged to expire; restrictions read.
+		{"EmailFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"},
+			[]string{"case references", "cases", "idempotency keys"}, []string{"cases", "idempotency keys", "restrictions"}},
 		// Process: claim and stamp the case or restriction (GetItem, PutItem) and take the
 		// acknowledgement quota (UpdateItem), send mail, create schedules (passing their role)
 		// and delete schedules (a moved date's or a closed stage's, the unschedule effects); on TTL's
 		// REMOVE, delete the case's stored files and put its destruction log line.
-		"NotifierFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
-		// The same, and the sweep's queries of the pending and cases indexes, whose cases are
-		// then read a page at a time (BatchGetItem).
-		"RemindersFunction": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
-		// ReceiveEmail: idempotency and threading look-ups, a reference, the case; the raw
-		// message read and its attachments kept; ignored mail tagged to expire; restrictions read.
-		"EmailFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"},
-		// Cases read and acted on (GetItem, Update as PutItem), an item taken in by phone
-		// (UpdateItem for its reference), sign-in links and sessions put, read, taken and
-		// deleted (DeleteItem), the cases index listed (Query), sign-in links mailed, and the
-		// session key read once (ssm:GetParameter), each listed page of cases read whole
-		// (BatchGetItem). No scheduler: the notifier does that.
-		"OfficerFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+		{"NotifierFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+			[]string{"acknowledgement limits", "cases", "destruction log", "idempotency keys", "restrictions"}, sideEffects},
+		// The same, the sweep's queries of the pending and open cases (read a page at a time
+		// with BatchGetItem) and of the restrictions register, and the managers' digest limit.
+		{"RemindersFunction", []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+			[]string{"acknowledgement limits", "cases", "digest limits", "idempotency keys", "restrictions"},
+			[]string{"acknowledgement limits", "cases", "digest limits", "idempotency keys", "open cases", "pending cases", "restrictions"}},
+		// Cases read and acted on (GetItem, Update as PutItem), erased (DeleteItem), an item
+		// taken in by phone (UpdateItem for its reference); sign-in links and sessions put, read,
+		// taken and deleted; the registers kept and read; the lists' indexes queried, each page
+		// read whole (BatchGetItem); sign-in links mailed and the session key read once. No
+		// scheduler: the notifier does that. Never the destruction log's writes.
+		{"OfficerFunction", []string{"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
-		// ReceiveSocial and SocialAcknowledged: idempotency and threading look-ups, a
-		// reference, the case created or updated; the restrictions partition queried (screening
-		// of new posts and follow-ups). Nothing else: links are never fetched.
-		"SocialFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+			[]string{"case references", "cases", "idempotency keys", "marker ids", "markers", "restriction ids", "restrictions", "sessions", "sign-in limits", "sign-in links"},
+			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "markers", "open cases", "restrictions", "sessions", "sign-in limits", "sign-in links"}},
 	}
-	for fn, actions := range want {
-		got := actionsOf(list(tpl.functionProperties(fn)["Policies"]))
-		if diff := cmp.Diff(actions, got); diff != "" {
-			t.Errorf("%s's IAM actions (-want +got):\n%s", fn, diff)
+	// What no function that faces the public, and neither the notifier nor the reminders
+	// function, may write (issue 22).
+	guarded := []string{"markers", "sessions", "sign-in links", "sign-in limits", "restriction ids", "marker ids"}
+	unattended := map[string]bool{"WebFormFunction": true, "SocialFunction": true, "EmailFunction": true, "NotifierFunction": true, "RemindersFunction": true}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.actions, actionsOf(list(tpl.functionProperties(tt.fn)["Policies"]))); diff != "" {
+			t.Errorf("%s's IAM actions (-want +got):\n%s", tt.fn, diff)
+		}
+		writes, reads := keyAccess(t, tpl, tt.fn)
+		if diff := cmp.Diff(tt.writes, writes); diff != "" {
+			t.Errorf("%s writes (-want +got):\n%s", tt.fn, diff)
+		}
+		if diff := cmp.Diff(tt.reads, reads); diff != "" {
+			t.Errorf("%s reads (-want +got):\n%s", tt.fn, diff)
+		}
+		for _, f := range writes {
+			if unattended[tt.fn] && (slices.Contains(guarded, f) || f == "restrictions" && !slices.Contains(sideEffects, f)) {
+				t.Errorf("%s may write %s", tt.fn, f)
+			}
+		}
+		if tt.fn != "NotifierFunction" && slices.Contains(writes, "destruction log") {
+			t.Errorf("%s may write the destruction log; only the notifier logs destructions", tt.fn)
+		}
+		if unattended[tt.fn] && tt.fn != "NotifierFunction" && tt.fn != "RemindersFunction" && slices.Contains(writes, "restrictions") {
+			t.Errorf("%s faces the public and may write restrictions", tt.fn)
 		}
 	}
 }
@@ -923,9 +1066,10 @@ func TestReadme_EverySetting(t *testing.T) {
 	}
 }
 
-// TestTemplate_OnlyTheOfficerLinksSSM: the session key is read from SSM by the officer function
-// alone; the other functions neither need the client nor should carry it.
-func TestTemplate_OnlyTheOfficerLinksSSM(t *testing.T) {
+// TestTemplate_OnlyWhoReadsSecretsLinksSSM: the session key and the monitoring tools' signing
+// secrets are read from SSM by the officer and social functions alone; the other functions
+// neither need the client nor should carry it.
+func TestTemplate_OnlyWhoReadsSecretsLinksSSM(t *testing.T) {
 	// internal/ssmparam speaks to SSM itself (no function links the SDK's SSM client).
 	const ssmPkg = "github.com/council/intake/internal/ssmparam"
 	for _, f := range functions {
@@ -933,34 +1077,82 @@ func TestTemplate_OnlyTheOfficerLinksSSM(t *testing.T) {
 		if err != nil {
 			t.Fatalf("go list -deps ./functions/%s: %v\n%s", f.dir, err, out)
 		}
-		if links := slices.Contains(strings.Fields(string(out)), ssmPkg); links != (f.dir == "officer") {
+		if links := slices.Contains(strings.Fields(string(out)), ssmPkg); links != (f.dir == "officer" || f.dir == "social") {
 			t.Errorf("functions/%s links %s: %v", f.dir, ssmPkg, links)
 		}
 	}
 }
 
-// TestTemplate_OfficerSessionKey: the session key reaches the officer function only as the name
-// of a SecureString, which its policy may read and nothing else may.
-func TestTemplate_OfficerSessionKey(t *testing.T) {
+// TestTemplate_SecretsFromSSM: the session key and the social monitors' signing secrets reach
+// their functions only as the name of an SSM SecureString, which that function's policy may
+// read (that one parameter) and no other function's may; no secret is a plain environment
+// variable or a template parameter that carries a value (NoEcho).
+func TestTemplate_SecretsFromSSM(t *testing.T) {
 	tpl := loadTemplate(t)
-	env := mapOf(tpl.functionProperties("OfficerFunction")["Environment"], "Variables")
-	if _, plain := env["INTAKE_SESSION_KEY"]; plain {
-		t.Error("OfficerFunction sets INTAKE_SESSION_KEY: the key must not be a plain environment variable")
+	tests := []struct{ fn, plain, named, parameter string }{
+		{"OfficerFunction", "INTAKE_SESSION_KEY", "INTAKE_SESSION_KEY_PARAMETER", "SessionKeyParameter"},
+		{"SocialFunction", "INTAKE_SOCIAL_SECRETS", "INTAKE_SOCIAL_SECRETS_PARAMETER", "SocialSecretsParameter"},
 	}
-	if got := str(env, "INTAKE_SESSION_KEY_PARAMETER", "Ref"); got != "SessionKeyParameter" {
-		t.Errorf("INTAKE_SESSION_KEY_PARAMETER = %v, want !Ref SessionKeyParameter", env["INTAKE_SESSION_KEY_PARAMETER"])
-	}
-	var resources []string
-	for _, p := range list(tpl.functionProperties("OfficerFunction")["Policies"]) {
-		for _, st := range list(get(p, "Statement")) {
-			if slices.Contains(literals(get(st, "Action")), "ssm:GetParameter") {
-				resources = append(resources, str(st, "Resource", "Fn::Sub"))
+	readers := map[string][]string{} // function → the ssm:GetParameter resources it may read
+	for _, f := range functions {
+		for _, p := range list(tpl.functionProperties(f.logicalID)["Policies"]) {
+			doc := p
+			if ref := str(p, "Ref"); ref != "" {
+				doc = get(tpl.resources()[ref], "Properties", "PolicyDocument")
+			}
+			for _, st := range list(get(doc, "Statement")) {
+				if slices.ContainsFunc(literals(get(st, "Action")), func(a string) bool { return strings.HasPrefix(a, "ssm:") || strings.HasPrefix(a, "secretsmanager:") }) {
+					readers[f.logicalID] = append(readers[f.logicalID], str(st, "Resource", "Fn::Sub"))
+				}
 			}
 		}
 	}
-	want := []string{"arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${SessionKeyParameter}"}
-	if !slices.Equal(resources, want) {
-		t.Errorf("ssm:GetParameter on %v, want only %v", resources, want)
+	for _, tt := range tests {
+		for _, f := range functions {
+			if _, set := mapOf(tpl.functionProperties(f.logicalID)["Environment"], "Variables")[tt.plain]; set {
+				t.Errorf("%s sets %s: the secret must not be a plain environment variable", f.logicalID, tt.plain)
+			}
+		}
+		env := mapOf(tpl.functionProperties(tt.fn)["Environment"], "Variables")
+		if got := str(env, tt.named, "Ref"); got != tt.parameter {
+			t.Errorf("%s: %s = %v, want !Ref %s", tt.fn, tt.named, env[tt.named], tt.parameter)
+		}
+		if d := str(mapOf(map[string]any(tpl), "Parameters"), tt.parameter, "Description"); !strings.Contains(d, "SecureString") {
+			t.Errorf("parameter %s does not say it names an SSM SecureString: %q", tt.parameter, d)
+		}
+		want := []string{"arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${" + tt.parameter + "}"}
+		if !slices.Equal(readers[tt.fn], want) {
+			t.Errorf("%s may ssm:GetParameter %v, want only %v", tt.fn, readers[tt.fn], want)
+		}
+	}
+	for fn, res := range readers {
+		if fn != "OfficerFunction" && fn != "SocialFunction" {
+			t.Errorf("%s may read secrets %v", fn, res)
+		}
+	}
+	for name, p := range mapOf(map[string]any(tpl), "Parameters") {
+		if get(p, "NoEcho") == true {
+			t.Errorf("parameter %s is NoEcho: a secret passed as a parameter ends in the function's environment; name an SSM SecureString instead", name)
+		}
+	}
+}
+
+// TestTemplate_ReceiptRuleRequiresTLS: SES refuses inbound mail that does not arrive over TLS,
+// so a resident's message is never accepted in the clear.
+func TestTemplate_ReceiptRuleRequiresTLS(t *testing.T) {
+	tpl := loadTemplate(t)
+	n := 0
+	for id, r := range tpl.resources() {
+		if str(r, "Type") != "AWS::SES::ReceiptRule" {
+			continue
+		}
+		n++
+		if got := str(r, "Properties", "Rule", "TlsPolicy"); got != "Require" {
+			t.Errorf("%s: TlsPolicy %q, want Require", id, got)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no AWS::SES::ReceiptRule in template.yaml")
 	}
 }
 

@@ -62,9 +62,12 @@ type stack struct {
 	table    string
 	group    string
 	env      []string
-	db       *dynamodb.Client
-	streams  *dynamodbstreams.Client
-	sched    *scheduler.Client
+	// sessionKeyParam is the officer function's SSM SecureString; socialSecretsParam the
+	// social function's, when a test made one.
+	sessionKeyParam, socialSecretsParam string
+	db                                  *dynamodb.Client
+	streams                             *dynamodbstreams.Client
+	sched                               *scheduler.Client
 }
 
 func newStack(t testing.TB) *stack {
@@ -112,6 +115,7 @@ func newStack(t testing.TB) *stack {
 	}
 	// The officer function's session key, stored once as docs/deploying.md says.
 	sessionKeyParam := fmt.Sprintf("/intake-test-%d/session-key", n)
+	s.sessionKeyParam = sessionKeyParam
 	ssmc := ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(url) })
 	if _, err := ssmc.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(sessionKeyParam), Type: ssmtypes.ParameterTypeSecureString,
 		Value: aws.String("a6f1c0d2e9b84f37a1c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b")}); err != nil {
@@ -137,8 +141,20 @@ func newStack(t testing.TB) *stack {
 func (s *stack) start(t testing.TB, fn string) *lambdatest.Fn {
 	t.Helper()
 	// The function reaches AWS through a check of its template policies (policy_test.go).
-	env := append(slices.Clone(s.env), "AWS_ENDPOINT_URL="+policyCheck(t, fn, s.endpoint))
+	env := append(slices.Clone(s.env), "AWS_ENDPOINT_URL="+policyCheck(t, fn, s.endpoint, s.names()))
 	return lambdatest.Start(t, lambdatest.Build(t, "github.com/council/intake/functions/"+fn), env)
+}
+
+// names are the stack's names, as template.yaml's references resolve to them: the environment
+// above, as the template would set it.
+func (s *stack) names() stackNames {
+	return stackNames{
+		region: mototest.Region, account: testAccount, stackName: "intake", // function:intake-reminders
+		table: s.table, scheduleGroup: s.group, bucket: mailBucket,
+		schedulerRole: "arn:aws:iam::123456789012:role/intake-scheduler", deadLetters: dlqARN,
+		parameters: map[string]string{"MailDomain": "intake.example.gov.uk", "SessionKeyParameter": s.sessionKeyParam,
+			"SocialSecretsParameter": s.socialSecretsParam},
+	}
 }
 
 // streamRecords reads every record on the table's stream, as Lambda's event source would.
@@ -655,14 +671,21 @@ func TestFunctions_OfficerExtendsThroughTheAPI(t *testing.T) {
 	}
 }
 
-// socialSecret is the sample monitor's secret in the social function's environment.
+// socialSecret is the sample monitor's secret, in the SSM SecureString the social function reads.
 const socialSecret = "local-monitor-secret-0123456789abcdef"
 
 func TestFunctions_Social(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s := newStack(t)
-	s.env = append(s.env, "INTAKE_SOCIAL_SECRETS=local-monitor="+socialSecret)
+	// As docs/deploying.md says: the secrets in a SecureString, the function given its name.
+	s.socialSecretsParam = "/intake-test-social/" + s.table + "/social-secrets"
+	ssmc := ssm.NewFromConfig(mototest.Config(), func(o *ssm.Options) { o.BaseEndpoint = aws.String(s.endpoint) })
+	if _, err := ssmc.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(s.socialSecretsParam), Type: ssmtypes.ParameterTypeSecureString,
+		Value: aws.String("local-monitor=" + socialSecret)}); err != nil {
+		t.Fatal(err)
+	}
+	s.env = append(s.env, "INTAKE_SOCIAL_SECRETS_PARAMETER="+s.socialSecretsParam)
 	social := s.start(t, "social")
 	store := dynamo.New(s.db, s.table, clock.System{})
 	countCases := func() int {

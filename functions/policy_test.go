@@ -4,268 +4,377 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
+	"net/mail"
+	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 )
 
-// Every function a test starts reaches moto through a policyCheck: a proxy that names the IAM
-// action each request needs and fails the test if the function's policies in template.yaml do
-// not grant it. moto grants everything, so without this a grant missing from the template
-// (which in AWS is an AccessDenied, and an outage) passes every test here.
+// Every function a test starts reaches moto through a policyCheck: a proxy that names what IAM
+// would be asked for each request (action, resource ARN, and the dynamodb:LeadingKeys and
+// iam:PassedToService condition keys) and holds it to the function's policies in template.yaml
+// (iam_test.go). moto grants everything, so without this a grant missing from the template (in
+// AWS an AccessDenied, and an outage) passes every test here. A request the policies do not
+// allow is answered AccessDenied, as AWS would, and fails the test, naming function, action,
+// resource and key.
 
-// resources are the template's function resources, by the directory under functions/.
-var resources = map[string]string{
+// functionResources are the template's function resources, by the directory under functions/.
+var functionResources = map[string]string{
 	"webform": "WebFormFunction", "social": "SocialFunction", "email": "EmailFunction",
 	"notifier": "NotifierFunction", "reminders": "RemindersFunction", "officer": "OfficerFunction",
 }
 
-// grant is one Allow statement's actions, and the partition keys a dynamodb:LeadingKeys
-// condition limits it to (nil: any).
-type grant struct {
-	actions     []string
-	leadingKeys []string
+// testAccount is moto's account.
+const testAccount = "123456789012"
+
+// signedScope matches the region and service in a SigV4 Authorization header's credential scope.
+var signedScope = regexp.MustCompile(`Credential=[^/]+/[0-9]+/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request`)
+
+// namer names the IAM requests of an AWS request, for one stack's table and indexes.
+type namer struct {
+	indexKeys map[string]string // partition key attribute by index name ("" for the table)
 }
 
-// allows reports whether the grant lets a request with this action, on a table partition
-// (partition "" when the request names none, as a query of an index does), through.
-func (g grant) allows(action, partition string) bool {
-	if !slices.Contains(g.actions, action) {
-		return false
-	}
-	return g.leadingKeys == nil || partition != "" && slices.Contains(g.leadingKeys, partition)
-}
-
-var (
-	grantsOnce sync.Once
-	grantsBy   map[string][]grant // by function resource
-	grantsErr  error
-)
-
-// templateGrants reads every function's Allow statements from template.yaml, with the managed
-// policies they reference (!Ref).
-func templateGrants() (map[string][]grant, error) {
-	grantsOnce.Do(func() {
-		b, err := os.ReadFile(filepath.Join("..", "template.yaml"))
-		if err != nil {
-			grantsErr = err
-			return
-		}
-		var doc struct {
-			Resources map[string]yaml.Node `yaml:"Resources"`
-		}
-		if grantsErr = yaml.Unmarshal(b, &doc); grantsErr != nil {
-			return
-		}
-		statements := func(policy *yaml.Node) ([]grant, error) {
-			var d struct {
-				Statement []struct {
-					Effect    string                    `yaml:"Effect"`
-					Action    yaml.Node                 `yaml:"Action"`
-					Condition map[string]map[string]any `yaml:"Condition"`
-				} `yaml:"Statement"`
-			}
-			if err := policy.Decode(&d); err != nil {
-				return nil, err
-			}
-			var out []grant
-			for _, st := range d.Statement {
-				if st.Effect != "Allow" {
-					continue
-				}
-				var g grant
-				if st.Action.Kind == yaml.ScalarNode {
-					g.actions = []string{st.Action.Value}
-				} else if err := st.Action.Decode(&g.actions); err != nil {
-					return nil, err
-				}
-				for _, keys := range st.Condition {
-					if v, ok := keys["dynamodb:LeadingKeys"]; ok {
-						g.leadingKeys = []string{}
-						for _, k := range v.([]any) {
-							g.leadingKeys = append(g.leadingKeys, fmt.Sprint(k))
-						}
-					}
-				}
-				out = append(out, g)
-			}
-			return out, nil
-		}
-		grantsBy = map[string][]grant{}
-		for _, res := range resources {
-			node := doc.Resources[res]
-			var fn struct {
-				Properties struct {
-					Policies []yaml.Node `yaml:"Policies"`
-				} `yaml:"Properties"`
-			}
-			if grantsErr = node.Decode(&fn); grantsErr != nil {
-				return
-			}
-			for _, p := range fn.Properties.Policies {
-				policy := &p
-				if p.Tag == "!Ref" {
-					var managed struct {
-						Properties struct {
-							PolicyDocument yaml.Node `yaml:"PolicyDocument"`
-						} `yaml:"Properties"`
-					}
-					ref := doc.Resources[p.Value]
-					if grantsErr = ref.Decode(&managed); grantsErr != nil {
-						return
-					}
-					policy = &managed.Properties.PolicyDocument
-				}
-				gs, err := statements(policy)
-				if err != nil {
-					grantsErr = fmt.Errorf("%s: %w", res, err)
-					return
-				}
-				grantsBy[res] = append(grantsBy[res], gs...)
-			}
-		}
-	})
-	return grantsBy, grantsErr
-}
-
-// request is what a request to AWS asks, as IAM sees it.
-type request struct {
-	action    string // service:Action
-	partition string // a DynamoDB request's partition key value, when it names one
-}
-
-// signedService matches the service in a SigV4 Authorization header's credential scope.
-var signedService = regexp.MustCompile(`Credential=[^/]+/[0-9]+/[a-z0-9-]+/([a-z0-9-]+)/aws4_request`)
-
-// requestsOf names the IAM actions (one for most requests; one per item of a transaction) a
-// request to AWS needs, for the calls Intake's functions make.
-func requestsOf(r *http.Request, body []byte) ([]request, error) {
-	m := signedService.FindStringSubmatch(r.Header.Get("Authorization"))
+// requestsOf names what IAM is asked for an HTTP request to AWS: one request for most calls,
+// one per item for transactions and batches, and the iam:PassRole a schedule's creation needs.
+func (nm namer) requestsOf(r *http.Request, body []byte) ([]request, error) {
+	m := signedScope.FindStringSubmatch(r.Header.Get("Authorization"))
 	if m == nil {
 		return nil, fmt.Errorf("%s %s is not signed for a service", r.Method, r.URL.Path)
 	}
+	region, service := m[1], m[2]
 	target := r.Header.Get("X-Amz-Target")
-	switch m[1] {
+	var out []request
+	var err error
+	switch service {
 	case "dynamodb":
-		return dynamoRequests(strings.TrimPrefix(target, "DynamoDB_20120810."), body)
+		out, err = nm.dynamoRequests(region, strings.TrimPrefix(target, "DynamoDB_20120810."), body)
 	case "ssm":
-		return []request{{action: "ssm:" + strings.TrimPrefix(target, "AmazonSSM.")}}, nil
+		out, err = ssmRequests(region, strings.TrimPrefix(target, "AmazonSSM."), body)
 	case "ses":
-		if r.Method == http.MethodPost && r.URL.Path == "/v2/email/outbound-emails" {
-			return []request{{action: "ses:SendEmail"}}, nil
-		}
+		out, err = sesRequests(region, r, body)
 	case "scheduler":
-		if strings.HasPrefix(r.URL.Path, "/schedules/") {
-			op := map[string]string{http.MethodPost: "CreateSchedule", http.MethodDelete: "DeleteSchedule",
-				http.MethodGet: "GetSchedule", http.MethodPut: "UpdateSchedule"}[r.Method]
-			return []request{{action: "scheduler:" + op}}, nil
-		}
+		out, err = schedulerRequests(region, r, body)
 	case "s3":
-		q := r.URL.Query()
-		switch {
-		case r.Method == http.MethodPut && q.Has("tagging"):
-			return []request{{action: "s3:PutObjectTagging"}}, nil
-		case r.Method == http.MethodPut:
-			return []request{{action: "s3:PutObject"}}, nil
-		case r.Method == http.MethodGet, r.Method == http.MethodHead:
-			return []request{{action: "s3:GetObject"}}, nil
-		case r.Method == http.MethodDelete, r.Method == http.MethodPost && q.Has("delete"):
-			return []request{{action: "s3:DeleteObject"}}, nil
-		}
+		out, err = s3Requests(r, body)
 	}
-	return nil, fmt.Errorf("%s %s %s (%s): no IAM action is known for it here; add it to requestsOf", m[1], r.Method, r.URL.Path, target)
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("%s %s %s (%s): no IAM action is known for it here; add it to requestsOf", service, r.Method, r.URL.Path, target)
+	}
+	return out, err
 }
+
+// ---- DynamoDB
+
+// dynamoKey is a key or item: attribute name to a typed value ({"S": "CASE#FB-1"}).
+type dynamoKey map[string]map[string]any
 
 // partitionCondition matches the partition key's part of a key condition: its name (or a
 // placeholder for it) and its value's placeholder.
-var partitionCondition = regexp.MustCompile(`^(#?[A-Za-z0-9_]+) = (:[A-Za-z0-9_]+)`)
+var partitionCondition = regexp.MustCompile(`^\s*(#?[A-Za-z0-9_]+)\s*=\s*(:[A-Za-z0-9_]+)`)
 
-// dynamoRequests names the actions of a DynamoDB call: a transaction needs its items' own
-// actions; a query of the table (not an index) is on the partition its key condition names.
-func dynamoRequests(op string, body []byte) ([]request, error) {
+func (nm namer) dynamoRequests(region, op string, body []byte) ([]request, error) {
+	arn := func(table string) string {
+		return "arn:aws:dynamodb:" + region + ":" + testAccount + ":table/" + table
+	}
+	item := func(action, table string, k dynamoKey) (request, error) {
+		pk, ok := k[nm.indexKeys[""]]["S"].(string)
+		if !ok {
+			return request{}, fmt.Errorf("dynamodb:%s on %s names no string partition key %s", action, table, nm.indexKeys[""])
+		}
+		return request{action: "dynamodb:" + action, resource: arn(table), context: map[string][]string{"dynamodb:leadingkeys": {pk}}}, nil
+	}
+	var in struct {
+		TableName, IndexName, KeyConditionExpression string
+		Key, Item                                    dynamoKey
+		ExpressionAttributeNames                     map[string]string
+		ExpressionAttributeValues                    dynamoKey
+		RequestItems                                 map[string]json.RawMessage
+		TransactItems                                []map[string]struct {
+			TableName string
+			Key, Item dynamoKey
+		}
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, fmt.Errorf("dynamodb:%s: %w", op, err)
+	}
+	var out []request
+	add := func(q request, err error) error {
+		out = append(out, q)
+		return err
+	}
 	switch op {
-	case "TransactWriteItems":
-		var in struct {
-			TransactItems []map[string]json.RawMessage
-		}
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, err
-		}
-		var out []request
+	case "GetItem", "DeleteItem", "UpdateItem":
+		return out, add(item(op, in.TableName, in.Key))
+	case "PutItem":
+		return out, add(item(op, in.TableName, in.Item))
+	case "TransactWriteItems", "TransactGetItems":
+		// Each item is authorised as its own action on its own key.
 		for _, it := range in.TransactItems {
-			for kind := range it {
-				action := map[string]string{"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}[kind]
-				out = append(out, request{action: "dynamodb:" + action})
+			for kind, x := range it {
+				action := map[string]string{"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+					"ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}[kind]
+				k := x.Key
+				if k == nil {
+					k = x.Item
+				}
+				if err := add(item(action, x.TableName, k)); err != nil {
+					return nil, err
+				}
 			}
 		}
 		return out, nil
-	case "TransactGetItems":
-		return []request{{action: "dynamodb:GetItem"}}, nil
-	case "Query":
-		var in struct {
-			IndexName                 string
-			KeyConditionExpression    string
-			ExpressionAttributeNames  map[string]string
-			ExpressionAttributeValues map[string]map[string]string
-		}
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, err
-		}
-		q := request{action: "dynamodb:Query"}
-		if m := partitionCondition.FindStringSubmatch(in.KeyConditionExpression); m != nil && in.IndexName == "" {
-			if name := cmp.Or(in.ExpressionAttributeNames[m[1]], m[1]); name == "PK" {
-				q.partition = in.ExpressionAttributeValues[m[2]]["S"]
+	case "BatchGetItem", "BatchWriteItem":
+		// One action, with every item's partition key among the LeadingKeys: as ForAllValues
+		// reads them, each item's key is held to the condition, so each is a request here.
+		for table, raw := range in.RequestItems {
+			var keys []dynamoKey
+			if op == "BatchGetItem" {
+				var ka struct{ Keys []dynamoKey }
+				if err := json.Unmarshal(raw, &ka); err != nil {
+					return nil, err
+				}
+				keys = ka.Keys
+			} else {
+				var writes []struct {
+					PutRequest    *struct{ Item dynamoKey }
+					DeleteRequest *struct{ Key dynamoKey }
+				}
+				if err := json.Unmarshal(raw, &writes); err != nil {
+					return nil, err
+				}
+				for _, w := range writes {
+					if w.PutRequest != nil {
+						keys = append(keys, w.PutRequest.Item)
+					} else if w.DeleteRequest != nil {
+						keys = append(keys, w.DeleteRequest.Key)
+					}
+				}
+			}
+			for _, k := range keys {
+				if err := add(item(op, table, k)); err != nil {
+					return nil, err
+				}
 			}
 		}
-		return []request{q}, nil
+		return out, nil
+	case "Query":
+		// The partition a query names: the table's, or for an index the index's partition key
+		// value, which is what dynamodb:LeadingKeys means there.
+		resource := arn(in.TableName)
+		if in.IndexName != "" {
+			resource += "/index/" + in.IndexName
+		}
+		hashKey, ok := nm.indexKeys[in.IndexName]
+		if !ok {
+			return nil, fmt.Errorf("dynamodb:Query of index %q, which template.yaml does not declare", in.IndexName)
+		}
+		m := partitionCondition.FindStringSubmatch(in.KeyConditionExpression)
+		if m == nil || cmp.Or(in.ExpressionAttributeNames[m[1]], m[1]) != hashKey {
+			return nil, fmt.Errorf("dynamodb:Query of %s: key condition %q does not start with its partition key %s", resource, in.KeyConditionExpression, hashKey)
+		}
+		pk, ok := in.ExpressionAttributeValues[m[2]]["S"].(string)
+		if !ok {
+			return nil, fmt.Errorf("dynamodb:Query of %s: %s is not a string", resource, m[2])
+		}
+		return []request{{action: "dynamodb:Query", resource: resource, context: map[string][]string{"dynamodb:leadingkeys": {pk}}}}, nil
+	case "Scan":
+		// No partition: a ForAllValues LeadingKeys condition lets it through, as in AWS.
+		resource := arn(in.TableName)
+		if in.IndexName != "" {
+			resource += "/index/" + in.IndexName
+		}
+		return []request{{action: "dynamodb:Scan", resource: resource}}, nil
 	}
-	return []request{{action: "dynamodb:" + op}}, nil
+	return nil, nil
 }
 
-// policyCheck returns an endpoint that forwards to upstream and fails t if the function fn
-// makes a request its policies do not allow.
-func policyCheck(t testing.TB, fn, upstream string) string {
+// ---- SSM, SES, Scheduler, S3
+
+func ssmRequests(region, op string, body []byte) ([]request, error) {
+	var in struct {
+		Name  string
+		Names []string
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, fmt.Errorf("ssm:%s: %w", op, err)
+	}
+	var out []request
+	for _, name := range append(in.Names, in.Name) {
+		if name == "" {
+			continue
+		}
+		// A parameter's ARN is "parameter" and its name, whose leading slash is the separator.
+		out = append(out, request{action: "ssm:" + op, resource: "arn:aws:ssm:" + region + ":" + testAccount + ":parameter/" + strings.TrimPrefix(name, "/")})
+	}
+	return out, nil
+}
+
+func sesRequests(region string, r *http.Request, body []byte) ([]request, error) {
+	if r.Method != http.MethodPost || r.URL.Path != "/v2/email/outbound-emails" {
+		return nil, nil
+	}
+	var in struct {
+		FromEmailAddress, FromEmailAddressIdentityArn, ConfigurationSetName string
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, fmt.Errorf("ses:SendEmail: %w", err)
+	}
+	// Sent as the domain's identity (the test stack verifies the domain, not the address), and
+	// through the configuration set when one is named: IAM must allow each.
+	identity := in.FromEmailAddressIdentityArn
+	if identity == "" {
+		from, err := mail.ParseAddress(in.FromEmailAddress)
+		if err != nil {
+			return nil, fmt.Errorf("ses:SendEmail from %q: %w", in.FromEmailAddress, err)
+		}
+		_, domain, _ := strings.Cut(from.Address, "@")
+		identity = "arn:aws:ses:" + region + ":" + testAccount + ":identity/" + domain
+	}
+	out := []request{{action: "ses:SendEmail", resource: identity}}
+	if in.ConfigurationSetName != "" {
+		out = append(out, request{action: "ses:SendEmail", resource: "arn:aws:ses:" + region + ":" + testAccount + ":configuration-set/" + in.ConfigurationSetName})
+	}
+	return out, nil
+}
+
+func schedulerRequests(region string, r *http.Request, body []byte) ([]request, error) {
+	name, ok := strings.CutPrefix(r.URL.Path, "/schedules/")
+	if !ok {
+		return nil, nil
+	}
+	name, _ = url.PathUnescape(name)
+	var in struct {
+		GroupName string
+		Target    struct{ RoleArn string }
+	}
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, fmt.Errorf("scheduler %s: %w", r.Method, err)
+		}
+	}
+	group := cmp.Or(in.GroupName, r.URL.Query().Get("groupName"), "default")
+	op := map[string]string{http.MethodPost: "CreateSchedule", http.MethodDelete: "DeleteSchedule",
+		http.MethodGet: "GetSchedule", http.MethodPut: "UpdateSchedule"}[r.Method]
+	out := []request{{action: "scheduler:" + op, resource: "arn:aws:scheduler:" + region + ":" + testAccount + ":schedule/" + group + "/" + name}}
+	if in.Target.RoleArn != "" {
+		// A schedule that assumes a role passes it to the scheduler.
+		out = append(out, request{action: "iam:PassRole", resource: in.Target.RoleArn,
+			context: map[string][]string{"iam:passedtoservice": {"scheduler.amazonaws.com"}}})
+	}
+	return out, nil
+}
+
+func s3Requests(r *http.Request, body []byte) ([]request, error) {
+	// Path style, as s3blobs addresses a bucket behind AWS_ENDPOINT_URL.
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
+	key, err := url.PathUnescape(key)
+	if err != nil {
+		return nil, err
+	}
+	object := func(action, key string) request {
+		return request{action: "s3:" + action, resource: "arn:aws:s3:::" + bucket + "/" + key}
+	}
+	q := r.URL.Query()
+	switch {
+	case r.Method == http.MethodPost && q.Has("delete"):
+		var in struct {
+			Object []struct{ Key string }
+		}
+		if err := xml.Unmarshal(body, &in); err != nil {
+			return nil, err
+		}
+		var out []request
+		for _, o := range in.Object {
+			out = append(out, object("DeleteObject", o.Key))
+		}
+		return out, nil
+	case key == "":
+		return nil, nil
+	case r.Method == http.MethodPut && q.Has("tagging"):
+		return []request{object("PutObjectTagging", key)}, nil
+	case r.Method == http.MethodGet && q.Has("tagging"):
+		return []request{object("GetObjectTagging", key)}, nil
+	case r.Method == http.MethodPut:
+		return []request{object("PutObject", key)}, nil
+	case r.Method == http.MethodGet, r.Method == http.MethodHead:
+		return []request{object("GetObject", key)}, nil
+	case r.Method == http.MethodDelete:
+		return []request{object("DeleteObject", key)}, nil
+	}
+	return nil, nil
+}
+
+// ---- the proxy
+
+// denyAsAWS answers a refused request as the service would: DynamoDB and SSM with a JSON error
+// type, S3 with its XML error, SES and Scheduler with a 403 and the error type header.
+func denyAsAWS(w http.ResponseWriter, r *http.Request, msg string) {
+	m := signedScope.FindStringSubmatch(r.Header.Get("Authorization"))
+	service := ""
+	if m != nil {
+		service = m[2]
+	}
+	switch service {
+	case "dynamodb", "ssm":
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"com.amazonaws.%s#AccessDeniedException","message":%q}`, service, msg)
+	case "s3":
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		var b bytes.Buffer
+		xml.EscapeText(&b, []byte(msg))
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>%s</Message><RequestId>policy-check</RequestId></Error>`, b.String())
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-Errortype", "AccessDeniedException")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `{"message":%q}`, msg)
+	}
+}
+
+// policyCheck returns an endpoint that forwards to upstream what function fn's policies allow
+// on the stack called names, and refuses (and fails t for) the rest.
+func policyCheck(t testing.TB, fn, upstream string, names stackNames) string {
 	t.Helper()
-	all, err := templateGrants()
+	c, err := newCFN(names)
 	if err != nil {
 		t.Fatalf("template.yaml: %v", err)
 	}
-	grants, ok := all[resources[fn]]
-	if !ok {
-		t.Fatalf("no function resource for %s in template.yaml", fn)
+	pol, err := c.policies(functionResources[fn])
+	if err != nil {
+		t.Fatalf("template.yaml: %v", err)
 	}
+	nm := namer{indexKeys: c.indexPartitionKeys()}
 	var mu sync.Mutex
 	var denied []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		reqs, err := requestsOf(r, body)
+		refusal := ""
+		reqs, err := nm.requestsOf(r, body)
+		if err != nil {
+			refusal = err.Error()
+		}
 		for _, q := range reqs {
-			if !slices.ContainsFunc(grants, func(g grant) bool { return g.allows(q.action, q.partition) }) {
-				where := ""
-				if q.partition != "" {
-					where = " on partition " + q.partition
-				}
-				err = fmt.Errorf("%s%s is not granted to %s in template.yaml", q.action, where, resources[fn])
+			if ok, err := pol.decide(q); err != nil {
+				refusal = err.Error()
+			} else if !ok && refusal == "" {
+				refusal = fmt.Sprintf("%s: %s is not allowed by its policies in template.yaml", functionResources[fn], q)
 			}
 		}
-		if err != nil {
+		if refusal != "" {
 			mu.Lock()
-			denied = append(denied, err.Error())
+			denied = append(denied, refusal)
 			mu.Unlock()
-			// As AWS would answer, so that the function's handling of it is what the test sees.
-			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"__type":"com.amazonaws.dynamodb.v20120810#AccessDeniedException","message":%q}`, err.Error())
+			denyAsAWS(w, r, refusal)
 			return
 		}
 		out, err := http.NewRequestWithContext(r.Context(), r.Method, upstream+r.URL.RequestURI(), bytes.NewReader(body))

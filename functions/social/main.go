@@ -5,11 +5,14 @@
 package main
 
 import (
+	"context"
 	"log"
+	"net/http"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/council/intake/internal/setup"
+	"github.com/council/intake/internal/ssmparam"
 	"github.com/council/intake/internal/web"
 )
 
@@ -18,7 +21,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	secrets, _ := cfg.MonitorSecrets() // validated by Load
-	h := &web.Social{Service: svc, Secrets: secrets, Log: svc.Log}
-	lambda.Start(httpadapter.NewV2(h.Routes()).ProxyWithContext)
+	// The routes are built on the first request, which reads the signing secrets from SSM.
+	routes := web.Deferred(svc.Log, func(ctx context.Context) (http.Handler, error) {
+		secrets, err := setup.SocialSecrets(ctx, cfg, ssmparam.Read)
+		if err != nil {
+			return nil, err
+		}
+		h := &web.Social{Service: svc, Secrets: secrets, Log: svc.Log}
+		return h.Routes(), nil
+	})
+	lambda.Start(httpadapter.NewV2(routes).ProxyWithContext)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/council/intake/internal/casesimport"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/embedded"
+	"github.com/council/intake/internal/embedded/embeddedtest"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/outbox"
 	"github.com/council/intake/internal/workdays"
@@ -41,7 +42,7 @@ func newFixture(t testing.TB, at time.Time) *fixture {
 	clk := clock.NewFixed(at)
 	loc, _ := workdays.London()
 	stack, err := embedded.Open(t.TempDir(), feedback.Service{
-		Clock: clk, Calendar: workdays.New(loc), Policy: feedback.DefaultPolicy(),
+		Clock: clk, Calendar: workdays.New(loc), Policy: embeddedtest.DefaultPolicy(t),
 		Council: feedback.Council{Name: "Example District Council", Phone: "01632 960000",
 			From: "Example District Council <feedback@intake.example.gov.uk>", ReplyDomain: "intake.example.gov.uk"},
 		Routing: feedback.Routing{Areas: map[string]string{"planning": cy.Email}, Triage: "triage@council.gov.uk"},

@@ -83,9 +83,13 @@ type Config struct {
 	// limit off.
 	AckLimitPerRecipient int `env:"INTAKE_ACK_LIMIT_PER_RECIPIENT, default=3"`
 	// SocialSecrets are the social-media monitoring tools' signing secrets:
-	// "monitor=secret,monitor=secret", each secret at least 32 characters. In AWS they come
-	// from a parameter, which production should fill from SSM SecureString or Secrets Manager.
+	// "monitor=secret,monitor=secret", each secret at least 32 characters: the local runner's
+	// and `make invoke-social`'s. In AWS they are never an environment variable: the social
+	// function reads the SecureString SocialSecretsParameter names.
 	SocialSecrets string `env:"INTAKE_SOCIAL_SECRETS"`
+	// SocialSecretsParameter names the SSM SecureString that holds SocialSecrets in AWS (the
+	// social function reads it once, on its first request). Empty: no monitoring tool is known.
+	SocialSecretsParameter string `env:"INTAKE_SOCIAL_SECRETS_PARAMETER"`
 
 	// AWS resources; the local runner does not use them.
 	Table             string `env:"INTAKE_TABLE"`
@@ -213,6 +217,9 @@ func (c *Config) validate(required, unset []string) error {
 	}
 	if p := c.SessionKeyParameter; p != "" && (!strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t")) {
 		problems = append(problems, fmt.Sprintf("INTAKE_SESSION_KEY_PARAMETER %q is not an SSM parameter name like /intake/session-key", p))
+	}
+	if p := c.SocialSecretsParameter; p != "" && (!strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t")) {
+		problems = append(problems, fmt.Sprintf("INTAKE_SOCIAL_SECRETS_PARAMETER %q is not an SSM parameter name like /intake/social-secrets", p))
 	}
 	if c.SessionKey != "" && len(c.SessionKey) < feedback.MinSessionKeyBytes {
 		problems = append(problems, fmt.Sprintf("INTAKE_SESSION_KEY must be at least %d characters (it is %d): generate one with openssl rand -hex 32", feedback.MinSessionKeyBytes, len(c.SessionKey)))

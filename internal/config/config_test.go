@@ -38,6 +38,7 @@ func TestLoad_Errors(t *testing.T) {
 		{"required staff left to its default", nil, []string{"INTAKE_STAFF"}, "INTAKE_STAFF is required"},
 		{"required console URL left to its default", map[string]string{"INTAKE_CONSOLE_URL": " "}, []string{"INTAKE_CONSOLE_URL"}, "INTAKE_CONSOLE_URL is required"},
 		{"session key parameter not a path", map[string]string{"INTAKE_SESSION_KEY_PARAMETER": "intake-key"}, nil, "INTAKE_SESSION_KEY_PARAMETER"},
+		{"social secrets parameter not a path", map[string]string{"INTAKE_SOCIAL_SECRETS_PARAMETER": "social secrets"}, nil, "INTAKE_SOCIAL_SECRETS_PARAMETER"},
 		{"bad routing", map[string]string{"INTAKE_ROUTING": "waste=waste@x.gov.uk,planning"}, nil, `"planning"`},
 		{"bad mailbox", map[string]string{"INTAKE_ROUTING": "waste=not-an-address"}, nil, "INTAKE_ROUTING"},
 		{"bad from", map[string]string{"INTAKE_FROM_ADDRESS": "nobody"}, nil, "INTAKE_FROM_ADDRESS"},

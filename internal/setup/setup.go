@@ -85,8 +85,34 @@ type Officer struct {
 }
 
 // SecretReader returns the value of the named secret parameter: ssmparam.Read. It is passed
-// in, rather than called from here, so that only the officer function links the SSM reader.
+// in, rather than called from here, so that only the functions that read secrets (the officer
+// and social functions) link the SSM reader.
 type SecretReader func(ctx context.Context, awsCfg aws.Config, name string) (string, error)
+
+// SocialSecrets returns the monitoring tools' signing secrets: those of INTAKE_SOCIAL_SECRETS
+// (make invoke-social's) and those of the SecureString INTAKE_SOCIAL_SECRETS_PARAMETER names,
+// read with readSecret, so that in AWS no secret is a plain environment variable. The social
+// function calls it on its first request, as the officer function reads its session key.
+func SocialSecrets(ctx context.Context, cfg *config.Config, readSecret SecretReader) (map[string]string, error) {
+	if cfg.SocialSecretsParameter == "" {
+		return cfg.MonitorSecrets()
+	}
+	awsCfg, err := awsConfig(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	v, err := readSecret(ctx, awsCfg, cfg.SocialSecretsParameter)
+	if err != nil {
+		return nil, fmt.Errorf("setup: the social secrets (INTAKE_SOCIAL_SECRETS_PARAMETER): %w", err)
+	}
+	both := *cfg
+	both.SocialSecrets = strings.Trim(cfg.SocialSecrets+","+v, ",")
+	secrets, err := both.MonitorSecrets()
+	if err != nil {
+		return nil, fmt.Errorf("setup: the social secrets in %s: %w", cfg.SocialSecretsParameter, err)
+	}
+	return secrets, nil
+}
 
 // OfficerFromEnv reads the officer function's configuration from the process environment;
 // SignIn reads the session key. The service has no scheduler: an officer's action only records

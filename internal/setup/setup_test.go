@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/council/intake/internal/config"
 )
 
 func TestRequestIDs(t *testing.T) {
@@ -81,6 +83,61 @@ func TestOfficer_SignIn(t *testing.T) {
 	}
 	if len(reads) != 3 {
 		t.Errorf("the key was read %d times, want 3 (twice failing, once for good)", len(reads))
+	}
+}
+
+// TestSocialSecrets: in AWS the monitors' secrets come from the SecureString the parameter
+// names, added to any given in the environment; a failed read or a bad value is an error that
+// names the variable or the parameter, never a secret.
+func TestSocialSecrets(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-2")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	const good = "0123456789abcdef0123456789abcdef"
+	tests := []struct {
+		name         string
+		env, param   string
+		stored       string
+		readErr      error
+		want         map[string]string
+		wantErr      string
+		wantReadName string
+	}{
+		{name: "environment only (make invoke-social)", env: "local=" + good, want: map[string]string{"local": good}},
+		{name: "from the parameter", param: "/intake/social-secrets", stored: "brandwatch=" + good, want: map[string]string{"brandwatch": good}, wantReadName: "/intake/social-secrets"},
+		{name: "both", env: "local=" + good, param: "/p", stored: "brandwatch=" + good, want: map[string]string{"local": good, "brandwatch": good}, wantReadName: "/p"},
+		{name: "read fails", param: "/p", readErr: errors.New("connection refused"), wantErr: "INTAKE_SOCIAL_SECRETS_PARAMETER", wantReadName: "/p"},
+		{name: "short secret stored", param: "/p", stored: "brandwatch=short-secret-value", wantErr: "the social secrets in /p", wantReadName: "/p"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			read := ""
+			cfg := &config.Config{SocialSecrets: tt.env, SocialSecretsParameter: tt.param}
+			got, err := SocialSecrets(context.Background(), cfg, func(_ context.Context, _ aws.Config, name string) (string, error) {
+				read = name
+				return tt.stored, tt.readErr
+			})
+			if read != tt.wantReadName {
+				t.Errorf("read %q, want %q", read, tt.wantReadName)
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "short-secret-value") {
+					t.Errorf("SocialSecrets = %v, %v; want an error naming %q and no secret", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || len(got) != len(tt.want) {
+				t.Fatalf("SocialSecrets = %v, %v; want %v", got, err, tt.want)
+			}
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("secret of %s = %q, want %q", k, got[k], v)
+				}
+			}
+			if cfg.SocialSecrets != tt.env {
+				t.Errorf("the configuration was changed: %q", cfg.SocialSecrets)
+			}
+		})
 	}
 }
 

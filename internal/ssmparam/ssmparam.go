@@ -1,6 +1,7 @@
 // Package ssmparam reads secrets from AWS Systems Manager Parameter Store: the officer
-// function's session key, a SecureString read once per execution environment, so that the key
-// never sits in the function's configuration as a plain environment variable.
+// function's session key and the social function's signing secrets, SecureStrings read once per
+// execution environment, so that no secret sits in a function's configuration as a plain
+// environment variable.
 //
 // It makes its one request (GetParameter) over SSM's JSON API itself (awsapi), rather than
 // through the SDK's SSM client, whose package builds a description of
