@@ -381,10 +381,16 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request, who feedbac
 	if who.Role != feedback.RoleAdmin {
 		return feedback.Errorf(feedback.EFORBIDDEN, "Only the complaints team can import past cases.")
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "text/csv" {
 		return &problemError{status: http.StatusUnsupportedMediaType, detail: "Send the file as text/csv."}
 	}
-	res, err := runImport(r, http.MaxBytesReader(w, r.Body, MaxImportBytes), h.Service, who, r.URL.Query().Get("good_rows_only") == "true")
+	// The file's character set, from text/csv; charset=windows-1252 or ?encoding=.
+	enc := params["charset"]
+	if q := r.URL.Query().Get("encoding"); q != "" {
+		enc = q
+	}
+	res, err := runImport(r, http.MaxBytesReader(w, r.Body, MaxImportBytes), enc, h.Service, who, r.URL.Query().Get("good_rows_only") == "true")
 	if err != nil {
 		return err
 	}
@@ -396,8 +402,8 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request, who feedbac
 	return nil
 }
 
-func runImport(r *http.Request, body io.Reader, svc *feedback.Service, who feedback.StaffMember, goodOnly bool) (casesimport.Result, error) {
-	f, err := casesimport.ReadCSV(body)
+func runImport(r *http.Request, body io.Reader, enc string, svc *feedback.Service, who feedback.StaffMember, goodOnly bool) (casesimport.Result, error) {
+	f, err := casesimport.ReadEncodedCSV(body, enc)
 	if err != nil {
 		if tooLarge(err) {
 			return casesimport.Result{}, feedback.Errorf(feedback.ETOOLARGE, "The file is larger than %d MB: split it.", MaxImportBytes>>20)
@@ -478,7 +484,7 @@ func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
-	res, err := runImport(r, file, c.Service, sess.Staff, r.PostFormValue("good_rows_only") == "yes")
+	res, err := runImport(r, file, r.PostFormValue("encoding"), c.Service, sess.Staff, r.PostFormValue("good_rows_only") == "yes")
 	switch {
 	case feedback.ErrorCode(err) == feedback.EFORBIDDEN:
 		c.forbidden(w, r, feedback.ErrorMessage(err))
@@ -512,13 +518,15 @@ var importPage = consolePage("import", `
 <thead><tr><th scope="col">Line</th><th scope="col">Column</th><th scope="col">Problem</th></tr></thead>
 <tbody>{{range .Problems}}<tr><td>{{.Line}}</td><td>{{.Column}}</td><td>{{.Message}}</td></tr>{{end}}</tbody></table>{{end}}{{end}}
 <p>Upload a CSV file with a header row and one row per case. Every row is checked first; nothing is imported unless every row is good, unless you choose to import only the good rows. Cases already here (by reference) are left as they are, so uploading the same file again adds nothing. Imported cases send no email.</p>
-<p>The columns: {{index .Values "columns"}}. Dates are written as YYYY-MM-DD.</p>
+<p>The columns: {{index .Values "columns"}}. Dates are written as YYYY-MM-DD or DD/MM/YYYY, with a time of day if there is one (31/03/2019 23:30); the time then decides the financial year and the due dates. A service area may be given by its key or its name, in any case. A complaint that reached Stage 2 may be one row, or its Stage 1 row followed by a Stage 2 row with the same reference.</p>
 <form method="post" action="/officer/import" enctype="multipart/form-data" novalidate>
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <div class="group{{if .Errors}} error{{end}}">
 <label for="file">CSV file</label>
 <input type="file" id="file" name="file" accept=".csv,text/csv">
 </div>
+<div class="group"><label for="encoding">The file is saved as</label>
+<select id="encoding" name="encoding"><option value="utf-8">CSV UTF-8 (Excel's "CSV UTF-8")</option><option value="windows-1252">CSV in Windows-1252 (Excel's "CSV (Comma delimited)")</option></select></div>
 <div class="group"><input type="checkbox" id="good_rows_only" name="good_rows_only" value="yes"> <label for="good_rows_only">If some rows have problems, import the good rows anyway</label></div>
 <button type="submit">Import</button>
 </form>`)
