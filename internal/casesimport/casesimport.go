@@ -5,12 +5,10 @@ package casesimport
 
 import (
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/council/intake/internal/feedback"
@@ -51,6 +49,17 @@ type File struct {
 type Row struct {
 	Line   int
 	Fields []string
+	// lines are the file's lines of each field when the row joins a case's Stage 1 and Stage 2
+	// rows (nil: every field is on Line).
+	lines []int
+}
+
+// lineOf is the line field i (0-based) came from.
+func (r Row) lineOf(i int) int {
+	if i >= 0 && i < len(r.lines) {
+		return r.lines[i]
+	}
+	return r.Line
 }
 
 // Problem is one thing wrong with an import file: where, and what, in plain English.
@@ -84,44 +93,6 @@ type Result struct {
 	Written bool `json:"written"`
 }
 
-// ReadCSV reads an import file written as CSV (UTF-8, a header row first, commas, fields
-// quoted as spreadsheets quote them). A file that is not CSV at all is refused as a whole with
-// the line where reading stopped.
-func ReadCSV(r io.Reader) (File, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	var f File
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return File{}, feedback.Errorf(feedback.EINVALID, "Line %d of the file cannot be read as CSV: %s.", pe.Line, pe.Err)
-			}
-			return File{}, fmt.Errorf("read import file: %w", err)
-		}
-		line, _ := cr.FieldPos(0)
-		if f.Header == nil {
-			f.Header = rec
-			continue
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(f.Rows) == MaxRows {
-			return File{}, feedback.Errorf(feedback.EINVALID, "The file has more than %d rows; import at most %d at a time.", MaxRows, MaxRows)
-		}
-		f.Rows = append(f.Rows, Row{Line: line, Fields: rec})
-	}
-	if f.Header == nil {
-		return File{}, feedback.Errorf(feedback.EINVALID, "The file is empty: it needs a header row and a row per case.")
-	}
-	return f, nil
-}
-
 var refPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$`)
 
 // Import checks every row of f and, if all are good (or goodRowsOnly), stores them as cases
@@ -141,24 +112,19 @@ func Import(ctx context.Context, s *feedback.Service, who feedback.StaffMember, 
 		return res, nil
 	}
 	now := s.Clock.Now()
-	seen := map[string]int{}
+	rows, skipped, ps := joinStages(f.Rows, cols)
+	res.Problems, res.Skipped = append(res.Problems, ps...), skipped
 	var good []*feedback.Case
-	for _, row := range f.Rows {
+	for _, row := range rows {
 		c, ps := readRow(s, row, cols, now, who)
-		if c != nil {
-			if first, dup := seen[c.Ref]; dup {
-				ps = append(ps, Problem{Line: row.Line, Column: "reference", Message: fmt.Sprintf("%s is also on line %d: each case may appear once.", c.Ref, first)})
-			} else {
-				seen[c.Ref] = row.Line
-			}
-		}
 		if len(ps) > 0 {
 			res.Problems = append(res.Problems, ps...)
-			res.Skipped++
+			res.Skipped += row.count()
 			continue
 		}
 		good = append(good, c)
 	}
+	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Line < res.Problems[j].Line })
 	if len(res.Problems) > 0 && !goodRowsOnly {
 		res.Skipped = 0
 		return res, nil

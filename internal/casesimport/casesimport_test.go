@@ -105,9 +105,9 @@ func TestImport(t *testing.T) {
 	ctx := context.Background()
 	good := sevenoaksCSV(t)
 	lines := strings.Split(good, "\n")
-	// Line 5 gets a date in the wrong format, line 9 an unknown outcome.
+	// Line 5 gets a date written in words, line 9 an unknown outcome.
 	bad := append([]string(nil), lines...)
-	bad[4] = strings.Replace(bad[4], "2017-04-03", "03/04/2017", 1)
+	bad[4] = strings.Replace(bad[4], "2017-04-03", "3rd April 2017", 1)
 	bad[8] = strings.Replace(bad[8], ",invalid,", ",maybe,", 1)
 	if bad[4] == lines[4] || bad[8] == lines[8] {
 		t.Fatal("the test's edits did not apply: the acceptance file changed")
@@ -130,7 +130,7 @@ func TestImport(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []casesimport.Problem{
-			{Line: 5, Column: "received_date", Message: `"03/04/2017" is not a date written as YYYY-MM-DD (for example 2019-03-31).`},
+			{Line: 5, Column: "received_date", Message: `"3rd April 2017" is not a date: write YYYY-MM-DD or DD/MM/YYYY, with a time of day if there is one (2019-03-31, 31/03/2019 23:30 or 2019-03-31T23:30:00+01:00).`},
 			{Line: 9, Column: "stage1_outcome", Message: `"maybe" is not an outcome: write upheld, partly_upheld, not_upheld or invalid.`},
 		}
 		if diff := cmp.Diff(want, res.Problems); diff != "" || res.Written || res.Imported != 0 {
@@ -195,7 +195,7 @@ func TestImport(t *testing.T) {
 			{"unknown area", "reference,kind,channel,received_date,service_area\nA-1,comment,web,2019-01-02,Bins\n",
 				[]casesimport.Problem{{Line: 2, Column: "service_area", Message: `"Bins" is not one of the council's service areas (` + strings.Join(sevenoaksAreas, ", ") + ")."}}},
 			{"same reference twice", "reference,kind,channel,received_date\nA-1,comment,web,2019-01-02\nA-1,comment,web,2019-01-03\n",
-				[]casesimport.Problem{{Line: 3, Column: "reference", Message: "A-1 is also on line 2: each case may appear once."}}},
+				[]casesimport.Problem{{Line: 3, Column: "reference", Message: "A-1 is also on line 2: each case may appear once, or as a Stage 1 row followed by its Stage 2 row."}}},
 			{"future date", "reference,kind,channel,received_date\nA-1,comment,web,2029-01-02\n",
 				[]casesimport.Problem{{Line: 2, Column: "received_date", Message: "The date cannot be in the future."}}},
 		}

@@ -3,7 +3,6 @@ package casesimport
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,23 +28,37 @@ func (r *rowReader) get(col string) string {
 }
 
 func (r *rowReader) bad(col, format string, args ...any) {
-	r.ps = append(r.ps, Problem{Line: r.row.Line, Column: col, Message: fmt.Sprintf(format, args...)})
+	r.ps = append(r.ps, Problem{Line: r.row.lineOf(r.cols[col] - 1), Column: col, Message: fmt.Sprintf(format, args...)})
 }
 
+// dateMessage says how dates may be written.
+const dateMessage = "write YYYY-MM-DD or DD/MM/YYYY, with a time of day if there is one (2019-03-31, 31/03/2019 23:30 or 2019-03-31T23:30:00+01:00)."
+
+// dateLayouts are the ways a date may be written: ISO 8601 as systems write it, and day first
+// as a UK spreadsheet does, each with or without a time of day. A time without an offset is
+// Europe/London's.
+var dateLayouts = []string{
+	time.DateOnly, time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04",
+	"02/01/2006", "02/01/2006 15:04:05", "02/01/2006 15:04", "2/1/2006", "2/1/2006 15:04",
+}
+
+// date reads col as an instant: the start of the day in Europe/London for a date alone, or the
+// time given, which then decides the financial year and the due dates.
 func (r *rowReader) date(col string, required bool) time.Time {
 	v := r.get(col)
 	if v == "" {
 		if required {
-			r.bad(col, "Enter the date, written as YYYY-MM-DD (for example 2019-03-31).")
+			r.bad(col, "Enter the date: %s", dateMessage)
 		}
 		return time.Time{}
 	}
-	t, err := time.ParseInLocation(time.DateOnly, v, r.loc)
-	if err != nil {
-		r.bad(col, "%q is not a date written as YYYY-MM-DD (for example 2019-03-31).", v)
-		return time.Time{}
+	for _, layout := range dateLayouts {
+		if t, err := time.ParseInLocation(layout, v, r.loc); err == nil {
+			return t
+		}
 	}
-	return t
+	r.bad(col, "%q is not a date: %s", v, dateMessage)
+	return time.Time{}
 }
 
 func (r *rowReader) pence(col string) int64 {
@@ -119,16 +132,13 @@ func readRow(s *feedback.Service, row Row, cols map[string]int, now time.Time, w
 		return nil, r.ps
 	}
 	rc := &rowCase{rowReader: r, s: s, who: who, now: now, today: s.Calendar.Date(now)}
-	rc.identity()
-	rc.dates()
-	rc.stageReached()
-	rc.newCase()
-	rc.stages()
-	rc.ombudsman()
-	rc.lessons()
-	rc.closed()
-	if len(r.ps) > 0 {
-		return rc.c, r.ps
+	// Each step reads what the steps before it read; a row stops at the first step that finds
+	// a problem, so that one mistake is reported once, not again by every check it spoils.
+	for _, step := range []func(){rc.identity, rc.dates, rc.stageReached, rc.newCase, rc.stages, rc.ombudsman, rc.lessons, rc.closed} {
+		step()
+		if len(r.ps) > 0 {
+			return rc.c, r.ps
+		}
 	}
 	s.Imported(rc.c, rc.acked, who, now, "Imported from an earlier system (line "+strconv.Itoa(row.Line)+" of the file).")
 	return rc.c, nil
@@ -147,21 +157,38 @@ func (r *rowCase) identity() {
 	default:
 		r.bad("channel", "%q is not a channel: write web, email, social, phone, letter or in_person.", r.get("channel"))
 	}
-	area := r.get("service_area")
-	if names := r.s.Routing.AreaNames(); area != "" && len(names) > 0 && !slices.Contains(names, area) {
-		r.bad("service_area", "%q is not one of the council's service areas (%s).", area, strings.Join(names, ", "))
+	if area := r.get("service_area"); area != "" && len(r.s.Routing.Areas) > 0 {
+		if _, ok := r.s.Routing.Find(area); !ok {
+			var names []string
+			for _, a := range r.s.Routing.AreaNames() {
+				names = append(names, r.s.Routing.Label(a))
+			}
+			r.bad("service_area", "%q is not one of the council's service areas (%s).", area, strings.Join(names, ", "))
+		}
 	}
+}
+
+// area is the service area's key: the row names it by key or display name, in any case.
+func (r *rowCase) area() string {
+	v := r.get("service_area")
+	if key, ok := r.s.Routing.Find(v); ok {
+		return key
+	}
+	return v
 }
 
 func (r *rowCase) kind() feedback.Kind { return feedback.Kind(strings.ToLower(r.get("kind"))) }
 
 // notBefore checks that a date given in col is not in the future nor before earliest (what).
+// Days are compared, not instants: a response dated the day a complaint arrived at 16:00 is
+// not before it.
 func (r *rowCase) notBefore(col string, t, earliest time.Time, what string) {
+	cal := r.s.Calendar
 	switch {
 	case t.IsZero():
-	case t.After(r.today):
+	case cal.Date(t).After(r.today):
 		r.bad(col, "The date cannot be in the future.")
-	case !earliest.IsZero() && t.Before(earliest):
+	case !earliest.IsZero() && cal.Date(t).Before(cal.Date(earliest)):
 		r.bad(col, "The date is before %s.", what)
 	}
 }
@@ -194,7 +221,7 @@ func (r *rowCase) stageReached() {
 }
 
 func (r *rowCase) newCase() {
-	s, area := r.s, r.get("service_area")
+	s, area := r.s, r.area()
 	r.c = &feedback.Case{
 		Ref: r.get("reference"), Kind: r.kind(), Channel: feedback.Channel(strings.ToLower(r.get("channel"))),
 		Status: feedback.StatusOpen, ServiceArea: area,

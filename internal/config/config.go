@@ -30,6 +30,11 @@ type Config struct {
 	ReplyDomain string `env:"INTAKE_REPLY_DOMAIN, default=intake.example.gov.uk"`
 	// Routing maps service areas to mailboxes: "waste=waste@council.gov.uk,planning=...".
 	Routing string `env:"INTAKE_ROUTING, default=bins-and-recycling=waste.team@example.gov.uk,council-tax=revenues@example.gov.uk,planning=planning@example.gov.uk,housing=housing@example.gov.uk,parking=parking@example.gov.uk"`
+	// ReportIntroduction opens the annual report (paragraphs separated by a blank line).
+	ReportIntroduction string `env:"INTAKE_REPORT_INTRODUCTION"`
+	// ReportEmptyAreas is "show" to list every service area in the report's by-area tables,
+	// zeros included, or "hide" to leave out areas with nothing to report.
+	ReportEmptyAreas string `env:"INTAKE_REPORT_EMPTY_AREAS, default=hide"`
 	// Staff is the directory of who may sign in to the console and the API, and in what role:
 	// "address=role" or "address=role:area|area", comma-separated (roles: officer, manager,
 	// admin, monitor). The default suits the local runner's example routing.
@@ -196,6 +201,9 @@ func (c *Config) validate(required, unset []string) error {
 	}
 	if _, err := c.RoutingTable(); err != nil {
 		problems = append(problems, err.Error())
+	}
+	if e := c.ReportEmptyAreas; e != "show" && e != "hide" {
+		problems = append(problems, fmt.Sprintf("INTAKE_REPORT_EMPTY_AREAS %q must be show or hide", e))
 	}
 	if _, err := c.Mailboxes(); err != nil {
 		problems = append(problems, err.Error())
@@ -367,7 +375,8 @@ func (c *Config) MonitorSecrets() (map[string]string, error) {
 // Council returns who Intake speaks for.
 func (c *Config) Council() feedback.Council {
 	return feedback.Council{Name: c.CouncilName, Phone: c.CouncilPhone, Website: c.CouncilWebsite,
-		From: c.FromAddress, ReplyDomain: c.ReplyDomain, ConsoleURL: strings.TrimRight(c.ConsoleURL, "/")}
+		From: c.FromAddress, ReplyDomain: c.ReplyDomain, ConsoleURL: strings.TrimRight(c.ConsoleURL, "/"),
+		ReportIntroduction: strings.TrimSpace(c.ReportIntroduction), ReportEmptyAreas: c.ReportEmptyAreas == "show"}
 }
 
 // RoutingTable parses INTAKE_ROUTING and INTAKE_TRIAGE_MAILBOX.
@@ -383,19 +392,47 @@ func (c *Config) RoutingTable() (feedback.Routing, error) {
 			continue
 		}
 		area, box, ok := strings.Cut(entry, "=")
-		area, box = strings.ToLower(strings.TrimSpace(area)), strings.TrimSpace(box)
+		// A display name may follow the mailbox after a semicolon, which no address has, so
+		// that "planning=planning@…" reads as it always did.
+		box, name, named := strings.Cut(box, ";")
+		area, box, name = strings.ToLower(strings.TrimSpace(area)), strings.TrimSpace(box), strings.TrimSpace(name)
 		a, err := mail.ParseAddress(box)
-		if !ok || area == "" || err != nil || a.Address != box {
+		if !ok || area == "" || err != nil || a.Address != box || (named && name == "") {
 			bad = append(bad, fmt.Sprintf("%q", entry))
 			continue
 		}
 		r.Areas[area] = box
+		if named {
+			if r.Names == nil {
+				r.Names = map[string]string{}
+			}
+			r.Names[area] = name
+		}
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return r, fmt.Errorf("INTAKE_ROUTING entries must be service-area=mailbox@domain, separated by commas; these are not: %s", strings.Join(bad, ", "))
+		return r, fmt.Errorf("INTAKE_ROUTING entries must be service-area=mailbox@domain or service-area=mailbox@domain;Display name, separated by commas; these are not: %s", strings.Join(bad, ", "))
 	}
-	return r, nil
+	return r, uniqueAreaNames(r)
+}
+
+// uniqueAreaNames checks that no two areas answer to the same name, key or display name, in
+// any case: an import matches areas by either.
+func uniqueAreaNames(r feedback.Routing) error {
+	seen := map[string]string{}
+	for _, area := range r.AreaNames() {
+		names := []string{area}
+		if l := r.Names[area]; l != "" && !strings.EqualFold(l, area) {
+			names = append(names, l)
+		}
+		for _, n := range names {
+			if other, dup := seen[strings.ToLower(n)]; dup {
+				return fmt.Errorf("INTAKE_ROUTING names %q for both %s and %s: give each service area its own key and display name", n, other, area)
+			}
+			seen[strings.ToLower(n)] = area
+		}
+	}
+	return nil
 }
 
 // Mailboxes parses INTAKE_MAIL_ADDRESSES.

@@ -157,3 +157,72 @@ func TestConfig_MonitorSecrets(t *testing.T) {
 		})
 	}
 }
+
+func TestConfig_RoutingTable_DisplayNames(t *testing.T) {
+	tests := []struct {
+		name, routing string
+		labels        map[string]string // key -> display name
+		owners        map[string]string // key -> mailbox
+		err           string
+	}{
+		{"keys only, as before", "planning=planning@x.gov.uk,it=it@x.gov.uk", map[string]string{"planning": "Planning", "it": "It"},
+			map[string]string{"planning": "planning@x.gov.uk"}, ""},
+		{"a display name after the mailbox", "planning=planning@x.gov.uk;Development Services, it = it@x.gov.uk ; IT Services ",
+			map[string]string{"planning": "Development Services", "it": "IT Services"},
+			map[string]string{"planning": "planning@x.gov.uk", "it": "it@x.gov.uk"}, ""},
+		{"an empty display name", "planning=planning@x.gov.uk;", nil, nil, `"planning=planning@x.gov.uk;"`},
+		{"a display name used twice", "planning=p@x.gov.uk;Development,dev=d@x.gov.uk;development", nil, nil, "Development"},
+		{"a display name that is another area's key", "planning=p@x.gov.uk;IT,it=i@x.gov.uk", nil, nil, "IT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(config.Map(map[string]string{"INTAKE_ROUTING": tt.routing, "INTAKE_STAFF": "a@x.gov.uk=admin"}))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "INTAKE_ROUTING") {
+					t.Fatalf("Load error = %v; want one naming INTAKE_ROUTING and %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := c.RoutingTable()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, want := range tt.labels {
+				if got := r.Label(k); got != want {
+					t.Errorf("Label(%q) = %q, want %q", k, got, want)
+				}
+			}
+			for k, want := range tt.owners {
+				if got := r.Owner(k); got != want {
+					t.Errorf("Owner(%q) = %q, want %q", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestConfig_Council_Report(t *testing.T) {
+	c, err := config.Load(config.Map(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Council(); got.ReportIntroduction != "" || got.ReportEmptyAreas {
+		t.Errorf("default report settings = %q, %v; want no introduction and empty areas left out", got.ReportIntroduction, got.ReportEmptyAreas)
+	}
+	c, err = config.Load(config.Map(map[string]string{
+		"INTAKE_REPORT_INTRODUCTION": "This report covers formal complaints.\n\nIt is for information.",
+		"INTAKE_REPORT_EMPTY_AREAS":  "show",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Council(); got.ReportIntroduction != "This report covers formal complaints.\n\nIt is for information." || !got.ReportEmptyAreas {
+		t.Errorf("report settings = %q, %v", got.ReportIntroduction, got.ReportEmptyAreas)
+	}
+	if _, err := config.Load(config.Map(map[string]string{"INTAKE_REPORT_EMPTY_AREAS": "yes"})); err == nil || !strings.Contains(err.Error(), "INTAKE_REPORT_EMPTY_AREAS") {
+		t.Errorf("a bad INTAKE_REPORT_EMPTY_AREAS: %v", err)
+	}
+}

@@ -19,6 +19,12 @@ type Council struct {
 	// ReplyDomain receives replies: each case's Reply-To is reply+<ref>@ReplyDomain, so a reply
 	// finds its case even if the resident edits the subject.
 	ReplyDomain string
+	// ReportIntroduction is the annual report's introduction, as the complaints team writes it:
+	// paragraphs separated by a blank line. Empty: the report starts with its summary.
+	ReportIntroduction string
+	// ReportEmptyAreas lists every service area in the report's by-area tables, zeros
+	// included; otherwise an area with nothing to report is left out.
+	ReportEmptyAreas bool
 	// ConsoleURL is the officer console's base URL (e.g. https://intake.example.gov.uk); the
 	// assignment and reminder emails link from it straight to the case. Empty: no link.
 	ConsoleURL string
@@ -27,8 +33,36 @@ type Council struct {
 // Routing maps service areas to the officer or team mailbox that owns them; anything else goes
 // to the triage mailbox.
 type Routing struct {
-	Areas  map[string]string
+	// Areas maps each service area's key (lower case, as the form and the staff directory
+	// write it) to its mailbox.
+	Areas map[string]string
+	// Names are the areas' display names by key ("planning" → "Development Services"), as the
+	// report shows them; an area without one is shown as AreaLabel writes its key.
+	Names  map[string]string
 	Triage string
+}
+
+// Label is area's display name: the configured one, or its key made readable.
+func (r Routing) Label(area string) string {
+	if n := r.Names[area]; n != "" {
+		return n
+	}
+	return AreaLabel(area)
+}
+
+// Find matches s to a service area by its key or its display name, ignoring case and the
+// spaces round it, as a person (or an earlier system) writes it.
+func (r Routing) Find(s string) (key string, ok bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", false
+	}
+	for _, a := range r.AreaNames() {
+		if strings.EqualFold(a, s) || strings.EqualFold(r.Label(a), s) {
+			return a, true
+		}
+	}
+	return "", false
 }
 
 // AreaNames lists the service areas in alphabetical order.

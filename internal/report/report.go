@@ -56,10 +56,40 @@ type Table struct {
 	Columns []string `json:"columns"`
 	Rows    []Row    `json:"rows"`
 	Total   *Row     `json:"total,omitempty"`
-	// Chart is the index in Cells of the column to draw as a bar chart, or -1 for none.
-	Chart int `json:"-"`
 	// Note says how the figures were counted, in plain English.
 	Note string `json:"note,omitempty"`
+	// Compare, when set, is the index in Cells of last year's figure and of this year's, whose
+	// difference the committee's copy shows as a change.
+	Compare *[2]int `json:"-"`
+	// TotalAfter, when above zero, is how many rows the total sums; the rows after it are
+	// further figures about the same cases, not part of the total.
+	TotalAfter int `json:"-"`
+	// Charts draw some of the rows across the years the data covers (Build fills them).
+	Charts []Chart `json:"-"`
+	trends []trend
+}
+
+// trend says which rows of a table to chart, and in what unit: one chart per unit, so that
+// counts and medians never share an axis.
+type trend struct {
+	title string
+	unit  string
+	rows  []string // nil: every row
+}
+
+// Chart is a bar chart of some rows of a table across years, oldest first: one group of bars
+// per row, one bar per year.
+type Chart struct {
+	Title  string
+	Unit   string
+	Years  []string
+	Groups []ChartGroup
+}
+
+// ChartGroup is one row's figures, one per year of its chart, as the table writes them.
+type ChartGroup struct {
+	Label  string
+	Values []string
 }
 
 // Row is a labelled row of cells.
@@ -75,8 +105,10 @@ type AnnualReport struct {
 	This     string        `json:"year"`
 	Previous string        `json:"previous_year"`
 	// Scope says whose cases it covers: "all service areas" or a manager's areas.
-	Scope  string  `json:"scope"`
-	Tables []Table `json:"tables"`
+	Scope string `json:"scope"`
+	// Summary is the report's opening in words, sentence by sentence, generated from its tables.
+	Summary []string `json:"summary"`
+	Tables  []Table  `json:"tables"`
 }
 
 // Table returns the table with the given id.
@@ -97,6 +129,11 @@ type Options struct {
 	Areas []string
 	// Scope describes the cases given ("all service areas", or a manager's areas).
 	Scope string
+	// Label is a service area's display name (nil: the key as it is).
+	Label func(area string) string
+	// EmptyAreas lists every area in the by-area tables, zeros included; otherwise an area
+	// with nothing to report in either year is left out.
+	EmptyAreas bool
 }
 
 // yearOf tells which of the two years (0 this, 1 previous) an instant falls in, or -1.
@@ -109,6 +146,25 @@ type yearOf func(time.Time) int
 // the date received, Stage 2 by the date it opened, the Ombudsman by the date of referral and
 // of decision, compensation and lessons by the date of the response.
 func Build(cases []*feedback.Case, cal *workdays.Calendar, o Options) *AnnualReport {
+	this := o.Year
+	scope := o.Scope
+	if scope == "" {
+		scope = "all service areas"
+	}
+	r := &AnnualReport{Year: this, This: this.Label(), Previous: (this - 1).Label(), Scope: scope,
+		Title: "Annual complaints report " + this.Label()}
+	r.Tables = newBuilder(cases, cal, o).tables()
+	// The year before last, for the charts: the same tables a year earlier.
+	o.Year--
+	older := newBuilder(cases, cal, o).tables()
+	for i := range r.Tables {
+		r.Tables[i].Charts = charts(r.Tables[i], older, this)
+	}
+	r.Summary = summarise(r)
+	return r
+}
+
+func newBuilder(cases []*feedback.Case, cal *workdays.Calendar, o Options) *reportBuilder {
 	loc := cal.Location()
 	this, prev := o.Year, o.Year-1
 	which := func(t time.Time) int {
@@ -122,22 +178,24 @@ func Build(cases []*feedback.Case, cal *workdays.Calendar, o Options) *AnnualRep
 		}
 		return -1
 	}
+	label := o.Label
+	if label == nil {
+		label = func(a string) string { return a }
+	}
 	areas := slices.Clone(o.Areas)
 	for _, c := range cases {
 		if c.ServiceArea != "" && !slices.Contains(areas, c.ServiceArea) {
 			areas = append(areas, c.ServiceArea)
 		}
 	}
-	sort.Strings(areas)
-	scope := o.Scope
-	if scope == "" {
-		scope = "all service areas"
-	}
-	b := &reportBuilder{cases: cases, cal: cal, which: which, areas: areas,
+	sort.Slice(areas, func(i, j int) bool { return label(areas[i]) < label(areas[j]) })
+	return &reportBuilder{cases: cases, cal: cal, which: which, areas: areas, label: label, emptyAreas: o.EmptyAreas,
 		labels: [2]string{this.Label(), prev.Label()}}
-	r := &AnnualReport{Year: this, This: this.Label(), Previous: prev.Label(), Scope: scope,
-		Title: "Annual complaints report " + this.Label()}
-	r.Tables = []Table{
+}
+
+// tables builds every table, in the order the formats list them.
+func (b *reportBuilder) tables() []Table {
+	return []Table{
 		b.receivedByStage(),
 		b.byArea("stage1_by_area", "Stage 1 complaints received by service area", stage1Opened),
 		b.outcomes(feedback.Stage1),
@@ -153,10 +211,56 @@ func Build(cases []*feedback.Case, cal *workdays.Calendar, o Options) *AnnualRep
 		b.byChannel(),
 		b.complimentsComments(),
 	}
-	return r
+}
+
+// charts draws t's trends across the years the data covers: the year before last (from
+// older, the same table a year earlier) where it has any figure, last year and this.
+func charts(t Table, older []Table, year FinancialYear) []Chart {
+	if t.Compare == nil {
+		return nil
+	}
+	var before *Table
+	for i := range older {
+		if older[i].ID == t.ID {
+			before = &older[i]
+		}
+	}
+	var out []Chart
+	for _, tr := range t.trends {
+		c := Chart{Title: tr.title, Unit: tr.unit}
+		hasOldest := false
+		for _, r := range t.Rows {
+			if tr.rows != nil && !slices.Contains(tr.rows, r.Label) {
+				continue
+			}
+			g := ChartGroup{Label: r.Label, Values: []string{"", r.Cells[t.Compare[0]], r.Cells[t.Compare[1]]}}
+			if before != nil {
+				for _, br := range before.Rows {
+					if br.Label == r.Label {
+						g.Values[0] = br.Cells[before.Compare[0]]
+						hasOldest = hasOldest || (g.Values[0] != "0" && g.Values[0] != "-" && g.Values[0] != "")
+					}
+				}
+			}
+			c.Groups = append(c.Groups, g)
+		}
+		c.Years = []string{(year - 2).Label(), (year - 1).Label(), year.Label()}
+		if !hasOldest {
+			c.Years = c.Years[1:]
+			for i := range c.Groups {
+				c.Groups[i].Values = c.Groups[i].Values[1:]
+			}
+		}
+		if len(c.Groups) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 type reportBuilder struct {
+	label      func(area string) string
+	emptyAreas bool
 	// spans memoises workingDays: a year's responses share few pairs of dates, and the
 	// calendar's holiday rules are slow to ask.
 	spans  map[[2]int64]int
@@ -215,24 +319,36 @@ func Pounds(pence int64) string {
 }
 
 // Annual reads the cases the report needs through the service (never the whole store) and
-// builds the report for year, seen as who may see it: an admin sees every service area, a
-// manager only theirs.
+// builds the report for year (0: the last complete financial year that has any case), seen
+// as who may see it: an admin sees every service area, a manager only theirs.
 func Annual(ctx context.Context, s *feedback.Service, who feedback.StaffMember, year FinancialYear) (*AnnualReport, error) {
 	if err := feedback.MayReadReport(who); err != nil {
 		return nil, err
 	}
 	loc := s.Calendar.Location()
+	if year == 0 {
+		var err error
+		if year, err = latestYear(ctx, s, who); err != nil {
+			return nil, err
+		}
+	}
 	if year < 2000 || year > LastCompleteYear(s.Clock.Now(), loc)+1 {
 		return nil, feedback.Invalid("year", "Choose a financial year from 2000 to this one")
 	}
-	cases, err := s.ReportCases(ctx, who, (year - 2).Start(loc), year.End(loc))
+	// Three years before the reported one: the charts' oldest year counts Stage 2 and Ombudsman
+	// referrals about complaints received the year before it, as the tables' years do.
+	cases, err := s.ReportCases(ctx, who, (year - 3).Start(loc), year.End(loc))
 	if err != nil {
 		return nil, fmt.Errorf("annual report %d: %w", int(year), err)
 	}
-	o := Options{Year: year, Areas: s.Routing.AreaNames()}
+	o := Options{Year: year, Areas: s.Routing.AreaNames(), Label: s.Routing.Label, EmptyAreas: s.Council.ReportEmptyAreas}
 	if who.Role == feedback.RoleManager {
 		o.Areas = slices.Clone(who.Areas)
-		o.Scope = "the service areas " + strings.Join(who.Areas, ", ")
+		names := make([]string, len(who.Areas))
+		for i, a := range who.Areas {
+			names[i] = s.Routing.Label(a)
+		}
+		o.Scope = "the service areas " + strings.Join(names, ", ")
 		// A manager sees cases assigned to them in other areas too; the tables list those
 		// areas as they come, but the scope names the remit.
 	}
@@ -247,13 +363,30 @@ func Annual(ctx context.Context, s *feedback.Service, who feedback.StaffMember, 
 	return r, nil
 }
 
+// latestYear is the last complete financial year in which who's report has any case received,
+// looking back ten years; failing that, the last complete year.
+func latestYear(ctx context.Context, s *feedback.Service, who feedback.StaffMember) (FinancialYear, error) {
+	loc := s.Calendar.Location()
+	last := LastCompleteYear(s.Clock.Now(), loc)
+	for y := last; y > last-10; y-- {
+		cases, err := s.ReportCases(ctx, who, y.Start(loc), y.End(loc))
+		if err != nil {
+			return 0, fmt.Errorf("annual report: latest year: %w", err)
+		}
+		if len(cases) > 0 {
+			return y, nil
+		}
+	}
+	return last, nil
+}
+
 // restrictionsTable counts the restrictions on unreasonably persistent complainants: in force
 // at the end of each year, made, lifted, and reviews done and done by their date (Appendix 4:
 // reviewed at least every six months). A review's date is worked out as Intake set it: the
 // review period after the decision, then after each review.
 func restrictionsTable(all []*feedback.Restriction, year FinancialYear, loc *time.Location, months int) Table {
 	t := Table{ID: "restrictions", Caption: "Restrictions on unreasonably persistent complainants",
-		Columns: []string{"Restrictions", (year - 1).Label(), year.Label()}, Chart: -1,
+		Columns: []string{"Restrictions", (year - 1).Label(), year.Label()}, Compare: &[2]int{0, 1},
 		Note: "A review is on time when it was done by the date set at the decision before it (the review period after that decision)."}
 	var inForce, made, lifted, reviews, onTime [2]int
 	for i, y := range []FinancialYear{year, year - 1} {

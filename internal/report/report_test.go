@@ -14,6 +14,7 @@ import (
 	"github.com/council/intake/internal/boltstore"
 	"github.com/council/intake/internal/casesimport"
 	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/embedded"
 	"github.com/council/intake/internal/embedded/embeddedtest"
 	"github.com/council/intake/internal/feedback"
@@ -72,16 +73,32 @@ var sevenoaksAreas = []string{
 const sevenoaksFile = "../../testdata/sevenoaks-2017-2019.csv"
 
 // sevenoaksFixture is a council with Sevenoaks' service areas a week after the end of 2018/19
-// (while the 2017/18 cases are still within their two years' retention).
+// (while the 2017/18 cases are still within their two years' retention), configured as a
+// council would: each area with a key and its display name in INTAKE_ROUTING, and its report
+// listing every area, zeros included, as the paper's appendices do.
 func sevenoaksFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := newFixture(t, time.Date(2019, 4, 8, 9, 0, 0, 0, time.UTC))
-	areas := map[string]string{}
+	var entries []string
 	for _, a := range sevenoaksAreas {
-		areas[a] = "complaints@sevenoaks.example.gov.uk"
+		entries = append(entries, areaKey(a)+"=complaints@sevenoaks.example.gov.uk;"+a)
 	}
-	f.svc.Routing = feedback.Routing{Areas: areas, Triage: "complaints@sevenoaks.example.gov.uk"}
+	cfg, err := config.Load(config.Map(map[string]string{"INTAKE_ROUTING": strings.Join(entries, ","),
+		"INTAKE_TRIAGE_MAILBOX": "complaints@sevenoaks.example.gov.uk", "INTAKE_REPORT_EMPTY_AREAS": "show"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.svc.Routing, err = cfg.RoutingTable(); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Council.ReportEmptyAreas = cfg.Council().ReportEmptyAreas
 	return f
+}
+
+// areaKey is the key a council might give an area: "Communities & Business" is
+// communities-business.
+func areaKey(name string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == ' ' || r == '&' }), "-")
 }
 
 func readImport(t testing.TB, text string) casesimport.File {
@@ -272,7 +289,7 @@ func TestAnnualReport_Sevenoaks(t *testing.T) {
 	})
 
 	t.Run("compensation paid (£)", func(t *testing.T) {
-		want := map[string][]string{"Stage 1": {"990.50", "0"}, "Stage 2": {"0", "0"}, "LGO": {"0", "0"}, "Total": {"990.50", "0"}}
+		want := map[string][]string{"Stage 1": {"990.50", "0"}, "Stage 2": {"0", "0"}, "Ombudsman": {"0", "0"}, "Total": {"990.50", "0"}}
 		if diff := cmp.Diff(want, cells(t, rep, "compensation")); diff != "" {
 			t.Errorf("(-paper +report):\n%s", diff)
 		}
@@ -317,7 +334,7 @@ func TestAnnual(t *testing.T) {
 	if _, err := casesimport.Import(ctx, f.svc, ana, readImport(t, sevenoaksCSV(t)), false); err != nil {
 		t.Fatal(err)
 	}
-	parking := feedback.StaffMember{Email: "pm@sevenoaks.example.gov.uk", Role: feedback.RoleManager, Areas: []string{"Parking Services"}}
+	parking := feedback.StaffMember{Email: "pm@sevenoaks.example.gov.uk", Role: feedback.RoleManager, Areas: []string{"parking-services"}}
 	rep, err := report.Annual(ctx, f.svc, parking, 2018)
 	if err != nil {
 		t.Fatal(err)
@@ -325,6 +342,25 @@ func TestAnnual(t *testing.T) {
 	got := cells(t, rep, "stage1_by_area")
 	if diff := cmp.Diff(map[string][]string{"Parking Services": {"7", "100", "12", "100"}, "Total": {"7", "100", "12", "100"}}, got); diff != "" {
 		t.Errorf("a manager's Stage 1 table (-want +got):\n%s", diff)
+	}
+	if rep.Scope != "the service areas Parking Services" {
+		t.Errorf("a manager's scope = %q", rep.Scope)
+	}
+	// By default, an area with nothing to report in either year is left out.
+	f.svc.Council.ReportEmptyAreas = false
+	if rep, err = report.Annual(ctx, f.svc, ana, 2018); err != nil {
+		t.Fatal(err)
+	}
+	var areas []string
+	for label := range cells(t, rep, "stage2_by_area") {
+		areas = append(areas, label)
+	}
+	slices.Sort(areas)
+	if diff := cmp.Diff([]string{"Benefits", "Communities & Business", "Environmental Health", "Housing Advice", "Parking Services", "Total"}, areas); diff != "" {
+		t.Errorf("Stage 2 by area, empty areas left out (-want +got):\n%s", diff)
+	}
+	if got := cells(t, rep, "lessons"); len(got) >= len(sevenoaksAreas) {
+		t.Errorf("lessons list %d rows: every area, not only those with lessons", len(got))
 	}
 	for _, who := range []feedback.StaffMember{cy, mo} {
 		if _, err := report.Annual(ctx, f.svc, who, 2018); feedback.ErrorCode(err) != feedback.EFORBIDDEN {
@@ -360,8 +396,8 @@ func TestAnnualReport_LiveCases(t *testing.T) {
 	}{
 		{"received_by_stage", "Stage 1", []string{"0", "1"}},
 		{"received_by_stage", "Stage 2", []string{"0", "1"}},
-		{"stage1_by_area", "planning", []string{"0", "0", "1", "100"}},
-		{"stage2_by_area", "planning", []string{"0", "0", "1", "100"}},
+		{"stage1_by_area", "Planning", []string{"0", "0", "1", "100"}},
+		{"stage2_by_area", "Planning", []string{"0", "0", "1", "100"}},
 		{"stage1_outcomes", "Complaint not upheld", []string{"0", "1"}},
 		{"stage2_outcomes", "Awaiting a response", []string{"0", "1"}},
 		{"stage1_timeliness", "Late", []string{"0", "0", "1", "100"}},
@@ -371,7 +407,7 @@ func TestAnnualReport_LiveCases(t *testing.T) {
 		{"acknowledged", "Within target", []string{"0", "0", "1", "100"}},
 		{"complaints_by_channel", "Web form", []string{"0", "0", "1", "100"}},
 		{"compensation", "Stage 1", []string{"0", "25.00"}},
-		{"lessons", "planning", []string{"1", "Answer sooner."}},
+		{"lessons", "Planning", []string{"1", "Answer sooner."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table+"/"+tt.row, func(t *testing.T) {
@@ -492,4 +528,81 @@ func benchCasesPerYear() int {
 		return n
 	}
 	return 20000
+}
+
+// TestAnnualReport_SummaryAndCharts: the words at the top of the report say what the tables
+// do; charts cover three years where the data has them; counts and medians never share a chart.
+func TestAnnualReport_SummaryAndCharts(t *testing.T) {
+	ctx := context.Background()
+	f := sevenoaksFixture(t)
+	if _, err := casesimport.Import(ctx, f.svc, ana, readImport(t, sevenoaksCSV(t)), false); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.Annual(ctx, f.svc, ana, 2018)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"The council received 81 complaints in 2018/19 at all stages, against 70 in 2017/18.",
+		"Stage 1 complaints rose by 4 to 72; 20 were upheld and 52 were found invalid.",
+		"Stage 2 complaints rose by 1 to 3; 1 was upheld and 2 were found invalid.",
+		"87.5% of Stage 1 responses were sent within the timescale and 8.3% within an extension; the median response took 8 working days.",
+		"Complaints referred to the Ombudsman rose from none to 6; the Ombudsman decided 4 in the year.",
+		"No compensation was paid, against £990.50 in 2017/18.",
+		"Lessons were learned from complaints on 15 occasions.",
+	}
+	if diff := cmp.Diff(want, rep.Summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	byStage, _ := rep.Table("received_by_stage")
+	if len(byStage.Charts) != 1 {
+		t.Fatalf("received_by_stage has %d charts", len(byStage.Charts))
+	}
+	c := byStage.Charts[0]
+	// The file's three 2016/17 complaints went to the Ombudsman in 2018/19: 2016/17 has data.
+	if diff := cmp.Diff([]string{"2016/17", "2017/18", "2018/19"}, c.Years); diff != "" {
+		t.Errorf("chart years (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(report.ChartGroup{Label: "Stage 1", Values: []string{"3", "68", "72"}}, c.Groups[0]); diff != "" {
+		t.Errorf("Stage 1 across years (-want +got):\n%s", diff)
+	}
+	for _, tab := range rep.Tables {
+		for _, ch := range tab.Charts {
+			for _, g := range ch.Groups {
+				median := strings.HasPrefix(g.Label, "Median")
+				if median != (ch.Unit == "working days") || len(g.Values) != len(ch.Years) {
+					t.Errorf("%s: chart %q (%s) draws %q over %v", tab.ID, ch.Title, ch.Unit, g.Label, ch.Years)
+				}
+			}
+		}
+	}
+	st1, _ := rep.Table("stage1_timeliness")
+	if len(st1.Charts) != 2 || st1.Charts[1].Unit != "working days" {
+		t.Errorf("Stage 1 timeliness charts = %+v; want counts and medians apart", st1.Charts)
+	}
+}
+
+// TestAnnual_DefaultYear: with no year asked for, the report is the last complete financial
+// year that has cases, not an empty one.
+func TestAnnual_DefaultYear(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, time.Date(2019, 4, 8, 9, 0, 0, 0, time.UTC))
+	file := "reference,kind,channel,service_area,received_date\nD-1,compliment,web,planning,2017-06-01\n"
+	if res, err := casesimport.Import(ctx, f.svc, ana, readImport(t, file), false); err != nil || res.Imported != 1 {
+		t.Fatalf("Import = %+v, %v", res, err)
+	}
+	for _, tt := range []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2020, 6, 1, 9, 0, 0, 0, time.UTC), "2017/18"}, // 2019/20 and 2018/19 have nothing
+		{time.Date(2018, 4, 2, 9, 0, 0, 0, time.UTC), "2017/18"},
+		{time.Date(2018, 3, 30, 9, 0, 0, 0, time.UTC), "2016/17"}, // 2017/18 has not ended: nothing earlier, so the last complete year
+	} {
+		f.clock.Set(tt.now)
+		rep, err := report.Annual(ctx, f.svc, ana, 0)
+		if err != nil || rep.This != tt.want {
+			t.Errorf("at %s: the report is for %v (%v), want %s", tt.now.Format(time.DateOnly), rep.This, err, tt.want)
+		}
+	}
 }

@@ -25,8 +25,9 @@ func (b *reportBuilder) count(when func(*feedback.Case) time.Time) [2]int {
 
 func (b *reportBuilder) receivedByStage() Table {
 	t := Table{ID: "received_by_stage", Caption: "Complaints received at each stage",
-		Columns: []string{"Stage", b.labels[1], b.labels[0]}, Chart: 1,
-		Note: "Stage 2 is counted in the year it began, the Ombudsman in the year of referral."}
+		Columns: []string{"Stage", b.labels[1], b.labels[0]}, Compare: &[2]int{0, 1},
+		Note:   "Stage 2 is counted in the year it began, the Ombudsman in the year of referral.",
+		trends: []trend{{title: "Complaints received at each stage, by year", unit: "complaints"}}}
 	var total [2]int
 	for _, s := range []struct {
 		label string
@@ -46,12 +47,12 @@ func (b *reportBuilder) receivedByStage() Table {
 // byArea counts cases by service area in each year, with each area's share of the year's
 // total: every area listed, zeros included.
 func (b *reportBuilder) byArea(id, caption string, when func(*feedback.Case) time.Time) Table {
-	t := Table{ID: id, Caption: caption, Chart: 2,
+	t := Table{ID: id, Caption: caption, Compare: &[2]int{0, 2},
 		Columns: []string{"Service area", b.labels[1], "% of total " + b.labels[1], b.labels[0], "% of total " + b.labels[0]}}
 	rows, total := b.areaCounts(2, func(c *feedback.Case) int { return b.which(when(c)) })
 	for _, r := range rows {
 		n := r.n
-		t.Rows = append(t.Rows, Row{areaName(r.area), []string{itoa(n[1]), Percent(n[1], total[1]), itoa(n[0]), Percent(n[0], total[0])}})
+		t.Rows = append(t.Rows, Row{b.areaName(r.area), []string{itoa(n[1]), Percent(n[1], total[1]), itoa(n[0]), Percent(n[0], total[0])}})
 	}
 	t.Total = &Row{"Total", []string{itoa(total[1]), Percent(total[1], total[1]), itoa(total[0]), Percent(total[0], total[0])}}
 	if total[1] == 0 {
@@ -87,21 +88,26 @@ func (b *reportBuilder) areaCounts(width int, col func(*feedback.Case) int) ([]a
 	if counts[""] != nil {
 		areas = append(areas, "")
 	}
-	rows := make([]areaRow, len(areas))
-	for i, a := range areas {
-		rows[i] = areaRow{a, counts[a]}
-		if rows[i].n == nil {
-			rows[i].n = make([]int, width)
+	var rows []areaRow
+	for _, a := range areas {
+		if counts[a] == nil && !b.emptyAreas {
+			continue // nothing to report, and the council does not list empty areas
 		}
+		r := areaRow{a, counts[a]}
+		if r.n == nil {
+			r.n = make([]int, width)
+		}
+		rows = append(rows, r)
 	}
 	return rows, total
 }
 
-func areaName(a string) string {
+// areaName is a service area's display name.
+func (b *reportBuilder) areaName(a string) string {
 	if a == "" {
 		return "No service area"
 	}
-	return a
+	return b.label(a)
 }
 
 // outcomeLabel is an outcome as the report's rows read.
@@ -122,8 +128,9 @@ func outcomeLabel(o feedback.Outcome) string {
 func (b *reportBuilder) outcomes(st feedback.Stage) Table {
 	name := map[feedback.Stage]string{feedback.Stage1: "Stage 1", feedback.Stage2: "Stage 2"}[st]
 	t := Table{ID: string(st) + "_outcomes", Caption: "Outcome of complaints at " + name,
-		Columns: []string{"Outcome", "Total " + b.labels[1], "Total " + b.labels[0]}, Chart: 1,
-		Note: "Complaints received at " + name + " in the year, by the outcome of their " + name + " response."}
+		Columns: []string{"Outcome", "Total " + b.labels[1], "Total " + b.labels[0]}, Compare: &[2]int{0, 1},
+		Note:   "Complaints received at " + name + " in the year, by the outcome of their " + name + " response.",
+		trends: []trend{{title: "Outcome of complaints at " + name + ", by year", unit: "complaints"}}}
 	counts := map[feedback.Outcome]*[2]int{}
 	var total [2]int
 	for _, c := range b.cases {
@@ -170,8 +177,8 @@ func decisionLabel(d feedback.Decision) string {
 
 func (b *reportBuilder) decisions() Table {
 	t := Table{ID: "ombudsman_decisions", Caption: "Ombudsman decisions by decision and service area, " + b.labels[0],
-		Columns: []string{"Decision", "Service area", "Number of decisions"}, Chart: 1,
-		Note: "Decisions made in the year; only decisions and areas with any are listed."}
+		Columns: []string{"Decision", "Service area", "Number of decisions"},
+		Note:    "Decisions made in the year; only decisions and areas with any are listed."}
 	type key struct {
 		d    feedback.Decision
 		area string
@@ -193,10 +200,10 @@ func (b *reportBuilder) decisions() Table {
 		if keys[i].d != keys[j].d {
 			return decisionLabel(keys[i].d) < decisionLabel(keys[j].d)
 		}
-		return keys[i].area < keys[j].area
+		return b.areaName(keys[i].area) < b.areaName(keys[j].area)
 	})
 	for _, k := range keys {
-		t.Rows = append(t.Rows, Row{decisionLabel(k.d), []string{areaName(k.area), itoa(counts[k])}})
+		t.Rows = append(t.Rows, Row{decisionLabel(k.d), []string{b.areaName(k.area), itoa(counts[k])}})
 	}
 	t.Total = &Row{"Total", []string{"", itoa(total)}}
 	return t
@@ -204,8 +211,9 @@ func (b *reportBuilder) decisions() Table {
 
 func (b *reportBuilder) compensation() Table {
 	t := Table{ID: "compensation", Caption: "Compensation paid (£)",
-		Columns: []string{"Stage", b.labels[1], b.labels[0]}, Chart: 1,
-		Note: "Counted in the year of the response (of the decision, for the Ombudsman)."}
+		Columns: []string{"Stage", b.labels[1], b.labels[0]}, Compare: &[2]int{0, 1},
+		Note:   "Counted in the year of the response (of the decision, for the Ombudsman).",
+		trends: []trend{{title: "Compensation paid at each stage, by year", unit: "£"}}}
 	var rows [3][2]int64
 	for _, c := range b.cases {
 		for i, st := range []feedback.Stage{feedback.Stage1, feedback.Stage2} {
@@ -220,7 +228,7 @@ func (b *reportBuilder) compensation() Table {
 		}
 	}
 	var total [2]int64
-	for i, label := range []string{"Stage 1", "Stage 2", "LGO"} {
+	for i, label := range []string{"Stage 1", "Stage 2", "Ombudsman"} {
 		t.Rows = append(t.Rows, Row{label, []string{Pounds(rows[i][1]), Pounds(rows[i][0])}})
 		total[0] += rows[i][0]
 		total[1] += rows[i][1]
@@ -231,8 +239,8 @@ func (b *reportBuilder) compensation() Table {
 
 func (b *reportBuilder) lessons() Table {
 	t := Table{ID: "lessons", Caption: "Lessons learned by service area, " + b.labels[0],
-		Columns: []string{"Service area", "Occasions", "Lessons learned"}, Chart: 0,
-		Note: "Lessons recorded with a Stage 1 or Stage 2 response made in the year."}
+		Columns: []string{"Service area", "Occasions", "Lessons learned"},
+		Note:    "Lessons recorded with a Stage 1 or Stage 2 response made in the year."}
 	byArea := map[string][]string{}
 	total := 0
 	for _, c := range b.cases {
@@ -243,12 +251,10 @@ func (b *reportBuilder) lessons() Table {
 			}
 		}
 	}
-	for _, a := range b.areas {
-		ls := byArea[a]
-		t.Rows = append(t.Rows, Row{areaName(a), []string{itoa(len(ls)), strings.Join(ls, " / ")}})
-	}
-	if ls := byArea[""]; len(ls) > 0 {
-		t.Rows = append(t.Rows, Row{areaName(""), []string{itoa(len(ls)), strings.Join(ls, " / ")}})
+	for _, a := range append(slices.Clone(b.areas), "") {
+		if ls := byArea[a]; len(ls) > 0 || (b.emptyAreas && a != "") {
+			t.Rows = append(t.Rows, Row{b.areaName(a), []string{itoa(len(ls)), strings.Join(ls, " / ")}})
+		}
 	}
 	t.Total = &Row{"Total", []string{itoa(total), ""}}
 	return t
@@ -256,7 +262,7 @@ func (b *reportBuilder) lessons() Table {
 
 func (b *reportBuilder) acknowledged() Table {
 	t := Table{ID: "acknowledged", Caption: "Complaints acknowledged within target",
-		Columns: []string{"Acknowledgement", b.labels[1], "%", b.labels[0], "%"}, Chart: 2,
+		Columns: []string{"Acknowledgement", b.labels[1], "%", b.labels[0], "%"}, Compare: &[2]int{0, 2},
 		Note: "Complaints received in the year; on time means by the acknowledgement date the policy sets."}
 	var onTime, late, none, total [2]int
 	for _, c := range b.cases {
@@ -330,8 +336,12 @@ func median(xs []int) string {
 func (b *reportBuilder) timeliness(st feedback.Stage) Table {
 	name := map[feedback.Stage]string{feedback.Stage1: "Stage 1", feedback.Stage2: "Stage 2"}[st]
 	t := Table{ID: string(st) + "_timeliness", Caption: name + " responses within timescale",
-		Columns: []string{"Response", b.labels[1], "%", b.labels[0], "%"}, Chart: 2,
-		Note: name + " complaints received in the year and responded to. Within an extension: the stage was extended and answered by the extended date."}
+		Columns: []string{"Response", b.labels[1], "%", b.labels[0], "%"}, Compare: &[2]int{0, 2}, TotalAfter: 3,
+		Note: name + " complaints received in the year and responded to. Within an extension: the stage was extended and answered by the extended date.",
+		trends: []trend{
+			{title: name + " responses by timeliness, by year", unit: "responses", rows: []string{"Within timescale", "Within an extension", "Late"}},
+			{title: "Median working days to respond at " + name + ", by year", unit: "working days", rows: []string{"Median working days to respond"}},
+		}}
 	var inTime, inExt, late, waiting, total, extended [2]int
 	var days [2][]int
 	for _, c := range b.cases {
@@ -393,7 +403,7 @@ func channelLabel(ch feedback.Channel) string {
 
 func (b *reportBuilder) byChannel() Table {
 	t := Table{ID: "complaints_by_channel", Caption: "Complaints received by channel",
-		Columns: []string{"Channel", b.labels[1], "% of total " + b.labels[1], b.labels[0], "% of total " + b.labels[0]}, Chart: 2}
+		Columns: []string{"Channel", b.labels[1], "% of total " + b.labels[1], b.labels[0], "% of total " + b.labels[0]}, Compare: &[2]int{0, 2}}
 	counts := map[feedback.Channel]*[2]int{}
 	var total [2]int
 	for _, c := range b.cases {
@@ -422,7 +432,7 @@ func (b *reportBuilder) byChannel() Table {
 
 func (b *reportBuilder) complimentsComments() Table {
 	t := Table{ID: "compliments_comments", Caption: "Compliments and comments received by service area",
-		Columns: []string{"Service area", "Compliments " + b.labels[1], "Comments " + b.labels[1], "Compliments " + b.labels[0], "Comments " + b.labels[0]}, Chart: 2}
+		Columns: []string{"Service area", "Compliments " + b.labels[1], "Comments " + b.labels[1], "Compliments " + b.labels[0], "Comments " + b.labels[0]}}
 	rows, total := b.areaCounts(4, func(c *feedback.Case) int {
 		y := b.which(c.ReceivedAt)
 		if y < 0 || (c.Kind != feedback.KindCompliment && c.Kind != feedback.KindComment) {
@@ -436,7 +446,7 @@ func (b *reportBuilder) complimentsComments() Table {
 	})
 	for _, r := range rows {
 		n := r.n
-		t.Rows = append(t.Rows, Row{areaName(r.area), []string{itoa(n[0]), itoa(n[1]), itoa(n[2]), itoa(n[3])}})
+		t.Rows = append(t.Rows, Row{b.areaName(r.area), []string{itoa(n[0]), itoa(n[1]), itoa(n[2]), itoa(n[3])}})
 	}
 	t.Total = &Row{"Total", []string{itoa(total[0]), itoa(total[1]), itoa(total[2]), itoa(total[3])}}
 	return t

@@ -1,12 +1,9 @@
 package web
 
 import (
-	"archive/zip"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"mime"
 	"net/http"
@@ -53,12 +50,12 @@ func reportFormat(r *http.Request) (string, error) {
 	return "json", nil
 }
 
-// reportYear reads ?year= (the year the financial year starts in), by default the last
-// complete one.
-func reportYear(r *http.Request, svc *feedback.Service) (report.FinancialYear, error) {
+// reportYear reads ?year= (the year the financial year starts in); 0, when there is none, asks
+// for the last complete one that has cases.
+func reportYear(r *http.Request) (report.FinancialYear, error) {
 	v := strings.TrimSpace(r.URL.Query().Get("year"))
 	if v == "" {
-		return report.LastCompleteYear(svc.Clock.Now(), svc.Calendar.Location()), nil
+		return 0, nil
 	}
 	if i := strings.IndexByte(v, '/'); i > 0 { // "2018/19"
 		v = v[:i]
@@ -100,7 +97,7 @@ func (h *Handler) annualReport(w http.ResponseWriter, r *http.Request, who feedb
 	if err != nil {
 		return err
 	}
-	year, err := reportYear(r, h.Service)
+	year, err := reportYear(r)
 	if err != nil {
 		return err
 	}
@@ -108,11 +105,11 @@ func (h *Handler) annualReport(w http.ResponseWriter, r *http.Request, who feedb
 	if err != nil {
 		return err
 	}
-	return writeReport(w, rep, format, r.URL.Query().Get("table"), h.Service.Council.Name, nil)
+	return writeReport(w, rep, format, r.URL.Query().Get("table"), report.Page{Council: h.Service.Council.Name, Introduction: h.Service.Council.ReportIntroduction})
 }
 
 // writeReport writes rep in format; table picks one table (CSV or JSON).
-func writeReport(w http.ResponseWriter, rep *report.AnnualReport, format, table, council string, nav *reportNav) error {
+func writeReport(w http.ResponseWriter, rep *report.AnnualReport, format, table string, p report.Page) error {
 	var one *report.Table
 	if table != "" {
 		t, ok := rep.Table(table)
@@ -130,249 +127,27 @@ func writeReport(w http.ResponseWriter, rep *report.AnnualReport, format, table,
 	case format == "csv" && one != nil:
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+"-"+one.ID+`.csv"`)
-		return writeTableCSV(w, *one)
+		return report.WriteCSV(w, *one)
 	case format == "csv" || format == "zip":
 		var buf bytes.Buffer
-		if err := writeReportZIP(&buf, rep); err != nil {
+		if err := report.WriteZIP(&buf, rep); err != nil {
 			return err
 		}
 		w.Header().Set("Content-Type", "application/zip")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.zip"`)
 		_, _ = w.Write(buf.Bytes())
 	default:
-		page(w, http.StatusOK, reportPage, newReportView(rep, council, nav))
+		var buf bytes.Buffer
+		if err := report.WriteHTML(&buf, rep, p); err != nil {
+			return fmt.Errorf("report html: %w", err)
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_, _ = w.Write(buf.Bytes())
 	}
 	return nil
 }
-
-// csvSafe keeps a cell from being read as a formula by a spreadsheet: text that starts with
-// =, +, -, @ or a control character gets a leading apostrophe. Numbers are left as they are.
-func csvSafe(s string) string {
-	if s == "" {
-		return s
-	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
-		return s
-	}
-	if strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// writeTableCSV writes one table: its column headings, its rows and its total.
-func writeTableCSV(w io.Writer, t report.Table) error {
-	cw := csv.NewWriter(w)
-	row := func(label string, cells []string) {
-		rec := []string{csvSafe(label)}
-		for _, c := range cells {
-			rec = append(rec, csvSafe(c))
-		}
-		_ = cw.Write(rec)
-	}
-	row(t.Columns[0], t.Columns[1:])
-	for _, r := range t.Rows {
-		row(r.Label, r.Cells)
-	}
-	if t.Total != nil {
-		row(t.Total.Label, t.Total.Cells)
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// writeReportZIP writes every table as <id>.csv in one ZIP.
-func writeReportZIP(w io.Writer, rep *report.AnnualReport) error {
-	zw := zip.NewWriter(w)
-	for _, t := range rep.Tables {
-		f, err := zw.Create(t.ID + ".csv")
-		if err != nil {
-			return fmt.Errorf("report zip: %w", err)
-		}
-		if err := writeTableCSV(f, t); err != nil {
-			return fmt.Errorf("report zip: %s: %w", t.ID, err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("report zip: %w", err)
-	}
-	return nil
-}
-
-// bar is one bar of a chart; the SVG's geometry is computed here, not in the template.
-type bar struct {
-	Label, Value string
-	Y, Width     int
-	TextY        int
-	ValueX       int
-}
-
-// chart is a horizontal bar chart of one column of a table.
-type chart struct {
-	ID, Title string
-	Height    int
-	Bars      []bar
-}
-
-const (
-	chartLabelWidth = 300
-	chartBarWidth   = 320
-	chartRow        = 26
-)
-
-func newChart(t report.Table) *chart {
-	if t.Chart < 0 {
-		return nil
-	}
-	c := &chart{ID: "chart-" + t.ID, Title: t.Caption + ": " + t.Columns[t.Chart+1]}
-	max := 0.0
-	var vals []float64
-	var rows []report.Row
-	for _, r := range t.Rows {
-		if t.Chart >= len(r.Cells) {
-			continue
-		}
-		v, err := strconv.ParseFloat(r.Cells[t.Chart], 64)
-		if err != nil || v <= 0 {
-			continue // a chart of every area's zero says nothing the table does not
-		}
-		vals, rows = append(vals, v), append(rows, r)
-		max = max0(max, v)
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	for i, r := range rows {
-		label := r.Label
-		if t.ID == "ombudsman_decisions" {
-			label = r.Cells[0]
-		}
-		width := int(vals[i] / max * chartBarWidth)
-		c.Bars = append(c.Bars, bar{Label: label, Value: r.Cells[t.Chart], Y: i*chartRow + 4, Width: max1(width, 1),
-			TextY: i*chartRow + 19, ValueX: chartLabelWidth + max1(width, 1) + 6})
-	}
-	c.Height = len(rows)*chartRow + 8
-	return c
-}
-
-func max0(a, b float64) float64 {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-func max1(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-type reportTable struct {
-	report.Table
-	Chart *chart
-}
-
-// reportNav is the console's bar above the report: the year to show and the downloads.
-type reportNav struct {
-	Year  string
-	Years []string
-	Query string // "year=2018"
-}
-
-type reportView struct {
-	Council string
-	Report  *report.AnnualReport
-	Tables  []reportTable
-	Nav     *reportNav
-}
-
-func newReportView(rep *report.AnnualReport, council string, nav *reportNav) reportView {
-	v := reportView{Council: council, Report: rep, Nav: nav}
-	for _, t := range rep.Tables {
-		v.Tables = append(v.Tables, reportTable{Table: t, Chart: newChart(t)})
-	}
-	return v
-}
-
-// numeric reports whether a cell is a figure (aligned right) rather than text (aligned left).
-func numeric(s string) bool {
-	_, err := strconv.ParseFloat(s, 64)
-	return err == nil || s == "-"
-}
-
-var reportPage = parseLater(func() *template.Template {
-	return template.Must(template.New("report").Funcs(template.FuncMap{"numeric": numeric}).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Report.Title}} – {{.Council}}</title>
-<style>
-body{font-family:Arial,Helvetica,sans-serif;color:#0b0c0c;margin:0 auto;max-width:980px;padding:20px;line-height:1.4}
-h1{font-size:28px;margin:0 0 5px}h2{font-size:20px;margin:30px 0 10px}
-p.meta{color:#505a5f;margin:0 0 20px}
-table{border-collapse:collapse;width:100%;margin:0 0 10px;font-size:15px}
-caption{text-align:left;font-weight:bold;font-size:17px;padding:0 0 8px}
-th,td{text-align:left;padding:5px 8px;border:1px solid #b1b4b6;vertical-align:top}
-thead th{background:#f3f2f1}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-tfoot th,tfoot td{font-weight:bold;border-top:2px solid #0b0c0c}
-p.note{color:#505a5f;font-size:14px;margin:0 0 10px}
-figure{margin:10px 0 25px}figcaption{font-size:14px;color:#505a5f}
-svg text{font-family:Arial,Helvetica,sans-serif;font-size:13px;fill:#0b0c0c}
-svg rect{fill:#1d70b8}
-nav.console{background:#f3f2f1;padding:10px 15px;margin-bottom:20px}
-nav.console a{color:#1d70b8;margin-right:15px}
-nav.console label{font-weight:bold;margin-right:5px}
-nav.console select,nav.console button{font:inherit}
-section{break-inside:avoid;page-break-inside:avoid}
-@media print{
- @page{size:A4;margin:15mm}
- body{max-width:none;padding:0;font-size:11pt}
- nav.console{display:none}
- table{font-size:10pt}
- thead{display:table-header-group}
- tr{break-inside:avoid}
- svg rect{fill:#505a5f}
- a{color:#0b0c0c;text-decoration:none}
-}
-</style></head>
-<body>
-{{with .Nav}}<nav class="console" aria-label="Report options">
-<form method="get" action="/officer/reports/annual">
-<label for="year">Financial year</label>
-<select id="year" name="year">{{range .Years}}<option value="{{.}}"{{if eq . $.Nav.Year}} selected{{end}}>{{.}}</option>{{end}}</select>
-<button type="submit">Show</button>
-</form>
-<p>Download: <a href="/v1/reports/annual?{{.Query}}&amp;format=html">HTML</a>
-<a href="/v1/reports/annual?{{.Query}}&amp;format=zip">CSV (one file per table, zipped)</a>
-<a href="/v1/reports/annual?{{.Query}}&amp;format=json">JSON</a>
-<a href="/officer">Back to my cases</a></p>
-</nav>{{end}}
-<main>
-<h1>{{.Report.Title}}</h1>
-<p class="meta">{{.Council}}. Complaints, compliments and comments received from 1 April to 31 March, {{.Report.This}} compared with {{.Report.Previous}}; covering {{.Report.Scope}}.</p>
-{{range .Tables}}<section aria-labelledby="h-{{.ID}}">
-<h2 id="h-{{.ID}}">{{.Caption}}</h2>
-<table id="{{.ID}}">
-<caption>{{.Caption}}</caption>
-<thead><tr>{{range $i, $c := .Columns}}<th scope="col"{{if $i}} class="n"{{end}}>{{$c}}</th>{{end}}</tr></thead>
-<tbody>{{range .Rows}}<tr><th scope="row">{{.Label}}</th>{{range .Cells}}<td{{if numeric .}} class="n"{{end}}>{{.}}</td>{{end}}</tr>
-{{end}}</tbody>
-{{with .Total}}<tfoot><tr><th scope="row">{{.Label}}</th>{{range .Cells}}<td{{if numeric .}} class="n"{{end}}>{{.}}</td>{{end}}</tr></tfoot>{{end}}
-</table>
-{{with .Note}}<p class="note">{{.}}</p>{{end}}
-{{with .Chart}}<figure>
-<svg role="img" aria-labelledby="{{.ID}}-title" width="700" height="{{.Height}}" viewBox="0 0 700 {{.Height}}" xmlns="http://www.w3.org/2000/svg">
-<title id="{{.ID}}-title">Bar chart: {{.Title}}</title>
-{{range .Bars}}<text x="294" y="{{.TextY}}" text-anchor="end">{{.Label}}</text><rect x="300" y="{{.Y}}" width="{{.Width}}" height="20"></rect><text x="{{.ValueX}}" y="{{.TextY}}">{{.Value}}</text>
-{{end}}</svg>
-<figcaption>{{.Title}} (the table above gives every figure).</figcaption>
-</figure>{{end}}
-</section>
-{{end}}
-</main>
-</body></html>`))
-})
 
 // importFile answers POST /v1/import: a CSV body (text/csv), ?good_rows_only=true to import the
 // good rows of a file that has bad ones. 200 with the result when written; 422 with the same
@@ -381,10 +156,16 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request, who feedbac
 	if who.Role != feedback.RoleAdmin {
 		return feedback.Errorf(feedback.EFORBIDDEN, "Only the complaints team can import past cases.")
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "text/csv" {
 		return &problemError{status: http.StatusUnsupportedMediaType, detail: "Send the file as text/csv."}
 	}
-	res, err := runImport(r, http.MaxBytesReader(w, r.Body, MaxImportBytes), h.Service, who, r.URL.Query().Get("good_rows_only") == "true")
+	// The file's character set, from text/csv; charset=windows-1252 or ?encoding=.
+	enc := params["charset"]
+	if q := r.URL.Query().Get("encoding"); q != "" {
+		enc = q
+	}
+	res, err := runImport(r, http.MaxBytesReader(w, r.Body, MaxImportBytes), enc, h.Service, who, r.URL.Query().Get("good_rows_only") == "true")
 	if err != nil {
 		return err
 	}
@@ -396,8 +177,8 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request, who feedbac
 	return nil
 }
 
-func runImport(r *http.Request, body io.Reader, svc *feedback.Service, who feedback.StaffMember, goodOnly bool) (casesimport.Result, error) {
-	f, err := casesimport.ReadCSV(body)
+func runImport(r *http.Request, body io.Reader, enc string, svc *feedback.Service, who feedback.StaffMember, goodOnly bool) (casesimport.Result, error) {
+	f, err := casesimport.ReadEncodedCSV(body, enc)
 	if err != nil {
 		if tooLarge(err) {
 			return casesimport.Result{}, feedback.Errorf(feedback.ETOOLARGE, "The file is larger than %d MB: split it.", MaxImportBytes>>20)
@@ -415,7 +196,7 @@ func tooLarge(err error) bool {
 // reportConsole shows the report in the console: GET /officer/reports/annual?year=2018.
 func (c *Console) reportConsole(w http.ResponseWriter, r *http.Request) {
 	who := sessionOf(r).Staff
-	year, err := reportYear(r, c.Service)
+	year, err := reportYear(r)
 	if err != nil {
 		c.fail(w, r, err)
 		return
@@ -430,13 +211,14 @@ func (c *Console) reportConsole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	last := report.LastCompleteYear(c.Service.Clock.Now(), c.Service.Calendar.Location())
-	nav := &reportNav{Year: strconv.Itoa(int(year)), Query: "year=" + strconv.Itoa(int(year))}
+	shown := strconv.Itoa(int(rep.Year))
+	nav := &report.Nav{Year: shown, Query: "year=" + shown}
 	for y := last + 1; y >= last-6; y-- {
 		nav.Years = append(nav.Years, strconv.Itoa(int(y)))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	_ = writeReport(w, rep, "html", "", c.Service.Council.Name, nav)
+	_ = writeReport(w, rep, "html", "", report.Page{Council: c.Service.Council.Name, Introduction: c.Service.Council.ReportIntroduction, Nav: nav})
 }
 
 // importForm shows the console's import page.
@@ -478,7 +260,7 @@ func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
-	res, err := runImport(r, file, c.Service, sess.Staff, r.PostFormValue("good_rows_only") == "yes")
+	res, err := runImport(r, file, r.PostFormValue("encoding"), c.Service, sess.Staff, r.PostFormValue("good_rows_only") == "yes")
 	switch {
 	case feedback.ErrorCode(err) == feedback.EFORBIDDEN:
 		c.forbidden(w, r, feedback.ErrorMessage(err))
@@ -512,13 +294,15 @@ var importPage = consolePage("import", `
 <thead><tr><th scope="col">Line</th><th scope="col">Column</th><th scope="col">Problem</th></tr></thead>
 <tbody>{{range .Problems}}<tr><td>{{.Line}}</td><td>{{.Column}}</td><td>{{.Message}}</td></tr>{{end}}</tbody></table>{{end}}{{end}}
 <p>Upload a CSV file with a header row and one row per case. Every row is checked first; nothing is imported unless every row is good, unless you choose to import only the good rows. Cases already here (by reference) are left as they are, so uploading the same file again adds nothing. Imported cases send no email.</p>
-<p>The columns: {{index .Values "columns"}}. Dates are written as YYYY-MM-DD.</p>
+<p>The columns: {{index .Values "columns"}}. Dates are written as YYYY-MM-DD or DD/MM/YYYY, with a time of day if there is one (31/03/2019 23:30); the time then decides the financial year and the due dates. A service area may be given by its key or its name, in any case. A complaint that reached Stage 2 may be one row, or its Stage 1 row followed by a Stage 2 row with the same reference.</p>
 <form method="post" action="/officer/import" enctype="multipart/form-data" novalidate>
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <div class="group{{if .Errors}} error{{end}}">
 <label for="file">CSV file</label>
 <input type="file" id="file" name="file" accept=".csv,text/csv">
 </div>
+<div class="group"><label for="encoding">The file is saved as</label>
+<select id="encoding" name="encoding"><option value="utf-8">CSV UTF-8 (Excel's "CSV UTF-8")</option><option value="windows-1252">CSV in Windows-1252 (Excel's "CSV (Comma delimited)")</option></select></div>
 <div class="group"><input type="checkbox" id="good_rows_only" name="good_rows_only" value="yes"> <label for="good_rows_only">If some rows have problems, import the good rows anyway</label></div>
 <button type="submit">Import</button>
 </form>`)

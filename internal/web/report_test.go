@@ -101,7 +101,8 @@ func TestHandler_AnnualReport(t *testing.T) {
 		{"JSON by default", "/v1/reports/annual?year=2018", ana, 200, "application/json",
 			[]string{`"year":"2018/19"`, `"previous_year":"2017/18"`, `"label":"Benefits","cells":["11","16.2","8","11.1"]`}, nil},
 		{"HTML for a committee paper", "/v1/reports/annual?year=2018&format=html", ana, 200, "text/html; charset=utf-8",
-			[]string{"<caption>Stage 1 complaints received by service area</caption>", `<th scope="row">Benefits</th><td class="n">11</td><td class="n">16.2</td>`,
+			[]string{"<caption>Appendix A: Stage 1 complaints received by service area</caption>", `<th scope="row">Benefits</th><td class="n">11</td><td class="n">16.2</td>`,
+				"Stage 1 complaints rose by 4 to 72; 20 were upheld and 52 were found invalid.", `<th scope="col" class="n">Change</th>`,
 				`<th scope="col"`, "<tfoot>", `<svg role="img"`, "@media print", "Sevenoaks District Council &lt;Example&gt;",
 				"&lt;script&gt;alert(1)&lt;/script&gt;", `<th scope="row">Total</th><td class="n">68</td><td class="n">100</td><td class="n">72</td><td class="n">100</td>`},
 			[]string{"<script", "<nav"}},
@@ -180,12 +181,15 @@ func TestHandler_Import(t *testing.T) {
 		status                         int
 		want                           string
 	}{
-		{"bad rows by line and column", ana, "text/csv", header + "X-1,complaint,web,31/01/2019,,\nX-2,complaint,web,2019-01-31,maybe,2019-02-01\n", 422,
-			`{"rows":2,"imported":0,"already_there":0,"skipped":0,"problems":[{"line":2,"column":"received_date","message":"\"31/01/2019\" is not a date written as YYYY-MM-DD (for example 2019-03-31)."},{"line":3,"column":"stage1_outcome","message":"\"maybe\" is not an outcome: write upheld, partly_upheld, not_upheld or invalid."}],"written":false}`},
+		{"bad rows by line and column", ana, "text/csv", header + "X-1,complaint,web,31st January 2019,,\nX-2,complaint,web,2019-01-31,maybe,2019-02-01\n", 422,
+			`{"rows":2,"imported":0,"already_there":0,"skipped":0,"problems":[{"line":2,"column":"received_date","message":"\"31st January 2019\" is not a date: write YYYY-MM-DD or DD/MM/YYYY, with a time of day if there is one (2019-03-31, 31/03/2019 23:30 or 2019-03-31T23:30:00+01:00)."},{"line":3,"column":"stage1_outcome","message":"\"maybe\" is not an outcome: write upheld, partly_upheld, not_upheld or invalid."}],"written":false}`},
 		{"good rows", ana, "text/csv", header + "X-3,complaint,web,2019-01-31,upheld,2019-02-01\n", 200,
 			`{"rows":1,"imported":1,"already_there":0,"skipped":0,"problems":[],"written":true}`},
 		{"the same again adds nothing", ana, "text/csv", header + "X-3,complaint,web,2019-01-31,upheld,2019-02-01\n", 200,
 			`{"rows":1,"imported":0,"already_there":1,"skipped":0,"problems":[],"written":true}`},
+		{"not UTF-8", ana, "text/csv", "reference,kind,channel,received_date,lessons_learned\nX-4,comment,web,2019-01-31,Caf\xe9\n", 422, ""},
+		{"Windows-1252, declared in the Content-Type", ana, "text/csv; charset=windows-1252", "reference,kind,channel,received_date,stage1_outcome,stage1_response_date,lessons_learned\nX-5,complaint,web,31/01/2019 17:45,upheld,2019-02-01,Say sorry \x96 soon\n", 200,
+			`{"rows":1,"imported":1,"already_there":0,"skipped":0,"problems":[],"written":true}`},
 		{"only admins", "tok-pm-0123456789", "text/csv", header, 403, ""},
 		{"only CSV", ana, "application/json", "{}", 415, ""},
 		{"not CSV at all", ana, "text/csv", "a,\"b\nc", 422, ""},
@@ -204,6 +208,9 @@ func TestHandler_Import(t *testing.T) {
 				if err := json.Unmarshal(b, &p); err != nil || p["detail"] == "" {
 					t.Errorf("not a problem: %s", b)
 				}
+			}
+			if tt.name == "not UTF-8" && !strings.Contains(string(b), "save the file as CSV UTF-8") {
+				t.Errorf("a file that is not UTF-8: %s", b)
 			}
 		})
 	}
@@ -228,6 +235,9 @@ func TestConsole_ReportAndImport(t *testing.T) {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
 		mw.WriteField("csrf", csrf)
+		if bytes.Contains(file, []byte("X-3,")) {
+			mw.WriteField("encoding", "windows-1252")
+		}
 		fw, _ := mw.CreateFormFile("file", "cases.csv")
 		fw.Write(file)
 		mw.Close()
@@ -252,6 +262,10 @@ func TestConsole_ReportAndImport(t *testing.T) {
 		{"again", csrfOf(t, body), file, 200, "0 cases imported; 4 were here already"},
 		{"a bad row", csrfOf(t, body), []byte("reference,kind,channel,received_date\nX-1,grumble,web,2026-01-05\n"), 422,
 			"<td>2</td><td>kind</td><td>&#34;grumble&#34; is not a kind of feedback"},
+		{"not UTF-8", csrfOf(t, body), []byte("reference,kind,channel,received_date,lessons_learned\nX-2,comment,web,2026-01-05,Caf\xe9\n"), 422,
+			"save the file as CSV UTF-8"},
+		{"Windows-1252, as chosen", csrfOf(t, body), []byte("reference,kind,channel,received_date,stage1_outcome,stage1_response_date,lessons_learned\nX-3,complaint,web,05/01/2026 16:30,upheld,2026-01-12,Caf\xe9 \x96 opening hours\n"), 200,
+			"1 cases imported"},
 		{"a forged form", "forged", file, 403, "did not come from the console"},
 	}
 	for _, tt := range tests {
