@@ -214,8 +214,8 @@ func Pounds(pence int64) string {
 	return fmt.Sprintf("%d.%02d", pence/100, pence%100)
 }
 
-// Annual reads the cases the report needs through the service (never the whole store) and
-// builds the report for year, seen as who may see it: an admin sees every service area, a
+// Annual reads the cases the report needs through the service (never the whole store), and the
+// statistical records of those destroyed, and builds the report for year, seen as who may see it: an admin sees every service area, a
 // manager only theirs.
 func Annual(ctx context.Context, s *feedback.Service, who feedback.StaffMember, year FinancialYear) (*AnnualReport, error) {
 	if err := feedback.MayReadReport(who); err != nil {
@@ -228,6 +228,16 @@ func Annual(ctx context.Context, s *feedback.Service, who feedback.StaffMember, 
 	cases, err := s.ReportCases(ctx, who, (year - 2).Start(loc), year.End(loc))
 	if err != nil {
 		return nil, fmt.Errorf("annual report %d: %w", int(year), err)
+	}
+	// The destroyed cases count through their statistical records, so that a year's report
+	// reads the same after its cases have gone. A case is never both: it is destroyed (and
+	// its record written) only once expired, and an expired case is never listed.
+	stats, err := s.ReportStatistics(ctx, who, (year - 2).Start(loc), year.End(loc))
+	if err != nil {
+		return nil, fmt.Errorf("annual report %d: %w", int(year), err)
+	}
+	for _, st := range stats {
+		cases = append(cases, st.Case())
 	}
 	o := Options{Year: year, Areas: s.Routing.AreaNames()}
 	if who.Role == feedback.RoleManager {

@@ -189,11 +189,11 @@ func TestHandler_Import(t *testing.T) {
 		want                           string
 	}{
 		{"bad rows by line and column", ana, "text/csv", header + "X-1,complaint,web,31/01/2019,,\nX-2,complaint,web,2019-01-31,maybe,2019-02-01\n", 422,
-			`{"rows":2,"imported":0,"already_there":0,"skipped":0,"problems":[{"line":2,"column":"received_date","message":"\"31/01/2019\" is not a date written as YYYY-MM-DD (for example 2019-03-31)."},{"line":3,"column":"stage1_outcome","message":"\"maybe\" is not an outcome: write upheld, partly_upheld, not_upheld or invalid."}],"written":false}`},
+			`{"rows":2,"imported":0,"statistics_only":0,"already_there":0,"refused":2,"skipped":0,"problems":[{"line":2,"column":"received_date","message":"\"31/01/2019\" is not a date written as YYYY-MM-DD (for example 2019-03-31)."},{"line":3,"column":"stage1_outcome","message":"\"maybe\" is not an outcome: write upheld, partly_upheld, not_upheld or invalid."}],"written":false}`},
 		{"good rows", ana, "text/csv", header + "X-3,complaint,web,2019-01-31,upheld,2019-02-01\n", 200,
-			`{"rows":1,"imported":1,"already_there":0,"skipped":0,"problems":[],"written":true}`},
+			`{"rows":1,"imported":1,"statistics_only":0,"already_there":0,"refused":0,"skipped":0,"problems":[],"written":true}`},
 		{"the same again adds nothing", ana, "text/csv", header + "X-3,complaint,web,2019-01-31,upheld,2019-02-01\n", 200,
-			`{"rows":1,"imported":0,"already_there":1,"skipped":0,"problems":[],"written":true}`},
+			`{"rows":1,"imported":0,"statistics_only":0,"already_there":1,"refused":0,"skipped":0,"problems":[],"written":true}`},
 		{"only admins", "tok-pm-0123456789", "text/csv", header, 403, ""},
 		{"only CSV", ana, "application/json", "{}", 415, ""},
 		{"not CSV at all", ana, "text/csv", "a,\"b\nc", 422, ""},
