@@ -63,3 +63,74 @@ func TestService_Remind_OnlyTheOneThatApplies(t *testing.T) {
 		})
 	}
 }
+
+// TestService_SendDigests_RestrictionReviews: the complaints team's daily digest lists the
+// restriction reviews due within the review warning (ten working days) or overdue, as the
+// managers' digest lists their cases; a restriction reviewed since is no longer listed.
+func TestService_SendDigests_RestrictionReviews(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		at   time.Time
+		want string // the section the review is listed under; "" for no digest
+	}{
+		{"months before the review", time.Date(2027, 3, 1, 9, 30, 0, 0, time.UTC), ""},
+		{"within ten working days of it", time.Date(2027, 6, 14, 9, 30, 0, 0, time.UTC), "Restriction reviews due soon"},
+		{"past it", time.Date(2027, 6, 23, 9, 30, 0, 0, time.UTC), "Restriction reviews overdue"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := restrictionFixture(t)
+			r, err := f.svc.Restrict(ctx, ana, feedback.NewRestriction{Contacts: []string{"pat@example.com"},
+				Types: []feedback.RestrictionType{feedback.RestrictWrittenOnly}, Reason: "Forty emails a day."}) // review by 21 June 2027
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.clock.Set(tt.at)
+			before, _ := f.outbox.List()
+			if _, err := f.svc.SendDigests(ctx); err != nil {
+				t.Fatal(err)
+			}
+			after, _ := f.outbox.List()
+			got := after[:0:0]
+			for _, m := range after[len(before):] {
+				if strings.Contains(m.Subject, "digest") {
+					got = append(got, m)
+				}
+			}
+			if tt.want == "" {
+				if len(got) != 0 {
+					t.Errorf("%d digests sent; want none", len(got))
+				}
+				return
+			}
+			if len(got) != 1 || got[0].To[0] != ana.Email {
+				t.Fatalf("digests = %+v; want one, to the complaints team (%s)", got, ana.Email)
+			}
+			if !strings.Contains(got[0].Text, tt.want+"\n- "+r.ID) || !strings.Contains(got[0].Text, "21 June 2027") ||
+				!strings.Contains(got[0].HTML, r.ID) || !strings.Contains(got[0].Subject, "1 restriction review") {
+				t.Errorf("digest does not list %s under %q:\n%s\n%s", r.ID, tt.want, got[0].Subject, got[0].Text)
+			}
+		})
+	}
+	t.Run("reviewed since", func(t *testing.T) {
+		f := restrictionFixture(t)
+		r, err := f.svc.Restrict(ctx, ana, feedback.NewRestriction{Contacts: []string{"pat@example.com"},
+			Types: []feedback.RestrictionType{feedback.RestrictWrittenOnly}, Reason: "Forty emails a day."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Set(time.Date(2027, 6, 14, 9, 30, 0, 0, time.UTC))
+		if _, err := f.svc.ReviewRestriction(ctx, ana, r.ID, "continue", "Still forty a day.", nil); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := f.outbox.List()
+		f.svc.SendDigests(ctx)
+		after, _ := f.outbox.List()
+		for _, m := range after[len(before):] {
+			if strings.Contains(m.Text, r.ID) && strings.Contains(m.Subject, "digest") {
+				t.Errorf("a reviewed restriction is still in the digest:\n%s", m.Text)
+			}
+		}
+	})
+}
