@@ -32,6 +32,9 @@ var (
 	bucketDestr = []byte("destructions")
 	bucketRestr = []byte("restrictions")
 	bucketMark  = []byte("markers")
+	// bucketStats holds the anonymous statistical records, keyed by day received then id
+	// (statisticKey), so that a report reads a year's records as one range.
+	bucketStats = []byte("statistics")
 	// bucketReceived indexes the cases by feedback.ReceivedKey; each value is the case as a
 	// report reads it (receivedRecord), so that a report reads a year's cases without
 	// touching any other case or decoding what a report does not need.
@@ -73,7 +76,7 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketMeta, bucketDestr, bucketRestr, bucketMark} {
+		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketMeta, bucketDestr, bucketRestr, bucketMark, bucketStats} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -133,6 +133,10 @@ func TestStore_MarkersConformance(t *testing.T) {
 	storetest.RunMarkers(t, func(t *testing.T, clk feedback.Clock) feedback.MarkerStore { return open(t, t.TempDir(), clk) })
 }
 
+func TestStore_StatisticsConformance(t *testing.T) {
+	storetest.RunStatistics(t, func(t *testing.T, clk feedback.Clock) storetest.StatisticsStore { return open(t, t.TempDir(), clk) })
+}
+
 // TestStore_CreateNumbered names new cases from the counter in the case's own transaction: the
 // numbers follow on from NextSequence's and back, one refused for a used idempotency key is
 // used up, and the counter survives a reopen.

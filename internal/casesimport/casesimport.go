@@ -19,7 +19,8 @@ import (
 // file is good (or the admin asks for the good rows alone); a reference already in the store is
 // left as it is, so importing the same file twice adds nothing. Imported cases are cases like
 // any other (the report's index serves them), carry their retention end, and have a settled
-// side-effect ledger: they send no email and schedule no reminder.
+// side-effect ledger: they send no email and schedule no reminder. A row already past its
+// retention end keeps only its anonymous statistical record (feedback.Service.StoreImported).
 
 // Columns are the columns an import file may have, in the order docs/api.md documents
 // them. The header row names them; their order in the file is free.
@@ -83,12 +84,17 @@ func (p Problem) String() string {
 // Result says what an import did.
 type Result struct {
 	Rows int `json:"rows"`
-	// Imported counts the cases written; AlreadyThere the rows whose reference was in the store
-	// already (left unchanged); Skipped the bad rows left out when only good rows were asked for.
-	Imported     int       `json:"imported"`
-	AlreadyThere int       `json:"already_there"`
-	Skipped      int       `json:"skipped"`
-	Problems     []Problem `json:"problems"`
+	// Imported counts the cases written; StatisticsOnly the rows past their retention end, of
+	// which only the anonymous statistical record was kept (the annual report counts them);
+	// AlreadyThere the rows whose reference was in the store or the destruction log already
+	// (left unchanged); Refused the rows with problems; Skipped the bad rows left out when only
+	// good rows were asked for.
+	Imported       int       `json:"imported"`
+	StatisticsOnly int       `json:"statistics_only"`
+	AlreadyThere   int       `json:"already_there"`
+	Refused        int       `json:"refused"`
+	Skipped        int       `json:"skipped"`
+	Problems       []Problem `json:"problems"`
 	// Written is false when problems stopped the import before anything was written.
 	Written bool `json:"written"`
 }
@@ -113,13 +119,14 @@ func Import(ctx context.Context, s *feedback.Service, who feedback.StaffMember, 
 	}
 	now := s.Clock.Now()
 	rows, skipped, ps := joinStages(f.Rows, cols)
-	res.Problems, res.Skipped = append(res.Problems, ps...), skipped
+	res.Problems, res.Skipped, res.Refused = append(res.Problems, ps...), skipped, skipped
 	var good []*feedback.Case
 	for _, row := range rows {
 		c, ps := readRow(s, row, cols, now, who)
 		if len(ps) > 0 {
 			res.Problems = append(res.Problems, ps...)
 			res.Skipped += row.count()
+			res.Refused += row.count()
 			continue
 		}
 		good = append(good, c)
@@ -130,8 +137,8 @@ func Import(ctx context.Context, s *feedback.Service, who feedback.StaffMember, 
 		return res, nil
 	}
 	res.Written = true
-	var err error
-	res.Imported, res.AlreadyThere, err = s.StoreImported(ctx, who, good)
+	n, err := s.StoreImported(ctx, who, good)
+	res.Imported, res.StatisticsOnly, res.AlreadyThere = n.Imported, n.StatisticsOnly, n.AlreadyThere
 	if err != nil {
 		return res, fmt.Errorf("import: %w", err)
 	}

@@ -357,7 +357,9 @@ func (r *rowCase) closed() {
 	r.notBefore("closed_date", closed, latest, "the last response")
 	c.Status, c.ClosedAt, c.RespondBy = feedback.StatusClosed, closed, time.Time{}
 	c.ExpiresAt = r.s.Policy.RetentionEnd(c, closed, c.Ombudsman.Which != "")
-	if !c.ExpiresAt.After(r.now) {
-		r.bad("closed_date", "This case's retention period ended on %s, so it must not be kept: it is not imported.", c.ExpiresAt.Format("2 January 2006"))
+	// A case past its retention end is imported as its statistical record alone (StoreImported
+	// decides that); one past the statistics' retention too is refused.
+	if end := r.s.Policy.StatisticsEnd(closed); !end.After(r.now) {
+		r.bad("closed_date", "This case's statistics were kept until %s, so nothing of it may be kept: it is not imported.", end.Format("2 January 2006"))
 	}
 }

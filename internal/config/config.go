@@ -70,6 +70,8 @@ type Config struct {
 	RetainRestrictionYears int `env:"INTAKE_RETAIN_RESTRICTION_YEARS, default=3"`
 	// RetainDestructionLogYears is how long a destruction log line is kept.
 	RetainDestructionLogYears int `env:"INTAKE_RETAIN_DESTRUCTION_LOG_YEARS, default=6"`
+	// StatisticsYears is how long a destroyed case's anonymous statistical record is kept.
+	StatisticsYears int `env:"INTAKE_STATISTICS_YEARS, default=10"`
 	// RestrictionReviewMonths is how long after a decision a restriction is reviewed (1 to 6).
 	RestrictionReviewMonths int `env:"INTAKE_RESTRICTION_REVIEW_MONTHS, default=6"`
 	// MarkerYears is how long a staff-safety marker is kept (1 to 3).
@@ -291,6 +293,7 @@ func (c *Config) Policy() feedback.Policy {
 		RetainOtherYears:          c.RetainOtherYears,
 		RetainRestrictionYears:    c.RetainRestrictionYears,
 		RetainDestructionLogYears: c.RetainDestructionLogYears,
+		StatisticsYears:           c.StatisticsYears,
 		RestrictionReviewMonths:   c.RestrictionReviewMonths,
 		MarkerYears:               c.MarkerYears,
 		ReferenceFormat:           c.ReferenceFormat,

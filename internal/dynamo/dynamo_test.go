@@ -232,6 +232,32 @@ func TestStore_MarkersMoto(t *testing.T) {
 	})
 }
 
+func TestStore_StatisticsMoto(t *testing.T) {
+	db := motoClient(t)
+	var pages atomic.Int64
+	storetest.RunStatistics(t, func(t *testing.T, clk feedback.Clock) storetest.StatisticsStore {
+		s := dynamo.New(noScan{API: db, t: t, pages: &pages}, motoTable(t, db), clk)
+		dynamo.SetPageLimit(s, pageLimit)
+		return s
+	})
+	if pages.Load() == 0 {
+		t.Error("no statistics query read a second page; the suite no longer exercises paging")
+	}
+}
+
+func TestStore_StatisticsMinidyn(t *testing.T) {
+	storetest.RunStatistics(t, func(t *testing.T, clk feedback.Clock) storetest.StatisticsStore {
+		db := minidyn.NewClient()
+		name := tableName(t)
+		if err := dynamo.CreateTable(context.Background(), db, name); err != nil {
+			t.Fatal(err)
+		}
+		s := dynamo.New(noScan{API: db, t: t, pages: new(atomic.Int64)}, name, clk)
+		dynamo.SetPageLimit(s, pageLimit)
+		return s
+	})
+}
+
 func TestStore_MarkersMinidyn(t *testing.T) {
 	storetest.RunMarkers(t, func(t *testing.T, clk feedback.Clock) feedback.MarkerStore {
 		db := minidyn.NewClient()

@@ -92,14 +92,23 @@ func (s *Store) Purge(ctx context.Context, ref string) error {
 	return nil
 }
 
-// LogDestruction writes the destruction log item for d.Ref, replacing any earlier one.
-func (s *Store) LogDestruction(ctx context.Context, d feedback.Destruction) error {
+// destructionItem is the destruction log item of d.
+func destructionItem(d feedback.Destruction) (map[string]types.AttributeValue, error) {
 	item, err := attributevalue.MarshalMap(destructionRecord{
 		PK: destructionMonth(d.ExpiredAt), SK: prefixDestroyedSK + d.Ref, Ref: d.Ref,
 		Kind: string(d.Kind), Channel: string(d.Channel), ReceivedAt: formatTime(d.ReceivedAt), ClosedAt: formatTime(d.ClosedAt),
 		ExpiredAt: formatTime(d.ExpiredAt), DestroyedAt: formatTime(d.DestroyedAt), Reason: d.Reason, Objects: d.Objects,
 		KeepUntil: formatTime(d.KeepUntil), ExpiresAt: epoch(d.KeepUntil),
 	})
+	if err != nil {
+		return nil, fmt.Errorf("encode destruction: %w", err)
+	}
+	return item, nil
+}
+
+// LogDestruction writes the destruction log item for d.Ref, replacing any earlier one.
+func (s *Store) LogDestruction(ctx context.Context, d feedback.Destruction) error {
+	item, err := destructionItem(d)
 	if err != nil {
 		return fmt.Errorf("dynamo: log destruction of %s: %w", d.Ref, err)
 	}

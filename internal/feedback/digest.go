@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -12,11 +13,14 @@ import (
 // so that a sweep just after midnight cannot send the day's digest twice.
 const digestWindow = 48 * time.Hour
 
-// SendDigests sends each manager, once a working day at the reminder hour or later, one email
-// listing their areas' open cases that are overdue or due within WarningWorkingDays, if there
-// are any. A manager who has had today's digest gets nothing more, however often it is called
-// (the daily schedule, its retries, the local runner's sweep). It returns how many it sent and
-// the first error after trying every manager.
+// SendDigests sends each manager and each of the complaints team, once a working day at the
+// reminder hour or later, one email listing what needs them: a manager's areas' open cases that
+// are overdue or due within WarningWorkingDays, and the restriction reviews that are overdue or
+// due within the review warning (reviewWarningWorkingDays): all of them for the complaints
+// team, whose register it is, and a manager's own decisions for a manager. Nobody with nothing
+// listed gets an email. Whoever has had today's digest gets nothing more, however often it is
+// called (the daily schedule, its retries, the local runner's sweep). It returns how many it
+// sent and the first error after trying everyone.
 func (s *Service) SendDigests(ctx context.Context) (int, error) {
 	now := s.Clock.Now()
 	if !s.Calendar.IsWorkingDay(now) || now.Before(s.reminderAt(now)) {
@@ -28,34 +32,48 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("digests: %w", err)
 	}
-	var managers []StaffMember
+	reviews, err := s.reviewsDue(ctx, now)
+	if err != nil {
+		return 0, fmt.Errorf("digests: %w", err)
+	}
+	var readers []StaffMember
 	for _, m := range s.Staff {
-		if m.Role == RoleManager {
-			managers = append(managers, m)
+		if m.Role == RoleManager || m.Role == RoleAdmin {
+			readers = append(readers, m)
 		}
 	}
-	sort.Slice(managers, func(i, j int) bool { return managers[i].Email < managers[j].Email })
+	sort.Slice(readers, func(i, j int) bool { return readers[i].Email < readers[j].Email })
 	sent := 0
 	var first error
-	for _, m := range managers {
-		var overdue, soon []*Case
+	for _, m := range readers {
+		var d digestFor
 		for _, c := range due {
-			if !slices.Contains(m.Areas, c.ServiceArea) {
+			if m.Role != RoleManager || !slices.Contains(m.Areas, c.ServiceArea) || c.RespondBy.IsZero() {
 				continue
 			}
 			if s.Calendar.Date(c.RespondBy).Before(today) {
-				overdue = append(overdue, c)
+				d.overdue = append(d.overdue, c)
 			} else {
-				soon = append(soon, c)
+				d.soon = append(d.soon, c)
 			}
 		}
-		if len(overdue)+len(soon) == 0 {
+		for _, r := range reviews {
+			if m.Role != RoleAdmin && !strings.EqualFold(r.DecidedBy, m.Email) {
+				continue
+			}
+			if s.Calendar.Date(r.ReviewBy).Before(today) {
+				d.reviewsOverdue = append(d.reviewsOverdue, r)
+			} else {
+				d.reviewsSoon = append(d.reviewsSoon, r)
+			}
+		}
+		if d.empty() {
 			continue
 		}
 		day := today.Format(time.DateOnly)
 		ok, err := s.Store.TakeQuota(ctx, "digest:"+digest(m.Email)+":"+day, "digest", 1, digestWindow)
 		if err == nil && ok {
-			msg := s.digestEmail(m, overdue, soon, today)
+			msg := s.digestEmail(m, d, today)
 			msg.Key = "digest/" + digest(m.Email) + "/" + day
 			_, err = s.Mailer.Send(ctx, msg)
 			if err == nil {
@@ -72,17 +90,59 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 	return sent, first
 }
 
+// reviewsDue returns the active restrictions whose review is overdue or due within the review
+// warning, soonest first; none when there is no register.
+func (s *Service) reviewsDue(ctx context.Context, now time.Time) ([]*Restriction, error) {
+	if s.Restrictions == nil {
+		return nil, nil
+	}
+	all, err := s.Restrictions.ListRestrictions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("restriction reviews: %w", err)
+	}
+	horizon := s.Calendar.Date(s.Calendar.AddWorkingDays(now, reviewWarningWorkingDays))
+	var out []*Restriction
+	for _, r := range all {
+		if r.Status == RestrictionActive && !s.Calendar.Date(r.ReviewBy).After(horizon) {
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ReviewBy.Before(out[j].ReviewBy) })
+	return out, nil
+}
+
+// digestFor is what one person's digest lists.
+type digestFor struct {
+	overdue, soon               []*Case
+	reviewsOverdue, reviewsSoon []*Restriction
+}
+
+func (d digestFor) empty() bool {
+	return len(d.overdue)+len(d.soon)+len(d.reviewsOverdue)+len(d.reviewsSoon) == 0
+}
+
 type digestLetter struct {
 	Council       Council
 	Date          string
 	Overdue, Soon []digestLine
+	// ReviewsOverdue and ReviewsSoon are restriction reviews: Ref is the restriction's id,
+	// Kind what it restricts.
+	ReviewsOverdue, ReviewsSoon []digestLine
+}
+
+// lead opens the digest: the complaints team's, when it lists only reviews, says so.
+func (l digestLetter) lead() string {
+	if len(l.Overdue)+len(l.Soon) == 0 {
+		return "Restriction reviews to record, "
+	}
+	return "Complaints in your areas, "
 }
 
 type digestLine struct {
 	Ref, Kind, Area, Stage, Due, URL string
 }
 
-func (s *Service) digestEmail(m StaffMember, overdue, soon []*Case, today time.Time) Message {
+func (s *Service) digestEmail(m StaffMember, d digestFor, today time.Time) Message {
 	lines := func(cs []*Case) []digestLine {
 		var out []digestLine
 		for _, c := range cs {
@@ -91,11 +151,23 @@ func (s *Service) digestEmail(m StaffMember, overdue, soon []*Case, today time.T
 		}
 		return out
 	}
-	l := digestLetter{Council: s.Council, Date: LongDate(today), Overdue: lines(overdue), Soon: lines(soon)}
+	reviews := func(rs []*Restriction) []digestLine {
+		var out []digestLine
+		for _, r := range rs {
+			out = append(out, digestLine{Ref: r.ID, Kind: r.describe(), Due: LongDate(r.ReviewBy)})
+		}
+		return out
+	}
+	l := digestLetter{Council: s.Council, Date: LongDate(today), Overdue: lines(d.overdue), Soon: lines(d.soon),
+		ReviewsOverdue: reviews(d.reviewsOverdue), ReviewsSoon: reviews(d.reviewsSoon)}
+	subject := fmt.Sprintf("Complaints digest for %s: %d overdue, %d due soon", LongDate(today), len(d.overdue), len(d.soon))
+	if n := len(d.reviewsOverdue) + len(d.reviewsSoon); n > 0 {
+		subject += fmt.Sprintf("; %d restriction review%s", n, map[bool]string{true: "", false: "s"}[n == 1])
+	}
 	return Message{
 		From:    s.Council.From,
 		To:      []string{m.Email},
-		Subject: fmt.Sprintf("Complaints digest for %s: %d overdue, %d due soon", LongDate(today), len(overdue), len(soon)),
+		Subject: subject,
 		Headers: map[string]string{"Auto-Submitted": autoGenerated, "X-Auto-Response-Suppress": "All"},
 		Text:    render(digestText, l, false),
 		HTML:    render(digestHTML, l, true),
@@ -103,7 +175,7 @@ func (s *Service) digestEmail(m StaffMember, overdue, soon []*Case, today time.T
 }
 
 func digestText(p *page, l digestLetter) {
-	p.Lit("Complaints in your areas, ").Esc(l.Date).Lit(".\n")
+	p.Lit(l.lead()).Esc(l.Date).Lit(".\n")
 	section := func(title, due string, lines []digestLine) {
 		if len(lines) == 0 {
 			return
@@ -119,11 +191,22 @@ func digestText(p *page, l digestLetter) {
 	}
 	section("Overdue", "was due", l.Overdue)
 	section("Due soon", "due", l.Soon)
+	reviews := func(title, due string, lines []digestLine) {
+		if len(lines) == 0 {
+			return
+		}
+		p.Lit("\n", title, "\n")
+		for _, d := range lines {
+			p.Lit("- ").Esc(d.Ref).Lit(": ").Esc(d.Kind).Lit(", review ", due, " ").Esc(d.Due).Lit("\n")
+		}
+	}
+	reviews("Restriction reviews overdue", "was due", l.ReviewsOverdue)
+	reviews("Restriction reviews due soon", "due", l.ReviewsSoon)
 	p.Lit("\n").Esc(l.Council.Name).Lit("\n")
 }
 
 func digestHTML(p *page, l digestLetter) {
-	p.Lit(htmlHead, "<p>Complaints in your areas, ").Esc(l.Date).Lit(".</p>\n")
+	p.Lit(htmlHead, "<p>", l.lead()).Esc(l.Date).Lit(".</p>\n")
 	section := func(title, due string, lines []digestLine) {
 		if len(lines) > 0 {
 			p.Lit(h2, title, "</h2><ul>")
@@ -142,5 +225,16 @@ func digestHTML(p *page, l digestLetter) {
 	}
 	section("Overdue", "was due", l.Overdue)
 	section("Due soon", "due", l.Soon)
+	reviews := func(title, due string, lines []digestLine) {
+		if len(lines) > 0 {
+			p.Lit(h2, title, "</h2><ul>")
+			for _, d := range lines {
+				p.Lit("<li>").Esc(d.Ref).Lit(": ").Esc(d.Kind).Lit(", review ", due, " ").Esc(d.Due).Lit("</li>")
+			}
+			p.Lit("</ul>\n")
+		}
+	}
+	reviews("Restriction reviews overdue", "was due", l.ReviewsOverdue)
+	reviews("Restriction reviews due soon", "due", l.ReviewsSoon)
 	p.Lit("<p>").Esc(l.Council.Name).Lit("</p>\n", htmlFoot)
 }

@@ -38,6 +38,10 @@ type Policy struct {
 	RetainRestrictionYears int // after a restriction ends: 3
 	// RetainDestructionLogYears is how long a destruction log line is kept: 6.
 	RetainDestructionLogYears int
+	// StatisticsYears is how long the anonymous statistical record of a destroyed case is kept
+	// after the case closed (or, if it never closed, was received): 10, so that the annual
+	// report can compare years long after the cases themselves are gone.
+	StatisticsYears int
 	// RestrictionReviewMonths is how long after a decision a restriction is reviewed: at most
 	// maxReviewMonths (6).
 	RestrictionReviewMonths int
@@ -60,7 +64,7 @@ func (p Policy) Validate() error {
 		"EscalateWorkingDays":  p.EscalateWorkingDays,
 		"RetainComplaintYears": p.RetainComplaintYears, "RetainOmbudsmanYears": p.RetainOmbudsmanYears,
 		"RetainOtherYears": p.RetainOtherYears, "RetainRestrictionYears": p.RetainRestrictionYears,
-		"RetainDestructionLogYears": p.RetainDestructionLogYears,
+		"RetainDestructionLogYears": p.RetainDestructionLogYears, "StatisticsYears": p.StatisticsYears,
 	}
 	for name, v := range positive {
 		if v <= 0 {

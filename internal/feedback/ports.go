@@ -79,6 +79,9 @@ type Store interface {
 	// whose retention ended within [from, to), oldest first.
 	LogDestruction(ctx context.Context, d Destruction) error
 	ListDestructions(ctx context.Context, from, to time.Time) ([]Destruction, error)
+
+	// StatisticsStore keeps the anonymous statistical records of destroyed cases.
+	StatisticsStore
 }
 
 // ReceivedQuery selects cases by when they were received: From inclusive, To exclusive.

@@ -125,9 +125,30 @@ func (r Reminder) applies(c *Case) bool {
 	return true
 }
 
+// supersededBy returns the later reminder of r's stage and due date that has made r moot: one
+// whose time has come already (the clock moved past several at once, or r was delivered late)
+// or that has been sent or skipped. Nil when r is still the one that applies.
+func (s *Service) supersededBy(c *Case, r Reminder, now time.Time) *Reminder {
+	if r.Stage == StageNone || r.Due.IsZero() {
+		return nil
+	}
+	stage := s.stageReminders(c.Ref, r.Stage, r.Due)
+	i := slices.IndexFunc(stage, func(x Reminder) bool { return x.Purpose == r.Purpose })
+	if i < 0 {
+		return nil
+	}
+	for j := len(stage) - 1; j > i; j-- {
+		if !stage[j].At.After(now) || c.Effects[ReminderEffect(stage[j].Name)].Settled() {
+			return &stage[j]
+		}
+	}
+	return nil
+}
+
 // Remind handles a fired reminder: it re-reads the case and emails the assigned officer, or
-// does nothing if the reminder no longer applies (the case closed or moved to another stage) or
-// has been sent already: the sending is claimed and stamped on the case like any side effect,
+// does nothing if the reminder no longer applies (the case closed or moved to another stage),
+// has been superseded by a later reminder of its stage (see supersededBy), or has been sent
+// already: the sending is claimed and stamped on the case like any side effect,
 // so a redelivered schedule, or the sweep firing the same reminder, sends nothing twice. It
 // reports whether an email was sent.
 func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
@@ -135,10 +156,14 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 		return s.remindReview(ctx, r)
 	}
 	name := ReminderEffect(r.Name)
-	owner := s.owner()
+	owner, now := s.owner(), s.Clock.Now()
 	stale := false
+	var later *Reminder
 	_, c, err := s.claim(ctx, r.Ref, nil, owner, func(c *Case) []string {
 		if stale = !r.applies(c); stale {
+			return nil
+		}
+		if later = s.supersededBy(c, r, now); later != nil {
 			return nil
 		}
 		return []string{name}
@@ -152,6 +177,9 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	case stale:
 		s.log().InfoContext(ctx, "reminder no longer applies", "ref", r.Ref, "purpose", r.Purpose, "stage", r.Stage)
 		return false, nil
+	case later != nil:
+		s.log().InfoContext(ctx, "reminder superseded by a later one", "ref", r.Ref, "purpose", r.Purpose, "later", later.Purpose)
+		return false, s.skipReminders(ctx, r.Ref, []Reminder{r}, later.Purpose)
 	case c == nil:
 		s.log().InfoContext(ctx, "reminder already sent or being sent", "ref", r.Ref, "purpose", r.Purpose)
 		return false, nil

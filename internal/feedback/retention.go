@@ -63,8 +63,9 @@ func (c *Case) BlobKeys() []string {
 
 // Destroy destroys what a case leaves outside its record once its retention period has ended:
 // its stored files are deleted and a line, without personal data, is written to the
-// destruction log and to the log. It is idempotent, so a redelivered stream record or a purge
-// interrupted halfway does no harm. It refuses a case under legal hold or not yet expired: the
+// destruction log and to the log, and the case's anonymous statistical record is kept (see
+// keepStatistic). It is idempotent, so a redelivered stream record or a purge interrupted
+// halfway does no harm. It refuses a case under legal hold or not yet expired: the
 // record itself is deleted by DynamoDB's TTL in AWS, and by PurgeExpired locally.
 func (s *Service) Destroy(ctx context.Context, c *Case) (Destruction, error) {
 	now := s.Clock.Now()
@@ -74,12 +75,14 @@ func (s *Service) Destroy(ctx context.Context, c *Case) (Destruction, error) {
 	case !c.Expired(now):
 		return Destruction{}, Errorf(ECONFLICT, "Case %s has not reached the end of its retention period.", c.Ref)
 	}
-	return s.destroy(ctx, c, ReasonRetentionEnded, c.ExpiresAt)
+	return s.destroy(ctx, c, ReasonRetentionEnded, c.ExpiresAt, true)
 }
 
 // destroy deletes the case's stored files and writes its destruction log line with reason;
-// ended is when the record's life ended (its retention end, or the moment of an erasure).
-func (s *Service) destroy(ctx context.Context, c *Case, reason string, ended time.Time) (Destruction, error) {
+// ended is when the record's life ended (its retention end, or the moment of an erasure). With
+// keep, the line is written with the case's statistical record: a case destroyed at the end of
+// its retention still counts in the annual report, while an erasure takes the figures with it.
+func (s *Service) destroy(ctx context.Context, c *Case, reason string, ended time.Time, keep bool) (Destruction, error) {
 	now := s.Clock.Now()
 	keys := c.BlobKeys()
 	if len(keys) > 0 && s.Blobs == nil {
@@ -99,7 +102,11 @@ func (s *Service) destroy(ctx context.Context, c *Case, reason string, ended tim
 		ExpiredAt: ended, DestroyedAt: now, Reason: reason, Objects: len(keys),
 		KeepUntil: now.AddDate(s.Policy.RetainDestructionLogYears, 0, 0),
 	}
-	if err := s.Store.LogDestruction(ctx, d); err != nil {
+	log := func() error { return s.Store.LogDestruction(ctx, d) }
+	if keep {
+		log = func() error { return s.keepStatistic(ctx, c, d) }
+	}
+	if err := log(); err != nil {
 		return Destruction{}, fmt.Errorf("destroy %s: %w", c.Ref, err)
 	}
 	s.log().Info("record destroyed", "ref", d.Ref, "kind", string(d.Kind), "channel", string(d.Channel),

@@ -131,7 +131,7 @@ func (s *Service) Erase(ctx context.Context, who StaffMember, contact, override 
 	out := &Erasure{Erased: []string{}}
 	now := s.Clock.Now()
 	for _, c := range p.Cases {
-		if _, err := s.destroy(ctx, c, reason, now); err != nil {
+		if _, err := s.destroy(ctx, c, reason, now, false); err != nil {
 			return out, fmt.Errorf("erase: %w", err)
 		}
 		if err := s.Store.Purge(ctx, c.Ref); err != nil {

@@ -318,9 +318,10 @@ func Pounds(pence int64) string {
 	return fmt.Sprintf("%d.%02d", pence/100, pence%100)
 }
 
-// Annual reads the cases the report needs through the service (never the whole store) and
-// builds the report for year (0: the last complete financial year that has any case), seen
-// as who may see it: an admin sees every service area, a manager only theirs.
+// Annual reads the cases the report needs through the service (never the whole store), and the
+// statistical records of those destroyed, and builds the report for year (0: the last complete
+// financial year that has any), seen as who may see it: an admin sees every service area, a
+// manager only theirs.
 func Annual(ctx context.Context, s *feedback.Service, who feedback.StaffMember, year FinancialYear) (*AnnualReport, error) {
 	if err := feedback.MayReadReport(who); err != nil {
 		return nil, err
@@ -337,7 +338,7 @@ func Annual(ctx context.Context, s *feedback.Service, who feedback.StaffMember, 
 	}
 	// Three years before the reported one: the charts' oldest year counts Stage 2 and Ombudsman
 	// referrals about complaints received the year before it, as the tables' years do.
-	cases, err := s.ReportCases(ctx, who, (year - 3).Start(loc), year.End(loc))
+	cases, err := reportInputs(ctx, s, who, (year - 3).Start(loc), year.End(loc))
 	if err != nil {
 		return nil, fmt.Errorf("annual report %d: %w", int(year), err)
 	}
@@ -365,11 +366,30 @@ func Annual(ctx context.Context, s *feedback.Service, who feedback.StaffMember, 
 
 // latestYear is the last complete financial year in which who's report has any case received,
 // looking back ten years; failing that, the last complete year.
+// reportInputs reads the cases received from from to to, and the statistical records of those
+// destroyed, as cases: the destroyed count through their records, so that a year's report reads
+// the same after its cases have gone. A case is never both: it is destroyed (and its record
+// written) only once expired, and an expired case is never listed.
+func reportInputs(ctx context.Context, s *feedback.Service, who feedback.StaffMember, from, to time.Time) ([]*feedback.Case, error) {
+	cases, err := s.ReportCases(ctx, who, from, to)
+	if err != nil {
+		return nil, err
+	}
+	stats, err := s.ReportStatistics(ctx, who, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range stats {
+		cases = append(cases, st.Case())
+	}
+	return cases, nil
+}
+
 func latestYear(ctx context.Context, s *feedback.Service, who feedback.StaffMember) (FinancialYear, error) {
 	loc := s.Calendar.Location()
 	last := LastCompleteYear(s.Clock.Now(), loc)
 	for y := last; y > last-10; y-- {
-		cases, err := s.ReportCases(ctx, who, y.Start(loc), y.End(loc))
+		cases, err := reportInputs(ctx, s, who, y.Start(loc), y.End(loc))
 		if err != nil {
 			return 0, fmt.Errorf("annual report: latest year: %w", err)
 		}

@@ -241,14 +241,32 @@ func (b *reportBuilder) lessons() Table {
 	t := Table{ID: "lessons", Caption: "Lessons learned by service area, " + b.labels[0],
 		Columns: []string{"Service area", "Occasions", "Lessons learned"},
 		Note:    "Lessons recorded with a Stage 1 or Stage 2 response made in the year."}
-	byArea := map[string][]string{}
+	type lesson struct {
+		day  time.Time
+		text string
+	}
+	found := map[string][]lesson{}
 	total := 0
 	for _, c := range b.cases {
 		for _, rec := range c.Stages {
 			if l := strings.TrimSpace(rec.Response.Lessons); l != "" && rec.Responded() && b.which(rec.Response.At) == 0 {
-				byArea[c.ServiceArea] = append(byArea[c.ServiceArea], l)
+				found[c.ServiceArea] = append(found[c.ServiceArea], lesson{b.cal.Date(rec.Response.At), l})
 				total++
 			}
+		}
+	}
+	// By day of the response, then wording: an order that live cases and the statistical
+	// records of destroyed ones share, so that the table reads the same after a purge.
+	byArea := map[string][]string{}
+	for a, ls := range found {
+		slices.SortStableFunc(ls, func(x, y lesson) int {
+			if c := x.day.Compare(y.day); c != 0 {
+				return c
+			}
+			return strings.Compare(x.text, y.text)
+		})
+		for _, l := range ls {
+			byArea[a] = append(byArea[a], l.text)
 		}
 	}
 	for _, a := range append(slices.Clone(b.areas), "") {

@@ -182,14 +182,14 @@ func TestHandler_Import(t *testing.T) {
 		want                           string
 	}{
 		{"bad rows by line and column", ana, "text/csv", header + "X-1,complaint,web,31st January 2019,,\nX-2,complaint,web,2019-01-31,maybe,2019-02-01\n", 422,
-			`{"rows":2,"imported":0,"already_there":0,"skipped":0,"problems":[{"line":2,"column":"received_date","message":"\"31st January 2019\" is not a date: write YYYY-MM-DD or DD/MM/YYYY, with a time of day if there is one (2019-03-31, 31/03/2019 23:30 or 2019-03-31T23:30:00+01:00)."},{"line":3,"column":"stage1_outcome","message":"\"maybe\" is not an outcome: write upheld, partly_upheld, not_upheld or invalid."}],"written":false}`},
+			`{"rows":2,"imported":0,"statistics_only":0,"already_there":0,"refused":2,"skipped":0,"problems":[{"line":2,"column":"received_date","message":"\"31st January 2019\" is not a date: write YYYY-MM-DD or DD/MM/YYYY, with a time of day if there is one (2019-03-31, 31/03/2019 23:30 or 2019-03-31T23:30:00+01:00)."},{"line":3,"column":"stage1_outcome","message":"\"maybe\" is not an outcome: write upheld, partly_upheld, not_upheld or invalid."}],"written":false}`},
 		{"good rows", ana, "text/csv", header + "X-3,complaint,web,2019-01-31,upheld,2019-02-01\n", 200,
-			`{"rows":1,"imported":1,"already_there":0,"skipped":0,"problems":[],"written":true}`},
+			`{"rows":1,"imported":1,"statistics_only":0,"already_there":0,"refused":0,"skipped":0,"problems":[],"written":true}`},
 		{"the same again adds nothing", ana, "text/csv", header + "X-3,complaint,web,2019-01-31,upheld,2019-02-01\n", 200,
-			`{"rows":1,"imported":0,"already_there":1,"skipped":0,"problems":[],"written":true}`},
+			`{"rows":1,"imported":0,"statistics_only":0,"already_there":1,"refused":0,"skipped":0,"problems":[],"written":true}`},
 		{"not UTF-8", ana, "text/csv", "reference,kind,channel,received_date,lessons_learned\nX-4,comment,web,2019-01-31,Caf\xe9\n", 422, ""},
 		{"Windows-1252, declared in the Content-Type", ana, "text/csv; charset=windows-1252", "reference,kind,channel,received_date,stage1_outcome,stage1_response_date,lessons_learned\nX-5,complaint,web,31/01/2019 17:45,upheld,2019-02-01,Say sorry \x96 soon\n", 200,
-			`{"rows":1,"imported":1,"already_there":0,"skipped":0,"problems":[],"written":true}`},
+			`{"rows":1,"imported":1,"statistics_only":0,"already_there":0,"refused":0,"skipped":0,"problems":[],"written":true}`},
 		{"only admins", "tok-pm-0123456789", "text/csv", header, 403, ""},
 		{"only CSV", ana, "application/json", "{}", 415, ""},
 		{"not CSV at all", ana, "text/csv", "a,\"b\nc", 422, ""},
