@@ -772,6 +772,7 @@ var keyFamilies = map[string]string{
 	"RESTRICTIONS":          "restrictions",
 	"MARKERS":               "markers",
 	"DESTROYED#*":           "destruction log",
+	"STAT#*":                "statistical records",
 	"index/pending=PENDING": "pending cases",
 	"index/cases=open":      "open cases",
 	"index/cases=closed":    "closed cases",
@@ -901,9 +902,10 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// Process: claim and stamp the case or restriction (GetItem, PutItem) and take the
 		// acknowledgement quota (UpdateItem), send mail, create schedules (passing their role)
 		// and delete schedules (a moved date's or a closed stage's, the unschedule effects); on TTL's
-		// REMOVE, delete the case's stored files and put its destruction log line.
+		// REMOVE, delete the case's stored files and put its destruction log line and its
+		// anonymous statistical record.
 		{"NotifierFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
-			[]string{"acknowledgement limits", "cases", "destruction log", "idempotency keys", "restrictions"}, sideEffects},
+			[]string{"acknowledgement limits", "cases", "destruction log", "idempotency keys", "restrictions", "statistical records"}, sideEffects},
 		// The same, the sweep's queries of the pending and open cases (read a page at a time
 		// with BatchGetItem) and of the restrictions register, and the managers' digest limit.
 		{"RemindersFunction", []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
@@ -913,11 +915,13 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// taken in by phone (UpdateItem for its reference); sign-in links and sessions put, read,
 		// taken and deleted; the registers kept and read; the lists' indexes queried, each page
 		// read whole (BatchGetItem); sign-in links mailed and the session key read once. No
-		// scheduler: the notifier does that. Never the destruction log's writes.
+		// scheduler: the notifier does that. The destruction log and the statistical records
+		// are written only by the import, for rows already past their retention end (one
+		// transaction each), and read by the report and the destruction log's page.
 		{"OfficerFunction", []string{"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
-			[]string{"case references", "cases", "idempotency keys", "marker ids", "markers", "restriction ids", "restrictions", "sessions", "sign-in limits", "sign-in links"},
-			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "markers", "open cases", "restrictions", "sessions", "sign-in limits", "sign-in links"}},
+			[]string{"case references", "cases", "destruction log", "idempotency keys", "marker ids", "markers", "restriction ids", "restrictions", "sessions", "sign-in limits", "sign-in links", "statistical records"},
+			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "markers", "open cases", "restrictions", "sessions", "sign-in limits", "sign-in links", "statistical records"}},
 	}
 	// What no function that faces the public, and neither the notifier nor the reminders
 	// function, may write (issue 22).
@@ -939,8 +943,8 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 				t.Errorf("%s may write %s", tt.fn, f)
 			}
 		}
-		if tt.fn != "NotifierFunction" && slices.Contains(writes, "destruction log") {
-			t.Errorf("%s may write the destruction log; only the notifier logs destructions", tt.fn)
+		if tt.fn != "NotifierFunction" && tt.fn != "OfficerFunction" && (slices.Contains(writes, "destruction log") || slices.Contains(writes, "statistical records")) {
+			t.Errorf("%s may write the destruction log or statistical records; only the notifier (destruction) and the officer function (the import) do", tt.fn)
 		}
 		if unattended[tt.fn] && tt.fn != "NotifierFunction" && tt.fn != "RemindersFunction" && slices.Contains(writes, "restrictions") {
 			t.Errorf("%s faces the public and may write restrictions", tt.fn)
