@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/council/intake/internal/feedback"
 	bolt "go.etcd.io/bbolt"
@@ -41,14 +42,17 @@ var (
 	// bucketExpiry holds the cases with a retention end, by that instant, so that the purge
 	// reads only the cases whose end has come rather than decoding every case each sweep.
 	bucketExpiry = []byte("index-expiry")
+	// bucketSearch holds every case under each of its search keys (feedback.SearchKeys): the
+	// key, a NUL, then the case's feedback.ReceivedKey, so that a key's cases sort by receipt.
+	bucketSearch = []byte("index-search")
 
-	indexes = [][]byte{bucketPending, bucketDue, bucketAssigned, bucketExpiry}
+	indexes = [][]byte{bucketPending, bucketDue, bucketAssigned, bucketExpiry, bucketSearch}
 	// indexVersion names the indexes' present layout; a file without it (made before the
 	// indexes, or with another layout) has them, and the received index, rebuilt once, at Open.
 	// Version 2 drops the entries that purges before it left behind; version 3 adds the expiry
-	// index.
+	// index; version 4 the search index.
 	keyIndexVersion = []byte("index-version")
-	indexVersion    = []byte("3")
+	indexVersion    = []byte("4")
 )
 
 // rebuildIndexes makes every index afresh from the cases: once, for a file written before the
@@ -82,41 +86,54 @@ func rebuildIndexes(tx *bolt.Tx) error {
 // can stop at a date exactly as the old whole-store filter did.
 const dateLayout = "2006-01-02"
 
-// indexKeys returns the case's key in each index it belongs in (by index name), or none.
-func indexKeys(c *feedback.Case) map[string][]byte {
-	keys := make(map[string][]byte, len(indexes))
+// indexKeys returns the case's entries in each index it belongs in (by index name): one in
+// most, one per search key in the search index.
+func indexKeys(c *feedback.Case) map[string][][]byte {
+	keys := make(map[string][][]byte, len(indexes))
 	ref := "\x00" + c.Ref
+	one := func(b []byte, k string) { keys[string(b)] = [][]byte{[]byte(k)} }
 	if c.Pending() {
-		keys[string(bucketPending)] = []byte(feedback.SortableTime(c.CreatedAt) + ref)
+		one(bucketPending, feedback.SortableTime(c.CreatedAt)+ref)
 	}
 	if c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() {
-		keys[string(bucketDue)] = []byte(c.RespondBy.Format(dateLayout) + feedback.SortableTime(c.RespondBy) + ref)
+		one(bucketDue, c.RespondBy.Format(dateLayout)+feedback.SortableTime(c.RespondBy)+ref)
 	}
 	if c.Status == feedback.StatusOpen {
-		keys[string(bucketAssigned)] = []byte(c.AssignedTo + "\x00" + feedback.SortableTime(c.ReceivedAt) + ref)
+		one(bucketAssigned, c.AssignedTo+"\x00"+feedback.SortableTime(c.ReceivedAt)+ref)
 	}
 	if !c.ExpiresAt.IsZero() {
-		keys[string(bucketExpiry)] = []byte(feedback.SortableTime(c.ExpiresAt) + ref)
+		one(bucketExpiry, feedback.SortableTime(c.ExpiresAt)+ref)
+	}
+	received := feedback.ReceivedKey(c)
+	for _, k := range feedback.SearchKeys(c) {
+		keys[string(bucketSearch)] = append(keys[string(bucketSearch)], []byte(k+"\x00"+received))
 	}
 	return keys
 }
 
-// moveIndexes deletes the entries in before that after does not keep, and puts after's.
-func moveIndexes(tx *bolt.Tx, before, after map[string][]byte) error {
+// moveIndexes deletes the entries in before that after does not keep, and puts after's new ones.
+func moveIndexes(tx *bolt.Tx, before, after map[string][][]byte) error {
 	for _, name := range indexes {
 		old, cur := before[string(name)], after[string(name)]
-		if bytes.Equal(old, cur) {
+		if slices.EqualFunc(old, cur, bytes.Equal) {
 			continue
 		}
-		b := appended(tx.Bucket(name))
-		if old != nil {
-			if err := b.Delete(old); err != nil {
-				return err
+		b := tx.Bucket(name)
+		if !bytes.Equal(name, bucketSearch) { // its keys start with hashes, which land anywhere
+			b = appended(b)
+		}
+		for _, k := range old {
+			if !slices.ContainsFunc(cur, func(c []byte) bool { return bytes.Equal(c, k) }) {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
 			}
 		}
-		if cur != nil {
-			if err := b.Put(cur, nil); err != nil {
-				return err
+		for _, k := range cur {
+			if !slices.ContainsFunc(old, func(o []byte) bool { return bytes.Equal(o, k) }) {
+				if err := b.Put(k, nil); err != nil {
+					return err
+				}
 			}
 		}
 	}

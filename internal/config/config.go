@@ -4,11 +4,13 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
 	"net/url"
+	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -82,6 +84,10 @@ type Config struct {
 	// HousingAreas are the service areas whose complaints go to the Housing Ombudsman,
 	// separated by "|" or ","; every other area's go to the LGSCO.
 	HousingAreas string `env:"INTAKE_HOUSING_AREAS, default=housing"`
+	// ReplyTemplates are the saved replies officers may start a reply to a resident from: a
+	// JSON array of {"name", "text"} given inline (starting with "[") or in the file it names;
+	// the text may hold {reference}, {name} and {due}.
+	ReplyTemplates string `env:"INTAKE_REPLY_TEMPLATES"`
 	// APITokens are the local officer API's bearer tokens: "token=email,token=email", each
 	// email in INTAKE_STAFF. In AWS the API's JWT authoriser stands in their place.
 	APITokens string `env:"INTAKE_API_TOKENS"`
@@ -240,6 +246,9 @@ func (c *Config) validate(required, unset []string) error {
 	if err := c.Policy().Validate(); err != nil {
 		problems = append(problems, err.Error())
 	}
+	if _, err := c.Templates(); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if len(problems) > 0 {
 		return errors.New("config: " + strings.Join(problems, "; "))
 	}
@@ -267,17 +276,49 @@ func (c *Config) Service(clk feedback.Clock, log *slog.Logger) (feedback.Service
 	if err != nil {
 		return feedback.Service{}, err
 	}
+	templates, err := c.Templates()
+	if err != nil {
+		return feedback.Service{}, err
+	}
 	return feedback.Service{
-		Clock:     clk,
-		Calendar:  cal,
-		Policy:    c.Policy(),
-		Council:   c.Council(),
-		Routing:   routing,
-		Staff:     staff,
-		Log:       log,
-		AckLimit:  c.AckLimitPerRecipient,
-		Mailboxes: mailboxes,
+		ReplyTemplates: templates,
+		Clock:          clk,
+		Calendar:       cal,
+		Policy:         c.Policy(),
+		Council:        c.Council(),
+		Routing:        routing,
+		Staff:          staff,
+		Log:            log,
+		AckLimit:       c.AckLimitPerRecipient,
+		Mailboxes:      mailboxes,
 	}, nil
+}
+
+// Templates parses INTAKE_REPLY_TEMPLATES: inline JSON, or the JSON file it names.
+func (c *Config) Templates() ([]feedback.ReplyTemplate, error) {
+	v := strings.TrimSpace(c.ReplyTemplates)
+	if v == "" {
+		return nil, nil
+	}
+	raw := []byte(v)
+	if !strings.HasPrefix(v, "[") {
+		var err error
+		if raw, err = os.ReadFile(v); err != nil {
+			return nil, fmt.Errorf("INTAKE_REPLY_TEMPLATES names a file that cannot be read: %w", err)
+		}
+	}
+	var ts []feedback.ReplyTemplate
+	if err := json.Unmarshal(raw, &ts); err != nil {
+		return nil, fmt.Errorf("INTAKE_REPLY_TEMPLATES must be a JSON array of {\"name\": …, \"text\": …}: %w", err)
+	}
+	seen := map[string]bool{}
+	for i, t := range ts {
+		if strings.TrimSpace(t.Name) == "" || strings.TrimSpace(t.Text) == "" || seen[t.Name] {
+			return nil, fmt.Errorf("INTAKE_REPLY_TEMPLATES: template %d needs a name of its own and a text", i+1)
+		}
+		seen[t.Name] = true
+	}
+	return ts, nil
 }
 
 // Policy returns the council's policy from the settings.

@@ -2,10 +2,14 @@ package config_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/council/intake/internal/config"
+	"github.com/council/intake/internal/feedback"
 )
 
 func TestLoad_Defaults(t *testing.T) {
@@ -50,6 +54,9 @@ func TestLoad_Errors(t *testing.T) {
 		{"short social secret", map[string]string{"INTAKE_SOCIAL_SECRETS": "tool=short"}, nil, "INTAKE_SOCIAL_SECRETS"},
 		{"social secret without a monitor", map[string]string{"INTAKE_SOCIAL_SECRETS": "=" + strings.Repeat("s", 32)}, nil, "no monitor name"},
 		{"reference without year", map[string]string{"INTAKE_REFERENCE_FORMAT": "FB-{seq}"}, nil, "{year}"},
+		{"reply templates not JSON", map[string]string{"INTAKE_REPLY_TEMPLATES": `[{"name": "a"`}, nil, "INTAKE_REPLY_TEMPLATES must be a JSON array"},
+		{"reply template without text", map[string]string{"INTAKE_REPLY_TEMPLATES": `[{"name": "a", "text": " "}]`}, nil, "template 1 needs"},
+		{"reply templates file missing", map[string]string{"INTAKE_REPLY_TEMPLATES": "/nonexistent/templates.json"}, nil, "cannot be read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,6 +93,24 @@ func TestLoad_Values(t *testing.T) {
 				t.Errorf("got %q; want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestConfig_Templates(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "templates.json")
+	if err := os.WriteFile(file, []byte(`[{"name": "Chase", "text": "About {reference}: by {due}."}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := []feedback.ReplyTemplate{{Name: "Chase", Text: "About {reference}: by {due}."}}
+	for name, v := range map[string]string{"inline": `[{"name": "Chase", "text": "About {reference}: by {due}."}]`, "a file": file} {
+		c, err := config.Load(config.Map(map[string]string{"INTAKE_REPLY_TEMPLATES": v}))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		svc, err := c.Service(nil, nil)
+		if err != nil || !reflect.DeepEqual(svc.ReplyTemplates, want) {
+			t.Errorf("%s: the service's templates = %v, %v; want %v", name, svc.ReplyTemplates, err, want)
+		}
 	}
 }
 

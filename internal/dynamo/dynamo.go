@@ -125,6 +125,8 @@ func (s *Store) Create(ctx context.Context, c *feedback.Case) error {
 			TableName: &s.table, Item: idempotencyItem(c), ConditionExpression: free,
 		}})
 	}
+	puts, _ := s.searchWrites(searchState{}, searchStateOf(c))
+	writes = append(writes, puts...)
 	err = call(ctx, "create case", func() error {
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 		return err
@@ -202,7 +204,7 @@ func (s *Store) update(ctx context.Context, ref string, known *feedback.Case, fn
 				return nil, err
 			}
 		}
-		old := *c
+		old, oldSearch := *c, searchStateOf(c)
 		if err := fn(c); err != nil {
 			return nil, err
 		}
@@ -210,7 +212,7 @@ func (s *Store) update(ctx context.Context, ref string, known *feedback.Case, fn
 			return nil, feedback.Errorf(feedback.EINVALID, "the reference and idempotency key of case %s cannot change", ref)
 		}
 		c.Version = old.Version + 1
-		won, err := s.put(ctx, c, &old)
+		won, err := s.put(ctx, c, &old, oldSearch)
 		if err != nil {
 			return nil, err
 		}
@@ -223,8 +225,10 @@ func (s *Store) update(ctx context.Context, ref string, known *feedback.Case, fn
 
 // put writes c over old if the stored version is still old's. It reports false if it lost that
 // race. The idempotency item is rewritten with the case when the retention end moves, so that
-// both expire together.
-func (s *Store) put(ctx context.Context, c, old *feedback.Case) (bool, error) {
+// both expire together; the search items (search.go) move with the case's searchable fields.
+// A write that touches the case item alone is a PutItem; the rest go in one transaction with
+// it, or, when they are too many for one, around it (transact).
+func (s *Store) put(ctx context.Context, c, old *feedback.Case, oldSearch searchState) (bool, error) {
 	item, err := marshalCase(c)
 	if err != nil {
 		return false, fmt.Errorf("dynamo: put case %s: %w", c.Ref, err)
@@ -232,8 +236,25 @@ func (s *Store) put(ctx context.Context, c, old *feedback.Case) (bool, error) {
 	cond := aws.String("#v = :v")
 	names := map[string]string{"#v": AttrVersion}
 	values := map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(old.Version)}}
+	writes := []types.TransactWriteItem{{Put: &types.Put{
+		TableName: &s.table, Item: item,
+		ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	}}}
+	if c.IdempotencyKey != "" && !c.ExpiresAt.Equal(old.ExpiresAt) {
+		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: idempotencyItem(c)}})
+	}
+	puts, deletes := s.searchWrites(oldSearch, searchStateOf(c))
+	var after []types.TransactWriteItem
+	if len(writes)+len(puts)+len(deletes) <= transactLimit {
+		writes = append(writes, append(puts, deletes...)...)
+	} else {
+		if err := s.transact(ctx, "put search items of case "+c.Ref, puts); err != nil {
+			return false, err
+		}
+		after = deletes
+	}
 
-	if c.IdempotencyKey == "" || c.ExpiresAt.Equal(old.ExpiresAt) {
+	if len(writes) == 1 {
 		err = call(ctx, "put case", func() error {
 			_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 				TableName: &s.table, Item: item,
@@ -245,29 +266,19 @@ func (s *Store) put(ctx context.Context, c, old *feedback.Case) (bool, error) {
 		if errors.As(err, &ccf) {
 			return false, nil
 		}
-		if err != nil {
-			return false, fmt.Errorf("dynamo: put case %s: %w", c.Ref, err)
+	} else {
+		err = call(ctx, "put case", func() error {
+			_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+			return err
+		})
+		if conditionFailures(err) != nil {
+			return false, nil
 		}
-		return true, nil
-	}
-
-	err = call(ctx, "put case", func() error {
-		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			{Put: &types.Put{
-				TableName: &s.table, Item: item,
-				ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-			}},
-			{Put: &types.Put{TableName: &s.table, Item: idempotencyItem(c)}},
-		}})
-		return err
-	})
-	if conditionFailures(err) != nil {
-		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("dynamo: put case %s: %w", c.Ref, err)
 	}
-	return true, nil
+	return true, s.transact(ctx, "delete search items of case "+c.Ref, after)
 }
 
 // conditionFailures returns the positions of the transaction's writes whose condition failed,

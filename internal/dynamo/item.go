@@ -288,6 +288,10 @@ type letterRecord struct {
 	HTML    string `dynamodbav:"html,omitempty"`
 	Staff   bool   `dynamodbav:"staff,omitempty"`
 	ByPost  bool   `dynamodbav:"by_post,omitempty"`
+	// Reply, By and InReplyTo mark an officer's reply to the resident (feedback.Letter).
+	Reply     bool   `dynamodbav:"reply,omitempty"`
+	By        string `dynamodbav:"by,omitempty"`
+	InReplyTo string `dynamodbav:"in_reply_to,omitempty"`
 }
 
 func marshalStages(ss []feedback.StageRecord) []stageRecord {
@@ -314,7 +318,7 @@ func marshalLetters(ls []feedback.Letter) []letterRecord {
 	var out []letterRecord
 	for _, l := range ls {
 		out = append(out, letterRecord{Name: l.Name, At: formatTime(l.At), To: l.To, Subject: l.Subject, Text: l.Text,
-			HTML: l.HTML, Staff: l.Staff, ByPost: l.ByPost})
+			HTML: l.HTML, Staff: l.Staff, ByPost: l.ByPost, Reply: l.Reply, By: l.By, InReplyTo: l.InReplyTo})
 	}
 	return out
 }
@@ -432,7 +436,7 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	}
 	for i, l := range r.Letters {
 		c.Letters = append(c.Letters, feedback.Letter{Name: l.Name, At: p.parse(fmt.Sprintf("letters[%d].at", i), l.At), To: l.To,
-			Subject: l.Subject, Text: l.Text, HTML: l.HTML, Staff: l.Staff, ByPost: l.ByPost})
+			Subject: l.Subject, Text: l.Text, HTML: l.HTML, Staff: l.Staff, ByPost: l.ByPost, Reply: l.Reply, By: l.By, InReplyTo: l.InReplyTo})
 	}
 	if h := r.Hold; h != nil {
 		c.Hold = &feedback.Hold{By: h.By, At: p.parse("hold.at", h.At), Reason: h.Reason}

@@ -66,10 +66,25 @@ func (s *Store) ListExpired(context.Context, time.Time, int) ([]*feedback.Case, 
 	return nil, nil
 }
 
-// Purge deletes the case item and its idempotency item.
+// Purge deletes the case's search items, then the case item and its idempotency item: in that
+// order, so that a purge that fails part way and is tried again still finds what to delete.
 func (s *Store) Purge(ctx context.Context, ref string) error {
+	item, err := s.getItem(ctx, "case", key(prefixCase+ref, skCase))
+	if err != nil {
+		return fmt.Errorf("dynamo: purge case %s: %w", ref, err)
+	}
+	if len(item) > 0 {
+		c, err := unmarshalCase(item)
+		if err != nil {
+			return fmt.Errorf("dynamo: purge case %s: %w", ref, err)
+		}
+		_, deletes := s.searchWrites(searchStateOf(c), searchState{})
+		if err := s.transact(ctx, "purge search items of case "+ref, deletes); err != nil {
+			return err
+		}
+	}
 	var out *dynamodb.DeleteItemOutput
-	err := call(ctx, "purge case", func() (err error) {
+	err = call(ctx, "purge case", func() (err error) {
 		out, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 			TableName: &s.table, Key: key(prefixCase+ref, skCase), ReturnValues: types.ReturnValueAllOld,
 		})

@@ -266,6 +266,12 @@ type Letter struct {
 	Staff bool `json:"staff,omitempty"`
 	// ByPost marks a letter the officer sent by post; Intake does not send it.
 	ByPost bool `json:"by_post,omitempty"`
+	// Reply marks an officer's own reply to the resident (Service.Reply), written By them;
+	// InReplyTo is the Message-ID (without brackets, as received) of the resident's email it
+	// answers, so that it threads in their mailbox.
+	Reply     bool   `json:"reply,omitempty"`
+	By        string `json:"by,omitempty"`
+	InReplyTo string `json:"in_reply_to,omitempty"`
 }
 
 // current returns the record of the case's current stage, or nil.

@@ -199,6 +199,16 @@ func (s *Service) findThread(ctx context.Context, m *InboundEmail) *Case {
 // emailKey is the idempotency key of a case opened by the email with this Message-ID.
 func emailKey(messageID string) string { return "email:" + strings.ToLower(messageID) }
 
+// receivedID is the Message-ID a case keeps of an inbound email: as received, byte for byte, so
+// that a reply's In-Reply-To and References name it exactly (RFC 5322 ids are case-sensitive);
+// without one, its messageKey. Compare it with a messageKey with strings.EqualFold.
+func receivedID(m *InboundEmail, rawKey string) string {
+	if m.MessageID != "" {
+		return m.MessageID
+	}
+	return messageKey(m, rawKey)
+}
+
 // messageKey identifies an inbound email: its Message-ID, or, without one, its raw form.
 func messageKey(m *InboundEmail, rawKey string) string {
 	if m.MessageID != "" {
@@ -214,11 +224,11 @@ func messageKey(m *InboundEmail, rawKey string) string {
 func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey string) (EmailOutcome, error) {
 	id := messageKey(m, rawKey)
 	for _, prior := range c.Messages {
-		if prior.MessageID == id {
+		if strings.EqualFold(prior.MessageID, id) {
 			return EmailOutcome{Outcome: EmailThreaded, Reference: c.Ref, Reason: "received before"}, nil
 		}
 	}
-	if c.MessageID == id {
+	if strings.EqualFold(c.MessageID, id) {
 		return EmailOutcome{Outcome: EmailThreaded, Reference: c.Ref, Reason: "received before"}, nil
 	}
 	files, err := s.keepAttachments(ctx, c.Ref, id, m)
@@ -235,13 +245,13 @@ func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey s
 	ref := c.Ref
 	_, err = s.Store.Update(ctx, ref, func(c *Case) error {
 		for _, prior := range c.Messages {
-			if prior.MessageID == id {
+			if strings.EqualFold(prior.MessageID, id) {
 				return errNothingToClaim
 			}
 		}
 		copyTo := screenFollowUp(c, ids, restrictions, now)
 		c.Messages = append(c.Messages, Correspondence{At: now, Channel: ChannelEmail, From: m.From.Email,
-			Subject: m.Subject, Text: text, Quoted: quoted, MessageID: id, Raw: rawKey, Attachments: files, CopyTo: copyTo})
+			Subject: m.Subject, Text: text, Quoted: quoted, MessageID: receivedID(m, rawKey), Raw: rawKey, Attachments: files, CopyTo: copyTo})
 		n := len(c.Messages)
 		c.Record(now, "intake", "message received", "a follow-up email from the resident", "")
 		if c.Status == StatusClosed {
@@ -343,10 +353,10 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 		return EmailOutcome{}, fmt.Errorf("receive email: allocate reference: %w", err)
 	}
 	c := s.newCase(sub, sub.Fingerprint(), ref, now)
-	c.MessageID, c.Raw = id, rawKey
+	c.MessageID, c.Raw = receivedID(m, rawKey), rawKey
 	if quoted != "" {
 		c.Messages = append(c.Messages, Correspondence{At: now, Channel: ChannelEmail, From: m.From.Email,
-			Subject: m.Subject, Text: "(Quoted in the first email)", Quoted: quoted, MessageID: id, Raw: rawKey})
+			Subject: m.Subject, Text: "(Quoted in the first email)", Quoted: quoted, MessageID: receivedID(m, rawKey), Raw: rawKey})
 	}
 	c.Record(now, "intake", "created", "from an email", "")
 	outcome := EmailOutcome{Outcome: EmailCreated}

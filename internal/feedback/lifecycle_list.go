@@ -48,25 +48,10 @@ func (s *Service) ListCases(ctx context.Context, who StaffMember, q CaseQuery) (
 	if !canWork(who) {
 		return CasePage{}, Errorf(EFORBIDDEN, "Only officers, managers and the complaints team can list cases.")
 	}
-	switch q.Status {
-	case "", StatusOpen, StatusClosed:
-	default:
-		return CasePage{}, Invalid("status", "The status must be open or closed")
+	q, err := s.checkCaseQuery(q)
+	if err != nil {
+		return CasePage{}, err
 	}
-	if q.Kind != "" && !q.Kind.Valid() {
-		return CasePage{}, Invalid("kind", "Choose a kind of feedback from the list")
-	}
-	if q.Stage != "" && q.Stage != Stage1 && q.Stage != Stage2 {
-		return CasePage{}, Invalid("stage", "The stage must be stage1 or stage2")
-	}
-	if q.Overdue {
-		q.Status = StatusOpen
-		q.DueBefore = s.Calendar.Date(s.Clock.Now())
-	}
-	if q.Limit <= 0 {
-		q.Limit = defaultPageSize
-	}
-	q.Limit = min(q.Limit, maxPageSize)
 	want := q.Limit
 	var page CasePage
 	// Visibility is the domain's rule, so the store's pages are filtered here; each store page
@@ -88,6 +73,31 @@ func (s *Service) ListCases(ctx context.Context, who StaffMember, q CaseQuery) (
 		}
 		q.Cursor = got.Next
 	}
+}
+
+// checkCaseQuery refuses a filter that names no status, kind or stage, sets DueBefore from
+// Overdue, and bounds the page size.
+func (s *Service) checkCaseQuery(q CaseQuery) (CaseQuery, error) {
+	switch q.Status {
+	case "", StatusOpen, StatusClosed:
+	default:
+		return q, Invalid("status", "The status must be open or closed")
+	}
+	if q.Kind != "" && !q.Kind.Valid() {
+		return q, Invalid("kind", "Choose a kind of feedback from the list")
+	}
+	if q.Stage != "" && q.Stage != Stage1 && q.Stage != Stage2 {
+		return q, Invalid("stage", "The stage must be stage1 or stage2")
+	}
+	if q.Overdue {
+		q.Status = StatusOpen
+		q.DueBefore = s.Calendar.Date(s.Clock.Now())
+	}
+	if q.Limit <= 0 {
+		q.Limit = defaultPageSize
+	}
+	q.Limit = min(q.Limit, maxPageSize)
+	return q, nil
 }
 
 // Matches reports whether c meets q's filters (not its cursor or limit): the stores' shared

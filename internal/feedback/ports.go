@@ -49,6 +49,11 @@ type Store interface {
 	// q.Cursor. Next is the cursor of the page after, "" when there is none. Expired cases are
 	// never listed.
 	ListCases(ctx context.Context, q CaseQuery) (CasePage, error)
+	// Search returns up to q.Limit live cases that carry every one of q.Keys (SearchKeys, as
+	// the case stands now), open and closed, newest received first (ReceivedKey order,
+	// descending), starting after q.Cursor; Next is the cursor of the page after, "" when there
+	// is none. A store may read its index by q.Keys[0] alone and check the rest on the case.
+	Search(ctx context.Context, q SearchQuery) (CasePage, error)
 	// ListReceived returns up to q.Limit cases received in [q.From, q.To), in ReceivedKey
 	// order (by instant of receipt, ties by reference), starting after q.Cursor; Next is the
 	// cursor of the page after, "" when there is none. Expired cases are never listed. It is

@@ -350,11 +350,16 @@ func (s *Service) sendLetter(ctx context.Context, c *Case, k effectKey) Effect {
 	if l.Staff {
 		replyTo = ""
 	}
-	return s.send(ctx, Message{
+	m := Message{
 		From: s.Council.From, To: []string{l.To}, ReplyTo: replyTo, Subject: l.Subject,
 		Headers: map[string]string{"Auto-Submitted": auto, "X-Auto-Response-Suppress": "All"},
 		Text:    l.Text, HTML: l.HTML,
-	}, c.Ref, k.String())
+	}
+	if l.InReplyTo != "" {
+		m.Headers["In-Reply-To"] = "<" + l.InReplyTo + ">"
+		m.Headers["References"] = "<" + l.InReplyTo + ">"
+	}
+	return s.send(ctx, m, c.Ref, k.String())
 }
 
 // scheduleStage creates the reminders of a stage due on a date, unless the case has moved on

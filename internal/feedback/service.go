@@ -124,6 +124,8 @@ type Service struct {
 	Restrictions RestrictionStore
 	// Markers is the staff-safety list, shown with the cases of the people on it.
 	Markers MarkerStore
+	// ReplyTemplates are the saved replies officers may start a reply to a resident from.
+	ReplyTemplates []ReplyTemplate
 }
 
 func (s *Service) log() *slog.Logger {

@@ -62,6 +62,8 @@ func (h *Handler) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/cases", h.api(h.intake))
 	mux.HandleFunc("GET /v1/cases/{reference}", h.api(h.getCase))
 	mux.HandleFunc("POST /v1/cases/{reference}/{action}", h.api(h.caseAction))
+	mux.HandleFunc("POST /v1/cases/{reference}/reply", h.api(h.reply))
+	mux.HandleFunc("GET /v1/cases/{reference}/reply-templates", h.api(h.replyTemplates))
 	mux.HandleFunc("GET /v1/destructions", h.api(h.destructions))
 	h.restrictionRoutes(mux)
 	h.markerRoutes(mux)
@@ -156,7 +158,7 @@ type caseView struct {
 	SafetyMarkers []markerView              `json:"safety_markers,omitempty"`
 	Stages        []feedback.StageRecord    `json:"stages"`
 	Ombudsman     *feedback.OmbudsmanRecord `json:"ombudsman,omitempty"`
-	Messages      []feedback.Correspondence `json:"messages"`
+	Messages      []messageView             `json:"messages"`
 	Letters       []letterView              `json:"letters"`
 	Flags         []feedback.Flag           `json:"flags,omitempty"`
 	History       []feedback.Event          `json:"history"`
@@ -188,7 +190,7 @@ func (h *Handler) view(c *feedback.Case) caseView {
 		AssignedTo: c.AssignedTo, ServiceArea: c.ServiceArea, Subject: c.Subject, Message: c.Message, Contact: c.Contact, Social: c.Social,
 		ReceivedAt: c.ReceivedAt.UTC().Format(time.RFC3339), AcknowledgedAt: stamp(c.AcknowledgedAt()),
 		Extended: c.Extended(), ClosedAt: stamp(c.ClosedAt), Outcome: c.Outcome(), ExpiresAt: stamp(c.ExpiresAt), Hold: c.Hold,
-		Stages: c.Stages, Messages: c.Messages, Flags: c.Flags, History: c.History,
+		Stages: c.Stages, Messages: messages(c), Flags: c.Flags, History: c.History,
 		Letters: []letterView{},
 	}
 	if !c.AcknowledgeBy.IsZero() {
@@ -216,9 +218,6 @@ func (h *Handler) view(c *feedback.Case) caseView {
 	}
 	if v.Stages == nil {
 		v.Stages = []feedback.StageRecord{}
-	}
-	if v.Messages == nil {
-		v.Messages = []feedback.Correspondence{}
 	}
 	if v.History == nil {
 		v.History = []feedback.Event{}
@@ -263,7 +262,13 @@ func (h *Handler) listCases(r *http.Request, who feedback.StaffMember) (int, any
 		}
 		q.Limit = n
 	}
-	page, err := h.Service.ListCases(r.Context(), who, q)
+	var page feedback.CasePage
+	var err error
+	if text := v.Get("q"); text != "" {
+		page, err = h.Service.Search(r.Context(), who, text, q) // open and closed, newest first
+	} else {
+		page, err = h.Service.ListCases(r.Context(), who, q)
+	}
 	if err != nil {
 		return 0, nil, err
 	}

@@ -55,6 +55,7 @@ var suite = []struct {
 	{"DestructionLog", testDestructionLog},
 	{"ListByContact", testListByContact},
 	{"ListReceived", testListReceived},
+	{"Search", testSearch},
 }
 
 func code(err error) string { return feedback.ErrorCode(err) }
