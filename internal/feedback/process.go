@@ -316,6 +316,7 @@ func (s *Service) schedule(ctx context.Context, c *Case) Effect {
 // scheduleAll makes the reminders side by side (a scheduler that groups its writes, as the
 // local one does, then commits them together) and reports the first failure, in their order.
 func (s *Service) scheduleAll(ctx context.Context, rs []Reminder) Effect {
+	rs = worthScheduling(rs, s.Clock.Now())
 	errs := make([]error, len(rs))
 	var wg sync.WaitGroup
 	for i, r := range rs {

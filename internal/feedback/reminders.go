@@ -138,7 +138,7 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	owner := s.owner()
 	stale := false
 	_, c, err := s.claim(ctx, r.Ref, nil, owner, func(c *Case) []string {
-		if stale = !r.applies(c); stale {
+		if stale = !r.applies(c) || s.superseded(r, c); stale {
 			return nil
 		}
 		return []string{name}
@@ -196,9 +196,9 @@ func (s *Service) SweepReminders(ctx context.Context) (int, error) {
 	sent := 0
 	var first error
 	for _, c := range cases {
-		var missed []Reminder
-		for _, r := range s.Reminders(c) {
-			if !r.At.After(now) && !c.Effects[ReminderEffect(r.Name)].Settled() {
+		var missed []Reminder // acknowledgement checks are sweepUndated's
+		for _, r := range missedReminders(s.Reminders(c), c.Effects, now) {
+			if r.Purpose != PurposeAckCheck {
 				missed = append(missed, r)
 			}
 		}
@@ -220,7 +220,11 @@ func (s *Service) SweepReminders(ctx context.Context) (int, error) {
 			s.log().InfoContext(ctx, "sweep sent a missed reminder", "ref", c.Ref, "purpose", latest.Purpose)
 		}
 	}
-	return sent, first
+	n, err := s.sweepUndated(ctx, now)
+	if err != nil && first == nil {
+		first = err
+	}
+	return sent + n, first
 }
 
 // skipReminders records missed reminders as skipped because a later one supersedes them.
