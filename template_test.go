@@ -862,6 +862,9 @@ func TestTemplate_NotifierStreamFilter(t *testing.T) {
 			"OldImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{map[string]any{"exists": false}}}},
 		}},
 		{"dynamodb": map[string]any{
+			"NewImage": map[string]any{dynamo.AttrNewWork: map[string]any{"S": []any{"NEW"}}},
+		}},
+		{"dynamodb": map[string]any{
 			"OldImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{"CASE"}}},
 			"NewImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{map[string]any{"exists": false}}}},
 		}},

@@ -28,6 +28,10 @@ const (
 	IndexPending  = "pending"
 	AttrPendingPK = "gsi_pending"    // "PENDING", only while Case.Pending()
 	AttrPendingSK = "gsi_pending_sk" // CreatedAt (UTC, fixed width) + "#" + ref
+	// AttrNewWork is "NEW" on a case item written with work nobody has tried yet
+	// (feedback.Case.NewWork): the notifier's stream filter passes such writes even when the
+	// case was pending already. It is in no index.
+	AttrNewWork = "work_new"
 
 	// IndexCases holds every case by status, in feedback.ListKey order: the officers' lists,
 	// and the sweep's open cases by due date.
@@ -78,6 +82,7 @@ const (
 	attrSeq     = "seq"
 
 	pendingValue = "PENDING"
+	newWorkValue = "NEW"
 )
 
 // caseRecord is a case item as stored. Times are RFC 3339 strings with their original offset,
@@ -149,6 +154,7 @@ type caseDates struct {
 type caseIndexKeys struct {
 	PendingPK string `dynamodbav:"gsi_pending,omitempty"`
 	PendingSK string `dynamodbav:"gsi_pending_sk,omitempty"`
+	NewWork   string `dynamodbav:"work_new,omitempty"`
 	CasesPK   string `dynamodbav:"gsi_cases,omitempty"`
 	CasesSK   string `dynamodbav:"gsi_cases_sk,omitempty"`
 	ContactPK string `dynamodbav:"gsi_contact,omitempty"`
@@ -350,6 +356,9 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 	if c.Pending() {
 		r.PendingPK = pendingValue
 		r.PendingSK = feedback.SortableTime(c.CreatedAt) + "#" + c.Ref
+	}
+	if c.NewWork() {
+		r.NewWork = newWorkValue
 	}
 	if c.Status != "" {
 		r.CasesPK, r.CasesSK = string(c.Status), feedback.ListKey(c)

@@ -26,6 +26,9 @@ const (
 	// PurposeAckCheck fires one working day after receipt of an item that had no email
 	// address to acknowledge, so that the officer makes sure the sender hears from us.
 	PurposeAckCheck Purpose = "ack_check"
+	// PurposeResume carries out, at a claim's end, the intake side effects a worker found
+	// claimed by another that may have died (see Service.resumeAfter).
+	PurposeResume Purpose = "resume"
 )
 
 // Reminder is a one-time trigger at a given instant. Its Name is derived from the case, the
@@ -133,6 +136,9 @@ func (r Reminder) applies(c *Case) bool {
 func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	if r.about() == ReminderOfRestriction {
 		return s.remindReview(ctx, r)
+	}
+	if r.Purpose == PurposeResume {
+		return false, s.resume(ctx, r.Ref)
 	}
 	name := ReminderEffect(r.Name)
 	owner := s.owner()

@@ -1,0 +1,117 @@
+package functions_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/dynamo"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/mototest"
+)
+
+// webComplaint stores the sample web complaint through the web form function and returns its
+// reference.
+func (s *stack) webComplaint(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	resp := invokeHTTP(ctx, t, s.start(t, "webform"), readEvent(t, "webform-post-json.json"))
+	var created struct {
+		Reference string `json:"reference"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &created) != nil || created.Reference == "" {
+		t.Fatalf("webform = %d %s; want 201 with a reference", resp.StatusCode, resp.Body)
+	}
+	return created.Reference
+}
+
+// passing returns the stream records from the from'th on that the template's filter hands
+// the notifier.
+func (s *stack) passing(t *testing.T, from int) []events.DynamoDBEventRecord {
+	t.Helper()
+	var out []events.DynamoDBEventRecord
+	for _, r := range s.streamRecords(t)[from:] {
+		if invokesNotifier(t, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestFunctions_ClaimMetOnRetry is issue 26's second point: a notifier that dies holding a
+// case's claims leaves the work to the retry of its stream record, which meets the live claim.
+// That retry re-queues the work at the claim's end (a one-off schedule invoking the reminders
+// function), which then does it; and a later write that adds work to the case, pending all the
+// while, still reaches the notifier through the stream filter.
+func TestFunctions_ClaimMetOnRetry(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	sent := len(mototest.SentRaw(t, s.endpoint))
+	ref := s.webComplaint(ctx, t)
+	inserts := s.passing(t, 0)
+	if len(inserts) != 1 {
+		t.Fatalf("%d records pass the filter; want the INSERT", len(inserts))
+	}
+
+	// A notifier took the claims and died: they hold for a few seconds more.
+	store := dynamo.New(s.db, s.table, clock.System{})
+	held := time.Now().Add(4 * time.Second)
+	if _, err := store.Update(ctx, ref, func(c *feedback.Case) error {
+		for _, name := range c.Effects.Pending() {
+			e := c.Effects[name]
+			e.ClaimedBy, e.ClaimedUntil = "dead-notifier#1", held
+			c.Effects[name] = e
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Lambda's retry of the INSERT meets the live claims: it re-queues the work.
+	notifier := s.start(t, "notifier")
+	batch, _ := json.Marshal(events.DynamoDBEvent{Records: inserts})
+	out, err := notifier.Invoke(ctx, batch)
+	if err != nil {
+		t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+	}
+	var resume string
+	for _, sc := range s.schedules(t) {
+		if strings.Contains(aws.ToString(sc.Name), "resume") {
+			resume = aws.ToString(sc.Target.Input)
+		}
+	}
+	if resume == "" && !strings.Contains(string(out), "itemIdentifier") {
+		t.Fatalf("the retry that met a live claim reported success (%s) and re-queued nothing (schedules %v): the work would wait for the morning's sweep", out, s.scheduleNames(t))
+	}
+	if n := len(mototest.SentRaw(t, s.endpoint)) - sent; n != 0 {
+		t.Fatalf("the retry sent %d emails under another worker's claim", n)
+	}
+
+	// A later write adding work to the case, still pending, reaches the notifier.
+	seen := len(s.streamRecords(t))
+	officerFn := s.start(t, "officer")
+	body := `{"to":"planning@example.gov.uk"}`
+	if resp := invokeHTTP(ctx, t, officerFn, officerEvent(t, "POST /v1/cases/{reference}/{action}", "POST", "/v1/cases/"+ref+"/assign", "complaints@example.gov.uk", body)); resp.StatusCode != 200 {
+		t.Fatalf("assign = %d %s", resp.StatusCode, resp.Body)
+	}
+	if later := s.passing(t, seen); len(later) != 1 {
+		t.Errorf("%d records of the officer's write pass the stream filter; want 1: new work on a pending case must reach a worker within a minute", len(later))
+	}
+
+	// At the claim's end the re-queued work is done: the acknowledgement goes, once.
+	time.Sleep(time.Until(held) + 100*time.Millisecond)
+	if resume != "" {
+		reminders := s.start(t, "reminders")
+		if out, err := reminders.Invoke(ctx, []byte(resume)); err != nil {
+			t.Fatalf("reminders(%s) = %s, %v\n%s", resume, out, err, reminders.Output())
+		}
+	}
+	if acks := mailTo(t, s.endpoint, sent, "alex.resident@example.com"); len(acks) != 1 {
+		t.Errorf("acknowledgements after the claim's end: %d; want 1", len(acks))
+	}
+}
