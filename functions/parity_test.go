@@ -3,12 +3,15 @@ package functions_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dynamotypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/feedback"
@@ -113,5 +116,53 @@ func TestFunctions_ClaimMetOnRetry(t *testing.T) {
 	}
 	if acks := mailTo(t, s.endpoint, sent, "alex.resident@example.com"); len(acks) != 1 {
 		t.Errorf("acknowledgements after the claim's end: %d; want 1", len(acks))
+	}
+}
+
+// TestFunctions_ReleasedLongAfterRetention is issue 26's seventh point: DynamoDB's TTL ignores
+// an expiry more than five years in the past, so a case released from a legal hold long after
+// its retention ended would never be deleted in AWS, nor its files destroyed. Released through
+// the officer API, the case item's TTL attribute is within TTL's reach (now), while the case
+// keeps its real retention end (the destruction log's).
+func TestFunctions_ReleasedLongAfterRetention(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	ref := "FB-2018-000042"
+	closed := time.Now().UTC().AddDate(-8, 0, 0)
+	c := &feedback.Case{Ref: ref, Kind: feedback.KindComplaint, Channel: feedback.ChannelEmail, Status: feedback.StatusClosed,
+		Stage: feedback.Stage1, ServiceArea: "bins-and-recycling", AssignedTo: "waste.team@example.gov.uk",
+		Message: "My bin was missed again.", Contact: feedback.Contact{Name: "Ada Resident", Email: "ada.resident@example.com"},
+		ReceivedAt: closed.AddDate(0, 0, -20), ClosedAt: closed, CreatedAt: closed, UpdatedAt: closed,
+		Hold: &feedback.Hold{By: "complaints@example.gov.uk", At: closed, Reason: "Litigation"}}
+	if err := dynamo.New(s.db, s.table, clock.NewFixed(closed)).Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	officerFn := s.start(t, "officer")
+	before := time.Now()
+	resp := invokeHTTP(ctx, t, officerFn, officerEvent(t, "POST /v1/cases/{reference}/{action}", "POST", "/v1/cases/"+ref+"/release",
+		"complaints@example.gov.uk", `{"reason":"The litigation has ended."}`))
+	if resp.StatusCode != 200 {
+		t.Fatalf("release = %d %s", resp.StatusCode, resp.Body)
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: map[string]dynamotypes.AttributeValue{
+		dynamo.AttrPK: &dynamotypes.AttributeValueMemberS{Value: "CASE#" + ref}, dynamo.AttrSK: &dynamotypes.AttributeValueMemberS{Value: "CASE"}}})
+	if err != nil || out.Item == nil {
+		t.Fatalf("the released case item: %v", err)
+	}
+	n, ok := out.Item[dynamo.AttrExpiresAt].(*dynamotypes.AttributeValueMemberN)
+	if !ok {
+		t.Fatalf("the released case has no %s: TTL would never delete it", dynamo.AttrExpiresAt)
+	}
+	exp, _ := strconv.ParseInt(n.Value, 10, 64)
+	if reach := before.AddDate(-5, 0, 0).Add(24 * time.Hour); time.Unix(exp, 0).Before(reach) {
+		t.Errorf("the released case expires at %s for TTL, more than five years ago: TTL ignores it, and the case is never destroyed", time.Unix(exp, 0).UTC())
+	}
+	got, err := dynamo.New(s.db, s.table, clock.NewFixed(closed)).Get(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := closed.AddDate(2, 0, 0); got.ExpiresAt.Year() != want.Year() {
+		t.Errorf("the case's retention end is %s; want its real one, in %d", got.ExpiresAt, want.Year())
 	}
 }

@@ -118,11 +118,12 @@ func (s *Store) Create(ctx context.Context, c *feedback.Case) error {
 	if err != nil {
 		return fmt.Errorf("dynamo: create case %s: %w", c.Ref, err)
 	}
+	item = inTTLReach(item, s.clock.Now())
 	free := aws.String("attribute_not_exists(" + AttrPK + ")")
 	writes := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: free}}}
 	if c.IdempotencyKey != "" {
 		writes = append(writes, types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.table, Item: idempotencyItem(c), ConditionExpression: free,
+			TableName: &s.table, Item: inTTLReach(idempotencyItem(c), s.clock.Now()), ConditionExpression: free,
 		}})
 	}
 	err = call(ctx, "create case", func() error {
@@ -229,6 +230,7 @@ func (s *Store) put(ctx context.Context, c, old *feedback.Case) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("dynamo: put case %s: %w", c.Ref, err)
 	}
+	item = inTTLReach(item, s.clock.Now())
 	cond := aws.String("#v = :v")
 	names := map[string]string{"#v": AttrVersion}
 	values := map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(old.Version)}}
@@ -257,7 +259,7 @@ func (s *Store) put(ctx context.Context, c, old *feedback.Case) (bool, error) {
 				TableName: &s.table, Item: item,
 				ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 			}},
-			{Put: &types.Put{TableName: &s.table, Item: idempotencyItem(c)}},
+			{Put: &types.Put{TableName: &s.table, Item: inTTLReach(idempotencyItem(c), s.clock.Now())}},
 		}})
 		return err
 	})
