@@ -863,6 +863,7 @@ func TestTemplate_NotifierStreamFilter(t *testing.T) {
 		}},
 		{"dynamodb": map[string]any{
 			"NewImage": map[string]any{dynamo.AttrNewWork: map[string]any{"S": []any{"NEW"}}},
+			"OldImage": map[string]any{dynamo.AttrNewWork: map[string]any{"S": []any{map[string]any{"exists": false}}}},
 		}},
 		{"dynamodb": map[string]any{
 			"OldImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{"CASE"}}},

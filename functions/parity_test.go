@@ -3,6 +3,8 @@ package functions_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dynamotypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/feedback"
@@ -165,4 +168,86 @@ func TestFunctions_ReleasedLongAfterRetention(t *testing.T) {
 	if want := closed.AddDate(2, 0, 0); got.ExpiresAt.Year() != want.Year() {
 		t.Errorf("the case's retention end is %s; want its real one, in %d", got.ExpiresAt, want.Year())
 	}
+}
+
+// TestFunctions_BackDatedAndLostReminders is issue 26's eighth and ninth points: a complaint
+// taken by telephone a month ago and entered today asks for reminders whose times have passed.
+// The notifier schedules only the latest of the stage's (the overdue one) and the
+// acknowledgement check, each to fire at once rather than at an at() in the past, which
+// EventBridge Scheduler would never fire. And when those schedules are lost (dead-lettered),
+// the daily sweep sends both: the acknowledgement check has no response date, and was never
+// swept before.
+func TestFunctions_BackDatedAndLostReminders(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	const officer = "waste.team@example.gov.uk"
+	sent := len(mototest.SentRaw(t, s.endpoint))
+	received := time.Now().AddDate(0, 0, -30).Format(time.DateOnly)
+	body := `{"kind":"complaint","channel":"phone","name":"Ada Resident","phone":"01632 960123","service_area":"bins-and-recycling",` +
+		`"message":"My bin has been missed three weeks running.","received_at":"` + received + `"}`
+	resp := invokeHTTP(ctx, t, s.start(t, "officer"), officerEvent(t, "POST /v1/cases", "POST", "/v1/cases", "complaints@example.gov.uk", body))
+	if resp.StatusCode != 201 {
+		t.Fatalf("POST /v1/cases = %d %s", resp.StatusCode, resp.Body)
+	}
+	inserts := s.passing(t, 0)
+	if len(inserts) != 1 {
+		t.Fatalf("%d records pass the filter; want the INSERT", len(inserts))
+	}
+	batch, _ := json.Marshal(events.DynamoDBEvent{Records: inserts})
+	notifier := s.start(t, "notifier")
+	if out, err := notifier.Invoke(ctx, batch); err != nil || strings.Contains(string(out), "itemIdentifier") {
+		t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+	}
+	now := time.Now()
+	var purposes []string
+	for _, sc := range s.schedules(t) {
+		var r feedback.Reminder
+		json.Unmarshal([]byte(aws.ToString(sc.Target.Input)), &r)
+		purposes = append(purposes, string(r.Purpose))
+		expr := aws.ToString(sc.ScheduleExpression)
+		at, err := time.ParseInLocation("at(2006-01-02T15:04:05)", expr, mustLondon(t))
+		if err != nil {
+			t.Fatalf("schedule %s: %s: %v", aws.ToString(sc.Name), expr, err)
+		}
+		if at.Before(now.Add(-time.Minute)) || at.After(now.Add(2*time.Minute)) {
+			t.Errorf("schedule %s fires %s; want at once (its time has passed)", aws.ToString(sc.Name), expr)
+		}
+	}
+	sort.Strings(purposes)
+	if fmt.Sprint(purposes) != "[ack_check overdue]" {
+		t.Errorf("schedules for %v; want [ack_check overdue]: of the stage's past reminders only the latest is worth sending", purposes)
+	}
+
+	// Both schedules are lost; the sweep sends them, once.
+	for _, name := range s.scheduleNames(t) {
+		if _, err := s.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{Name: aws.String(name), GroupName: aws.String(s.group)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reminders := s.start(t, "reminders")
+	for range 2 {
+		if out, err := reminders.Invoke(ctx, []byte(`{"sweep":true}`)); err != nil || !strings.Contains(string(out), `"swept":true`) {
+			t.Fatalf("sweep = %s, %v\n%s", out, err, reminders.Output())
+		}
+	}
+	var subjects []string
+	for _, m := range mailTo(t, s.endpoint, sent, officer) {
+		subject, _, _ := strings.Cut(m.GetHeader("Subject"), ":")
+		subjects = append(subjects, subject)
+	}
+	sort.Strings(subjects)
+	want := "[Check the sender has been acknowledged New complaint assigned to you Response overdue]"
+	if fmt.Sprint(subjects) != want {
+		t.Errorf("the officer got %q; want %s", subjects, want)
+	}
+}
+
+func mustLondon(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
