@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +20,9 @@ import (
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/lambdatest"
 	"github.com/council/intake/internal/mototest"
+	"gopkg.in/yaml.v3"
 )
 
 // webComplaint stores the sample web complaint through the web form function and returns its
@@ -250,4 +254,80 @@ func mustLondon(t *testing.T) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+// TestFunctions_OfficerAcknowledgesSocial is issue 26's fifth point: an officer with a token
+// records that the public reply to a social post was posted. POST /v1/social/{reference}/
+// acknowledged serves the monitoring tools, which sign their requests and carry no token, so in
+// AWS it has no authoriser (API Gateway cannot make one optional) and the social function
+// cannot tell an officer's token from a forged one; the officer API's
+// POST /v1/cases/{reference}/acknowledged, behind the JWT authoriser, does it for officers.
+func TestFunctions_OfficerAcknowledgesSocial(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	s.env = append(s.env, "INTAKE_SOCIAL_SECRETS=local-monitor="+socialSecret)
+	signed, err := lambdatest.SignSocial(readEvent(t, "social-post.json"), "local-monitor", socialSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := invokeHTTP(ctx, t, s.start(t, "social"), signed)
+	var created struct {
+		Reference string `json:"reference"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &created) != nil {
+		t.Fatalf("social = %d %s", resp.StatusCode, resp.Body)
+	}
+	const route = "POST /v1/cases/{reference}/{action}"
+	if !templateRoutes(t)[route] {
+		t.Fatalf("template.yaml has no JWT route %s", route)
+	}
+	path := "/v1/cases/" + created.Reference + "/acknowledged"
+	officerFn := s.start(t, "officer")
+	resp = invokeHTTP(ctx, t, officerFn, officerEvent(t, route, "POST", path, "waste.team@example.gov.uk", "{}"))
+	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"acknowledged_at":"`) {
+		t.Fatalf("%s with an officer's token = %d %s; want 200 with acknowledged_at", path, resp.StatusCode, resp.Body)
+	}
+	// Without the authoriser's claims (a forged or absent token), refused.
+	if resp := invokeHTTP(ctx, t, officerFn, officerEvent(t, route, "POST", path, "", "{}")); resp.StatusCode != 401 {
+		t.Errorf("without verified claims = %d; want 401", resp.StatusCode)
+	}
+}
+
+// templateRoutes returns the officer function's routes that template.yaml puts behind the
+// OfficerJwt authoriser, as "METHOD path".
+func templateRoutes(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Resources struct {
+			Officer struct {
+				Properties struct {
+					Events map[string]struct {
+						Type       string `yaml:"Type"`
+						Properties struct {
+							Method string `yaml:"Method"`
+							Path   string `yaml:"Path"`
+							Auth   struct {
+								Authorizer string `yaml:"Authorizer"`
+							} `yaml:"Auth"`
+						} `yaml:"Properties"`
+					} `yaml:"Events"`
+				} `yaml:"Properties"`
+			} `yaml:"OfficerFunction"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, ev := range doc.Resources.Officer.Properties.Events {
+		if ev.Properties.Auth.Authorizer == "OfficerJwt" {
+			out[ev.Properties.Method+" "+ev.Properties.Path] = true
+		}
+	}
+	return out
 }
