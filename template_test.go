@@ -52,13 +52,12 @@ var functions = []struct {
 	{"SocialFunction", "social", setup.SocialSettings},
 }
 
-// notYetWired are settings in internal/config that no function in the template sets, and why.
+// notYetWired are settings in internal/config that no function in the template sets, and why
+// they cannot be set in AWS. Every other setting is settable in the template.
 var notYetWired = map[string]string{
-	"INTAKE_SESSION_KEY":               "the local runner's session key; in AWS the key is never an environment variable: the officer function reads the SSM SecureString INTAKE_SESSION_KEY_PARAMETER names",
-	"INTAKE_SOCIAL_SECRETS":            "the local runner's (and make invoke-social's) signing secrets; in AWS they are never an environment variable: the social function reads the SSM SecureString INTAKE_SOCIAL_SECRETS_PARAMETER names",
-	"INTAKE_API_TOKENS":                "the local runner's bearer tokens; in AWS the officer API's JWT authoriser stands in their place",
-	"INTAKE_RESTRICTION_REVIEW_MONTHS": "read by the restrictions register (officer API), whose routes are not in the template yet",
-	"INTAKE_SAFETY_MARKER_YEARS":       "read by the staff-safety list (officer API), whose routes are not in the template yet",
+	"INTAKE_SESSION_KEY":    "the local runner's session key; in AWS the key is never an environment variable: the officer function reads the SSM SecureString INTAKE_SESSION_KEY_PARAMETER names",
+	"INTAKE_SOCIAL_SECRETS": "the local runner's (and make invoke-social's) signing secrets; in AWS they are never an environment variable: the social function reads the SSM SecureString INTAKE_SOCIAL_SECRETS_PARAMETER names",
+	"INTAKE_API_TOKENS":     "the local runner's bearer tokens; in AWS the officer API's JWT authoriser stands in their place",
 }
 
 func TestTemplate_Functions(t *testing.T) {
@@ -1012,6 +1011,10 @@ func TestTemplate_NotifierStreamFilter(t *testing.T) {
 			"OldImage": map[string]any{dynamo.AttrPendingPK: map[string]any{"S": []any{map[string]any{"exists": false}}}},
 		}},
 		{"dynamodb": map[string]any{
+			"NewImage": map[string]any{dynamo.AttrNewWork: map[string]any{"S": []any{"NEW"}}},
+			"OldImage": map[string]any{dynamo.AttrNewWork: map[string]any{"S": []any{map[string]any{"exists": false}}}},
+		}},
+		{"dynamodb": map[string]any{
 			"OldImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{"CASE"}}},
 			"NewImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{map[string]any{"exists": false}}}},
 		}},
@@ -1069,6 +1072,42 @@ func TestReadme_EverySetting(t *testing.T) {
 		if !known[name] {
 			t.Errorf("docs/operations.md documents %s, which internal/config does not read", name)
 		}
+	}
+	// Every documented setting can be set in AWS: a function's variable that a parameter (or
+	// the stack itself) fills, or a written reason why not.
+	tpl := loadTemplate(t)
+	set := map[string]bool{}
+	for _, f := range functions {
+		for name := range mapOf(tpl.functionProperties(f.logicalID)["Environment"], "Variables") {
+			set[name] = true
+		}
+	}
+	for name := range mapOf(tpl["Globals"], "Function", "Environment", "Variables") {
+		set[name] = true
+	}
+	for name := range documented {
+		if _, why := notYetWired[name]; !set[name] && !why {
+			t.Errorf("docs/operations.md documents %s, but no function in template.yaml sets it (add a parameter) and notYetWired gives no reason why it cannot be set in AWS", name)
+		}
+	}
+}
+
+// TestTemplate_DigestAtTheReminderHour: the managers' digest does nothing before the reminder
+// hour (feedback.Service.SendDigests), so its schedule fires at that hour, from the one
+// ReminderHour parameter that sets INTAKE_REMINDER_HOUR; a fixed hour would send nothing at all
+// whenever the hour set is later.
+func TestTemplate_DigestAtTheReminderHour(t *testing.T) {
+	tpl := loadTemplate(t)
+	if got := get(tpl["Globals"], "Function", "Environment", "Variables", "INTAKE_REMINDER_HOUR"); !reflect.DeepEqual(got, map[string]any{"Ref": "ReminderHour"}) {
+		t.Fatalf("INTAKE_REMINDER_HOUR is %v; want !Ref ReminderHour", got)
+	}
+	props := mapOf(tpl.resources()["DailyDigestSchedule"], "Properties")
+	expr, _ := get(props, "ScheduleExpression", "Fn::Sub").(string)
+	if expr != "cron(0 ${ReminderHour} ? * MON-FRI *)" {
+		t.Errorf("DailyDigestSchedule fires at %v; want !Sub \"cron(0 ${ReminderHour} ? * MON-FRI *)\"", props["ScheduleExpression"])
+	}
+	if tz := str(props, "ScheduleExpressionTimezone"); tz != "Europe/London" {
+		t.Errorf("DailyDigestSchedule's time zone is %q; the reminder hour is Europe/London's", tz)
 	}
 }
 

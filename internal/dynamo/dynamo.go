@@ -118,11 +118,12 @@ func (s *Store) Create(ctx context.Context, c *feedback.Case) error {
 	if err != nil {
 		return fmt.Errorf("dynamo: create case %s: %w", c.Ref, err)
 	}
+	item = inTTLReach(item, s.clock.Now())
 	free := aws.String("attribute_not_exists(" + AttrPK + ")")
 	writes := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: free}}}
 	if c.IdempotencyKey != "" {
 		writes = append(writes, types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.table, Item: idempotencyItem(c), ConditionExpression: free,
+			TableName: &s.table, Item: inTTLReach(idempotencyItem(c), s.clock.Now()), ConditionExpression: free,
 		}})
 	}
 	puts, _ := s.searchWrites(searchState{}, searchStateOf(c))
@@ -233,6 +234,7 @@ func (s *Store) put(ctx context.Context, c, old *feedback.Case, oldSearch search
 	if err != nil {
 		return false, fmt.Errorf("dynamo: put case %s: %w", c.Ref, err)
 	}
+	item = inTTLReach(item, s.clock.Now())
 	cond := aws.String("#v = :v")
 	names := map[string]string{"#v": AttrVersion}
 	values := map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(old.Version)}}
@@ -241,7 +243,7 @@ func (s *Store) put(ctx context.Context, c, old *feedback.Case, oldSearch search
 		ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	}}}
 	if c.IdempotencyKey != "" && !c.ExpiresAt.Equal(old.ExpiresAt) {
-		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: idempotencyItem(c)}})
+		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: inTTLReach(idempotencyItem(c), s.clock.Now())}})
 	}
 	puts, deletes := s.searchWrites(oldSearch, searchStateOf(c))
 	var after []types.TransactWriteItem

@@ -28,6 +28,10 @@ const (
 	IndexPending  = "pending"
 	AttrPendingPK = "gsi_pending"    // "PENDING", only while Case.Pending()
 	AttrPendingSK = "gsi_pending_sk" // CreatedAt (UTC, fixed width) + "#" + ref
+	// AttrNewWork is "NEW" on a case item written with work nobody has tried yet
+	// (feedback.Case.NewWork): the notifier's stream filter passes such writes even when the
+	// case was pending already. It is in no index.
+	AttrNewWork = "work_new"
 
 	// IndexCases holds every case by status, in feedback.ListKey order: the officers' lists,
 	// and the sweep's open cases by due date.
@@ -78,6 +82,7 @@ const (
 	attrSeq     = "seq"
 
 	pendingValue = "PENDING"
+	newWorkValue = "NEW"
 )
 
 // caseRecord is a case item as stored. Times are RFC 3339 strings with their original offset,
@@ -149,6 +154,7 @@ type caseDates struct {
 type caseIndexKeys struct {
 	PendingPK string `dynamodbav:"gsi_pending,omitempty"`
 	PendingSK string `dynamodbav:"gsi_pending_sk,omitempty"`
+	NewWork   string `dynamodbav:"work_new,omitempty"`
 	CasesPK   string `dynamodbav:"gsi_cases,omitempty"`
 	CasesSK   string `dynamodbav:"gsi_cases_sk,omitempty"`
 	ContactPK string `dynamodbav:"gsi_contact,omitempty"`
@@ -355,6 +361,9 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 		r.PendingPK = pendingValue
 		r.PendingSK = feedback.SortableTime(c.CreatedAt) + "#" + c.Ref
 	}
+	if c.NewWork() {
+		r.NewWork = newWorkValue
+	}
 	if c.Status != "" {
 		r.CasesPK, r.CasesSK = string(c.Status), feedback.ListKey(c)
 	}
@@ -546,6 +555,24 @@ func epoch(t time.Time) int64 {
 		s++
 	}
 	return s
+}
+
+// inTTLReach keeps an item's TTL attribute within DynamoDB's reach: TTL ignores an expiry more
+// than five years in the past, so an item written already expired (a case released from a
+// long legal hold, a marker or restriction decided long ago, the idempotency key of a
+// back-dated import) would never be deleted, nor, for a case, its files destroyed. Such an
+// item expires for TTL at now instead, and TTL deletes it within days; the record keeps its
+// real retention end (retain_until), which reads and the destruction log use, and it reads as
+// expired either way.
+func inTTLReach(item map[string]types.AttributeValue, now time.Time) map[string]types.AttributeValue {
+	n, ok := item[AttrExpiresAt].(*types.AttributeValueMemberN)
+	if !ok {
+		return item
+	}
+	if exp, err := strconv.ParseInt(n.Value, 10, 64); err == nil && exp < now.Unix() {
+		item[AttrExpiresAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}
+	}
+	return item
 }
 
 // expiredEpoch reports whether an item with TTL value exp (0 for none) has expired at now.

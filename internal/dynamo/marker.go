@@ -62,7 +62,7 @@ func (s *Store) CreateMarker(ctx context.Context, m *feedback.Marker) error {
 	if err != nil {
 		return fmt.Errorf("dynamo: create marker %s: %w", m.ID, err)
 	}
-	return s.putNew(ctx, "marker "+m.ID, item)
+	return s.putNew(ctx, "marker "+m.ID, inTTLReach(item, s.clock.Now()))
 }
 
 // RecordMarkerTold sets told_on, in one conditional UpdateItem, on a marker that exists, has

@@ -121,7 +121,7 @@ func (s *Store) CreateRestriction(ctx context.Context, r *feedback.Restriction) 
 	if err != nil {
 		return fmt.Errorf("dynamo: create restriction %s: %w", r.ID, err)
 	}
-	if err := s.putNew(ctx, "restriction "+r.ID, item); err != nil {
+	if err := s.putNew(ctx, "restriction "+r.ID, inTTLReach(item, s.clock.Now())); err != nil {
 		return err
 	}
 	r.Version = 1
@@ -158,6 +158,7 @@ func (s *Store) UpdateRestriction(ctx context.Context, id string, fn func(*feedb
 		if err != nil {
 			return nil, fmt.Errorf("dynamo: update restriction %s: %w", id, err)
 		}
+		item = inTTLReach(item, s.clock.Now())
 		err = call(ctx, "put restriction", func() error {
 			_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item,
 				ConditionExpression:       aws.String("#v = :v"),

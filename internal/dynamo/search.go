@@ -61,7 +61,7 @@ func (s *Store) searchWrites(before, after searchState) (puts, deletes []types.T
 	}
 	for _, k := range after.keys {
 		if moved || !slices.Contains(before.keys, k) {
-			puts = append(puts, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: after.item(k)}})
+			puts = append(puts, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: inTTLReach(after.item(k), s.clock.Now())}})
 		}
 	}
 	return puts, deletes

@@ -156,12 +156,12 @@ func (s *Service) ProcessCase(ctx context.Context, c *Case) error {
 }
 
 func (s *Service) process(ctx context.Context, ref string, known *Case) error {
-	owner, names, c, err := s.claimIntake(ctx, ref, known)
+	owner, names, c, held, err := s.claimIntake(ctx, ref, known)
 	if err != nil {
 		return fmt.Errorf("process %s: claim side effects: %w", ref, err)
 	}
 	if len(names) == 0 {
-		return nil
+		return s.resumeAfter(ctx, ref, held)
 	}
 	outcomes := s.performAll(ctx, c, names)
 	var failed []string
@@ -219,16 +219,20 @@ func (s *Service) performAll(ctx context.Context, c *Case, names []string) map[s
 }
 
 // claimIntake claims the case's unsettled intake effects for a fresh owner, or takes over, with
-// no write, those Submit claimed as it stored the case (see Handoff) while they hold.
-func (s *Service) claimIntake(ctx context.Context, ref string, known *Case) (string, []string, *Case, error) {
+// no write, those Submit claimed as it stored the case (see Handoff) while they hold. When it
+// claims nothing, held is when the last live claim of another worker on them ends (zero if none).
+func (s *Service) claimIntake(ctx context.Context, ref string, known *Case) (owner string, names []string, c *Case, held time.Time, err error) {
 	if owner, ok := s.Workers.Handoff.take(ref); ok {
 		if names, c := s.handedOver(ctx, ref, known, owner); len(names) > 0 {
-			return owner, names, c, nil
+			return owner, names, c, time.Time{}, nil
 		}
 	}
-	owner := s.owner()
-	names, c, err := s.claim(ctx, ref, known, owner, intakeEffects)
-	return owner, names, c, err
+	owner = s.owner()
+	names, c, err = s.claim(ctx, ref, known, owner, func(c *Case) []string {
+		held = s.heldElsewhere(c)
+		return intakeEffects(c)
+	})
+	return owner, names, c, held, err
 }
 
 // handedOver returns the intake effects of the case (known, or else read) that owner claimed as
@@ -316,6 +320,7 @@ func (s *Service) schedule(ctx context.Context, c *Case) Effect {
 // scheduleAll makes the reminders side by side (a scheduler that groups its writes, as the
 // local one does, then commits them together) and reports the first failure, in their order.
 func (s *Service) scheduleAll(ctx context.Context, rs []Reminder) Effect {
+	rs = worthScheduling(rs, s.Clock.Now())
 	errs := make([]error, len(rs))
 	var wg sync.WaitGroup
 	for i, r := range rs {

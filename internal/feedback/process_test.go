@@ -351,6 +351,7 @@ func TestService_SweepReminders(t *testing.T) {
 		{"the warning was sent", time.Date(2027, 1, 6, 9, 0, 0, 0, time.UTC), []feedback.Purpose{feedback.PurposeWarning}, nil},
 		{"warning and due lost: only the latest", time.Date(2027, 1, 7, 12, 0, 0, 0, time.UTC), nil, []string{"Response due today"}},
 		{"all three lost, a week late", time.Date(2027, 1, 14, 9, 0, 0, 0, time.UTC), nil, []string{"Response overdue"}},
+		{"warning and due lost, overdue sent: superseded", time.Date(2027, 1, 14, 9, 0, 0, 0, time.UTC), []feedback.Purpose{feedback.PurposeOverdue}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -505,5 +506,108 @@ func TestService_Metrics(t *testing.T) {
 	}
 	if fmt.Sprint(m.got) != fmt.Sprint(want) {
 		t.Errorf("metrics:\n%v\nwant\n%v", strings.Join(m.got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestService_SweepReminders_Undated: the reminders with no response date have the sweep as
+// their safety net too: an acknowledgement check whose schedule was lost (an item with no email
+// address), and a restriction's review reminder.
+func TestService_SweepReminders_Undated(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	s := complaint()
+	s.Kind, s.Email, s.Phone = "comment", "", "01632 960123"
+	c, _, err := f.svc.Submit(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Process(ctx, c.Ref)
+	admin := feedback.StaffMember{Email: "complaints@example.gov.uk", Role: feedback.RoleAdmin}
+	r, err := f.svc.Restrict(ctx, admin, feedback.NewRestriction{Contacts: []string{"pat@example.com"}, Types: []feedback.RestrictionType{feedback.RestrictWrittenOnly}, Reason: "Forty emails a week about one settled matter."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.ProcessRestrictions(ctx)
+	// Every schedule is lost.
+	for _, rm := range f.sched.List() {
+		f.sched.Cancel(ctx, rm.Name)
+	}
+	f.clock.Set(r.ReviewBy.AddDate(0, 0, 1).Add(12 * time.Hour))
+	before, _ := f.outbox.List()
+	n, err := f.svc.SweepReminders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := f.outbox.List()
+	var subjects []string
+	for _, m := range after[len(before):] {
+		subjects = append(subjects, m.Subject)
+	}
+	if n != 1 || len(subjects) != 1 || !strings.Contains(strings.ToLower(subjects[0]), "review") {
+		t.Errorf("sweep months later sent %q (reported %d); want the restriction's review reminder alone (the comment's check is long past)", subjects, n)
+	}
+
+	f = newFixture(t, monday)
+	c, _, _ = f.svc.Submit(ctx, s)
+	f.svc.Process(ctx, c.Ref)
+	for _, rm := range f.sched.List() {
+		f.sched.Cancel(ctx, rm.Name)
+	}
+	f.clock.Set(monday.AddDate(0, 0, 2))
+	before, _ = f.outbox.List()
+	if n, err := f.svc.SweepReminders(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep = %d, %v; want the lost acknowledgement check sent", n, err)
+	}
+	after, _ = f.outbox.List()
+	if len(after) != len(before)+1 || !strings.Contains(after[len(after)-1].Text, c.Ref) {
+		t.Errorf("sweep sent %d letters; want the acknowledgement check for %s", len(after)-len(before), c.Ref)
+	}
+	if n, _ := f.svc.SweepReminders(ctx); n != 0 {
+		t.Errorf("a second sweep sent %d more", n)
+	}
+}
+
+// TestService_Process_BackDated: a case entered after its reminders' times (an import, a call
+// entered late) schedules only the latest of each series that has passed, which the scheduler
+// fires at once, and those still to come; the earlier ones are superseded, and no sweep sends
+// them later.
+func TestService_Process_BackDated(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	c, _, err := f.svc.Submit(ctx, complaint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var due time.Time
+	for _, r := range f.svc.Reminders(c) {
+		if r.Purpose == feedback.PurposeDue {
+			due = r.At
+		}
+	}
+	// The case is taken in only at noon on its due date (as a back-dated import is).
+	f.clock.Set(due.Add(3 * time.Hour))
+	if err := f.svc.Process(ctx, c.Ref); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range f.sched.List() {
+		got = append(got, string(r.Purpose))
+		if r.Purpose == feedback.PurposeDue && r.At.After(f.clock.Now()) {
+			t.Errorf("the due reminder, whose time has passed, is held for %s; want at once", r.At)
+		}
+	}
+	if fmt.Sprint(got) != "[due overdue]" {
+		t.Errorf("scheduled %v; want [due overdue]: the warning is superseded by the due reminder", got)
+	}
+	fired := 0
+	for _, r := range f.sched.List() {
+		if !r.At.After(f.clock.Now()) {
+			if ok, _ := f.svc.Remind(ctx, r); ok {
+				fired++
+			}
+		}
+	}
+	if n, _ := f.svc.SweepReminders(ctx); fired != 1 || n != 0 {
+		t.Errorf("fired %d at once and the sweep sent %d; want the due reminder alone, once", fired, n)
 	}
 }

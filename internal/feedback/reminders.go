@@ -26,6 +26,9 @@ const (
 	// PurposeAckCheck fires one working day after receipt of an item that had no email
 	// address to acknowledge, so that the officer makes sure the sender hears from us.
 	PurposeAckCheck Purpose = "ack_check"
+	// PurposeResume carries out, at a claim's end, the intake side effects a worker found
+	// claimed by another that may have died (see Service.resumeAfter).
+	PurposeResume Purpose = "resume"
 )
 
 // Reminder is a one-time trigger at a given instant. Its Name is derived from the case, the
@@ -155,12 +158,15 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	if r.about() == ReminderOfRestriction {
 		return s.remindReview(ctx, r)
 	}
+	if r.Purpose == PurposeResume {
+		return false, s.resume(ctx, r.Ref)
+	}
 	name := ReminderEffect(r.Name)
 	owner, now := s.owner(), s.Clock.Now()
 	stale := false
 	var later *Reminder
 	_, c, err := s.claim(ctx, r.Ref, nil, owner, func(c *Case) []string {
-		if stale = !r.applies(c); stale {
+		if stale = !r.applies(c) || s.superseded(r, c); stale {
 			return nil
 		}
 		if later = s.supersededBy(c, r, now); later != nil {
@@ -224,9 +230,9 @@ func (s *Service) SweepReminders(ctx context.Context) (int, error) {
 	sent := 0
 	var first error
 	for _, c := range cases {
-		var missed []Reminder
-		for _, r := range s.Reminders(c) {
-			if !r.At.After(now) && !c.Effects[ReminderEffect(r.Name)].Settled() {
+		var missed []Reminder // acknowledgement checks are sweepUndated's
+		for _, r := range missedReminders(s.Reminders(c), c.Effects, now) {
+			if r.Purpose != PurposeAckCheck {
 				missed = append(missed, r)
 			}
 		}
@@ -248,7 +254,11 @@ func (s *Service) SweepReminders(ctx context.Context) (int, error) {
 			s.log().InfoContext(ctx, "sweep sent a missed reminder", "ref", c.Ref, "purpose", latest.Purpose)
 		}
 	}
-	return sent, first
+	n, err := s.sweepUndated(ctx, now)
+	if err != nil && first == nil {
+		first = err
+	}
+	return sent + n, first
 }
 
 // skipReminders records missed reminders as skipped because a later one supersedes them.

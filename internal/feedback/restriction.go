@@ -445,7 +445,7 @@ func (s *Service) scheduleReview(ctx context.Context, r *Restriction, k effectKe
 	if s.Scheduler == nil {
 		return Effect{Reason: "no scheduler is configured"}
 	}
-	for _, rm := range s.reviewReminders(r) {
+	for _, rm := range worthScheduling(s.reviewReminders(r), s.Clock.Now()) {
 		if err := s.Scheduler.Schedule(ctx, rm); err != nil {
 			return failure(err, "the review reminder could not be scheduled")
 		}

@@ -133,8 +133,13 @@ func schedule(tx *bolt.Tx, name string, k, v []byte) error {
 	return names.Put([]byte(name), k)
 }
 
-// Schedule keeps r; an existing reminder with the same name is left as it is.
+// Schedule keeps r; an existing reminder with the same name is left as it is. A reminder whose
+// time has passed is kept to fire now, at the next tick, as EventBridge Scheduler's adapter
+// fires it at once.
 func (s *Scheduler) Schedule(_ context.Context, r feedback.Reminder) error {
+	if now := s.clock.Now(); r.At.Before(now) {
+		r.At = now
+	}
 	k, v, err := encode(r)
 	if err == nil {
 		err = s.db.Batch(func(tx *bolt.Tx) error { return schedule(tx, r.Name, k, v) })

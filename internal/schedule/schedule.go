@@ -36,7 +36,15 @@ type Config struct {
 	// DeadLetterARN, when set, is the SQS queue that receives a reminder Scheduler could not
 	// deliver after its retries, so that no reminder is lost silently.
 	DeadLetterARN string
+	// Clock tells when now is, so that a reminder whose time has passed fires at once (nil:
+	// the system clock).
+	Clock feedback.Clock
 }
+
+// soon is how far ahead a reminder whose time has passed is scheduled: EventBridge Scheduler
+// refuses, or never fires, an at() in the past, and fires a one-time schedule within the minute
+// after its time.
+const soon = time.Minute
 
 // Scheduler is a feedback.Scheduler over EventBridge Scheduler. It is safe for concurrent use.
 type Scheduler struct {
@@ -88,6 +96,9 @@ func (s *Scheduler) Schedule(ctx context.Context, r feedback.Reminder) error {
 	if r.At.IsZero() {
 		return feedback.Errorf(feedback.EINVALID, "reminder has no time")
 	}
+	if now := s.now(); r.At.Before(now.Add(soon)) {
+		r.At = now.Add(soon).Truncate(time.Second)
+	}
 	input, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("schedule: encode reminder %s: %w", r.Name, err)
@@ -111,6 +122,13 @@ func (s *Scheduler) Schedule(ctx context.Context, r feedback.Reminder) error {
 		return fmt.Errorf("schedule: create %s: %w", r.Name, err)
 	}
 	return nil
+}
+
+func (s *Scheduler) now() time.Time {
+	if s.cfg.Clock == nil {
+		return time.Now()
+	}
+	return s.cfg.Clock.Now()
 }
 
 // Cancel deletes the named schedule. One that does not exist (never made, cancelled already,
@@ -189,7 +207,7 @@ func Wire(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
 	}
 	s, err := New(scheduler.NewFromConfig(awsCfg), Config{
 		Group: cfg.ScheduleGroup, TargetARN: cfg.ReminderTargetARN, RoleARN: cfg.SchedulerRoleARN,
-		DeadLetterARN: cfg.ScheduleDLQARN,
+		DeadLetterARN: cfg.ScheduleDLQARN, Clock: svc.Clock,
 	})
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
+	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/feedback/scheduletest"
 	"github.com/council/intake/internal/mototest"
@@ -180,4 +181,42 @@ func scheduletestExample(ref string, at time.Time) feedback.Reminder {
 	r := scheduletest.Example(ref, feedback.PurposeDue)
 	r.At = at
 	return r
+}
+
+// TestScheduler_PastFiresAtOnce: a reminder whose time has passed is written as an at() a
+// minute after the scheduler's now, never as the past time EventBridge would not fire.
+func TestScheduler_PastFiresAtOnce(t *testing.T) {
+	ctx := context.Background()
+	_, client, group := newScheduler(t)
+	now := time.Date(2026, 12, 7, 10, 15, 30, 0, time.UTC)
+	s, err := schedule.New(client, schedule.Config{Group: group, TargetARN: lambdaARN, RoleARN: roleARN, Clock: clock.NewFixed(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		at   time.Time
+		want time.Time
+	}{
+		{"days past", now.AddDate(0, 0, -3), now.Add(time.Minute)},
+		{"seconds past", now.Add(-time.Second), now.Add(time.Minute)},
+		{"within the minute", now.Add(20 * time.Second), now.Add(time.Minute)},
+		{"future", now.Add(time.Hour), now.Add(time.Hour)},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := scheduletest.Example(fmt.Sprintf("FB-2026-%06d", i+1), feedback.PurposeDue)
+			r.At = tt.at
+			if err := s.Schedule(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			got, err := client.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String(r.Name), GroupName: aws.String(group)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := s.Expression(tt.want); aws.ToString(got.ScheduleExpression) != want {
+				t.Errorf("expression = %s; want %s", aws.ToString(got.ScheduleExpression), want)
+			}
+		})
+	}
 }

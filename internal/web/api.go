@@ -411,8 +411,12 @@ func (h *Handler) caseAction(r *http.Request, who feedback.StaffMember) (int, an
 		c, err = svc.PlaceHold(ctx, who, ref, body.Reason)
 	case "release":
 		c, err = svc.ReleaseHold(ctx, who, ref, body.Reason)
+	case "acknowledged":
+		// The public reply to a social post was posted: the officers' way in AWS, where the
+		// monitors' POST /v1/social/{reference}/acknowledged has no authoriser.
+		c, err = svc.SocialAcknowledged(ctx, who, ref)
 	default:
-		return 0, nil, feedback.Errorf(feedback.ENOTFOUND, "There is no such action. The actions are assign, reclassify, note, extend, respond, escalate, ombudsman, close, hold and release.")
+		return 0, nil, feedback.Errorf(feedback.ENOTFOUND, "There is no such action. The actions are assign, reclassify, note, extend, respond, escalate, ombudsman, close, hold, release and acknowledged.")
 	}
 	if err != nil {
 		return 0, nil, err

@@ -20,6 +20,7 @@ type NewScheduler func(t *testing.T) (feedback.Scheduler, Pending)
 func Run(t *testing.T, newScheduler NewScheduler) {
 	t.Run("Schedule_Twice", func(t *testing.T) { testScheduleTwice(t, newScheduler) })
 	t.Run("Cancel", func(t *testing.T) { testCancel(t, newScheduler) })
+	t.Run("Schedule_Past", func(t *testing.T) { testSchedulePast(t, newScheduler) })
 }
 
 // Example returns a Stage 1 due-date reminder for ref.
@@ -87,5 +88,31 @@ func testCancel(t *testing.T, newScheduler NewScheduler) {
 	}
 	if err := s.Cancel(ctx, r.Name); err != nil {
 		t.Errorf("Cancel of a reminder that is gone: %v, want no error", err)
+	}
+}
+
+// testSchedulePast: a reminder whose time has passed when it is scheduled (a back-dated case:
+// an import, a phone call entered late) is neither refused nor kept for a time that never
+// comes (EventBridge Scheduler does not fire an at() in the past): it is held to fire at once,
+// at the scheduler's now or within a minute after. Which of a case's past reminders are
+// worth firing is the domain's choice (feedback.Service schedules only the latest).
+func testSchedulePast(t *testing.T, newScheduler NewScheduler) {
+	ctx := context.Background()
+	s, pending := newScheduler(t)
+	r := Example("FB-2026-000003", feedback.PurposeOverdue)
+	before := time.Now()
+	r.At = before.Add(-49 * time.Hour)
+	if err := s.Schedule(ctx, r); err != nil {
+		t.Fatalf("Schedule of a reminder two days past: %v; want it held to fire at once", err)
+	}
+	got, n := find(pending(t), r.Name)
+	if n != 1 {
+		t.Fatalf("%s is held %d times, want once", r.Name, n)
+	}
+	if got.At.Before(before.Add(-time.Second)) || got.At.After(time.Now().Add(90*time.Second)) {
+		t.Errorf("held to fire at %s; want at once (now, %s, or within a minute)", got.At, before.Format(time.TimeOnly))
+	}
+	if got.Ref != r.Ref || got.Purpose != r.Purpose || got.Stage != r.Stage {
+		t.Errorf("held reminder = %+v, want %+v fired at once", got, r)
 	}
 }

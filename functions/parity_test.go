@@ -1,0 +1,333 @@
+package functions_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dynamotypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/council/intake/internal/clock"
+	"github.com/council/intake/internal/dynamo"
+	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/lambdatest"
+	"github.com/council/intake/internal/mototest"
+	"gopkg.in/yaml.v3"
+)
+
+// webComplaint stores the sample web complaint through the web form function and returns its
+// reference.
+func (s *stack) webComplaint(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	resp := invokeHTTP(ctx, t, s.start(t, "webform"), readEvent(t, "webform-post-json.json"))
+	var created struct {
+		Reference string `json:"reference"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &created) != nil || created.Reference == "" {
+		t.Fatalf("webform = %d %s; want 201 with a reference", resp.StatusCode, resp.Body)
+	}
+	return created.Reference
+}
+
+// passing returns the stream records from the from'th on that the template's filter hands
+// the notifier.
+func (s *stack) passing(t *testing.T, from int) []events.DynamoDBEventRecord {
+	t.Helper()
+	var out []events.DynamoDBEventRecord
+	for _, r := range s.streamRecords(t)[from:] {
+		if invokesNotifier(t, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestFunctions_ClaimMetOnRetry is issue 26's second point: a notifier that dies holding a
+// case's claims leaves the work to the retry of its stream record, which meets the live claim.
+// That retry re-queues the work at the claim's end (a one-off schedule invoking the reminders
+// function), which then does it; and a later write that adds work to the case, pending all the
+// while, still reaches the notifier through the stream filter.
+func TestFunctions_ClaimMetOnRetry(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	sent := len(mototest.SentRaw(t, s.endpoint))
+	ref := s.webComplaint(ctx, t)
+	inserts := s.passing(t, 0)
+	if len(inserts) != 1 {
+		t.Fatalf("%d records pass the filter; want the INSERT", len(inserts))
+	}
+
+	// A notifier took the claims and died: they hold for a few seconds more.
+	store := dynamo.New(s.db, s.table, clock.System{})
+	held := time.Now().Add(4 * time.Second)
+	if _, err := store.Update(ctx, ref, func(c *feedback.Case) error {
+		for _, name := range c.Effects.Pending() {
+			e := c.Effects[name]
+			e.ClaimedBy, e.ClaimedUntil = "dead-notifier#1", held
+			c.Effects[name] = e
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Lambda's retry of the INSERT meets the live claims: it re-queues the work.
+	notifier := s.start(t, "notifier")
+	batch, _ := json.Marshal(events.DynamoDBEvent{Records: inserts})
+	out, err := notifier.Invoke(ctx, batch)
+	if err != nil {
+		t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+	}
+	var resume string
+	for _, sc := range s.schedules(t) {
+		if strings.Contains(aws.ToString(sc.Name), "resume") {
+			resume = aws.ToString(sc.Target.Input)
+		}
+	}
+	if resume == "" && !strings.Contains(string(out), "itemIdentifier") {
+		t.Fatalf("the retry that met a live claim reported success (%s) and re-queued nothing (schedules %v): the work would wait for the morning's sweep", out, s.scheduleNames(t))
+	}
+	if n := len(mototest.SentRaw(t, s.endpoint)) - sent; n != 0 {
+		t.Fatalf("the retry sent %d emails under another worker's claim", n)
+	}
+
+	// A later write adding work to the case, still pending, reaches the notifier.
+	seen := len(s.streamRecords(t))
+	officerFn := s.start(t, "officer")
+	body := `{"to":"planning@example.gov.uk"}`
+	if resp := invokeHTTP(ctx, t, officerFn, officerEvent(t, "POST /v1/cases/{reference}/{action}", "POST", "/v1/cases/"+ref+"/assign", "complaints@example.gov.uk", body)); resp.StatusCode != 200 {
+		t.Fatalf("assign = %d %s", resp.StatusCode, resp.Body)
+	}
+	if later := s.passing(t, seen); len(later) != 1 {
+		t.Errorf("%d records of the officer's write pass the stream filter; want 1: new work on a pending case must reach a worker within a minute", len(later))
+	}
+
+	// At the claim's end the re-queued work is done: the acknowledgement goes, once.
+	time.Sleep(time.Until(held) + 100*time.Millisecond)
+	if resume != "" {
+		reminders := s.start(t, "reminders")
+		if out, err := reminders.Invoke(ctx, []byte(resume)); err != nil {
+			t.Fatalf("reminders(%s) = %s, %v\n%s", resume, out, err, reminders.Output())
+		}
+	}
+	if acks := mailTo(t, s.endpoint, sent, "alex.resident@example.com"); len(acks) != 1 {
+		t.Errorf("acknowledgements after the claim's end: %d; want 1", len(acks))
+	}
+}
+
+// TestFunctions_ReleasedLongAfterRetention is issue 26's seventh point: DynamoDB's TTL ignores
+// an expiry more than five years in the past, so a case released from a legal hold long after
+// its retention ended would never be deleted in AWS, nor its files destroyed. Released through
+// the officer API, the case item's TTL attribute is within TTL's reach (now), while the case
+// keeps its real retention end (the destruction log's).
+func TestFunctions_ReleasedLongAfterRetention(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	ref := "FB-2018-000042"
+	closed := time.Now().UTC().AddDate(-8, 0, 0)
+	c := &feedback.Case{Ref: ref, Kind: feedback.KindComplaint, Channel: feedback.ChannelEmail, Status: feedback.StatusClosed,
+		Stage: feedback.Stage1, ServiceArea: "bins-and-recycling", AssignedTo: "waste.team@example.gov.uk",
+		Message: "My bin was missed again.", Contact: feedback.Contact{Name: "Ada Resident", Email: "ada.resident@example.com"},
+		ReceivedAt: closed.AddDate(0, 0, -20), ClosedAt: closed, CreatedAt: closed, UpdatedAt: closed,
+		Hold: &feedback.Hold{By: "complaints@example.gov.uk", At: closed, Reason: "Litigation"}}
+	if err := dynamo.New(s.db, s.table, clock.NewFixed(closed)).Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	officerFn := s.start(t, "officer")
+	before := time.Now()
+	resp := invokeHTTP(ctx, t, officerFn, officerEvent(t, "POST /v1/cases/{reference}/{action}", "POST", "/v1/cases/"+ref+"/release",
+		"complaints@example.gov.uk", `{"reason":"The litigation has ended."}`))
+	if resp.StatusCode != 200 {
+		t.Fatalf("release = %d %s", resp.StatusCode, resp.Body)
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: map[string]dynamotypes.AttributeValue{
+		dynamo.AttrPK: &dynamotypes.AttributeValueMemberS{Value: "CASE#" + ref}, dynamo.AttrSK: &dynamotypes.AttributeValueMemberS{Value: "CASE"}}})
+	if err != nil || out.Item == nil {
+		t.Fatalf("the released case item: %v", err)
+	}
+	n, ok := out.Item[dynamo.AttrExpiresAt].(*dynamotypes.AttributeValueMemberN)
+	if !ok {
+		t.Fatalf("the released case has no %s: TTL would never delete it", dynamo.AttrExpiresAt)
+	}
+	exp, _ := strconv.ParseInt(n.Value, 10, 64)
+	if reach := before.AddDate(-5, 0, 0).Add(24 * time.Hour); time.Unix(exp, 0).Before(reach) {
+		t.Errorf("the released case expires at %s for TTL, more than five years ago: TTL ignores it, and the case is never destroyed", time.Unix(exp, 0).UTC())
+	}
+	got, err := dynamo.New(s.db, s.table, clock.NewFixed(closed)).Get(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := closed.AddDate(2, 0, 0); got.ExpiresAt.Year() != want.Year() {
+		t.Errorf("the case's retention end is %s; want its real one, in %d", got.ExpiresAt, want.Year())
+	}
+}
+
+// TestFunctions_BackDatedAndLostReminders is issue 26's eighth and ninth points: a complaint
+// taken by telephone a month ago and entered today asks for reminders whose times have passed.
+// The notifier schedules only the latest of the stage's (the overdue one) and the
+// acknowledgement check, each to fire at once rather than at an at() in the past, which
+// EventBridge Scheduler would never fire. And when those schedules are lost (dead-lettered),
+// the daily sweep sends both: the acknowledgement check has no response date, and was never
+// swept before.
+func TestFunctions_BackDatedAndLostReminders(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	const officer = "waste.team@example.gov.uk"
+	sent := len(mototest.SentRaw(t, s.endpoint))
+	received := time.Now().AddDate(0, 0, -30).Format(time.DateOnly)
+	body := `{"kind":"complaint","channel":"phone","name":"Ada Resident","phone":"01632 960123","service_area":"bins-and-recycling",` +
+		`"message":"My bin has been missed three weeks running.","received_at":"` + received + `"}`
+	resp := invokeHTTP(ctx, t, s.start(t, "officer"), officerEvent(t, "POST /v1/cases", "POST", "/v1/cases", "complaints@example.gov.uk", body))
+	if resp.StatusCode != 201 {
+		t.Fatalf("POST /v1/cases = %d %s", resp.StatusCode, resp.Body)
+	}
+	inserts := s.passing(t, 0)
+	if len(inserts) != 1 {
+		t.Fatalf("%d records pass the filter; want the INSERT", len(inserts))
+	}
+	batch, _ := json.Marshal(events.DynamoDBEvent{Records: inserts})
+	notifier := s.start(t, "notifier")
+	if out, err := notifier.Invoke(ctx, batch); err != nil || strings.Contains(string(out), "itemIdentifier") {
+		t.Fatalf("notifier = %s, %v\n%s", out, err, notifier.Output())
+	}
+	now := time.Now()
+	var purposes []string
+	for _, sc := range s.schedules(t) {
+		var r feedback.Reminder
+		json.Unmarshal([]byte(aws.ToString(sc.Target.Input)), &r)
+		purposes = append(purposes, string(r.Purpose))
+		expr := aws.ToString(sc.ScheduleExpression)
+		at, err := time.ParseInLocation("at(2006-01-02T15:04:05)", expr, mustLondon(t))
+		if err != nil {
+			t.Fatalf("schedule %s: %s: %v", aws.ToString(sc.Name), expr, err)
+		}
+		if at.Before(now.Add(-time.Minute)) || at.After(now.Add(2*time.Minute)) {
+			t.Errorf("schedule %s fires %s; want at once (its time has passed)", aws.ToString(sc.Name), expr)
+		}
+	}
+	sort.Strings(purposes)
+	if fmt.Sprint(purposes) != "[ack_check overdue]" {
+		t.Errorf("schedules for %v; want [ack_check overdue]: of the stage's past reminders only the latest is worth sending", purposes)
+	}
+
+	// Both schedules are lost; the sweep sends them, once.
+	for _, name := range s.scheduleNames(t) {
+		if _, err := s.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{Name: aws.String(name), GroupName: aws.String(s.group)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reminders := s.start(t, "reminders")
+	for range 2 {
+		if out, err := reminders.Invoke(ctx, []byte(`{"sweep":true}`)); err != nil || !strings.Contains(string(out), `"swept":true`) {
+			t.Fatalf("sweep = %s, %v\n%s", out, err, reminders.Output())
+		}
+	}
+	var subjects []string
+	for _, m := range mailTo(t, s.endpoint, sent, officer) {
+		subject, _, _ := strings.Cut(m.GetHeader("Subject"), ":")
+		subjects = append(subjects, subject)
+	}
+	sort.Strings(subjects)
+	want := "[Check the sender has been acknowledged New complaint assigned to you Response overdue]"
+	if fmt.Sprint(subjects) != want {
+		t.Errorf("the officer got %q; want %s", subjects, want)
+	}
+}
+
+func mustLondon(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// TestFunctions_OfficerAcknowledgesSocial is issue 26's fifth point: an officer with a token
+// records that the public reply to a social post was posted. POST /v1/social/{reference}/
+// acknowledged serves the monitoring tools, which sign their requests and carry no token, so in
+// AWS it has no authoriser (API Gateway cannot make one optional) and the social function
+// cannot tell an officer's token from a forged one; the officer API's
+// POST /v1/cases/{reference}/acknowledged, behind the JWT authoriser, does it for officers.
+func TestFunctions_OfficerAcknowledgesSocial(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	s.env = append(s.env, "INTAKE_SOCIAL_SECRETS=local-monitor="+socialSecret)
+	signed, err := lambdatest.SignSocial(readEvent(t, "social-post.json"), "local-monitor", socialSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := invokeHTTP(ctx, t, s.start(t, "social"), signed)
+	var created struct {
+		Reference string `json:"reference"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &created) != nil {
+		t.Fatalf("social = %d %s", resp.StatusCode, resp.Body)
+	}
+	const route = "POST /v1/cases/{reference}/{action}"
+	if !templateRoutes(t)[route] {
+		t.Fatalf("template.yaml has no JWT route %s", route)
+	}
+	path := "/v1/cases/" + created.Reference + "/acknowledged"
+	officerFn := s.start(t, "officer")
+	resp = invokeHTTP(ctx, t, officerFn, officerEvent(t, route, "POST", path, "waste.team@example.gov.uk", "{}"))
+	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"acknowledged_at":"`) {
+		t.Fatalf("%s with an officer's token = %d %s; want 200 with acknowledged_at", path, resp.StatusCode, resp.Body)
+	}
+	// Without the authoriser's claims (a forged or absent token), refused.
+	if resp := invokeHTTP(ctx, t, officerFn, officerEvent(t, route, "POST", path, "", "{}")); resp.StatusCode != 401 {
+		t.Errorf("without verified claims = %d; want 401", resp.StatusCode)
+	}
+}
+
+// templateRoutes returns the officer function's routes that template.yaml puts behind the
+// OfficerJwt authoriser, as "METHOD path".
+func templateRoutes(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Resources struct {
+			Officer struct {
+				Properties struct {
+					Events map[string]struct {
+						Type       string `yaml:"Type"`
+						Properties struct {
+							Method string `yaml:"Method"`
+							Path   string `yaml:"Path"`
+							Auth   struct {
+								Authorizer string `yaml:"Authorizer"`
+							} `yaml:"Auth"`
+						} `yaml:"Properties"`
+					} `yaml:"Events"`
+				} `yaml:"Properties"`
+			} `yaml:"OfficerFunction"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, ev := range doc.Resources.Officer.Properties.Events {
+		if ev.Properties.Auth.Authorizer == "OfficerJwt" {
+			out[ev.Properties.Method+" "+ev.Properties.Path] = true
+		}
+	}
+	return out
+}
