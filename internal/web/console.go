@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -355,7 +356,7 @@ func localPath(s string) (string, bool) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || (u.Path != "/officer" && !strings.HasPrefix(u.Path, "/officer/")) ||
-		strings.HasPrefix(u.Path, "/officer/sign-") {
+		strings.HasPrefix(u.Path, "/officer/sign-") || path.Clean(u.Path) != strings.TrimSuffix(u.Path, "/") {
 		return "", false
 	}
 	return s, true

@@ -117,10 +117,11 @@ func (k queued) due(which string) bool {
 
 func (k queued) unacknowledged() bool { return k.AcknowledgedAt().IsZero() }
 
-// unassigned reports whether the case waits in a team mailbox rather than with a person.
+// unassigned reports whether the case is still where routing put it (its area's mailbox, or
+// triage) rather than given to someone.
 func (c *Console) unassigned(k *feedback.Case) bool {
-	m, ok := c.Service.Staff.Lookup(k.AssignedTo)
-	return k.AssignedTo == "" || !ok || m.Role == feedback.RoleMonitor
+	to, routing := k.AssignedTo, c.Service.Routing
+	return to == "" || strings.EqualFold(to, routing.Owner(k.ServiceArea)) || strings.EqualFold(to, routing.Triage)
 }
 
 // matches reports whether k is on the list q asks for.

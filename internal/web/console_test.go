@@ -22,11 +22,12 @@ import (
 )
 
 var consoleStaff = feedback.Directory{
-	"admin@example.gov.uk":    {Email: "admin@example.gov.uk", Role: feedback.RoleAdmin},
-	"manager@example.gov.uk":  {Email: "manager@example.gov.uk", Role: feedback.RoleManager, Areas: []string{"planning"}},
-	"planning@example.gov.uk": {Email: "planning@example.gov.uk", Role: feedback.RoleOfficer, Areas: []string{"planning"}},
-	"housing@example.gov.uk":  {Email: "housing@example.gov.uk", Role: feedback.RoleOfficer, Areas: []string{"housing"}},
-	"monitor@example.gov.uk":  {Email: "monitor@example.gov.uk", Role: feedback.RoleMonitor},
+	"admin@example.gov.uk":       {Email: "admin@example.gov.uk", Role: feedback.RoleAdmin},
+	"manager@example.gov.uk":     {Email: "manager@example.gov.uk", Role: feedback.RoleManager, Areas: []string{"planning"}},
+	"planning@example.gov.uk":    {Email: "planning@example.gov.uk", Role: feedback.RoleOfficer, Areas: []string{"planning"}},
+	"housing@example.gov.uk":     {Email: "housing@example.gov.uk", Role: feedback.RoleOfficer, Areas: []string{"housing"}},
+	"ana.officer@example.gov.uk": {Email: "ana.officer@example.gov.uk", Role: feedback.RoleOfficer, Areas: []string{"planning"}},
+	"monitor@example.gov.uk":     {Email: "monitor@example.gov.uk", Role: feedback.RoleMonitor},
 }
 
 type consoleEnv struct {
