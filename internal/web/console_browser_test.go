@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -282,5 +283,59 @@ func TestConsole_Browser_KeyboardOnly(t *testing.T) {
 	}
 	if got.Outcome() != feedback.OutcomeNotUpheld {
 		t.Errorf("the case's outcome is %q, want not upheld", got.Outcome())
+	}
+}
+
+// TestConsole_Browser_Screenshots writes the screenshots in docs/images (the work queue and a
+// case page, 1280 px wide) when INTAKE_SCREENSHOTS names the directory to write them to:
+//
+//	INTAKE_SCREENSHOTS=$PWD/docs/images go test -run Screenshots ./internal/web/
+func TestConsole_Browser_Screenshots(t *testing.T) {
+	dir := os.Getenv("INTAKE_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("INTAKE_SCREENSHOTS is not set: no screenshots to write")
+	}
+	ctx := consoleBrowser(t)
+	e := newConsoleEnv(t, true)
+	bg := context.Background()
+	for _, s := range []struct{ kind, area, name, subject, message string }{
+		{"complaint", "planning", "Ada Resident", "Objection lost by the portal", "The planning portal lost my objection to 14 Mill Lane."},
+		{"complaint", "planning", "Bilal Khan", "", "Nobody has replied about the hedge at the back of the library car park."},
+		{"service_request", "planning", "", "", "Please send me the decision notice for my extension."},
+		{"complaint", "housing", "Chloe Evans", "Damp in the bedroom", "The damp in my bedroom has come back since the repair in October."},
+		{"comment", "planning", "Dev Patel", "Thank you", "The new online maps are much easier to use."},
+	} {
+		c, _, err := e.svc.Submit(bg, feedback.Submission{Kind: s.kind, Name: s.name, Email: "resident@example.com", ServiceArea: s.area,
+			Subject: s.subject, Message: s.message, Channel: feedback.ChannelWeb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Process(bg, c.Ref); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Set(e.clock.Now().Add(50 * time.Hour))
+	}
+	e.clock.Set(time.Date(2027, 1, 7, 10, 0, 0, 0, time.UTC))
+	c := e.signIn(t, "admin@example.gov.uk")
+	u, _ := url.Parse(e.srv.URL)
+	var cookies []*network.CookieParam
+	for _, ck := range c.Jar.Cookies(u) {
+		cookies = append(cookies, &network.CookieParam{Name: ck.Name, Value: ck.Value, URL: e.srv.URL + "/"})
+	}
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1280, 900), network.SetCookies(cookies)); err != nil {
+		t.Fatal(err)
+	}
+	for _, shot := range []struct{ file, path, wait string }{
+		{"console-work-queue.png", "/officer", "table.queue"},
+		{"console-case-page.png", "/officer/cases/FB-2026-000001", ".case-panel"},
+	} {
+		var png []byte
+		if err := chromedp.Run(ctx, chromedp.Navigate(e.srv.URL+shot.path), chromedp.WaitVisible(shot.wait, chromedp.ByQuery),
+			chromedp.FullScreenshot(&png, 100)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, shot.file), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
