@@ -27,20 +27,8 @@ type caseAction struct {
 
 // caseActions is the table, by the action's name in the path.
 var caseActions = map[feedback.ActionName]caseAction{
-	feedback.ActionNote: {"Your note has been added.", func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, in *fields) (*feedback.Case, error) {
-		text := in.required("text", "Enter the note")
-		if err := in.err(); err != nil {
-			return nil, err
-		}
-		return svc.AddNote(ctx, who, ref, text)
-	}},
-	feedback.ActionAssign: {"The case has been assigned.", func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, in *fields) (*feedback.Case, error) {
-		to := in.required("to", "Enter the email address of the person or team to assign the case to")
-		if err := in.err(); err != nil {
-			return nil, err
-		}
-		return svc.Assign(ctx, who, ref, to)
-	}},
+	feedback.ActionNote:   oneField("Your note has been added.", "text", "Enter the note", (*feedback.Service).AddNote),
+	feedback.ActionAssign: oneField("The case has been assigned.", "to", "Enter the email address of the person or team to assign the case to", (*feedback.Service).Assign),
 	feedback.ActionReclassify: {"The case has been reclassified.", func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, in *fields) (*feedback.Case, error) {
 		kind := feedback.Kind(in.choice("kind", "Choose what kind of feedback this is", kindValues...))
 		if err := in.err(); err != nil {
@@ -94,27 +82,20 @@ var caseActions = map[feedback.ActionName]caseAction{
 		}
 		return svc.ReferOmbudsman(ctx, who, ref, which, on)
 	}},
-	feedback.ActionClose: {"The case has been closed.", func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, in *fields) (*feedback.Case, error) {
-		note := in.required("note", "Enter a closing note")
+	feedback.ActionClose:   oneField("The case has been closed.", "note", "Enter a closing note", (*feedback.Service).Close),
+	feedback.ActionHold:    oneField("The case is under legal hold: it will not be destroyed until the hold is released.", "reason", "Enter the reason for the legal hold", (*feedback.Service).PlaceHold),
+	feedback.ActionRelease: oneField("The legal hold has been released.", "reason", "Enter the reason for releasing the legal hold", (*feedback.Service).ReleaseHold),
+}
+
+// oneField is the row of an action that takes one text, which must not be empty.
+func oneField(done, field, msg string, do func(*feedback.Service, context.Context, feedback.StaffMember, string, string) (*feedback.Case, error)) caseAction {
+	return caseAction{done, func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, in *fields) (*feedback.Case, error) {
+		v := in.required(field, msg)
 		if err := in.err(); err != nil {
 			return nil, err
 		}
-		return svc.Close(ctx, who, ref, note)
-	}},
-	feedback.ActionHold: {"The case is under legal hold: it will not be destroyed until the hold is released.", func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, in *fields) (*feedback.Case, error) {
-		reason := in.required("reason", "Enter the reason for the legal hold")
-		if err := in.err(); err != nil {
-			return nil, err
-		}
-		return svc.PlaceHold(ctx, who, ref, reason)
-	}},
-	feedback.ActionRelease: {"The legal hold has been released.", func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, in *fields) (*feedback.Case, error) {
-		reason := in.required("reason", "Enter the reason for releasing the legal hold")
-		if err := in.err(); err != nil {
-			return nil, err
-		}
-		return svc.ReleaseHold(ctx, who, ref, reason)
-	}},
+		return do(svc, ctx, who, ref, v)
+	}}
 }
 
 var kindValues = func() []string {
@@ -261,7 +242,7 @@ func runAction(ctx context.Context, svc *feedback.Service, who feedback.StaffMem
 	return a.run(ctx, svc, who, ref, &fields{values: values, loc: svc.Calendar.Location()})
 }
 
-// listCases lists every open case who may see for q, through the service's ListCases, page
+// serviceList lists every open case who may see for q, through the service's ListCases, page
 // after page.
 func serviceList(svc *feedback.Service) func(ctx context.Context, who feedback.StaffMember, q CaseQuery) ([]*feedback.Case, error) {
 	return func(ctx context.Context, who feedback.StaffMember, q CaseQuery) ([]*feedback.Case, error) {
