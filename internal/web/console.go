@@ -241,24 +241,32 @@ type navItem struct {
 }
 
 // serviceNav lists the sections who may open, marking the one path is in. The search box
-// (issue 21's follow-up) goes beside these items, in the header's navigation.
+// (issue 21's follow-up) goes in the navigation too: the layout's "search" block, after these.
 func serviceNav(who feedback.StaffMember, path string) []navItem {
 	admin, manager := who.Role == feedback.RoleAdmin, who.Role == feedback.RoleManager
-	var items []navItem
-	add := func(ok bool, label, href string) {
-		if ok {
-			cur := path == href || href != "/officer" && strings.HasPrefix(path, href)
-			items = append(items, navItem{Label: label, Href: href, Current: cur})
-		}
+	sections := []struct {
+		show        bool
+		label, href string
+		// under are the paths (and what is below them) that belong to the section.
+		under []string
+	}{
+		{canWorkCases(who), "My cases", "/officer", []string{"/officer/cases"}},
+		{canForward(who), "Forward a social post", "/officer/social/new", []string{"/officer/social"}},
+		{admin, "Restrictions", "/officer/restrictions", []string{"/officer/restrictions"}},
+		{admin, "Staff safety", "/officer/markers", []string{"/officer/markers"}},
+		{admin || manager, "Reports", "/officer/reports/annual", []string{"/officer/reports", "/officer/import"}},
+		{admin, "Residents' rights", "/officer/rights", []string{"/officer/rights"}},
 	}
-	add(canWorkCases(who), "My cases", "/officer")
-	add(canForward(who), "Forward a social post", "/officer/social/new")
-	add(admin, "Restrictions", "/officer/restrictions")
-	add(admin, "Staff safety", "/officer/markers")
-	add(admin || manager, "Reports", "/officer/reports/annual")
-	add(admin, "Residents' rights", "/officer/rights")
-	if len(items) > 0 && path != "/officer" && strings.HasPrefix(path, "/officer/cases/") {
-		items[0].Current = true
+	var items []navItem
+	for _, s := range sections {
+		if !s.show {
+			continue
+		}
+		item := navItem{Label: s.label, Href: s.href, Current: path == s.href}
+		for _, u := range s.under {
+			item.Current = item.Current || path == u || strings.HasPrefix(path, u+"/")
+		}
+		items = append(items, item)
 	}
 	return items
 }
