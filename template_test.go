@@ -277,6 +277,7 @@ var officerRoutes = map[string]string{
 	"POST /officer/sign-out":                  "",
 	"GET /officer":                            "",
 	"GET /officer/cases/{ref}":                "",
+	"GET /officer/cases/{ref}/{action}":       "",
 	"POST /officer/cases/{ref}/{action}":      "",
 	"GET /officer/cases/{ref}/files/{n}":      "",
 	"GET /officer/social/new":                 "",
@@ -308,6 +309,10 @@ var officerRoutes = map[string]string{
 	"GET /officer/markers":                    "",
 	"POST /officer/markers":                   "",
 	"POST /officer/markers/{id}/told":         "",
+	"GET /officer/rights":                     "",
+	"POST /officer/rights":                    "",
+	"POST /officer/rights/export":             "",
+	"POST /officer/rights/erase":              "",
 }
 
 // TestTemplate_OfficerRoutes checks OfficerFunction's routes against web.OfficerRoutes, the mux
