@@ -440,3 +440,44 @@ func TestConsole_ResidentsRights(t *testing.T) {
 		t.Error("an officer's navigation offers residents' rights")
 	}
 }
+
+// TestAPI_CaseActions_SameTable: the API's actions read their fields through the console's
+// action table: every bad field at once, the same messages, one date parser.
+func TestAPI_CaseActions_SameTable(t *testing.T) {
+	e := newAPIEnv(t)
+	_, c := e.call(t, "POST", "/v1/cases", "tok-cy-0123456789", planningComplaint)
+	ref := c["reference"].(string)
+	tests := []struct {
+		path, token, body string
+		status            int
+		errs              string // the problem's errors, field: message
+	}{
+		{"/respond", "tok-cy-0123456789", `{"summary":""}`, 422,
+			"[outcome: Choose an outcome summary: Enter a summary of the response sent_by: Choose how the response is sent]"},
+		{"/extend", "tok-cy-0123456789", `{"working_days":3}`, 422, "[reason: Enter the reason for the extension]"},
+		{"/respond", "tok-cy-0123456789", `{"outcome":"not_upheld","summary":"No fault.","sent_by":"email"}`, 200, "[]"},
+		{"/ombudsman", "tok-bo-0123456789", `{"ombudsman":"lgsco","referred_on":"2026-02-30"}`, 422,
+			"[referred_on: The date of the referral must be a real date, like 4 1 2027]"},
+		{"/ombudsman", "tok-bo-0123456789", `{"ombudsman":"lgsco","referred_on":"21/12/2026"}`, 422,
+			"[referred_on: Enter the date of the referral as a real date, like 2027-01-04]"},
+		{"/ombudsman", "tok-bo-0123456789", `{"ombudsman":"lgsco","referred_on":"2026-12-21T09:00:00Z"}`, 200, "[]"},
+		{"/ombudsman", "tok-bo-0123456789", `{"decision":"settled","decided_on":"2026-12-21"}`, 200, "[]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path+" "+tt.body, func(t *testing.T) {
+			status, out := e.call(t, "POST", "/v1/cases/"+ref+tt.path, tt.token, tt.body)
+			if status != tt.status {
+				t.Fatalf("POST %s = %d, want %d: %v", tt.path, status, tt.status, out)
+			}
+			var errs []string
+			list, _ := out["errors"].([]any)
+			for _, fe := range list {
+				m := fe.(map[string]any)
+				errs = append(errs, fmt.Sprintf("%s: %s", m["field"], m["message"]))
+			}
+			if got := fmt.Sprintf("%v", errs); got != tt.errs && !(tt.errs == "[]" && len(errs) == 0) {
+				t.Errorf("errors = %s, want %s", got, tt.errs)
+			}
+		})
+	}
+}

@@ -173,14 +173,18 @@ func (in *fields) pence(field string) int64 {
 }
 
 // date reads a date: the GOV.UK date input's three fields (field-day, field-month, field-year)
-// from a form, or one YYYY-MM-DD field from the API. what names the date in the messages ("the
+// from a form, or one YYYY-MM-DD field (or RFC 3339 instant) from the API. what names the date in the messages ("the
 // date of the referral"). A mistake is reported against the field's first box.
 func (in *fields) date(field, what string) time.Time {
 	day, month, year := in.text(field+"-day"), in.text(field+"-month"), in.text(field+"-year")
 	target := field + "-day"
 	if _, form := in.values[field+"-day"]; !form {
 		target = field
-		if s := in.text(field); s != "" {
+		s := in.text(field)
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			s = t.In(in.loc).Format(time.DateOnly) // an instant: its day in the council's zone
+		}
+		if s != "" {
 			var ok bool
 			if year, month, ok = strings.Cut(s, "-"); ok {
 				month, day, ok = strings.Cut(month, "-")
