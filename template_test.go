@@ -311,6 +311,11 @@ var officerRoutes = map[string]string{
 	"GET /officer/markers":                      "",
 	"POST /officer/markers":                     "",
 	"POST /officer/markers/{id}/told":           "",
+	"GET /officer/cases/{ref}/{action}":         "",
+	"GET /officer/rights":                       "",
+	"POST /officer/rights":                      "",
+	"POST /officer/rights/export":               "",
+	"POST /officer/rights/erase":                "",
 }
 
 // TestTemplate_OfficerRoutes checks OfficerFunction's routes against web.OfficerRoutes, the mux

@@ -221,6 +221,17 @@ const (
 	OmbudsmanHousing Ombudsman = "housing"
 )
 
+// Label is the Ombudsman's name in full.
+func (o Ombudsman) Label() string {
+	switch o {
+	case OmbudsmanHousing:
+		return "the Housing Ombudsman Service"
+	case OmbudsmanLGSCO:
+		return "the Local Government and Social Care Ombudsman"
+	}
+	return ""
+}
+
 // details are the Ombudsman's name and how to reach them, as a letter gives them.
 func (o Ombudsman) details() string {
 	if o == OmbudsmanHousing {
@@ -239,6 +250,9 @@ const (
 	DecisionNotInvestigated Decision = "not_investigated"
 	DecisionSettled         Decision = "settled"
 )
+
+// Label is the decision in words ("not investigated").
+func (d Decision) Label() string { return strings.ReplaceAll(string(d), "_", " ") }
 
 // OmbudsmanRecord is a complaint's referral to an Ombudsman and its decision.
 type OmbudsmanRecord struct {
@@ -415,6 +429,25 @@ const (
 	ChannelLetter   Channel = "letter"
 	ChannelInPerson Channel = "in_person"
 )
+
+// Label is the channel in words, as a person reads it.
+func (c Channel) Label() string {
+	switch c {
+	case ChannelWeb:
+		return "Web form"
+	case ChannelEmail:
+		return "Email"
+	case ChannelSocial:
+		return "Social media"
+	case ChannelPhone:
+		return "Telephone"
+	case ChannelLetter:
+		return "Letter"
+	case ChannelInPerson:
+		return "In person"
+	}
+	return ""
+}
 
 // enteredByHand reports whether items on the channel are entered by an officer (Service.Intake)
 // rather than arriving by themselves.

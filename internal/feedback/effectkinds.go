@@ -226,3 +226,62 @@ func (s *Service) performRestriction(ctx context.Context, r *Restriction, name s
 	}
 	return Effect{State: EffectFailed, Reason: "Intake does not know how to carry out " + name}
 }
+
+// EffectLine is a side effect of a case as a person reads it: what was sent, to whom and about
+// what, never the ledger's name for it.
+type EffectLine struct {
+	// What is the kind of thing sent: "Letter", "Email", "Reminder".
+	What string
+	// To is the staff address it went to; empty for the resident.
+	To string
+	// About says what it was about: a letter's subject, a reminder's purpose ("due soon").
+	About string
+}
+
+// reminderPurposes are a reminder's purposes as its line reads them.
+var reminderPurposes = map[Purpose]string{
+	PurposeWarning:  "due soon",
+	PurposeDue:      "due today",
+	PurposeOverdue:  "overdue",
+	PurposeAckCheck: "no acknowledgement could be sent",
+	PurposeReview:   "review due",
+}
+
+// DescribeEffect says in words what the named effect of c is. ok is false for the ledger's own
+// bookkeeping (making and cancelling reminders), which a person need not see.
+func (c *Case) DescribeEffect(name string) (line EffectLine, ok bool) {
+	k := parseEffect(name, time.UTC)
+	switch k.kind {
+	case effectAcknowledge:
+		return EffectLine{What: "Acknowledgement", About: "we have received your feedback"}, true
+	case effectAssign:
+		return EffectLine{What: "Email", To: c.AssignedTo, About: "a case assigned to you"}, true
+	case effectBounceNotice:
+		return EffectLine{What: "Email", To: c.AssignedTo, About: "mail to the resident could not be delivered"}, true
+	case effectFollowUpNotice:
+		return EffectLine{What: "Email", To: c.AssignedTo, About: "the resident wrote again"}, true
+	case effectLetter:
+		for _, l := range c.Letters {
+			if l.Name == k.name && l.Staff {
+				return EffectLine{What: "Email", To: l.To, About: l.Subject}, true
+			} else if l.Name == k.name {
+				return EffectLine{What: "Letter", About: l.Subject}, true
+			}
+		}
+		return EffectLine{What: "Letter"}, true
+	case effectReminder:
+		line := EffectLine{What: "Reminder", To: c.AssignedTo, About: "a reminder"}
+		for p, words := range reminderPurposes {
+			if strings.Contains("-"+k.name+"-", "-"+string(p)+"-") {
+				line.About = words
+			}
+		}
+		for _, st := range c.Stages {
+			if st.Handler != "" && strings.Contains(k.name, "-"+string(st.Stage)+"-") {
+				line.To = st.Handler // the stage has been answered since: it was its handler's
+			}
+		}
+		return line, true
+	}
+	return EffectLine{}, false
+}

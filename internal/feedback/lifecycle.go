@@ -82,8 +82,8 @@ func (s *Service) Assign(ctx context.Context, who StaffMember, ref, to string) (
 		return nil, Invalid("to", "Assign the case to a member of staff or a team mailbox Intake knows")
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
-		if c.Status != StatusOpen {
-			return Errorf(ECONFLICT, "Case %s is closed; it cannot be reassigned.", ref)
+		if err := c.refuseAssign(); err != nil {
+			return err
 		}
 		if strings.EqualFold(c.AssignedTo, to) {
 			return Errorf(ECONFLICT, "Case %s is already assigned to %s.", ref, to)
@@ -112,13 +112,11 @@ func (s *Service) Reclassify(ctx context.Context, who StaffMember, ref string, k
 		return nil, Invalid("kind", "Choose a kind of feedback from the list")
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
-		switch {
-		case c.Status != StatusOpen:
-			return Errorf(ECONFLICT, "Case %s is closed; it cannot be reclassified.", ref)
-		case c.Kind == kind:
+		if err := c.refuseReclassify(); err != nil {
+			return err
+		}
+		if c.Kind == kind {
 			return Errorf(ECONFLICT, "Case %s is already a %s.", ref, kind.Label())
-		case c.Kind == KindComplaint && (c.Stage == Stage2 || len(c.Stages) > 0 && c.Stages[0].Responded()):
-			return Errorf(ECONFLICT, "Case %s has had a complaint response; it cannot stop being a complaint.", ref)
 		}
 		from := c.Kind
 		c.Kind = kind

@@ -18,14 +18,11 @@ func (s *Service) Extend(ctx context.Context, who StaffMember, ref string, worki
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
+		if err := c.refuseExtend(); err != nil {
+			return err
+		}
 		st := c.current()
 		switch {
-		case c.Kind != KindComplaint || st == nil:
-			return Errorf(ECONFLICT, "Only a complaint's stage can be extended; case %s is a %s.", ref, c.Kind.Label())
-		case c.Status != StatusOpen || st.Responded():
-			return Errorf(ECONFLICT, "%s of case %s has had its response; it cannot be extended.", c.Stage.Label(), ref)
-		case st.ExtendedBy > 0:
-			return Errorf(ECONFLICT, "%s of case %s has been extended once already; the Complaint Handling Code allows one extension per stage.", c.Stage.Label(), ref)
 		case workingDays < 1 || workingDays > MaxExtension(c.Stage):
 			return Invalid("working_days", "An extension at %s is 1 to %d working days", c.Stage.Label(), MaxExtension(c.Stage))
 		}
@@ -68,12 +65,11 @@ func (s *Service) Respond(ctx context.Context, who StaffMember, ref string, r Re
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
+		if err := c.refuseRespond(); err != nil {
+			return err
+		}
 		st := c.current()
 		switch {
-		case c.Kind != KindComplaint || st == nil:
-			return Errorf(ECONFLICT, "Only a complaint has stage responses; close a %s with a note instead.", c.Kind.Label())
-		case c.Status != StatusOpen || st.Responded():
-			return Errorf(ECONFLICT, "%s of case %s has had its response already.", c.Stage.Label(), ref)
 		case r.SentBy == SentByEmail && c.Contact.Email == "":
 			return Invalid("sent_by", "There is no email address for this resident: send the response by post and record sent_by post")
 		}
@@ -123,14 +119,11 @@ func (s *Service) Escalate(ctx context.Context, who StaffMember, ref, reviewer, 
 		return nil, Invalid("reviewer", "The reviewer must be a member of staff Intake knows")
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
+		if err := c.refuseEscalate(); err != nil {
+			return err
+		}
 		s1, _ := c.StageRecordOf(Stage1)
 		switch {
-		case c.Kind != KindComplaint:
-			return Errorf(ECONFLICT, "Only a complaint can be escalated; case %s is a %s.", ref, c.Kind.Label())
-		case c.Stage == Stage2:
-			return Errorf(ECONFLICT, "Case %s is at Stage 2 already; there are only two stages. The resident may go to the Ombudsman.", ref)
-		case !s1.Responded():
-			return Errorf(ECONFLICT, "Stage 1 of case %s has not had its response yet; it must before Stage 2.", ref)
 		case rv.Role != RoleManager && rv.Role != RoleAdmin:
 			return Errorf(ECONFLICT, "The Stage 2 reviewer must be a manager or in the complaints team; %s is not.", rv.Email)
 		case strings.EqualFold(rv.Email, s1.Handler) || strings.EqualFold(rv.Email, s1.Response.By):
@@ -162,15 +155,12 @@ func (s *Service) ReferOmbudsman(ctx context.Context, who StaffMember, ref strin
 		return nil, Errorf(EFORBIDDEN, "Only a manager or the complaints team records an Ombudsman referral.")
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
-		switch {
-		case c.Kind != KindComplaint:
-			return Errorf(ECONFLICT, "Only a complaint goes to the Ombudsman; case %s is a %s.", ref, c.Kind.Label())
-		case c.Ombudsman.Which != "":
-			return Errorf(ECONFLICT, "Case %s's referral to the Ombudsman is recorded already.", ref)
+		if err := c.refuseRefer(); err != nil {
+			return err
 		}
 		c.Ombudsman = OmbudsmanRecord{Which: which, ReferredOn: s.Calendar.Date(referredOn)}
 		s.retain(c)
-		c.Record(now, who.Email, "ombudsman referral", "referred to "+string(which)+" on "+referredOn.Format(time.DateOnly), "")
+		c.Record(now, who.Email, "ombudsman referral", "referred to "+which.Label()+" on "+referredOn.Format(time.DateOnly), "")
 		return nil
 	})
 }
@@ -192,16 +182,15 @@ func (s *Service) RecordOmbudsmanDecision(ctx context.Context, who StaffMember, 
 		return nil, Errorf(EFORBIDDEN, "Only a manager or the complaints team records an Ombudsman's decision.")
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
+		if err := c.refuseDecide(); err != nil {
+			return err
+		}
 		switch {
-		case c.Ombudsman.Which == "":
-			return Errorf(ECONFLICT, "Record case %s's referral to the Ombudsman before its decision.", ref)
-		case c.Ombudsman.Decision != "":
-			return Errorf(ECONFLICT, "The Ombudsman's decision on case %s is recorded already.", ref)
 		case s.Calendar.Date(decidedOn).Before(c.Ombudsman.ReferredOn):
 			return Invalid("decided_on", "The decision cannot be dated before the referral")
 		}
 		c.Ombudsman.Decision, c.Ombudsman.DecidedOn, c.Ombudsman.Remedy = d, s.Calendar.Date(decidedOn), strings.TrimSpace(remedy)
-		c.Record(now, who.Email, "ombudsman decision", strings.ReplaceAll(string(d), "_", " "), c.Ombudsman.Remedy)
+		c.Record(now, who.Email, "ombudsman decision", d.Label(), c.Ombudsman.Remedy)
 		return nil
 	})
 }
@@ -214,8 +203,8 @@ func (s *Service) Close(ctx context.Context, who StaffMember, ref, note string) 
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
-		if c.Status != StatusOpen {
-			return Errorf(ECONFLICT, "Case %s is closed already.", ref)
+		if err := c.refuseClose(); err != nil {
+			return err
 		}
 		c.moveDue(time.Time{})
 		s.close(c, now)

@@ -133,14 +133,18 @@ func decodeOptional(r *http.Request, v any) error {
 
 // caseView is a case as the API shows it.
 type caseView struct {
-	Reference      string                 `json:"reference"`
-	Kind           feedback.Kind          `json:"kind"`
-	Channel        feedback.Channel       `json:"channel"`
-	Status         feedback.Status        `json:"status"`
-	Stage          feedback.Stage         `json:"stage,omitempty"`
-	AssignedTo     string                 `json:"assigned_to"`
-	ServiceArea    string                 `json:"service_area,omitempty"`
-	Subject        string                 `json:"subject,omitempty"`
+	Reference   string           `json:"reference"`
+	Kind        feedback.Kind    `json:"kind"`
+	Channel     feedback.Channel `json:"channel"`
+	Status      feedback.Status  `json:"status"`
+	Stage       feedback.Stage   `json:"stage,omitempty"`
+	AssignedTo  string           `json:"assigned_to"`
+	ServiceArea string           `json:"service_area,omitempty"`
+	// Name is who sent it, as the console's work queue shows them: their name, their social
+	// handle ("@ada_resident"), or "Anonymous".
+	Name string `json:"name"`
+	// Subject is the subject, or the message's first words when there was none.
+	Subject        string                 `json:"subject"`
 	Message        string                 `json:"message"`
 	Contact        feedback.Contact       `json:"contact"`
 	Social         *feedback.SocialOrigin `json:"social,omitempty"`
@@ -148,12 +152,15 @@ type caseView struct {
 	AcknowledgeBy  string                 `json:"acknowledge_by,omitempty"`
 	AcknowledgedAt *string                `json:"acknowledged_at"`
 	RespondBy      *string                `json:"respond_by"`
-	Overdue        bool                   `json:"overdue"`
-	Extended       bool                   `json:"extended"`
-	ClosedAt       *string                `json:"closed_at"`
-	Outcome        feedback.Outcome       `json:"outcome,omitempty"`
-	ExpiresAt      *string                `json:"expires_at"`
-	Hold           *feedback.Hold         `json:"hold"`
+	// WorkingDaysLeft counts the working days to RespondBy on the council's calendar: 0 on the
+	// day, negative when overdue; null with no response date.
+	WorkingDaysLeft *int             `json:"working_days_left"`
+	Overdue         bool             `json:"overdue"`
+	Extended        bool             `json:"extended"`
+	ClosedAt        *string          `json:"closed_at"`
+	Outcome         feedback.Outcome `json:"outcome,omitempty"`
+	ExpiresAt       *string          `json:"expires_at"`
+	Hold            *feedback.Hold   `json:"hold"`
 	// SafetyMarkers are the staff-safety markers on the sender (only on a single case's answer).
 	SafetyMarkers []markerView              `json:"safety_markers,omitempty"`
 	Stages        []feedback.StageRecord    `json:"stages"`
@@ -187,7 +194,7 @@ func stamp(t time.Time) *string {
 func (h *Handler) view(c *feedback.Case) caseView {
 	v := caseView{
 		Reference: c.Ref, Kind: c.Kind, Channel: c.Channel, Status: c.Status, Stage: c.Stage,
-		AssignedTo: c.AssignedTo, ServiceArea: c.ServiceArea, Subject: c.Subject, Message: c.Message, Contact: c.Contact, Social: c.Social,
+		AssignedTo: c.AssignedTo, ServiceArea: c.ServiceArea, Name: residentName(c), Subject: subjectOf(c), Message: c.Message, Contact: c.Contact, Social: c.Social,
 		ReceivedAt: c.ReceivedAt.UTC().Format(time.RFC3339), AcknowledgedAt: stamp(c.AcknowledgedAt()),
 		Extended: c.Extended(), ClosedAt: stamp(c.ClosedAt), Outcome: c.Outcome(), ExpiresAt: stamp(c.ExpiresAt), Hold: c.Hold,
 		Stages: c.Stages, Messages: messages(c), Flags: c.Flags, History: c.History,
@@ -200,6 +207,9 @@ func (h *Handler) view(c *feedback.Case) caseView {
 		d := c.RespondBy.Format(time.DateOnly)
 		v.RespondBy = &d
 		v.Overdue = c.Status == feedback.StatusOpen && d < h.Service.Calendar.Date(h.Service.Clock.Now()).Format(time.DateOnly)
+		if left, ok := h.Service.WorkingDaysLeft(c); ok && c.Status == feedback.StatusOpen {
+			v.WorkingDaysLeft = &left
+		}
 	}
 	if c.Ombudsman.Which != "" {
 		o := c.Ombudsman
@@ -351,73 +361,45 @@ func (h *Handler) after(r *http.Request, who feedback.StaffMember, c *feedback.C
 	return c
 }
 
-func (h *Handler) caseAction(r *http.Request, who feedback.StaffMember) (int, any, error) {
-	ctx, ref, svc := r.Context(), r.PathValue("reference"), h.Service
-	var body struct {
-		To                string `json:"to"`
-		Kind              string `json:"kind"`
-		Text              string `json:"text"`
-		WorkingDays       int    `json:"working_days"`
-		Reason            string `json:"reason"`
-		Outcome           string `json:"outcome"`
-		Summary           string `json:"summary"`
-		Lessons           string `json:"lessons"`
-		Remedy            string `json:"remedy"`
-		CompensationPence int64  `json:"compensation_pence"`
-		SentBy            string `json:"sent_by"`
-		Reviewer          string `json:"reviewer"`
-		Ombudsman         string `json:"ombudsman"`
-		ReferredOn        string `json:"referred_on"`
-		Decision          string `json:"decision"`
-		DecidedOn         string `json:"decided_on"`
-		Note              string `json:"note"`
+// actionBody is the JSON body of POST /v1/cases/{reference}/{action}: the fields of every
+// action, each taking those it needs.
+type actionBody struct {
+	To                string `json:"to"`
+	Kind              string `json:"kind"`
+	Text              string `json:"text"`
+	WorkingDays       int    `json:"working_days"`
+	Reason            string `json:"reason"`
+	Outcome           string `json:"outcome"`
+	Summary           string `json:"summary"`
+	Lessons           string `json:"lessons"`
+	Remedy            string `json:"remedy"`
+	CompensationPence int64  `json:"compensation_pence"`
+	SentBy            string `json:"sent_by"`
+	Reviewer          string `json:"reviewer"`
+	Ombudsman         string `json:"ombudsman"`
+	ReferredOn        string `json:"referred_on"`
+	Decision          string `json:"decision"`
+	DecidedOn         string `json:"decided_on"`
+	Note              string `json:"note"`
+}
+
+// values are the body's fields as the action table reads them.
+func (b actionBody) values() map[string]string {
+	return map[string]string{
+		"to": b.To, "kind": b.Kind, "text": b.Text, "working_days": strconv.Itoa(b.WorkingDays), "reason": b.Reason,
+		"outcome": b.Outcome, "summary": b.Summary, "lessons": b.Lessons, "remedy": b.Remedy,
+		"compensation_pence": strconv.FormatInt(b.CompensationPence, 10), "sent_by": b.SentBy, "reviewer": b.Reviewer,
+		"ombudsman": b.Ombudsman, "referred_on": b.ReferredOn, "decision": b.Decision, "decided_on": b.DecidedOn, "note": b.Note,
 	}
+}
+
+// caseAction carries out an action through the action table the console's forms use.
+func (h *Handler) caseAction(r *http.Request, who feedback.StaffMember) (int, any, error) {
+	var body actionBody
 	if err := decode(r, &body); err != nil {
 		return 0, nil, err
 	}
-	var (
-		c   *feedback.Case
-		err error
-	)
-	switch r.PathValue("action") {
-	case "assign":
-		c, err = svc.Assign(ctx, who, ref, body.To)
-	case "reclassify":
-		c, err = svc.Reclassify(ctx, who, ref, feedback.Kind(body.Kind))
-	case "note":
-		c, err = svc.AddNote(ctx, who, ref, body.Text)
-	case "extend":
-		c, err = svc.Extend(ctx, who, ref, body.WorkingDays, body.Reason)
-	case "respond":
-		c, err = svc.Respond(ctx, who, ref, feedback.Response{Outcome: feedback.Outcome(body.Outcome), Summary: body.Summary,
-			Lessons: body.Lessons, Remedy: body.Remedy, CompensationPence: body.CompensationPence, SentBy: feedback.SentBy(body.SentBy)})
-	case "escalate":
-		c, err = svc.Escalate(ctx, who, ref, body.Reviewer, body.Reason)
-	case "ombudsman":
-		if body.Decision != "" {
-			var on time.Time
-			if on, err = h.date("decided_on", body.DecidedOn); err == nil {
-				c, err = svc.RecordOmbudsmanDecision(ctx, who, ref, feedback.Decision(body.Decision), on, body.Remedy)
-			}
-		} else {
-			var on time.Time
-			if on, err = h.date("referred_on", body.ReferredOn); err == nil {
-				c, err = svc.ReferOmbudsman(ctx, who, ref, feedback.Ombudsman(body.Ombudsman), on)
-			}
-		}
-	case "close":
-		c, err = svc.Close(ctx, who, ref, body.Note)
-	case "hold":
-		c, err = svc.PlaceHold(ctx, who, ref, body.Reason)
-	case "release":
-		c, err = svc.ReleaseHold(ctx, who, ref, body.Reason)
-	case "acknowledged":
-		// The public reply to a social post was posted: the officers' way in AWS, where the
-		// monitors' POST /v1/social/{reference}/acknowledged has no authoriser.
-		c, err = svc.SocialAcknowledged(ctx, who, ref)
-	default:
-		return 0, nil, feedback.Errorf(feedback.ENOTFOUND, "There is no such action. The actions are assign, reclassify, note, extend, respond, escalate, ombudsman, close, hold, release and acknowledged.")
-	}
+	c, err := runAction(r.Context(), h.Service, who, r.PathValue("reference"), feedback.ActionName(r.PathValue("action")), body.values())
 	if err != nil {
 		return 0, nil, err
 	}

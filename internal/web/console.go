@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -17,9 +19,8 @@ import (
 type Console struct {
 	Service *feedback.Service
 	SignIn  *feedback.SignIn
-	// Lifecycle carries out the case actions (assign, extend, respond, …). Nil hides the action
-	// forms on the case page and refuses their posts with 404: the console is read-only.
-	Lifecycle Lifecycle
+	// ReadOnly hides the case actions and refuses their posts with 404: the console only shows.
+	ReadOnly bool
 	// List lists the cases an officer may see for a query. It is the seam for the lifecycle
 	// service's ListCases; nil lists through Store.ListAssigned and Store.ListDue. Whatever it
 	// returns, the console still keeps only the cases the officer may see, applies the filters
@@ -34,48 +35,20 @@ type Console struct {
 	Log    *slog.Logger
 }
 
-// Lifecycle is what the case page's action forms need from the lifecycle service. Each method
-// acts as who, refuses with a domain error (EFORBIDDEN, EINVALID, ECONFLICT) a rule broken, and
-// returns the case as it stands afterwards.
-type Lifecycle interface {
-	Assign(ctx context.Context, who feedback.StaffMember, ref, to string) (*feedback.Case, error)
-	Reclassify(ctx context.Context, who feedback.StaffMember, ref string, kind feedback.Kind) (*feedback.Case, error)
-	AddNote(ctx context.Context, who feedback.StaffMember, ref, text string) (*feedback.Case, error)
-	Extend(ctx context.Context, who feedback.StaffMember, ref string, workingDays int, reason string) (*feedback.Case, error)
-	Respond(ctx context.Context, who feedback.StaffMember, ref string, r Response) (*feedback.Case, error)
-	Escalate(ctx context.Context, who feedback.StaffMember, ref, reviewer, reason string) (*feedback.Case, error)
-	Ombudsman(ctx context.Context, who feedback.StaffMember, ref string, o OmbudsmanUpdate) (*feedback.Case, error)
-	Close(ctx context.Context, who feedback.StaffMember, ref, note string) (*feedback.Case, error)
-	// Hold places a legal hold (place) or releases it, with a reason.
-	Hold(ctx context.Context, who feedback.StaffMember, ref string, place bool, reason string) (*feedback.Case, error)
-}
-
-// Response is a stage's response as the respond form (and the API's /respond) sends it.
-type Response struct {
-	Outcome           string // upheld, partly_upheld, not_upheld, invalid
-	Summary           string
-	Lessons           string
-	CompensationPence int64
-	SentBy            string // email or post
-}
-
-// OmbudsmanUpdate records a referral to an Ombudsman (Ombudsman and ReferredOn) or, later, its
-// decision (Decision, DecidedOn and Remedy). Dates are YYYY-MM-DD.
-type OmbudsmanUpdate struct {
-	Ombudsman  string // lgsco or housing
-	ReferredOn string
-	Decision   string // upheld, not_upheld, not_investigated, settled
-	DecidedOn  string
-	Remedy     string
-}
-
 // CaseQuery filters "My cases"; empty fields do not filter.
 type CaseQuery struct {
 	ServiceArea string
 	Kind        feedback.Kind
 	Stage       feedback.Stage
 	Channel     feedback.Channel
-	Overdue     bool
+	// Due is "overdue", "today" or "soon" (within the next five working days).
+	Due string
+	// Assigned is "me" (assigned to the person signed in) or "unassigned" (to a team mailbox).
+	Assigned string
+	// Unacknowledged keeps the cases whose acknowledgement has not gone.
+	Unacknowledged bool
+	// Sort is "due" (soonest due first, the default) or "received" (oldest first).
+	Sort string
 	// Page counts from 1.
 	Page int
 }
@@ -103,6 +76,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /officer", c.signedIn(c.myCases))
 	mux.HandleFunc("GET /officer/cases/{ref}", c.signedIn(c.casePage))
 	mux.HandleFunc("GET /officer/cases/{ref}/files/{n}", c.signedIn(c.download))
+	mux.HandleFunc("GET /officer/cases/{ref}/{action}", c.signedIn(c.actionForm))
 	mux.HandleFunc("POST /officer/cases/{ref}/{action}", c.signedIn(c.act))
 	mux.HandleFunc("GET /officer/social/new", c.signedIn(c.socialForm))
 	mux.HandleFunc("POST /officer/social/new", c.signedIn(c.forwardSocial))
@@ -111,6 +85,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /officer/reports/annual", c.signedIn(c.reportConsole))
 	mux.HandleFunc("GET /officer/import", c.signedIn(c.importForm))
 	mux.HandleFunc("POST /officer/import", c.signedIn(c.importUpload))
+	c.rightsRoutes(mux)
 	c.registerRoutes(mux)
 	c.markerRoutes(mux)
 	mux.HandleFunc("/officer/", func(w http.ResponseWriter, r *http.Request) { c.notFound(w, r, nil) })
@@ -156,7 +131,7 @@ func (c *Console) signedIn(next http.HandlerFunc) http.HandlerFunc {
 		case feedback.ErrorCode(err) != feedback.EFORBIDDEN:
 			c.fail(w, r, err)
 		case r.Method == http.MethodGet:
-			http.Redirect(w, r, "/officer/sign-in", http.StatusSeeOther)
+			http.Redirect(w, r, signInPath(r), http.StatusSeeOther)
 		default:
 			c.forbidden(w, r, "You are not signed in, or your session has ended. Sign in again.")
 		}
@@ -170,23 +145,6 @@ func sessionOf(r *http.Request) feedback.Session {
 
 // today is the civil date now, at midnight in Europe/London.
 func (c *Console) today() time.Time { return c.Service.Calendar.Date(c.Service.Clock.Now()) }
-
-// workingDaysLeft counts the working days from today to due: 0 on the day, negative once past.
-func (c *Console) workingDaysLeft(due time.Time) int {
-	cal, today, due := c.Service.Calendar, c.today(), c.Service.Calendar.Date(due)
-	n := 0
-	for d := today; d.Before(due); d = d.AddDate(0, 0, 1) {
-		if cal.IsWorkingDay(d.AddDate(0, 0, 1)) {
-			n++
-		}
-	}
-	for d := due; d.Before(today); d = d.AddDate(0, 0, 1) {
-		if cal.IsWorkingDay(d.AddDate(0, 0, 1)) {
-			n--
-		}
-	}
-	return n
-}
 
 func plural(n int, what string) string {
 	if n == 1 {
@@ -212,30 +170,6 @@ func stageLabel(s feedback.Stage) string {
 	return "–"
 }
 
-func letterName(effect string) string {
-	switch {
-	case effect == feedback.EffectAcknowledgement:
-		return "Acknowledgement to the resident"
-	case effect == feedback.EffectAssignment:
-		return "Assignment email to the officer"
-	case strings.HasPrefix(effect, "reminder:"):
-		return "Reminder to the officer (" + effect[strings.LastIndexByte(effect, '-')+1:] + ")"
-	}
-	return effect
-}
-
-func effectState(e feedback.Effect) string {
-	switch e.State {
-	case feedback.EffectDone:
-		return "Sent"
-	case feedback.EffectSkipped:
-		return "Not sent: " + e.Reason
-	case feedback.EffectFailed:
-		return "Failed: " + e.Reason
-	}
-	return ""
-}
-
 func or(s, fallback string) string {
 	if s == "" {
 		return fallback
@@ -254,8 +188,10 @@ type consoleView struct {
 	Values    map[string]string
 	Message   string
 	SignedOut bool
-	Token     string
-	Done      string
+	// Expired says a session ended before the page asked for could be shown.
+	Expired bool
+	Token   string
+	Done    string
 	// FieldErrs are the messages of a form's fields, by the field's id.
 	FieldErrs map[string]string
 	// Forward offers the monitors' page to those who may forward social posts.
@@ -264,9 +200,15 @@ type consoleView struct {
 	Social *socialView
 	// Register is what the restrictions register's pages show.
 	Register *registerView
+	// Nav is the service navigation: the sections this person may open.
+	Nav []navItem
+	// Rights is what the residents' rights page shows.
+	Rights *rightsView
 
 	// My cases.
 	Query        CaseQuery
+	Counts       []queueCount
+	Filters      []queueFilter
 	Rows         []caseRow
 	Total        int
 	PageNo       int
@@ -281,10 +223,57 @@ type consoleView struct {
 	Case                                   *feedback.Case
 	Kind, Stage, Area, Received            string
 	Acknowledged, Due, DaysLeft            string
-	Overdue, Actions, HoldForm             bool
+	Overdue                                bool
+	DueTag                                 string
 	Messages, Flags, Letters, History      []entry
 	Markers                                []entry
 	StageOptions, ChannelOptions, Outcomes []option
+	// Panel are the actions possible now, the next expected step first.
+	Panel []feedback.Action
+	// Form is the action form the page shows.
+	Form *actionForm
+}
+
+// navItem is a section of the service navigation.
+type navItem struct {
+	Label, Href string
+	Current     bool
+}
+
+// serviceNav lists the sections who may open, marking the one path is in. The search box
+// (issue 21's follow-up) goes in the navigation too: the layout's "search" block, after these.
+func serviceNav(who feedback.StaffMember, path string) []navItem {
+	admin, manager := who.Role == feedback.RoleAdmin, who.Role == feedback.RoleManager
+	sections := []struct {
+		show        bool
+		label, href string
+		// under are the paths (and what is below them) that belong to the section.
+		under []string
+	}{
+		{canWorkCases(who), "My cases", "/officer", []string{"/officer/cases"}},
+		{canForward(who), "Forward a social post", "/officer/social/new", []string{"/officer/social"}},
+		{admin, "Restrictions", "/officer/restrictions", []string{"/officer/restrictions"}},
+		{admin, "Staff safety", "/officer/markers", []string{"/officer/markers"}},
+		{admin || manager, "Reports", "/officer/reports/annual", []string{"/officer/reports", "/officer/import"}},
+		{admin, "Residents' rights", "/officer/rights", []string{"/officer/rights"}},
+	}
+	var items []navItem
+	for _, s := range sections {
+		if !s.show {
+			continue
+		}
+		item := navItem{Label: s.label, Href: s.href, Current: path == s.href}
+		for _, u := range s.under {
+			item.Current = item.Current || path == u || strings.HasPrefix(path, u+"/")
+		}
+		items = append(items, item)
+	}
+	return items
+}
+
+// canWorkCases reports whether who works cases (officers, managers and the complaints team).
+func canWorkCases(who feedback.StaffMember) bool {
+	return who.Role == feedback.RoleOfficer || who.Role == feedback.RoleManager || who.Role == feedback.RoleAdmin
 }
 
 func (c *Console) view(r *http.Request, title string) consoleView {
@@ -293,6 +282,7 @@ func (c *Console) view(r *http.Request, title string) consoleView {
 		d.Staff = &sess.Staff
 		d.SignOut = c.SignIn.CSRF(sess.Token)
 		d.Forward = canForward(sess.Staff)
+		d.Nav = serviceNav(sess.Staff, r.URL.Path)
 	}
 	d.StageOptions, d.ChannelOptions, d.Outcomes, d.Kinds = stageOptions, channelOptions, outcomeOptions, caseKindOptions
 	return d
@@ -301,7 +291,7 @@ func (c *Console) view(r *http.Request, title string) consoleView {
 // The console's fixed choices, shared by every page (templates only read them).
 var (
 	stageOptions    = []option{{Value: string(feedback.Stage1), Label: feedback.Stage1.Label()}, {Value: string(feedback.Stage2), Label: feedback.Stage2.Label()}}
-	channelOptions  = []option{{Value: string(feedback.ChannelWeb), Label: "Web form"}, {Value: string(feedback.ChannelEmail), Label: "Email"}, {Value: string(feedback.ChannelSocial), Label: "Social media"}}
+	channelOptions  = []option{{Value: string(feedback.ChannelWeb), Label: feedback.ChannelWeb.Label()}, {Value: string(feedback.ChannelEmail), Label: feedback.ChannelEmail.Label()}, {Value: string(feedback.ChannelSocial), Label: feedback.ChannelSocial.Label()}}
 	outcomeOptions  = []option{{Value: "upheld", Label: "Upheld"}, {Value: "partly_upheld", Label: "Partly upheld"}, {Value: "not_upheld", Label: "Not upheld"}, {Value: "invalid", Label: "Invalid"}}
 	caseKindOptions = func() []option {
 		var out []option
@@ -354,4 +344,74 @@ func (c *Console) log() *slog.Logger {
 		return slog.Default()
 	}
 	return c.Log
+}
+
+// The way back after signing in: a page asked for without a live session is remembered in a
+// cookie while its owner signs in (the emailed link opens in the same browser), and opened
+// once they have. Only a path on the console is ever remembered or followed: never another
+// site's address, so the sign-in page cannot be made to send people elsewhere.
+const (
+	returnCookie = "intake_return"
+	// wasSignedInCookie outlives the session, so that a page asked for after it ended can say
+	// so ("Your session has ended"). It holds nothing but "1".
+	wasSignedInCookie = "intake_was_signed_in"
+)
+
+// localPath returns s if it is a path on the console (with any query), and otherwise false.
+func localPath(s string) (string, bool) {
+	if !strings.HasPrefix(s, "/officer") || strings.ContainsAny(s, "\\\r\n\t") || strings.Contains(s, "//") {
+		return "", false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || (u.Path != "/officer" && !strings.HasPrefix(u.Path, "/officer/")) ||
+		strings.HasPrefix(u.Path, "/officer/sign-") || path.Clean(u.Path) != strings.TrimSuffix(u.Path, "/") {
+		return "", false
+	}
+	return s, true
+}
+
+// signInPath is the sign-in page for a page asked for without a live session: carrying that
+// page, and saying whether a session had ended.
+func signInPath(r *http.Request) string {
+	v := url.Values{}
+	if p, ok := localPath(r.URL.RequestURI()); ok && p != "/officer" {
+		v.Set("return", p)
+	}
+	if _, err := r.Cookie(wasSignedInCookie); err == nil {
+		v.Set("expired", "1")
+	}
+	if len(v) == 0 {
+		return "/officer/sign-in"
+	}
+	return "/officer/sign-in?" + v.Encode()
+}
+
+// rememberReturn keeps the page to open after signing in, from the sign-in page's address.
+func (c *Console) rememberReturn(w http.ResponseWriter, r *http.Request) {
+	if p, ok := localPath(r.URL.Query().Get("return")); ok {
+		http.SetCookie(w, &http.Cookie{Name: returnCookie, Value: url.QueryEscape(p), Path: "/officer/sign-in", MaxAge: 3600,
+			HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode})
+	}
+}
+
+// afterSignIn is where a new session starts: the page remembered, or My cases. It forgets the
+// page, and marks the browser as having been signed in.
+func (c *Console) afterSignIn(w http.ResponseWriter, r *http.Request) string {
+	to := "/officer"
+	if ck, err := r.Cookie(returnCookie); err == nil {
+		if s, err := url.QueryUnescape(ck.Value); err == nil {
+			if p, ok := localPath(s); ok {
+				to = p
+			}
+		}
+		http.SetCookie(w, &http.Cookie{Name: returnCookie, Path: "/officer/sign-in", MaxAge: -1, HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode})
+	}
+	http.SetCookie(w, &http.Cookie{Name: wasSignedInCookie, Value: "1", Path: "/officer", MaxAge: 30 * 24 * 3600,
+		HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode})
+	return to
+}
+
+// forgetSignedIn is signing out: a page asked for afterwards does not say a session ended.
+func (c *Console) forgetSignedIn(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: wasSignedInCookie, Path: "/officer", MaxAge: -1, HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode})
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -18,139 +17,6 @@ import (
 
 // The console's cases: "My cases" with its filters and pages, a case's page, its files, and
 // the action forms that carry out the lifecycle.
-
-func parseQuery(v url.Values) CaseQuery {
-	q := CaseQuery{ServiceArea: v.Get("service_area"), Kind: feedback.Kind(v.Get("kind")),
-		Stage: feedback.Stage(v.Get("stage")), Channel: feedback.Channel(v.Get("channel")), Overdue: v.Get("overdue") == "true"}
-	q.Page, _ = strconv.Atoi(v.Get("page"))
-	if q.Page < 1 {
-		q.Page = 1
-	}
-	return q
-}
-
-func (q CaseQuery) values(page int) string {
-	v := url.Values{}
-	for k, s := range map[string]string{"service_area": q.ServiceArea, "kind": string(q.Kind), "stage": string(q.Stage), "channel": string(q.Channel)} {
-		if s != "" {
-			v.Set(k, s)
-		}
-	}
-	if q.Overdue {
-		v.Set("overdue", "true")
-	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	if len(v) == 0 {
-		return "/officer"
-	}
-	return "/officer?" + v.Encode()
-}
-
-// listCases is the one place the console lists cases: through List when the lifecycle service
-// provides it, otherwise through the store's two open-case indexes.
-func (c *Console) listCases(ctx context.Context, who feedback.StaffMember, q CaseQuery) ([]*feedback.Case, error) {
-	if c.List != nil {
-		return c.List(ctx, who, q)
-	}
-	st, routing := c.Service.Store, c.Service.Routing
-	boxes := map[string]bool{who.Email: true}
-	for _, a := range who.Areas {
-		boxes[routing.Owner(a)] = true
-	}
-	if who.Role == feedback.RoleAdmin {
-		for _, a := range routing.AreaNames() {
-			boxes[routing.Owner(a)] = true
-		}
-		boxes[routing.Triage] = true
-	}
-	var all []*feedback.Case
-	for box := range boxes {
-		cs, err := st.ListAssigned(ctx, box)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, cs...)
-	}
-	// Complaints of the officer's areas assigned to someone else still show, through the
-	// due-date index (every open complaint has a due date).
-	cs, err := st.ListDue(ctx, c.Service.Clock.Now().AddDate(10, 0, 0))
-	if err != nil {
-		return nil, err
-	}
-	return append(all, cs...), nil
-}
-
-type caseRow struct {
-	Ref, Kind, Area, Stage, Channel, AssignedTo, Due string
-	Overdue                                          bool
-}
-
-func (c *Console) myCases(w http.ResponseWriter, r *http.Request) {
-	sess := sessionOf(r)
-	q := parseQuery(r.URL.Query())
-	listed, err := c.listCases(r.Context(), sess.Staff, q)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	today := c.today()
-	seen := map[string]bool{}
-	var cases []*feedback.Case
-	for _, k := range listed {
-		if seen[k.Ref] || k.Status != feedback.StatusOpen || !sess.Staff.CanSee(k) {
-			continue
-		}
-		seen[k.Ref] = true
-		overdue := !k.RespondBy.IsZero() && k.RespondBy.Before(today)
-		if (q.ServiceArea != "" && k.ServiceArea != q.ServiceArea) || (q.Kind != "" && k.Kind != q.Kind) ||
-			(q.Stage != "" && k.Stage != q.Stage) || (q.Channel != "" && k.Channel != q.Channel) || (q.Overdue && !overdue) {
-			continue
-		}
-		cases = append(cases, k)
-	}
-	sort.SliceStable(cases, func(i, j int) bool {
-		a, b := cases[i], cases[j]
-		if a.RespondBy.IsZero() != b.RespondBy.IsZero() {
-			return !a.RespondBy.IsZero() // cases with a due date first
-		}
-		if !a.RespondBy.Equal(b.RespondBy) {
-			return a.RespondBy.Before(b.RespondBy)
-		}
-		if !a.ReceivedAt.Equal(b.ReceivedAt) {
-			return a.ReceivedAt.Before(b.ReceivedAt)
-		}
-		return a.Ref < b.Ref
-	})
-	d := c.view(r, "My cases")
-	d.Query = q
-	d.Total = len(cases)
-	pages := max(1, (len(cases)+PageSize-1)/PageSize)
-	if q.Page > pages {
-		q.Page = pages
-	}
-	from := (q.Page - 1) * PageSize
-	for _, k := range cases[from:min(from+PageSize, len(cases))] {
-		row := caseRow{Ref: k.Ref, Kind: kindLabel(k.Kind), Area: feedback.AreaLabel(k.ServiceArea), Stage: stageLabel(k.Stage),
-			Channel: string(k.Channel), AssignedTo: k.AssignedTo, Due: "–"}
-		if !k.RespondBy.IsZero() {
-			row.Due, row.Overdue = shortDate(k.RespondBy), k.RespondBy.Before(today)
-		}
-		d.Rows = append(d.Rows, row)
-	}
-	if q.Page > 1 {
-		d.Prev = q.values(q.Page - 1)
-	}
-	if q.Page < pages {
-		d.Next = q.values(q.Page + 1)
-	}
-	d.PageNo, d.Pages = q.Page, pages
-	for _, a := range c.Service.Routing.AreaNames() {
-		d.Areas = append(d.Areas, option{Value: a, Label: feedback.AreaLabel(a)})
-	}
-	c.render(w, http.StatusOK, casesPage, d)
-}
 
 // ---- a case ------------------------------------------------------------------------------
 
@@ -250,10 +116,19 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 	d.Markers = c.caseMarkers(r, k)
 	d.Messages = caseMessages(k, when)
 	caseRecords(&d, k, when)
-	c.caseForms(&d, r, k)
+	if !c.ReadOnly {
+		d.Panel = c.Service.Actions(sessionOf(r).Staff, k)
+	}
+	if len(d.Panel) > 0 || k.AwaitsPublicReply() {
+		d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
+	}
+	if a, ok := caseActions[feedback.ActionName(r.URL.Query().Get("done"))]; ok {
+		d.Done = a.done
+	} else if r.URL.Query().Get("done") == "acknowledged" {
+		d.Done = "The public reply is recorded: the author counts as acknowledged."
+	}
 	if fail != nil {
 		d.Message = feedback.ErrorMessage(fail)
-		d.Errors = feedback.ErrorFields(fail)
 	}
 	c.render(w, status, casePage, d)
 }
@@ -263,25 +138,18 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 func (c *Console) caseSummary(d *consoleView, k *feedback.Case, when func(time.Time) string) {
 	d.Kind, d.Stage, d.Area = kindLabel(k.Kind), stageLabel(k.Stage), feedback.AreaLabel(k.ServiceArea)
 	d.Received = when(k.ReceivedAt)
-	if ack := k.Effects[feedback.EffectAcknowledgement]; ack.State == feedback.EffectDone {
-		d.Acknowledged = when(ack.At)
+	if ack := k.AcknowledgedAt(); !ack.IsZero() {
+		d.Acknowledged = when(ack)
 	} else {
 		d.Acknowledged = "Not yet (due by " + shortDate(k.AcknowledgeBy) + ")"
 	}
-	if k.RespondBy.IsZero() {
+	left, dated := c.Service.WorkingDaysLeft(k)
+	if !dated {
 		return
 	}
-	d.Due = feedback.LongDate(k.RespondBy)
-	left := c.workingDaysLeft(k.RespondBy)
+	d.Due, d.DaysLeft = feedback.LongDate(k.RespondBy), daysLeft(left)
 	d.Overdue = left < 0
-	switch {
-	case left < 0:
-		d.DaysLeft = "Overdue by " + plural(-left, "working day")
-	case left == 0:
-		d.DaysLeft = "Due today"
-	default:
-		d.DaysLeft = plural(left, "working day") + " left"
-	}
+	d.DueTag, _ = dueTag(left)
 }
 
 // caseMarkers lists the staff-safety markers on the case's people; a failure to read them is
@@ -305,65 +173,94 @@ func (c *Console) caseMarkers(r *http.Request, k *feedback.Case) []entry {
 // caseMessages lists the first message and every one after it, each with its files numbered
 // on from the message before.
 func caseMessages(k *feedback.Case, when func(time.Time) string) []entry {
-	out := []entry{{When: when(k.ReceivedAt), Who: "Resident", What: string(k.Channel), Subject: k.Subject, Text: k.Message,
+	out := []entry{{When: when(k.ReceivedAt), Who: "Resident", What: k.Channel.Label(), Subject: k.Subject, Text: k.Message,
 		Attachments: links(k.Ref, k.Attachments, 1)}}
 	next := len(k.Attachments) + 1
 	for _, m := range k.Messages {
-		out = append(out, entry{When: when(m.At), Who: or(m.From, "Resident"), What: string(m.Channel),
+		out = append(out, entry{When: when(m.At), Who: or(m.From, "Resident"), What: m.Channel.Label(),
 			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, Attachments: links(k.Ref, m.Attachments, next)})
 		next += len(m.Attachments)
 	}
 	return out
 }
 
-// caseRecords fills in the case's flags, the letters sent or tried, and its history.
+// caseRecords fills in the case's flags, what was sent (in words, never the ledger's names),
+// and its history.
 func caseRecords(d *consoleView, k *feedback.Case, when func(time.Time) string) {
 	for _, f := range k.Flags {
-		e := entry{When: when(f.At), What: string(f.Code), Detail: f.Note}
+		e := entry{When: when(f.At), Detail: f.Note}
 		if !f.Cleared.IsZero() {
 			e.Reason = "Dealt with " + when(f.Cleared)
 		}
 		d.Flags = append(d.Flags, e)
 	}
+	type sent struct {
+		at time.Time
+		e  entry
+	}
+	var all []sent
 	for name, e := range k.Effects {
-		if name == feedback.EffectSchedules || e.State == feedback.EffectToDo {
+		line, ok := k.DescribeEffect(name)
+		if !ok || e.State == feedback.EffectToDo {
 			continue
 		}
-		d.Letters = append(d.Letters, entry{When: when(e.At), What: letterName(name), Detail: effectState(e)})
+		all = append(all, sent{e.At, entry{When: when(e.At), What: effectLine(line, e), Detail: effectState(e)}})
 	}
-	sort.Slice(d.Letters, func(i, j int) bool { return d.Letters[i].When+d.Letters[i].What < d.Letters[j].When+d.Letters[j].What })
+	sort.SliceStable(all, func(i, j int) bool {
+		if !all[i].at.Equal(all[j].at) {
+			return all[i].at.Before(all[j].at)
+		}
+		return all[i].e.What < all[j].e.What
+	})
+	for _, s := range all {
+		d.Letters = append(d.Letters, s.e)
+	}
 	for _, e := range k.History {
-		d.History = append(d.History, entry{When: when(e.At), Who: e.By, What: e.Action, Detail: e.Detail, Reason: e.Reason})
+		d.History = append(d.History, entry{When: when(e.At), Who: e.By, What: capitalise(e.Action), Detail: e.Detail, Reason: e.Reason})
 	}
 }
 
-// caseForms says which forms the page shows the signed-in officer, with the session's CSRF
-// token for them, and what the action just done did.
-func (c *Console) caseForms(d *consoleView, r *http.Request, k *feedback.Case) {
-	if c.Lifecycle != nil && sessionOf(r).Staff.Role == feedback.RoleAdmin {
-		// Legal hold is the complaints team's, on open and closed cases alike.
-		d.HoldForm = true
-		d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
+// effectLine is a side effect in words: "Reminder to Ana Officer on Tuesday 5 January 2027:
+// due soon", "Letter to the resident: Our response to your complaint".
+func effectLine(l feedback.EffectLine, e feedback.Effect) string {
+	to := "the resident"
+	if l.To != "" {
+		to = staffName(l.To)
 	}
-	if k.AwaitsPublicReply() {
-		d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
+	s := l.What + " to " + to
+	if l.What == "Reminder" && !e.At.IsZero() {
+		s += " on " + feedback.LongDate(e.At)
 	}
-	if c.Lifecycle != nil && k.Status == feedback.StatusOpen {
-		d.Actions = true
-		d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
+	if l.About != "" {
+		s += ": " + l.About
 	}
-	if done := r.URL.Query().Get("done"); actionLabels[done] != "" {
-		d.Done = actionLabels[done]
-	}
+	return s
 }
 
-var actionLabels = map[string]string{
-	"assign": "The case has been assigned.", "reclassify": "The case has been reclassified.", "note": "Your note has been added.",
-	"extend": "The stage has been extended.", "respond": "The response has been recorded.", "escalate": "The case has been escalated to Stage 2.",
-	"ombudsman": "The Ombudsman's involvement has been recorded.", "close": "The case has been closed.",
-	"acknowledged": "The public reply is recorded: the author counts as acknowledged.",
-	"hold":         "The case is under legal hold: it will not be destroyed until the hold is released.",
-	"release":      "The legal hold has been released.",
+// staffName is a member of staff's name as their address spells it ("ana.officer@…" is Ana
+// Officer); a team mailbox's address is shown as it is.
+func staffName(email string) string {
+	local, _, ok := strings.Cut(email, "@")
+	parts := strings.FieldsFunc(local, func(r rune) bool { return r == '.' || r == '_' || r == '-' })
+	if !ok || len(parts) < 2 {
+		return email
+	}
+	for i, p := range parts {
+		parts[i] = capitalise(p)
+	}
+	return strings.Join(parts, " ")
+}
+
+func effectState(e feedback.Effect) string {
+	switch e.State {
+	case feedback.EffectDone:
+		return "Sent"
+	case feedback.EffectSkipped:
+		return "Not sent: " + e.Reason
+	case feedback.EffectFailed:
+		return "Failed: " + e.Reason
+	}
+	return ""
 }
 
 // posted reads a console form of at most limit bytes and checks that it came from a page of
@@ -377,74 +274,6 @@ func (c *Console) posted(w http.ResponseWriter, r *http.Request, limit int64) (s
 		return sess, false
 	}
 	return sess, true
-}
-
-// act carries out one of the case page's action forms.
-func (c *Console) act(w http.ResponseWriter, r *http.Request) {
-	sess, ok := c.posted(w, r, MaxBodyBytes)
-	if !ok {
-		return
-	}
-	action := r.PathValue("action")
-	if c.Lifecycle == nil || actionLabels[action] == "" {
-		c.notFound(w, r, nil)
-		return
-	}
-	k, ok := c.visibleCase(w, r)
-	if !ok {
-		return
-	}
-	ctx, who, ref, f := r.Context(), sess.Staff, k.Ref, r.PostFormValue
-	var err error
-	switch action {
-	case "assign":
-		_, err = c.Lifecycle.Assign(ctx, who, ref, strings.TrimSpace(f("to")))
-	case "reclassify":
-		_, err = c.Lifecycle.Reclassify(ctx, who, ref, feedback.Kind(f("kind")))
-	case "note":
-		_, err = c.Lifecycle.AddNote(ctx, who, ref, f("text"))
-	case "extend":
-		days, convErr := strconv.Atoi(strings.TrimSpace(f("working_days")))
-		if convErr != nil {
-			err = fieldError("working_days", "Enter the number of working days, like 5")
-			break
-		}
-		_, err = c.Lifecycle.Extend(ctx, who, ref, days, f("reason"))
-	case "respond":
-		pence, convErr := pounds(f("compensation"))
-		if convErr != nil {
-			err = fieldError("compensation", "Enter the compensation in pounds, like 50 or 12.50, or leave it empty")
-			break
-		}
-		_, err = c.Lifecycle.Respond(ctx, who, ref, Response{Outcome: f("outcome"), Summary: f("summary"), Lessons: f("lessons"),
-			CompensationPence: pence, SentBy: f("sent_by")})
-	case "escalate":
-		_, err = c.Lifecycle.Escalate(ctx, who, ref, strings.TrimSpace(f("reviewer")), f("reason"))
-	case "ombudsman":
-		_, err = c.Lifecycle.Ombudsman(ctx, who, ref, OmbudsmanUpdate{Ombudsman: f("ombudsman"), ReferredOn: f("referred_on"),
-			Decision: f("decision"), DecidedOn: f("decided_on"), Remedy: f("remedy")})
-	case "close":
-		_, err = c.Lifecycle.Close(ctx, who, ref, f("note"))
-	case "hold", "release":
-		_, err = c.Lifecycle.Hold(ctx, who, ref, action == "hold", f("reason"))
-	}
-	switch code := feedback.ErrorCode(err); code {
-	case "":
-		if c.AfterCommit != nil {
-			c.AfterCommit(ctx, ref)
-		}
-		http.Redirect(w, r, "/officer/cases/"+url.PathEscape(ref)+"?done="+action, http.StatusSeeOther)
-	case feedback.ENOTFOUND:
-		c.notFound(w, r, nil)
-	case feedback.EINVALID, feedback.ECONFLICT, feedback.EFORBIDDEN:
-		if k, gerr := c.Service.Store.Get(ctx, ref); gerr == nil {
-			c.showCase(w, r, Status(err), k, err)
-			return
-		}
-		c.fail(w, r, err)
-	default:
-		c.fail(w, r, err)
-	}
 }
 
 // pounds reads "12.50" or "£12" as pence; empty is 0.

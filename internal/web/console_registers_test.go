@@ -59,7 +59,7 @@ func TestConsole_Register_OnlyTheComplaintsTeam(t *testing.T) {
 	}
 	e := newConsoleEnv(t, true)
 	resp, _ := get(t, browserClient(t), e.srv.URL+"/officer/restrictions")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/officer/sign-in" {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/officer/sign-in?return=%2Fofficer%2Frestrictions" {
 		t.Errorf("signed out: %d to %s; want a redirect to sign in", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

@@ -36,6 +36,8 @@ func (c *Console) signInForm(w http.ResponseWriter, r *http.Request) {
 	d := c.view(r, "Sign in")
 	d.CSRF = c.preToken(w, r)
 	d.SignedOut = r.URL.Query().Get("signed_out") == "1"
+	d.Expired = r.URL.Query().Get("expired") == "1"
+	c.rememberReturn(w, r)
 	c.render(w, http.StatusOK, signInPage, d)
 }
 
@@ -90,7 +92,7 @@ func (c *Console) redeem(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt,
 		MaxAge: int(sess.ExpiresAt.Sub(c.Service.Clock.Now()).Seconds()), HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: preCookie, Path: "/officer/sign-in", MaxAge: -1, HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, "/officer", http.StatusSeeOther)
+	http.Redirect(w, r, c.afterSignIn(w, r), http.StatusSeeOther)
 }
 
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request) {
@@ -104,6 +106,7 @@ func (c *Console) signOut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode})
+	c.forgetSignedIn(w)
 	http.Redirect(w, r, "/officer/sign-in?signed_out=1", http.StatusSeeOther)
 }
 

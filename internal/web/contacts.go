@@ -47,33 +47,42 @@ func (h *Handler) exportContact(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return 0, nil, err
 		}
-		var buf bytes.Buffer
-		zw := zip.NewWriter(&buf)
-		data, err := json.MarshalIndent(p, "", "  ")
+		z, err := subjectAccessZip(p)
 		if err != nil {
 			return 0, nil, err
 		}
-		var page bytes.Buffer
-		if err := summaryPage().Execute(&page, p); err != nil {
-			return 0, nil, err
-		}
-		for _, f := range []struct {
-			name string
-			body []byte
-		}{{"data.json", data}, {"summary.html", page.Bytes()}} {
-			fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: p.ExportedAt})
-			if err != nil {
-				return 0, nil, err
-			}
-			if _, err := fw.Write(f.body); err != nil {
-				return 0, nil, err
-			}
-		}
-		if err := zw.Close(); err != nil {
-			return 0, nil, err
-		}
-		return http.StatusOK, zipBody{buf.Bytes(), "subject-access-" + p.ExportedAt.Format(time.DateOnly) + ".zip"}, nil
+		return http.StatusOK, z, nil
 	})(w, r)
+}
+
+// subjectAccessZip is the subject access export of p, as the API and the console give it.
+func subjectAccessZip(p *feedback.PersonData) (zipBody, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return zipBody{}, err
+	}
+	var page bytes.Buffer
+	if err := summaryPage().Execute(&page, p); err != nil {
+		return zipBody{}, err
+	}
+	for _, f := range []struct {
+		name string
+		body []byte
+	}{{"data.json", data}, {"summary.html", page.Bytes()}} {
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: p.ExportedAt})
+		if err != nil {
+			return zipBody{}, err
+		}
+		if _, err := fw.Write(f.body); err != nil {
+			return zipBody{}, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return zipBody{}, err
+	}
+	return zipBody{buf.Bytes(), "subject-access-" + p.ExportedAt.Format(time.DateOnly) + ".zip"}, nil
 }
 
 // zipBody is an answer written as a ZIP download rather than JSON.

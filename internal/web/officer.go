@@ -28,8 +28,7 @@ type Officer struct {
 // Handlers returns the officer API (with the public form's routes, through Routes) and the
 // console, wired to each other: OfficerRoutes serves the two as the officer function does.
 func (o Officer) Handlers() (*Handler, *Console) {
-	lifecycle := ServiceLifecycle{Service: o.Service}
-	console := &Console{Service: o.Service, SignIn: o.SignIn, Lifecycle: lifecycle, List: lifecycle.List,
+	console := &Console{Service: o.Service, SignIn: o.SignIn, List: serviceList(o.Service),
 		AfterCommit: o.AfterCommit, Secure: o.Secure, Log: o.Log}
 	api := &Handler{Service: o.Service, AfterCommit: o.AfterCommit, Staff: console.Staff(o.Bearer), Log: o.Log}
 	return api, console

@@ -125,3 +125,21 @@ func (c *Calendar) SubtractWorkingDays(t time.Time, n int) time.Time {
 
 // NextWorkingDay returns the first working day after the date of t.
 func (c *Calendar) NextWorkingDay(t time.Time) time.Time { return c.AddWorkingDays(t, 1) }
+
+// WorkingDaysBetween counts the working days after the date of from up to and including the
+// date of to: 0 on the same day, negative when to is before from (the working days after to up
+// to and including from). It is AddWorkingDays read backwards: from + WorkingDaysBetween(from,
+// to) working days is to, when to is a working day.
+func (c *Calendar) WorkingDaysBetween(from, to time.Time) int {
+	a, b, sign := c.Date(from), c.Date(to), 1
+	if b.Before(a) {
+		a, b, sign = b, a, -1
+	}
+	n := 0
+	for d := a.AddDate(0, 0, 1); !d.After(b); d = d.AddDate(0, 0, 1) {
+		if c.IsWorkingDay(d) {
+			n++
+		}
+	}
+	return sign * n
+}

@@ -124,6 +124,30 @@ func TestCalendar_SubtractWorkingDays(t *testing.T) {
 	}
 }
 
+func TestCalendar_WorkingDaysBetween(t *testing.T) {
+	c := workdays.New(london(t))
+	tests := []struct {
+		from, to string
+		want     int
+	}{
+		{"2027-01-05", "2027-01-05", 0},
+		{"2027-01-05", "2027-01-07", 2},
+		{"2027-01-07", "2027-01-05", -2},
+		{"2027-01-08", "2027-01-11", 1},  // over a weekend
+		{"2026-12-24", "2026-12-29", 1},  // Christmas and Boxing Day (observed on the 28th)
+		{"2026-12-29", "2026-12-24", -1}, // overdue over Christmas
+		{"2027-01-09", "2027-01-10", 0},  // Saturday to Sunday
+		{"2026-12-31", "2027-01-04", 1},  // New Year's Day
+	}
+	for _, tt := range tests {
+		t.Run(tt.from+" to "+tt.to, func(t *testing.T) {
+			if got := c.WorkingDaysBetween(date(t, tt.from), date(t, tt.to)); got != tt.want {
+				t.Errorf("WorkingDaysBetween(%s, %s) = %d, want %d", tt.from, tt.to, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseDates(t *testing.T) {
 	got, err := workdays.ParseDates(" 2022-09-19, ,2023-05-08")
 	if err != nil || len(got) != 2 {
