@@ -779,6 +779,7 @@ var keyFamilies = map[string]string{
 	"MARKERS":               "markers",
 	"DESTROYED#*":           "destruction log",
 	"STAT#*":                "statistical records",
+	"SEARCH#*":              "search index",
 	"index/pending=PENDING": "pending cases",
 	"index/cases=open":      "open cases",
 	"index/cases=closed":    "closed cases",
@@ -893,29 +894,29 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 	}{
 		// Store: GetItem (idempotency key, the case it made), UpdateItem (reference counter),
 		// PutItem (create); Query of the restrictions partition only (screening at intake).
-		{"WebFormFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-			[]string{"case references", "cases", "idempotency keys"}, []string{"cases", "idempotency keys", "restrictions"}},
+		{"WebFormFunction", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+			[]string{"case references", "cases", "idempotency keys", "search index"}, []string{"cases", "idempotency keys", "restrictions"}},
 		// ReceiveSocial and SocialAcknowledged: idempotency and threading look-ups, a
 		// reference, the case created or updated; the restrictions partition queried (screening
 		// of new posts and follow-ups). Nothing else: links are never fetched.
 		// The monitoring tools' signing secrets read once (ssm:GetParameter).
-		{"SocialFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
-			[]string{"case references", "cases", "idempotency keys"}, []string{"cases", "idempotency keys", "restrictions"}},
+		{"SocialFunction", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "ssm:GetParameter"},
+			[]string{"case references", "cases", "idempotency keys", "search index"}, []string{"cases", "idempotency keys", "restrictions"}},
 		// ReceiveEmail: idempotency and threading look-ups, a reference, the case; the raw
 		// message read and its attachments kept; ignored mail tagged to expire; restrictions read.
-		{"EmailFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"},
-			[]string{"case references", "cases", "idempotency keys"}, []string{"cases", "idempotency keys", "restrictions"}},
+		{"EmailFunction", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"},
+			[]string{"case references", "cases", "idempotency keys", "search index"}, []string{"cases", "idempotency keys", "restrictions"}},
 		// Process: claim and stamp the case or restriction (GetItem, PutItem) and take the
 		// acknowledgement quota (UpdateItem), send mail, create schedules (passing their role)
 		// and delete schedules (a moved date's or a closed stage's, the unschedule effects); on TTL's
 		// REMOVE, delete the case's stored files and put its destruction log line and its
 		// anonymous statistical record.
-		{"NotifierFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
-			[]string{"acknowledgement limits", "cases", "destruction log", "idempotency keys", "restrictions", "statistical records"}, sideEffects},
+		{"NotifierFunction", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+			[]string{"acknowledgement limits", "cases", "destruction log", "idempotency keys", "restrictions", "search index", "statistical records"}, sideEffects},
 		// The same, the sweep's queries of the pending and open cases (read a page at a time
 		// with BatchGetItem) and of the restrictions register, and the managers' digest limit.
-		{"RemindersFunction", []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
-			[]string{"acknowledgement limits", "cases", "digest limits", "idempotency keys", "restrictions"},
+		{"RemindersFunction", []string{"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+			[]string{"acknowledgement limits", "cases", "digest limits", "idempotency keys", "restrictions", "search index"},
 			[]string{"acknowledgement limits", "cases", "digest limits", "idempotency keys", "open cases", "pending cases", "restrictions"}},
 		// Cases read and acted on (GetItem, Update as PutItem), erased (DeleteItem), an item
 		// taken in by phone (UpdateItem for its reference); sign-in links and sessions put, read,
@@ -926,8 +927,8 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// transaction each), and read by the report and the destruction log's page.
 		{"OfficerFunction", []string{"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
-			[]string{"case references", "cases", "destruction log", "idempotency keys", "marker ids", "markers", "restriction ids", "restrictions", "sessions", "sign-in limits", "sign-in links", "statistical records"},
-			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "markers", "open cases", "restrictions", "sessions", "sign-in limits", "sign-in links", "statistical records"}},
+			[]string{"case references", "cases", "destruction log", "idempotency keys", "marker ids", "markers", "restriction ids", "restrictions", "search index", "sessions", "sign-in limits", "sign-in links", "statistical records"},
+			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "markers", "open cases", "restrictions", "search index", "sessions", "sign-in limits", "sign-in links", "statistical records"}},
 	}
 	// What no function that faces the public, and neither the notifier nor the reminders
 	// function, may write (issue 22).
