@@ -124,8 +124,6 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 	}
 	if a, ok := caseActions[feedback.ActionName(r.URL.Query().Get("done"))]; ok {
 		d.Done = a.done
-	} else if r.URL.Query().Get("done") == "acknowledged" {
-		d.Done = "The public reply is recorded: the author counts as acknowledged."
 	}
 	if fail != nil {
 		d.Message = feedback.ErrorMessage(fail)

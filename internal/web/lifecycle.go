@@ -85,7 +85,7 @@ var caseActions = map[feedback.ActionName]caseAction{
 	feedback.ActionClose:   oneField("The case has been closed.", "note", "Enter a closing note", (*feedback.Service).Close),
 	feedback.ActionHold:    oneField("The case is under legal hold: it will not be destroyed until the hold is released.", "reason", "Enter the reason for the legal hold", (*feedback.Service).PlaceHold),
 	feedback.ActionRelease: oneField("The legal hold has been released.", "reason", "Enter the reason for releasing the legal hold", (*feedback.Service).ReleaseHold),
-	feedback.ActionAcknowledged: {"The reply to the post is recorded as posted.", func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, _ *fields) (*feedback.Case, error) {
+	feedback.ActionAcknowledged: {"The public reply is recorded: the author counts as acknowledged.", func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, _ *fields) (*feedback.Case, error) {
 		return svc.SocialAcknowledged(ctx, who, ref)
 	}},
 }
