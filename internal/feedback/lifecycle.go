@@ -90,7 +90,7 @@ func (s *Service) Assign(ctx context.Context, who StaffMember, ref, to string) (
 		}
 		from := c.AssignedTo
 		c.AssignedTo = to
-		c.Record(now, who.Email, "assigned", "from "+from+" to "+to, "")
+		c.Record(now, who.Email, "assigned", "from "+from+" to "+to, "", from, to)
 		s.staffEmail(c, now, fmt.Sprintf("assignment-%d", c.Version+1), to, "assigned to you")
 		return nil
 	})

@@ -3,6 +3,7 @@ package feedback
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -110,8 +111,10 @@ func (s *Service) Respond(ctx context.Context, who StaffMember, ref string, r Re
 	})
 }
 
-// Escalate opens Stage 2 at the resident's request, with a reviewer who is a manager or the
-// complaints team and never the Stage 1 handler. The resident is acknowledged at once, so
+// Escalate opens Stage 2 at the resident's request, with a reviewer who is a manager of the
+// case's area or in the complaints team, and independent of Stage 1: nobody who held the case,
+// acted on it or was named on it before (South Norfolk's policy: "reviewed by a different person
+// at the Review Stage from the person who carried out the Investigation Stage"). The resident is acknowledged at once, so
 // Stage 2 is due Stage2WorkingDays after today. A closed case reopens and its retention end is
 // cleared.
 func (s *Service) Escalate(ctx context.Context, who StaffMember, ref, reviewer, reason string) (*Case, error) {
@@ -133,8 +136,10 @@ func (s *Service) Escalate(ctx context.Context, who StaffMember, ref, reviewer, 
 			return Errorf(ECONFLICT, "Stage 1 of case %s has not had its response yet; it must before Stage 2.", ref)
 		case rv.Role != RoleManager && rv.Role != RoleAdmin:
 			return Errorf(ECONFLICT, "The Stage 2 reviewer must be a manager or in the complaints team; %s is not.", rv.Email)
-		case strings.EqualFold(rv.Email, s1.Handler) || strings.EqualFold(rv.Email, s1.Response.By):
-			return Errorf(ECONFLICT, "%s handled Stage 1 of case %s, so cannot review it at Stage 2: choose another reviewer.", rv.Email, ref)
+		case rv.Role == RoleManager && !slices.Contains(rv.Areas, c.ServiceArea):
+			return Errorf(ECONFLICT, "The Stage 2 reviewer must be a manager of the case's area or in the complaints team; %s does not manage it.", rv.Email)
+		case c.involved(rv.Email):
+			return Errorf(ECONFLICT, "%s was involved in Stage 1 of case %s (held it, acted on it or was named on it), so cannot review it at Stage 2: choose another reviewer.", rv.Email, ref)
 		}
 		c.Status, c.ClosedAt, c.ExpiresAt = StatusOpen, time.Time{}, time.Time{}
 		c.Stage, c.AssignedTo = Stage2, rv.Email
