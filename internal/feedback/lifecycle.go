@@ -137,7 +137,7 @@ func (s *Service) Reclassify(ctx context.Context, who StaffMember, ref string, k
 
 // AddNote adds an officer's note to the case's history.
 func (s *Service) AddNote(ctx context.Context, who StaffMember, ref, text string) (*Case, error) {
-	if err := checkText("text", text, true); err != nil {
+	if err := cleanText("text", &text, true); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {

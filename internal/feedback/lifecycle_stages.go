@@ -15,7 +15,7 @@ import (
 // and 20 at Stage 2, with a reason. The resident is written to with the new date and the
 // Ombudsman's details; the old reminders are cancelled and new ones made.
 func (s *Service) Extend(ctx context.Context, who StaffMember, ref string, workingDays int, reason string) (*Case, error) {
-	if err := checkText("reason", reason, true); err != nil {
+	if err := cleanText("reason", &reason, true); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
@@ -60,12 +60,12 @@ func (s *Service) Respond(ctx context.Context, who StaffMember, ref string, r Re
 	if r.CompensationPence < 0 {
 		return nil, Invalid("compensation_pence", "Compensation cannot be negative")
 	}
-	for field, v := range map[string]string{"lessons": r.Lessons, "remedy": r.Remedy} {
-		if err := checkText(field, v, false); err != nil {
+	for field, v := range map[string]*string{"lessons": &r.Lessons, "remedy": &r.Remedy} {
+		if err := cleanText(field, v, false); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkText("summary", r.Summary, true); err != nil {
+	if err := cleanText("summary", &r.Summary, true); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
@@ -118,7 +118,7 @@ func (s *Service) Respond(ctx context.Context, who StaffMember, ref string, r Re
 // Stage 2 is due Stage2WorkingDays after today. A closed case reopens and its retention end is
 // cleared.
 func (s *Service) Escalate(ctx context.Context, who StaffMember, ref, reviewer, reason string) (*Case, error) {
-	if err := checkText("reason", reason, true); err != nil {
+	if err := cleanText("reason", &reason, true); err != nil {
 		return nil, err
 	}
 	rv, ok := s.Staff.Lookup(reviewer)
@@ -190,7 +190,7 @@ func (s *Service) RecordOmbudsmanDecision(ctx context.Context, who StaffMember, 
 	if err := s.pastDate("decided_on", decidedOn); err != nil {
 		return nil, err
 	}
-	if err := checkText("remedy", remedy, false); err != nil {
+	if err := cleanText("remedy", &remedy, false); err != nil {
 		return nil, err
 	}
 	if who.Role != RoleManager && who.Role != RoleAdmin {
@@ -215,7 +215,7 @@ func (s *Service) RecordOmbudsmanDecision(ctx context.Context, who StaffMember, 
 // when it is dealt with; a complaint when the officer ends it (after its last response, or when
 // the resident withdraws). Closing cancels its reminders and starts its retention period.
 func (s *Service) Close(ctx context.Context, who StaffMember, ref, note string) (*Case, error) {
-	if err := checkText("note", note, true); err != nil {
+	if err := cleanText("note", &note, true); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
