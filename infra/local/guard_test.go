@@ -25,7 +25,7 @@ func TestLocalRunner_LocalPagesRefuseOtherOrigins(t *testing.T) {
 	}
 	tests := []struct {
 		name, method, path, contentType, origin, body string
-		status                                      int
+		status                                        int
 	}{
 		{"the clock, from another site", "POST", "/_local/clock", "application/json", "http://evil.example", `{"advance":"9000h"}`, http.StatusForbidden},
 		{"the clock, from a page opened from a file", "POST", "/_local/clock", "application/json", "null", `{"advance":"9000h"}`, http.StatusForbidden},
