@@ -480,7 +480,7 @@ func officerEvent(t *testing.T, routeKey, method, path, email, body string) []by
 		ev.Headers["authorization"] = "Bearer eyJ.verified-by-api-gateway.sig"
 		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{
-				"email": email, "iss": "https://login.example.gov.uk/intake", "aud": "intake-officer-api", "sub": "officer-1"}},
+				"email": email, "email_verified": "true", "iss": "https://login.example.gov.uk/intake", "aud": "intake-officer-api", "sub": "officer-1"}},
 		}
 	}
 	b, err := json.Marshal(ev)

@@ -31,7 +31,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		officer := web.Officer{Service: o.Service, SignIn: signIn, Bearer: web.JWTClaims(o.Service.Staff), Secure: true, Log: o.Service.Log}
+		officer := web.Officer{Service: o.Service, SignIn: signIn, Bearer: web.JWTClaims(o.Service.Staff, o.TrustedEmailClaim), Secure: true, Log: o.Service.Log}
 		return web.OfficerRoutes(officer.Handlers()), nil
 	})).ProxyWithContext)
 }

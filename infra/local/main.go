@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.APITokens, "api-tokens", "", "bearer tokens for the officer API, token=email,… (added to INTAKE_API_TOKENS)")
 	fs.DurationVar(&o.ReadTimeout, "read-timeout", time.Minute, "how long a client may take to send a whole request")
 	fs.StringVar(&o.SocialSecrets, "social-secrets", "", "signing secrets of social-media monitoring tools, monitor=secret,… (added to INTAKE_SOCIAL_SECRETS)")
+	fs.BoolVar(&o.Public, "public", false, "allow an -addr other machines can reach (the outbox shows sign-in links to anyone who can reach it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -41,6 +41,8 @@ type Options struct {
 	// SocialSecrets are monitoring tools' signing secrets, monitor=secret,…, added to
 	// INTAKE_SOCIAL_SECRETS.
 	SocialSecrets string
+	// Public lets Addr be one other machines can reach (-public), with a warning.
+	Public bool
 }
 
 // Server is Intake running locally.
@@ -56,11 +58,16 @@ type Server struct {
 	warning string
 	// monitors names the monitoring tools that may sign posts, for the banner.
 	monitors []string
+	// base is the runner's own address (http://host:port) once it listens.
+	base string
 }
 
 // New opens the data directory and wires every embedded adapter: the settings, the clock, the
 // service (config's recipe, over the embedded stack) and the routes (web's).
 func New(ctx context.Context, o Options, lookup func(string) (string, bool), logTo io.Writer) (*Server, error) {
+	if err := checkAddr(o.Addr, o.Public, logTo); err != nil {
+		return nil, err
+	}
 	cfg, err := settings(o, lookup)
 	if err != nil {
 		return nil, err
@@ -172,12 +179,12 @@ func (s *Server) route(cfg *config.Config) error {
 		s.monitors = append(s.monitors, name)
 	}
 	sort.Strings(s.monitors)
-	mux.HandleFunc("GET /_local/outbox", s.outboxJSON)
-	mux.HandleFunc("GET /_local/outbox.html", s.outboxHTML)
-	mux.HandleFunc("GET /_local/schedules", s.schedules)
-	mux.HandleFunc("GET /_local/pending", s.pending)
-	mux.HandleFunc("POST /_local/email", s.postEmail)
-	mux.HandleFunc("POST /_local/clock", s.moveClock)
+	mux.HandleFunc("GET /_local/outbox", s.local(s.outboxJSON, false))
+	mux.HandleFunc("GET /_local/outbox.html", s.local(s.outboxHTML, false))
+	mux.HandleFunc("GET /_local/schedules", s.local(s.schedules, false))
+	mux.HandleFunc("GET /_local/pending", s.local(s.pending, false))
+	mux.HandleFunc("POST /_local/email", s.local(s.postEmail, false)) // a raw message, of any type
+	mux.HandleFunc("POST /_local/clock", s.local(s.moveClock, true))
 	s.handler = mux
 	return nil
 }
@@ -273,6 +280,7 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("listen on %s: %w (is another Intake running? choose another with -addr)", s.opts.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	s.base = base
 	smtpLine := "off (start with -smtp 127.0.0.1:2525)"
 	if s.opts.SMTP != "" {
 		sl, err := net.Listen("tcp", s.opts.SMTP)

@@ -91,6 +91,11 @@ type Config struct {
 	// APITokens are the local officer API's bearer tokens: "token=email,token=email", each
 	// email in INTAKE_STAFF. In AWS the API's JWT authoriser stands in their place.
 	APITokens string `env:"INTAKE_API_TOKENS"`
+	// JWTTrustedEmailClaim names a claim of officers' JWTs that the identity provider vouches
+	// for as the holder's address (e.g. "upn" or "email" for a provider that sends no
+	// email_verified). Unset, the API trusts the "email" claim only when the token says
+	// email_verified is true.
+	JWTTrustedEmailClaim string `env:"INTAKE_JWT_TRUSTED_EMAIL_CLAIM"`
 	// AckLimitPerRecipient is the most acknowledgements sent to one address in 24 hours, so
 	// that the public form cannot be used to mail anyone council-branded letters; 0 turns the
 	// limit off.

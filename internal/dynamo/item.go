@@ -227,6 +227,8 @@ type eventRecord struct {
 	Action string `dynamodbav:"action"`
 	Detail string `dynamodbav:"detail,omitempty"`
 	Reason string `dynamodbav:"reason,omitempty"`
+	// Named are the staff the event names besides who did it.
+	Named []string `dynamodbav:"named,omitempty"`
 }
 
 type effectRecord struct {
@@ -414,7 +416,7 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	}
 	for i, e := range r.History {
 		c.History = append(c.History, feedback.Event{At: p.parse(fmt.Sprintf("history[%d].at", i), e.At),
-			By: e.By, Action: e.Action, Detail: e.Detail, Reason: e.Reason})
+			By: e.By, Action: e.Action, Detail: e.Detail, Reason: e.Reason, Named: e.Named})
 	}
 	if len(r.Effects) > 0 {
 		c.Effects = make(feedback.Effects, len(r.Effects))
@@ -484,7 +486,7 @@ func marshalFlags(fs []feedback.Flag) []flagRecord {
 func marshalHistory(es []feedback.Event) []eventRecord {
 	var out []eventRecord
 	for _, e := range es {
-		out = append(out, eventRecord{At: formatTime(e.At), By: e.By, Action: e.Action, Detail: e.Detail, Reason: e.Reason})
+		out = append(out, eventRecord{At: formatTime(e.At), By: e.By, Action: e.Action, Detail: e.Detail, Reason: e.Reason, Named: e.Named})
 	}
 	return out
 }

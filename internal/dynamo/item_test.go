@@ -100,7 +100,8 @@ func TestMarshalCase_RoundTrip(t *testing.T) {
 		CopyTo: "named.officer@example.gov.uk"}}
 	c.MessageID, c.Raw, c.Attachments = "m-0@example.com", "inbound/a.eml", []string{"cases/FB-2026-000001/1-a.pdf"}
 	c.Flags = []feedback.Flag{{Code: "undeliverable", At: c.ReceivedAt, Note: "bounced", Cleared: c.ReceivedAt.Add(time.Hour)}}
-	c.History = []feedback.Event{{At: c.ReceivedAt, By: "intake", Action: "created", Detail: "by web", Reason: "r"}}
+	c.History = []feedback.Event{{At: c.ReceivedAt, By: "intake", Action: "created", Detail: "by web", Reason: "r"},
+		{At: c.ReceivedAt, By: "bo@council.example", Action: "assigned", Detail: "from cy to di", Named: []string{"cy@council.example", "di@council.example"}}}
 	c.Stages = []feedback.StageRecord{
 		{Stage: feedback.Stage1, OpenedAt: c.ReceivedAt, Handler: "cy@council.example", RespondBy: c.RespondBy, ExtendedBy: 5,
 			ExtensionReason: "waiting for a contractor", Response: feedback.Response{Outcome: feedback.OutcomeNotUpheld,

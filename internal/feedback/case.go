@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -139,11 +140,36 @@ type Event struct {
 	// Detail says what changed, and Reason why, in plain English.
 	Detail string `json:"detail,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Named are the members of staff the event names besides who did it (an assignment's
+	// previous and new holder), so that who was involved is kept as data, not only as words.
+	Named []string `json:"named,omitempty"`
 }
 
-// Record appends an event to the case's history.
-func (c *Case) Record(at time.Time, by, action, detail, reason string) {
-	c.History = append(c.History, Event{At: at, By: by, Action: action, Detail: detail, Reason: reason})
+// Record appends an event to the case's history, naming any members of staff it concerns
+// besides who did it.
+func (c *Case) Record(at time.Time, by, action, detail, reason string, named ...string) {
+	c.History = append(c.History, Event{At: at, By: by, Action: action, Detail: detail, Reason: reason, Named: named})
+}
+
+// involved reports whether email acted on the case or was named on it so far (its history),
+// holds it, or handled or answered a stage: at escalation, everyone involved at Stage 1, none
+// of whom may review it at Stage 2.
+func (c *Case) involved(email string) bool {
+	is := func(v string) bool { return v != "" && strings.EqualFold(strings.TrimSpace(v), email) }
+	if is(c.AssignedTo) {
+		return true
+	}
+	for _, st := range c.Stages {
+		if is(st.Handler) || is(st.Response.By) {
+			return true
+		}
+	}
+	for _, e := range c.History {
+		if is(e.By) || slices.ContainsFunc(e.Named, is) {
+			return true
+		}
+	}
+	return false
 }
 
 // Raise adds a flag to the case, unless the same one stands already.

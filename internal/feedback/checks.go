@@ -25,12 +25,18 @@ func Invalid(field, format string, args ...any) error {
 	return &Error{Code: EINVALID, Message: msg, Fields: []FieldError{{Field: field, Message: msg}}}
 }
 
-func checkText(field, v string, required bool) error {
-	switch n := utf8.RuneCountInString(strings.TrimSpace(v)); {
-	case n == 0 && required:
-		return Invalid(field, "Enter the %s", strings.ReplaceAll(field, "_", " "))
+// cleanText holds what staff write (notes, reasons, summaries) to the rules residents' text is
+// held to: *v is rewritten in place without control characters (line breaks and tabs kept,
+// "\r\n" read as one line break) and without surrounding space, must have something a reader
+// would see when required, and is at most maxNoteChars long.
+func cleanText(field string, v *string, required bool) error {
+	*v = strings.TrimSpace(clean(strings.ReplaceAll(*v, "\r\n", "\n"), true))
+	name := strings.ReplaceAll(field, "_", " ")
+	switch n := utf8.RuneCountInString(*v); {
+	case required && (n == 0 || !visible(*v)):
+		return Invalid(field, "Enter the %s", name)
 	case n > maxNoteChars:
-		return Invalid(field, "The %s must be %d characters or fewer", strings.ReplaceAll(field, "_", " "), maxNoteChars)
+		return Invalid(field, "The %s must be %d characters or fewer", name, maxNoteChars)
 	}
 	return nil
 }

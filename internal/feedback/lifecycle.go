@@ -90,7 +90,7 @@ func (s *Service) Assign(ctx context.Context, who StaffMember, ref, to string) (
 		}
 		from := c.AssignedTo
 		c.AssignedTo = to
-		c.Record(now, who.Email, "assigned", "from "+from+" to "+to, "")
+		c.Record(now, who.Email, "assigned", "from "+from+" to "+to, "", from, to)
 		s.staffEmail(c, now, fmt.Sprintf("assignment-%d", c.Version+1), to, "assigned to you")
 		return nil
 	})
@@ -135,7 +135,7 @@ func (s *Service) Reclassify(ctx context.Context, who StaffMember, ref string, k
 
 // AddNote adds an officer's note to the case's history.
 func (s *Service) AddNote(ctx context.Context, who StaffMember, ref, text string) (*Case, error) {
-	if err := checkText("text", text, true); err != nil {
+	if err := cleanText("text", &text, true); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {

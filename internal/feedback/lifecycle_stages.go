@@ -3,6 +3,7 @@ package feedback
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,7 +15,7 @@ import (
 // and 20 at Stage 2, with a reason. The resident is written to with the new date and the
 // Ombudsman's details; the old reminders are cancelled and new ones made.
 func (s *Service) Extend(ctx context.Context, who StaffMember, ref string, workingDays int, reason string) (*Case, error) {
-	if err := checkText("reason", reason, true); err != nil {
+	if err := cleanText("reason", &reason, true); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
@@ -56,12 +57,12 @@ func (s *Service) Respond(ctx context.Context, who StaffMember, ref string, r Re
 	if r.CompensationPence < 0 {
 		return nil, Invalid("compensation_pence", "Compensation cannot be negative")
 	}
-	for field, v := range map[string]string{"lessons": r.Lessons, "remedy": r.Remedy} {
-		if err := checkText(field, v, false); err != nil {
+	for field, v := range map[string]*string{"lessons": &r.Lessons, "remedy": &r.Remedy} {
+		if err := cleanText(field, v, false); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkText("summary", r.Summary, true); err != nil {
+	if err := cleanText("summary", &r.Summary, true); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
@@ -106,12 +107,14 @@ func (s *Service) Respond(ctx context.Context, who StaffMember, ref string, r Re
 	})
 }
 
-// Escalate opens Stage 2 at the resident's request, with a reviewer who is a manager or the
-// complaints team and never the Stage 1 handler. The resident is acknowledged at once, so
+// Escalate opens Stage 2 at the resident's request, with a reviewer who is a manager of the
+// case's area or in the complaints team, and independent of Stage 1: nobody who held the case,
+// acted on it or was named on it before (South Norfolk's policy: "reviewed by a different person
+// at the Review Stage from the person who carried out the Investigation Stage"). The resident is acknowledged at once, so
 // Stage 2 is due Stage2WorkingDays after today. A closed case reopens and its retention end is
 // cleared.
 func (s *Service) Escalate(ctx context.Context, who StaffMember, ref, reviewer, reason string) (*Case, error) {
-	if err := checkText("reason", reason, true); err != nil {
+	if err := cleanText("reason", &reason, true); err != nil {
 		return nil, err
 	}
 	rv, ok := s.Staff.Lookup(reviewer)
@@ -122,12 +125,13 @@ func (s *Service) Escalate(ctx context.Context, who StaffMember, ref, reviewer, 
 		if err := c.refuseEscalate(); err != nil {
 			return err
 		}
-		s1, _ := c.StageRecordOf(Stage1)
 		switch {
 		case rv.Role != RoleManager && rv.Role != RoleAdmin:
 			return Errorf(ECONFLICT, "The Stage 2 reviewer must be a manager or in the complaints team; %s is not.", rv.Email)
-		case strings.EqualFold(rv.Email, s1.Handler) || strings.EqualFold(rv.Email, s1.Response.By):
-			return Errorf(ECONFLICT, "%s handled Stage 1 of case %s, so cannot review it at Stage 2: choose another reviewer.", rv.Email, ref)
+		case rv.Role == RoleManager && !slices.Contains(rv.Areas, c.ServiceArea):
+			return Errorf(ECONFLICT, "The Stage 2 reviewer must be a manager of the case's area or in the complaints team; %s does not manage it.", rv.Email)
+		case c.involved(rv.Email):
+			return Errorf(ECONFLICT, "%s was involved in Stage 1 of case %s (held it, acted on it or was named on it), so cannot review it at Stage 2: choose another reviewer.", rv.Email, ref)
 		}
 		c.Status, c.ClosedAt, c.ExpiresAt = StatusOpen, time.Time{}, time.Time{}
 		c.Stage, c.AssignedTo = Stage2, rv.Email
@@ -175,7 +179,7 @@ func (s *Service) RecordOmbudsmanDecision(ctx context.Context, who StaffMember, 
 	if err := s.pastDate("decided_on", decidedOn); err != nil {
 		return nil, err
 	}
-	if err := checkText("remedy", remedy, false); err != nil {
+	if err := cleanText("remedy", &remedy, false); err != nil {
 		return nil, err
 	}
 	if who.Role != RoleManager && who.Role != RoleAdmin {
@@ -199,7 +203,7 @@ func (s *Service) RecordOmbudsmanDecision(ctx context.Context, who StaffMember, 
 // when it is dealt with; a complaint when the officer ends it (after its last response, or when
 // the resident withdraws). Closing cancels its reminders and starts its retention period.
 func (s *Service) Close(ctx context.Context, who StaffMember, ref, note string) (*Case, error) {
-	if err := checkText("note", note, true); err != nil {
+	if err := cleanText("note", &note, true); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {

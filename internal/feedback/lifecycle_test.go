@@ -640,3 +640,78 @@ var lastErr error
 func respondAs(ctx context.Context, f *fixture, who feedback.StaffMember, ref string) {
 	_, lastErr = f.svc.Respond(ctx, who, ref, feedback.Response{Outcome: feedback.OutcomeUpheld, Summary: "s", SentBy: feedback.SentByPost})
 }
+
+// TestService_Escalate_IndependentReviewer holds the Stage 2 reviewer to South Norfolk's rule
+// (shared/seeds, Complaints Policy 4.12.3: "reviewed by a different person at the Review Stage
+// from the person who carried out the Investigation Stage"), read widely: nobody who was
+// assigned the case, extended it, responded, wrote on it or was named on it at Stage 1 may
+// review it, and the reviewer is a manager of the case's area or the complaints team.
+func TestService_Escalate_IndependentReviewer(t *testing.T) {
+	ctx := context.Background()
+	type step func(t *testing.T, f *fixture, ref string)
+	assign := func(by feedback.StaffMember, to string) step {
+		return func(t *testing.T, f *fixture, ref string) {
+			if _, err := f.svc.Assign(ctx, by, ref, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	extend := func(by feedback.StaffMember) step {
+		return func(t *testing.T, f *fixture, ref string) {
+			if _, err := f.svc.Extend(ctx, by, ref, 5, "waiting for the contractor"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	note := func(by feedback.StaffMember) step {
+		return func(t *testing.T, f *fixture, ref string) {
+			if _, err := f.svc.AddNote(ctx, by, ref, "Spoke to the resident."); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tests := []struct {
+		name      string
+		stage1    []step
+		responder feedback.StaffMember
+		reviewer  feedback.StaffMember
+		wantCode  string // "" for accepted
+	}{
+		{"a manager who held the case and passed it on", []step{assign(cy, di.Email), assign(di, bo.Email)}, bo, di, feedback.ECONFLICT},
+		{"a manager who was assigned it and never acted", []step{assign(cy, di.Email), assign(ana, cy.Email)}, cy, di, feedback.ECONFLICT},
+		{"a manager who extended it", []step{extend(di)}, cy, di, feedback.ECONFLICT},
+		{"a manager who wrote a note on it", []step{note(di)}, cy, di, feedback.ECONFLICT},
+		{"the manager who responded", nil, di, di, feedback.ECONFLICT},
+		{"an admin who reassigned it", []step{assign(ana, di.Email)}, di, ana, feedback.ECONFLICT},
+		{"a manager of another area", nil, cy, fay, feedback.ECONFLICT},
+		{"an officer", nil, cy, ed, feedback.ECONFLICT},
+		{"a manager of the area, not involved", []step{assign(cy, di.Email)}, di, bo, ""},
+		{"the complaints team, not involved", []step{extend(di)}, cy, ana, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := lifecycleFixture(t)
+			c := f.submitted(t)
+			for _, s := range tt.stage1 {
+				s(t, f, c.Ref)
+			}
+			respond(t, f, tt.responder, c.Ref)
+			got, err := f.svc.Escalate(ctx, cy, c.Ref, tt.reviewer.Email, "The resident is unhappy.")
+			if feedback.ErrorCode(err) != tt.wantCode && !(tt.wantCode == "" && err == nil) {
+				t.Fatalf("Escalate with reviewer %s: error %v, want %q", tt.reviewer.Email, err, tt.wantCode)
+			}
+			if tt.wantCode != "" {
+				if now, _ := f.svc.Store.Get(ctx, c.Ref); now.Stage != feedback.Stage1 {
+					t.Errorf("a refused escalation moved the case to %s", now.Stage)
+				}
+				if msg := feedback.ErrorMessage(err); !strings.Contains(msg, tt.reviewer.Email) {
+					t.Errorf("the refusal %q does not name the reviewer", msg)
+				}
+				return
+			}
+			if got.Stage != feedback.Stage2 || got.AssignedTo != tt.reviewer.Email {
+				t.Errorf("escalated to %s, assigned %s; want Stage 2 with %s", got.Stage, got.AssignedTo, tt.reviewer.Email)
+			}
+		})
+	}
+}

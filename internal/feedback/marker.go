@@ -67,7 +67,7 @@ func (s *Service) Mark(ctx context.Context, who StaffMember, n NewMarker) (*Mark
 	if err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", n.Reason, true); err != nil {
+	if err := cleanText("reason", &n.Reason, true); err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()

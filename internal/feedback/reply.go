@@ -47,7 +47,7 @@ func (s *Service) ReplyTemplatesFor(ctx context.Context, who StaffMember, ref st
 // refused when the case has no email address, and when a restriction on the resident says only
 // a named officer other than who contacts them (written contact only allows email).
 func (s *Service) Reply(ctx context.Context, who StaffMember, ref, text string) (*Case, error) {
-	if err := checkText("text", text, true); err != nil {
+	if err := cleanText("text", &text, true); err != nil {
 		return nil, err
 	}
 	var rs []*Restriction

@@ -190,7 +190,7 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 	if err := checkTypes(n.Types); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", n.Reason, true); err != nil {
+	if err := cleanText("reason", &n.Reason, true); err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()
@@ -250,7 +250,7 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 		return nil, err
 	}
 	store := s.Restrictions
-	if err := checkText("notes", notes, true); err != nil {
+	if err := cleanText("notes", &notes, true); err != nil {
 		return nil, err
 	}
 	switch decision {

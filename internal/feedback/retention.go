@@ -154,7 +154,7 @@ func (s *Service) PurgeExpired(ctx context.Context) (int, error) {
 // PlaceHold puts a case under legal hold (the complaints team only, with a reason): its
 // retention end is cleared, so it is never destroyed while the hold stands.
 func (s *Service) PlaceHold(ctx context.Context, who StaffMember, ref, reason string) (*Case, error) {
-	if err := checkText("reason", reason, true); err != nil {
+	if err := cleanText("reason", &reason, true); err != nil {
 		return nil, err
 	}
 	if who.Role != RoleAdmin {
@@ -175,7 +175,7 @@ func (s *Service) PlaceHold(ctx context.Context, who StaffMember, ref, reason st
 // retention end is worked out again from its closure, so a case whose period ended during the
 // hold is destroyed at once.
 func (s *Service) ReleaseHold(ctx context.Context, who StaffMember, ref, reason string) (*Case, error) {
-	if err := checkText("reason", reason, true); err != nil {
+	if err := cleanText("reason", &reason, true); err != nil {
 		return nil, err
 	}
 	if who.Role != RoleAdmin {

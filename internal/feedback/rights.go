@@ -99,7 +99,7 @@ func (s *Service) Erase(ctx context.Context, who StaffMember, contact, override 
 	if who.Role != RoleAdmin {
 		return nil, Errorf(EFORBIDDEN, "Only the complaints team erases a person's data.")
 	}
-	if err := checkText("override_reason", override, false); err != nil {
+	if err := cleanText("override_reason", &override, false); err != nil {
 		return nil, err
 	}
 	p, err := s.PersonData(ctx, who, contact)

@@ -90,35 +90,64 @@ var ErrSignedOut = Errorf(EFORBIDDEN, "You are not signed in, or your session ha
 // errLinkUsed is returned for a link that does not exist, has expired or was used.
 var errLinkUsed = Errorf(ENOTFOUND, "This sign-in link has expired or has already been used. Ask for a new one.")
 
-// RequestLink emails a sign-in link to email if it belongs to a member of staff, and does
-// nothing otherwise; the caller must answer the same either way, so that the page does not tell
-// who is on the staff. At most LinksPerHour links go to one address in an hour.
-func (s *SignIn) RequestLink(ctx context.Context, email string) error {
-	m, ok := s.Directory.Lookup(email)
-	if !ok {
+// PendingLink is a sign-in link made but not yet sent. RequestLink does the same work whether or
+// not the address is on the staff, and the caller sends the link only after it has answered,
+// so that neither the answer nor the time it takes tells who is on the staff.
+type PendingLink struct {
+	mailer Mailer
+	msg    Message
+}
+
+// Send emails the link; for an address not on the staff, or one over its limit, it does
+// nothing.
+func (p PendingLink) Send(ctx context.Context) error {
+	if p.mailer == nil {
 		return nil
 	}
-	token := randomToken()
-	hash := s.hash(CredentialLink, token)
-	// The quota is keyed by a hash of the address, so that the store holds no address for it.
-	allowed, err := s.Service.Store.TakeQuota(ctx, "signin:"+s.hash("quota", m.Email), hash, s.linksPerHour(), time.Hour)
-	if err != nil {
-		return fmt.Errorf("sign-in: take link quota: %w", err)
-	}
-	if !allowed {
-		s.Service.log().Info("sign-in link not sent: hourly limit reached")
-		return nil
-	}
-	now := s.Service.Clock.Now()
-	c := Credential{Kind: CredentialLink, Hash: hash, Email: m.Email, CreatedAt: now, ExpiresAt: now.Add(s.linkTTL())}
-	if err := s.Sessions.PutCredential(ctx, c); err != nil {
-		return fmt.Errorf("sign-in: store link: %w", err)
-	}
-	link := strings.TrimRight(s.Service.Council.ConsoleURL, "/") + "/officer/sign-in/" + token
-	if _, err := s.Service.Mailer.Send(ctx, s.Service.signInEmail(m.Email, link, c.ExpiresAt)); err != nil {
+	if _, err := p.mailer.Send(ctx, p.msg); err != nil {
 		return fmt.Errorf("sign-in: send link: %w", err)
 	}
 	return nil
+}
+
+// RequestLink makes a sign-in link for email, asked for by requester (the client's address as
+// the runner or API Gateway gives it), to be sent with the PendingLink's Send once the caller
+// has answered. Whether or not the address is on the staff it does the same work (a quota taken
+// and a credential stored), and the caller must answer the same either way; only a member of
+// staff's link is ever sent. At most LinksPerHour links an hour go to one address at one
+// requester's asking, so that nobody can use up an officer's links from elsewhere: every link
+// sent stays usable for its fifteen minutes, the latest included.
+func (s *SignIn) RequestLink(ctx context.Context, email, requester string) (PendingLink, error) {
+	m, staff := s.Directory.Lookup(email)
+	addr := m.Email
+	if !staff {
+		addr = strings.ToLower(strings.TrimSpace(email))
+	}
+	token := randomToken()
+	hash := s.hash(CredentialLink, token)
+	// The quota is keyed by a hash of the address and the requester, so that the store holds
+	// neither for it.
+	allowed, err := s.Service.Store.TakeQuota(ctx, "signin:"+s.hash("quota", addr+"\x00"+requester), hash, s.linksPerHour(), time.Hour)
+	if err != nil {
+		return PendingLink{}, fmt.Errorf("sign-in: take link quota: %w", err)
+	}
+	if !allowed {
+		s.Service.log().Info("sign-in link not sent: hourly limit reached")
+		return PendingLink{}, nil
+	}
+	now := s.Service.Clock.Now()
+	// A stranger's credential carries no address: it can never be redeemed, and its token is
+	// never sent; it is stored only so that the work done is the same.
+	c := Credential{Kind: CredentialLink, Hash: hash, Email: m.Email, CreatedAt: now, ExpiresAt: now.Add(s.linkTTL())}
+	if err := s.Sessions.PutCredential(ctx, c); err != nil {
+		return PendingLink{}, fmt.Errorf("sign-in: store link: %w", err)
+	}
+	link := strings.TrimRight(s.Service.Council.ConsoleURL, "/") + "/officer/sign-in/" + token
+	msg := s.Service.signInEmail(addr, link, c.ExpiresAt)
+	if !staff {
+		return PendingLink{}, nil
+	}
+	return PendingLink{mailer: s.Service.Mailer, msg: msg}, nil
 }
 
 // Session is a signed-in officer's console session. Token is the secret the cookie carries.

@@ -517,21 +517,29 @@ func Build(t testing.TB, pkg string) string {
 }
 
 // SignSocial returns an HTTP API (payload 2.0) event for the social function signed afresh
-// as monitor with secret at at, body unchanged: a signed request is good for only five minutes,
-// so a stored sample must be signed when it is sent.
+// as monitor with secret at at, body unchanged, over the event's method and path (rawPath): a
+// signed request is good for only five minutes, so a stored sample must be signed when it is
+// sent.
 func SignSocial(event []byte, monitor, secret string, at time.Time) ([]byte, error) {
 	var ev map[string]any
 	if err := json.Unmarshal(event, &ev); err != nil {
 		return nil, fmt.Errorf("lambdatest: sign social event: %w", err)
 	}
 	body, _ := ev["body"].(string)
+	path, _ := ev["rawPath"].(string)
+	rc, _ := ev["requestContext"].(map[string]any)
+	h, _ := rc["http"].(map[string]any)
+	method, _ := h["method"].(string)
+	if path == "" || method == "" {
+		return nil, fmt.Errorf("lambdatest: sign social event: the event has no rawPath or requestContext.http.method")
+	}
 	headers, _ := ev["headers"].(map[string]any)
 	if headers == nil {
 		headers = map[string]any{}
 	}
 	headers["x-intake-monitor"] = monitor
 	headers["x-intake-timestamp"] = strconv.FormatInt(at.Unix(), 10)
-	headers["x-intake-signature"] = web.Sign(secret, at.Unix(), []byte(body))
+	headers["x-intake-signature"] = web.Sign(secret, at.Unix(), method, path, []byte(body))
 	ev["headers"] = headers
 	return json.Marshal(ev)
 }

@@ -74,6 +74,8 @@ type Adapter func(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) 
 // Officer is what the officer function serves the console and the officer API with.
 type Officer struct {
 	Service *feedback.Service
+	// TrustedEmailClaim is INTAKE_JWT_TRUSTED_EMAIL_CLAIM, for web.JWTClaims.
+	TrustedEmailClaim string
 
 	store      *dynamo.Store
 	awsCfg     aws.Config
@@ -134,7 +136,7 @@ func OfficerFromEnv(readSecret SecretReader, adapters ...Adapter) (*Officer, err
 	if err != nil {
 		return nil, err
 	}
-	return &Officer{Service: svc, store: store, awsCfg: awsCfg, keyParam: cfg.SessionKeyParameter, readSecret: readSecret}, nil
+	return &Officer{Service: svc, TrustedEmailClaim: cfg.JWTTrustedEmailClaim, store: store, awsCfg: awsCfg, keyParam: cfg.SessionKeyParameter, readSecret: readSecret}, nil
 }
 
 // SignIn returns what sends sign-in links and keeps sessions in the table, keyed with the

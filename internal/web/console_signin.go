@@ -1,8 +1,13 @@
 package web
 
 import (
+	"bytes"
+	"cmp"
+	"context"
+	"net"
 	"net/http"
 	"net/mail"
+	"strconv"
 	"strings"
 
 	"github.com/council/intake/internal/feedback"
@@ -56,12 +61,47 @@ func (c *Console) requestLink(w http.ResponseWriter, r *http.Request) {
 		c.render(w, http.StatusUnprocessableEntity, signInPage, d)
 		return
 	}
-	if err := c.SignIn.RequestLink(r.Context(), email); err != nil {
+	pending, err := c.SignIn.RequestLink(r.Context(), email, requester(r))
+	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	// The same page whether or not the address is on the staff: nothing to enumerate.
-	c.render(w, http.StatusOK, sentPage, c.view(r, "Check your email"))
+	// The same page whether or not the address is on the staff, answered in full before the
+	// link is sent, so that neither the page nor its timing tells who is on the staff.
+	answered := &bufferedResponse{header: w.Header()}
+	c.render(answered, http.StatusOK, sentPage, c.view(r, "Check your email"))
+	answered.flushTo(w)
+	if err := pending.Send(context.WithoutCancel(r.Context())); err != nil {
+		c.log().Error("sign-in link not sent", "request_id", requestID(r), "err", err)
+	}
+}
+
+// requester is who is asking, as far as Intake can tell: the client's address as the runner's
+// server or API Gateway (the source IP) gives it, never a header the client could write.
+func requester(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// bufferedResponse holds a page until it is complete, so that it can be sent with its length
+// and flushed: the browser then has the whole answer while the handler carries on.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header         { return b.header }
+func (b *bufferedResponse) Write(p []byte) (int, error) { return b.body.Write(p) }
+func (b *bufferedResponse) WriteHeader(status int)      { b.status = status }
+
+func (b *bufferedResponse) flushTo(w http.ResponseWriter) {
+	w.Header().Set("Content-Length", strconv.Itoa(b.body.Len()))
+	w.WriteHeader(cmp.Or(b.status, http.StatusOK))
+	w.Write(b.body.Bytes())
+	http.NewResponseController(w).Flush()
 }
 
 func (c *Console) confirmForm(w http.ResponseWriter, r *http.Request) {
@@ -88,6 +128,14 @@ func (c *Console) redeem(w http.ResponseWriter, r *http.Request) {
 		}
 		c.fail(w, r, err)
 		return
+	}
+	// Signing in ends whatever session this browser had: someone signing in as another member of
+	// staff must not leave the earlier one live behind the new cookie.
+	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
+		if err := c.SignIn.SignOut(r.Context(), old.Value); err != nil {
+			c.fail(w, r, err)
+			return
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt,
 		MaxAge: int(sess.ExpiresAt.Sub(c.Service.Clock.Now()).Seconds()), HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode})

@@ -18,7 +18,11 @@ import (
 // wording (which names struct fields and Go types).
 // With strict, a field v does not have is refused too, naming it.
 func decodeJSON(r io.Reader, v any, strict bool) error {
-	br := bufio.NewReader(r)
+	// What the decoder reads is kept, so that once the body has been read to its end it can be
+	// held to strictJSON: duplicate keys, invalid UTF-8, lone surrogates and NULs are refused in
+	// every body, where encoding/json would smooth them over.
+	var seen bytes.Buffer
+	br := bufio.NewReader(io.TeeReader(r, &seen))
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
@@ -27,12 +31,15 @@ func decodeJSON(r io.Reader, v any, strict bool) error {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
+		if serr := strictJSON(bytes.TrimPrefix(seen.Bytes(), []byte("\xef\xbb\xbf"))); serr != nil && json.Valid(seen.Bytes()) {
+			return serr
+		}
 		return jsonError(err)
 	}
 	var extra json.RawMessage
 	switch err := dec.Decode(&extra); {
 	case errors.Is(err, io.EOF):
-		return nil
+		return strictJSON(bytes.TrimPrefix(seen.Bytes(), []byte("\xef\xbb\xbf")))
 	case err != nil:
 		if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
 			return errTooLarge

@@ -45,41 +45,56 @@ func TestJWTClaims_Resolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resolve := web.JWTClaims(dir)
 	tests := []struct {
 		name    string
+		trusted string // INTAKE_JWT_TRUSTED_EMAIL_CLAIM
 		req     func(t *testing.T) *http.Request
 		want    string // the staff member's address; empty for ErrUnauthenticated
 		wantErr bool
 	}{
-		{"officer by email claim", func(t *testing.T) *http.Request {
+		{"an email claim the token does not say is verified", "", func(t *testing.T) *http.Request {
+			return jwtRequest(t, claims(map[string]string{"email": "cy@council.gov.uk", "sub": "abc"}))
+		}, "", true},
+		{"email_verified not a boolean true", "", func(t *testing.T) *http.Request {
+			return jwtRequest(t, claims(map[string]string{"email": "cy@council.gov.uk", "email_verified": "yes"}))
+		}, "", true},
+		{"email in another case and with spaces", "", func(t *testing.T) *http.Request {
+			return jwtRequest(t, claims(map[string]string{"email": " Ana@Council.GOV.uk ", "email_verified": "true"}))
+		}, "ana@council.gov.uk", false},
+		{"the email claim, configured as vouched for", "email", func(t *testing.T) *http.Request {
 			return jwtRequest(t, claims(map[string]string{"email": "cy@council.gov.uk", "sub": "abc"}))
 		}, "cy@council.gov.uk", false},
-		{"email in another case and with spaces", func(t *testing.T) *http.Request {
-			return jwtRequest(t, claims(map[string]string{"email": " Ana@Council.GOV.uk "}))
-		}, "ana@council.gov.uk", false},
-		{"email verified", func(t *testing.T) *http.Request {
-			return jwtRequest(t, claims(map[string]string{"email": "cy@council.gov.uk", "email_verified": "true"}))
+		{"a upn claim, configured as vouched for", "upn", func(t *testing.T) *http.Request {
+			return jwtRequest(t, claims(map[string]string{"upn": "cy@council.gov.uk", "email": "mallory@example.com"}))
 		}, "cy@council.gov.uk", false},
-		{"email not verified", func(t *testing.T) *http.Request {
+		{"upn configured, but an unverified email is all the token has", "upn", func(t *testing.T) *http.Request {
+			return jwtRequest(t, claims(map[string]string{"email": "cy@council.gov.uk"}))
+		}, "", true},
+		{"the configured claim, but the provider says the address is unverified", "email", func(t *testing.T) *http.Request {
 			return jwtRequest(t, claims(map[string]string{"email": "cy@council.gov.uk", "email_verified": "false"}))
 		}, "", true},
-		{"not on the staff", func(t *testing.T) *http.Request {
+		{"email verified", "", func(t *testing.T) *http.Request {
+			return jwtRequest(t, claims(map[string]string{"email": "cy@council.gov.uk", "email_verified": "true"}))
+		}, "cy@council.gov.uk", false},
+		{"email not verified", "", func(t *testing.T) *http.Request {
+			return jwtRequest(t, claims(map[string]string{"email": "cy@council.gov.uk", "email_verified": "false"}))
+		}, "", true},
+		{"not on the staff", "", func(t *testing.T) *http.Request {
 			return jwtRequest(t, claims(map[string]string{"email": "mallory@example.com"}))
 		}, "", true},
-		{"no email claim", func(t *testing.T) *http.Request {
+		{"no email claim", "", func(t *testing.T) *http.Request {
 			return jwtRequest(t, claims(map[string]string{"sub": "abc", "upn": "cy@council.gov.uk"}))
 		}, "", true},
-		{"empty email claim", func(t *testing.T) *http.Request {
+		{"empty email claim", "", func(t *testing.T) *http.Request {
 			return jwtRequest(t, claims(map[string]string{"email": ""}))
 		}, "", true},
-		{"no claims", func(t *testing.T) *http.Request { return jwtRequest(t, claims(nil)) }, "", true},
-		{"a Lambda authoriser, not the JWT one", func(t *testing.T) *http.Request {
+		{"no claims", "", func(t *testing.T) *http.Request { return jwtRequest(t, claims(nil)) }, "", true},
+		{"a Lambda authoriser, not the JWT one", "", func(t *testing.T) *http.Request {
 			return jwtRequest(t, &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 				Lambda: map[string]any{"email": "cy@council.gov.uk"}})
 		}, "", true},
-		{"route without an authoriser", func(t *testing.T) *http.Request { return jwtRequest(t, nil) }, "", true},
-		{"not from API Gateway: a header saying who is no proof", func(t *testing.T) *http.Request {
+		{"route without an authoriser", "", func(t *testing.T) *http.Request { return jwtRequest(t, nil) }, "", true},
+		{"not from API Gateway: a header saying who is no proof", "", func(t *testing.T) *http.Request {
 			r := httptest.NewRequest("GET", "/v1/cases", nil)
 			ctxJSON, _ := json.Marshal(events.APIGatewayV2HTTPRequestContext{Authorizer: claims(map[string]string{"email": "ana@council.gov.uk"})})
 			r.Header.Set("X-GoLambdaProxy-ApiGw-Context", string(ctxJSON))
@@ -89,7 +104,7 @@ func TestJWTClaims_Resolve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := resolve(tt.req(t))
+			m, err := web.JWTClaims(dir, tt.trusted)(tt.req(t))
 			if tt.wantErr {
 				if !errors.Is(err, web.ErrUnauthenticated) {
 					t.Errorf("resolved %+v, %v; want ErrUnauthenticated", m, err)
@@ -107,15 +122,16 @@ func TestJWTClaims_Resolve(t *testing.T) {
 // member of staff reaches the API; anyone else gets 401 problem+json.
 func TestJWTClaims_API(t *testing.T) {
 	env := newAPIEnv(t)
-	api := &web.Handler{Service: env.svc, Staff: web.JWTClaims(env.svc.Staff)}
+	api := &web.Handler{Service: env.svc, Staff: web.JWTClaims(env.svc.Staff, "")}
 	adapter := httpadapter.NewV2(web.OfficerRoutes(api, &web.Console{Service: env.svc}))
 	tests := []struct {
 		name       string
 		authorizer *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
 		want       int
 	}{
-		{"staff", claims(map[string]string{"email": "cy@council.gov.uk"}), http.StatusOK},
-		{"stranger", claims(map[string]string{"email": "someone@example.com"}), http.StatusUnauthorized},
+		{"staff", claims(map[string]string{"email": "cy@council.gov.uk", "email_verified": "true"}), http.StatusOK},
+		{"staff, but the address not said to be verified", claims(map[string]string{"email": "cy@council.gov.uk"}), http.StatusUnauthorized},
+		{"stranger", claims(map[string]string{"email": "someone@example.com", "email_verified": "true"}), http.StatusUnauthorized},
 		{"no authoriser", nil, http.StatusUnauthorized},
 	}
 	for _, tt := range tests {

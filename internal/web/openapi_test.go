@@ -71,3 +71,30 @@ func validated(t *testing.T, h http.Handler) http.Handler {
 		}
 	})
 }
+
+// TestOpenAPI_SigningExample holds the OpenAPI document's worked example of a monitor's
+// signature to what Sign computes, so the example a tool's author copies is right.
+func TestOpenAPI_SigningExample(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(web.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme := doc.Components.SecuritySchemes["MonitorSignature"]
+	if scheme == nil || scheme.Value == nil {
+		t.Fatal("the document has no MonitorSignature security scheme")
+	}
+	desc := scheme.Value.Description
+	const secret, ts = "local-monitor-secret-0123456789abcdef", int64(1767001234)
+	body := `{"platform":"x","post_id":"1","author":{"handle":"@ada"},"text":"Bins missed."}`
+	for _, want := range []string{
+		"{timestamp}.{METHOD}.{path}.{body}",
+		"1767001234.POST./v1/social." + body,
+		web.Sign(secret, ts, "POST", "/v1/social", []byte(body)),
+		"1767001234.POST./v1/social/FB-2026-000004/acknowledged.",
+		web.Sign(secret, ts, "POST", "/v1/social/FB-2026-000004/acknowledged", nil),
+	} {
+		if !strings.Contains(desc, want) {
+			t.Errorf("the signature's description does not carry %q:\n%s", want, desc)
+		}
+	}
+}

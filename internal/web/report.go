@@ -238,15 +238,21 @@ func (c *Console) importForm(w http.ResponseWriter, r *http.Request) {
 func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes+64<<10)
 	sess := sessionOf(r)
+	// Limits before work: the session (signedIn), the role and the CSRF token (the form's first
+	// field) are checked before the body is parsed.
+	if sess.Staff.Role != feedback.RoleAdmin {
+		c.forbidden(w, r, "Only the complaints team can import past cases.")
+		return
+	}
+	if !c.SignIn.CheckCSRF(sess.Token, firstFormField(r, csrfField)) {
+		c.forbidden(w, r, "This form has expired or did not come from the console. Go back, reload the page and try again.")
+		return
+	}
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		if tooLarge(err) {
 			c.fail(w, r, feedback.Errorf(feedback.ETOOLARGE, "The file is larger than %d MB: split it.", MaxImportBytes>>20))
 			return
 		}
-		c.forbidden(w, r, "This form has expired or did not come from the console. Go back, reload the page and try again.")
-		return
-	}
-	if !c.SignIn.CheckCSRF(sess.Token, r.PostFormValue(csrfField)) {
 		c.forbidden(w, r, "This form has expired or did not come from the console. Go back, reload the page and try again.")
 		return
 	}

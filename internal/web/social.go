@@ -24,8 +24,10 @@ import (
 //
 //	X-Intake-Monitor:   the tool's name
 //	X-Intake-Timestamp: Unix seconds
-//	X-Intake-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>
+//	X-Intake-Signature: sha256=<hex HMAC-SHA256(secret, timestamp "." METHOD "." path "." raw body)>
 //
+// The signature binds the whole request, not only its body: a signed acknowledgement of one case
+// cannot be replayed against another case's route, nor a signed post against an acknowledgement.
 // A request more than SignatureWindow old or ahead is refused, so a captured request cannot be
 // replayed later; one replayed within the window is the same post again, which the domain's
 // idempotency by platform and post id answers as the repeat it is.
@@ -43,15 +45,19 @@ const SignatureWindow = 5 * time.Minute
 // MaxSocialBatch is the most posts one request may carry.
 const MaxSocialBatch = 50
 
-// MaxSocialBodyBytes caps a social request: fifty posts of the longest text, within Lambda's
-// 6 MB payload.
-const MaxSocialBodyBytes = 4 << 20
+// MaxSocialBodyBytes caps a social request. An unsigned request can be any size, and the
+// signature can be checked only over the whole body, so this is the most Intake reads before it
+// knows who sent it: fifty posts of ordinary length fit; a tool with longer posts sends fewer
+// at a time.
+const MaxSocialBodyBytes = 256 << 10
 
-// Sign returns the X-Intake-Signature value for body sent at timestamp (Unix seconds) with
-// secret: what a monitoring tool computes, and what Intake checks.
-func Sign(secret string, timestamp int64, body []byte) string {
+// Sign returns the X-Intake-Signature value for a request sent at timestamp (Unix seconds)
+// with secret: what a monitoring tool computes, and what Intake checks. It covers
+// "{timestamp}.{METHOD}.{path}.{body}", the path as sent without its query string (for example
+// 1767001234.POST./v1/social.{"platform":…}).
+func Sign(secret string, timestamp int64, method, path string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(strconv.FormatInt(timestamp, 10) + "."))
+	m.Write([]byte(strconv.FormatInt(timestamp, 10) + "." + method + "." + path + "."))
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
@@ -92,32 +98,60 @@ func unauthorized(check, detail string) *problemError {
 	return &problemError{status: http.StatusUnauthorized, check: check, detail: detail}
 }
 
-// verify checks a request's signature over body and returns the monitor who signed it.
-func (s *Social) verify(r *http.Request, body []byte) (feedback.StaffMember, error) {
+// signer is a request's signing headers, checked before its body is read.
+type signer struct {
+	id, secret, signature string
+	ts                    int64
+}
+
+// signedBy checks a request's signing headers (the monitor, the timestamp, the signature's
+// form), so that a request that cannot be good is refused before its body is read.
+func (s *Social) signedBy(r *http.Request) (signer, error) {
 	id := strings.TrimSpace(r.Header.Get(HeaderMonitor))
 	if id == "" {
-		return feedback.StaffMember{}, unauthorized("monitor", "Send "+HeaderMonitor+" with the monitoring tool's name.")
+		return signer{}, unauthorized("monitor", "Send "+HeaderMonitor+" with the monitoring tool's name.")
 	}
 	secret, known := s.Secrets[id]
 	if !known {
-		return feedback.StaffMember{}, unauthorized("monitor", "The monitor named in "+HeaderMonitor+" is not one Intake knows.")
+		return signer{}, unauthorized("monitor", "The monitor named in "+HeaderMonitor+" is not one Intake knows.")
 	}
 	ts, err := strconv.ParseInt(strings.TrimSpace(r.Header.Get(HeaderTimestamp)), 10, 64)
 	if err != nil {
-		return feedback.StaffMember{}, unauthorized("timestamp", HeaderTimestamp+" must be the time of signing in Unix seconds.")
+		return signer{}, unauthorized("timestamp", HeaderTimestamp+" must be the time of signing in Unix seconds.")
 	}
 	now := s.Service.Clock.Now()
 	if d := now.Sub(time.Unix(ts, 0)); d > SignatureWindow || d < -SignatureWindow {
-		return feedback.StaffMember{}, unauthorized("timestamp", HeaderTimestamp+" is more than five minutes from Intake's clock: sign the request again with the current time.")
+		return signer{}, unauthorized("timestamp", HeaderTimestamp+" is more than five minutes from Intake's clock: sign the request again with the current time.")
 	}
 	got := strings.TrimSpace(r.Header.Get(HeaderSignature))
 	if _, err := hex.DecodeString(strings.TrimPrefix(got, "sha256=")); err != nil || !strings.HasPrefix(got, "sha256=") {
-		return feedback.StaffMember{}, unauthorized("signature", HeaderSignature+" must be sha256= followed by the hex HMAC-SHA256 of the timestamp, a dot and the body.")
+		return signer{}, unauthorized("signature", HeaderSignature+" must be sha256= followed by the hex HMAC-SHA256 of the timestamp, the method, the path and the body, joined by dots.")
 	}
-	if !hmac.Equal([]byte(got), []byte(Sign(secret, ts, body))) {
-		return feedback.StaffMember{}, unauthorized("signature", HeaderSignature+" does not match: sign the timestamp, a dot and the exact body sent, with the monitor's secret.")
+	return signer{id: id, secret: secret, signature: got, ts: ts}, nil
+}
+
+// verify checks the signature over the request's method, path and body, and returns the monitor
+// who signed it.
+func (g signer) verify(r *http.Request, body []byte) (feedback.StaffMember, error) {
+	if !hmac.Equal([]byte(g.signature), []byte(Sign(g.secret, g.ts, r.Method, r.URL.EscapedPath(), body))) {
+		return feedback.StaffMember{}, unauthorized("signature", HeaderSignature+" does not match: sign the timestamp, the method, the path and the exact body sent, joined by dots, with the monitor's secret.")
 	}
-	return MonitorTool(id), nil
+	return MonitorTool(g.id), nil
+}
+
+// signed checks a signed request: its headers, then at most MaxSocialBodyBytes of its body,
+// then the signature. It returns the monitor and the body.
+func (s *Social) signed(w http.ResponseWriter, r *http.Request) (feedback.StaffMember, []byte, error) {
+	g, err := s.signedBy(r)
+	if err != nil {
+		return feedback.StaffMember{}, nil, err
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return feedback.StaffMember{}, nil, err
+	}
+	who, err := g.verify(r, body)
+	return who, body, err
 }
 
 // MonitorTool is a monitoring tool as the domain records it: a monitor named "monitor:<name>".
@@ -125,25 +159,19 @@ func MonitorTool(name string) feedback.StaffMember {
 	return feedback.StaffMember{Email: "monitor:" + name, Role: feedback.RoleMonitor}
 }
 
-// begin names the request and reads its whole body, which the signature covers; on failure it
-// has answered already.
-func (s *Social) begin(w http.ResponseWriter, r *http.Request) (reqID string, body []byte, ok bool) {
+// begin names the request.
+func (s *Social) begin(w http.ResponseWriter, r *http.Request) (reqID string) {
 	reqID = requestID(r)
 	w.Header().Set("X-Request-Id", reqID)
 	w.Header().Set("Cache-Control", "no-store")
-	body, err := readBody(w, r)
-	if err != nil {
-		s.problem(w, r, reqID, err)
-		return reqID, nil, false
-	}
-	return reqID, body, true
+	return reqID
 }
 
 // readBody reads the whole body, up to MaxSocialBodyBytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxSocialBodyBytes))
 	if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
-		return nil, feedback.Errorf(feedback.ETOOLARGE, "The request is larger than %d MB: send at most %d posts at a time.", MaxSocialBodyBytes>>20, MaxSocialBatch)
+		return nil, feedback.Errorf(feedback.ETOOLARGE, "The request is larger than %d KB: send fewer posts at a time (at most %d).", MaxSocialBodyBytes>>10, MaxSocialBatch)
 	}
 	if err != nil {
 		return nil, &problemError{status: http.StatusBadRequest, detail: "The request body could not be read."}
@@ -172,11 +200,8 @@ type batchResult struct {
 }
 
 func (s *Social) receive(w http.ResponseWriter, r *http.Request) {
-	reqID, body, ok := s.begin(w, r)
-	if !ok {
-		return
-	}
-	who, err := s.verify(r, body)
+	reqID := s.begin(w, r)
+	who, body, err := s.signed(w, r)
 	if err != nil {
 		s.problem(w, r, reqID, err)
 		return
@@ -264,15 +289,12 @@ func (s *Social) one(ctx context.Context, who feedback.StaffMember, p feedback.S
 }
 
 func (s *Social) acknowledged(w http.ResponseWriter, r *http.Request) {
-	reqID, body, ok := s.begin(w, r)
-	if !ok {
-		return
-	}
+	reqID := s.begin(w, r)
 	var who feedback.StaffMember
 	var err error
 	switch {
 	case r.Header.Get(HeaderSignature) != "" || r.Header.Get(HeaderMonitor) != "" || s.Staff == nil:
-		who, err = s.verify(r, body)
+		who, _, err = s.signed(w, r)
 	default:
 		if who, err = s.Staff(r); err != nil {
 			err = unauthorized("session", "Sign in as a monitor or officer, or sign the request as a monitoring tool.")

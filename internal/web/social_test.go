@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -84,7 +85,7 @@ func (e *socialEnv) send(t *testing.T, path, body string, s signed, header map[s
 		ts := s.at.Unix()
 		req.Header.Set(web.HeaderMonitor, s.monitor)
 		req.Header.Set(web.HeaderTimestamp, strconv.FormatInt(ts, 10))
-		req.Header.Set(web.HeaderSignature, web.Sign(s.secret, ts, []byte(body)))
+		req.Header.Set(web.HeaderSignature, web.Sign(s.secret, ts, http.MethodPost, path, []byte(body)))
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
@@ -161,10 +162,16 @@ func TestSocial_Receive_Unauthorized(t *testing.T) {
 		{"six minutes ahead", signed{"brandwatch", socialSecret, monday.Add(6 * time.Minute)}, nil, "timestamp"},
 		{"timestamp not a number", signed{"brandwatch", socialSecret, monday}, map[string]string{web.HeaderTimestamp: "yesterday"}, "timestamp"},
 		{"body altered after signing", signed{"brandwatch", socialSecret, monday},
-			map[string]string{web.HeaderSignature: web.Sign(socialSecret, monday.Unix(), []byte(strings.Replace(body, "Third", "First", 1)))}, "signature"},
+			map[string]string{web.HeaderSignature: web.Sign(socialSecret, monday.Unix(), "POST", "/v1/social", []byte(strings.Replace(body, "Third", "First", 1)))}, "signature"},
+		{"signed for another route", signed{"brandwatch", socialSecret, monday},
+			map[string]string{web.HeaderSignature: web.Sign(socialSecret, monday.Unix(), "POST", "/v1/social/FB-2026-000001/acknowledged", []byte(body))}, "signature"},
+		{"signed for another method", signed{"brandwatch", socialSecret, monday},
+			map[string]string{web.HeaderSignature: web.Sign(socialSecret, monday.Unix(), "PUT", "/v1/social", []byte(body))}, "signature"},
+		{"signed over the body alone, as before", signed{"brandwatch", socialSecret, monday},
+			map[string]string{web.HeaderSignature: legacySign(socialSecret, monday.Unix(), body)}, "signature"},
 		{"signature not hex", signed{"brandwatch", socialSecret, monday}, map[string]string{web.HeaderSignature: "sha256=zz"}, "signature"},
 		{"signature without its scheme", signed{"brandwatch", socialSecret, monday},
-			map[string]string{web.HeaderSignature: strings.TrimPrefix(web.Sign(socialSecret, monday.Unix(), []byte(body)), "sha256=")}, "signature"},
+			map[string]string{web.HeaderSignature: strings.TrimPrefix(web.Sign(socialSecret, monday.Unix(), "POST", "/v1/social", []byte(body)), "sha256=")}, "signature"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -298,22 +305,138 @@ func TestSocial_Acknowledged(t *testing.T) {
 	}
 }
 
+// legacySign is the signature Intake once checked: the timestamp and the body alone.
+func legacySign(secret string, ts int64, body string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(m, "%d.%s", ts, body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// TestSocial_Acknowledged_Replayed replays signed requests against routes they were not signed
+// for: an acknowledgement of one case against another case, and a signed post against an
+// acknowledgement. Each is 401 and records nothing.
+func TestSocial_Acknowledged_Replayed(t *testing.T) {
+	e := newSocialEnv(t)
+	ok := signed{"brandwatch", socialSecret, monday}
+	var refs []string
+	for _, id := range []string{"1860000000000000001", "1860000000000000002"} {
+		_, out := e.send(t, "/v1/social", socialPost(id), ok, nil)
+		refs = append(refs, out["reference"].(string))
+	}
+	ackFirst := web.Sign(socialSecret, monday.Unix(), "POST", "/v1/social/"+refs[0]+"/acknowledged", nil)
+	post := socialPost("1860000000000000003")
+	tests := []struct {
+		name, path, body, signature string
+	}{
+		{"one case's acknowledgement against another case", "/v1/social/" + refs[1] + "/acknowledged", "", ackFirst},
+		{"a signed post against an acknowledgement", "/v1/social/" + refs[1] + "/acknowledged", post,
+			web.Sign(socialSecret, monday.Unix(), "POST", "/v1/social", []byte(post))},
+		{"a signed post's signature over an empty body", "/v1/social/" + refs[1] + "/acknowledged", "",
+			web.Sign(socialSecret, monday.Unix(), "POST", "/v1/social", nil)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, out := e.send(t, tt.path, tt.body, ok, map[string]string{web.HeaderSignature: tt.signature})
+			if status != http.StatusUnauthorized || out["check"] != "signature" {
+				t.Errorf("got %d %v; want 401 naming the signature check", status, out)
+			}
+			for _, ref := range refs {
+				if c, _ := e.svc.Store.Get(context.Background(), ref); !c.AcknowledgedAt().IsZero() {
+					t.Errorf("%s recorded as acknowledged", ref)
+				}
+			}
+		})
+	}
+	// The acknowledgement signed for its own case is accepted.
+	if status, out := e.send(t, "/v1/social/"+refs[0]+"/acknowledged", "", ok, map[string]string{web.HeaderSignature: ackFirst}); status != http.StatusOK {
+		t.Errorf("the acknowledgement signed for its own case: %d %v", status, out)
+	}
+}
+
+// countingBody counts the bytes a handler reads from a request body.
+type countingBody struct {
+	n, size int
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	if c.n >= c.size {
+		return 0, io.EOF
+	}
+	k := min(len(p), c.size-c.n)
+	for i := range p[:k] {
+		p[i] = 'a'
+	}
+	c.n += k
+	return k, nil
+}
+
+// TestSocial_Receive_ReadsLittleBeforeTheSignature sends a large body: one without good
+// signing headers is refused before its body is read, and one with them is read no further
+// than MaxSocialBodyBytes (256 KB) before it is refused as too large.
+func TestSocial_Receive_ReadsLittleBeforeTheSignature(t *testing.T) {
+	const huge = 4 << 20
+	tests := []struct {
+		name    string
+		monitor string
+		status  int
+		maxRead int
+	}{
+		{"unsigned", "", http.StatusUnauthorized, 0},
+		{"from an unknown monitor", "hootsuite", http.StatusUnauthorized, 0},
+		{"from a known monitor", "brandwatch", http.StatusRequestEntityTooLarge, 256<<10 + 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newSocialEnv(t)
+			h := &web.Social{Service: e.svc, Secrets: map[string]string{"brandwatch": socialSecret}, Log: slog.New(slog.DiscardHandler)}
+			body := &countingBody{size: huge}
+			req := httptest.NewRequest(http.MethodPost, "/v1/social", body)
+			if tt.monitor != "" {
+				req.Header.Set(web.HeaderMonitor, tt.monitor)
+				req.Header.Set(web.HeaderTimestamp, strconv.FormatInt(monday.Unix(), 10))
+				req.Header.Set(web.HeaderSignature, "sha256=00")
+			}
+			w := httptest.NewRecorder()
+			h.Routes().ServeHTTP(w, req)
+			if w.Code != tt.status {
+				t.Errorf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			if body.n > tt.maxRead {
+				t.Errorf("read %d bytes of the body before refusing it; want at most %d", body.n, tt.maxRead)
+			}
+		})
+	}
+}
+
 // TestSign_MatchesTheREADMEsOpenSSL checks that the README's curl example signs as Intake
 // checks: the same HMAC as `openssl dgst -sha256 -hmac`.
 func TestSign_MatchesTheREADMEsOpenSSL(t *testing.T) {
 	body := []byte(`{"platform":"x","post_id":"1860000000000000001","author":{"handle":"@ada_resident"},"text":"The bins on Mill Lane were missed again.","public":true}`)
 	const secret, ts = "local-monitor-secret-0123456789abcdef", int64(1797847200)
 	m := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(m, "%d.%s", ts, body)
+	fmt.Fprintf(m, "%d.POST./v1/social.%s", ts, body)
 	want := "sha256=" + hex.EncodeToString(m.Sum(nil))
-	if got := web.Sign(secret, ts, body); got != want {
+	if got := web.Sign(secret, ts, "POST", "/v1/social", body); got != want {
 		t.Fatalf("Sign = %s, want %s", got, want)
 	}
 	if _, err := exec.LookPath("openssl"); err != nil {
 		t.Skip("openssl is not installed: the README's shell example is checked only by the Go HMAC above")
 	}
-	// The README's line: printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //'
-	cmd := exec.Command("sh", "-c", `printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //'`)
+	// The README's line, as printed: SIG=$(printf '%s.POST./v1/social.%s' "$TS" "$BODY" | openssl …)
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := ""
+	for _, l := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(l, "SIG=$(printf") && strings.Contains(l, "/v1/social.") {
+			line = strings.TrimSuffix(strings.TrimPrefix(l, "SIG=$("), ")")
+		}
+	}
+	if line == "" {
+		t.Fatal("README.md has no SIG=$(printf … /v1/social. …) line signing a post")
+	}
+	cmd := exec.Command("sh", "-c", line)
 	cmd.Env = append(cmd.Environ(), "TS="+strconv.FormatInt(ts, 10), "BODY="+string(body), "SECRET="+secret)
 	out, err := cmd.Output()
 	if err != nil {
