@@ -29,8 +29,6 @@ const (
 	// MaxSearchWords is the most words of the subject and messages a case is found by: the
 	// first distinct ones, subject first.
 	MaxSearchWords = 16
-	// maxSearchKeys is every key a case may carry: email, phone, handle, name words and words.
-	maxSearchKeys = 3 + maxNameWords + MaxSearchWords
 	// maxWordRunes leaves out "words" longer than any real one (links, encoded blobs).
 	maxWordRunes = 32
 	// maxSearchRunes bounds what an officer may type.

@@ -110,17 +110,17 @@ func (b *reportBuilder) areaName(a string) string {
 	return b.label(a)
 }
 
-// outcomeLabel is an outcome as the report's rows read.
+// outcomeLabels are the outcomes as the report's rows read; outcomeLabel reads one.
+var outcomeLabels = map[feedback.Outcome]string{
+	feedback.OutcomeUpheld:       "Complaint upheld",
+	feedback.OutcomePartlyUpheld: "Complaint partly upheld",
+	feedback.OutcomeNotUpheld:    "Complaint not upheld",
+	feedback.OutcomeInvalid:      "Complaint invalid",
+}
+
 func outcomeLabel(o feedback.Outcome) string {
-	switch o {
-	case feedback.OutcomeUpheld:
-		return "Complaint upheld"
-	case feedback.OutcomePartlyUpheld:
-		return "Complaint partly upheld"
-	case feedback.OutcomeNotUpheld:
-		return "Complaint not upheld"
-	case feedback.OutcomeInvalid:
-		return "Complaint invalid"
+	if l, ok := outcomeLabels[o]; ok {
+		return l
 	}
 	return "Awaiting a response"
 }
@@ -160,17 +160,17 @@ func (b *reportBuilder) outcomes(st feedback.Stage) Table {
 	return t
 }
 
-// decisionLabel is an Ombudsman's decision as the report's rows read.
+// decisionLabels are the Ombudsman's decisions as the report's rows read; decisionLabel reads one.
+var decisionLabels = map[feedback.Decision]string{
+	feedback.DecisionNotInvestigated: "Closed after initial enquiries - no further action",
+	feedback.DecisionUpheld:          "Upheld",
+	feedback.DecisionNotUpheld:       "Not upheld",
+	feedback.DecisionSettled:         "Settled",
+}
+
 func decisionLabel(d feedback.Decision) string {
-	switch d {
-	case feedback.DecisionNotInvestigated:
-		return "Closed after initial enquiries - no further action"
-	case feedback.DecisionUpheld:
-		return "Upheld"
-	case feedback.DecisionNotUpheld:
-		return "Not upheld"
-	case feedback.DecisionSettled:
-		return "Settled"
+	if l, ok := decisionLabels[d]; ok {
+		return l
 	}
 	return string(d)
 }
@@ -400,21 +400,19 @@ func (b *reportBuilder) timeliness(st feedback.Stage) Table {
 	return t
 }
 
-// channelLabel is a channel as the report's rows read.
+// channelLabels are the channels as the report's rows read; channelLabel reads one.
+var channelLabels = map[feedback.Channel]string{
+	feedback.ChannelWeb:      "Web form",
+	feedback.ChannelEmail:    "Email",
+	feedback.ChannelSocial:   "Social media",
+	feedback.ChannelPhone:    "Phone",
+	feedback.ChannelLetter:   "Letter",
+	feedback.ChannelInPerson: "In person",
+}
+
 func channelLabel(ch feedback.Channel) string {
-	switch ch {
-	case feedback.ChannelWeb:
-		return "Web form"
-	case feedback.ChannelEmail:
-		return "Email"
-	case feedback.ChannelSocial:
-		return "Social media"
-	case feedback.ChannelPhone:
-		return "Phone"
-	case feedback.ChannelLetter:
-		return "Letter"
-	case feedback.ChannelInPerson:
-		return "In person"
+	if l, ok := channelLabels[ch]; ok {
+		return l
 	}
 	return "Not recorded"
 }

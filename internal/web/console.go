@@ -143,9 +143,6 @@ func sessionOf(r *http.Request) feedback.Session {
 	return s
 }
 
-// today is the civil date now, at midnight in Europe/London.
-func (c *Console) today() time.Time { return c.Service.Calendar.Date(c.Service.Clock.Now()) }
-
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what

@@ -18,9 +18,13 @@ type NewScheduler func(t *testing.T) (feedback.Scheduler, Pending)
 
 // Run runs the whole suite against schedulers made by newScheduler.
 func Run(t *testing.T, newScheduler NewScheduler) {
-	t.Run("Schedule_Twice", func(t *testing.T) { testScheduleTwice(t, newScheduler) })
-	t.Run("Cancel", func(t *testing.T) { testCancel(t, newScheduler) })
-	t.Run("Schedule_Past", func(t *testing.T) { testSchedulePast(t, newScheduler) })
+	for name, test := range map[string]func(*testing.T, NewScheduler){
+		"Schedule_Twice": testScheduleTwice,
+		"Cancel":         testCancel,
+		"Schedule_Past":  testSchedulePast,
+	} {
+		t.Run(name, func(t *testing.T) { test(t, newScheduler) })
+	}
 }
 
 // Example returns a Stage 1 due-date reminder for ref.
