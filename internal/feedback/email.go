@@ -40,6 +40,8 @@ const (
 	FlagUnauthenticated FlagCode = "unauthenticated"
 	FlagClassify        FlagCode = "classify"
 	FlagUnreadable      FlagCode = "unreadable"
+	// FlagNoReplyAddress marks an email whose sender gave no address anyone reads replies at.
+	FlagNoReplyAddress FlagCode = "no_reply_address"
 	// FlagRestricted marks a message from someone under a restriction, naming it.
 	FlagRestricted FlagCode = "restricted"
 )
@@ -59,11 +61,14 @@ func (s *Service) ReceiveEmail(ctx context.Context, m *InboundEmail, rawKey stri
 	if s.ownAddress(m.From.Email) {
 		return s.ignore(ctx, rawKey, "", "mail from one of our own addresses")
 	}
-	if m.Report != nil || m.Auto.FromDaemon || m.Auto.NullReturnPath {
+	if m.Report != nil || m.Auto.FromDaemon || m.Auto.NullReturnPath || (noReplyAddress(m.From.Email) && bounceSubject().MatchString(m.Subject)) {
 		return s.bounce(ctx, m, rawKey)
 	}
 	if why := automatic(m.Auto); why != "" {
 		return s.ignore(ctx, rawKey, "", why)
+	}
+	if autoReplySubject().MatchString(m.Subject) {
+		return s.ignore(ctx, rawKey, "", "an automatic reply (by its subject)")
 	}
 	if c := s.findThread(ctx, m); c != nil {
 		return s.thread(ctx, c, m, rawKey)
@@ -77,7 +82,11 @@ func automatic(a AutoSignals) string {
 	case a.AutoSubmitted != "" && !strings.EqualFold(a.AutoSubmitted, "no"):
 		return "an automatic reply (Auto-Submitted: " + a.AutoSubmitted + ")"
 	case a.AutoReplyHeader:
-		return "an automatic reply (X-Autoreply)"
+		by := a.AutoReplyBy
+		if by == "" {
+			by = "X-Autoreply"
+		}
+		return "an automatic reply (" + by + ")"
 	case a.AutoResponseSuppress != "":
 		return "an automatic message (X-Auto-Response-Suppress)"
 	case a.Precedence == "bulk" || a.Precedence == "junk" || a.Precedence == "list" || a.Precedence == "auto_reply":
@@ -86,6 +95,49 @@ func automatic(a AutoSignals) string {
 		return "a mailing-list message"
 	}
 	return ""
+}
+
+// Subjects that real systems give their bounces and automatic replies, in the languages councils
+// receive. An auto-reply's subject must start with its words and a colon (or be only them), so
+// that "Out of office staff were rude" is still a person; a bounce's subject counts only from a
+// no-reply sender.
+var (
+	autoReplySubject = lazyRegexp(`(?i)^\s*(automatic reply|auto(matic)?[ -]?(reply|response|antwort)|autoreply|out of (the )?office( reply| auto ?reply)?|abwesenheitsnotiz|abwesend|r[ée]ponse automatique|absence du bureau|respuesta autom[áa]tica|fuera de la oficina|risposta automatica|automatisch antwoord|afwezigheidsbericht|ateb awtomatig|allan o'r swyddfa|odpowied[źz] automatyczna|automatick[áa] odpov[ěe][ďd]|vacation reply|自動応答|自動返信|自动回复|不在)\s*([:：\-]|$)`)
+	bounceSubject    = lazyRegexp(`(?i)(undeliver(able|ed)|delivery (status notification|failure|has failed|failed)|mail delivery (failed|failure|system|subsystem)|returned mail|failure notice|mail error|message not delivered|non[- ]?delivery|unzustellbar|non remis|no se puede entregar|non recapitabile|onbestelbaar|配信エラー|送信エラー|メールエラー|エラーメール|退信|未送达)`)
+)
+
+// noReplyAddress reports an address nobody reads replies at: noreply, no-reply, donotreply,
+// do-not-reply, mailer-daemon, postmaster, in any case and with any separator.
+func noReplyAddress(addr string) bool {
+	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
+	local = strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '.' || r == '+' {
+			return -1
+		}
+		return r
+	}, local)
+	switch local {
+	case "noreply", "donotreply", "dontreply", "mailerdaemon", "postmaster", "noresponse", "donotrespond":
+		return true
+	}
+	return strings.HasPrefix(local, "noreply") || strings.HasPrefix(local, "donotreply")
+}
+
+// replyAddress is where an acknowledgement of m may go: a single valid Reply-To that is not a
+// no-reply address, else From when it is not one; "" with a note for the officer when neither.
+func replyAddress(m *InboundEmail) (addr, note string) {
+	if len(m.ReplyTo) == 1 && greetableAddress(m.ReplyTo[0].Email) && !noReplyAddress(m.ReplyTo[0].Email) {
+		return strings.ToLower(m.ReplyTo[0].Email), ""
+	}
+	switch {
+	case m.From.Email != "" && !noReplyAddress(m.From.Email):
+		return m.From.Email, ""
+	case m.From.Email != "":
+		return "", "The email came from a no-reply address (" + m.From.Email + "), so nothing was sent to it. Check the email for another way to reply."
+	case strings.TrimSpace(m.FromRaw) != "":
+		return "", "The sender's address is not a valid email address (From: " + m.FromRaw + "), so nothing was sent. Check the original email for a way to reply."
+	}
+	return "", "The email has no sender address, so nothing was sent. Check the original email for a way to reply."
 }
 
 func (s *Service) ownAddress(addr string) bool {
@@ -190,23 +242,51 @@ func (s *Service) findThread(ctx context.Context, m *InboundEmail) *Case {
 				continue
 			}
 		}
-		if c.Contact.Email != "" && strings.EqualFold(c.Contact.Email, m.From.Email) {
+		if c.Contact.Email != "" && fromCorrespondent(c, m) {
 			return c
 		}
 	}
 	return nil
 }
 
-// emailKey is the idempotency key of a case opened by the email with this Message-ID.
+// fromCorrespondent reports whether m comes from c's correspondent: its From, or its single
+// Reply-To, is the case's address.
+func fromCorrespondent(c *Case, m *InboundEmail) bool {
+	if m.From.Email != "" && strings.EqualFold(c.Contact.Email, m.From.Email) {
+		return true
+	}
+	return len(m.ReplyTo) == 1 && strings.EqualFold(c.Contact.Email, m.ReplyTo[0].Email)
+}
+
+// emailKey is the idempotency key of a case opened by the email with this Message-ID. Message-IDs
+// are compared without regard to case; they are stored and sent as they came.
 func emailKey(messageID string) string { return "email:" + strings.ToLower(messageID) }
 
-// messageKey identifies an inbound email: its Message-ID, or, without one, its raw form.
+// clashKey is the idempotency key of a case opened by a message whose Message-ID an earlier,
+// different message already used: the id and the sender and words that tell them apart.
+func clashKey(messageID, sender, text string) string {
+	h := sha256.Sum256([]byte(strings.ToLower(sender) + "\n" + text))
+	return emailKey(messageID) + "#" + hex.EncodeToString(h[:8])
+}
+
+// messageKey identifies an inbound email: its Message-ID, byte for byte, or, without one, its
+// raw form.
 func messageKey(m *InboundEmail, rawKey string) string {
 	if m.MessageID != "" {
-		return strings.ToLower(m.MessageID)
+		return m.MessageID
 	}
 	h := sha256.Sum256([]byte(rawKey))
 	return "raw-" + hex.EncodeToString(h[:12])
+}
+
+// sameMessage reports whether a message already stored (its id, raw key, sender and words) is the
+// one received again: the same raw object, or the same Message-ID from the same sender with the
+// same words. The same Message-ID alone is not enough: mailers reuse them.
+func sameMessage(id, raw, from, text string, m *InboundEmail, rawKey, newText string) bool {
+	if !strings.EqualFold(id, messageKey(m, rawKey)) {
+		return false
+	}
+	return raw == rawKey || (strings.EqualFold(from, m.From.Email) && text == newText)
 }
 
 // thread stores a follow-up on its case: the officer is told, the sender is not acknowledged
@@ -214,15 +294,19 @@ func messageKey(m *InboundEmail, rawKey string) string {
 // sender is screened against the restrictions register (screenFollowUp).
 func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey string) (EmailOutcome, error) {
 	id := messageKey(m, rawKey)
-	for _, prior := range c.Messages {
-		if prior.MessageID == id {
-			return EmailOutcome{Outcome: EmailThreaded, Reference: c.Ref, Reason: "received before"}, nil
+	text, quoted := bodyOf(m)
+	before := func(c *Case) bool {
+		for _, prior := range c.Messages {
+			if sameMessage(prior.MessageID, prior.Raw, prior.From, prior.Text, m, rawKey, text) {
+				return true
+			}
 		}
+		return sameMessage(c.MessageID, c.Raw, c.Contact.Email, c.Message, m, rawKey, text)
 	}
-	if c.MessageID == id {
+	if before(c) {
 		return EmailOutcome{Outcome: EmailThreaded, Reference: c.Ref, Reason: "received before"}, nil
 	}
-	files, err := s.keepAttachments(ctx, c.Ref, id, m)
+	files, err := s.keepAttachments(ctx, c.Ref, id+"\n"+m.From.Email+"\n"+text, m)
 	if err != nil {
 		return EmailOutcome{}, err
 	}
@@ -232,13 +316,10 @@ func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey s
 		return EmailOutcome{}, fmt.Errorf("receive email: %w", err)
 	}
 	now := s.Clock.Now()
-	text, quoted := bodyOf(m)
 	ref := c.Ref
 	_, err = s.Store.Update(ctx, ref, func(c *Case) error {
-		for _, prior := range c.Messages {
-			if prior.MessageID == id {
-				return errNothingToClaim
-			}
+		if before(c) {
+			return errNothingToClaim
 		}
 		copyTo := screenFollowUp(c, ids, restrictions, now)
 		c.Messages = append(c.Messages, Correspondence{At: now, Channel: ChannelEmail, From: m.From.Email,
@@ -329,13 +410,11 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 	id := messageKey(m, rawKey)
 	kind, classify := s.kindOf(m)
 	text, quoted := bodyOf(m)
+	replyTo, noReply := replyAddress(m)
 	sub := Submission{
-		Kind: string(kind), Name: m.From.Name, Email: m.From.Email, Subject: m.Subject,
+		Kind: string(kind), Name: m.From.Name, Email: replyTo, Subject: m.Subject,
 		Message: text, Channel: ChannelEmail, IdempotencyKey: emailKey(id),
 	}.Normalize()
-	if !greetableAddress(sub.Email) && len(m.ReplyTo) > 0 {
-		sub.Email = strings.ToLower(m.ReplyTo[0].Email)
-	}
 	if sub.Message == "" {
 		sub.Message = "(The email had no text. See its attachments, or the original message.)"
 	}
@@ -343,7 +422,16 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 		sub.Message = truncate(sub.Message, MaxMessageChars) + "\n\n(The message was longer: the rest is in the original email.)"
 	}
 	if prior, err := s.Store.GetByIdempotencyKey(ctx, sub.IdempotencyKey); err == nil {
-		return EmailOutcome{Outcome: outcomeOf(prior), Reference: prior.Ref, Reason: "received before"}, nil
+		if prior.Raw == rawKey || (strings.EqualFold(prior.Contact.Email, sub.Email) && prior.Message == sub.Message) {
+			return EmailOutcome{Outcome: outcomeOf(prior), Reference: prior.Ref, Reason: "received before"}, nil
+		}
+		// Another message under the same Message-ID: a new case of its own.
+		sub.IdempotencyKey = clashKey(id, m.From.Email+m.FromRaw, sub.Message)
+		if again, err := s.Store.GetByIdempotencyKey(ctx, sub.IdempotencyKey); err == nil {
+			return EmailOutcome{Outcome: outcomeOf(again), Reference: again.Ref, Reason: "received before"}, nil
+		}
+		s.log().WarnContext(ctx, "inbound email reuses the Message-ID of a different message; taken in as a new one",
+			"raw", rawKey, "earlier", prior.Ref)
 	}
 
 	now := s.Clock.Now()
@@ -358,6 +446,9 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 			Subject: m.Subject, Text: "(Quoted in the first email)", Quoted: quoted, MessageID: id, Raw: rawKey})
 	}
 	c.Record(now, "intake", "created", "from an email", "")
+	if len(m.Notes) > 0 {
+		c.Record(now, "intake", "email oddities", "Harmless oddities in the email, nothing lost: "+strings.Join(m.Notes, "; ")+".", "")
+	}
 	outcome := EmailOutcome{Outcome: EmailCreated}
 	skipAck := func(why string) {
 		c.Effects[EffectAcknowledgement] = Effect{State: EffectSkipped, At: now, Reason: why}
@@ -372,6 +463,9 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 		skipAck("the email was marked as spam")
 		outcome = EmailOutcome{Outcome: EmailQuarantined, Reason: "suspected spam"}
 	}
+	if noReply != "" {
+		c.Raise(now, FlagNoReplyAddress, noReply)
+	}
 	if classify {
 		c.Raise(now, FlagClassify, "The email's words do not say clearly what kind of feedback it is: please classify it.")
 	}
@@ -385,7 +479,7 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 		c.Raise(now, FlagUnreadable, "Part of the email could not be read: "+strings.Join(m.Problems, "; ")+". The original is kept.")
 	}
 	if outcome.Outcome != EmailQuarantined {
-		if c.Attachments, err = s.keepAttachments(ctx, c.Ref, id, m); err != nil {
+		if c.Attachments, err = s.keepAttachments(ctx, c.Ref, sub.IdempotencyKey, m); err != nil {
 			return EmailOutcome{}, err
 		}
 	}
