@@ -422,7 +422,7 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 		sub.Message = truncate(sub.Message, MaxMessageChars) + "\n\n(The message was longer: the rest is in the original email.)"
 	}
 	if prior, err := s.Store.GetByIdempotencyKey(ctx, sub.IdempotencyKey); err == nil {
-		if prior.Raw == rawKey || (strings.EqualFold(prior.Contact.Email, sub.Email) && prior.Message == sub.Message) {
+		if prior.Raw == rawKey || sameContent(prior, sub, m) {
 			return EmailOutcome{Outcome: outcomeOf(prior), Reference: prior.Ref, Reason: "received before"}, nil
 		}
 		// Another message under the same Message-ID: a new case of its own.
@@ -492,6 +492,15 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 	}
 	outcome.Reference = c.Ref
 	return outcome, nil
+}
+
+// sameContent reports whether a case opened from an email holds the same message as sub, made
+// from m: the same sender, words and number of files.
+func sameContent(prior *Case, sub Submission, m *InboundEmail) bool {
+	if !strings.EqualFold(prior.Contact.Email, sub.Email) || prior.Message != sub.Message {
+		return false
+	}
+	return outcomeOf(prior) == EmailQuarantined || len(prior.Attachments) == min(len(m.Attachments), MaxEmailAttachments)
 }
 
 // outcomeOf says how a case opened from an email was received.
