@@ -97,49 +97,6 @@ func automatic(a AutoSignals) string {
 	return ""
 }
 
-// Subjects that real systems give their bounces and automatic replies, in the languages councils
-// receive. An auto-reply's subject must start with its words and a colon (or be only them), so
-// that "Out of office staff were rude" is still a person; a bounce's subject counts only from a
-// no-reply sender.
-var (
-	autoReplySubject = lazyRegexp(`(?i)^\s*(automatic reply|auto(matic)?[ -]?(reply|response|antwort)|autoreply|out of (the )?office( reply| auto ?reply)?|abwesenheitsnotiz|abwesend|r[ée]ponse automatique|absence du bureau|respuesta autom[áa]tica|fuera de la oficina|risposta automatica|automatisch antwoord|afwezigheidsbericht|ateb awtomatig|allan o'r swyddfa|odpowied[źz] automatyczna|automatick[áa] odpov[ěe][ďd]|vacation reply|自動応答|自動返信|自动回复|不在)\s*([:：\-]|$)`)
-	bounceSubject    = lazyRegexp(`(?i)(undeliver(able|ed)|delivery (status notification|failure|has failed|failed)|mail delivery (failed|failure|system|subsystem)|returned mail|failure notice|mail error|message not delivered|non[- ]?delivery|unzustellbar|non remis|no se puede entregar|non recapitabile|onbestelbaar|配信エラー|送信エラー|メールエラー|エラーメール|退信|未送达)`)
-)
-
-// noReplyAddress reports an address nobody reads replies at: noreply, no-reply, donotreply,
-// do-not-reply, mailer-daemon, postmaster, in any case and with any separator.
-func noReplyAddress(addr string) bool {
-	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
-	local = strings.Map(func(r rune) rune {
-		if r == '-' || r == '_' || r == '.' || r == '+' {
-			return -1
-		}
-		return r
-	}, local)
-	switch local {
-	case "noreply", "donotreply", "dontreply", "mailerdaemon", "postmaster", "noresponse", "donotrespond":
-		return true
-	}
-	return strings.HasPrefix(local, "noreply") || strings.HasPrefix(local, "donotreply")
-}
-
-// replyAddress is where an acknowledgement of m may go: a single valid Reply-To that is not a
-// no-reply address, else From when it is not one; "" with a note for the officer when neither.
-func replyAddress(m *InboundEmail) (addr, note string) {
-	if len(m.ReplyTo) == 1 && greetableAddress(m.ReplyTo[0].Email) && !noReplyAddress(m.ReplyTo[0].Email) {
-		return strings.ToLower(m.ReplyTo[0].Email), ""
-	}
-	switch {
-	case m.From.Email != "" && !noReplyAddress(m.From.Email):
-		return m.From.Email, ""
-	case m.From.Email != "":
-		return "", "The email came from a no-reply address (" + m.From.Email + "), so nothing was sent to it. Check the email for another way to reply."
-	case strings.TrimSpace(m.FromRaw) != "":
-		return "", "The sender's address is not a valid email address (From: " + m.FromRaw + "), so nothing was sent. Check the original email for a way to reply."
-	}
-	return "", "The email has no sender address, so nothing was sent. Check the original email for a way to reply."
-}
-
 func (s *Service) ownAddress(addr string) bool {
 	addr = strings.ToLower(addr)
 	if addr == "" {
@@ -421,17 +378,8 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 	if n := utf8.RuneCountInString(sub.Message); n > MaxMessageChars {
 		sub.Message = truncate(sub.Message, MaxMessageChars) + "\n\n(The message was longer: the rest is in the original email.)"
 	}
-	if prior, err := s.Store.GetByIdempotencyKey(ctx, sub.IdempotencyKey); err == nil {
-		if prior.Raw == rawKey || sameContent(prior, sub, m) {
-			return EmailOutcome{Outcome: outcomeOf(prior), Reference: prior.Ref, Reason: "received before"}, nil
-		}
-		// Another message under the same Message-ID: a new case of its own.
-		sub.IdempotencyKey = clashKey(id, m.From.Email+m.FromRaw, sub.Message)
-		if again, err := s.Store.GetByIdempotencyKey(ctx, sub.IdempotencyKey); err == nil {
-			return EmailOutcome{Outcome: outcomeOf(again), Reference: again.Ref, Reason: "received before"}, nil
-		}
-		s.log().WarnContext(ctx, "inbound email reuses the Message-ID of a different message; taken in as a new one",
-			"raw", rawKey, "earlier", prior.Ref)
+	if prior := s.receivedBefore(ctx, &sub, m, id, rawKey); prior != nil {
+		return EmailOutcome{Outcome: outcomeOf(prior), Reference: prior.Ref, Reason: "received before"}, nil
 	}
 
 	now := s.Clock.Now()
