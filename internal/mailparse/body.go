@@ -15,6 +15,7 @@ type body struct {
 	disarmed int // containers flattenDeep disarmed, already reported
 	problems []string
 	uuFiles  []uuFile // files found uuencoded in plain text
+	declared string   // a charset the message declares, for parts that declare none
 }
 
 func (b *body) problem(p string) { b.problems = append(b.problems, p) }

@@ -56,6 +56,7 @@ func charsetEncoding(name string) encoding.Encoding {
 // toUTF8 reads b as text: declared is the charset the part or message declares ("" if none).
 // Text already converted by enmime is valid UTF-8 and is returned as it is, unless it carries
 // ISO-2022-JP's escapes.
+// (enmime has already run its detector on a part that declares no charset.)
 func toUTF8(b []byte, declared string) string {
 	if isISO2022JP(b) {
 		if s, ok := decodeWith(japanese.ISO2022JP, b); ok {

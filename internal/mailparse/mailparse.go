@@ -146,12 +146,13 @@ func parse(raw []byte, l Limits, problems []string) (*feedback.InboundEmail, *en
 	}
 
 	m := &feedback.InboundEmail{}
-	h := headers{env: env, declared: declaredCharset(env.Root)}
+	declared := declaredCharset(env.Root)
+	h := headers{env: env, declared: declared}
 	h.fill(m)
 	m.Problems = append(problems, h.problems...)
 	m.Notes = h.notes
 
-	b := body{limits: l, disarmed: disarmed}
+	b := body{limits: l, disarmed: disarmed, declared: declared}
 	b.read(env, m)
 	m.Problems = append(m.Problems, b.problems...)
 	partErrs, partNotes := partProblems(env.Errors)

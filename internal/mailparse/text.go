@@ -104,7 +104,11 @@ func rank(segs []segment) int {
 
 // leafText reads one text part as text.
 func (b *body) leafText(p *enmime.Part, kind int) string {
-	s := toUTF8(p.Content, p.Charset)
+	declared := p.Charset
+	if cs := strings.ToLower(declared); cs == "" || cs == "us-ascii" || cs == "ascii" {
+		declared = b.declared
+	}
+	s := toUTF8(p.Content, declared)
 	switch kind {
 	case textHTML:
 		t, err := html2text.FromString(s)
