@@ -160,15 +160,6 @@ func (b *body) attachments(leaves []*enmime.Part, skip map[*enmime.Part]bool, ro
 	}
 }
 
-func hasError(errs []*enmime.Error, name string) bool {
-	for _, e := range errs {
-		if e.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // report reads the first multipart/report in the message: the recipients from its delivery
 // status and the ids of the original messages it quotes.
 func (b *body) report(root *enmime.Part) *feedback.Report {
