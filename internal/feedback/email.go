@@ -39,6 +39,8 @@ const (
 	FlagUnauthenticated FlagCode = "unauthenticated"
 	FlagClassify        FlagCode = "classify"
 	FlagUnreadable      FlagCode = "unreadable"
+	// FlagNoReplyAddress marks an email whose sender gave no address anyone reads replies at.
+	FlagNoReplyAddress FlagCode = "no_reply_address"
 	// FlagRestricted marks a message from someone under a restriction, naming it.
 	FlagRestricted FlagCode = "restricted"
 )
@@ -58,11 +60,14 @@ func (s *Service) ReceiveEmail(ctx context.Context, m *InboundEmail, rawKey stri
 	if s.ownAddress(m.From.Email) {
 		return s.ignore(ctx, rawKey, "", "mail from one of our own addresses")
 	}
-	if m.Report != nil || m.Auto.FromDaemon || m.Auto.NullReturnPath {
+	if m.Report != nil || m.Auto.FromDaemon || m.Auto.NullReturnPath || (noReplyAddress(m.From.Email) && bounceSubject().MatchString(m.Subject)) {
 		return s.bounce(ctx, m, rawKey)
 	}
 	if why := automatic(m.Auto); why != "" {
 		return s.ignore(ctx, rawKey, "", why)
+	}
+	if autoReplySubject().MatchString(m.Subject) {
+		return s.ignore(ctx, rawKey, "", "an automatic reply (by its subject)")
 	}
 	if c := s.findThread(ctx, m); c != nil {
 		return s.thread(ctx, c, m, rawKey)
@@ -76,7 +81,11 @@ func automatic(a AutoSignals) string {
 	case a.AutoSubmitted != "" && !strings.EqualFold(a.AutoSubmitted, "no"):
 		return "an automatic reply (Auto-Submitted: " + a.AutoSubmitted + ")"
 	case a.AutoReplyHeader:
-		return "an automatic reply (X-Autoreply)"
+		by := a.AutoReplyBy
+		if by == "" {
+			by = "X-Autoreply"
+		}
+		return "an automatic reply (" + by + ")"
 	case a.AutoResponseSuppress != "":
 		return "an automatic message (X-Auto-Response-Suppress)"
 	case a.Precedence == "bulk" || a.Precedence == "junk" || a.Precedence == "list" || a.Precedence == "auto_reply":
@@ -189,33 +198,51 @@ func (s *Service) findThread(ctx context.Context, m *InboundEmail) *Case {
 				continue
 			}
 		}
-		if c.Contact.Email != "" && strings.EqualFold(c.Contact.Email, m.From.Email) {
+		if c.Contact.Email != "" && fromCorrespondent(c, m) {
 			return c
 		}
 	}
 	return nil
 }
 
-// emailKey is the idempotency key of a case opened by the email with this Message-ID.
+// fromCorrespondent reports whether m comes from c's correspondent: its From, or its single
+// Reply-To, is the case's address.
+func fromCorrespondent(c *Case, m *InboundEmail) bool {
+	if m.From.Email != "" && strings.EqualFold(c.Contact.Email, m.From.Email) {
+		return true
+	}
+	return len(m.ReplyTo) == 1 && strings.EqualFold(c.Contact.Email, m.ReplyTo[0].Email)
+}
+
+// emailKey is the idempotency key of a case opened by the email with this Message-ID. Message-IDs
+// are compared without regard to case; they are stored and sent as they came.
 func emailKey(messageID string) string { return "email:" + strings.ToLower(messageID) }
 
-// receivedID is the Message-ID a case keeps of an inbound email: as received, byte for byte, so
-// that a reply's In-Reply-To and References name it exactly (RFC 5322 ids are case-sensitive);
-// without one, its messageKey. Compare it with a messageKey with strings.EqualFold.
-func receivedID(m *InboundEmail, rawKey string) string {
+// clashKey is the idempotency key of a case opened by a message whose Message-ID an earlier,
+// different message already used: the id and the sender and words that tell them apart.
+func clashKey(messageID, sender, text string) string {
+	h := sha256.Sum256([]byte(strings.ToLower(sender) + "\n" + text))
+	return emailKey(messageID) + "#" + hex.EncodeToString(h[:8])
+}
+
+// messageKey identifies an inbound email: its Message-ID, byte for byte, or, without one, its
+// raw form.
+func messageKey(m *InboundEmail, rawKey string) string {
 	if m.MessageID != "" {
 		return m.MessageID
 	}
-	return messageKey(m, rawKey)
-}
-
-// messageKey identifies an inbound email: its Message-ID, or, without one, its raw form.
-func messageKey(m *InboundEmail, rawKey string) string {
-	if m.MessageID != "" {
-		return strings.ToLower(m.MessageID)
-	}
 	h := sha256.Sum256([]byte(rawKey))
 	return "raw-" + hex.EncodeToString(h[:12])
+}
+
+// sameMessage reports whether a message already stored (its id, raw key, sender and words) is the
+// one received again: the same raw object, or the same Message-ID from the same sender with the
+// same words. The same Message-ID alone is not enough: mailers reuse them.
+func sameMessage(id, raw, from, text string, m *InboundEmail, rawKey, newText string) bool {
+	if !strings.EqualFold(id, messageKey(m, rawKey)) {
+		return false
+	}
+	return raw == rawKey || (strings.EqualFold(from, m.From.Email) && text == newText)
 }
 
 // thread stores a follow-up on its case: the officer is told, the sender is not acknowledged
@@ -223,15 +250,19 @@ func messageKey(m *InboundEmail, rawKey string) string {
 // sender is screened against the restrictions register (screenFollowUp).
 func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey string) (EmailOutcome, error) {
 	id := messageKey(m, rawKey)
-	for _, prior := range c.Messages {
-		if strings.EqualFold(prior.MessageID, id) {
-			return EmailOutcome{Outcome: EmailThreaded, Reference: c.Ref, Reason: "received before"}, nil
+	text, quoted := bodyOf(m)
+	before := func(c *Case) bool {
+		for _, prior := range c.Messages {
+			if sameMessage(prior.MessageID, prior.Raw, prior.From, prior.Text, m, rawKey, text) {
+				return true
+			}
 		}
+		return sameMessage(c.MessageID, c.Raw, c.Contact.Email, c.Message, m, rawKey, text)
 	}
-	if strings.EqualFold(c.MessageID, id) {
+	if before(c) {
 		return EmailOutcome{Outcome: EmailThreaded, Reference: c.Ref, Reason: "received before"}, nil
 	}
-	files, err := s.keepAttachments(ctx, c.Ref, id, m)
+	files, err := s.keepAttachments(ctx, c.Ref, id+"\n"+m.From.Email+"\n"+text, m)
 	if err != nil {
 		return EmailOutcome{}, err
 	}
@@ -241,17 +272,14 @@ func (s *Service) thread(ctx context.Context, c *Case, m *InboundEmail, rawKey s
 		return EmailOutcome{}, fmt.Errorf("receive email: %w", err)
 	}
 	now := s.Clock.Now()
-	text, quoted := bodyOf(m)
 	ref := c.Ref
 	_, err = s.Store.Update(ctx, ref, func(c *Case) error {
-		for _, prior := range c.Messages {
-			if strings.EqualFold(prior.MessageID, id) {
-				return errNothingToClaim
-			}
+		if before(c) {
+			return errNothingToClaim
 		}
 		copyTo := screenFollowUp(c, ids, restrictions, now)
 		c.Messages = append(c.Messages, Correspondence{At: now, Channel: ChannelEmail, From: m.From.Email,
-			Subject: m.Subject, Text: text, Quoted: quoted, MessageID: receivedID(m, rawKey), Raw: rawKey, Attachments: files, CopyTo: copyTo})
+			Subject: m.Subject, Text: text, Quoted: quoted, MessageID: id, Raw: rawKey, Attachments: files, CopyTo: copyTo})
 		n := len(c.Messages)
 		c.Record(now, "intake", "message received", "a follow-up email from the resident", "")
 		if c.Status == StatusClosed {
@@ -330,20 +358,18 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 	id := messageKey(m, rawKey)
 	kind, classify := s.kindOf(m)
 	text, quoted := bodyOf(m)
+	replyTo, noReply := replyAddress(m)
 	sub := Submission{
-		Kind: string(kind), Name: m.From.Name, Email: m.From.Email, Subject: m.Subject,
+		Kind: string(kind), Name: m.From.Name, Email: replyTo, Subject: m.Subject,
 		Message: text, Channel: ChannelEmail, IdempotencyKey: emailKey(id),
 	}.Normalize()
-	if !greetableAddress(sub.Email) && len(m.ReplyTo) > 0 {
-		sub.Email = strings.ToLower(m.ReplyTo[0].Email)
-	}
 	if sub.Message == "" {
 		sub.Message = "(The email had no text. See its attachments, or the original message.)"
 	}
 	if n := utf8.RuneCountInString(sub.Message); n > MaxMessageChars {
 		sub.Message = truncate(sub.Message, MaxMessageChars) + "\n\n(The message was longer: the rest is in the original email.)"
 	}
-	if prior, err := s.Store.GetByIdempotencyKey(ctx, sub.IdempotencyKey); err == nil {
+	if prior := s.receivedBefore(ctx, &sub, m, id, rawKey); prior != nil {
 		return EmailOutcome{Outcome: outcomeOf(prior), Reference: prior.Ref, Reason: "received before"}, nil
 	}
 
@@ -353,12 +379,15 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 		return EmailOutcome{}, fmt.Errorf("receive email: allocate reference: %w", err)
 	}
 	c := s.newCase(sub, sub.Fingerprint(), ref, now)
-	c.MessageID, c.Raw = receivedID(m, rawKey), rawKey
+	c.MessageID, c.Raw = id, rawKey
 	if quoted != "" {
 		c.Messages = append(c.Messages, Correspondence{At: now, Channel: ChannelEmail, From: m.From.Email,
-			Subject: m.Subject, Text: "(Quoted in the first email)", Quoted: quoted, MessageID: receivedID(m, rawKey), Raw: rawKey})
+			Subject: m.Subject, Text: "(Quoted in the first email)", Quoted: quoted, MessageID: id, Raw: rawKey})
 	}
 	c.Record(now, "intake", "created", "from an email", "")
+	if len(m.Notes) > 0 {
+		c.Record(now, "intake", "email oddities", "Harmless oddities in the email, nothing lost: "+strings.Join(m.Notes, "; ")+".", "")
+	}
 	outcome := EmailOutcome{Outcome: EmailCreated}
 	skipAck := func(why string) {
 		c.Effects[EffectAcknowledgement] = Effect{State: EffectSkipped, At: now, Reason: why}
@@ -373,6 +402,9 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 		skipAck("the email was marked as spam")
 		outcome = EmailOutcome{Outcome: EmailQuarantined, Reason: "suspected spam"}
 	}
+	if noReply != "" {
+		c.Raise(now, FlagNoReplyAddress, noReply)
+	}
 	if classify {
 		c.Raise(now, FlagClassify, "The email's words do not say clearly what kind of feedback it is: please classify it.")
 	}
@@ -386,7 +418,7 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 		c.Raise(now, FlagUnreadable, "Part of the email could not be read: "+strings.Join(m.Problems, "; ")+". The original is kept.")
 	}
 	if outcome.Outcome != EmailQuarantined {
-		if c.Attachments, err = s.keepAttachments(ctx, c.Ref, id, m); err != nil {
+		if c.Attachments, err = s.keepAttachments(ctx, c.Ref, sub.IdempotencyKey, m); err != nil {
 			return EmailOutcome{}, err
 		}
 	}
@@ -399,6 +431,15 @@ func (s *Service) openFromEmail(ctx context.Context, m *InboundEmail, rawKey str
 	}
 	outcome.Reference = c.Ref
 	return outcome, nil
+}
+
+// sameContent reports whether a case opened from an email holds the same message as sub, made
+// from m: the same sender, words and number of files.
+func sameContent(prior *Case, sub Submission, m *InboundEmail) bool {
+	if !strings.EqualFold(prior.Contact.Email, sub.Email) || prior.Message != sub.Message {
+		return false
+	}
+	return outcomeOf(prior) == EmailQuarantined || len(prior.Attachments) == min(len(m.Attachments), MaxEmailAttachments)
 }
 
 // outcomeOf says how a case opened from an email was received.

@@ -11,8 +11,13 @@ import "time"
 // English, what was lost. The raw message is kept elsewhere (Blobs), so nothing here is the only
 // copy.
 type InboundEmail struct {
-	From    Address   // the sender; address lower-cased, display name decoded
-	ReplyTo []Address // where the sender asks replies to go, if not From
+	// From is the sender: exactly one valid mailbox, address lower-cased, display name decoded.
+	// A From header that is not exactly one valid mailbox is never repaired into an address:
+	// From is then empty and FromRaw holds the header as written (one line, decoded), to show
+	// an officer. FromRaw is personal data: it is never logged.
+	From    Address
+	FromRaw string
+	ReplyTo []Address // where the sender asks replies to go, if not From; only valid mailboxes
 	To      []Address
 	Cc      []Address
 	Subject string    // RFC 2047 decoded, one line
@@ -46,9 +51,12 @@ type InboundEmail struct {
 	Verdicts Verdicts
 
 	// Problems are plain-English notes on what could not be read (a bad charset, truncated MIME,
-	// nesting too deep, too many attachments...). They never contain personal data, so they may be
-	// logged.
+	// nesting too deep, too many attachments...): content an officer may need from the original.
+	// They never contain personal data, so they may be logged.
 	Problems []string
+	// Notes are harmless oddities, in plain English (a To or Date header written oddly): worth
+	// recording, nothing to act on. Like Problems, they hold no personal data.
+	Notes []string
 }
 
 // Address is one mailbox: a display name (may be empty) and an address in lower case.
@@ -77,13 +85,14 @@ type Attachment struct {
 type AutoSignals struct {
 	AutoSubmitted        string // Auto-Submitted (RFC 3834), e.g. "auto-replied"; "no" means a person
 	Precedence           string // Precedence, lower case: "bulk", "list", "junk", "auto_reply"
-	AutoReplyHeader      bool   // X-Autoreply or X-Autorespond is present
+	AutoReplyHeader      bool   // a vendor's auto-reply header is present (AutoReplyBy names it)
+	AutoReplyBy          string // the header that marks an auto-reply: "X-Autoreply", "X-Apple-Action: VACATION"...
 	AutoResponseSuppress string // X-Auto-Response-Suppress (Microsoft), e.g. "All"
 	ListID               string // List-Id
 	ListUnsubscribe      string // List-Unsubscribe
 	ReturnPath           string // Return-Path without angle brackets; "" if absent or null
 	NullReturnPath       bool   // Return-Path is "<>": a bounce or other notice that wants no reply
-	FromDaemon           bool   // From is MAILER-DAEMON or postmaster
+	FromDaemon           bool   // From is MAILER-DAEMON or postmaster, in any case and with any separator
 }
 
 // Report is what a multipart/report (RFC 6522) says, typically a delivery status notification

@@ -51,6 +51,8 @@ type stack struct {
 	sent  func(t *testing.T) []letter
 	// tags, on moto, returns the tags of a stored object as key=value.
 	tags func(t *testing.T, key string) []string
+	// files, in the corpus test, names the message each case was opened by.
+	files map[string]string
 }
 
 // council is the council both stacks serve.
@@ -123,6 +125,7 @@ func awsStack(t *testing.T) *stack {
 	svc.Scheduler = sched
 	svc.Blobs = s3blobs.New(cfg, bucket)
 	since := len(mototest.SentRaw(t, url))
+	var read []letter
 	return &stack{svc: &svc, clock: clk,
 		tags: func(t *testing.T, key string) []string {
 			out, err := s3c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String(key)})
@@ -137,8 +140,8 @@ func awsStack(t *testing.T) *stack {
 		},
 		recv: &mailin.Receiver{Blobs: svc.Blobs, Service: &svc, Bucket: bucket, Limits: mailparse.DefaultLimits(), Log: slog.New(slog.DiscardHandler)},
 		sent: func(t *testing.T) []letter {
-			var out []letter
-			for _, r := range mototest.SentRaw(t, url)[since:] {
+			// Each letter is parsed once: a corpus run reads the list after every message.
+			for _, r := range mototest.SentRaw(t, url)[since+len(read):] {
 				env, err := enmime.ReadEnvelope(strings.NewReader(r.RawData))
 				if err != nil {
 					t.Fatal(err)
@@ -148,9 +151,9 @@ func awsStack(t *testing.T) *stack {
 					h[k] = env.GetHeader(k)
 				}
 				to, _ := env.AddressList("To")
-				out = append(out, letter{To: to[0].Address, Subject: env.GetHeader("Subject"), Text: env.Text, Headers: h})
+				read = append(read, letter{To: to[0].Address, Subject: env.GetHeader("Subject"), Text: env.Text, Headers: h})
 			}
-			return out
+			return slices.Clone(read)
 		}}
 }
 

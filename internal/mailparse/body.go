@@ -14,23 +14,44 @@ type body struct {
 	limits   Limits
 	disarmed int // containers flattenDeep disarmed, already reported
 	problems []string
+	uuFiles  []uuFile // files found uuencoded in plain text
+	declared string   // a charset the message declares, for parts that declare none
 }
 
 func (b *body) problem(p string) { b.problems = append(b.problems, p) }
 
 func (b *body) read(env *enmime.Envelope, m *feedback.InboundEmail) {
-	m.Text = cleanText(env.Text)
-	m.TextFromHTML = m.Text != "" && hasError(env.Errors, enmime.ErrorPlainTextFromHTML)
-	m.NewText, m.Quoted, m.Forwarded = splitQuoted(m.Text)
 	if env.Root == nil {
+		m.Text = cleanText(env.Text)
+		m.NewText, m.Quoted, m.Forwarded = splitQuoted(m.Text)
 		return
 	}
+	skip := map[*enmime.Part]bool{}
+	segs := b.texts(env.Root, 0, skip)
+	var parts []string
+	fromHTML := true
+	for _, s := range segs {
+		for _, l := range s.leaves {
+			// Plain and enriched text used, or a part without words, need no file; HTML
+			// keeps its formatting as one.
+			if s.kind != textHTML || !s.hasWords() {
+				skip[l] = true
+			}
+		}
+		if t := strings.TrimSpace(cleanText(s.text)); t != "" {
+			parts = append(parts, t)
+			fromHTML = fromHTML && s.kind == textHTML
+		}
+	}
+	m.Text = strings.Join(parts, "\n\n")
+	m.TextFromHTML = m.Text != "" && fromHTML
+	m.NewText, m.Quoted, m.Forwarded = splitQuoted(m.Text)
 	leaves, depth := walk(env.Root)
 	if depth > b.limits.MaxDepth {
 		// flattenDeep should have prevented this; say so rather than hide it.
 		b.problem(fmt.Sprintf("the message nests more than %d levels deep", b.limits.MaxDepth))
 	}
-	b.attachments(leaves, env.Root, m)
+	b.attachments(leaves, skip, env.Root, m)
 	m.Report = b.report(env.Root)
 }
 
@@ -64,16 +85,18 @@ func walk(root *enmime.Part) ([]*enmime.Part, int) {
 	return leaves, maxDepth
 }
 
-// isBodyPart reports the parts enmime reads as the body (and so are not attachments).
-func isBodyPart(p *enmime.Part) bool {
-	return (p.ContentType == "text/plain" || p.ContentType == "text/html") && p.Disposition != "attachment"
+// file is one attachment to keep: a part, or a file decoded from uuencode.
+type file struct {
+	name, ctype, cid string
+	inline           bool
+	content          []byte
 }
 
-func (b *body) attachments(leaves []*enmime.Part, root *enmime.Part, m *feedback.InboundEmail) {
-	var n, tooMany, disarmed int
-	var total int64
+// files lists the attachments to keep, in order: every leaf not in skip (the text kept as text),
+// then the uuencoded files.
+func (b *body) files(leaves []*enmime.Part, skip map[*enmime.Part]bool, root *enmime.Part) (out []file, disarmed int) {
 	for _, p := range leaves {
-		if isBodyPart(p) {
+		if skip[p] {
 			continue
 		}
 		if strings.HasPrefix(p.ContentType, "multipart/") {
@@ -86,9 +109,23 @@ func (b *body) attachments(leaves []*enmime.Part, root *enmime.Part, m *feedback
 		if len(p.Content) == 0 && p.FileName == "" {
 			continue // an empty part: nothing to keep
 		}
+		out = append(out, file{name: p.FileName, ctype: p.ContentType, cid: p.ContentID,
+			inline: p.Disposition == "inline" || (p.Disposition == "" && p.ContentID != ""), content: p.Content})
+	}
+	for _, u := range b.uuFiles {
+		out = append(out, file{name: u.name, ctype: "application/octet-stream", content: u.content})
+	}
+	return out, disarmed
+}
+
+func (b *body) attachments(leaves []*enmime.Part, skip map[*enmime.Part]bool, root *enmime.Part, m *feedback.InboundEmail) {
+	var n, tooMany int
+	var total int64
+	files, disarmed := b.files(leaves, skip, root)
+	for _, p := range files {
 		n++
-		size := int64(len(p.Content))
-		ctype := strings.ToLower(oneLine(p.ContentType, 100))
+		size := int64(len(p.content))
+		ctype := strings.ToLower(oneLine(p.ctype, 100))
 		if ctype == "" {
 			ctype = "text/plain" // RFC 2045's default for a part without a Content-Type
 		}
@@ -107,12 +144,12 @@ func (b *body) attachments(leaves []*enmime.Part, root *enmime.Part, m *feedback
 		}
 		total += size
 		m.Attachments = append(m.Attachments, feedback.Attachment{
-			Name:        safeName(p.FileName, n, ctype),
+			Name:        safeName(p.name, n, ctype),
 			ContentType: ctype,
-			ContentID:   strings.Trim(oneLine(p.ContentID, maxIDRunes), "<>"),
-			Inline:      p.Disposition == "inline" || (p.Disposition == "" && p.ContentID != ""),
-			Size:        len(p.Content),
-			Content:     p.Content,
+			ContentID:   strings.Trim(oneLine(p.cid, maxIDRunes), "<>"),
+			Inline:      p.inline,
+			Size:        len(p.content),
+			Content:     p.content,
 		})
 	}
 	if tooMany > 0 {
@@ -121,15 +158,6 @@ func (b *body) attachments(leaves []*enmime.Part, root *enmime.Part, m *feedback
 	if unopened := disarmed - b.disarmed; unopened > 0 {
 		b.problem(fmt.Sprintf("%s could not be opened", count(unopened, "multipart section")))
 	}
-}
-
-func hasError(errs []*enmime.Error, name string) bool {
-	for _, e := range errs {
-		if e.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // report reads the first multipart/report in the message: the recipients from its delivery

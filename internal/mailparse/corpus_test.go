@@ -112,6 +112,8 @@ func TestParse_Corpus(t *testing.T) {
 			text:     "My parking permit renewal cost £60 & it still hasn't arrived.",
 			notNew:   "alert(1)",
 			fromHTML: true,
+			// The HTML the words came from is kept as a file (issue 25).
+			attachments: []string{"attachment-1.html"},
 		},
 		"html-only-reply.eml": {
 			from:      feedback.Address{Name: "Nia Williams", Email: "nia.williams@example.com"},
@@ -122,6 +124,8 @@ func TestParse_Corpus(t *testing.T) {
 			notNew:    "Is the graffiti still there?",
 			quoted:    "> Is the graffiti still there?",
 			fromHTML:  true,
+			// The HTML the words came from is kept as a file (issue 25).
+			attachments: []string{"attachment-1.html"},
 		},
 		"attachments.eml": {
 			from:        feedback.Address{Name: "Helen Morris", Email: "helen.morris@example.com"},
@@ -169,7 +173,7 @@ func TestParse_Corpus(t *testing.T) {
 			subject: "Thank you for your email",
 			date:    "2026-03-18T10:00:00Z",
 			text:    "reply within 5 days",
-			auto:    feedback.AutoSignals{AutoReplyHeader: true},
+			auto:    feedback.AutoSignals{AutoReplyHeader: true, AutoReplyBy: "X-Autoreply"},
 		},
 		"bounce-rfc3464.eml": {
 			from:        feedback.Address{Name: "Mail Delivery Subsystem", Email: "mailer-daemon@mx.example.net"},
@@ -309,11 +313,10 @@ func TestParse_Corpus(t *testing.T) {
 			verdicts: feedback.Verdicts{Spam: "FAIL", Virus: "PASS", SPF: "FAIL", DKIM: "FAIL", DMARC: "FAIL"},
 		},
 		"header-injection.eml": {
-			from:     feedback.Address{Email: "eve@example.com"},
-			subject:  "Hello Bcc: victim@example.org tab",
-			date:     "2026-03-13T10:00:00Z",
-			text:     "Just testing.",
-			problems: []string{"the From header is malformed"},
+			from:    feedback.Address{Name: "Eve Bcc: victim@example.org", Email: "eve@example.com"},
+			subject: "Hello Bcc: victim@example.org tab",
+			date:    "2026-03-13T10:00:00Z",
+			text:    "Just testing.",
 		},
 		"many-attachments.eml": {
 			from:    feedback.Address{Name: "Sam Lee", Email: "sam.lee@example.com"},

@@ -3,6 +3,7 @@ package mailparse
 import (
 	"errors"
 	"net/mail"
+	"regexp"
 	"strings"
 
 	"github.com/council/intake/internal/feedback"
@@ -23,31 +24,49 @@ const (
 
 type headers struct {
 	env      *enmime.Envelope
+	declared string // a charset the message declares, for raw 8-bit header bytes
 	problems []string
+	notes    []string
 }
 
 func (h *headers) get(name string) string { return h.env.GetHeader(name) }
+
+// raw returns a header's value as written, or "".
+func (h *headers) raw(name string) string {
+	if h.env.Root != nil && h.env.Root.Header != nil {
+		return h.env.Root.Header.Get(name)
+	}
+	return h.get(name)
+}
+
+// text returns a header's value decoded: raw 8-bit bytes and encoded words alike.
+func (h *headers) text(name string) string { return decodeHeader(h.raw(name), h.declared) }
+
+func (h *headers) note(n string) { h.notes = append(h.notes, n) }
 
 func (h *headers) has(name string) bool { return len(h.env.GetHeaderValues(name)) > 0 }
 
 func (h *headers) problem(p string) { h.problems = append(h.problems, p) }
 
 func (h *headers) fill(m *feedback.InboundEmail) {
-	from := h.addresses("From")
-	if len(from) > 0 {
+	if from, ok := h.strict("From"); ok && len(from) == 1 {
 		m.From = from[0]
 	} else {
-		h.problem("the message has no readable From address")
+		m.FromRaw = oneLine(h.text("From"), maxHeaderRunes)
 	}
-	m.ReplyTo = h.addresses("Reply-To")
+	if replyTo, ok := h.strict("Reply-To"); ok {
+		m.ReplyTo = replyTo
+	} else {
+		h.note("the Reply-To header is not a valid address, so it was not used")
+	}
 	m.To = h.addresses("To")
 	m.Cc = h.addresses("Cc")
 
-	m.Subject = oneLine(h.get("Subject"), maxHeaderRunes)
+	m.Subject = oneLine(h.text("Subject"), maxHeaderRunes)
 	if d, err := h.env.Date(); err == nil {
 		m.Date = d
 	} else if !errors.Is(err, mail.ErrHeaderNotPresent) {
-		h.problem("the Date header could not be read")
+		h.note("the email's date is written in a way that could not be read; the time it arrived is used")
 	}
 	if ids := h.ids("Message-ID"); len(ids) > 0 {
 		m.MessageID = ids[0]
@@ -59,8 +78,62 @@ func (h *headers) fill(m *feedback.InboundEmail) {
 	m.Verdicts = h.verdicts()
 }
 
+// strict reads an address header that must be valid: every address a plausible mailbox, none
+// repaired. ok is false when the header is present and is not that; an absent header is ok
+// and empty.
+func (h *headers) strict(name string) (list []feedback.Address, ok bool) {
+	raw := h.raw(name)
+	if strings.TrimSpace(raw) == "" {
+		return nil, true
+	}
+	parsed, err := parseAddressList(raw, h.declared)
+	if err != nil {
+		parsed, err = h.env.AddressList(name)
+	}
+	if err != nil {
+		// One address in angle brackets after a name that does not parse: the address is as
+		// given, only the name is odd.
+		m := angleAddr.FindStringSubmatch(raw)
+		if m == nil {
+			return nil, false
+		}
+		parsed = []*mail.Address{{Name: decodeHeader(strings.Trim(m[1], `" `), h.declared), Address: m[2]}}
+		h.note("the " + name + " header's name is written oddly; its address was read")
+	}
+	for _, a := range parsed {
+		if !plausibleMailbox(a.Address) {
+			return nil, false
+		}
+		list = append(list, feedback.Address{Name: oneLine(a.Name, maxNameRunes), Email: cleanEmail(a.Address)})
+	}
+	if len(list) > maxAddresses {
+		list = list[:maxAddresses]
+	}
+	return list, len(list) > 0
+}
+
+var angleAddr = regexp.MustCompile(`^\s*([^<>]*?)\s*<([^<>\s,;]+)>\s*$`)
+
+func parseAddressList(raw, declared string) ([]*mail.Address, error) {
+	s := toUTF8([]byte(raw), declared)
+	if strings.Contains(s, "*") {
+		s = langTag.ReplaceAllString(s, "=?$1?")
+	}
+	p := mail.AddressParser{WordDecoder: wordDecoder}
+	return p.ParseList(s)
+}
+
+// plausibleMailbox reports an address with one "@", something on each side, and no white
+// space or control characters.
+func plausibleMailbox(addr string) bool {
+	local, domain, ok := strings.Cut(addr, "@")
+	return ok && local != "" && domain != "" && !strings.Contains(domain, "@") && !strings.HasSuffix(domain, ".") &&
+		!strings.ContainsFunc(addr, func(r rune) bool { return r <= ' ' || r == 0x7f })
+}
+
 // addresses reads an address header, falling back to anything that looks like an address when
-// the header does not parse.
+// the header does not parse: To and Cc only route and thread, and a slip in them is no reason
+// to lose the message.
 func (h *headers) addresses(name string) []feedback.Address {
 	raw := h.get(name)
 	if strings.TrimSpace(raw) == "" {
@@ -81,7 +154,7 @@ func (h *headers) addresses(name string) []feedback.Address {
 				out = append(out, feedback.Address{Email: e})
 			}
 		}
-		h.problem("the " + name + " header is malformed; only the addresses in it were read")
+		h.note("the " + name + " header is written oddly; the addresses in it were read")
 	}
 	kept := out[:0]
 	for _, a := range out {
@@ -165,7 +238,7 @@ func (h *headers) autoSignals(from feedback.Address) feedback.AutoSignals {
 	a := feedback.AutoSignals{
 		AutoSubmitted:        oneLine(h.get("Auto-Submitted"), maxHeaderRunes),
 		Precedence:           strings.ToLower(oneLine(h.get("Precedence"), maxHeaderRunes)),
-		AutoReplyHeader:      h.has("X-Autoreply") || h.has("X-Autorespond"),
+		AutoReplyBy:          h.autoReplyBy(),
 		AutoResponseSuppress: oneLine(h.get("X-Auto-Response-Suppress"), maxHeaderRunes),
 		ListID:               oneLine(h.get("List-Id"), maxHeaderRunes),
 		ListUnsubscribe:      oneLine(h.get("List-Unsubscribe"), maxHeaderRunes),
@@ -178,9 +251,35 @@ func (h *headers) autoSignals(from feedback.Address) feedback.AutoSignals {
 			a.ReturnPath = cleanEmail(rp)
 		}
 	}
+	a.AutoReplyHeader = a.AutoReplyBy != ""
 	local, _, _ := strings.Cut(from.Email, "@")
-	a.FromDaemon = local == "mailer-daemon" || local == "postmaster"
+	local = strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '.' {
+			return -1
+		}
+		return r
+	}, local)
+	a.FromDaemon = local == "mailerdaemon" || local == "postmaster"
 	return a
+}
+
+// autoresponders are X-Mailer values of programs that only ever send automatic replies.
+var autoresponders = regexp.MustCompile(`(?i)^\s*(vacation|auto-?respon(der|se)|auto-?reply|mail ?responder|out of office)\b`)
+
+// autoReplyBy names the vendor header that marks an automatic reply, or "".
+func (h *headers) autoReplyBy() string {
+	for _, name := range []string{"X-Autoreply", "X-Autorespond", "X-Autoresponder"} {
+		if h.has(name) {
+			return name
+		}
+	}
+	if v := strings.ToLower(strings.TrimSpace(h.get("X-Apple-Action"))); v == "vacation" || v == "autoreply" {
+		return "X-Apple-Action: " + strings.ToUpper(v)
+	}
+	if autoresponders.MatchString(h.get("X-Mailer")) {
+		return "X-Mailer of an autoresponder"
+	}
+	return ""
 }
 
 // verdicts reads SES's receipt headers. Only the first Authentication-Results whose authserv-id is

@@ -146,14 +146,18 @@ func parse(raw []byte, l Limits, problems []string) (*feedback.InboundEmail, *en
 	}
 
 	m := &feedback.InboundEmail{}
-	h := headers{env: env}
+	declared := declaredCharset(env.Root)
+	h := headers{env: env, declared: declared}
 	h.fill(m)
 	m.Problems = append(problems, h.problems...)
+	m.Notes = h.notes
 
-	b := body{limits: l, disarmed: disarmed}
+	b := body{limits: l, disarmed: disarmed, declared: declared}
 	b.read(env, m)
 	m.Problems = append(m.Problems, b.problems...)
-	m.Problems = append(m.Problems, partProblems(env.Errors)...)
+	partErrs, partNotes := partProblems(env.Errors)
+	m.Problems = append(m.Problems, partErrs...)
+	m.Notes = append(m.Notes, partNotes...)
 	return m, env.Root, nil
 }
 
@@ -204,10 +208,31 @@ type discard struct{}
 func (discard) AddError(string, string, ...any)   {}
 func (discard) AddWarning(string, string, ...any) {}
 
-// partProblems turns enmime's part errors into plain English, once each. enmime's details quote
-// the message's own bytes, so only the error names are used: Problems may be logged.
-func partProblems(errs []*enmime.Error) []string {
-	var out []string
+// declaredCharset is the first charset other than US-ASCII and UTF-8 that any part of the
+// message declares, or "": the best guess for raw 8-bit bytes in its header.
+func declaredCharset(root *enmime.Part) string {
+	if root == nil {
+		return ""
+	}
+	leaves, _ := walk(root)
+	for _, p := range append([]*enmime.Part{root}, leaves...) {
+		if p.Header == nil {
+			continue
+		}
+		_, params := parseType(p.Header.Get("Content-Type"))
+		switch cs := strings.ToLower(params["charset"]); cs {
+		case "", "us-ascii", "ascii", "utf-8", "utf8":
+		default:
+			return cs
+		}
+	}
+	return ""
+}
+
+// partProblems turns enmime's part errors into plain English, once each: the problems (content
+// may be lost) and the notes (harmless). enmime's details quote the message's own bytes, so
+// only the error names are used: Problems may be logged.
+func partProblems(errs []*enmime.Error) (out, notes []string) {
 	seen := map[string]bool{}
 	for _, e := range errs {
 		var p string
@@ -222,7 +247,11 @@ func partProblems(errs []*enmime.Error) []string {
 		case enmime.ErrorMalformedBase64:
 			p = "some base64-encoded content was damaged; what could be decoded was kept"
 		case enmime.ErrorMalformedHeader:
-			p = "some header lines were malformed and were skipped or repaired"
+			if n := "some header lines were written oddly and were skipped or repaired"; !seen[n] {
+				seen[n] = true
+				notes = append(notes, n)
+			}
+			continue
 		case enmime.ErrorMissingBoundary:
 			p = "a multipart section was not closed: the message may be truncated"
 		case enmime.ErrorCharsetConversion:
@@ -239,7 +268,7 @@ func partProblems(errs []*enmime.Error) []string {
 			out = append(out, p)
 		}
 	}
-	return out
+	return out, notes
 }
 
 func mb(n int64) string {
