@@ -124,7 +124,9 @@ func TestStore_Minidyn(t *testing.T) {
 		s := dynamo.New(noScan{API: db, t: t, pages: &pages}, name, clk)
 		dynamo.SetPageLimit(s, pageLimit)
 		return s
-	})
+	}, storetest.Cannot{Test: "Update_Concurrent", Why: "after a transaction cancelled by its condition, " +
+		"minidyn v0.8.2 (which restores a snapshot of the table) holds the case with an attribute it cannot read, so the " +
+		`next update's version check fails with "value type is not supported yet"; moto and bbolt run this test`})
 	if pages.Load() == 0 {
 		t.Error("no list query read a second page; the suite no longer exercises paging")
 	}

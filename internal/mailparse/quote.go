@@ -31,58 +31,9 @@ func splitQuoted(text string) (newText, quoted string, forwarded bool) {
 		return "", "", false
 	}
 	lines := strings.Split(text, "\n")
-
-	// 1. Where top-posted history begins: everything from there on is quoted.
-	cut := len(lines)
-	for i := range lines {
-		t := strings.TrimSpace(lines[i])
-		switch {
-		case originalMessage().MatchString(t):
-			cut = i
-		case forwardMarker().MatchString(t):
-			cut, forwarded = i, true
-		case isOutlookHeader(lines, i):
-			cut = i
-			if j := prevNonBlank(lines, i); j >= 0 && underscores().MatchString(strings.TrimSpace(lines[j])) {
-				cut = j
-			}
-		default:
-			if n := attribution(lines, i); n > 0 && !quoteFollows(lines, i+n) {
-				cut = i
-			}
-		}
-		if cut < len(lines) {
-			break
-		}
-	}
-
-	// 2. The signature, above the history.
-	sig := cut
-	for i := 0; i < cut; i++ {
-		if lines[i] == "-- " || lines[i] == "--\u00a0" {
-			sig = i
-			break
-		}
-		if mobileSignature().MatchString(strings.TrimSpace(lines[i])) && onlyBlankBetween(lines, i+1, cut) {
-			sig = i
-			break
-		}
-	}
-
-	// 3. Quoted lines and their attributions, within what the sender wrote (inline replies keep
-	// the sender's answers).
-	marked := make([]bool, sig)
-	for i := 0; i < sig; i++ {
-		if strings.HasPrefix(strings.TrimLeft(lines[i], " "), ">") {
-			marked[i] = true
-			continue
-		}
-		if n := attribution(lines[:sig], i); n > 0 && quoteFollows(lines[:sig], i+n) {
-			for k := i; k < i+n; k++ {
-				marked[k] = true
-			}
-		}
-	}
+	cut, forwarded := historyStart(lines)
+	sig := signatureStart(lines, cut)
+	marked := quotedLines(lines[:sig])
 
 	var fresh, cutText []string
 	var run []string
@@ -109,6 +60,62 @@ func splitQuoted(text string) (newText, quoted string, forwarded bool) {
 		cutText = append(cutText, strings.Join(lines[sig:], "\n"))
 	}
 	return trimBlank(collapseBlank(fresh)), trimBlank(strings.Join(cutText, "\n\n")), forwarded
+}
+
+// historyStart is where top-posted history begins (len(lines) for none): everything from there
+// on is quoted. forwarded reports a forwarded message.
+func historyStart(lines []string) (cut int, forwarded bool) {
+	for i := range lines {
+		t := strings.TrimSpace(lines[i])
+		switch {
+		case originalMessage().MatchString(t):
+			return i, false
+		case forwardMarker().MatchString(t):
+			return i, true
+		case isOutlookHeader(lines, i):
+			if j := prevNonBlank(lines, i); j >= 0 && underscores().MatchString(strings.TrimSpace(lines[j])) {
+				return j, false
+			}
+			return i, false
+		default:
+			if n := attribution(lines, i); n > 0 && !quoteFollows(lines, i+n) {
+				return i, false
+			}
+		}
+	}
+	return len(lines), false
+}
+
+// signatureStart is where the signature begins above the history at cut (cut for none): a
+// "-- " line, or a lone "Sent from my phone" with nothing but blank lines after it.
+func signatureStart(lines []string, cut int) int {
+	for i := 0; i < cut; i++ {
+		if lines[i] == "-- " || lines[i] == "--\u00a0" {
+			return i
+		}
+		if mobileSignature().MatchString(strings.TrimSpace(lines[i])) && onlyBlankBetween(lines, i+1, cut) {
+			return i
+		}
+	}
+	return cut
+}
+
+// quotedLines marks the quoted lines and their attributions within what the sender wrote
+// (inline replies keep the sender's answers).
+func quotedLines(lines []string) []bool {
+	marked := make([]bool, len(lines))
+	for i := range lines {
+		if strings.HasPrefix(strings.TrimLeft(lines[i], " "), ">") {
+			marked[i] = true
+			continue
+		}
+		if n := attribution(lines, i); n > 0 && quoteFollows(lines, i+n) {
+			for k := i; k < i+n; k++ {
+				marked[k] = true
+			}
+		}
+	}
+	return marked
 }
 
 // isOutlookHeader reports an Outlook reply header: "From:" followed within a few lines by "Sent:"

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"sync"
 	"syscall"
 	"testing"
@@ -87,10 +88,23 @@ func start(path string) (string, error) {
 		return "", err
 	}
 	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
+	dieWithParent(cmd)
+	// Started and waited for on one locked thread: a parent-death signal is tied to the thread
+	// that started the child, so that thread lives exactly as long as the server.
+	exited, startedErr := make(chan struct{}), make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			startedErr <- err
+			return
+		}
+		startedErr <- nil
+		cmd.Wait()
+		close(exited)
+	}()
+	if err := <-startedErr; err != nil {
 		return "", fmt.Errorf("run %s: %w", path, err)
 	}
-	exited := make(chan struct{})
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -102,7 +116,6 @@ func start(path string) (string, error) {
 		}
 		io.Copy(io.Discard, stderr) // moto logs every request: keep reading, or it blocks
 	}()
-	go func() { cmd.Wait(); close(exited) }()
 	var url string
 	select {
 	case url = <-found:
