@@ -34,7 +34,8 @@ func appended(b *bolt.Bucket) *bolt.Bucket {
 var (
 	// bucketPending holds the cases whose intake side effects are not all settled, by creation.
 	bucketPending = []byte("index-pending")
-	// bucketDue holds the open cases with a response date, by that date.
+	// bucketDue holds the open cases with a response date, or a window to ask for Stage 2, by
+	// that date (feedback.DueOn).
 	bucketDue = []byte("index-due")
 	// bucketAssigned holds the open cases by mailbox, then by receipt.
 	bucketAssigned = []byte("index-assigned")
@@ -46,9 +47,9 @@ var (
 	// indexVersion names the indexes' present layout; a file without it (made before the
 	// indexes, or with another layout) has them, and the received index, rebuilt once, at Open.
 	// Version 2 drops the entries that purges before it left behind; version 3 adds the expiry
-	// index.
+	// index; version 4 adds to the due index the cases answered at Stage 1 (feedback.DueOn).
 	keyIndexVersion = []byte("index-version")
-	indexVersion    = []byte("3")
+	indexVersion    = []byte("4")
 )
 
 // rebuildIndexes makes every index afresh from the cases: once, for a file written before the
@@ -89,8 +90,8 @@ func indexKeys(c *feedback.Case) map[string][]byte {
 	if c.Pending() {
 		keys[string(bucketPending)] = []byte(feedback.SortableTime(c.CreatedAt) + ref)
 	}
-	if c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() {
-		keys[string(bucketDue)] = []byte(c.RespondBy.Format(dateLayout) + feedback.SortableTime(c.RespondBy) + ref)
+	if due := feedback.DueOn(c); !due.IsZero() {
+		keys[string(bucketDue)] = []byte(due.Format(dateLayout) + feedback.SortableTime(due) + ref)
 	}
 	if c.Status == feedback.StatusOpen {
 		keys[string(bucketAssigned)] = []byte(c.AssignedTo + "\x00" + feedback.SortableTime(c.ReceivedAt) + ref)
