@@ -102,4 +102,3 @@ func (p progressJobs) PutImportJob(ctx context.Context, j *feedback.ImportJob, f
 	}
 	return p.ImportJobStore.PutImportJob(ctx, j, from)
 }
-
