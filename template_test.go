@@ -916,7 +916,7 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// and delete schedules (a moved date's or a closed stage's, the unschedule effects); on TTL's
 		// REMOVE, delete the case's stored files and put its destruction log line.
 		{"NotifierFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
-			[]string{"acknowledgement limits", "cases", "destruction log", "idempotency keys", "restrictions"}, sideEffects},
+			[]string{"acknowledgement limits", "cases", "destruction log", "idempotency keys", "restrictions", "statistical records"}, sideEffects},
 		// The same, the sweep's queries of the pending and open cases (read a page at a time
 		// with BatchGetItem) and of the restrictions register, and the managers' digest limit.
 		{"RemindersFunction", []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
@@ -930,7 +930,7 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		{"OfficerFunction", []string{"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
 			[]string{"case references", "cases", "idempotency keys", "marker ids", "markers", "restriction ids", "restrictions", "sessions", "sign-in limits", "sign-in links"},
-			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "markers", "open cases", "restrictions", "sessions", "sign-in limits", "sign-in links"}},
+			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "markers", "open cases", "restrictions", "sessions", "sign-in limits", "sign-in links", "statistical records"}},
 		// ImportJob: the job read, claimed and its progress written; cases looked up and
 		// created; a row past retention kept as its statistical record with its destruction
 		// log line; the uploaded file read and deleted. Nothing else: no mail, no schedules.
