@@ -54,14 +54,14 @@ bench: build ## benchmarks: Go benchmarks (DynamoDB calls and units per web comp
 # Every function is functions/<dir>/main.go, built as Lambda's provided.al2023 runtime on arm64
 # wants it: a static binary named bootstrap. `sam build` runs build-<LogicalId> (template.yaml's
 # BuildMethod: makefile) with ARTIFACTS_DIR set; `make build` puts them all under bin/.
-FUNCTIONS := webform notifier reminders email officer social
+FUNCTIONS := webform notifier reminders email officer social importer
 LAMBDA_GO_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 NEED_ARTIFACTS_DIR = @test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: build-<LogicalId> is for sam build; use make build" >&2; exit 1; }
 INVOKE = $(GO) run ./internal/lambdatest/cmd/invoke
 comma := ,
 
-.PHONY: build-WebFormFunction build-NotifierFunction build-RemindersFunction build-EmailFunction build-OfficerFunction build-SocialFunction
-.PHONY: invoke-webform invoke-notifier invoke-reminders invoke-email invoke-officer invoke-social
+.PHONY: build-WebFormFunction build-NotifierFunction build-RemindersFunction build-EmailFunction build-OfficerFunction build-SocialFunction build-ImportFunction
+.PHONY: invoke-webform invoke-notifier invoke-reminders invoke-email invoke-officer invoke-social invoke-importer
 
 build: ## cross-compile every function to bin/<dir>/bootstrap (linux/arm64)
 	@for fn in $(FUNCTIONS); do \
@@ -93,6 +93,10 @@ build-SocialFunction:
 	$(NEED_ARTIFACTS_DIR)
 	$(LAMBDA_GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/social
 
+build-ImportFunction:
+	$(NEED_ARTIFACTS_DIR)
+	$(LAMBDA_GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/importer
+
 # The invoke targets build the function for this machine and hand it one event through a local
 # Lambda Runtime API (what `sam local invoke` does, without Docker). The function sees this
 # shell's INTAKE_* and AWS_* variables: point AWS_ENDPOINT_URL at moto_server to give it AWS.
@@ -107,6 +111,9 @@ invoke-reminders: ## run the reminders function: EVENT=events/reminders-due.json
 
 invoke-email: ## run the email function on an S3 event: EVENT=events/email-s3.json (default)
 	$(INVOKE) -fn email -event $(or $(EVENT),events/email-s3.json)
+
+invoke-importer: ## run the importer on an S3 event of an uploaded import file: EVENT=events/importer-s3.json (default)
+	$(INVOKE) -fn importer -event $(or $(EVENT),events/importer-s3.json)
 
 invoke-officer: ## run the officer function: EVENT=events/officer-list-cases.json (default, a JWT-authorised API call) or events/officer-sign-in-form.json
 	$(INVOKE) -fn officer -event $(or $(EVENT),events/officer-list-cases.json)

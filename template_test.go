@@ -50,6 +50,7 @@ var functions = []struct {
 	{"EmailFunction", "email", setup.EmailSettings},
 	{"OfficerFunction", "officer", setup.OfficerSettings},
 	{"SocialFunction", "social", setup.SocialSettings},
+	{"ImportFunction", "importer", setup.ImportSettings},
 }
 
 // notYetWired are settings in internal/config that no function in the template sets, and why
@@ -468,6 +469,16 @@ func TestTemplate_Events(t *testing.T) {
 						t.Errorf("record %s %s: want an ObjectCreated event under inbound/, as the MailStored trigger filters", r.EventName, r.S3.Object.Key)
 					}
 				}
+			case strings.HasPrefix(name, "importer-"):
+				var ev events.S3Event
+				if err := dec.Decode(&ev); err != nil || len(ev.Records) == 0 {
+					t.Fatalf("not an S3 event with records: %v", err)
+				}
+				for _, r := range ev.Records {
+					if _, ok := feedback.ImportJobOfFile(r.S3.Object.Key); !strings.HasPrefix(r.EventName, "ObjectCreated:") || !ok {
+						t.Errorf("record %s %s: want an ObjectCreated event of an import file (imports/<id>.csv), as the FileUploaded trigger filters", r.EventName, r.S3.Object.Key)
+					}
+				}
 			default:
 				t.Errorf("%s is not named after a function (events/<dir>-*.json)", name)
 			}
@@ -780,6 +791,7 @@ var keyFamilies = map[string]string{
 	"DESTROYED#*":           "destruction log",
 	"STAT#*":                "statistical records",
 	"SEARCH#*":              "search index",
+	"IMPORT#*":              "import jobs",
 	"index/pending=PENDING": "pending cases",
 	"index/cases=open":      "open cases",
 	"index/cases=closed":    "closed cases",
@@ -929,6 +941,11 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
 			[]string{"case references", "cases", "destruction log", "idempotency keys", "marker ids", "markers", "restriction ids", "restrictions", "search index", "sessions", "sign-in limits", "sign-in links", "statistical records"},
 			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "markers", "open cases", "restrictions", "search index", "sessions", "sign-in limits", "sign-in links", "statistical records"}},
+		// ImportJob: the job read, claimed and its progress written; cases looked up and
+		// created; a row past retention kept as its statistical record with its destruction
+		// log line; the uploaded file read and deleted. Nothing else: no mail, no schedules.
+		{"ImportFunction", []string{"dynamodb:GetItem", "dynamodb:PutItem", "s3:DeleteObject", "s3:GetObject"},
+			[]string{"cases", "destruction log", "import jobs", "search index", "statistical records"}, []string{"cases", "import jobs"}},
 	}
 	// What no function that faces the public, and neither the notifier nor the reminders
 	// function, may write (issue 22).
@@ -950,8 +967,8 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 				t.Errorf("%s may write %s", tt.fn, f)
 			}
 		}
-		if tt.fn != "NotifierFunction" && tt.fn != "OfficerFunction" && (slices.Contains(writes, "destruction log") || slices.Contains(writes, "statistical records")) {
-			t.Errorf("%s may write the destruction log or statistical records; only the notifier (destruction) and the officer function (the import) do", tt.fn)
+		if tt.fn != "NotifierFunction" && tt.fn != "OfficerFunction" && tt.fn != "ImportFunction" && (slices.Contains(writes, "destruction log") || slices.Contains(writes, "statistical records")) {
+			t.Errorf("%s may write the destruction log or statistical records; only the notifier (destruction) and the import (the officer function's, and the importer's: a row imported past its retention) do", tt.fn)
 		}
 		if unattended[tt.fn] && tt.fn != "NotifierFunction" && tt.fn != "RemindersFunction" && slices.Contains(writes, "restrictions") {
 			t.Errorf("%s faces the public and may write restrictions", tt.fn)

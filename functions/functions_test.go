@@ -393,6 +393,7 @@ func TestFunctions_SampleEvents(t *testing.T) {
 		{"reminders", "reminders-sweep.json", `"swept":true`},
 		{"reminders", "reminders-digest.json", `"digested":true`},
 		{"email", "email-s3.json", `null`},
+		{"importer", "importer-s3.json", `null`},
 		{"officer", "officer-list-cases.json", `"statusCode":200`},
 		{"officer", "officer-sign-in-form.json", `"statusCode":200`},
 	}
@@ -880,6 +881,7 @@ func TestFunctions_LinkOnlyWhatTheyUse(t *testing.T) {
 		"notifier":  {"dynamodb", "scheduler", "sesv2"},
 		"reminders": {"dynamodb", "scheduler", "sesv2"},
 		"officer":   {"dynamodb", "sesv2"},
+		"importer":  {"dynamodb"},
 	}
 	// Operations no function calls, one per client.
 	unused := map[string]string{"dynamodb": "ListBackups", "sesv2": "CreateContactList", "scheduler": "ListTagsForResource"}

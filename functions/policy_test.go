@@ -29,6 +29,7 @@ import (
 var functionResources = map[string]string{
 	"webform": "WebFormFunction", "social": "SocialFunction", "email": "EmailFunction",
 	"notifier": "NotifierFunction", "reminders": "RemindersFunction", "officer": "OfficerFunction",
+	"importer": "ImportFunction",
 }
 
 // testAccount is moto's account.

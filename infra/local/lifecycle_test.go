@@ -162,6 +162,49 @@ func TestLocalRunner_OfficerLifecycle(t *testing.T) {
 	}
 }
 
+// TestLocalRunner_ClosesUnescalated: a complaint answered at Stage 1 and not escalated closes
+// by itself once the day its response letter gave for asking for Stage 2 has passed, when the
+// runner's clock moves past it: closed, kept two years from then, the history saying why.
+func TestLocalRunner_ClosesUnescalated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the local runner")
+	}
+	r := start(t, buildRunner(t), t.TempDir(), "-now", "2026-12-21T10:00:00Z",
+		"-api-tokens", tokOfficer+"=planning@example.gov.uk")
+	resp, body := r.post(t, "application/json", `{"kind":"complaint","email":"ada@example.com","service_area":"planning","message":"My objection was lost."}`, nil)
+	var made struct {
+		Reference string `json:"reference"`
+	}
+	if json.Unmarshal(body, &made) != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /v1/feedback = %d %s", resp.StatusCode, body)
+	}
+	ref := made.Reference
+	r.clock(t, "2027-01-06T14:00:00Z")
+	if status, c := r.api(t, "POST", "/v1/cases/"+ref+"/respond", tokOfficer,
+		`{"outcome":"not_upheld","summary":"We found no fault.","sent_by":"email"}`); status != http.StatusOK {
+		t.Fatalf("respond = %d %v", status, c)
+	}
+	if n := r.mail(t, "ada@example.com", "Our response", "Wednesday 3 February 2027"); n != 1 {
+		t.Errorf("%d response letters giving 3 February as the last day to ask for Stage 2; want 1", n)
+	}
+	history := func(c map[string]any) string {
+		h, _ := c["history"].([]any)
+		last, _ := h[len(h)-1].(map[string]any)
+		return asString(last["action"]) + ": " + asString(last["detail"])
+	}
+	r.clock(t, "2027-02-03T22:00:00Z")
+	if _, c := r.api(t, "GET", "/v1/cases/"+ref, tokOfficer, ""); c["status"] != "open" {
+		t.Errorf("on the last day to ask for Stage 2: status %v, %s; want open", c["status"], history(c))
+	}
+	r.clock(t, "2027-02-04T07:00:00Z")
+	_, c := r.api(t, "GET", "/v1/cases/"+ref, tokOfficer, "")
+	if c["status"] != "closed" || !strings.HasPrefix(asString(c["expires_at"]), "2029-02-04") ||
+		history(c) != "closed: no Stage 2 review was asked for by Wednesday 3 February 2027" {
+		t.Errorf("the morning after: status %v, expires_at %v, %s; want closed, kept until 2029-02-04, saying why",
+			c["status"], c["expires_at"], history(c))
+	}
+}
+
 func asString(v any) string {
 	s, _ := v.(string)
 	return s

@@ -76,7 +76,7 @@ func Open(dir string, clk feedback.Clock) (*Store, error) {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketMeta, bucketDestr, bucketRestr, bucketMark, bucketStats} {
+		for _, b := range [][]byte{bucketCases, bucketIdem, bucketSeq, bucketQuota, bucketCreds, bucketMeta, bucketDestr, bucketRestr, bucketMark, bucketStats, bucketImports} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

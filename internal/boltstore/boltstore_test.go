@@ -214,3 +214,7 @@ func TestStore_AppendedBucketsArePacked(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestStore_ImportJobsConformance(t *testing.T) {
+	storetest.RunImportJobs(t, func(t *testing.T, clk feedback.Clock) feedback.ImportJobStore { return open(t, t.TempDir(), clk) })
+}

@@ -35,7 +35,8 @@ func appended(b *bolt.Bucket) *bolt.Bucket {
 var (
 	// bucketPending holds the cases whose intake side effects are not all settled, by creation.
 	bucketPending = []byte("index-pending")
-	// bucketDue holds the open cases with a response date, by that date.
+	// bucketDue holds the open cases with a response date, or a window to ask for Stage 2, by
+	// that date (feedback.DueOn).
 	bucketDue = []byte("index-due")
 	// bucketAssigned holds the open cases by mailbox, then by receipt.
 	bucketAssigned = []byte("index-assigned")
@@ -50,9 +51,10 @@ var (
 	// indexVersion names the indexes' present layout; a file without it (made before the
 	// indexes, or with another layout) has them, and the received index, rebuilt once, at Open.
 	// Version 2 drops the entries that purges before it left behind; version 3 adds the expiry
-	// index; version 4 the search index.
+	// index; version 4 the search index; version 5 adds to the due index the cases answered at
+	// Stage 1 (feedback.DueOn).
 	keyIndexVersion = []byte("index-version")
-	indexVersion    = []byte("4")
+	indexVersion    = []byte("5")
 )
 
 // rebuildIndexes makes every index afresh from the cases: once, for a file written before the
@@ -95,8 +97,8 @@ func indexKeys(c *feedback.Case) map[string][][]byte {
 	if c.Pending() {
 		one(bucketPending, feedback.SortableTime(c.CreatedAt)+ref)
 	}
-	if c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() {
-		one(bucketDue, c.RespondBy.Format(dateLayout)+feedback.SortableTime(c.RespondBy)+ref)
+	if due := feedback.DueOn(c); !due.IsZero() {
+		one(bucketDue, due.Format(dateLayout)+feedback.SortableTime(due)+ref)
 	}
 	if c.Status == feedback.StatusOpen {
 		one(bucketAssigned, c.AssignedTo+"\x00"+feedback.SortableTime(c.ReceivedAt)+ref)

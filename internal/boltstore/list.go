@@ -17,13 +17,13 @@ func (s *Store) ListPending(_ context.Context) ([]*feedback.Case, error) {
 	return s.list(bucketPending, nil, nil)
 }
 
-// ListDue returns open cases due on or before the date, soonest first.
+// ListDue returns open cases due (feedback.DueOn) on or before the date, soonest first.
 func (s *Store) ListDue(_ context.Context, onOrBefore time.Time) ([]*feedback.Case, error) {
 	// Keys start with the due date as the case holds it; the first one past the day ends
 	// the walk.
 	day := []byte(onOrBefore.Format(dateLayout))
 	cs, err := s.list(bucketDue, nil, func(k []byte) bool { return bytes.Compare(k[:len(dateLayout)], day) <= 0 })
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].RespondBy.Before(cs[j].RespondBy) })
+	sort.SliceStable(cs, func(i, j int) bool { return feedback.DueOn(cs[i]).Before(feedback.DueOn(cs[j])) })
 	return cs, err
 }
 

@@ -34,6 +34,7 @@ type fixture struct {
 	clock  *clock.Fixed
 	store  *boltstore.Store
 	outbox *outbox.Outbox
+	blobs  feedback.Blobs
 }
 
 // newFixture is the embedded stack at a fixed instant, with planning's cases routed to cy.
@@ -53,7 +54,7 @@ func newFixture(t testing.TB, at time.Time) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stack.Close() })
-	return &fixture{svc: stack.Service, clock: clk, store: stack.Store, outbox: stack.Outbox}
+	return &fixture{svc: stack.Service, clock: clk, store: stack.Store, outbox: stack.Outbox, blobs: stack.Blobs}
 }
 
 // sevenoaksAreas are the service areas of seed 002's appendices: Appendix A's 23, Appendix B's

@@ -349,3 +349,21 @@ func TestStore_TakeQuota_OldLayout(t *testing.T) {
 		})
 	}
 }
+
+func TestStore_ImportJobsMoto(t *testing.T) {
+	db := motoClient(t)
+	storetest.RunImportJobs(t, func(t *testing.T, clk feedback.Clock) feedback.ImportJobStore {
+		return dynamo.New(noScan{API: db, t: t, pages: new(atomic.Int64)}, motoTable(t, db), clk)
+	})
+}
+
+func TestStore_ImportJobsMinidyn(t *testing.T) {
+	storetest.RunImportJobs(t, func(t *testing.T, clk feedback.Clock) feedback.ImportJobStore {
+		db := minidyn.NewClient()
+		name := tableName(t)
+		if err := dynamo.CreateTable(context.Background(), db, name); err != nil {
+			t.Fatal(err)
+		}
+		return dynamo.New(noScan{API: db, t: t, pages: new(atomic.Int64)}, name, clk)
+	})
+}

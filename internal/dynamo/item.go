@@ -141,6 +141,7 @@ type caseDates struct {
 	ReceivedAt    string `dynamodbav:"received_at,omitempty"`
 	AcknowledgeBy string `dynamodbav:"acknowledge_by,omitempty"`
 	RespondBy     string `dynamodbav:"respond_by,omitempty"`
+	EscalateBy    string `dynamodbav:"escalate_by,omitempty"`
 	ClosedAt      string `dynamodbav:"closed_at,omitempty"`
 	RetainUntil   string `dynamodbav:"retain_until,omitempty"`
 	ExpiresAt     int64  `dynamodbav:"expires_at,omitempty"`
@@ -352,7 +353,7 @@ func marshalCase(c *feedback.Case) (map[string]types.AttributeValue, error) {
 			Effects: marshalEffects(c.Effects, false), Claims: marshalClaims(c.Effects),
 			Stages: marshalStages(c.Stages), Ombudsman: marshalOmbudsman(c.Ombudsman), Letters: marshalLetters(c.Letters)},
 		caseDates: caseDates{ReceivedAt: formatTime(c.ReceivedAt), AcknowledgeBy: formatTime(c.AcknowledgeBy),
-			RespondBy: formatTime(c.RespondBy), ClosedAt: formatTime(c.ClosedAt),
+			RespondBy: formatTime(c.RespondBy), EscalateBy: formatTime(c.EscalateBy), ClosedAt: formatTime(c.ClosedAt),
 			RetainUntil: formatTime(c.ExpiresAt), ExpiresAt: epoch(c.ExpiresAt),
 			CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt), Version: c.Version},
 	}
@@ -399,6 +400,7 @@ func (r *caseRecord) toCase() (*feedback.Case, error) {
 	c.ReceivedAt = p.parse("received_at", r.ReceivedAt)
 	c.AcknowledgeBy = p.parse("acknowledge_by", r.AcknowledgeBy)
 	c.RespondBy = p.parse("respond_by", r.RespondBy)
+	c.EscalateBy = p.parse("escalate_by", r.EscalateBy)
 	for i, m := range r.Messages {
 		at := p.parse(fmt.Sprintf("messages[%d].at", i), m.At)
 		c.Messages = append(c.Messages, feedback.Correspondence{At: at, Channel: feedback.Channel(m.Channel), From: m.From,

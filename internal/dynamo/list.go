@@ -16,25 +16,34 @@ import (
 
 // ListPending returns the cases whose intake side effects are not all done, oldest first.
 func (s *Store) ListPending(ctx context.Context) ([]*feedback.Case, error) {
-	return s.query(ctx, "pending", IndexPending, AttrPendingPK+" = :pk", "",
+	return s.query(ctx, "pending", IndexPending, AttrPendingPK+" = :pk", "", nil,
 		map[string]types.AttributeValue{":pk": str(pendingValue)},
 		(*feedback.Case).Pending)
 }
 
-// ListDue returns the open cases whose response date, as a civil date in onOrBefore's location,
-// is on or before onOrBefore's, soonest first. It reads the cases index (the open partition is
-// in due-date order, feedback.ListKey), where an item without a response date is keyed by its
-// acknowledgement date and left out by the filter.
+// ListDue returns the open cases due (feedback.DueOn: the response date or, once Stage 1 has
+// had its response, the last day to ask for Stage 2), as a civil date in onOrBefore's location,
+// on or before onOrBefore's, soonest first. It reads the cases index (the open partition is in
+// due-date order, feedback.ListKey). An item with neither date is keyed by its acknowledgement
+// date and left out by the filter, unless it is a complaint at Stage 1: one answered before the
+// window was recorded, which the sweep then dates (feedback.DueOn). The filter reads only what
+// the index projects (CasesProjection), so that the index needs no new attribute.
 func (s *Store) ListDue(ctx context.Context, onOrBefore time.Time) ([]*feedback.Case, error) {
 	// The sort key is "YYYY-MM-DD#ref"; everything on the day sorts before the next day.
 	y, m, d := onOrBefore.Date()
 	next := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	last := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-	return s.query(ctx, "due", IndexCases, AttrCasesPK+" = :pk AND "+AttrCasesSK+" < :next", "attribute_exists(respond_by)",
-		map[string]types.AttributeValue{":pk": str(string(feedback.StatusOpen)), ":next": str(next)},
+	cs, err := s.query(ctx, "due", IndexCases, AttrCasesPK+" = :pk AND "+AttrCasesSK+" < :next",
+		"(attribute_exists(respond_by) OR #kind = :complaint AND #stage = :stage1)",
+		map[string]string{"#kind": "kind", "#stage": "stage"},
+		map[string]types.AttributeValue{":pk": str(string(feedback.StatusOpen)), ":next": str(next),
+			":complaint": str(string(feedback.KindComplaint)), ":stage1": str(string(feedback.Stage1))},
 		func(c *feedback.Case) bool {
-			return c.Status == feedback.StatusOpen && !c.RespondBy.IsZero() && c.RespondBy.Format(time.DateOnly) <= last
+			due := feedback.DueOn(c)
+			return !due.IsZero() && due.Format(time.DateOnly) <= last
 		})
+	sort.SliceStable(cs, func(i, j int) bool { return feedback.DueOn(cs[i]).Before(feedback.DueOn(cs[j])) })
+	return cs, err
 }
 
 // ListAssigned returns the open cases assigned to a mailbox, oldest first. It reads the cases
@@ -42,7 +51,7 @@ func (s *Store) ListDue(ctx context.Context, onOrBefore time.Time) ([]*feedback.
 // this only when it is given no list of its own, which no deployed function is, so an index
 // kept for it would be written with every case and never read.
 func (s *Store) ListAssigned(ctx context.Context, mailbox string) ([]*feedback.Case, error) {
-	cs, err := s.query(ctx, "assigned", IndexCases, AttrCasesPK+" = :pk", "assigned_to = :mailbox",
+	cs, err := s.query(ctx, "assigned", IndexCases, AttrCasesPK+" = :pk", "assigned_to = :mailbox", nil,
 		map[string]types.AttributeValue{":pk": str(string(feedback.StatusOpen)), ":mailbox": str(mailbox)},
 		func(c *feedback.Case) bool { return c.Status == feedback.StatusOpen && c.AssignedTo == mailbox })
 	if err != nil {
@@ -303,7 +312,7 @@ func (s *Store) readMonth(ctx context.Context, in *dynamodb.QueryInput, limit in
 // reads each page's cases from the table in one batch. The index is eventually consistent, so
 // each case is checked again against the predicate that put it in the list (keep); one gone
 // or expired meanwhile is left out.
-func (s *Store) query(ctx context.Context, what, index, cond, filter string, values map[string]types.AttributeValue, keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
+func (s *Store) query(ctx context.Context, what, index, cond, filter string, names map[string]string, values map[string]types.AttributeValue, keep func(*feedback.Case) bool) ([]*feedback.Case, error) {
 	now := s.clock.Now()
 	values[":now"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}
 	live := "(attribute_not_exists(#exp) OR #exp > :now)"
@@ -317,6 +326,9 @@ func (s *Store) query(ctx context.Context, what, index, cond, filter string, val
 		FilterExpression:          aws.String(live),
 		ExpressionAttributeNames:  map[string]string{"#exp": AttrExpiresAt},
 		ExpressionAttributeValues: values,
+	}
+	for k, v := range names {
+		in.ExpressionAttributeNames[k] = v
 	}
 	if s.pageLimit > 0 {
 		in.Limit = aws.Int32(s.pageLimit)

@@ -47,7 +47,7 @@ func (s *Store) ListByContact(ctx context.Context, identity string) ([]*feedback
 	if identity == "" {
 		return nil, nil
 	}
-	cs, err := s.query(ctx, "cases by contact", IndexContact, AttrContactPK+" = :pk", "",
+	cs, err := s.query(ctx, "cases by contact", IndexContact, AttrContactPK+" = :pk", "", nil,
 		map[string]types.AttributeValue{":pk": str(identity)},
 		func(c *feedback.Case) bool { return feedback.ContactKey(c) == identity })
 	if err != nil {

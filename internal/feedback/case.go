@@ -36,6 +36,10 @@ type Case struct {
 	// Europe/London at midnight.
 	AcknowledgeBy time.Time `json:"acknowledge_by"`
 	RespondBy     time.Time `json:"respond_by,omitzero"`
+	// EscalateBy is, once Stage 1 has had its response, the last day on which the resident may
+	// ask for Stage 2: the date the response letter gives. The case closes by itself after it
+	// (SweepReminders); escalating or closing clears it.
+	EscalateBy time.Time `json:"escalate_by,omitzero"`
 
 	// IdempotencyKey, when the channel gave one, makes a repeated delivery return this case;
 	// Fingerprint tells a true repeat from a different submission reusing the key.

@@ -13,13 +13,37 @@ import (
 // keys, while the email channel is reworked; they belong here.)
 
 // ListKey is where a case sorts in ListCases, and what a cursor holds: its response date (or,
-// without one, its acknowledgement date) as YYYY-MM-DD, "#", and its reference.
+// without one, the last day to ask for Stage 2, or else its acknowledgement date) as
+// YYYY-MM-DD, "#", and its reference.
 func ListKey(c *Case) string {
 	d := c.RespondBy
+	if d.IsZero() {
+		d = c.EscalateBy
+	}
 	if d.IsZero() {
 		d = c.AcknowledgeBy
 	}
 	return d.Format(time.DateOnly) + "#" + c.Ref
+}
+
+// DueOn is the date by which Store.ListDue holds an open case: its response date; or, once
+// Stage 1 has had its response, the last day to ask for Stage 2 (EscalateBy), so that the sweep
+// closes it when that has passed. A case answered before Intake recorded that day is held by the
+// day of the response, on or before any window's end, so that the sweep finds it and works the
+// day out. Zero for a closed case or one that owes nothing.
+func DueOn(c *Case) time.Time {
+	switch {
+	case c.Status != StatusOpen:
+		return time.Time{}
+	case !c.RespondBy.IsZero():
+		return c.RespondBy
+	case !c.EscalateBy.IsZero():
+		return c.EscalateBy
+	}
+	if st, ok := c.StageRecordOf(Stage1); ok && c.Kind == KindComplaint && c.Stage == Stage1 && st.Responded() {
+		return st.Response.At
+	}
+	return time.Time{}
 }
 
 // ReceivedKey is where a case sorts in ListReceived, and what its cursors hold: the instant of

@@ -144,9 +144,10 @@ func (s *Service) AddNote(ctx context.Context, who StaffMember, ref, text string
 	})
 }
 
-// close closes c at now and sets its retention end.
+// close closes c at now and sets its retention end. Nobody asks for Stage 2 of a closed case
+// any more: that would be an escalation, which reopens it.
 func (s *Service) close(c *Case, now time.Time) {
-	c.Status, c.ClosedAt = StatusClosed, now
+	c.Status, c.ClosedAt, c.EscalateBy = StatusClosed, now, time.Time{}
 	s.retain(c)
 }
 

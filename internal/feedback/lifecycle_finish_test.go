@@ -134,3 +134,91 @@ func TestService_SendDigests_RestrictionReviews(t *testing.T) {
 		}
 	})
 }
+
+// TestService_SweepReminders_ClosesUnescalated: a complaint answered at Stage 1 and not
+// escalated closes by itself once the date its response letter gave for asking for Stage 2 has
+// passed (20 working days; here the Easter bank holidays push it from 21 to 23 April 2027),
+// with its retention started and the history saying why. A case escalated or closed in time is
+// left alone, and so is one whose window has not ended.
+func TestService_SweepReminders_ClosesUnescalated(t *testing.T) {
+	ctx := context.Background()
+	const why = "no Stage 2 review was asked for by Friday 23 April 2027"
+	tests := []struct {
+		name       string
+		before     func(t *testing.T, f *fixture, ref string) // after the response
+		sweep      time.Time
+		wantStatus feedback.Status
+		wantWhy    bool
+	}{
+		{"late on the last day of the window (22:00 UTC, 23:00 BST)", nil, london("2027-04-23T22:00"), feedback.StatusOpen, false},
+		{"the morning after it", nil, london("2027-04-24T06:00"), feedback.StatusClosed, true},
+		{"weeks after it", nil, london("2027-06-01T07:00"), feedback.StatusClosed, true},
+		{"escalated in time", func(t *testing.T, f *fixture, ref string) {
+			f.clock.Set(london("2027-04-20T10:00"))
+			if _, err := f.svc.Escalate(ctx, cy, ref, di.Email, "The resident is unhappy."); err != nil {
+				t.Fatal(err)
+			}
+		}, london("2027-04-26T07:00"), feedback.StatusOpen, false},
+		{"closed by the officer", func(t *testing.T, f *fixture, ref string) {
+			f.clock.Set(london("2027-04-01T10:00"))
+			if _, err := f.svc.Close(ctx, bo, ref, "The resident accepted the response."); err != nil {
+				t.Fatal(err)
+			}
+		}, london("2027-04-26T07:00"), feedback.StatusClosed, false},
+		{"answered before the window was recorded", forgetWindow, london("2027-04-24T06:00"), feedback.StatusClosed, true},
+		{"answered before the window was recorded, within it", forgetWindow, london("2027-04-23T10:00"), feedback.StatusOpen, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := lifecycleFixture(t)
+			f.clock.Set(london("2027-03-10T10:00"))
+			c := f.submitted(t)
+			f.clock.Set(london("2027-03-24T15:00"))
+			if c = respond(t, f, bo, c.Ref); c.EscalateBy.Format(time.DateOnly) != "2027-04-23" {
+				t.Errorf("after the response EscalateBy = %v; want 2027-04-23", c.EscalateBy)
+			}
+			if sent, _ := f.outbox.List(); !strings.Contains(sent[len(sent)-1].Text, "by Friday 23 April 2027") {
+				t.Errorf("the response letter does not give the day the case closes:\n%s", sent[len(sent)-1].Text)
+			}
+			if tt.before != nil {
+				tt.before(t, f, c.Ref)
+			}
+			before, _ := f.store.Get(ctx, c.Ref)
+			f.clock.Set(tt.sweep)
+			if _, err := f.svc.SweepReminders(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.store.Get(ctx, c.Ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := got.History[len(got.History)-1]
+			saysWhy := last.Action == "closed" && last.Detail == why
+			if got.Status != tt.wantStatus || saysWhy != tt.wantWhy {
+				t.Errorf("after the sweep: status %s, last history %+v; want %s, explained %v", got.Status, last, tt.wantStatus, tt.wantWhy)
+			}
+			if tt.wantWhy && (!got.ClosedAt.Equal(tt.sweep) || !got.ExpiresAt.Equal(tt.sweep.AddDate(2, 0, 0))) {
+				t.Errorf("closed %v, expires %v; want closed at the sweep and kept two years", got.ClosedAt, got.ExpiresAt)
+			}
+			if !tt.wantWhy && (got.Status != before.Status || len(got.History) != len(before.History)) {
+				t.Errorf("the sweep changed a case it should have left: %+v", last)
+			}
+			wantBy := ""
+			if got.Status == feedback.StatusOpen && got.Stage == feedback.Stage1 {
+				wantBy = "2027-04-23" // worked out, for a case answered before it was recorded
+			}
+			if by := got.EscalateBy; by.IsZero() != (wantBy == "") || wantBy != "" && by.Format(time.DateOnly) != wantBy {
+				t.Errorf("after the sweep EscalateBy = %v; want %q", by, wantBy)
+			}
+		})
+	}
+}
+
+// forgetWindow makes the case one answered before Intake recorded the last day to ask for
+// Stage 2.
+func forgetWindow(t *testing.T, f *fixture, ref string) {
+	t.Helper()
+	if _, err := f.store.Update(context.Background(), ref, func(c *feedback.Case) error { c.EscalateBy = time.Time{}; return nil }); err != nil {
+		t.Fatal(err)
+	}
+}

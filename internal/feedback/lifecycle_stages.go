@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -90,9 +91,9 @@ func (s *Service) Respond(ctx context.Context, who StaffMember, ref string, r Re
 			paras = append(paras, fmt.Sprintf("We will pay you £%d.%02d in compensation.", r.CompensationPence/100, r.CompensationPence%100))
 		}
 		if c.Stage == Stage1 {
-			by := s.Calendar.AddWorkingDays(now, s.Policy.EscalateWorkingDays)
+			c.EscalateBy = s.escalateBy(now)
 			paras = append(paras, fmt.Sprintf("If you are unhappy with this response, you can ask for a review by a director (Stage 2 of our "+
-				"complaints procedure). Reply to this letter, quoting %s, by %s and say why you are unhappy.", c.Ref, LongDate(by)))
+				"complaints procedure). Reply to this letter, quoting %s, by %s and say why you are unhappy.", c.Ref, LongDate(c.EscalateBy)))
 		} else {
 			paras = append(paras, "This is the end of our complaints procedure. If you are still unhappy, you can ask "+
 				s.Policy.ombudsmanFor(c).details()+" to look at your complaint.")
@@ -133,7 +134,7 @@ func (s *Service) Escalate(ctx context.Context, who StaffMember, ref, reviewer, 
 		case c.involved(rv.Email):
 			return Errorf(ECONFLICT, "%s was involved in Stage 1 of case %s (held it, acted on it or was named on it), so cannot review it at Stage 2: choose another reviewer.", rv.Email, ref)
 		}
-		c.Status, c.ClosedAt, c.ExpiresAt = StatusOpen, time.Time{}, time.Time{}
+		c.Status, c.ClosedAt, c.ExpiresAt, c.EscalateBy = StatusOpen, time.Time{}, time.Time{}, time.Time{}
 		c.Stage, c.AssignedTo = Stage2, rv.Email
 		c.Stages = append(c.Stages, StageRecord{Stage: Stage2, OpenedAt: now})
 		c.moveDue(s.Calendar.AddWorkingDays(now, s.Policy.Stage2WorkingDays))
@@ -215,4 +216,49 @@ func (s *Service) Close(ctx context.Context, who StaffMember, ref, note string) 
 		c.Record(now, who.Email, "closed", "", strings.TrimSpace(note))
 		return nil
 	})
+}
+
+// escalateBy is the last day on which a resident answered at Stage 1 at answered may ask for
+// Stage 2: what the response letter gives, and when the case closes by itself.
+func (s *Service) escalateBy(answered time.Time) time.Time {
+	return s.Calendar.AddWorkingDays(answered, s.Policy.EscalateWorkingDays)
+}
+
+// closeUnescalated closes a complaint answered at Stage 1 once the last day to ask for Stage 2
+// has passed without a request, so that its retention starts and the history says why. A case
+// answered before Intake recorded that day has it worked out from the day of the response and
+// stored, so that the due index holds it by that day from then on. It reports whether it closed
+// the case; a case escalated, closed or answered afresh meanwhile is left as it is.
+func (s *Service) closeUnescalated(ctx context.Context, ref string) (bool, error) {
+	now := s.Clock.Now()
+	closed := false
+	_, err := s.Store.Update(ctx, ref, func(c *Case) error {
+		closed = false
+		st, ok := c.StageRecordOf(Stage1)
+		if c.Status != StatusOpen || c.Kind != KindComplaint || c.Stage != Stage1 || !ok || !st.Responded() {
+			return errNothingToClaim
+		}
+		by := c.EscalateBy
+		if by.IsZero() {
+			by = s.escalateBy(st.Response.At)
+		}
+		if !s.Calendar.Date(now).After(s.Calendar.Date(by)) {
+			if c.EscalateBy.Equal(by) {
+				return errNothingToClaim
+			}
+			c.EscalateBy = by
+			return nil
+		}
+		s.close(c, now)
+		c.Record(now, "intake", "closed", "no Stage 2 review was asked for by "+LongDate(by), "")
+		closed = true
+		return nil
+	})
+	switch {
+	case errors.Is(err, errNothingToClaim), ErrorCode(err) == ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("close %s after its Stage 2 window: %w", ref, err)
+	}
+	return closed, nil
 }

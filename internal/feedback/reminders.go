@@ -217,8 +217,10 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 // SweepReminders is the safety net behind the one-time schedules: it finds, through the due
 // index, every open case whose warning, due or overdue reminder should have fired by now and
 // is not recorded as sent, and sends it. When several of a case's reminders were missed, only
-// the latest is sent and the earlier ones are recorded as skipped. It returns how many
-// reminders it sent and the first error after trying every case.
+// the latest is sent and the earlier ones are recorded as skipped. Through the same index it
+// closes the complaints answered at Stage 1 whose window to ask for Stage 2 has passed
+// (closeUnescalated). It returns how many reminders it sent and the first error after trying
+// every case.
 func (s *Service) SweepReminders(ctx context.Context) (int, error) {
 	now := s.Clock.Now()
 	// A warning fires WarningWorkingDays before the due date, so any case due by then may owe one.
@@ -230,6 +232,16 @@ func (s *Service) SweepReminders(ctx context.Context) (int, error) {
 	sent := 0
 	var first error
 	for _, c := range cases {
+		if c.RespondBy.IsZero() {
+			closed, err := s.closeUnescalated(ctx, c.Ref)
+			if err != nil && first == nil {
+				first = err
+			}
+			if closed {
+				s.log().InfoContext(ctx, "sweep closed a case whose Stage 2 window had passed", "ref", c.Ref)
+			}
+			continue
+		}
 		var missed []Reminder // acknowledgement checks are sweepUndated's
 		for _, r := range missedReminders(s.Reminders(c), c.Effects, now) {
 			if r.Purpose != PurposeAckCheck {

@@ -38,6 +38,10 @@ var SideEffectSettings = []string{"INTAKE_TABLE", "INTAKE_SCHEDULE_GROUP", "INTA
 // from the bucket and stores cases; the notifier does the rest.
 var EmailSettings = []string{"INTAKE_TABLE", "INTAKE_MAIL_BUCKET"}
 
+// ImportSettings are the variables the importer function cannot run without: it reads the
+// uploaded file from the mail bucket, and imports as the member of staff who started it.
+var ImportSettings = []string{"INTAKE_TABLE", "INTAKE_MAIL_BUCKET", "INTAKE_STAFF"}
+
 // OfficerSettings are the variables the officer function cannot run without, and each must be
 // set by the deployer (the defaults suit only the local runner): the staff directory, the
 // console's address and the name of the SSM SecureString holding the session key.

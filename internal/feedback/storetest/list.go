@@ -101,19 +101,35 @@ func testListDue(t *testing.T, s feedback.Store, clk *clock.Fixed) {
 	mk("FB-2026-000003", day(7), nil)
 	mk("FB-2026-000004", day(5), func(c *feedback.Case) { c.Status = feedback.StatusClosed })
 	mk("FB-2026-000005", time.Time{}, func(c *feedback.Case) { c.Kind = feedback.KindCompliment; c.Stage = feedback.StageNone })
+	// Answered at Stage 1: due by the last day to ask for Stage 2, or (answered before that
+	// was recorded) by the day of the response.
+	answered := func(escalateBy time.Time) func(*feedback.Case) {
+		return func(c *feedback.Case) {
+			c.Stages = []feedback.StageRecord{{Stage: feedback.Stage1, OpenedAt: Start, RespondBy: day(7),
+				Response: feedback.Response{Outcome: feedback.OutcomeNotUpheld, Summary: "No.", At: day(2).Add(10 * time.Hour)}}}
+			c.EscalateBy = escalateBy
+		}
+	}
+	mk("FB-2026-000006", time.Time{}, answered(day(3)))
+	mk("FB-2026-000007", time.Time{}, answered(time.Time{}))
+	mk("FB-2026-000008", time.Time{}, answered(day(20)))
+	mk("FB-2026-000009", time.Time{}, func(c *feedback.Case) { answered(day(4))(c); c.Status = feedback.StatusClosed })
 	got, err := s.ListDue(ctx, day(7))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"FB-2026-000002", "FB-2026-000003"}, refsOf(got)); diff != "" {
+	if diff := cmp.Diff([]string{"FB-2026-000007", "FB-2026-000006", "FB-2026-000002", "FB-2026-000003"}, refsOf(got)); diff != "" {
 		t.Errorf("ListDue(7 Jan) (-want +got):\n%s", diff)
+	}
+	if by := got[1].EscalateBy; !by.Equal(day(3)) {
+		t.Errorf("ListDue(7 Jan)[1].EscalateBy = %v; want %v", by, day(3))
 	}
 	// Closing a case takes it out of the index.
 	if _, err := s.Update(ctx, "FB-2026-000002", func(c *feedback.Case) error { c.Status = feedback.StatusClosed; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.ListDue(ctx, day(31))
-	if diff := cmp.Diff([]string{"FB-2026-000003", "FB-2026-000001"}, refsOf(got)); diff != "" {
+	if diff := cmp.Diff([]string{"FB-2026-000007", "FB-2026-000006", "FB-2026-000003", "FB-2026-000001", "FB-2026-000008"}, refsOf(got)); diff != "" {
 		t.Errorf("ListDue after closing one (-want +got):\n%s", diff)
 	}
 }
