@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -63,6 +64,40 @@ func Do(ctx context.Context, cfg aws.Config, r Request, throttled func(*Response
 		case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
 		}
 	}
+}
+
+// MaxLinkTTL is the longest a presigned link may last: SigV4's limit.
+const MaxLinkTTL = 7 * 24 * time.Hour
+
+// Presign returns r's URL signed in its query string (SigV4's presigned form) at the instant
+// at and good for ttl after it: whoever holds it may make that one request until then, with
+// the permissions of cfg's credentials (and no longer than they last). The body is not signed
+// (S3's UNSIGNED-PAYLOAD), so it suits a GET. Nothing is sent.
+func Presign(ctx context.Context, cfg aws.Config, r Request, at time.Time, ttl time.Duration) (string, error) {
+	if ttl < time.Second || ttl > MaxLinkTTL {
+		return "", fmt.Errorf("%s: presign: a link lasts between a second and %v, not %v", r.Service, MaxLinkTTL, ttl)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, nil)
+	if err != nil {
+		return "", err
+	}
+	q := req.URL.Query()
+	q.Set("X-Amz-Expires", strconv.Itoa(int(ttl/time.Second)))
+	req.URL.RawQuery = q.Encode()
+	if cfg.Credentials == nil {
+		return "", fmt.Errorf("%s: no credentials configured", r.Service)
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return "", fmt.Errorf("credentials: %w", err)
+	}
+	link, _, err := v4.NewSigner().PresignHTTP(ctx, creds, req, "UNSIGNED-PAYLOAD", r.Service, cfg.Region, at.UTC(), func(o *v4.SignerOptions) {
+		o.DisableURIPathEscaping = r.SignPathAsSent
+	})
+	if err != nil {
+		return "", fmt.Errorf("presign: %w", err)
+	}
+	return link, nil
 }
 
 func once(ctx context.Context, cfg aws.Config, r Request) (*Response, error) {

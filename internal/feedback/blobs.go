@@ -3,6 +3,7 @@ package feedback
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -20,6 +21,27 @@ type Blobs interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 	// Delete removes key; deleting a key that does not exist is not an error.
 	Delete(ctx context.Context, key string) error
+}
+
+// BlobLinker is a Blobs that can hand out a short-lived link to a stored file, so that the
+// file goes to the browser straight from the store, however large, rather than through the
+// handler (a Lambda response carries 6 MB at most). It is optional: the console checks for it
+// with a type assertion and serves the bytes itself from a store without it (the files on disk).
+// Implementation: internal/s3blobs, held to internal/feedback/blobtest.
+type BlobLinker interface {
+	// Link returns an absolute URL from which anyone holding it may download the file key
+	// until l.At+l.TTL, and not after: as an attachment named l.Filename, of a type no
+	// browser renders (application/octet-stream). It checks key, not that the file exists.
+	Link(ctx context.Context, key string, l BlobLink) (string, error)
+}
+
+// BlobLink is how a BlobLinker's link behaves.
+type BlobLink struct {
+	// At is when the link is made, and TTL how long from then it works.
+	At  time.Time
+	TTL time.Duration
+	// Filename is the name the file downloads under.
+	Filename string
 }
 
 // maxBlobKeyLen is the longest key Blobs accept, in bytes: S3's limit.

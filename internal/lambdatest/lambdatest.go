@@ -37,6 +37,12 @@ const (
 	Account = "123456789012"
 )
 
+// MaxResponse is the largest response Lambda takes from a synchronously invoked function, in
+// bytes: "6 MB", which its error message spells 6291556. A larger one is refused, as Lambda
+// refuses it: the runtime's POST is answered 413 and the caller gets the function error
+// Function.ResponseSizeTooLarge (through API Gateway, a 500).
+const MaxResponse = 6<<20 + 100
+
 // DefaultTimeout bounds an invocation whose context has no deadline of its own, as a
 // function's configured timeout does in Lambda.
 const DefaultTimeout = 30 * time.Second
@@ -361,6 +367,13 @@ func (f *Fn) response(w http.ResponseWriter, r *http.Request) {
 			json.Unmarshal(payload, fe)
 		}
 		inv.done <- result{err: fe}
+	} else if len(body) > MaxResponse {
+		msg := fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", len(body), MaxResponse)
+		inv.done <- result{err: &FunctionError{Type: "Function.ResponseSizeTooLarge", Message: msg}}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		json.NewEncoder(w).Encode(map[string]string{"errorType": "RequestEntityTooLarge", "errorMessage": msg})
+		return
 	} else {
 		inv.done <- result{body: body}
 	}

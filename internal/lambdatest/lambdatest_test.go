@@ -93,6 +93,23 @@ func TestFn_Invoke(t *testing.T) {
 	})
 }
 
+// TestFn_Invoke_responseTooLarge: a response over Lambda's 6 MB is refused as Lambda refuses it,
+// and one of exactly the limit is not.
+func TestFn_Invoke_responseTooLarge(t *testing.T) {
+	fn := lambdatest.Start(t, lambdatest.Build(t, "./testdata/echo"), nil)
+	ctx := context.Background()
+	// The echo answers with the event: a JSON string of n bytes in all.
+	event := func(n int) []byte { return []byte(`"` + strings.Repeat("x", n-2) + `"`) }
+	if got, err := fn.Invoke(ctx, event(lambdatest.MaxResponse)); err != nil || len(got) != lambdatest.MaxResponse {
+		t.Fatalf("Invoke at the limit = %d bytes, %v; want the event back", len(got), err)
+	}
+	_, err := fn.Invoke(ctx, event(lambdatest.MaxResponse+1))
+	var fe *lambdatest.FunctionError
+	if !errors.As(err, &fe) || fe.Type != "Function.ResponseSizeTooLarge" {
+		t.Fatalf("Invoke over the limit = %v; want the function error Function.ResponseSizeTooLarge", err)
+	}
+}
+
 func TestFn_Invoke_processExits(t *testing.T) {
 	fn := lambdatest.Start(t, lambdatest.Build(t, "./testdata/echo"), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

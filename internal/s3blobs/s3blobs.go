@@ -2,8 +2,9 @@
 // the raw inbound mail, and where the retention handler deletes it from. It takes the SDK's
 // configuration ready made and never loads AWS configuration of its own.
 //
-// It makes its four requests (put, get, delete, tag an object) over S3's REST API itself
-// (awsapi), rather than through the SDK's S3 client: that client's
+// It makes its four requests (put, get, delete, tag an object) over S3's REST API itself, and
+// signs its download links itself (awsapi), rather than through the SDK's S3 client or
+// presign client: that client's
 // constructor hands the client to an interface (for S3 Express sessions), and in a program that
 // also links html/template's reflective method lookup (the officer function) that keeps every
 // one of S3's hundred-odd operations, some 4.5 MiB of its 15 MiB budget.
@@ -16,7 +17,9 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,7 +36,10 @@ type Bucket struct {
 	base string
 }
 
-var _ feedback.Blobs = (*Bucket)(nil)
+var (
+	_ feedback.Blobs      = (*Bucket)(nil)
+	_ feedback.BlobLinker = (*Bucket)(nil)
+)
 
 // New returns the store kept in the named bucket, reached with awsCfg's region, credentials,
 // HTTP client and endpoint (BaseEndpoint, when set, is used path-style: moto in tests).
@@ -90,6 +96,28 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("s3blobs: delete object: %w", err)
 	}
 	return nil
+}
+
+// Link returns a presigned GET of the object key, made at l.At and good for l.TTL, signed with
+// the bucket's credentials (so whoever holds it may read that one object, as they may, until
+// it expires). S3 answers it with the object as an attachment named l.Filename, of type
+// application/octet-stream, not to be stored by caches: the response-* parameters, which are
+// signed with the rest.
+func (b *Bucket) Link(ctx context.Context, key string, l feedback.BlobLink) (string, error) {
+	if err := feedback.CheckBlobKey(key); err != nil {
+		return "", err
+	}
+	q := url.Values{
+		"response-content-type":        {"application/octet-stream"},
+		"response-content-disposition": {mime.FormatMediaType("attachment", map[string]string{"filename": l.Filename})},
+		"response-cache-control":       {"private, no-store"},
+	}
+	link, err := awsapi.Presign(ctx, b.cfg, awsapi.Request{Service: "s3", Method: http.MethodGet,
+		URL: b.base + escapeKey(key) + "?" + q.Encode(), SignPathAsSent: true}, l.At, l.TTL)
+	if err != nil {
+		return "", fmt.Errorf("s3blobs: link object: %w", err)
+	}
+	return link, nil
 }
 
 // UnmatchedTag is the object tag (key=value) that the bucket's expire-unmatched-mail lifecycle

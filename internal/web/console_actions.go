@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -90,13 +91,7 @@ func (c *Console) showAction(w http.ResponseWriter, r *http.Request, status int,
 	d.Values = values
 	if fail != nil {
 		c.fieldErrors(&d, fail)
-		for i, fe := range d.Errors {
-			// A date's mistake is shown on its group, and its summary link goes to the day box.
-			if fe.Field == "referred_on" || fe.Field == "decided_on" {
-				d.Errors[i].Field = fe.Field + "-day"
-				d.FieldErrs[fe.Field+"-day"] = fe.Message
-			}
-		}
+		d.dateErrorsOnDay("referred_on", "decided_on")
 	}
 	c.render(w, status, actionPage, d)
 }
@@ -147,6 +142,17 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request) {
 		c.showAction(w, r, Status(err), k, a, values, err)
 	default:
 		c.fail(w, r, err)
+	}
+}
+
+// dateErrorsOnDay moves the mistakes in the named date inputs to their first box, as the
+// GOV.UK pattern has it: the date's group shows the message and the summary links to #field-day.
+func (d *consoleView) dateErrorsOnDay(dates ...string) {
+	for i, fe := range d.Errors {
+		if slices.Contains(dates, fe.Field) {
+			d.Errors[i].Field = fe.Field + "-day"
+			d.FieldErrs[fe.Field+"-day"] = fe.Message
+		}
 	}
 }
 

@@ -160,7 +160,18 @@ func TestConsole_Browser_Accessibility(t *testing.T) {
 				chromedp.Click("main form button", chromedp.ByQuery), chromedp.WaitVisible("#override_reason", chromedp.ByID))
 			step("residents' rights, refused", chromedp.Click(`form[action$="/erase"] button`, chromedp.ByQuery), chromedp.WaitVisible("#error-summary", chromedp.ByID))
 			visit("restrictions", "/officer/restrictions", "h1")
+			step("restrictions, a date that is none", chromedp.SetValue("#decided_on-day", "31", chromedp.ByID),
+				chromedp.SetValue("#decided_on-month", "2", chromedp.ByID), chromedp.SetValue("#decided_on-year", "2026", chromedp.ByID),
+				chromedp.Click(`form[action="/officer/restrictions"] button[type=submit]`, chromedp.ByQuery), chromedp.WaitVisible("#error-summary", chromedp.ByID))
 			visit("staff safety", "/officer/markers", "h1")
+			add := chromedp.Click(`form[action="/officer/markers"] button[type=submit]`, chromedp.ByQuery)
+			step("staff safety, a date that is none", chromedp.SetValue("#contact", "sam@example.com", chromedp.ByID),
+				chromedp.SetValue("#reason", "Threatened staff.", chromedp.ByID), chromedp.SetValue("#told_on-day", "soon", chromedp.ByID),
+				add, chromedp.WaitVisible("#error-summary", chromedp.ByID))
+			step("staff safety, one not yet told", chromedp.Clear("#told_on-day", chromedp.ByID), add,
+				chromedp.WaitVisible(`form[action$="/told"]`, chromedp.ByQuery))
+			step("staff safety, a told date that is none", chromedp.SetValue(`form[action$="/told"] input[name$="-day"]`, "32", chromedp.ByQuery),
+				chromedp.Click(`form[action$="/told"] button`, chromedp.ByQuery), chromedp.WaitVisible("#error-summary", chromedp.ByID))
 			visit("reports", "/officer/reports/annual", "h1")
 			visit("import", "/officer/import", "h1")
 			visit("forward a social post", "/officer/social/new", "h1")

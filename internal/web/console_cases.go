@@ -48,9 +48,14 @@ func links(ref string, keys []string, first int) []fileLink {
 	return out
 }
 
+// fileLinkTTL is how long a file's download link works: long enough to start the download, short
+// enough that a link copied from the address bar is soon of no use.
+const fileLinkTTL = 5 * time.Minute
+
 // download serves one of a case's files to someone who may see the case, always as a download
 // and never as something the browser would render or run: the files are whatever a resident
-// (or anyone) sent.
+// (or anyone) sent. A store that hands out links (S3) is sent a 303 to a short-lived link to
+// the file; otherwise (the files on disk) the bytes are served here.
 func (c *Console) download(w http.ResponseWriter, r *http.Request) {
 	k, ok := c.visibleCase(w, r)
 	if !ok {
@@ -60,6 +65,20 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request) {
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 || n > len(files) || c.Service.Blobs == nil {
 		c.notFound(w, r, nil)
+		return
+	}
+	name := path.Base(files[n-1])
+	if linker, ok := c.Service.Blobs.(feedback.BlobLinker); ok {
+		// However large, the file goes from the store to the browser, not through a Lambda
+		// response (6 MB at most): a link for this officer, now, for a few minutes.
+		link, err := linker.Link(r.Context(), files[n-1], feedback.BlobLink{At: c.Service.Clock.Now(), TTL: fileLinkTTL, Filename: name})
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "private, no-store")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		http.Redirect(w, r, link, http.StatusSeeOther)
 		return
 	}
 	body, err := c.Service.Blobs.Get(r.Context(), files[n-1])
@@ -72,7 +91,7 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(files[n-1])}))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	w.Header().Set("Cache-Control", "private, no-store")

@@ -35,7 +35,8 @@ type restrictionRow struct {
 
 // restrictionFields are the make form's fields; an error about "contact" is about the box of
 // identities.
-var restrictionFields = []string{"contact", "topic", "phone_times", "named_officer", "scope", "reason", "decided_by", "decided_on"}
+var restrictionFields = []string{"contact", "topic", "phone_times", "named_officer", "scope", "reason", "decided_by",
+	"decided_on-day", "decided_on-month", "decided_on-year"}
 
 func (c *Console) registerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /officer/restrictions", c.signedIn(c.register))
@@ -148,9 +149,7 @@ func (c *Console) restrict(w http.ResponseWriter, r *http.Request) {
 		Reason: f("reason"), DecidedBy: strings.TrimSpace(f("decided_by")), NamedOfficer: f("named_officer"), Scope: lines(f("scope"))}
 	n.Types = postedTypes(r)
 	var err error
-	if on := strings.TrimSpace(f("decided_on")); on != "" {
-		n.DecidedOn, err = c.day("decided_on", on, "Enter the date of the decision, like 2026-12-21")
-	}
+	n.DecidedOn, err = c.postedDate(r, "decided_on", "the date of the decision")
 	var x *feedback.Restriction
 	if err == nil {
 		x, err = c.Service.Restrict(r.Context(), sess.Staff, n)
@@ -169,6 +168,7 @@ func (c *Console) restrict(w http.ResponseWriter, r *http.Request) {
 			d.Register.Checked[string(t)] = true
 		}
 		c.fieldErrors(&d, err)
+		d.dateErrorsOnDay("decided_on")
 		c.showRegister(w, r, http.StatusUnprocessableEntity, &d)
 		return
 	default:
@@ -193,14 +193,33 @@ func (c *Console) fieldErrors(d *consoleView, err error) {
 	}
 }
 
-// day reads a date box (YYYY-MM-DD, a day in the council's time zone); anything else is
-// refused with msg against field.
-func (c *Console) day(field, v, msg string) (time.Time, error) {
-	t, err := time.ParseInLocation(time.DateOnly, v, c.Service.Calendar.Location())
-	if err != nil {
+// postedDate reads the posted GOV.UK date input field (field-day, field-month, field-year), a
+// day in the council's time zone, with the one date parser; what names the date in messages.
+// Three empty boxes are no date (the zero time: the domain's default); a mistake is refused
+// against field, which the page shows on the date's first box (dateErrorsOnDay).
+func (c *Console) postedDate(r *http.Request, field, what string) (time.Time, error) {
+	day, month, year := r.PostFormValue(field+"-day"), r.PostFormValue(field+"-month"), r.PostFormValue(field+"-year")
+	day, month, year = strings.TrimSpace(day), strings.TrimSpace(month), strings.TrimSpace(year)
+	if day == "" && month == "" && year == "" {
+		return time.Time{}, nil
+	}
+	t, msg := civilDate(day, month, year, what, c.Service.Calendar.Location())
+	if msg != "" {
 		return time.Time{}, fieldError(field, msg)
 	}
 	return t, nil
+}
+
+// joinFieldErrors is one refusal naming the fields of every error in errs, or nil if none.
+func joinFieldErrors(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	var fields []feedback.FieldError
+	for _, err := range errs {
+		fields = append(fields, feedback.ErrorFields(err)...)
+	}
+	return &feedback.Error{Code: feedback.EINVALID, Message: fields[0].Message, Fields: fields}
 }
 
 // postedTypes are the restriction options ticked in a posted form.
@@ -324,9 +343,7 @@ const (
 	decisionFields = `<div class="group{{if index $e "decided_by"}} error{{end}}"><label for="decided_by">Decided by (a member of staff; leave empty for you)</label>
 {{with index $e "decided_by"}}<span class="msg" id="decided_by-error">{{.}}</span>{{end}}
 <input type="email" id="decided_by" name="decided_by" spellcheck="false"{{if index $e "decided_by"}} aria-describedby="decided_by-error"{{end}} value="{{index $v "decided_by"}}"></div>
-<div class="group{{if index $e "decided_on"}} error{{end}}"><label for="decided_on">Decided on (leave empty for today)</label>
-{{with index $e "decided_on"}}<span class="msg" id="decided_on-error">{{.}}</span>{{end}}
-<input type="date" id="decided_on" name="decided_on"{{if index $e "decided_on"}} aria-describedby="decided_on-error"{{end}} value="{{index $v "decided_on"}}"></div>
+{{template "date" (field $ "decided_on" "Decided on" "Leave empty for today. For example, 4 1 2027")}}
 `
 )
 
@@ -415,7 +432,8 @@ var restrictionPage = consolePage("restriction", `
 // ---- the staff-safety list ---------------------------------------------------------------
 
 // markerFields are the staff-safety form's fields.
-var markerFields = []string{"contact", "reason", "decided_by", "decided_on", "told_on"}
+var markerFields = []string{"contact", "reason", "decided_by", "decided_on-day", "decided_on-month", "decided_on-year",
+	"told_on-day", "told_on-month", "told_on-year"}
 
 func (c *Console) markerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /officer/markers", c.signedIn(c.markers))
@@ -464,15 +482,17 @@ func (c *Console) mark(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostFormValue
 	n := feedback.NewMarker{Contacts: lines(f("contact")), Reason: f("reason"), DecidedBy: strings.TrimSpace(f("decided_by"))}
-	var err error
+	var errs []error
 	for _, d := range []struct {
-		field string
-		into  *time.Time
-	}{{"decided_on", &n.DecidedOn}, {"told_on", &n.ToldOn}} {
-		if v := strings.TrimSpace(f(d.field)); v != "" && err == nil {
-			*d.into, err = c.day(d.field, v, "Enter a date, like 2026-12-21")
+		field, what string
+		into        *time.Time
+	}{{"decided_on", "the date of the decision", &n.DecidedOn}, {"told_on", "the date the person was told", &n.ToldOn}} {
+		var err error
+		if *d.into, err = c.postedDate(r, d.field, d.what); err != nil {
+			errs = append(errs, err)
 		}
 	}
+	err := joinFieldErrors(errs)
 	if err == nil {
 		_, err = c.Service.Mark(r.Context(), sess.Staff, n)
 	}
@@ -488,6 +508,7 @@ func (c *Console) mark(w http.ResponseWriter, r *http.Request) {
 			d.Values[name] = f(name)
 		}
 		c.fieldErrors(&d, err)
+		d.dateErrorsOnDay("decided_on", "told_on")
 		c.showMarkers(w, r, http.StatusUnprocessableEntity, d)
 		return
 	default:
@@ -504,11 +525,9 @@ func (c *Console) markerTold(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	var told time.Time
-	var err error
-	if v := strings.TrimSpace(r.PostFormValue("told_on")); v != "" {
-		told, err = c.day("told_on", v, "Enter a date, like 2026-12-21")
-	}
+	// Each row's form has its own date input, named after the entry.
+	box := "told-" + id
+	told, err := c.postedDate(r, box, "the date the person was told")
 	if err == nil {
 		_, err = c.Service.RecordMarkerTold(r.Context(), sess.Staff, id, told)
 	}
@@ -521,7 +540,12 @@ func (c *Console) markerTold(w http.ResponseWriter, r *http.Request) {
 		// The error names the row's own date box, not the add form's.
 		d := c.view(r, "Staff-safety list")
 		d.CSRF = c.SignIn.CSRF(sess.Token)
-		d.Errors = []feedback.FieldError{{Field: "told-" + id, Message: feedback.ErrorMessage(err)}}
+		d.Errors = []feedback.FieldError{{Field: box, Message: feedback.ErrorMessage(err)}}
+		d.FieldErrs = map[string]string{box: feedback.ErrorMessage(err)}
+		d.dateErrorsOnDay(box)
+		for _, part := range []string{"-day", "-month", "-year"} {
+			d.Values[box+part] = r.PostFormValue(box + part)
+		}
 		status := http.StatusUnprocessableEntity
 		if code == feedback.ECONFLICT {
 			status = http.StatusConflict
@@ -545,8 +569,7 @@ var markersPage = consolePage("markers", `
 <tbody>{{range .Markers}}<tr><td>{{.What}}</td><td>{{.Subject}}</td><td>{{.Detail}}</td><td>by {{.Who}} on {{.When}}</td><td>{{if .Reason}}{{.Reason}}{{else}}Not yet told
 <form method="post" action="/officer/markers/{{.What}}/told" novalidate>
 <input type="hidden" name="csrf" value="{{$.CSRF}}">
-<label for="told-{{.What}}">Told in writing on (empty: today)</label>
-<input type="date" id="told-{{.What}}" name="told_on">
+{{template "date" (field $ (printf "told-%s" .What) "Told in writing on" "Leave empty for today")}}
 <button type="submit">Record</button>
 </form>{{end}}</td><td>{{.Text}}</td></tr>{{end}}</tbody>
 </table>{{else}}<p>No one is on the list.</p>{{end}}
@@ -557,8 +580,6 @@ var markersPage = consolePage("markers", `
 `+personField+`<div class="group{{if index $e "reason"}} error{{end}}"><label for="reason">Reason (shown with their cases: say what staff must know, no more)</label>
 {{with index $e "reason"}}<span class="msg" id="reason-error">{{.}}</span>{{end}}
 <textarea id="reason" name="reason" rows="3"{{if index $e "reason"}} aria-describedby="reason-error"{{end}}>{{index $v "reason"}}</textarea></div>
-`+decisionFields+`<div class="group{{if index $e "told_on"}} error{{end}}"><label for="told_on">The person was told in writing on (leave empty if not yet)</label>
-{{with index $e "told_on"}}<span class="msg" id="told_on-error">{{.}}</span>{{end}}
-<input type="date" id="told_on" name="told_on"{{if index $e "told_on"}} aria-describedby="told_on-error"{{end}} value="{{index $v "told_on"}}"></div>
+`+decisionFields+`{{template "date" (field $ "told_on" "The person was told in writing on" "Leave empty if not yet. For example, 4 1 2027")}}
 <button type="submit">Add to the list</button>
 </form>`)

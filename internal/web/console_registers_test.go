@@ -16,6 +16,30 @@ func restrictValues(csrf string) url.Values {
 		"reason": {"Forty emails a day <b>abusive</b>"}}
 }
 
+// setDate types a date into the GOV.UK date input field of v: day, month and year as given.
+func setDate(v url.Values, field, day, month, year string) url.Values {
+	v.Set(field+"-day", day)
+	v.Set(field+"-month", month)
+	v.Set(field+"-year", year)
+	return v
+}
+
+// dateProblem checks page for a mistake in the date input field, shown as the GOV.UK pattern
+// has it: the summary links to the first box, the group shows the message, and the boxes keep
+// what was typed.
+func dateProblem(t *testing.T, page, field string, typed ...string) {
+	t.Helper()
+	if !strings.Contains(page, `href="#`+field+`-day"`) || !strings.Contains(page, `id="`+field+`-error"`) ||
+		!strings.Contains(page, `id="`+field+`-day"`) {
+		t.Errorf("the page does not link #%s-day and mark the date's group:\n%s", field, page)
+	}
+	for i, part := range []string{"-day", "-month", "-year"} {
+		if i < len(typed) && !strings.Contains(page, `id="`+field+part+`" name="`+field+part+`" value="`+typed[i]+`"`) {
+			t.Errorf("the date's %s box does not keep %q", part[1:], typed[i])
+		}
+	}
+}
+
 // registerAsAdmin is a console with the staff directory, an admin signed in to it, and the
 // register's page as they first see it.
 func registerAsAdmin(t *testing.T) (*consoleEnv, *http.Client, string) {
@@ -110,8 +134,10 @@ func TestConsole_Restrict_Problems(t *testing.T) {
 		{"no named officer", func(v url.Values) { v.Set("named_officer", "") }, "named_officer"},
 		{"a scope that is not references", func(v url.Values) { v.Set("scope", "the bins") }, "scope"},
 		{"no reason", func(v url.Values) { v.Set("reason", "") }, "reason"},
-		{"a date that is none", func(v url.Values) { v.Set("decided_on", "yesterday") }, "decided_on"},
-		{"decided in the future", func(v url.Values) { v.Set("decided_on", "2027-01-04") }, "decided_on"},
+		{"a date that is none", func(v url.Values) { setDate(v, "decided_on", "31", "2", "2026") }, "decided_on"},
+		{"a date that is words", func(v url.Values) { setDate(v, "decided_on", "yesterday", "", "") }, "decided_on"},
+		{"half a date", func(v url.Values) { setDate(v, "decided_on", "14", "", "") }, "decided_on"},
+		{"decided in the future", func(v url.Values) { setDate(v, "decided_on", "4", "1", "2027") }, "decided_on"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,7 +145,12 @@ func TestConsole_Restrict_Problems(t *testing.T) {
 			v := restrictValues(csrfOf(t, page))
 			tt.edit(v)
 			resp, page := postForm(t, c, e.srv.URL+"/officer/restrictions", v)
-			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#`+tt.field+`"`) ||
+			if tt.field == "decided_on" {
+				if resp.StatusCode != http.StatusUnprocessableEntity {
+					t.Errorf("%d; want 422", resp.StatusCode)
+				}
+				dateProblem(t, page, tt.field, v.Get("decided_on-day"), v.Get("decided_on-month"), v.Get("decided_on-year"))
+			} else if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#`+tt.field+`"`) ||
 				!strings.Contains(page, `id="`+tt.field+`-error"`) {
 				t.Errorf("%d; want 422 linking to #%s:\n%s", resp.StatusCode, tt.field, page)
 			}
@@ -230,22 +261,30 @@ func TestConsole_Markers(t *testing.T) {
 	}{
 		{"no one", url.Values{"contact": {""}, "reason": {"Threatened staff <i>twice</i>."}}, "contact"},
 		{"no reason", url.Values{"contact": {"ada@example.com"}, "reason": {" "}}, "reason"},
-		{"told before the decision", url.Values{"contact": {"ada@example.com"}, "reason": {"Threatened staff <i>twice</i>."},
-			"decided_on": {"2026-12-14"}, "told_on": {"2026-12-01"}}, "told_on"},
-		{"a date that is none", url.Values{"contact": {"ada@example.com"}, "reason": {"Threatened staff <i>twice</i>."}, "told_on": {"soon"}}, "told_on"},
+		{"told before the decision", setDate(setDate(url.Values{"contact": {"ada@example.com"}, "reason": {"Threatened staff <i>twice</i>."}},
+			"decided_on", "14", "12", "2026"), "told_on", "1", "12", "2026"), "told_on"},
+		{"a date that is none", setDate(url.Values{"contact": {"ada@example.com"}, "reason": {"Threatened staff <i>twice</i>."}},
+			"told_on", "soon", "12", "2026"), "told_on"},
+		{"a decision date that is none", setDate(url.Values{"contact": {"ada@example.com"}, "reason": {"Threatened staff <i>twice</i>."}},
+			"decided_on", "30", "13", "2026"), "decided_on"},
 	}
 	for _, p := range problems {
 		p.values.Set("csrf", csrf)
 		resp, page := postForm(t, c, e.srv.URL+"/officer/markers", p.values)
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#`+p.field+`"`) || !strings.Contains(page, `id="`+p.field+`-error"`) {
+		if p.field == "told_on" || p.field == "decided_on" {
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("%s: %d; want 422", p.name, resp.StatusCode)
+			}
+			dateProblem(t, page, p.field, p.values.Get(p.field+"-day"), p.values.Get(p.field+"-month"), p.values.Get(p.field+"-year"))
+		} else if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#`+p.field+`"`) || !strings.Contains(page, `id="`+p.field+`-error"`) {
 			t.Errorf("%s: %d; want 422 linking to #%s", p.name, resp.StatusCode, p.field)
 		}
 		if p.field != "reason" && !strings.Contains(page, "Threatened staff &lt;i&gt;twice&lt;/i&gt;.") {
 			t.Errorf("%s: the reason typed is not kept, escaped", p.name)
 		}
 	}
-	v := url.Values{"csrf": {csrf}, "contact": {"Ada@Example.com\n01632 960 001"}, "reason": {"Threatened staff <i>twice</i>."},
-		"told_on": {"2026-12-21"}}
+	v := setDate(url.Values{"csrf": {csrf}, "contact": {"Ada@Example.com\n01632 960 001"}, "reason": {"Threatened staff <i>twice</i>."}},
+		"told_on", "21", "12", "2026")
 	resp, _ := postForm(t, c, e.srv.URL+"/officer/markers", v)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/officer/markers?done=marked" {
 		t.Fatalf("POST: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
@@ -258,7 +297,7 @@ func TestConsole_Markers(t *testing.T) {
 		}
 	}
 	// One made before the person was told: its row offers the form to record the day, once.
-	v = url.Values{"csrf": {csrf}, "contact": {"sam@example.com"}, "reason": {"Threatened staff by phone."}, "decided_on": {"2026-12-18"}}
+	v = setDate(url.Values{"csrf": {csrf}, "contact": {"sam@example.com"}, "reason": {"Threatened staff by phone."}}, "decided_on", "18", "12", "2026")
 	if resp, _ := postForm(t, c, e.srv.URL+"/officer/markers", v); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("POST the second: %d", resp.StatusCode)
 	}
@@ -272,18 +311,20 @@ func TestConsole_Markers(t *testing.T) {
 		t.Errorf("a manager records the day: %d, want 403", resp.StatusCode)
 	}
 	for _, p := range []struct {
-		name, day string
-		status    int
+		name             string
+		day, month, year string
+		status           int
 	}{
-		{"before the decision", "2026-12-17", http.StatusUnprocessableEntity},
-		{"not a date", "soon", http.StatusUnprocessableEntity},
+		{"before the decision", "17", "12", "2026", http.StatusUnprocessableEntity},
+		{"not a date", "soon", "", "2026", http.StatusUnprocessableEntity},
 	} {
-		resp, page := postForm(t, c, told, url.Values{"csrf": {csrf}, "told_on": {p.day}})
-		if resp.StatusCode != p.status || !strings.Contains(page, `href="#told-SM-2026-0002"`) || !strings.Contains(page, `id="told-SM-2026-0002"`) {
-			t.Errorf("%s: %d; want %d linking to the row's date", p.name, resp.StatusCode, p.status)
+		resp, page := postForm(t, c, told, setDate(url.Values{"csrf": {csrf}}, "told-SM-2026-0002", p.day, p.month, p.year))
+		if resp.StatusCode != p.status {
+			t.Errorf("%s: %d; want %d", p.name, resp.StatusCode, p.status)
 		}
+		dateProblem(t, page, "told-SM-2026-0002", p.day, p.month, p.year)
 	}
-	resp, _ = postForm(t, c, told, url.Values{"csrf": {csrf}, "told_on": {"2026-12-19"}})
+	resp, _ = postForm(t, c, told, setDate(url.Values{"csrf": {csrf}}, "told-SM-2026-0002", "19", "12", "2026"))
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/officer/markers?done=told" {
 		t.Fatalf("POST the day: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
 	}

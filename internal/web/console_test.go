@@ -557,6 +557,57 @@ func TestConsole_DownloadsAttachments(t *testing.T) {
 	}
 }
 
+// linkingBlobs is the files on disk with the links a store like S3 hands out: each link names
+// what it was asked for.
+type linkingBlobs struct {
+	feedback.Blobs
+	asked []string
+}
+
+func (b *linkingBlobs) Link(ctx context.Context, key string, l feedback.BlobLink) (string, error) {
+	if err := feedback.CheckBlobKey(key); err != nil {
+		return "", err
+	}
+	b.asked = append(b.asked, key)
+	return "https://files.example/" + url.PathEscape(key) + "?" + url.Values{
+		"at": {l.At.Format(time.RFC3339)}, "ttl": {l.TTL.String()}, "name": {l.Filename}}.Encode(), nil
+}
+
+// TestConsole_DownloadsThroughLinks: with a store that hands out links, a file goes to whoever
+// may see the case as a 303 to a five-minute link, made now, under the file's own name; nobody
+// else gets a link.
+func TestConsole_DownloadsThroughLinks(t *testing.T) {
+	e := newConsoleEnv(t, false)
+	blobs := &linkingBlobs{Blobs: e.svc.Blobs}
+	e.svc.Blobs = blobs
+	k := e.submit(t, "complaint", "planning", "See the photo.")
+	ctx := context.Background()
+	key := "cases/" + k.Ref + "/abc/1-photo <b>.html"
+	e.svc.Store.Update(ctx, k.Ref, func(c *feedback.Case) error { c.Attachments = []string{key}; return nil })
+	for _, tt := range []struct {
+		who, path string
+	}{
+		{"planning@example.gov.uk", "/files/2"},
+		{"planning@example.gov.uk", "/files/0"},
+		{"housing@example.gov.uk", "/files/1"}, // cannot see the case
+	} {
+		if resp, _ := get(t, e.signIn(t, tt.who), e.srv.URL+"/officer/cases/"+k.Ref+tt.path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s GET %s = %d, want 404", tt.who, tt.path, resp.StatusCode)
+		}
+	}
+	if len(blobs.asked) != 0 {
+		t.Fatalf("links were made for requests refused: %q", blobs.asked)
+	}
+	resp, _ := get(t, e.signIn(t, "planning@example.gov.uk"), e.srv.URL+"/officer/cases/"+k.Ref+"/files/1")
+	want := "https://files.example/" + url.PathEscape(key) + "?" + url.Values{
+		"at": {e.clock.Now().Format(time.RFC3339)}, "ttl": {"5m0s"}, "name": {"1-photo <b>.html"}}.Encode()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want ||
+		!strings.Contains(resp.Header.Get("Cache-Control"), "no-store") || resp.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("download = %d to %q (Cache-Control %q); want 303 to %q, not stored, no referrer", resp.StatusCode,
+			resp.Header.Get("Location"), resp.Header.Get("Cache-Control"), want)
+	}
+}
+
 // TestConsole_LegalHold: the complaints team places and releases a legal hold from the case
 // page, open or closed, through the domain; an officer sees no such form and cannot post one.
 func TestConsole_LegalHold(t *testing.T) {

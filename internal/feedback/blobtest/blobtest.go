@@ -5,7 +5,10 @@ package blobtest
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/council/intake/internal/feedback"
 )
@@ -20,6 +23,7 @@ func Run(t *testing.T, newBlobs NewBlobs) {
 	t.Run("Get_Missing", func(t *testing.T) { testGetMissing(t, newBlobs) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, newBlobs) })
 	t.Run("RejectsBadKeys", func(t *testing.T) { testBadKeys(t, newBlobs) })
+	t.Run("Link", func(t *testing.T) { testLink(t, newBlobs) })
 }
 
 // binary returns n bytes covering every byte value, line endings and NULs included.
@@ -140,5 +144,56 @@ func testBadKeys(t *testing.T, newBlobs NewBlobs) {
 				t.Errorf("Delete(%q): error %v, want code %s", key, err, feedback.EINVALID)
 			}
 		})
+	}
+}
+
+// testLink holds a store that hands out links (feedback.BlobLinker) to them: a link downloads
+// the exact bytes while it lasts, and nothing once it has expired or for a file not there.
+func testLink(t *testing.T, newBlobs NewBlobs) {
+	ctx := context.Background()
+	b := newBlobs(t)
+	linker, ok := b.(feedback.BlobLinker)
+	if !ok {
+		t.Skip("the store hands out no links: the handler serves its files")
+	}
+	key := "cases/FB-2026-000001/ab12/1-Plan (v2) + ünïcödé; a=b&c%41.pdf"
+	body := binary(1 << 20)
+	if err := b.Put(ctx, key, body, "application/pdf"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tests := []struct {
+		name   string
+		key    string
+		at     time.Time
+		wantOK bool
+	}{
+		{"fresh", key, now, true},
+		{"made a minute ago", key, now.Add(-time.Minute), true},
+		{"expired", key, now.Add(-6 * time.Minute), false},
+		{"no such file", "cases/FB-2026-000001/ab12/2-absent.pdf", now, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			link, err := linker.Link(ctx, tt.key, feedback.BlobLink{At: tt.at, TTL: 5 * time.Minute, Filename: "Plan (v2).pdf"})
+			if err != nil {
+				t.Fatalf("Link: %v", err)
+			}
+			resp, err := http.Get(link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			got, _ := io.ReadAll(resp.Body)
+			if tt.wantOK && (resp.StatusCode != http.StatusOK || !bytes.Equal(got, body)) {
+				t.Errorf("the link answered %d with %d bytes; want 200 and the %d bytes put", resp.StatusCode, len(got), len(body))
+			}
+			if !tt.wantOK && (resp.StatusCode == http.StatusOK || bytes.Contains(got, body[:1024])) {
+				t.Errorf("the link answered %d with %d bytes; want a refusal", resp.StatusCode, len(got))
+			}
+		})
+	}
+	if _, err := linker.Link(ctx, "../outside.pdf", feedback.BlobLink{At: now, TTL: time.Minute}); feedback.ErrorCode(err) != feedback.EINVALID {
+		t.Errorf("Link of a bad key: error %v, want code %s", err, feedback.EINVALID)
 	}
 }
