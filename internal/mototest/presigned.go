@@ -38,6 +38,7 @@ func CheckPresigned(r *http.Request, now time.Time) error {
 		return fmt.Errorf("the link's X-Amz-Expires %q is not between 1 and 604800 seconds", q.Get("X-Amz-Expires"))
 	}
 	if now.After(at.Add(time.Duration(ttl) * time.Second)) {
+		//lint:ignore ST1005 S3's own words, as a client sees them
 		return errors.New("Request has expired")
 	}
 	// Sign the same request again, from what arrived less the signature's own parameters.
@@ -68,6 +69,7 @@ func CheckPresigned(r *http.Request, now time.Time) error {
 		return err
 	}
 	if u.Query().Get("X-Amz-Signature") != q.Get("X-Amz-Signature") {
+		//lint:ignore ST1005 S3's own words, as a client sees them
 		return errors.New("The request signature we calculated does not match the signature you provided")
 	}
 	return nil
