@@ -183,7 +183,10 @@ I rang about it too, on Monday.
 	// The phone number, written as it is from abroad.
 	tabTo("the search box", `e.id === "search"`, 20)
 	press("+44 7700 900123", kb.Enter)
-	wait("table.queue")
+	// My cases lists the case too: wait for the results page itself.
+	if err := chromedp.Run(ctx, chromedp.WaitVisible(`//h1[starts-with(., "Search results")]`), chromedp.WaitVisible("table.queue", chromedp.ByQuery)); err != nil {
+		t.Fatalf("waiting for the search results on %s: %v", location(t, ctx), err)
+	}
 	if u := location(t, ctx); !strings.Contains(u, "/officer/search?q=%2B44+7700+900123") {
 		t.Errorf("the search went to %s", u)
 	}
