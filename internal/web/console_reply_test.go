@@ -70,7 +70,7 @@ func TestConsole_Reply(t *testing.T) {
 	_, page = get(t, c, casePath+"?done=reply")
 	order := []string{
 		"Your reply is on its way to the resident.",
-		"<h3 class=\"heading-s\">Message from the resident, by web form</h3>",
+		"<h3 class=\"heading-s\">Message from the resident (Web form)</h3>",
 		"The portal lost my objection.",
 		`<strong class="tag tag-yellow">Internal note</strong>`,
 		"Rang Ada: she is away until Friday.",

@@ -28,7 +28,7 @@ var itemRank = map[string]int{itemIn: 0, itemChange: 1, itemNote: 2, itemOut: 3,
 type timelineItem struct {
 	at   time.Time
 	Kind string
-	// Title says what happened ("Message from the resident", "Reply to the resident").
+	// Title says what happened ("Message from the resident (Email)", "Reply to the resident").
 	Title string
 	// When and Who say when it happened and who did it, in words.
 	When, Who string
@@ -51,11 +51,11 @@ func caseTimeline(k *feedback.Case, when func(time.Time) string) []timelineItem 
 	if k.Social != nil && k.Social.Handle != "" && k.Contact.Name == "" {
 		resident = "@" + k.Social.Handle
 	}
-	add(k.ReceivedAt, timelineItem{Kind: itemIn, Title: "Message from the resident, by " + lowerFirst(k.Channel.Label()), Who: resident,
+	add(k.ReceivedAt, timelineItem{Kind: itemIn, Title: "Message from the resident (" + k.Channel.Label() + ")", Who: resident,
 		Subject: k.Subject, Text: k.Message, Attachments: links(k.Ref, k.Attachments, 1)})
 	next := len(k.Attachments) + 1
 	for _, m := range k.Messages {
-		add(m.At, timelineItem{Kind: itemIn, Title: "Message from the resident, by " + lowerFirst(m.Channel.Label()), Who: or(m.From, resident),
+		add(m.At, timelineItem{Kind: itemIn, Title: "Message from the resident (" + m.Channel.Label() + ")", Who: or(m.From, resident),
 			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, Attachments: links(k.Ref, m.Attachments, next)})
 		next += len(m.Attachments)
 	}
@@ -123,13 +123,6 @@ func personName(by string) string {
 		return "Intake"
 	}
 	return staffName(by)
-}
-
-func lowerFirst(s string) string {
-	if s == "" || len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' { // an initialism ("SMS") stays
-		return s
-	}
-	return string(s[0]|0x20) + s[1:]
 }
 
 // timelineSection is the case page's timeline.
