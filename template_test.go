@@ -278,6 +278,7 @@ var officerRoutes = map[string]string{
 	"POST /officer/sign-in/{token}":             "",
 	"POST /officer/sign-out":                    "",
 	"GET /officer":                              "",
+	"GET /officer/search":                       "",
 	"GET /officer/cases/{ref}":                  "",
 	"POST /officer/cases/{ref}/{action}":        "",
 	"GET /officer/cases/{ref}/files/{n}":        "",

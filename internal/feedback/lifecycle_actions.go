@@ -4,6 +4,8 @@ package feedback
 // written once, as a refusal that the action itself returns and that Actions consults, so that
 // what the console offers and what the lifecycle accepts cannot drift apart.
 
+import "strings"
+
 // ActionName names a lifecycle action as the API's path and the console's forms spell it.
 type ActionName string
 
@@ -19,6 +21,10 @@ const (
 	ActionClose      ActionName = "close"
 	ActionHold       ActionName = "hold"
 	ActionRelease    ActionName = "release"
+	// ActionReply emails the resident the officer's own words (Service.Reply). Actions offers
+	// it when the case has an email address; what the restrictions on the resident say of it
+	// is ReplyCheck's, which reads the register.
+	ActionReply ActionName = "reply"
 	// ActionAcknowledged records that the public reply to a social post was posted: the
 	// officers' way to say so in AWS, where the monitors' signed route takes no token. The
 	// console offers it on the social case's own page, not among these actions.
@@ -48,6 +54,7 @@ func (s *Service) Actions(who StaffMember, c *Case) []Action {
 	}{
 		{ActionRespond, "Record the response", c.refuseRespond() == nil},
 		{ActionClose, "Close the case", c.refuseClose() == nil},
+		{ActionReply, "Reply to the resident", c.refuseReply() == nil},
 		{ActionNote, "Add a note", true},
 		{ActionAssign, "Assign to someone else", c.refuseAssign() == nil},
 		{ActionReclassify, "Change the kind", c.refuseReclassify() == nil},
@@ -153,6 +160,13 @@ func (c *Case) refuseDecide() error {
 		return Errorf(ECONFLICT, "Record case %s's referral to the Ombudsman before its decision.", c.Ref)
 	case c.Ombudsman.Decision != "":
 		return Errorf(ECONFLICT, "The Ombudsman's decision on case %s is recorded already.", c.Ref)
+	}
+	return nil
+}
+
+func (c *Case) refuseReply() error {
+	if strings.TrimSpace(c.Contact.Email) == "" {
+		return Errorf(EINVALID, "Case %s has no email address for the resident, so Intake cannot email them. Telephone them or write by post, and add a note of what was said.", c.Ref)
 	}
 	return nil
 }

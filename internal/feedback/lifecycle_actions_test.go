@@ -33,14 +33,14 @@ func TestService_Actions(t *testing.T) {
 		c    *feedback.Case
 		want string // the actions' names in order, the primary one starred
 	}{
-		{"a new complaint, its officer", cy, open, "[*respond close note assign reclassify extend]"},
-		{"a new complaint, a manager", bo, open, "[*respond close note assign reclassify extend ombudsman]"},
-		{"a new complaint, the complaints team", ana, open, "[*respond close note assign reclassify extend ombudsman hold]"},
-		{"no Extend after an extension", cy, extended, "[*respond close note assign reclassify]"},
-		{"after Stage 1's response: Escalate", cy, responded, "[close note assign escalate]"},
-		{"at Stage 2", bo, escalated, "[*respond close note assign extend ombudsman]"},
-		{"referred: the decision, for a manager", bo, referred, "[close note assign escalate ombudsman]"},
-		{"referred: no Ombudsman for an officer", cy, referred, "[close note assign escalate]"},
+		{"a new complaint, its officer", cy, open, "[*respond close reply note assign reclassify extend]"},
+		{"a new complaint, a manager", bo, open, "[*respond close reply note assign reclassify extend ombudsman]"},
+		{"a new complaint, the complaints team", ana, open, "[*respond close reply note assign reclassify extend ombudsman hold]"},
+		{"no Extend after an extension", cy, extended, "[*respond close reply note assign reclassify]"},
+		{"after Stage 1's response: Escalate", cy, responded, "[close reply note assign escalate]"},
+		{"at Stage 2", bo, escalated, "[*respond close reply note assign extend ombudsman]"},
+		{"referred: the decision, for a manager", bo, referred, "[close reply note assign escalate ombudsman]"},
+		{"referred: no Ombudsman for an officer", cy, referred, "[close reply note assign escalate]"},
 		{"another area's officer", ed, open, "[]"},
 		{"a monitor", mo, open, "[]"},
 	}
@@ -59,7 +59,7 @@ func TestService_Actions(t *testing.T) {
 			}
 		})
 	}
-	t.Run("a closed comment: only a note", func(t *testing.T) {
+	t.Run("a closed comment with no email address: only a note", func(t *testing.T) {
 		c, _, err := f.svc.Submit(ctx, feedback.Submission{Kind: "comment", ServiceArea: "planning", Message: "Nice.", Channel: feedback.ChannelWeb})
 		if err != nil {
 			t.Fatal(err)

@@ -50,18 +50,12 @@ func (s *Service) Reply(ctx context.Context, who StaffMember, ref, text string) 
 	if err := cleanText("text", &text, true); err != nil {
 		return nil, err
 	}
-	var rs []*Restriction
-	if s.Restrictions != nil {
-		var err error
-		if rs, err = s.Restrictions.ListRestrictions(ctx); err != nil {
-			return nil, fmt.Errorf("reply to %s: read restrictions: %w", ref, err)
-		}
+	rs, err := s.replyRestrictions(ctx, ref)
+	if err != nil {
+		return nil, err
 	}
 	return s.act(ctx, who, ref, func(c *Case, now time.Time) error {
-		if strings.TrimSpace(c.Contact.Email) == "" {
-			return Errorf(EINVALID, "Case %s has no email address for the resident, so Intake cannot email them. Telephone them or write by post, and add a note of what was said.", c.Ref)
-		}
-		if err := replyAllowed(c, who, rs); err != nil {
+		if _, err := replyAllowed(c, who, rs); err != nil {
 			return err
 		}
 		n := 1
@@ -78,17 +72,57 @@ func (s *Service) Reply(ctx context.Context, who StaffMember, ref, text string) 
 	})
 }
 
-// replyAllowed refuses a reply that a restriction on the resident rules out for who: only the
-// named officer contacts a person under named_officer_only.
-func replyAllowed(c *Case, who StaffMember, rs []*Restriction) error {
+// ReplyCheck says, before an officer writes, what Reply would say of who replying to c now:
+// the refusal (no email address, a restriction naming another officer), or nil; and notes, in
+// words, of every restriction on the resident that says how they may be contacted, for the
+// page to show beside the form.
+func (s *Service) ReplyCheck(ctx context.Context, who StaffMember, c *Case) (notes []string, refusal error) {
+	rs, err := s.replyRestrictions(ctx, c.Ref)
+	if err != nil {
+		return nil, err
+	}
+	return replyAllowed(c, who, rs)
+}
+
+// replyRestrictions reads the restrictions register, if there is one.
+func (s *Service) replyRestrictions(ctx context.Context, ref string) ([]*Restriction, error) {
+	if s.Restrictions == nil {
+		return nil, nil
+	}
+	rs, err := s.Restrictions.ListRestrictions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reply to %s: read restrictions: %w", ref, err)
+	}
+	return rs, nil
+}
+
+// replyAllowed refuses a reply to a case with no email address for the resident, or that a
+// restriction on the resident rules out for who: only the named officer contacts a person
+// under named_officer_only. notes describe each restriction in force on the resident.
+func replyAllowed(c *Case, who StaffMember, rs []*Restriction) (notes []string, refusal error) {
 	ids := contactIDs(c.Contact.Email, c.Contact.Phone, c.Contact.Handle)
 	for _, r := range rs {
-		if r.covers(ids, c.Ref) && slices.Contains(r.Types, RestrictNamedOfficer) && r.NamedOfficer != "" &&
+		if !r.covers(ids, c.Ref) {
+			continue
+		}
+		var says []string
+		for _, t := range r.Types {
+			says = append(says, t.Label())
+		}
+		note := "Restriction " + r.ID + " applies to the resident: " + strings.Join(says, "; ")
+		if r.NamedOfficer != "" {
+			note += " (the named officer is " + r.NamedOfficer + ")"
+		}
+		notes = append(notes, note+".")
+		if refusal == nil && slices.Contains(r.Types, RestrictNamedOfficer) && r.NamedOfficer != "" &&
 			!strings.EqualFold(r.NamedOfficer, who.Email) {
-			return Errorf(EFORBIDDEN, "Restriction %s says only the named officer, %s, contacts this resident, so only they can reply.", r.ID, r.NamedOfficer)
+			refusal = Errorf(EFORBIDDEN, "Restriction %s says only the named officer, %s, contacts this resident, so only they can reply.", r.ID, r.NamedOfficer)
 		}
 	}
-	return nil
+	if err := c.refuseReply(); err != nil {
+		refusal = err
+	}
+	return notes, refusal
 }
 
 // replyThread returns the Message-ID of the resident's last email on the case (as it arrived,

@@ -10,7 +10,8 @@ import (
 // The conversation with the resident in the officer API: replying to them, the saved replies to
 // start from, and the case's messages both ways.
 
-// reply handles POST /v1/cases/{reference}/reply: {"text"} emailed to the resident.
+// reply handles POST /v1/cases/{reference}/reply: {"text"} emailed to the resident, through
+// the action table as the console's reply form is.
 func (h *Handler) reply(r *http.Request, who feedback.StaffMember) (int, any, error) {
 	var body struct {
 		Text string `json:"text"`
@@ -18,7 +19,7 @@ func (h *Handler) reply(r *http.Request, who feedback.StaffMember) (int, any, er
 	if err := decode(r, &body); err != nil {
 		return 0, nil, err
 	}
-	c, err := h.Service.Reply(r.Context(), who, r.PathValue("reference"), body.Text)
+	c, err := runAction(r.Context(), h.Service, who, r.PathValue("reference"), feedback.ActionReply, map[string]string{"text": body.Text})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -74,6 +74,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /officer/sign-in/{token}", c.redeem)
 	mux.HandleFunc("POST /officer/sign-out", c.signedIn(c.signOut))
 	mux.HandleFunc("GET /officer", c.signedIn(c.myCases))
+	mux.HandleFunc("GET /officer/search", c.signedIn(c.search))
 	mux.HandleFunc("GET /officer/cases/{ref}", c.signedIn(c.casePage))
 	mux.HandleFunc("GET /officer/cases/{ref}/files/{n}", c.signedIn(c.download))
 	mux.HandleFunc("GET /officer/cases/{ref}/{action}", c.signedIn(c.actionForm))
@@ -201,6 +202,10 @@ type consoleView struct {
 	Nav []navItem
 	// Rights is what the residents' rights page shows.
 	Rights *rightsView
+	// SearchBox puts the search box in the navigation (for those who work cases); SearchPage
+	// is what the search page shows.
+	SearchBox  bool
+	SearchPage *searchView
 
 	// My cases.
 	Query        CaseQuery
@@ -217,16 +222,22 @@ type consoleView struct {
 	Import *casesimport.Result
 
 	// A case.
-	Case                                   *feedback.Case
-	Kind, Stage, Area, Received            string
-	Acknowledged, Due, DaysLeft            string
-	Overdue                                bool
-	DueTag                                 string
-	Messages, Flags, Letters, History      []entry
+	Case                        *feedback.Case
+	Kind, Stage, Area, Received string
+	Acknowledged, Due, DaysLeft string
+	Overdue                     bool
+	DueTag                      string
+	Flags                       []entry
+	// Timeline is the case's one timeline, oldest first.
+	Timeline                               []timelineItem
 	Markers                                []entry
 	StageOptions, ChannelOptions, Outcomes []option
 	// Panel are the actions possible now, the next expected step first.
 	Panel []feedback.Action
+	// ReplyRefusal says why the resident cannot be replied to now; ReplyNotes what the
+	// restrictions on them say of contact.
+	ReplyRefusal string
+	ReplyNotes   []string
 	// Form is the action form the page shows.
 	Form *actionForm
 }
@@ -238,7 +249,7 @@ type navItem struct {
 }
 
 // serviceNav lists the sections who may open, marking the one path is in. The search box
-// (issue 21's follow-up) goes in the navigation too: the layout's "search" block, after these.
+// follows them in the navigation (searchBox).
 func serviceNav(who feedback.StaffMember, path string) []navItem {
 	admin, manager := who.Role == feedback.RoleAdmin, who.Role == feedback.RoleManager
 	sections := []struct {
@@ -280,6 +291,7 @@ func (c *Console) view(r *http.Request, title string) consoleView {
 		d.SignOut = c.SignIn.CSRF(sess.Token)
 		d.Forward = canForward(sess.Staff)
 		d.Nav = serviceNav(sess.Staff, r.URL.Path)
+		d.SearchBox = canWorkCases(sess.Staff)
 	}
 	d.StageOptions, d.ChannelOptions, d.Outcomes, d.Kinds = stageOptions, channelOptions, outcomeOptions, caseKindOptions
 	return d

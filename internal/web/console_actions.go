@@ -25,11 +25,14 @@ type actionForm struct {
 	Decision bool
 	// Reviewers are the managers and the complaints team, for the escalation's reviewer.
 	Reviewers []option
+	// Reply is the reply form's own part.
+	Reply *replyForm
 }
 
 // formFields are the fields each action's form posts, read into the action table's fields.
 var formFields = map[feedback.ActionName][]string{
 	feedback.ActionNote:       {"text"},
+	feedback.ActionReply:      {"text"},
 	feedback.ActionAssign:     {"to"},
 	feedback.ActionReclassify: {"kind"},
 	feedback.ActionExtend:     {"working_days", "reason"},
@@ -76,6 +79,12 @@ func (c *Console) actionForm(w http.ResponseWriter, r *http.Request) {
 	if a.Name == feedback.ActionReclassify {
 		values["kind"] = string(k.Kind)
 	}
+	if a.Name == feedback.ActionReply {
+		if err := c.prefillReply(r, k, values); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+	}
 	c.showAction(w, r, http.StatusOK, k, a, values, nil)
 }
 
@@ -87,6 +96,13 @@ func (c *Console) showAction(w http.ResponseWriter, r *http.Request, status int,
 	d.Form = &actionForm{Name: a.Name, Title: a.Label, Decision: a.Name == feedback.ActionOmbudsman && k.Ombudsman.Which != ""}
 	if a.Name == feedback.ActionEscalate {
 		d.Form.Reviewers = c.reviewers(k)
+	}
+	if a.Name == feedback.ActionReply {
+		var err error
+		if d.Form.Reply, err = c.replyView(r, k); err != nil {
+			c.fail(w, r, err)
+			return
+		}
 	}
 	d.Values = values
 	if fail != nil {
@@ -225,9 +241,13 @@ var actionPage = consolePage("action", `
 </div>{{end}}
 {{$d := .}}{{with .Form}}
 <h1><span class="caption">{{$d.Kind}}{{if $d.Stage}}, {{$d.Stage}}{{end}}, <span class="nowrap">{{$d.Case.Ref}}</span></span>{{.Title}}</h1>
-<form method="post" action="/officer/cases/{{$d.Case.Ref}}/{{.Name}}" novalidate>
+{{if and .Reply .Reply.Refusal}}<div class="warning-text"><span class="icon" aria-hidden="true">!</span><strong><span class="visually-hidden">Warning</span> {{.Reply.Refusal}}</strong></div>
+{{range .Reply.Notes}}<div class="inset">{{.}}</div>{{end}}
+<p><a href="/officer/cases/{{$d.Case.Ref}}">Back to case {{$d.Case.Ref}}</a></p>
+{{else}}<form method="post" action="/officer/cases/{{$d.Case.Ref}}/{{.Name}}" novalidate>
 <input type="hidden" name="csrf" value="{{$d.CSRF}}">
 {{if eq .Name "note"}}{{template "textarea" (field $d "text" "Note" "Only staff see notes.")}}
+{{else if eq .Name "reply"}}{{template "reply" $d}}
 {{else if eq .Name "assign"}}{{template "input" (field $d "to" "Assign to" "The email address of a member of staff or a team mailbox. They are emailed about the case.")}}
 {{else if eq .Name "reclassify"}}{{template "radios" (withOptions (field $d "kind" "What kind of feedback is this?" "") $d.Kinds)}}
 {{else if eq .Name "extend"}}<p>Once per stage: at most 10 working days at Stage 1, 20 at Stage 2. The resident is told the new date.</p>
@@ -252,5 +272,5 @@ var actionPage = consolePage("action", `
 {{template "textarea" (field $d "reason" "Reason for the hold" "")}}
 {{else if eq .Name "release"}}<p>Releasing the hold starts the retention period again from the closure: a case past it is destroyed at once.</p>
 {{template "textarea" (field $d "reason" "Reason for releasing the hold" "")}}{{end}}
-<button type="submit">{{.Title}}</button>
-</form>{{end}}`)
+<button type="submit">{{if eq .Name "reply"}}Send the reply{{else}}{{.Title}}{{end}}</button>
+</form>{{end}}{{end}}`)

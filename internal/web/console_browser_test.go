@@ -109,6 +109,32 @@ func TestConsole_Browser_Accessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.submit(t, "comment", "planning", "A comment")
+	// A conversation: a note and a reply on the timeline; a resident under a restriction that
+	// names another officer, and one with no email address, whose reply pages say why not.
+	bg, admin := context.Background(), consoleStaff["admin@example.gov.uk"]
+	if _, err := e.svc.AddNote(bg, admin, k.Ref, "Rang the resident: <no answer>."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Reply(bg, admin, k.Ref, "Thank you: we are looking into it & will write again."); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Process(bg, k.Ref); err != nil {
+		t.Fatal(err)
+	}
+	restricted, _, err := e.svc.Submit(bg, feedback.Submission{Kind: "complaint", Name: "Bo Restricted", Email: "bo@example.com", ServiceArea: "planning",
+		Message: "Again.", Channel: feedback.ChannelWeb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Restrict(bg, admin, feedback.NewRestriction{Contacts: []string{"bo@example.com"}, Reason: "persistent",
+		Types: []feedback.RestrictionType{feedback.RestrictNamedOfficer}, NamedOfficer: "ana.officer@example.gov.uk"}); err != nil {
+		t.Fatal(err)
+	}
+	byPhone, _, err := e.svc.Submit(bg, feedback.Submission{Kind: "complaint", Name: "Cy", Phone: "07700 900124", ServiceArea: "planning",
+		Message: "By phone.", Channel: feedback.ChannelWeb})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.clock.Set(time.Date(2027, 1, 8, 10, 0, 0, 0, time.UTC)) // the complaints are overdue
 
 	var width int64
@@ -152,6 +178,16 @@ func TestConsole_Browser_Accessibility(t *testing.T) {
 					chromedp.WaitVisible("#error-summary", chromedp.ByID))
 			}
 		}
+		visit("search results", "/officer/search?q=ada+resident", "table.queue")
+		visit("search results, filtered", "/officer/search?q=ada&status=open&kind=complaint", "table.queue")
+		visit("search, no results", "/officer/search?q=unheard-of&channel=email", "#count")
+		visit("search, nothing asked", "/officer/search", "h1")
+		visit("search, nothing searchable", "/officer/search?q=%21", "#error-summary")
+		visit("a restricted resident's case", "/officer/cases/"+restricted.Ref, ".case-panel")
+		visit("a restricted resident's reply page", "/officer/cases/"+restricted.Ref+"/reply", ".warning-text")
+		visit("a case with no email address", "/officer/cases/"+byPhone.Ref, ".case-panel")
+		step("the reply's text sent, opened", chromedp.Navigate(e.srv.URL+"/officer/cases/"+k.Ref), chromedp.WaitVisible(".item-out summary", chromedp.ByQuery),
+			chromedp.Click(".item-out summary", chromedp.ByQuery), chromedp.WaitVisible(".item-out details .text", chromedp.ByQuery))
 		visit("not found", "/officer/cases/FB-2099-999999", "h1")
 		if i == 0 {
 			visit("residents' rights", "/officer/rights", "#contact")
@@ -325,6 +361,19 @@ func TestConsole_Browser_Screenshots(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.clock.Set(e.clock.Now().Add(50 * time.Hour))
+	}
+	// The first case's conversation: a note, a reply and the resident's answer.
+	admin := consoleStaff["admin@example.gov.uk"]
+	e.clock.Set(time.Date(2027, 1, 4, 9, 30, 0, 0, time.UTC))
+	if _, err := e.svc.AddNote(bg, admin, "FB-2026-000001", "Rang the planning team: the objection is not in the portal's log."); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(time.Date(2027, 1, 4, 9, 45, 0, 0, time.UTC))
+	if _, err := e.svc.Reply(bg, admin, "FB-2026-000001", "Dear Ada,\n\nThank you for your patience. Could you tell us the date you sent your objection?\n\nSam, complaints team"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Process(bg, "FB-2026-000001"); err != nil {
+		t.Fatal(err)
 	}
 	e.clock.Set(time.Date(2027, 1, 7, 10, 0, 0, 0, time.UTC))
 	c := e.signIn(t, "admin@example.gov.uk")

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -133,10 +132,14 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, status int, k
 	d.Case = k
 	c.caseSummary(&d, k, when)
 	d.Markers = c.caseMarkers(r, k)
-	d.Messages = caseMessages(k, when)
-	caseRecords(&d, k, when)
+	d.Timeline = caseTimeline(k, when)
+	caseFlags(&d, k, when)
 	if !c.ReadOnly {
 		d.Panel = c.Service.Actions(sessionOf(r).Staff, k)
+		if err := c.replyPanel(r, &d, k); err != nil {
+			c.fail(w, r, err)
+			return
+		}
 	}
 	if len(d.Panel) > 0 || k.AwaitsPublicReply() {
 		d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
@@ -187,53 +190,14 @@ func (c *Console) caseMarkers(r *http.Request, k *feedback.Case) []entry {
 	return out
 }
 
-// caseMessages lists the first message and every one after it, each with its files numbered
-// on from the message before.
-func caseMessages(k *feedback.Case, when func(time.Time) string) []entry {
-	out := []entry{{When: when(k.ReceivedAt), Who: "Resident", What: k.Channel.Label(), Subject: k.Subject, Text: k.Message,
-		Attachments: links(k.Ref, k.Attachments, 1)}}
-	next := len(k.Attachments) + 1
-	for _, m := range k.Messages {
-		out = append(out, entry{When: when(m.At), Who: or(m.From, "Resident"), What: m.Channel.Label(),
-			Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, Attachments: links(k.Ref, m.Attachments, next)})
-		next += len(m.Attachments)
-	}
-	return out
-}
-
-// caseRecords fills in the case's flags, what was sent (in words, never the ledger's names),
-// and its history.
-func caseRecords(d *consoleView, k *feedback.Case, when func(time.Time) string) {
+// caseFlags fills in the case's flags: what an officer should look at, and when it was dealt with.
+func caseFlags(d *consoleView, k *feedback.Case, when func(time.Time) string) {
 	for _, f := range k.Flags {
 		e := entry{When: when(f.At), Detail: f.Note}
 		if !f.Cleared.IsZero() {
 			e.Reason = "Dealt with " + when(f.Cleared)
 		}
 		d.Flags = append(d.Flags, e)
-	}
-	type sent struct {
-		at time.Time
-		e  entry
-	}
-	var all []sent
-	for name, e := range k.Effects {
-		line, ok := k.DescribeEffect(name)
-		if !ok || e.State == feedback.EffectToDo {
-			continue
-		}
-		all = append(all, sent{e.At, entry{When: when(e.At), What: effectLine(line, e), Detail: effectState(e)}})
-	}
-	sort.SliceStable(all, func(i, j int) bool {
-		if !all[i].at.Equal(all[j].at) {
-			return all[i].at.Before(all[j].at)
-		}
-		return all[i].e.What < all[j].e.What
-	})
-	for _, s := range all {
-		d.Letters = append(d.Letters, s.e)
-	}
-	for _, e := range k.History {
-		d.History = append(d.History, entry{When: when(e.At), Who: e.By, What: capitalise(e.Action), Detail: e.Detail, Reason: e.Reason})
 	}
 }
 

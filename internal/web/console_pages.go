@@ -25,6 +25,11 @@ nav.service li{padding:10px 0 7px;border-bottom:3px solid transparent}
 nav.service li.current{border-bottom-color:#1d70b8}
 nav.service a{font-weight:bold;text-decoration:none}
 nav.service a:hover{text-decoration:underline}
+nav.service li.search{margin-left:auto;padding:5px 0}
+nav.service .search form{display:flex;flex-wrap:wrap;align-items:center;gap:5px 8px;margin:0}
+nav.service .search label{display:inline;margin:0;font-size:16px}
+nav.service .search input{font:inherit;font-size:16px;border:2px solid #0b0c0c;padding:3px 5px;width:14em;max-width:100%}
+nav.service .search button{font-size:16px;padding:4px 10px}
 a{color:#1d70b8}
 h1{overflow-wrap:anywhere}
 .caption{display:block;color:#505a5f;font-size:19px;margin-bottom:5px}
@@ -63,6 +68,18 @@ input[type=number]{font:inherit;border:2px solid #0b0c0c;padding:5px}
 .date-input input{width:3.5em}
 .date-input .year input{width:5em}
 .width-5{max-width:6em}
+.inset{border-left:10px solid #b1b4b6;padding:15px;margin:20px 0;overflow-wrap:anywhere}
+.warning-text{position:relative;padding:10px 0 10px 50px;margin-bottom:20px}
+.warning-text .icon{position:absolute;left:0;top:5px;width:35px;height:35px;border-radius:50%;background:#0b0c0c;color:#fff;font-weight:bold;font-size:28px;line-height:35px;text-align:center}
+.heading-s{font-size:19px}
+ol.timeline{list-style:none;padding:0;margin:0 0 30px}
+ol.timeline .item{border-left:5px solid #b1b4b6;padding:0 0 5px 15px;margin-bottom:20px}
+ol.timeline .item-in{border-left-color:#1d70b8}
+ol.timeline .item-out{border-left-color:#00703c}
+ol.timeline .item-note{border-left-color:#ffdd00;background:#fffbe6}
+ol.timeline h3{margin:0 0 5px}
+ol.timeline .meta{color:#505a5f;margin:0 0 10px;overflow-wrap:anywhere}
+details summary{color:#1d70b8;cursor:pointer;text-decoration:underline;overflow-wrap:anywhere}
 .case-layout{display:grid;grid-template-columns:minmax(0,1fr);gap:0 30px;grid-template-areas:"summary" "panel" "record"}
 .case-summary{grid-area:summary;min-width:0}
 .case-panel{grid-area:panel;min-width:0}
@@ -98,7 +115,7 @@ const consoleBase = `<!DOCTYPE html>
 </header>
 {{if .Nav}}<nav class="service" aria-label="Service navigation"><ul>
 {{range .Nav}}<li{{if .Current}} class="current"{{end}}><a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Label}}</a></li>{{end}}
-{{block "search" .}}{{end}}</ul></nav>{{end}}
+` + searchBox + `</ul></nav>{{end}}
 <main id="main" class="wide" tabindex="-1">
 {{template "body" .}}
 </main></body></html>`
@@ -117,9 +134,32 @@ func consolePage(name, body string) lazyTemplate {
 	return parseLater(func() *template.Template {
 		t := template.Must(template.New(name).Funcs(consoleFuncs).Parse(consoleBase))
 		t = template.Must(t.Parse(actionFields))
+		t = template.Must(t.Parse(replyFormBody))
 		return template.Must(t.Parse(`{{define "body"}}` + body + `{{end}}`))
 	})
 }
+
+// queueFilterFields are the filters the work queue and the search share.
+const queueFilterFields = `<div class="group"><label for="f-area">Service area</label>
+<select id="f-area" name="service_area"><option value="">All</option>{{range .Areas}}<option value="{{.Value}}"{{if eq $.Query.ServiceArea .Value}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
+<div class="group"><label for="f-kind">Kind</label>
+<select id="f-kind" name="kind"><option value="">All</option>{{range .Kinds}}<option value="{{.Value}}"{{if eq (print $.Query.Kind) .Value}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
+<div class="group"><label for="f-stage">Stage</label>
+<select id="f-stage" name="stage"><option value="">All</option>{{range .StageOptions}}<option value="{{.Value}}"{{if eq (print $.Query.Stage) .Value}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
+<div class="group"><label for="f-channel">Channel</label>
+<select id="f-channel" name="channel"><option value="">All</option>{{range .ChannelOptions}}<option value="{{.Value}}"{{if eq (print $.Query.Channel) .Value}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
+`
+
+// queueTable lists cases as the work queue does: one row each, one card each on a phone.
+const queueTable = `<table class="queue" aria-describedby="count">
+<thead><tr><th scope="col">Reference</th><th scope="col">Resident and subject</th><th scope="col">Kind</th><th scope="col">Service area</th><th scope="col">Stage</th><th scope="col">Assigned to</th><th scope="col">Received</th><th scope="col">Due</th></tr></thead>
+<tbody>{{range .Rows}}<tr{{if eq .Tag "Overdue"}} class="overdue"{{end}}>
+<td class="nowrap"><a href="/officer/cases/{{.Ref}}">{{.Ref}}</a></td>
+<td data-label="From">{{.Resident}}<br><span class="hint">{{.Subject}}</span></td>
+<td data-label="Kind">{{.Kind}}</td><td data-label="Service area">{{.Area}}</td><td data-label="Stage">{{.Stage}}</td>
+<td data-label="Assigned to">{{.AssignedTo}}</td><td data-label="Received" class="nowrap">{{.Received}}</td>
+<td data-label="Due"><span class="nowrap">{{.Due}}</span>{{if .Left}}<br>{{.Left}}{{end}}{{if .Tag}}<br><strong class="tag {{.TagClass}}">{{.Tag}}</strong>{{end}}</td></tr>{{end}}</tbody>
+</table>`
 
 // errorSummary lists a console form's errors at the top of its page, each linking to its field.
 const errorSummary = `{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">
@@ -184,15 +224,7 @@ var casesPage = consolePage("cases", `
 <ul class="quick" aria-label="Whose cases">{{range .Filters}}<li><a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Label}}</a></li>{{end}}</ul>
 <form method="get" action="/officer" class="filters" aria-label="Filter and sort cases" novalidate>
 {{with .Query.Assigned}}<input type="hidden" name="assigned" value="{{.}}">{{end}}
-<div class="group"><label for="f-area">Service area</label>
-<select id="f-area" name="service_area"><option value="">All</option>{{range .Areas}}<option value="{{.Value}}"{{if eq $.Query.ServiceArea .Value}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
-<div class="group"><label for="f-kind">Kind</label>
-<select id="f-kind" name="kind"><option value="">All</option>{{range .Kinds}}<option value="{{.Value}}"{{if eq (print $.Query.Kind) .Value}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
-<div class="group"><label for="f-stage">Stage</label>
-<select id="f-stage" name="stage"><option value="">All</option>{{range .StageOptions}}<option value="{{.Value}}"{{if eq (print $.Query.Stage) .Value}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
-<div class="group"><label for="f-channel">Channel</label>
-<select id="f-channel" name="channel"><option value="">All</option>{{range .ChannelOptions}}<option value="{{.Value}}"{{if eq (print $.Query.Channel) .Value}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
-<div class="group"><label for="f-due">Due</label>
+`+queueFilterFields+`<div class="group"><label for="f-due">Due</label>
 <select id="f-due" name="due"><option value="">Any time</option><option value="overdue"{{if eq .Query.Due "overdue"}} selected{{end}}>Overdue</option><option value="today"{{if eq .Query.Due "today"}} selected{{end}}>Due today</option><option value="soon"{{if eq .Query.Due "soon"}} selected{{end}}>In the next 5 working days</option></select></div>
 <div class="group"><label for="f-sort">Sort by</label>
 <select id="f-sort" name="sort"><option value="">Due date, soonest first</option><option value="received"{{if eq .Query.Sort "received"}} selected{{end}}>Date received, oldest first</option></select></div>
@@ -200,15 +232,7 @@ var casesPage = consolePage("cases", `
 <button type="submit">Apply</button>
 </form>
 <p id="count">{{.Total}} open case{{if ne .Total 1}}s{{end}}, {{if eq .Query.Sort "received"}}oldest received first{{else}}soonest due first{{end}}.</p>
-{{if .Rows}}<table class="queue" aria-describedby="count">
-<thead><tr><th scope="col">Reference</th><th scope="col">Resident and subject</th><th scope="col">Kind</th><th scope="col">Service area</th><th scope="col">Stage</th><th scope="col">Assigned to</th><th scope="col">Received</th><th scope="col">Due</th></tr></thead>
-<tbody>{{range .Rows}}<tr{{if eq .Tag "Overdue"}} class="overdue"{{end}}>
-<td class="nowrap"><a href="/officer/cases/{{.Ref}}">{{.Ref}}</a></td>
-<td data-label="From">{{.Resident}}<br><span class="hint">{{.Subject}}</span></td>
-<td data-label="Kind">{{.Kind}}</td><td data-label="Service area">{{.Area}}</td><td data-label="Stage">{{.Stage}}</td>
-<td data-label="Assigned to">{{.AssignedTo}}</td><td data-label="Received" class="nowrap">{{.Received}}</td>
-<td data-label="Due"><span class="nowrap">{{.Due}}</span>{{if .Left}}<br>{{.Left}}{{end}}{{if .Tag}}<br><strong class="tag {{.TagClass}}">{{.Tag}}</strong>{{end}}</td></tr>{{end}}</tbody>
-</table>{{else}}<p>No open cases match.</p>{{end}}
+{{if .Rows}}`+queueTable+`{{else}}<p>No open cases match.</p>{{end}}
 {{if or .Prev .Next}}<nav class="paging" aria-label="Pages of cases"><p>Page {{.PageNo}} of {{.Pages}}</p>
 {{if .Prev}}<a href="{{.Prev}}" rel="prev">Previous page</a>{{end}}{{if .Next}}<a href="{{.Next}}" rel="next">Next page</a>{{end}}</nav>{{end}}`)
 
@@ -242,7 +266,7 @@ var casePage = consolePage("case", `
 <div class="side"><h2 id="panel-title">Actions</h2>
 {{if .Panel}}<ul>{{range .Panel}}<li><a href="/officer/cases/{{$.Case.Ref}}/{{.Name}}" class="button{{if not .Primary}} secondary{{end}}">{{.Label}}</a></li>{{end}}</ul>
 {{else}}<p>There is nothing you can do to this case now.</p>{{end}}
-{{block "panel-extra" .}}{{end}}
+`+replyPanelPart+`
 </div>
 {{if .Case.AwaitsPublicReply}}<section class="side" aria-labelledby="public-reply-title"><h2 id="public-reply-title">Public reply awaited</h2>
 <p>The author gave no email address, so they are acknowledged by this public reply on {{.Case.Social.Platform.Label}}:</p>
@@ -251,23 +275,8 @@ var casePage = consolePage("case", `
 <button type="submit">I have posted the public reply</button></form></section>{{end}}
 </aside>
 <div class="case-record">
-{{block "timeline" .}}{{end}}
-<h2>Messages</h2>
-{{range .Messages}}<section class="message" aria-label="Message of {{.When}}">
-<h3>{{.When}}, by {{.What}}{{if .Who}} from {{.Who}}{{end}}</h3>
-{{if .Subject}}<p>Subject: {{.Subject}}</p>{{end}}
-<div class="text">{{.Text}}</div>
-{{if .Quoted}}<details><summary>Quoted text</summary><div class="quoted">{{.Quoted}}</div></details>{{end}}
-{{if .Attachments}}<p>Attachments (downloaded, never opened here): {{range $i, $a := .Attachments}}{{if $i}}, {{end}}<a href="{{$a.URL}}" download>{{$a.Name}}</a>{{end}}</p>{{end}}
-</section>{{end}}
-
 <h2>Flags</h2>
 {{if .Flags}}<ul>{{range .Flags}}<li>{{.When}}: {{.Detail}}{{if .Reason}}. {{.Reason}}{{end}}</li>{{end}}</ul>{{else}}<p>None.</p>{{end}}
-
-<h2>Letters, emails and reminders</h2>
-{{if .Letters}}<ul>{{range .Letters}}<li>{{.When}}: {{.What}} ({{.Detail}})</li>{{end}}</ul>{{else}}<p>None yet.</p>{{end}}
-
-<h2>History</h2>
-{{if .History}}<ul>{{range .History}}<li><strong>{{.What}}</strong>, {{.When}}, by {{.Who}}{{if .Detail}}: {{.Detail}}{{end}}{{if .Reason}} (why: {{.Reason}}){{end}}</li>{{end}}</ul>{{else}}<p>No changes yet.</p>{{end}}
+`+timelineSection+`
 </div>
 </div>`)

@@ -135,7 +135,7 @@ func visibleText(page string) string {
 
 // TestConsole_NoCodesShown is issue 21's second acceptance: the visible text of every console
 // page of a worked case (acknowledged, reminded, responded, escalated, referred to the
-// Ombudsman and decided, closed) holds no internal key or code.
+// Ombudsman and decided, closed, and replied to) holds no internal key or code.
 func TestConsole_NoCodesShown(t *testing.T) {
 	e := newConsoleEnv(t, true)
 	ctx := context.Background()
@@ -193,6 +193,9 @@ func TestConsole_NoCodesShown(t *testing.T) {
 		name string
 		do   func() (*feedback.Case, error)
 	}{
+		{"replied to", func() (*feedback.Case, error) {
+			return e.svc.Reply(ctx, admin, k.Ref, "Thank you: we are looking into it.")
+		}},
 		{"responded", func() (*feedback.Case, error) {
 			return e.svc.Respond(ctx, admin, k.Ref, feedback.Response{Outcome: feedback.OutcomePartlyUpheld, Summary: "Partly.", SentBy: feedback.SentByEmail})
 		}},
@@ -220,6 +223,7 @@ func TestConsole_NoCodesShown(t *testing.T) {
 	for _, want := range []string{
 		"Reminder to Ana Officer on Tuesday 5 January 2027: due soon",
 		"Partly upheld", "the Local Government and Social Care Ombudsman", "Letter to the resident: Our response to your complaint",
+		"Reply to the resident", "Thank you: we are looking into it.",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no page says %q", want)

@@ -82,6 +82,7 @@ var caseActions = map[feedback.ActionName]caseAction{
 		}
 		return svc.ReferOmbudsman(ctx, who, ref, which, on)
 	}},
+	feedback.ActionReply:   oneField("Your reply is on its way to the resident.", "text", "Enter the text of your reply", (*feedback.Service).Reply),
 	feedback.ActionClose:   oneField("The case has been closed.", "note", "Enter a closing note", (*feedback.Service).Close),
 	feedback.ActionHold:    oneField("The case is under legal hold: it will not be destroyed until the hold is released.", "reason", "Enter the reason for the legal hold", (*feedback.Service).PlaceHold),
 	feedback.ActionRelease: oneField("The legal hold has been released.", "reason", "Enter the reason for releasing the legal hold", (*feedback.Service).ReleaseHold),
@@ -244,7 +245,7 @@ func capitalise(s string) string {
 func runAction(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, name feedback.ActionName, values map[string]string) (*feedback.Case, error) {
 	a, ok := caseActions[name]
 	if !ok {
-		return nil, feedback.Errorf(feedback.ENOTFOUND, "There is no such action. The actions are assign, reclassify, note, extend, respond, escalate, ombudsman, close, hold, release and acknowledged.")
+		return nil, feedback.Errorf(feedback.ENOTFOUND, "There is no such action. The actions are assign, reclassify, note, reply, extend, respond, escalate, ombudsman, close, hold, release and acknowledged.")
 	}
 	return a.run(ctx, svc, who, ref, &fields{values: values, loc: svc.Calendar.Location()})
 }
