@@ -32,6 +32,11 @@ const (
 	attrExpiresNs = "expires_ns"
 )
 
+// credTime is created_at's layout: RFC 3339 with every digit of the nanoseconds kept, so that
+// every link item is the same size, whoever it is for and whenever it is made (RFC3339Nano drops
+// trailing zeros). It reads back as RFC 3339.
+const credTime = "2006-01-02T15:04:05.000000000Z07:00"
+
 // credRecord is a credential item as stored.
 type credRecord struct {
 	PK        string `dynamodbav:"PK"`
@@ -61,7 +66,7 @@ func nowValue(t time.Time) map[string]types.AttributeValue {
 func (s *Store) PutCredential(ctx context.Context, c feedback.Credential) error {
 	item, err := attributevalue.MarshalMap(credRecord{
 		PK: prefixCred + string(c.Kind) + "#" + c.Hash, SK: skCred,
-		Kind: string(c.Kind), Hash: c.Hash, Email: c.Email, CreatedAt: formatTime(c.CreatedAt),
+		Kind: string(c.Kind), Hash: c.Hash, Email: c.Email, CreatedAt: c.CreatedAt.UTC().Format(credTime),
 		ExpiresNs: c.ExpiresAt.UnixNano(), ExpiresAt: epoch(c.ExpiresAt), Sealed: c.Sealed,
 	})
 	if err != nil {
