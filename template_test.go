@@ -514,7 +514,8 @@ func TestTemplate_Policies(t *testing.T) {
 					}
 				}
 				for _, res := range literals(get(st, "Resource")) {
-					if res == "*" {
+					// A KMS key policy names its own key as "*".
+					if res == "*" && str(r, "Type") != "AWS::KMS::Key" {
 						t.Errorf("%s: statement %q allows every resource", id, str(st, "Sid"))
 					}
 				}
@@ -787,6 +788,7 @@ var keyFamilies = map[string]string{
 	"QUOTA#signin:*":        "sign-in limits",
 	"CRED#link#*":           "sign-in links",
 	"CRED#session#*":        "sessions",
+	"CRED#link-sent#*":      "sign-in links sent",
 	"RESTRICTIONS":          "restrictions",
 	"MARKERS":               "markers",
 	"DESTROYED#*":           "destruction log",
@@ -924,8 +926,10 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// and delete schedules (a moved date's or a closed stage's, the unschedule effects); on TTL's
 		// REMOVE, delete the case's stored files and put its destruction log line and its
 		// anonymous statistical record.
-		{"NotifierFunction", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "iam:PassRole", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
-			[]string{"acknowledgement limits", "cases", "destruction log", "idempotency keys", "restrictions", "search index", "statistical records"}, sideEffects},
+		// Sign-in links: each one's email opened (kms:Decrypt) from the stream's image and
+		// sent, marked sent in a family of its own (never a link or a session).
+		{"NotifierFunction", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "iam:PassRole", "kms:Decrypt", "s3:DeleteObject", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
+			[]string{"acknowledgement limits", "cases", "destruction log", "idempotency keys", "restrictions", "search index", "sign-in links sent", "statistical records"}, sideEffects},
 		// The same, the sweep's queries of the pending and open cases (read a page at a time
 		// with BatchGetItem) and of the restrictions register, and the managers' digest limit.
 		{"RemindersFunction", []string{"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "iam:PassRole", "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "ses:SendEmail", "ses:SendRawEmail"},
@@ -934,12 +938,12 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// Cases read and acted on (GetItem, Update as PutItem), erased (DeleteItem), an item
 		// taken in by phone (UpdateItem for its reference); sign-in links and sessions put, read,
 		// taken and deleted; the registers kept and read; the lists' indexes queried, each page
-		// read whole (BatchGetItem); sign-in links mailed and the session key read once. No
-		// scheduler: the notifier does that. The destruction log and the statistical records
+		// read whole (BatchGetItem); sign-in links' emails sealed (kms:Encrypt) for the
+		// notifier, and the session key read once. No SES and no scheduler: the notifier does that. The destruction log and the statistical records
 		// are written only by the import, for rows already past their retention end (one
 		// transaction each), and read by the report and the destruction log's page.
 		{"OfficerFunction", []string{"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
-			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
+			"kms:Encrypt", "s3:DeleteObject", "s3:GetObject", "ssm:GetParameter"},
 			[]string{"case references", "cases", "destruction log", "idempotency keys", "marker ids", "markers", "restriction ids", "restrictions", "search index", "sessions", "sign-in limits", "sign-in links", "statistical records"},
 			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "markers", "open cases", "restrictions", "search index", "sessions", "sign-in limits", "sign-in links", "statistical records"}},
 		// ImportJob: the job read, claimed and its progress written; cases looked up and
@@ -1025,7 +1029,8 @@ func TestTemplate_NotifierRecordFailuresAlarm(t *testing.T) {
 // pending, not again for each of its own claim and stamp writes; and for each case item
 // deleted, so that it destroys the files of those TTL deleted (the DynamoDB service's own
 // REMOVE, as notify.ByTTL tells it: Lambda filters DynamoDB records on their dynamodb key only);
-// and once per restriction decision to act on. Nothing else on the stream invokes it.
+// and once per restriction decision to act on, and once per sign-in link put. Nothing else on
+// the stream invokes it.
 func TestTemplate_NotifierStreamFilter(t *testing.T) {
 	tpl := loadTemplate(t)
 	filters := list(get(tpl.functionProperties("NotifierFunction")["Events"], "CaseChanges", "Properties", "FilterCriteria", "Filters"))
@@ -1045,6 +1050,12 @@ func TestTemplate_NotifierStreamFilter(t *testing.T) {
 		{"dynamodb": map[string]any{
 			"NewImage": map[string]any{dynamo.AttrEffectsPending: map[string]any{"S": []any{"PENDING"}}},
 			"OldImage": map[string]any{dynamo.AttrEffectsPending: map[string]any{"S": []any{map[string]any{"exists": false}}}},
+		}},
+		// A sign-in link item put: its sealed email is sent from the stream.
+		{"dynamodb": map[string]any{
+			"Keys":     map[string]any{dynamo.AttrPK: map[string]any{"S": []any{map[string]any{"prefix": "CRED#link#"}}}},
+			"NewImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{"CRED"}}},
+			"OldImage": map[string]any{dynamo.AttrSK: map[string]any{"S": []any{map[string]any{"exists": false}}}},
 		}},
 	}
 	if len(filters) != len(want) {

@@ -48,8 +48,8 @@ func TestFunctions_OfficerDownloadsLargeFile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b := newBrowser(ctx, t, s.start(t, "officer"))
-	b.signIn(s, "waste.team@example.gov.uk")
+	b := &console{t: t, ctx: ctx, officer: s.start(t, "officer"), cookies: map[string]string{}}
+	b.signIn(s, s.start(t, "notifier"), "waste.team@example.gov.uk")
 	resp := b.do("GET", "/officer/cases/"+ref+"/files/1", nil)
 	link := resp.Headers["Location"]
 	if resp.StatusCode != http.StatusSeeOther || link == "" {

@@ -35,6 +35,7 @@ import (
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/dynamo"
 	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/kmsseal"
 	"github.com/council/intake/internal/lambdatest"
 	"github.com/council/intake/internal/mototest"
 	"github.com/council/intake/internal/workdays"
@@ -65,9 +66,13 @@ type stack struct {
 	// sessionKeyParam is the officer function's SSM SecureString; socialSecretsParam the
 	// social function's, when a test made one.
 	sessionKeyParam, socialSecretsParam string
-	db                                  *dynamodb.Client
-	streams                             *dynamodbstreams.Client
-	sched                               *scheduler.Client
+	// signInLinkKey is the KMS key sign-in links are sealed with (template.yaml's SignInLinkKey).
+	signInLinkKey string
+	// calls, when set, records every request the functions started from now on make.
+	calls   *callLog
+	db      *dynamodb.Client
+	streams *dynamodbstreams.Client
+	sched   *scheduler.Client
 }
 
 func newStack(t testing.TB) *stack {
@@ -121,6 +126,10 @@ func newStack(t testing.TB) *stack {
 		Value: aws.String("a6f1c0d2e9b84f37a1c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b")}); err != nil {
 		t.Fatal(err)
 	}
+	// The key sign-in links' emails are sealed with, as the template makes it.
+	if s.signInLinkKey, err = kmsseal.CreateKey(ctx, aws.Config{Region: cfg.Region, Credentials: cfg.Credentials, BaseEndpoint: aws.String(url)}); err != nil {
+		t.Fatal(err)
+	}
 	s.env = []string{
 		"AWS_ENDPOINT_URL=" + url,
 		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=" + mototest.Region,
@@ -134,6 +143,7 @@ func newStack(t testing.TB) *stack {
 		"INTAKE_STAFF=" + staffDirectory,
 		"INTAKE_CONSOLE_URL=https://intake.example.gov.uk",
 		"INTAKE_SESSION_KEY_PARAMETER=" + sessionKeyParam,
+		"INTAKE_SIGNIN_LINK_KEY=" + s.signInLinkKey,
 	}
 	return s
 }
@@ -141,7 +151,7 @@ func newStack(t testing.TB) *stack {
 func (s *stack) start(t testing.TB, fn string) *lambdatest.Fn {
 	t.Helper()
 	// The function reaches AWS through a check of its template policies (policy_test.go).
-	env := append(slices.Clone(s.env), "AWS_ENDPOINT_URL="+policyCheck(t, fn, s.endpoint, s.names()))
+	env := append(slices.Clone(s.env), "AWS_ENDPOINT_URL="+policyCheck(t, fn, s.endpoint, s.names(), s.calls))
 	return lambdatest.Start(t, lambdatest.Build(t, "github.com/council/intake/functions/"+fn), env)
 }
 
@@ -151,7 +161,7 @@ func (s *stack) names() stackNames {
 	return stackNames{
 		region: mototest.Region, account: testAccount, stackName: "intake", // function:intake-reminders
 		table: s.table, scheduleGroup: s.group, bucket: mailBucket,
-		schedulerRole: "arn:aws:iam::123456789012:role/intake-scheduler", deadLetters: dlqARN,
+		schedulerRole: "arn:aws:iam::123456789012:role/intake-scheduler", deadLetters: dlqARN, signInLinkKey: s.signInLinkKey,
 		parameters: map[string]string{"MailDomain": "intake.example.gov.uk", "SessionKeyParameter": s.sessionKeyParam,
 			"SocialSecretsParameter": s.socialSecretsParam},
 	}
@@ -880,8 +890,9 @@ func TestFunctions_LinkOnlyWhatTheyUse(t *testing.T) {
 		"email":     {"dynamodb"},
 		"notifier":  {"dynamodb", "scheduler", "sesv2"},
 		"reminders": {"dynamodb", "scheduler", "sesv2"},
-		"officer":   {"dynamodb", "sesv2"},
-		"importer":  {"dynamodb"},
+		// The officer function sends no mail: sign-in links go from the notifier.
+		"officer":  {"dynamodb"},
+		"importer": {"dynamodb"},
 	}
 	// Operations no function calls, one per client.
 	unused := map[string]string{"dynamodb": "ListBackups", "sesv2": "CreateContactList", "scheduler": "ListTagsForResource"}

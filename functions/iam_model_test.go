@@ -113,7 +113,8 @@ func TestPolicy_Decide(t *testing.T) {
 var sampleNames = stackNames{
 	region: "eu-west-2", account: testAccount, stackName: "intake", table: "cases-t", scheduleGroup: "reminders-g",
 	bucket: "mail-b", schedulerRole: "arn:aws:iam::123456789012:role/intake-scheduler", deadLetters: "arn:aws:sqs:eu-west-2:123456789012:dlq",
-	parameters: map[string]string{"MailDomain": "intake.example.gov.uk", "SessionKeyParameter": "/intake/session-key"},
+	signInLinkKey: "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+	parameters:    map[string]string{"MailDomain": "intake.example.gov.uk", "SessionKeyParameter": "/intake/session-key"},
 }
 
 // signed returns a request signed (in its header's scope only: the proxy reads no signature)
@@ -230,6 +231,9 @@ func TestNamer_RequestsOf_Refuses(t *testing.T) {
 func TestTemplatePolicies_Decide(t *testing.T) {
 	const table = "arn:aws:dynamodb:eu-west-2:123456789012:table/cases-t"
 	pk := func(v string) map[string][]string { return map[string][]string{"dynamodb:leadingkeys": {v}} }
+	purpose := func(v string) map[string][]string {
+		return map[string][]string{"kms:encryptioncontext:purpose": {v}, "kms:encryptioncontext:link": {"ab12"}}
+	}
 	tests := []struct {
 		fn   string
 		q    request
@@ -261,6 +265,16 @@ func TestTemplatePolicies_Decide(t *testing.T) {
 		{"NotifierFunction", request{"dynamodb:PutItem", table, pk("DESTROYED#2026-12")}, true},
 		{"NotifierFunction", request{"dynamodb:PutItem", table, pk("MARKERS")}, false},
 		{"NotifierFunction", request{"dynamodb:DeleteItem", table, pk("CRED#session#x")}, false},
+		// It opens sealed sign-in links and marks them sent: never a link or a session itself.
+		{"NotifierFunction", request{"kms:Decrypt", sampleNames.signInLinkKey, purpose("sign-in-link")}, true},
+		{"NotifierFunction", request{"kms:Decrypt", sampleNames.signInLinkKey, purpose("other")}, false},
+		{"NotifierFunction", request{"kms:Decrypt", sampleNames.signInLinkKey, nil}, false},
+		{"NotifierFunction", request{"kms:Encrypt", sampleNames.signInLinkKey, purpose("sign-in-link")}, false},
+		{"NotifierFunction", request{"dynamodb:PutItem", table, pk("CRED#link-sent#x")}, true},
+		{"NotifierFunction", request{"dynamodb:DeleteItem", table, pk("CRED#link-sent#x")}, true},
+		{"NotifierFunction", request{"dynamodb:PutItem", table, pk("CRED#link#x")}, false},
+		{"NotifierFunction", request{"dynamodb:GetItem", table, pk("CRED#link#x")}, false},
+		{"NotifierFunction", request{"dynamodb:PutItem", table, pk("CRED#session#x")}, false},
 		{"NotifierFunction", request{"ses:SendEmail", "arn:aws:ses:eu-west-2:123456789012:identity/intake.example.gov.uk", nil}, true},
 		{"NotifierFunction", request{"ses:SendEmail", "arn:aws:ses:eu-west-2:123456789012:identity/example.com", nil}, false},
 		{"NotifierFunction", request{"scheduler:CreateSchedule", "arn:aws:scheduler:eu-west-2:123456789012:schedule/reminders-g/x", nil}, true},
@@ -277,6 +291,12 @@ func TestTemplatePolicies_Decide(t *testing.T) {
 		{"OfficerFunction", request{"dynamodb:Query", table + "/index/pending", pk("PENDING")}, false},
 		{"OfficerFunction", request{"ssm:GetParameter", "arn:aws:ssm:eu-west-2:123456789012:parameter/intake/session-key", nil}, true},
 		{"OfficerFunction", request{"ssm:GetParameter", "arn:aws:ssm:eu-west-2:123456789012:parameter/intake/other", nil}, false},
+		// It seals sign-in links, and can neither open them nor mail anyone.
+		{"OfficerFunction", request{"kms:Encrypt", sampleNames.signInLinkKey, purpose("sign-in-link")}, true},
+		{"OfficerFunction", request{"kms:Encrypt", "arn:aws:kms:eu-west-2:123456789012:key/other", purpose("sign-in-link")}, false},
+		{"OfficerFunction", request{"kms:Decrypt", sampleNames.signInLinkKey, purpose("sign-in-link")}, false},
+		{"OfficerFunction", request{"ses:SendEmail", "arn:aws:ses:eu-west-2:123456789012:identity/intake.example.gov.uk", nil}, false},
+		{"OfficerFunction", request{"dynamodb:PutItem", table, pk("CRED#link-sent#x")}, false},
 	}
 	c, err := newCFN(sampleNames)
 	if err != nil {

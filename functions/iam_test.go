@@ -188,6 +188,7 @@ type stackNames struct {
 	table, scheduleGroup       string
 	bucket                     string // the inbound-mail bucket
 	schedulerRole, deadLetters string // ARNs
+	signInLinkKey              string // ARN
 	parameters                 map[string]string
 }
 
@@ -447,6 +448,7 @@ func (c *cfn) getAtt(name string) (any, error) {
 		"MailBucket.Arn":      "arn:aws:s3:::" + n.bucket,
 		"SchedulerRole.Arn":   n.schedulerRole,
 		"DeadLetterQueue.Arn": n.deadLetters,
+		"SignInLinkKey.Arn":   n.signInLinkKey,
 	}
 	v, ok := atts[name]
 	if !ok {

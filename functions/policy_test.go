@@ -67,6 +67,8 @@ func (nm namer) requestsOf(r *http.Request, body []byte) ([]request, error) {
 		out, err = nm.dynamoRequests(region, strings.TrimPrefix(target, "DynamoDB_20120810."), body)
 	case "ssm":
 		out, err = ssmRequests(region, strings.TrimPrefix(target, "AmazonSSM."), body)
+	case "kms":
+		out, err = kmsRequests(strings.TrimPrefix(target, "TrentService."), body)
 	case "ses":
 		out, err = sesRequests(region, r, body)
 	case "scheduler":
@@ -205,7 +207,30 @@ func (nm namer) dynamoRequests(region, op string, body []byte) ([]request, error
 	return nil, nil
 }
 
-// ---- SSM, SES, Scheduler, S3
+// ---- KMS, SSM, SES, Scheduler, S3
+
+// kmsRequests names a KMS Encrypt or Decrypt: the key (as the function names it, by ARN) and
+// the encryption context's keys, each its own condition key kms:encryptioncontext:<key>.
+func kmsRequests(op string, body []byte) ([]request, error) {
+	var in struct {
+		KeyId             string
+		EncryptionContext map[string]string
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, fmt.Errorf("kms:%s: %w", op, err)
+	}
+	if op != "Encrypt" && op != "Decrypt" {
+		return nil, nil
+	}
+	if !strings.HasPrefix(in.KeyId, "arn:aws:kms:") {
+		return nil, fmt.Errorf("kms:%s names key %q, not its ARN: IAM could not tell which key", op, in.KeyId)
+	}
+	ctx := map[string][]string{}
+	for k, v := range in.EncryptionContext {
+		ctx["kms:encryptioncontext:"+strings.ToLower(k)] = []string{v}
+	}
+	return []request{{action: "kms:" + op, resource: in.KeyId, context: ctx}}, nil
+}
 
 func ssmRequests(region, op string, body []byte) ([]request, error) {
 	var in struct {
@@ -332,7 +357,7 @@ func denyAsAWS(w http.ResponseWriter, r *http.Request, msg string) {
 		service = m[2]
 	}
 	switch service {
-	case "dynamodb", "ssm":
+	case "dynamodb", "ssm", "kms":
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `{"__type":"com.amazonaws.%s#AccessDeniedException","message":%q}`, service, msg)
@@ -350,9 +375,41 @@ func denyAsAWS(w http.ResponseWriter, r *http.Request, msg string) {
 	}
 }
 
+// callLog records, in order, what IAM was asked for each request a function made and the size
+// of the request's body, for tests that compare two runs' work (TestFunctions_SignInSameWork).
+type callLog struct {
+	mu    sync.Mutex
+	calls []call
+}
+
+// call is one IAM request of a function's AWS request.
+type call struct {
+	request
+	body []byte
+}
+
+func (l *callLog) add(q request, body []byte) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls = append(l.calls, call{q, body})
+}
+
+// take returns the calls recorded since the last take.
+func (l *callLog) take() []call {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.calls
+	l.calls = nil
+	return out
+}
+
 // policyCheck returns an endpoint that forwards to upstream what function fn's policies allow
-// on the stack called names, and refuses (and fails t for) the rest.
-func policyCheck(t testing.TB, fn, upstream string, names stackNames) string {
+// on the stack called names, and refuses (and fails t for) the rest; each request allowed is
+// recorded in calls, if it is not nil.
+func policyCheck(t testing.TB, fn, upstream string, names stackNames, calls *callLog) string {
 	t.Helper()
 	c, err := newCFN(names)
 	if err != nil {
@@ -379,6 +436,7 @@ func policyCheck(t testing.TB, fn, upstream string, names stackNames) string {
 			}
 		}
 		for _, q := range reqs {
+			calls.add(q, body)
 			if ok, err := pol.decide(q); err != nil {
 				refusal = err.Error()
 			} else if !ok && refusal == "" {

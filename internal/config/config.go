@@ -56,6 +56,9 @@ type Config struct {
 	// officer function reads it once, on its first request), so that the key is never a plain
 	// environment variable in the function's configuration.
 	SessionKeyParameter string `env:"INTAKE_SESSION_KEY_PARAMETER"`
+	// SignInLinkKey is the KMS key (its ARN) that sign-in links' emails are sealed with on
+	// their way from the officer function to the notifier (internal/kmsseal), in AWS only.
+	SignInLinkKey string `env:"INTAKE_SIGNIN_LINK_KEY"`
 	// TriageMailbox receives anything no routing entry claims.
 	TriageMailbox string `env:"INTAKE_TRIAGE_MAILBOX, default=customer.services@example.gov.uk"`
 	// ExtraHolidays are one-off bank holidays, comma-separated YYYY-MM-DD.

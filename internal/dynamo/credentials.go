@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -30,6 +32,11 @@ const (
 	attrExpiresNs = "expires_ns"
 )
 
+// credTime is created_at's layout: RFC 3339 with every digit of the nanoseconds kept, so that
+// every link item is the same size, whoever it is for and whenever it is made (RFC3339Nano drops
+// trailing zeros). It reads back as RFC 3339.
+const credTime = "2006-01-02T15:04:05.000000000Z07:00"
+
 // credRecord is a credential item as stored.
 type credRecord struct {
 	PK        string `dynamodbav:"PK"`
@@ -40,6 +47,8 @@ type credRecord struct {
 	CreatedAt string `dynamodbav:"created_at"`
 	ExpiresNs int64  `dynamodbav:"expires_ns"`
 	ExpiresAt int64  `dynamodbav:"expires_at"`
+	// Sealed is a link's email sealed for the notifier (feedback.Sealer), or absent.
+	Sealed []byte `dynamodbav:"sealed,omitempty"`
 }
 
 func credKey(kind feedback.CredentialKind, hash string) map[string]types.AttributeValue {
@@ -57,8 +66,8 @@ func nowValue(t time.Time) map[string]types.AttributeValue {
 func (s *Store) PutCredential(ctx context.Context, c feedback.Credential) error {
 	item, err := attributevalue.MarshalMap(credRecord{
 		PK: prefixCred + string(c.Kind) + "#" + c.Hash, SK: skCred,
-		Kind: string(c.Kind), Hash: c.Hash, Email: c.Email, CreatedAt: formatTime(c.CreatedAt),
-		ExpiresNs: c.ExpiresAt.UnixNano(), ExpiresAt: epoch(c.ExpiresAt),
+		Kind: string(c.Kind), Hash: c.Hash, Email: c.Email, CreatedAt: c.CreatedAt.UTC().Format(credTime),
+		ExpiresNs: c.ExpiresAt.UnixNano(), ExpiresAt: epoch(c.ExpiresAt), Sealed: c.Sealed,
 	})
 	if err != nil {
 		return fmt.Errorf("dynamo: put credential: %w", err)
@@ -130,18 +139,49 @@ func (s *Store) liveCred(item map[string]types.AttributeValue) (feedback.Credent
 	if len(item) == 0 {
 		return feedback.Credential{}, feedback.Errorf(feedback.ENOTFOUND, "no such credential")
 	}
+	c, err := decodeCred(item)
+	if err != nil {
+		return feedback.Credential{}, err
+	}
+	if !s.clock.Now().Before(c.ExpiresAt) {
+		return feedback.Credential{}, feedback.Errorf(feedback.ENOTFOUND, "no such credential")
+	}
+	return c, nil
+}
+
+func decodeCred(item map[string]types.AttributeValue) (feedback.Credential, error) {
 	var r credRecord
 	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
 		return feedback.Credential{}, fmt.Errorf("dynamo: decode credential: %w", err)
 	}
 	p := timeParser{ref: "credential"}
 	c := feedback.Credential{Kind: feedback.CredentialKind(r.Kind), Hash: r.Hash, Email: r.Email,
-		CreatedAt: p.parse("created_at", r.CreatedAt), ExpiresAt: time.Unix(0, r.ExpiresNs).UTC()}
+		CreatedAt: p.parse("created_at", r.CreatedAt), ExpiresAt: time.Unix(0, r.ExpiresNs).UTC(), Sealed: r.Sealed}
 	if p.err != nil {
 		return feedback.Credential{}, fmt.Errorf("dynamo: decode credential: %w", p.err)
 	}
-	if !s.clock.Now().Before(c.ExpiresAt) {
-		return feedback.Credential{}, feedback.Errorf(feedback.ENOTFOUND, "no such credential")
-	}
 	return c, nil
+}
+
+// prefixLink starts the partition key of every sign-in link item.
+const prefixLink = prefixCred + string(feedback.CredentialLink) + "#"
+
+// LinkFromStreamImage decodes a sign-in link item's NewImage on the table's stream, for the
+// notifier to send the link sealed in it (feedback.LinkCourier). It reports false, with no
+// error, for an image of anything else.
+func LinkFromStreamImage(image map[string]events.DynamoDBAttributeValue) (feedback.Credential, bool, error) {
+	pk, sk := image[AttrPK], image[AttrSK]
+	if len(image) == 0 || pk.DataType() != events.DataTypeString || sk.DataType() != events.DataTypeString ||
+		!strings.HasPrefix(pk.String(), prefixLink) || sk.String() != skCred {
+		return feedback.Credential{}, false, nil
+	}
+	item, err := fromEventMap(image)
+	if err != nil {
+		return feedback.Credential{}, false, fmt.Errorf("dynamo: stream image of a sign-in link: %w", err)
+	}
+	c, err := decodeCred(item)
+	if err != nil {
+		return feedback.Credential{}, false, fmt.Errorf("dynamo: stream image of a sign-in link: %w", err)
+	}
+	return c, true, nil
 }

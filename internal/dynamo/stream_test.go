@@ -281,3 +281,39 @@ func TestRestrictionFromStreamImage_Moto(t *testing.T) {
 		t.Errorf("restrictions read from the stream (-want +got):\n%s", diff)
 	}
 }
+
+// TestLinkFromStreamImage_Moto: a sign-in link item read back from moto's stream is the link as
+// put, its sealed letter included; a session item, a link's sent mark and a case are not links.
+func TestLinkFromStreamImage_Moto(t *testing.T) {
+	ctx := context.Background()
+	db := motoClient(t)
+	table := motoTable(t, db)
+	s := dynamo.New(db, table, clock.NewFixed(storetest.Start))
+	link := feedback.Credential{Kind: feedback.CredentialLink, Hash: "ab12", Email: "cd34", CreatedAt: storetest.Start,
+		ExpiresAt: storetest.Start.Add(15 * time.Minute), Sealed: []byte{0, 1, 0xfe, 'x'}}
+	others := []feedback.Credential{
+		{Kind: feedback.CredentialSession, Hash: "ab12", Email: "planning@example.gov.uk", CreatedAt: storetest.Start, ExpiresAt: storetest.Start.Add(time.Hour)},
+		{Kind: feedback.CredentialLinkSent, Hash: "ab12", CreatedAt: storetest.Start, ExpiresAt: link.ExpiresAt},
+	}
+	for _, c := range append([]feedback.Credential{link}, others...) {
+		if err := s.PutCredential(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Create(ctx, storetest.NewCase("FB-2026-000001", storetest.Start)); err != nil {
+		t.Fatal(err)
+	}
+	var got []feedback.Credential
+	for _, rec := range readStream(t, db, table).Records {
+		c, ok, err := dynamo.LinkFromStreamImage(rec.Change.NewImage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			got = append(got, c)
+		}
+	}
+	if diff := cmp.Diff([]feedback.Credential{link}, got); diff != "" {
+		t.Errorf("links read from the stream (-want +got):\n%s", diff)
+	}
+}

@@ -124,6 +124,9 @@ type Service struct {
 	Restrictions RestrictionStore
 	// Markers is the staff-safety list, shown with the cases of the people on it.
 	Markers MarkerStore
+	// Sealer, when set (AWS), seals each sign-in link's email into its link item for the
+	// notifier to send from the table's stream (SignIn.RequestLink, LinkCourier).
+	Sealer Sealer
 	// ReplyTemplates are the saved replies officers may start a reply to a resident from.
 	ReplyTemplates []ReplyTemplate
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -19,6 +20,9 @@ type CredentialKind string
 const (
 	CredentialLink    CredentialKind = "link"
 	CredentialSession CredentialKind = "session"
+	// CredentialLinkSent records that a sealed link's email has gone (LinkCourier), so that a
+	// redelivered stream record sends nothing twice. It proves nothing and signs nobody in.
+	CredentialLinkSent CredentialKind = "link-sent"
 )
 
 // Credential is a sign-in link or a console session as stored: by a keyed hash of its secret,
@@ -27,10 +31,25 @@ const (
 type Credential struct {
 	Kind CredentialKind `json:"kind"`
 	// Hash is the hex HMAC-SHA256 of the secret under the session key: the credential's id.
-	Hash      string    `json:"hash"`
+	Hash string `json:"hash"`
+	// Email is the member of staff's address for a session; for a link, a keyed hash of it
+	// (a stranger's link: of nothing anyone typed), so that every link item is the same size.
 	Email     string    `json:"email"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// Sealed is a link's email on its way to the notifier (see Sealer), or empty.
+	Sealed []byte `json:"sealed,omitempty"`
+}
+
+// Sealer encrypts what must pass through the table unread: a sign-in link's address and token,
+// sealed by the officer function and opened by the notifier, which sends the email from the
+// table's stream. context names what the sealed bytes belong to (the link's hash), and opening
+// them under any other context fails. Implementation: internal/kmsseal (AWS KMS, a key the
+// officer function may only encrypt with and the notifier only decrypt with). The local runner
+// has none: it answers and then sends the link itself.
+type Sealer interface {
+	Seal(ctx context.Context, context string, plain []byte) ([]byte, error)
+	Open(ctx context.Context, context string, sealed []byte) ([]byte, error)
 }
 
 // Sessions keeps sign-in links and console sessions. Implementations: internal/boltstore (a
@@ -112,9 +131,12 @@ func (p PendingLink) Send(ctx context.Context) error {
 
 // RequestLink makes a sign-in link for email, asked for by requester (the client's address as
 // the runner or API Gateway gives it), to be sent with the PendingLink's Send once the caller
-// has answered. Whether or not the address is on the staff it does the same work (a quota taken
-// and a credential stored), and the caller must answer the same either way; only a member of
-// staff's link is ever sent. At most LinksPerHour links an hour go to one address at one
+// has answered. Whether or not the address is on the staff it does the same work (a quota taken,
+// a link item of the same size stored and, with a Sealer, a letter of the same size sealed into
+// it), and the caller must answer the same either way; only a member of staff's link is ever
+// sent. With the service's Sealer (AWS), nothing is left to send here: the sealed letter rides
+// in the link item to the notifier (LinkCourier), which sends it from the table's stream after
+// the officer function has answered. At most LinksPerHour links an hour go to one address at one
 // requester's asking, so that nobody can use up an officer's links from elsewhere: every link
 // sent stays usable for its fifteen minutes, the latest included.
 func (s *SignIn) RequestLink(ctx context.Context, email, requester string) (PendingLink, error) {
@@ -136,18 +158,131 @@ func (s *SignIn) RequestLink(ctx context.Context, email, requester string) (Pend
 		return PendingLink{}, nil
 	}
 	now := s.Service.Clock.Now()
-	// A stranger's credential carries no address: it can never be redeemed, and its token is
-	// never sent; it is stored only so that the work done is the same.
-	c := Credential{Kind: CredentialLink, Hash: hash, Email: m.Email, CreatedAt: now, ExpiresAt: now.Add(s.linkTTL())}
+	// A link names its member of staff by a keyed hash of the address; a stranger's names a
+	// hash of its own token, so that it is the same size, holds nothing the stranger typed and
+	// can never be redeemed. Its token is never sent.
+	letter := linkLetter{Token: token}
+	who := s.hash("who", "\x00"+token)
+	if staff {
+		letter.To, who = addr, s.hash("who", addr)
+	}
+	c := Credential{Kind: CredentialLink, Hash: hash, Email: who, CreatedAt: now, ExpiresAt: now.Add(s.linkTTL())}
+	if s.Service.Sealer != nil {
+		plain, err := letter.encode()
+		if err != nil {
+			return PendingLink{}, fmt.Errorf("sign-in: seal link: %w", err)
+		}
+		if c.Sealed, err = s.Service.Sealer.Seal(ctx, hash, plain); err != nil {
+			return PendingLink{}, fmt.Errorf("sign-in: seal link: %w", err)
+		}
+	}
 	if err := s.Sessions.PutCredential(ctx, c); err != nil {
 		return PendingLink{}, fmt.Errorf("sign-in: store link: %w", err)
 	}
-	link := strings.TrimRight(s.Service.Council.ConsoleURL, "/") + "/officer/sign-in/" + token
-	msg := s.Service.signInEmail(addr, link, c.ExpiresAt)
-	if !staff {
+	msg := s.Service.signInEmail(addr, s.Service.signInURL(token), c.ExpiresAt)
+	if !staff || s.Service.Sealer != nil {
 		return PendingLink{}, nil
 	}
 	return PendingLink{mailer: s.Service.Mailer, msg: msg}, nil
+}
+
+// member returns the member of staff a link names by hash (see RequestLink). The directory is
+// a few hundred people at most, and this runs once per sign-in.
+func (s *SignIn) member(who string) (StaffMember, bool) {
+	for _, m := range s.Directory {
+		if hmac.Equal([]byte(s.hash("who", m.Email)), []byte(who)) {
+			return m, true
+		}
+	}
+	return StaffMember{}, false
+}
+
+// letterSize is the size of every sealed letter before sealing, whoever it is for: room for
+// the longest address (254 characters) and the token, padded, so that the sealed bytes are
+// the same size for a member of staff and a stranger.
+const letterSize = 512
+
+// linkLetter is what a link item carries sealed to the notifier: the address to send the link
+// to ("" for a stranger: nothing is sent) and the link's token. The token is nowhere else in
+// the table (the item's key is its keyed hash), and the notifier logs neither.
+type linkLetter struct {
+	To    string `json:"to"`
+	Token string `json:"token"`
+}
+
+func (l linkLetter) encode() ([]byte, error) {
+	b, err := json.Marshal(l)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > letterSize {
+		return nil, fmt.Errorf("the address is too long to seal (%d bytes)", len(b))
+	}
+	// JSON allows whitespace after the value: the padding reads back as nothing.
+	return append(b, strings.Repeat(" ", letterSize-len(b))...), nil
+}
+
+// LinkCourier sends the sign-in links the officer function sealed into their link items (see
+// RequestLink): the notifier calls Deliver for each new link item on the table's stream, so the
+// email goes after the officer function has answered, and the answer's timing cannot tell who
+// is on the staff.
+type LinkCourier struct {
+	Service *Service
+	// Sessions records each link sent (CredentialLinkSent), so that a redelivered stream record
+	// sends nothing twice.
+	Sessions Sessions
+}
+
+// Deliver opens a new link item's sealed letter and emails the link to the member of staff it
+// names, once however often it is called; for a stranger's link, an expired one or an item with
+// nothing sealed in it, it does nothing. If the send fails the mark is taken back and the error
+// returned, so that the stream delivers the record again. A process that dies between marking
+// and sending leaves the link unsent (at most once): the officer asks for another.
+func (l *LinkCourier) Deliver(ctx context.Context, c Credential) error {
+	s := l.Service
+	now := s.Clock.Now()
+	switch {
+	case c.Kind != CredentialLink || len(c.Sealed) == 0:
+		return nil
+	case s.Sealer == nil:
+		return fmt.Errorf("sign-in: a sealed link, and no Sealer to open it with")
+	}
+	if !now.Before(c.ExpiresAt) {
+		s.log().Info("sign-in link not sent: expired before the stream delivered it")
+		return nil
+	}
+	plain, err := s.Sealer.Open(ctx, c.Hash, c.Sealed)
+	if err != nil {
+		return fmt.Errorf("sign-in: open link: %w", err)
+	}
+	var letter linkLetter
+	if err := json.Unmarshal(plain, &letter); err != nil {
+		return fmt.Errorf("sign-in: read sealed link: %w", err)
+	}
+	// A stranger's letter names nobody; someone taken off the staff since gets nothing.
+	if _, staff := s.Staff.Lookup(letter.To); letter.To == "" || !staff {
+		return nil
+	}
+	err = l.Sessions.PutCredential(ctx, Credential{Kind: CredentialLinkSent, Hash: c.Hash, CreatedAt: now, ExpiresAt: c.ExpiresAt})
+	switch {
+	case ErrorCode(err) == ECONFLICT:
+		return nil
+	case err != nil:
+		return fmt.Errorf("sign-in: mark link sent: %w", err)
+	}
+	msg := s.signInEmail(letter.To, s.signInURL(letter.Token), c.ExpiresAt)
+	if _, err := s.Mailer.Send(ctx, msg); err != nil {
+		if derr := l.Sessions.DeleteCredential(ctx, CredentialLinkSent, c.Hash); derr != nil {
+			err = fmt.Errorf("%w (and the mark stays: %v)", err, derr)
+		}
+		return fmt.Errorf("sign-in: send link: %w", err)
+	}
+	return nil
+}
+
+// signInURL is the console's page for a link's token.
+func (s *Service) signInURL(token string) string {
+	return strings.TrimRight(s.Council.ConsoleURL, "/") + "/officer/sign-in/" + token
 }
 
 // Session is a signed-in officer's console session. Token is the secret the cookie carries.
@@ -173,7 +308,7 @@ func (s *SignIn) Redeem(ctx context.Context, token string) (Session, error) {
 	case !now.Before(c.ExpiresAt):
 		return Session{}, errLinkUsed
 	}
-	m, ok := s.Directory.Lookup(c.Email)
+	m, ok := s.member(c.Email)
 	if !ok {
 		return Session{}, Errorf(EFORBIDDEN, "This address may no longer sign in to the console.")
 	}

@@ -1,6 +1,7 @@
 // Package notify turns the case table's DynamoDB stream into the side effects of intake: for
 // every new or changed case with work outstanding it asks the service to carry that work out,
-// and likewise for a restriction decided (its letter to the person, its review reminders).
+// and likewise for a restriction decided (its letter to the person, its review reminders), and
+// for a sign-in link put by the officer function (its email, sealed in the item).
 // The service stamps each side effect on the case, so a redelivered record sends nothing twice.
 // It also finishes what DynamoDB's TTL starts: when TTL deletes a case whose retention period
 // has ended, the stream's REMOVE record (made by the DynamoDB service itself) carries the case as
@@ -34,10 +35,17 @@ func ByTTL(r events.DynamoDBEventRecord) bool {
 		r.UserIdentity.Type == "Service" && r.UserIdentity.PrincipalID == "dynamodb.amazonaws.com"
 }
 
+// LinkCourier sends the sign-in link sealed into a new link item: feedback.LinkCourier.
+type LinkCourier interface {
+	Deliver(ctx context.Context, c feedback.Credential) error
+}
+
 // Handler handles batches from the stream.
 type Handler struct {
 	Service Processor
-	Log     *slog.Logger
+	// Links sends sign-in links; a link item arriving without one is a failure (and logged).
+	Links LinkCourier
+	Log   *slog.Logger
 }
 
 // Handle processes every record and reports the ones that failed, so that Lambda retries from
@@ -47,6 +55,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	for _, r := range ev.Records {
 		if r.EventName == string(events.DynamoDBOperationTypeRemove) {
 			if !h.destroy(ctx, r) {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
+			}
+			continue
+		}
+		if link, ok, err := dynamo.LinkFromStreamImage(r.Change.NewImage); ok || err != nil {
+			if !h.link(ctx, r, link, err) {
 				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
 			}
 			continue
@@ -76,6 +90,24 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 	}
 	return resp, nil
+}
+
+// link sends the sign-in link sealed into a new link item, reporting false when Lambda should
+// deliver the record again. Nothing logged names the address or carries the token.
+func (h *Handler) link(ctx context.Context, r events.DynamoDBEventRecord, c feedback.Credential, err error) bool {
+	switch {
+	case err != nil:
+		h.Log.ErrorContext(ctx, "stream record is not a readable sign-in link", "event_id", r.EventID, "err", err)
+		return false
+	case h.Links == nil:
+		h.Log.ErrorContext(ctx, "a sign-in link on the stream, and nothing here to send it", "event_id", r.EventID)
+		return false
+	}
+	if err := h.Links.Deliver(ctx, c); err != nil {
+		h.Log.ErrorContext(ctx, "sign-in link not sent; Lambda will retry", "event_id", r.EventID, "err", err)
+		return false
+	}
+	return true
 }
 
 // restriction carries out a restriction's side effects, reporting false when Lambda should

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -167,6 +168,72 @@ func TestHandler_Handle(t *testing.T) {
 			}
 			if len(got) != len(tt.wantFailures) || (len(got) > 0 && got[0] != tt.wantFailures[0]) {
 				t.Errorf("batch item failures = %v, want %v", got, tt.wantFailures)
+			}
+		})
+	}
+}
+
+// courier records the links it was asked to deliver and fails those in fail.
+type courier struct {
+	delivered []string
+	fail      map[string]error
+}
+
+func (c *courier) Deliver(_ context.Context, l feedback.Credential) error {
+	c.delivered = append(c.delivered, l.Hash)
+	return c.fail[l.Hash]
+}
+
+// linkRecord is the stream record of a sign-in link item put, sealed letter and all.
+func linkRecord(hash, seq string) events.DynamoDBEventRecord {
+	s := events.NewStringAttribute
+	return events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{
+		SequenceNumber: seq,
+		Keys:           map[string]events.DynamoDBAttributeValue{"PK": s("CRED#link#" + hash), "SK": s("CRED")},
+		NewImage: map[string]events.DynamoDBAttributeValue{"PK": s("CRED#link#" + hash), "SK": s("CRED"),
+			"kind": s("link"), "hash": s(hash), "email": s("ab"), "created_at": s("2026-12-07T09:00:00.000000000Z"),
+			"expires_ns": events.NewNumberAttribute("1796634000000000000"), "expires_at": events.NewNumberAttribute("1796634000"),
+			"sealed": events.NewBinaryAttribute([]byte{1, 2, 3})},
+	}}
+}
+
+// TestHandler_Handle_Links: a sign-in link item on the stream goes to the courier, never to the
+// case processor; a failed delivery, or a link with nothing to send it, is reported for Lambda
+// to deliver again, and the other records of the batch are still handled.
+func TestHandler_Handle_Links(t *testing.T) {
+	tests := []struct {
+		name          string
+		links         *courier
+		wantDelivered []string
+		wantFailed    []string
+	}{
+		{"delivered", &courier{}, []string{"aa", "bb"}, nil},
+		{"one fails", &courier{fail: map[string]error{"aa": errors.New("SES throttled")}}, []string{"aa", "bb"}, []string{"1"}},
+		{"no courier", nil, nil, []string{"1", "2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &processor{}
+			h := &notify.Handler{Service: p, Log: slog.New(slog.DiscardHandler)}
+			if tt.links != nil {
+				h.Links = tt.links
+			}
+			resp, err := h.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{linkRecord("aa", "1"), linkRecord("bb", "2")}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var failed []string
+			for _, f := range resp.BatchItemFailures {
+				failed = append(failed, f.ItemIdentifier)
+			}
+			if !slices.Equal(failed, tt.wantFailed) {
+				t.Errorf("failed records %v; want %v", failed, tt.wantFailed)
+			}
+			if tt.links != nil && !slices.Equal(tt.links.delivered, tt.wantDelivered) {
+				t.Errorf("delivered %v; want %v", tt.links.delivered, tt.wantDelivered)
+			}
+			if len(p.processed)+len(p.restrictions)+len(p.destroyed) != 0 {
+				t.Errorf("a link item reached the case processor: %+v", p)
 			}
 		})
 	}

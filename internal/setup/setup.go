@@ -44,8 +44,9 @@ var ImportSettings = []string{"INTAKE_TABLE", "INTAKE_MAIL_BUCKET", "INTAKE_STAF
 
 // OfficerSettings are the variables the officer function cannot run without, and each must be
 // set by the deployer (the defaults suit only the local runner): the staff directory, the
-// console's address and the name of the SSM SecureString holding the session key.
-var OfficerSettings = []string{"INTAKE_TABLE", "INTAKE_STAFF", "INTAKE_CONSOLE_URL", "INTAKE_SESSION_KEY_PARAMETER"}
+// console's address, the name of the SSM SecureString holding the session key and the KMS key
+// sign-in links' emails are sealed with for the notifier.
+var OfficerSettings = []string{"INTAKE_TABLE", "INTAKE_STAFF", "INTAKE_CONSOLE_URL", "INTAKE_SESSION_KEY_PARAMETER", "INTAKE_SIGNIN_LINK_KEY"}
 
 // SocialSettings are the variables the social function cannot run without: it only stores.
 // INTAKE_SOCIAL_SECRETS may be empty, and then every request is refused as from an unknown
@@ -67,6 +68,25 @@ func FromEnv(required []string, adapters ...Adapter) (*config.Config, *feedback.
 	}
 	svc, _, err := service(cfg, awsCfg, adapters...)
 	return cfg, svc, err
+}
+
+// NotifierFromEnv is FromEnv for the notifier (SideEffectSettings), with the courier that
+// sends the sign-in links sealed into link items (the adapters must give the service a Sealer:
+// kmsseal.Wire); it marks each link sent in the same table.
+func NotifierFromEnv(adapters ...Adapter) (*feedback.Service, *feedback.LinkCourier, error) {
+	cfg, err := config.Load(os.LookupEnv, SideEffectSettings...)
+	if err != nil {
+		return nil, nil, err
+	}
+	awsCfg, err := awsConfig(os.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, store, err := service(cfg, awsCfg, adapters...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, &feedback.LinkCourier{Service: svc, Sessions: store}, nil
 }
 
 // An Adapter adds the adapter over one more AWS service to a function's service: sesmail.Wire,

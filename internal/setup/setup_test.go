@@ -43,6 +43,7 @@ func TestOfficer_SignIn(t *testing.T) {
 	t.Setenv("INTAKE_STAFF", "complaints@example.gov.uk=admin")
 	t.Setenv("INTAKE_CONSOLE_URL", "https://intake.example.gov.uk")
 	t.Setenv("INTAKE_SESSION_KEY_PARAMETER", "/intake/session-key")
+	t.Setenv("INTAKE_SIGNIN_LINK_KEY", "arn:aws:kms:eu-west-2:123456789012:key/k")
 	t.Setenv("AWS_REGION", "eu-west-2")
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")

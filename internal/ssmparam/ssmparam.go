@@ -11,11 +11,8 @@ package ssmparam
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/council/intake/internal/awsapi"
@@ -29,8 +26,8 @@ func Read(ctx context.Context, awsCfg aws.Config, name string) (string, error) {
 	var out struct {
 		Parameter struct{ Type, Value string }
 	}
-	err := call(ctx, awsCfg, "GetParameter", map[string]any{"Name": name, "WithDecryption": true}, &out)
-	var e *apiError
+	err := awsapi.CallJSON(ctx, awsCfg, "ssm", "AmazonSSM", "GetParameter", map[string]any{"Name": name, "WithDecryption": true}, &out)
+	var e *awsapi.Error
 	if errors.As(err, &e) && e.Type == "ParameterNotFound" {
 		return "", fmt.Errorf("ssmparam: %s does not exist: create it with aws ssm put-parameter --type SecureString", name)
 	}
@@ -41,55 +38,4 @@ func Read(ctx context.Context, awsCfg aws.Config, name string) (string, error) {
 		return "", fmt.Errorf("ssmparam: %s is not a SecureString: store the secret encrypted (--type SecureString)", name)
 	}
 	return out.Parameter.Value, nil
-}
-
-// apiError is an error SSM answered with.
-type apiError struct {
-	Status  int
-	Type    string
-	Message string
-}
-
-func (e *apiError) Error() string {
-	return fmt.Sprintf("SSM answered %d %s: %s", e.Status, e.Type, e.Message)
-}
-
-// call makes one request of SSM's JSON 1.1 API, decoding the answer into out.
-func call(ctx context.Context, awsCfg aws.Config, operation string, in, out any) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	endpoint := "https://ssm." + awsCfg.Region + ".amazonaws.com/"
-	if awsCfg.BaseEndpoint != nil {
-		endpoint = strings.TrimRight(*awsCfg.BaseEndpoint, "/") + "/"
-	}
-	h := http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amz-Target": {"AmazonSSM." + operation}}
-	resp, err := awsapi.Do(ctx, awsCfg, awsapi.Request{Service: "ssm", Method: http.MethodPost, URL: endpoint, Header: h, Body: body},
-		func(r *awsapi.Response) bool { return strings.Contains(answerError(r).Type, "Throttl") })
-	if err != nil {
-		return err
-	}
-	if resp.Status != http.StatusOK {
-		return answerError(resp)
-	}
-	return json.Unmarshal(resp.Body, out)
-}
-
-// answerError is the error SSM answered with.
-func answerError(r *awsapi.Response) *apiError {
-	var doc struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}
-	json.Unmarshal(r.Body, &doc)
-	e := &apiError{Status: r.Status, Type: doc.Type, Message: doc.Message}
-	// The type may come qualified: "com.amazonaws.ssm#ParameterNotFound".
-	if i := strings.LastIndexByte(e.Type, '#'); i >= 0 {
-		e.Type = e.Type[i+1:]
-	}
-	if e.Type == "" {
-		e.Type = http.StatusText(r.Status)
-	}
-	return e
 }

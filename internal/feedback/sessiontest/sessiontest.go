@@ -44,6 +44,8 @@ func testPutGet(t *testing.T, newSessions NewSessions) {
 	ctx := context.Background()
 	s := newSessions(t, clock.NewFixed(Start))
 	link := cred(feedback.CredentialLink, "aa01", 15*time.Minute)
+	// A sealed letter is bytes, not text.
+	link.Sealed = []byte{0x00, 0xff, 0x10, 'x'}
 	sess := cred(feedback.CredentialSession, "aa01", 8*time.Hour) // same hash, other kind
 	for _, c := range []feedback.Credential{link, sess} {
 		if err := s.PutCredential(ctx, c); err != nil {

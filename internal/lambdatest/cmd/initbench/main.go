@@ -46,6 +46,7 @@ var functions = []struct {
 		"INTAKE_STAFF=complaints@example.gov.uk=admin,waste.team@example.gov.uk=officer:bins-and-recycling",
 		"INTAKE_CONSOLE_URL=https://intake.example.gov.uk",
 		"INTAKE_SESSION_KEY_PARAMETER=/intake-bench/session-key",
+		"INTAKE_SIGNIN_LINK_KEY=arn:aws:kms:eu-west-2:123456789012:key/intake-bench",
 	}},
 	{"social", []string{"INTAKE_SOCIAL_SECRETS=bench-monitor=bench-secret-0123456789abcdef0123"}},
 }
@@ -55,6 +56,8 @@ var sideEffects = []string{
 	"INTAKE_REMINDER_TARGET_ARN=arn:aws:lambda:eu-west-2:123456789012:function:intake-reminders",
 	"INTAKE_SCHEDULER_ROLE_ARN=arn:aws:iam::123456789012:role/intake-scheduler",
 	"INTAKE_SCHEDULE_DLQ_ARN=arn:aws:sqs:eu-west-2:123456789012:intake-dead-letters",
+	// The notifier opens sign-in links sealed with this key (never at start-up).
+	"INTAKE_SIGNIN_LINK_KEY=arn:aws:kms:eu-west-2:123456789012:key/intake-bench",
 }
 
 // common is what every function is given: the table and the sender, and an endpoint nothing
