@@ -305,6 +305,8 @@ var officerRoutes = map[string]string{
 	"GET /officer/reports/annual":               "",
 	"GET /officer/import":                       "",
 	"POST /officer/import":                      "",
+	"POST /officer/import/start":                "",
+	"GET /officer/import/{id}":                  "",
 	"GET /officer/restrictions":                 "",
 	"POST /officer/restrictions":                "",
 	"GET /officer/restrictions/{id}":            "",
@@ -936,11 +938,13 @@ func TestTemplate_LeastPrivilege(t *testing.T) {
 		// read whole (BatchGetItem); sign-in links mailed and the session key read once. No
 		// scheduler: the notifier does that. The destruction log and the statistical records
 		// are written only by the import, for rows already past their retention end (one
-		// transaction each), and read by the report and the destruction log's page.
+		// transaction each), and read by the report and the destruction log's page. An import
+		// in the background: its job started and read, its file's upload form signed
+		// (s3:PutObject, on imports/ only).
 		{"OfficerFunction", []string{"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
-			"s3:DeleteObject", "s3:GetObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
-			[]string{"case references", "cases", "destruction log", "idempotency keys", "marker ids", "markers", "restriction ids", "restrictions", "search index", "sessions", "sign-in limits", "sign-in links", "statistical records"},
-			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "markers", "open cases", "restrictions", "search index", "sessions", "sign-in limits", "sign-in links", "statistical records"}},
+			"s3:DeleteObject", "s3:GetObject", "s3:PutObject", "ses:SendEmail", "ses:SendRawEmail", "ssm:GetParameter"},
+			[]string{"case references", "cases", "destruction log", "idempotency keys", "import jobs", "marker ids", "markers", "restriction ids", "restrictions", "search index", "sessions", "sign-in limits", "sign-in links", "statistical records"},
+			[]string{"cases", "cases by month", "cases by person", "closed cases", "destruction log", "idempotency keys", "import jobs", "markers", "open cases", "restrictions", "search index", "sessions", "sign-in limits", "sign-in links", "statistical records"}},
 		// ImportJob: the job read, claimed and its progress written; cases looked up and
 		// created; a row past retention kept as its statistical record with its destruction
 		// log line; the uploaded file read and deleted. Nothing else: no mail, no schedules.
