@@ -1317,8 +1317,12 @@ func TestOpenAPI_EveryRoute(t *testing.T) {
 			t.Errorf("%s is routed in template.yaml but not in the OpenAPI document", route)
 		}
 	}
+	// Routes the local runner serves and AWS does not, and why.
+	localOnly := map[string]string{
+		"POST /officer/import/{id}": "the local runner's upload of an import's file: in AWS the browser posts it straight to S3",
+	}
 	for route := range documented {
-		if !routed[route] {
+		if !routed[route] && localOnly[route] == "" {
 			t.Errorf("the OpenAPI document has %s, which template.yaml does not route", route)
 		}
 	}
