@@ -46,8 +46,10 @@ type importJobView struct {
 	Upload *UploadForm
 	// Ask asks for the file; Uploaded says it has gone and the import is about to begin.
 	Ask, Uploaded bool
-	// Refresh reloads the page while the import has not finished.
+	// Refresh reloads the page while the import has not finished; Self is the page's address
+	// (the links that stop and restart the reloading add to it).
 	Refresh bool
+	Self    string
 }
 
 // registerImports mounts the background import's routes (when Imports is set).
@@ -155,7 +157,10 @@ func (c *Console) importJobPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case !j.Finished():
-		v.Uploaded, v.Refresh = uploaded, true
+		// The page reloads itself until the import has finished, unless asked not to: a
+		// page that changes by itself must let its reader stop it (WCAG 2.2.1).
+		v.Uploaded, v.Refresh = uploaded, r.URL.Query().Get("reload") != "off"
+		v.Self = "/officer/import/" + url.PathEscape(j.ID) + "?uploaded=1"
 	}
 	c.render(w, http.StatusOK, importJobPage, d)
 }
@@ -283,7 +288,9 @@ var importJobPage = consolePage("import-job", importErrors+`
 <input type="file" id="file" name="file" accept=".csv,text/csv"></div>
 <button type="submit">Upload and import</button>
 </form>{{end}}
-{{if .Refresh}}<p role="status">{{if eq $j.State "waiting"}}The file is uploaded; the import begins in a moment.{{else}}The import is running.{{end}} This page reloads itself every 5 seconds.</p>{{end}}
+{{if .Self}}<p role="status">{{if eq $j.State "waiting"}}The file is uploaded; the import begins in a moment.{{else}}The import is running.{{end}}
+{{if .Refresh}}This page reloads itself every 5 seconds.</p><p><a href="{{.Self}}&amp;reload=off">Stop reloading this page</a></p>
+{{else}}You may leave this page and come back to it.</p><p><a href="{{.Self}}&amp;reload=off">Check progress</a> <a href="{{.Self}}">Reload this page every 5 seconds</a></p>{{end}}{{end}}
 {{if $j.Finished}}<div class="notice" role="status">
 {{if $j.Failure}}<p>{{$j.Failure}}</p>{{end}}
 {{if $j.Written}}<p>The import has finished. No email was sent.</p>{{else if eq $j.State "done"}}<p>Nothing was imported. Correct the problems below and import the file again, or import only the good rows.</p>{{end}}

@@ -135,7 +135,7 @@ func TestConsole_ImportJobPages(t *testing.T) {
 		notWant []string
 	}{
 		{"uploaded, not yet begun", func(*feedback.ImportJob) {}, []string{refresh, "The file is uploaded"}, []string{`type="file"`, "What the import did"}},
-		{"running", func(j *feedback.ImportJob) { j.State, j.Rows, j.Done = feedback.ImportRunning, 50000, 12000 }, []string{refresh, "Importing", "12000 of 50000"}, []string{`type="file"`}},
+		{"running", func(j *feedback.ImportJob) { j.State, j.Rows, j.Done = feedback.ImportRunning, 50000, 12000 }, []string{refresh, "Importing", "12000 of 50000", ">Stop reloading this page<"}, []string{`type="file"`}},
 		{"done with problems", func(j *feedback.ImportJob) {
 			j.State, j.Rows, j.Done, j.Imported, j.StatisticsOnly, j.AlreadyThere, j.Refused, j.Written = feedback.ImportDone, 9, 8, 5, 2, 1, 1, true
 			j.Problems, j.ProblemCount = []feedback.ImportProblem{{Line: 7, Column: "received_date", Message: "<b>Write</b> the date as YYYY-MM-DD"}}, 1
@@ -171,6 +171,10 @@ func TestConsole_ImportJobPages(t *testing.T) {
 		}
 		if t.Failed() {
 			t.Fatal(body)
+		}
+		// An unfinished import's page stops reloading when asked to.
+		if _, off := get(t, admin, e.srv.URL+jobPath+"?uploaded=1&reload=off"); !j.Finished() && (strings.Contains(off, refresh) || !strings.Contains(off, ">Reload this page every 5 seconds<")) {
+			t.Errorf("%s, reload=off: the page still reloads itself, or does not offer to:\n%s", tt.name, off)
 		}
 	}
 	// A finished job takes no file.
