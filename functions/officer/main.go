@@ -12,9 +12,12 @@ import (
 	"context"
 	"log"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/council/intake/internal/casesimport"
+	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/kmsseal"
 	"github.com/council/intake/internal/s3blobs"
 	"github.com/council/intake/internal/setup"
@@ -35,7 +38,34 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		officer := web.Officer{Service: o.Service, SignIn: signIn, Bearer: web.JWTClaims(o.Service.Staff, o.TrustedEmailClaim), Secure: true, Log: o.Service.Log}
+		officer := web.Officer{Service: o.Service, SignIn: signIn, Bearer: web.JWTClaims(o.Service.Staff, o.TrustedEmailClaim), Secure: true,
+			Imports: imports(o.Service), Log: o.Service.Log}
 		return web.OfficerRoutes(officer.Handlers()), nil
 	})).ProxyWithContext)
+}
+
+// uploadTTL is how long an import's upload form stays good: time to find the file and send it.
+const uploadTTL = time.Hour
+
+// imports has the console import past cases in the background: the browser uploads the file
+// straight to the bucket with a form this function signs (so no request through it carries
+// the file), and the importer function, fed by the bucket, imports it. Nil, with no bucket or a
+// store that keeps no import jobs: the console then imports in the request, as before.
+func imports(svc *feedback.Service) *web.Imports {
+	bucket, ok := svc.Blobs.(*s3blobs.Bucket)
+	jobs, isJobs := svc.Store.(feedback.ImportJobStore)
+	if !ok || !isJobs {
+		return nil
+	}
+	return &web.Imports{Jobs: jobs, Presign: func(ctx context.Context, key, redirect string) (web.UploadForm, error) {
+		f, err := bucket.PresignedUpload(ctx, key, redirect, casesimport.MaxFileBytes, svc.Clock.Now(), uploadTTL)
+		if err != nil {
+			return web.UploadForm{}, err
+		}
+		out := web.UploadForm{URL: f.URL}
+		for _, field := range f.Fields {
+			out.Fields = append(out.Fields, web.UploadField{Name: field.Name, Value: field.Value})
+		}
+		return out, nil
+	}}
 }

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/council/intake/internal/clock"
@@ -60,6 +61,8 @@ type Server struct {
 	monitors []string
 	// base is the runner's own address (http://host:port) once it listens.
 	base string
+	// running counts the imports in the background (imports.go), which Close waits for.
+	running sync.WaitGroup
 }
 
 // New opens the data directory and wires every embedded adapter: the settings, the clock, the
@@ -167,6 +170,7 @@ func (s *Server) route(cfg *config.Config) error {
 		Bearer:      web.BearerTokens(tokens, staff),
 		AfterCommit: s.afterCommit,
 		Secure:      strings.HasPrefix(s.service.Council.ConsoleURL, "https://"),
+		Imports:     s.imports(),
 		Log:         s.log,
 	}.Handlers()
 	mux := api.Routes()
@@ -231,7 +235,10 @@ func localSessionKey(dir string) ([]byte, error) {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close releases the data directory.
-func (s *Server) Close() error { return s.stack.Close() }
+func (s *Server) Close() error {
+	s.running.Wait()
+	return s.stack.Close()
+}
 
 // afterCommit carries out a new case's side effects at once. A failure is logged and left
 // pending in the store, where the sweep finds it; the claims on the case keep the two from

@@ -32,7 +32,9 @@ type Console struct {
 	// Secure marks the session cookie Secure. Only a console served over plain http (the local
 	// runner) may leave it off, or the browser would never send the cookie back.
 	Secure bool
-	Log    *slog.Logger
+	// Imports, when set, imports past cases in the background (console_import.go).
+	Imports *Imports
+	Log     *slog.Logger
 }
 
 // CaseQuery filters "My cases"; empty fields do not filter.
@@ -86,6 +88,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /officer/reports/annual", c.signedIn(c.reportConsole))
 	mux.HandleFunc("GET /officer/import", c.signedIn(c.importForm))
 	mux.HandleFunc("POST /officer/import", c.signedIn(c.importUpload))
+	c.registerImports(mux)
 	c.rightsRoutes(mux)
 	c.registerRoutes(mux)
 	c.markerRoutes(mux)
@@ -206,6 +209,8 @@ type consoleView struct {
 	// is what the search page shows.
 	SearchBox  bool
 	SearchPage *searchView
+	// ImportJob is what an import's page shows (console_import.go).
+	ImportJob *importJobView
 
 	// My cases.
 	Query        CaseQuery

@@ -107,6 +107,7 @@ table.queue td[data-label]::before{content:attr(data-label) ": ";font-weight:bol
 
 const consoleBase = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+{{with .ImportJob}}{{if .Refresh}}<meta http-equiv="refresh" content="5">{{end}}{{end}}
 <title>{{if or .Errors .FieldErrs}}Error: {{end}}{{.Title}} – Feedback console – {{.Council}}</title>` + style + consoleStyle + `</head>
 <body><a href="#main" class="skip">Skip to main content</a>
 <header><span>{{.Council}} feedback console</span>

@@ -22,14 +22,16 @@ type Officer struct {
 	AfterCommit func(ctx context.Context, ref string)
 	// Secure marks the session cookie Secure: everywhere but a console on plain http.
 	Secure bool
-	Log    *slog.Logger
+	// Imports, when set, has the console import past cases in the background.
+	Imports *Imports
+	Log     *slog.Logger
 }
 
 // Handlers returns the officer API (with the public form's routes, through Routes) and the
 // console, wired to each other: OfficerRoutes serves the two as the officer function does.
 func (o Officer) Handlers() (*Handler, *Console) {
 	console := &Console{Service: o.Service, SignIn: o.SignIn, List: serviceList(o.Service),
-		AfterCommit: o.AfterCommit, Secure: o.Secure, Log: o.Log}
+		AfterCommit: o.AfterCommit, Secure: o.Secure, Imports: o.Imports, Log: o.Log}
 	api := &Handler{Service: o.Service, AfterCommit: o.AfterCommit, Staff: console.Staff(o.Bearer), Log: o.Log}
 	return api, console
 }

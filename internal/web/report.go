@@ -228,6 +228,11 @@ func (c *Console) importForm(w http.ResponseWriter, r *http.Request) {
 		c.forbidden(w, r, "Only the complaints team can import past cases.")
 		return
 	}
+	if c.Imports != nil {
+		// In the background (console_import.go): the file is asked for once the job is made.
+		c.render(w, http.StatusOK, importStartPage, c.importView(r))
+		return
+	}
 	d.CSRF = c.SignIn.CSRF(sessionOf(r).Token)
 	d.Values["columns"] = strings.Join(casesimport.Columns, ", ")
 	c.render(w, http.StatusOK, importPage, d)
