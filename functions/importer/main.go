@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/council/intake/internal/casesimport"
-	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/s3blobs"
 	"github.com/council/intake/internal/setup"
 )
@@ -18,10 +17,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	jobs, ok := svc.Store.(feedback.ImportJobStore)
-	if !ok {
-		log.Fatal("importer: the store keeps no import jobs")
+	r, err := casesimport.NewRunner(svc, cfg.MailBucket)
+	if err != nil {
+		log.Fatal(err)
 	}
-	r := &casesimport.Runner{Service: svc, Jobs: jobs, Files: svc.Blobs, Bucket: cfg.MailBucket, Workers: casesimport.DefaultWorkers, Log: svc.Log}
 	lambda.Start(r.HandleS3)
 }

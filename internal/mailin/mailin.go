@@ -14,12 +14,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/mailparse"
+	"github.com/council/intake/internal/s3blobs"
 )
 
 // Receiver turns stored raw messages into cases.
@@ -84,18 +84,8 @@ func (r *Receiver) Store(ctx context.Context, raw []byte) (string, error) {
 // the end send it to the on-failure destination); objects already taken in are not taken in
 // twice, because ReceiveEmail is idempotent.
 func (r *Receiver) HandleS3(ctx context.Context, ev events.S3Event) error {
-	var errs []error
-	for _, rec := range ev.Records {
-		if r.Bucket != "" && rec.S3.Bucket.Name != r.Bucket {
-			errs = append(errs, fmt.Errorf("mailin: event for bucket %q, but this function reads %q", rec.S3.Bucket.Name, r.Bucket))
-			continue
-		}
-		// S3 event keys are URL-encoded, spaces as '+'.
-		key, err := url.QueryUnescape(rec.S3.Object.Key)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("mailin: object key %q: %w", rec.S3.Object.Key, err))
-			continue
-		}
+	keys, errs := s3blobs.ObjectKeys(ev, r.Bucket, "mailin")
+	for _, key := range keys {
 		if _, err := r.Receive(ctx, key); err != nil {
 			r.log().ErrorContext(ctx, "inbound email failed; Lambda will retry", "key", key, "err", err)
 			errs = append(errs, err)

@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/council/intake/internal/awsapi"
 	"github.com/council/intake/internal/config"
@@ -224,4 +225,24 @@ func Wire(svc *feedback.Service, cfg *config.Config, awsCfg aws.Config) error {
 		svc.Blobs = New(awsCfg, cfg.MailBucket)
 	}
 	return nil
+}
+
+// ObjectKeys returns the keys of the objects an S3 event notification names in bucket (in any
+// bucket when bucket is ""), decoded (S3 event keys are URL-encoded, spaces as '+'), and an
+// error for each record it cannot use: one from another bucket, or a key that does not decode.
+// what names the caller in the errors.
+func ObjectKeys(ev events.S3Event, bucket, what string) (keys []string, errs []error) {
+	for _, rec := range ev.Records {
+		if bucket != "" && rec.S3.Bucket.Name != bucket {
+			errs = append(errs, fmt.Errorf("%s: event for bucket %q, but this function reads %q", what, rec.S3.Bucket.Name, bucket))
+			continue
+		}
+		key, err := url.QueryUnescape(rec.S3.Object.Key)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: object key %q: %w", what, rec.S3.Object.Key, err))
+			continue
+		}
+		keys = append(keys, key)
+	}
+	return keys, errs
 }

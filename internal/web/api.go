@@ -58,13 +58,17 @@ func OfficerRoutes(api *Handler, console *Console) *http.ServeMux {
 
 // apiRoutes adds the officer API to mux.
 func (h *Handler) apiRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/cases", h.api(h.listCases))
-	mux.HandleFunc("POST /v1/cases", h.api(h.intake))
-	mux.HandleFunc("GET /v1/cases/{reference}", h.api(h.getCase))
-	mux.HandleFunc("POST /v1/cases/{reference}/{action}", h.api(h.caseAction))
-	mux.HandleFunc("POST /v1/cases/{reference}/reply", h.api(h.reply))
-	mux.HandleFunc("GET /v1/cases/{reference}/reply-templates", h.api(h.replyTemplates))
-	mux.HandleFunc("GET /v1/destructions", h.api(h.destructions))
+	for pattern, answer := range map[string]apiAnswer{
+		"GET /v1/cases":                             h.listCases,
+		"POST /v1/cases":                            h.intake,
+		"GET /v1/cases/{reference}":                 h.getCase,
+		"POST /v1/cases/{reference}/{action}":       h.caseAction,
+		"POST /v1/cases/{reference}/reply":          h.reply,
+		"GET /v1/cases/{reference}/reply-templates": h.replyTemplates,
+		"GET /v1/destructions":                      h.destructions,
+	} {
+		mux.HandleFunc(pattern, h.api(answer))
+	}
 	h.restrictionRoutes(mux)
 	h.markerRoutes(mux)
 	h.contactRoutes(mux)
@@ -101,9 +105,12 @@ func (h *Handler) destructions(r *http.Request, who feedback.StaffMember) (int, 
 	}{lines}, nil
 }
 
+// apiAnswer answers one API request for who: its status and body, or an error.
+type apiAnswer func(r *http.Request, who feedback.StaffMember) (int, any, error)
+
 // api authenticates the caller and hands the handler who they are; a handler returns the
 // status and body to write, or an error to write as problem+json.
-func (h *Handler) api(fn func(r *http.Request, who feedback.StaffMember) (int, any, error)) http.HandlerFunc {
+func (h *Handler) api(fn apiAnswer) http.HandlerFunc {
 	return h.staffRequest(func(w http.ResponseWriter, r *http.Request, who feedback.StaffMember) error {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		status, body, err := fn(r, who)

@@ -213,11 +213,11 @@ func (c *Console) importReceive(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, page, http.StatusSeeOther)
 		return
 	}
-	body, err := c.receivedFile(r)
-	if err != nil {
+	body, problem := c.receivedFile(r)
+	if problem != "" {
 		d := c.importView(r)
 		d.ImportJob = &importJobView{Job: j, Ask: true}
-		d.Errors = []feedback.FieldError{{Field: "file", Message: err.Error()}}
+		d.Errors = []feedback.FieldError{{Field: "file", Message: problem}}
 		c.render(w, http.StatusUnprocessableEntity, importJobPage, d)
 		return
 	}
@@ -228,30 +228,30 @@ func (c *Console) importReceive(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, page+"?uploaded=1", http.StatusSeeOther)
 }
 
-// receivedFile reads the posted file; the error says in plain English what is wrong with it.
-func (c *Console) receivedFile(r *http.Request) ([]byte, error) {
-	tooBig := fmt.Errorf("The file is larger than %d MB: split it", casesimport.MaxFileBytes>>20)
+// receivedFile reads the posted file, or says in plain English what is wrong with it.
+func (c *Console) receivedFile(r *http.Request) (body []byte, problem string) {
+	tooBig := fmt.Sprintf("The file is larger than %d MB: split it", casesimport.MaxFileBytes>>20)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		if tooLarge(err) {
 			return nil, tooBig
 		}
-		return nil, fmt.Errorf("Choose a CSV file to import")
+		return nil, "Choose a CSV file to import"
 	}
 	file, _, err := r.FormFile("file")
 	if err != nil {
-		return nil, fmt.Errorf("Choose a CSV file to import")
+		return nil, "Choose a CSV file to import"
 	}
 	defer file.Close()
-	body, err := io.ReadAll(file)
+	body, err = io.ReadAll(file)
 	switch {
 	case tooLarge(err) || len(body) > casesimport.MaxFileBytes:
 		return nil, tooBig
 	case err != nil:
-		return nil, fmt.Errorf("The file could not be read: upload it again")
+		return nil, "The file could not be read: upload it again"
 	case len(body) == 0:
-		return nil, fmt.Errorf("The file is empty")
+		return nil, "The file is empty"
 	}
-	return body, nil
+	return body, ""
 }
 
 const importErrors = `{{if .Errors}}<div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary">

@@ -57,14 +57,9 @@ var caseActions = map[feedback.ActionName]caseAction{
 		}
 		return svc.Respond(ctx, who, ref, r)
 	}},
-	feedback.ActionEscalate: {"The case has been escalated to Stage 2.", func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, in *fields) (*feedback.Case, error) {
-		reviewer := in.required("reviewer", "Enter the email address of the Stage 2 reviewer")
-		reason := in.required("reason", "Enter why the resident asked for a review")
-		if err := in.err(); err != nil {
-			return nil, err
-		}
-		return svc.Escalate(ctx, who, ref, reviewer, reason)
-	}},
+	feedback.ActionEscalate: twoFields("The case has been escalated to Stage 2.",
+		"reviewer", "Enter the email address of the Stage 2 reviewer",
+		"reason", "Enter why the resident asked for a review", (*feedback.Service).Escalate),
 	feedback.ActionOmbudsman: {"The Ombudsman's involvement has been recorded.", func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, in *fields) (*feedback.Case, error) {
 		if in.text("decision") != "" || in.text("step") == "decision" {
 			d := feedback.Decision(in.choice("decision", "Choose the Ombudsman's decision", "upheld", "not_upheld", "not_investigated", "settled"))
@@ -99,6 +94,17 @@ func oneField(done, field, msg string, do func(*feedback.Service, context.Contex
 			return nil, err
 		}
 		return do(svc, ctx, who, ref, v)
+	}}
+}
+
+// twoFields is an action of two required text fields, every missing one reported at once.
+func twoFields(done, field1, msg1, field2, msg2 string, do func(*feedback.Service, context.Context, feedback.StaffMember, string, string, string) (*feedback.Case, error)) caseAction {
+	return caseAction{done, func(ctx context.Context, svc *feedback.Service, who feedback.StaffMember, ref string, in *fields) (*feedback.Case, error) {
+		v1, v2 := in.required(field1, msg1), in.required(field2, msg2)
+		if err := in.err(); err != nil {
+			return nil, err
+		}
+		return do(svc, ctx, who, ref, v1, v2)
 	}}
 }
 
