@@ -78,9 +78,23 @@ func (s *Service) settle(ctx context.Context, claimed *Case, owner string, outco
 			c.Effects = Effects{}
 		}
 		settleIn(c.Effects, owner, outcomes, now)
+		noticeLateAckFailure(c, outcomes)
 		c.UpdatedAt = now
 		return nil
 	})
+}
+
+// noticeLateAckFailure queues the notice that asks the officer to reach the resident another
+// way when the acknowledgement failed for good after the assignment email had gone saying it
+// was still being sent (it failed transiently first): otherwise nobody would ever learn that
+// the resident was not acknowledged.
+func noticeLateAckFailure(c *Case, outcomes map[string]Effect) {
+	_, now := outcomes[EffectAcknowledgement]
+	_, withAssignment := outcomes[EffectAssignment]
+	if now && !withAssignment && c.Effects[EffectAcknowledgement].State == EffectFailed &&
+		c.Effects[EffectAssignment].State == EffectDone && !c.Effects.has(bounceEffect) {
+		c.Effects[bounceEffect] = Effect{}
+	}
 }
 
 // claimIn claims for owner, in es, those of names that are free at now, and returns them. Cases

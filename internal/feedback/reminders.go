@@ -159,6 +159,7 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	owner, now := s.owner(), s.Clock.Now()
 	stale := false
 	var later *Reminder
+	var mine Effect
 	_, c, err := s.claim(ctx, r.Ref, nil, owner, func(c *Case) []string {
 		if stale = !r.applies(c); stale {
 			return nil
@@ -166,6 +167,7 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 		if later = s.supersededBy(c, r, now); later != nil {
 			return nil
 		}
+		mine = c.Effects[name]
 		return []string{name}
 	})
 	switch {
@@ -180,8 +182,10 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	case later != nil:
 		s.log().InfoContext(ctx, "reminder superseded by a later one", "ref", r.Ref, "purpose", r.Purpose, "later", later.Purpose)
 		return false, s.skipReminders(ctx, r.Ref, []Reminder{r}, later.Purpose)
+	case c == nil && !mine.Settled():
+		return false, errHeld("remind "+r.Ref, mine)
 	case c == nil:
-		s.log().InfoContext(ctx, "reminder already sent or being sent", "ref", r.Ref, "purpose", r.Purpose)
+		s.log().InfoContext(ctx, "reminder already sent", "ref", r.Ref, "purpose", r.Purpose)
 		return false, nil
 	}
 	m := s.reminderEmail(c, r.Purpose)
@@ -206,6 +210,16 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 		return false, Errorf(EUNAVAILABLE, "remind %s: %s", r.Ref, out.Reason)
 	}
 	return out.State == EffectDone, nil
+}
+
+// errHeld is a reminder's answer when its sending is claimed and not yet stamped: by another
+// worker now, or by one whose answer was lost (an ambiguous failure), whose claim must lapse
+// before it is taken over. The trigger must not count as delivered, or a reminder whose claim
+// is never stamped would never be sent (an acknowledgement check or a restriction review has no
+// sweep behind it): a retryable error has the scheduler deliver it again.
+func errHeld(what string, e Effect) error {
+	return Errorf(EUNAVAILABLE, "%s: the reminder is being sent (claimed until %s); try again after that",
+		what, e.ClaimedUntil.UTC().Format(time.RFC3339))
 }
 
 // SweepReminders is the safety net behind the one-time schedules: it finds, through the due
@@ -303,6 +317,7 @@ func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
 	name := ReminderEffect(rm.Name)
 	owner, now := s.owner(), s.Clock.Now()
 	stale := false
+	var mine Effect
 	r, err := store.UpdateRestriction(ctx, rm.Ref, func(r *Restriction) error {
 		stale = r.Status != RestrictionActive || !rm.Due.IsZero() && s.Calendar.Date(r.ReviewBy).Format(time.DateOnly) != s.Calendar.Date(rm.Due).Format(time.DateOnly)
 		if stale {
@@ -311,6 +326,7 @@ func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
 		if r.Effects == nil {
 			r.Effects = Effects{}
 		}
+		mine = r.Effects[name]
 		if len(s.claimIn(r.Effects, []string{name}, owner, now)) == 0 {
 			return errNothingToClaim
 		}
@@ -319,6 +335,8 @@ func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
 		return false, nil
+	case errors.Is(err, errNothingToClaim) && !stale && !mine.Settled():
+		return false, errHeld("remind review "+rm.Ref, mine)
 	case errors.Is(err, errNothingToClaim):
 		return false, nil
 	case err != nil:

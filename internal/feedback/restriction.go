@@ -213,16 +213,18 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 		}
 		n.Scope[i] = strings.TrimSpace(ref)
 	}
-	id, err := s.registerID(ctx, "restriction", "RS", now)
-	if err != nil {
-		return nil, fmt.Errorf("restrict: allocate an id: %w", err)
-	}
 	r := &Restriction{
-		ID: id, Contacts: contacts, Types: n.Types,
+		Contacts: contacts, Types: n.Types,
 		Topic: strings.TrimSpace(n.Topic), PhoneTimes: strings.TrimSpace(n.PhoneTimes), Reason: strings.TrimSpace(n.Reason),
 		DecidedBy: decider, NamedOfficer: named, Scope: n.Scope, DecidedOn: decided,
 		ReviewBy: ReviewDate(decided, s.ReviewMonths()), Status: RestrictionActive,
 		CreatedAt: now, UpdatedAt: now, Effects: Effects{},
+	}
+	if prior, err := sameDecision(ctx, store, r); err != nil || prior != nil {
+		return prior, err
+	}
+	if r.ID, err = s.registerID(ctx, "restriction", "RS", now); err != nil {
+		return nil, fmt.Errorf("restrict: allocate an id: %w", err)
 	}
 	r.History = append(r.History, Event{At: now, By: who.Email, Action: "restriction made", Detail: r.describe(), Reason: r.Reason})
 	s.restrictionLetter(r, now, "made")
@@ -232,6 +234,26 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 	}
 	s.log().Info("restriction made", "id", r.ID, "review_by", r.ReviewBy.Format(time.DateOnly))
 	return r, nil
+}
+
+// sameDecision returns the active restriction that records the decision r records (the same
+// person, restrictions, reason, scope, decider and day), or nil. A decision sent again because
+// its answer was lost is then answered with the restriction it made, rather than making a
+// second one and writing to the person twice. (Two sends at the same instant can still both
+// make one: the register has no key to make the check and the write one.)
+func sameDecision(ctx context.Context, store RestrictionStore, r *Restriction) (*Restriction, error) {
+	all, err := store.ListRestrictions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("restrict: read the register: %w", err)
+	}
+	for _, p := range all {
+		if p.Status == RestrictionActive && slices.Equal(p.Contacts, r.Contacts) && slices.Equal(p.Types, r.Types) &&
+			p.Topic == r.Topic && p.PhoneTimes == r.PhoneTimes && p.Reason == r.Reason && p.DecidedBy == r.DecidedBy &&
+			p.NamedOfficer == r.NamedOfficer && slices.Equal(p.Scope, r.Scope) && p.DecidedOn.Equal(r.DecidedOn) {
+			return p, nil
+		}
+	}
+	return nil, nil
 }
 
 // ReviewMonths is the months between reviews of a restriction: the policy's, at most maxReviewMonths.
@@ -376,6 +398,19 @@ func (s *Service) restrictionLetter(r *Restriction, now time.Time, name string) 
 	r.Effects[LetterEffect("restriction-"+name)] = Effect{}
 }
 
+// restrictionEffects picks the restriction's unsettled effects other than its review
+// reminders, which remindReview owns (as intakeEffects leaves a case's reminders to Remind): a
+// reminder whose stamp was lost is not a letter this ledger knows how to send.
+func restrictionEffects(r *Restriction) []string {
+	var out []string
+	for _, n := range r.Effects.Pending() {
+		if !isReminder(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // ProcessRestriction carries out a restriction's outstanding side effects (its letters to the
 // person and its review schedules) with the same claim, do, stamp ledger as a case's.
 func (s *Service) ProcessRestriction(ctx context.Context, id string) error {
@@ -387,7 +422,7 @@ func (s *Service) ProcessRestriction(ctx context.Context, id string) error {
 	now := s.Clock.Now()
 	var names []string
 	r, err := store.UpdateRestriction(ctx, id, func(r *Restriction) error {
-		if names = s.claimIn(r.Effects, r.Effects.Pending(), owner, now); len(names) == 0 {
+		if names = s.claimIn(r.Effects, restrictionEffects(r), owner, now); len(names) == 0 {
 			return errNothingToClaim
 		}
 		return nil
@@ -465,7 +500,7 @@ func (s *Service) ProcessRestrictions(ctx context.Context) error {
 	}
 	var errs []error
 	for _, r := range rs {
-		if len(r.Effects.Pending()) > 0 {
+		if len(restrictionEffects(r)) > 0 {
 			errs = append(errs, s.ProcessRestriction(ctx, r.ID))
 		}
 	}
