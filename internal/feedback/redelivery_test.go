@@ -219,3 +219,55 @@ func TestService_Restrict_RepeatedDecisionMakesOne(t *testing.T) {
 		t.Errorf("%d restrictions; want 2", len(all))
 	}
 }
+
+// A review sent again the same day, because its answer was lost, is answered with the
+// restriction as the first left it: one letter to the person, one entry in its history. Found
+// by the soak: a repeated "continue" wrote to the person again (the local outbox hid it by its
+// key; SES would have sent it twice).
+func TestService_ReviewRestriction_RepeatedReviewWritesOnce(t *testing.T) {
+	ctx := context.Background()
+	f := restrictionFixture(t)
+	r, err := f.svc.Restrict(ctx, ana, feedback.NewRestriction{Contacts: []string{"pat@example.com"},
+		Types: []feedback.RestrictionType{feedback.RestrictWrittenOnly}, Reason: "Forty emails a week."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(monday.AddDate(0, 5, 0))
+	for _, tt := range []struct {
+		decision string
+		types    []feedback.RestrictionType
+	}{
+		{feedback.ReviewContinue, nil},
+		{feedback.ReviewContinue, nil},
+		{feedback.ReviewVary, []feedback.RestrictionType{feedback.RestrictWitness}},
+		{feedback.ReviewVary, []feedback.RestrictionType{feedback.RestrictWitness}},
+	} {
+		if _, err := f.svc.ReviewRestriction(ctx, ana, r.ID, tt.decision, "Still many emails.", tt.types); err != nil {
+			t.Fatalf("%s: %v", tt.decision, err)
+		}
+		if err := f.svc.ProcessRestriction(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := f.store.GetRestriction(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range got.Letters {
+		names = append(names, l.Name)
+	}
+	if len(got.Letters) != 3 || len(got.History) != 3 {
+		t.Errorf("letters %v and %d history entries; want the decision, one continue and one vary, each once", names, len(got.History))
+	}
+	all, _ := f.outbox.List()
+	toPat := 0
+	for _, m := range all {
+		if m.To[0] == "pat@example.com" {
+			toPat++
+		}
+	}
+	if toPat != 3 {
+		t.Errorf("%d letters to the person; want 3", toPat)
+	}
+}

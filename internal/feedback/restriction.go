@@ -300,6 +300,11 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 			r.History = append(r.History, Event{At: now, By: who.Email, Action: "restriction lifted", Reason: strings.TrimSpace(notes)})
 			s.restrictionLetter(r, now, "lifted")
 			return nil
+		}
+		if repeatedReview(r, decision, today, types) {
+			return errRepeatedReview
+		}
+		switch decision {
 		case ReviewVary:
 			if slices.Contains(types, RestrictNamedOfficer) && r.NamedOfficer == "" {
 				return Invalid("types", "A named-officer restriction needs its officer: make a new restriction instead")
@@ -317,10 +322,29 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 		s.restrictionLetter(r, now, decision+"-"+today.Format("20060102"))
 		return nil
 	})
+	if errors.Is(err, errRepeatedReview) {
+		return store.GetRestriction(ctx, id)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// errRepeatedReview ends a review's update without writing: the same review was recorded today.
+var errRepeatedReview = errors.New("the review is recorded already")
+
+// repeatedReview reports whether r records the review already (the same decision today, to the
+// same restrictions), as when a review is sent again because its answer was lost: recording it
+// again would write to the person again.
+func repeatedReview(r *Restriction, decision string, today time.Time, types []RestrictionType) bool {
+	name := "restriction-" + decision + "-" + today.Format("20060102")
+	for _, l := range r.Letters {
+		if l.Name == name {
+			return decision != ReviewVary || slices.Equal(r.Types, types)
+		}
+	}
+	return false
 }
 
 // ListRestrictions returns the register (the complaints team only).
