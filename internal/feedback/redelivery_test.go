@@ -271,3 +271,53 @@ func TestService_ReviewRestriction_RepeatedReviewWritesOnce(t *testing.T) {
 		t.Errorf("%d letters to the person; want 3", toPat)
 	}
 }
+
+// When a review sets a new review date, or lifts the restriction, the reminders for the old
+// date are cancelled rather than left to fire for nothing. Found by the soak: review reminders
+// still scheduled for lifted restrictions and for review dates that had moved.
+func TestService_ReviewRestriction_CancelsTheOldReviewReminders(t *testing.T) {
+	ctx := context.Background()
+	for _, decision := range []string{feedback.ReviewContinue, feedback.ReviewLift} {
+		t.Run(decision, func(t *testing.T) {
+			f := restrictionFixture(t)
+			r, err := f.svc.Restrict(ctx, ana, feedback.NewRestriction{Contacts: []string{"pat@example.com"},
+				Types: []feedback.RestrictionType{feedback.RestrictWrittenOnly}, Reason: "Forty emails a week."})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.svc.ProcessRestriction(ctx, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			first := r.ReviewBy.Format("20060102")
+			f.clock.Set(monday.AddDate(0, 5, 0))
+			if _, err := f.svc.ReviewRestriction(ctx, ana, r.ID, decision, "Reviewed.", nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.svc.ProcessRestriction(ctx, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			var left []string
+			for _, rm := range f.sched.List() {
+				if rm.Ref == r.ID {
+					left = append(left, rm.Name)
+				}
+			}
+			wantLeft := 0
+			if decision == feedback.ReviewContinue {
+				wantLeft = 2 // the new date's warning and review
+			}
+			if len(left) != wantLeft {
+				t.Errorf("review reminders left: %v; want %d", left, wantLeft)
+			}
+			for _, name := range left {
+				if strings.HasSuffix(name, first) {
+					t.Errorf("the reminder %s for the old review date is still scheduled", name)
+				}
+			}
+			got, _ := f.store.GetRestriction(ctx, r.ID)
+			if p := got.Effects.Pending(); len(p) != 0 {
+				t.Errorf("effects pending: %v", p)
+			}
+		})
+	}
+}

@@ -291,7 +291,12 @@ func (s *Service) skipReminders(ctx context.Context, ref string, rs []Reminder, 
 // review date, and its review reminder on the date (the working day before, if the date is not
 // one), at the reminder hour.
 func (s *Service) reviewReminders(r *Restriction) []Reminder {
-	due := s.Calendar.Date(r.ReviewBy)
+	return s.reviewRemindersFor(r.ID, r.ReviewBy)
+}
+
+// reviewRemindersFor are the review reminders of restriction id for the review date reviewBy.
+func (s *Service) reviewRemindersFor(id string, reviewBy time.Time) []Reminder {
+	due := s.Calendar.Date(reviewBy)
 	on := due
 	for !s.Calendar.IsWorkingDay(on) {
 		on = on.AddDate(0, 0, -1)
@@ -301,8 +306,8 @@ func (s *Service) reviewReminders(r *Restriction) []Reminder {
 		{Purpose: PurposeReview, At: s.reminderAt(on)},
 	}
 	for i := range rs {
-		rs[i].Ref, rs[i].Due, rs[i].Of = r.ID, due, ReminderOfRestriction
-		rs[i].Name = ReminderName(r.ID, StageNone, rs[i].Purpose) + "-" + due.Format("20060102")
+		rs[i].Ref, rs[i].Due, rs[i].Of = id, due, ReminderOfRestriction
+		rs[i].Name = ReminderName(id, StageNone, rs[i].Purpose) + "-" + due.Format("20060102")
 	}
 	return rs
 }

@@ -293,6 +293,10 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 		if r.Effects == nil {
 			r.Effects = Effects{}
 		}
+		// The reminders for the review date now passing are cancelled: lifted, or a new date.
+		if old := r.ReviewBy; decision == ReviewLift || !s.Calendar.Date(ReviewDate(today, s.ReviewMonths())).Equal(s.Calendar.Date(old)) {
+			r.Effects[reviewUnscheduleEffect(old)] = Effect{}
+		}
 		switch decision {
 		case ReviewLift:
 			r.Status, r.LiftedOn = RestrictionLifted, today
@@ -507,6 +511,19 @@ func (s *Service) scheduleReview(ctx context.Context, r *Restriction, k effectKe
 	for _, rm := range s.reviewReminders(r) {
 		if err := s.Scheduler.Schedule(ctx, rm); err != nil {
 			return failure(err, "the review reminder could not be scheduled")
+		}
+	}
+	return Effect{State: EffectDone}
+}
+
+// unscheduleReview cancels the review reminders of the restriction's review date k.due.
+func (s *Service) unscheduleReview(ctx context.Context, r *Restriction, k effectKey) Effect {
+	if s.Scheduler == nil {
+		return Effect{Reason: "no scheduler is configured"}
+	}
+	for _, rm := range s.reviewRemindersFor(r.ID, k.due) {
+		if err := s.Scheduler.Cancel(ctx, rm.Name); err != nil {
+			return failure(err, "the review reminder could not be cancelled")
 		}
 	}
 	return Effect{State: EffectDone}
