@@ -159,7 +159,11 @@ func (s *Server) injectFaults(lookup func(string) (string, bool)) error {
 	}
 	svc := s.service
 	svc.Store = faults.WrapStore(svc.Store, in)
-	svc.Mailer = &faults.Mailer{Mailer: svc.Mailer, In: in}
+	staff := map[string]bool{}
+	for addr := range svc.Staff {
+		staff[strings.ToLower(addr)] = true
+	}
+	svc.Mailer = &faults.Mailer{Mailer: svc.Mailer, In: in, Staff: staff}
 	svc.Scheduler = &faults.Scheduler{Scheduler: svc.Scheduler, In: in}
 	svc.Blobs = &faults.Blobs{Blobs: svc.Blobs, In: in}
 	s.faults = in

@@ -8,12 +8,13 @@
 //   - ambiguous: the call is made, and then EUNAVAILABLE comes back anyway, as when the write
 //     landed but the answer was lost;
 //   - permanent: the call is not made and a refusal that will not change comes back. A mailer's
-//     or scheduler's refusal is EINVALID and sticks to the letter or reminder (SES refuses an
-//     address for good, every time); the store's is EINTERNAL, a bug-like failure of one call.
+//     refusal is EINVALID and sticks to the recipient's address (SES refuses a suppressed
+//     address every time), a scheduler's sticks to the reminder; the store's is EINTERNAL, a
+//     bug-like failure of one call.
 //
 // The faults come from a seeded generator, so a run's sequence of decisions is the same for the
 // same seed and the same sequence of calls; which letter or reminder is refused for good
-// depends on the seed and its key alone.
+// depends on the seed and its address or name alone.
 package faults
 
 import (

@@ -86,6 +86,7 @@ func (d *driver) finish() (*Result, error) {
 	final.Orphaned = dedupe(append(res.Orphaned, final.Orphaned...))
 	final.Lost = dedupe(append(res.Lost, final.Lost...))
 	final.Duplicated = dedupe(append(res.Duplicated, final.Duplicated...))
+	final.Stuck = append(final.Stuck, d.unsettled...)
 	final.Deliveries, final.Redeliveries, final.Kills = d.deliveries.Load(), d.redeliveries.Load(), d.kills.Load()
 	final.P99 = d.p99()
 	return final, nil
@@ -133,11 +134,10 @@ func (d *driver) audit(res *Result) error {
 	for _, c := range cases {
 		byRef[c.Ref] = c
 		auditLedger(res, c.Ref, c.Effects, letters)
-		if ack := c.Effects[feedback.EffectAcknowledgement]; ack.State == feedback.EffectFailed {
-			if assign := letters[c.Ref+"/"+feedback.EffectAssignment]; len(assign) == 1 && !strings.Contains(assign[0].Text, "Action needed") {
-				res.Lost = append(res.Lost, c.Ref+": the acknowledgement failed and the officer's email does not say so")
-			}
+		if ack := c.Effects[feedback.EffectAcknowledgement]; ack.State == feedback.EffectFailed && !officerTold(c.Ref, letters) {
+			res.Lost = append(res.Lost, c.Ref+": the acknowledgement failed for good and the officer was not told")
 		}
+		repeatedLetters(res, c.Ref, c.Letters)
 	}
 	restrictions, err := st.ListRestrictions(ctx)
 	if err != nil {
@@ -147,6 +147,7 @@ func (d *driver) audit(res *Result) error {
 	perContact := map[string][]string{}
 	for _, r := range restrictions {
 		auditLedger(res, r.ID, r.Effects, letters)
+		repeatedLetters(res, r.ID, r.Letters)
 		if r.Status != feedback.RestrictionLifted {
 			live[r.ID] = r
 			perContact[r.Contacts[0]] = append(perContact[r.Contacts[0]], r.ID)
@@ -209,12 +210,32 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
+// officerTold reports whether the officer was told that a case's acknowledgement failed: in
+// the assignment email, or in the notice sent when it failed after that had gone.
+func officerTold(ref string, letters map[string][]outbox.Sent) bool {
+	assign := letters[ref+"/"+feedback.EffectAssignment]
+	return len(assign) == 1 && strings.Contains(assign[0].Text, "Action needed") ||
+		len(letters[ref+"/notice:undeliverable"]) == 1
+}
+
+// repeatedLetters finds a letter written twice onto a record (the same name), as an action
+// recorded again on redelivery does: the outbox would hide the second by its key, SES would not.
+func repeatedLetters(res *Result, owner string, ls []feedback.Letter) {
+	seen := map[string]bool{}
+	for _, l := range ls {
+		if seen[l.Name] {
+			res.Duplicated = append(res.Duplicated, owner+": the letter "+l.Name+" was written twice")
+		}
+		seen[l.Name] = true
+	}
+}
+
 // mailEffect reports whether the named effect sends a letter (rather than making or cancelling
 // schedules).
 func mailEffect(name string) bool {
 	head, _, _ := strings.Cut(name, ":")
 	switch head {
-	case feedback.EffectSchedules, "unschedule", "review-schedules":
+	case feedback.EffectSchedules, "unschedule", "review-schedules", "review-unschedule":
 		return false
 	}
 	return true
@@ -235,6 +256,9 @@ func auditLedger(res *Result, owner string, es feedback.Effects, letters map[str
 			res.Lost = append(res.Lost, key+" is recorded as sent and is not in the outbox")
 		case n > 1:
 			res.Duplicated = append(res.Duplicated, fmt.Sprintf("%s was sent %d times", key, n))
+		case e.State == feedback.EffectSkipped && strings.HasPrefix(name, "reminder:"):
+			// A reminder sent whose stamp was lost, then skipped for a later one that came due:
+			// the officer had it once; the ledger says skipped. Not a second letter.
 		case e.State != feedback.EffectDone && n > 0:
 			res.Duplicated = append(res.Duplicated, fmt.Sprintf("%s is recorded as %s (%s) and was sent", key, e.State, e.Reason))
 		case e.State != feedback.EffectDone && e.Reason == "":
@@ -246,8 +270,11 @@ func auditLedger(res *Result, owner string, es feedback.Effects, letters map[str
 // orphaned says why reminder r points at nothing that is still waiting for it, or "".
 func orphaned(r feedback.Reminder, cases map[string]*feedback.Case, live map[string]*feedback.Restriction) string {
 	if r.Of == feedback.ReminderOfRestriction || strings.HasPrefix(r.Ref, "RS-") {
-		if live[r.Ref] == nil {
+		switch rs := live[r.Ref]; {
+		case rs == nil:
 			return "its restriction is lifted or gone"
+		case !r.Due.IsZero() && r.Due.Format(time.DateOnly) != rs.ReviewBy.Format(time.DateOnly):
+			return fmt.Sprintf("it is for a review date of %s; the restriction's is %s", r.Due.Format(time.DateOnly), rs.ReviewBy.Format(time.DateOnly))
 		}
 		return ""
 	}

@@ -36,6 +36,7 @@ var Start = time.Date(2026, 12, 21, 10, 0, 0, 0, time.UTC)
 
 // driver sends the traffic and keeps what the audit needs to know.
 type driver struct {
+	ctx context.Context
 	cfg Config
 	r   *runner
 
@@ -47,7 +48,9 @@ type driver struct {
 	complaints    map[string]string // reference → the stage the soak believes it is at
 	complaintRefs []string
 	restrictions  []string
+	restricted    int // how many frequent writers a decision has been sent about
 	deferred      []func()
+	unsettled     []string // deliveries that never got an answer that settles them
 	latencies     []time.Duration
 
 	itemCount, deliveries, redeliveries, retries atomic.Int64
@@ -99,7 +102,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &driver{cfg: cfg, now: Start, complaints: map[string]string{},
+	d := &driver{ctx: ctx, cfg: cfg, now: Start, complaints: map[string]string{},
 		r: &runner{bin: cfg.Bin, data: cfg.Data, addr: addr, smtp: smtpAddr, logs: cfg.RunnerLog}}
 	if cfg.Faults > 0 {
 		d.r.faults = fmt.Sprintf("%g", cfg.Faults)
@@ -244,7 +247,7 @@ func (d *driver) advance(rng *rand.Rand, by time.Duration) error {
 		body, _ := json.Marshal(map[string]any{"reminder": r})
 		d.reminderRedeliveries.Add(1)
 		d.redeliveries.Add(1)
-		d.send("POST", "/_local/redeliver", "application/json", body, nil)
+		d.trigger(body)
 	}
 	return nil
 }

@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.Kills, "kills", 0, "times to kill the runner (default one per 400 deliveries)")
 	fs.IntVar(&cfg.Workers, "workers", 6, "deliveries sent at once")
 	fs.StringVar(&runnerLog, "runner-log", "", "file to write the runner's log to (default: discarded)")
+	fs.StringVar(&cfg.Data, "data", "", "data directory, kept for a look afterwards (default: a fresh one, removed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

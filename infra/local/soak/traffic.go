@@ -3,16 +3,17 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/smtp"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/council/intake/internal/web"
 )
@@ -56,6 +57,17 @@ func (it *item) answered(ref string) {
 // send sends one request until it gets a definitive answer, waiting for the runner while it is
 // down or restarting; each answer's latency is recorded.
 func (d *driver) send(method, path, contentType string, body []byte, headers map[string]string) answer {
+	return d.sendUntil(answer.definitive, method, path, contentType, body, headers)
+}
+
+// trigger delivers a trigger again (POST /_local/redeliver) until the runner answers at all:
+// a trigger that fails is retried later by AWS, which the soak's other redeliveries and the
+// runner's sweeps stand for.
+func (d *driver) trigger(body []byte) answer {
+	return d.sendUntil(func(a answer) bool { return a.status != 0 }, "POST", "/_local/redeliver", "application/json", body, nil)
+}
+
+func (d *driver) sendUntil(done func(answer) bool, method, path, contentType string, body []byte, headers map[string]string) answer {
 	for try := 0; ; try++ {
 		req, _ := http.NewRequest(method, d.r.base()+path, bytes.NewReader(body))
 		if contentType != "" {
@@ -73,7 +85,11 @@ func (d *driver) send(method, path, contentType string, body []byte, headers map
 			a.status, a.header = resp.StatusCode, resp.Header
 			d.latency(time.Since(began))
 		}
-		if a.definitive() || try >= maxTries {
+		if done(a) || d.ctx.Err() != nil {
+			return a
+		}
+		if try >= maxTries {
+			d.note(fmt.Sprintf("%s %s never got an answer that settles it: the last was %d %.200s", method, path, a.status, a.body))
 			return a
 		}
 		d.retries.Add(1)
@@ -84,6 +100,13 @@ func (d *driver) send(method, path, contentType string, body []byte, headers map
 // maxTries bounds the tries of one delivery: far more than faults at 20 % need, but a run
 // whose runner never comes back still ends.
 const maxTries = 400
+
+// note records a delivery that never settled, which the audit reports as stuck.
+func (d *driver) note(s string) {
+	d.mu.Lock()
+	d.unsettled = append(d.unsettled, s)
+	d.mu.Unlock()
+}
 
 func (d *driver) latency(t time.Duration) {
 	d.mu.Lock()
@@ -120,7 +143,7 @@ var kinds = []string{"complaint", "complaint", "complaint", "compliment", "comme
 // few people who write often (so that acknowledgement limits and restrictions apply).
 func contact(rng *rand.Rand, n int) string {
 	if rng.IntN(10) == 0 {
-		return fmt.Sprintf("frequent-%d@example.com", rng.IntN(5))
+		return fmt.Sprintf("frequent-%d@example.com", rng.IntN(frequentWriters))
 	}
 	return fmt.Sprintf("resident-%d@example.com", n)
 }
@@ -206,13 +229,17 @@ func (d *driver) smtpItem(rng *rand.Rand) {
 	raw := d.rawEmail(rng, it)
 	d.deliver(rng, func() {
 		for try := 0; try < maxTries; try++ {
-			err := smtp.SendMail(d.r.smtp, nil, "resident@example.com", []string{"complaints@intake.example.gov.uk"}, bytes.NewReader(raw))
+			err := smtp.SendMail(d.r.smtp, nil, "resident@example.com", []string{"complaints@intake.example.gov.uk"}, raw)
 			if err == nil {
 				it.answered("")
 				return
 			}
-			if se, ok := err.(*smtp.SMTPError); ok && se.Code/100 == 5 {
+			var refused *textproto.Error
+			if errors.As(err, &refused) && refused.Code/100 == 5 {
 				return // refused for good
+			}
+			if try >= maxTries-1 || d.ctx.Err() != nil {
+				d.note("smtp: " + err.Error())
 			}
 			d.retries.Add(1)
 			time.Sleep(time.Duration(min(try+1, 20)) * 5 * time.Millisecond)
@@ -285,19 +312,34 @@ func (d *driver) officerAction(rng *rand.Rand) {
 	})
 }
 
-// restriction records a decision to restrict one of the frequent writers, or reviews one.
+// frequentWriters is how many people write often; each may be restricted, once.
+const frequentWriters = 20
+
+// restriction records a decision to restrict the next of the frequent writers not yet
+// restricted (on the day of the decision, which every resend carries), or reviews one.
 func (d *driver) restriction(rng *rand.Rand) {
 	d.mu.Lock()
 	ids := append([]string(nil), d.restrictions...)
+	next := d.restricted
+	review := len(ids) > 0 && (next >= frequentWriters || rng.IntN(2) == 0)
+	if !review && next < frequentWriters {
+		d.restricted++
+	}
 	d.mu.Unlock()
-	if len(ids) > 0 && rng.IntN(2) == 0 {
-		id := ids[rng.IntN(len(ids))]
-		decision := []string{"continue", "lift"}[rng.IntN(2)]
-		d.deliver(rng, func() { d.api("POST", "/v1/restrictions/"+id+"/review", `{"decision":"`+decision+`","notes":"Reviewed by the soak."}`) })
+	if !review && next >= frequentWriters {
 		return
 	}
-	who := fmt.Sprintf("frequent-%d@example.com", rng.IntN(5))
-	body := `{"contact":"` + who + `","types":["no_acknowledgement"],"reason":"Many emails a week about one settled matter.","scope":"all"}`
+	if review {
+		id := ids[rng.IntN(len(ids))]
+		decision := []string{"continue", "lift"}[rng.IntN(2)]
+		d.deliver(rng, func() {
+			d.api("POST", "/v1/restrictions/"+id+"/review", `{"decision":"`+decision+`","notes":"Reviewed by the soak."}`)
+		})
+		return
+	}
+	who := fmt.Sprintf("frequent-%d@example.com", next)
+	body := `{"contact":"` + who + `","types":["no_acknowledgement"],"reason":"Many emails a week about one settled matter.","scope":"all","decided_on":"` +
+		d.clockNow().Format(time.DateOnly) + `"}`
 	d.deliver(rng, func() {
 		a := d.api("POST", "/v1/restrictions", body)
 		var out struct{ ID string }
@@ -318,7 +360,7 @@ func (d *driver) redeliverProcess(rng *rand.Rand) {
 	}
 	ref := d.complaintRefs[rng.IntN(len(d.complaintRefs))]
 	d.mu.Unlock()
-	d.deliver(rng, func() { d.send("POST", "/_local/redeliver", "application/json", []byte(`{"process":"`+ref+`"}`), nil) })
+	d.deliver(rng, func() { d.trigger([]byte(`{"process":"` + ref + `"}`)) })
 }
 
 // op is one delivery of the mix, by weight.
@@ -350,4 +392,3 @@ func pick(rng *rand.Rand) func(*driver, *rand.Rand) {
 	}
 	panic("unreachable")
 }
-
