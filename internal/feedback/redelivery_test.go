@@ -321,3 +321,47 @@ func TestService_ReviewRestriction_CancelsTheOldReviewReminders(t *testing.T) {
 		})
 	}
 }
+
+// lostOnce sends the first letter whose subject starts with prefix and then answers as if it
+// had failed (the answer lost); it sends everything else through next.
+type lostOnce struct {
+	next   feedback.Mailer
+	prefix string
+	done   *atomic.Bool
+}
+
+func (m lostOnce) Send(ctx context.Context, msg feedback.Message) (string, error) {
+	id, err := m.next.Send(ctx, msg)
+	if err == nil && strings.HasPrefix(msg.Subject, m.prefix) && m.done.CompareAndSwap(false, true) {
+		return "", feedback.Errorf(feedback.EUNAVAILABLE, "the answer was lost")
+	}
+	return id, err
+}
+
+// The acknowledgement fails for now and the assignment goes, saying so, but its answer is lost;
+// the retry fails the acknowledgement for good and "sends" the assignment again, which a mailer
+// that deduplicates by key answers with the first letter. The officer must still be told. Found
+// by the soak: acknowledgements failed for good with only "still being sent" in the officer's
+// email.
+func TestService_Process_AckFailureAfterAnAmbiguousAssignmentTellsTheOfficer(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	lost := &atomic.Bool{}
+	f.svc.Mailer = lostOnce{next: refusing{next: f.outbox, to: "ada@example.com"}, prefix: "New complaint assigned", done: lost}
+	c, _, err := f.svc.Submit(ctx, complaint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Process(ctx, c.Ref)
+	f.svc.Mailer = lostOnce{next: refusing{next: f.outbox, to: "ada@example.com", permanent: true}, prefix: "New complaint assigned", done: lost}
+	for range 2 {
+		f.svc.Process(ctx, c.Ref)
+	}
+	got, _ := f.store.Get(ctx, c.Ref)
+	if got.Effects[feedback.EffectAcknowledgement].State != feedback.EffectFailed || got.Pending() {
+		t.Fatalf("effects %+v; want the acknowledgement failed and nothing pending", got.Effects)
+	}
+	if n := letters(t, f.outbox)["planning@example.gov.uk Email to the resident bounced"]; n != 1 {
+		t.Errorf("%d notices to the officer; want 1 (outbox: %v)", n, letters(t, f.outbox))
+	}
+}
