@@ -78,13 +78,21 @@ type Injector struct {
 }
 
 // New returns an injector that faults a share rate (0 to 1) of calls, from seed.
-func New(rate float64, seed uint64) *Injector {
-	return &Injector{rate: rate, seed: seed, rng: rand.New(rand.NewPCG(seed, 0x5eed))}
+func New(rate float64, seed uint64) *Injector { return newRun(rate, seed, 0) }
+
+// newRun is New for one run of several over the same data (a process restarted): which
+// addresses and reminders are refused for good depends on seed alone, so that it stays the same
+// from run to run, as SES's suppression list does; the faults of single calls differ by run.
+func newRun(rate float64, seed, run uint64) *Injector {
+	return &Injector{rate: rate, seed: seed, rng: rand.New(rand.NewPCG(seed, 0x5eed+run))}
 }
 
-// Parse reads a spec "rate,seed" such as "0.2,42" or "20%,42" (the seed may be left out: 1).
+// Parse reads a spec "rate,seed[,run]" such as "0.2,42", "20%,42" or "20%,42,3" (the seed may
+// be left out: 1; the run too: 0). A process restarted over the same data takes the same seed
+// and a new run.
 func Parse(spec string) (*Injector, error) {
 	rateText, seedText, _ := strings.Cut(strings.TrimSpace(spec), ",")
+	seedText, runText, _ := strings.Cut(seedText, ",")
 	rateText = strings.TrimSpace(rateText)
 	div := 1.0
 	if strings.HasSuffix(rateText, "%") {
@@ -100,7 +108,13 @@ func Parse(spec string) (*Injector, error) {
 			return nil, fmt.Errorf("faults: %q: the seed must be a whole number", spec)
 		}
 	}
-	return New(rate/div, seed), nil
+	run := uint64(0)
+	if s := strings.TrimSpace(runText); s != "" {
+		if run, err = strconv.ParseUint(s, 10, 64); err != nil {
+			return nil, fmt.Errorf("faults: %q: the run must be a whole number", spec)
+		}
+	}
+	return newRun(rate/div, seed, run), nil
 }
 
 // Rate is the share of calls faulted.

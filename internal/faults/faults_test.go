@@ -88,6 +88,8 @@ func TestParse(t *testing.T) {
 		{"-0.1,1", 0, true},
 		{"lots,1", 0, true},
 		{"0.2,seed", 0, true},
+		{"20%,7,3", 0.2, false},
+		{"20%,7,x", 0, true},
 	}
 	for _, tt := range tests {
 		in, err := faults.Parse(tt.spec)

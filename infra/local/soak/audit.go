@@ -67,7 +67,7 @@ func (d *driver) finish() (*Result, error) {
 	if err := d.audit(res); err != nil {
 		return nil, err
 	}
-	if err := d.r.start(d.clockNow(), d.cfg.Seed+1000); err != nil {
+	if err := d.r.start(d.clockNow()); err != nil {
 		return nil, err
 	}
 	for range 15 {
@@ -214,7 +214,7 @@ func keys(m map[string]bool) []string {
 // the assignment email, or in the notice sent when it failed after that had gone.
 func officerTold(ref string, letters map[string][]outbox.Sent) bool {
 	assign := letters[ref+"/"+feedback.EffectAssignment]
-	return len(assign) == 1 && strings.Contains(assign[0].Text, "Action needed") ||
+	return len(assign) == 1 && strings.Contains(strings.ToLower(assign[0].Text), "action needed") ||
 		len(letters[ref+"/notice:undeliverable"]) == 1
 }
 

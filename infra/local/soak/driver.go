@@ -105,9 +105,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	d := &driver{ctx: ctx, cfg: cfg, now: Start, complaints: map[string]string{},
 		r: &runner{bin: cfg.Bin, data: cfg.Data, addr: addr, smtp: smtpAddr, logs: cfg.RunnerLog}}
 	if cfg.Faults > 0 {
-		d.r.faults = fmt.Sprintf("%g", cfg.Faults)
+		d.r.faults = fmt.Sprintf("%g,%d", cfg.Faults, cfg.Seed)
 	}
-	if err := d.r.start(d.now, cfg.Seed); err != nil {
+	if err := d.r.start(d.now); err != nil {
 		return nil, err
 	}
 	defer d.r.stop()
@@ -153,7 +153,7 @@ func (d *driver) traffic(ctx context.Context) error {
 				go func() {
 					defer killer.Done()
 					time.Sleep(delay)
-					killErr = d.killAndRestart(rng.Uint64())
+					killErr = d.killAndRestart()
 				}()
 			}
 			work <- sent + i
@@ -176,10 +176,10 @@ func (d *driver) traffic(ctx context.Context) error {
 }
 
 // killAndRestart kills the runner with SIGKILL and starts it again on the same data.
-func (d *driver) killAndRestart(seed uint64) error {
+func (d *driver) killAndRestart() error {
 	d.r.kill()
 	d.kills.Add(1)
-	return d.r.start(d.clockNow(), seed)
+	return d.r.start(d.clockNow())
 }
 
 // flush sends the held-back redeliveries in a shuffled order, side by side.

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
 )
@@ -29,7 +28,7 @@ const (
 type runner struct {
 	bin, data  string
 	addr, smtp string
-	faults     string // INTAKE_FAULTS for every start, the seed moved on each time
+	faults     string // INTAKE_FAULTS for every start: rate,seed, and the run moved on each time
 	logs       io.Writer
 
 	mu    sync.Mutex
@@ -79,7 +78,7 @@ func freeAddr() (string, error) {
 var readyLine = regexp.MustCompile(`^Press Ctrl-C`)
 
 // start starts the runner with its fixed clock at now and waits until it serves.
-func (r *runner) start(now time.Time, faultSeed uint64) error {
+func (r *runner) start(now time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	args := []string{"-addr", r.addr, "-data", r.data, "-smtp", r.smtp, "-now", now.UTC().Format(time.RFC3339),
@@ -87,8 +86,7 @@ func (r *runner) start(now time.Time, faultSeed uint64) error {
 	cmd := exec.Command(r.bin, args...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=2")
 	if r.faults != "" {
-		rate, _, _ := strings.Cut(r.faults, ",")
-		cmd.Env = append(cmd.Env, fmt.Sprintf("INTAKE_FAULTS=%s,%d", rate, faultSeed))
+		cmd.Env = append(cmd.Env, fmt.Sprintf("INTAKE_FAULTS=%s,%d", r.faults, r.gen))
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -283,6 +283,7 @@ func (d *driver) officerAction(rng *rand.Rand) {
 	d.mu.Lock()
 	if len(d.complaintRefs) == 0 {
 		d.mu.Unlock()
+		d.apiItem(rng) // nothing to act on yet
 		return
 	}
 	ref := d.complaintRefs[rng.IntN(len(d.complaintRefs))]
@@ -291,7 +292,7 @@ func (d *driver) officerAction(rng *rand.Rand) {
 	var action, body, next string
 	switch r := rng.IntN(10); {
 	case state == "closed":
-		return
+		action, body, next = "note", `{"text":"A note on a closed case from the soak."}`, state
 	case r < 2:
 		action, body, next = "extend", `{"working_days":5,"reason":"Waiting for a site visit."}`, state
 	case r < 4 && state == "stage1-responded":
@@ -327,6 +328,7 @@ func (d *driver) restriction(rng *rand.Rand) {
 	}
 	d.mu.Unlock()
 	if !review && next >= frequentWriters {
+		d.apiItem(rng) // everyone who writes often is restricted already
 		return
 	}
 	if review {
@@ -356,6 +358,7 @@ func (d *driver) redeliverProcess(rng *rand.Rand) {
 	d.mu.Lock()
 	if len(d.complaintRefs) == 0 {
 		d.mu.Unlock()
+		d.apiItem(rng) // nothing to redeliver yet
 		return
 	}
 	ref := d.complaintRefs[rng.IntN(len(d.complaintRefs))]
