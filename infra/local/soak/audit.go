@@ -133,7 +133,7 @@ func (d *driver) audit(res *Result) error {
 	byRef := map[string]*feedback.Case{}
 	for _, c := range cases {
 		byRef[c.Ref] = c
-		auditLedger(res, c.Ref, c.Effects, letters)
+		auditLedger(res, c.Ref, moot(c), letters)
 		if ack := c.Effects[feedback.EffectAcknowledgement]; ack.State == feedback.EffectFailed && !officerTold(c.Ref, letters) {
 			res.Lost = append(res.Lost, c.Ref+": the acknowledgement failed for good and the officer was not told")
 		}
@@ -207,6 +207,38 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// moot returns the case's ledger without the reminders whose sending was claimed and never
+// stamped (an answer lost) and that no longer matter: the case closed or moved to another stage
+// or date, the acknowledgement was done, or a later reminder of the stage was settled. Nothing
+// will deliver those again (their schedules are cancelled or fired) and nobody misses them.
+func moot(c *feedback.Case) feedback.Effects {
+	order := map[string]int{"warning": 0, "due": 1, "overdue": 2}
+	out := feedback.Effects{}
+	for name, e := range c.Effects {
+		rest, isReminder := strings.CutPrefix(name, "reminder:"+c.Ref+"-")
+		if !isReminder || e.Settled() {
+			out[name] = e
+			continue
+		}
+		parts := strings.Split(rest, "-") // stage, purpose, due date; or "", "ack_check"
+		gone := c.Status != feedback.StatusOpen
+		switch {
+		case len(parts) == 2 && parts[1] == string(feedback.PurposeAckCheck):
+			gone = gone || c.Effects[feedback.EffectAcknowledgement].State == feedback.EffectDone
+		case len(parts) == 3:
+			gone = gone || parts[0] != string(c.Stage) || parts[2] != c.RespondBy.Format("20060102")
+			for later, n := range order {
+				other := c.Effects["reminder:"+c.Ref+"-"+parts[0]+"-"+later+"-"+parts[2]]
+				gone = gone || n > order[parts[1]] && other.Settled()
+			}
+		}
+		if !gone {
+			out[name] = e
+		}
+	}
 	return out
 }
 
