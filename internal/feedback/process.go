@@ -108,6 +108,11 @@ func (s *Service) claimIn(es Effects, names []string, owner string, now time.Tim
 		if !s.claimable(e, now) {
 			continue
 		}
+		if e.ClaimedBy != "" {
+			// Taking over a claim never stamped: that try failed (its worker died or its
+			// stamp was lost), and it may have done the effect; it counts as an attempt.
+			e.Attempts++
+		}
 		e.ClaimedBy, e.ClaimedUntil = owner, now.Add(s.lease())
 		es[n] = e
 		claimed = append(claimed, n)

@@ -365,3 +365,50 @@ func TestService_Process_AckFailureAfterAnAmbiguousAssignmentTellsTheOfficer(t *
 		t.Errorf("%d notices to the officer; want 1 (outbox: %v)", n, letters(t, f.outbox))
 	}
 }
+
+// droppingStore fails the next UpdateFrom armed for it without writing: the stamp of a run
+// lost, as when the worker dies before it.
+type droppingStore struct {
+	feedback.Store
+	armed atomic.Bool
+}
+
+func (s *droppingStore) UpdateFrom(ctx context.Context, c *feedback.Case, fn func(*feedback.Case) error) (*feedback.Case, error) {
+	if s.armed.CompareAndSwap(true, false) {
+		return nil, feedback.Errorf(feedback.EUNAVAILABLE, "the worker died before stamping")
+	}
+	return s.Store.UpdateFrom(ctx, c, fn)
+}
+
+// The assignment goes saying the acknowledgement is still being sent, and the run's stamp is
+// lost; the next run, taking the claims over, fails the acknowledgement for good and "sends" the
+// assignment again, which a mailer that deduplicates answers with the first letter. The officer
+// must still be told. Found by the soak (1 run in 10): an acknowledgement failed for good with
+// only "still being sent" in the officer's email.
+func TestService_Process_AckFailureAfterAnUnstampedAssignmentTellsTheOfficer(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	store := &droppingStore{Store: f.svc.Store}
+	f.svc.Store = store
+	f.svc.Mailer = refusing{next: f.outbox, to: "ada@example.com"}
+	c, _, err := f.svc.Submit(ctx, complaint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.armed.Store(true)
+	if err := f.svc.Process(ctx, c.Ref); err == nil {
+		t.Fatal("Process whose stamp was lost reported no error")
+	}
+	f.clock.Set(monday.Add(feedback.DefaultLease + time.Minute))
+	f.svc.Mailer = refusing{next: f.outbox, to: "ada@example.com", permanent: true}
+	for range 2 {
+		f.svc.Process(ctx, c.Ref)
+	}
+	got, _ := f.store.Get(ctx, c.Ref)
+	if got.Effects[feedback.EffectAcknowledgement].State != feedback.EffectFailed || got.Pending() {
+		t.Fatalf("effects %+v; want the acknowledgement failed and nothing pending", got.Effects)
+	}
+	if n := letters(t, f.outbox)["planning@example.gov.uk Email to the resident bounced"]; n != 1 {
+		t.Errorf("%d notices to the officer; want 1 (outbox: %v)", n, letters(t, f.outbox))
+	}
+}
