@@ -220,7 +220,7 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 		ReviewBy: ReviewDate(decided, s.ReviewMonths()), Status: RestrictionActive,
 		CreatedAt: now, UpdatedAt: now, Effects: Effects{},
 	}
-	if prior, err := sameDecision(ctx, store, r); err != nil || prior != nil {
+	if prior, found, err := sameDecision(ctx, store, r); err != nil || found {
 		return prior, err
 	}
 	if r.ID, err = s.registerID(ctx, "restriction", "RS", now); err != nil {
@@ -237,23 +237,23 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 }
 
 // sameDecision returns the active restriction that records the decision r records (the same
-// person, restrictions, reason, scope, decider and day), or nil. A decision sent again because
+// person, restrictions, reason, scope, decider and day), if there is one. A decision sent again because
 // its answer was lost is then answered with the restriction it made, rather than making a
 // second one and writing to the person twice. (Two sends at the same instant can still both
 // make one: the register has no key to make the check and the write one.)
-func sameDecision(ctx context.Context, store RestrictionStore, r *Restriction) (*Restriction, error) {
+func sameDecision(ctx context.Context, store RestrictionStore, r *Restriction) (*Restriction, bool, error) {
 	all, err := store.ListRestrictions(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("restrict: read the register: %w", err)
+		return nil, false, fmt.Errorf("restrict: read the register: %w", err)
 	}
 	for _, p := range all {
 		if p.Status == RestrictionActive && slices.Equal(p.Contacts, r.Contacts) && slices.Equal(p.Types, r.Types) &&
 			p.Topic == r.Topic && p.PhoneTimes == r.PhoneTimes && p.Reason == r.Reason && p.DecidedBy == r.DecidedBy &&
 			p.NamedOfficer == r.NamedOfficer && slices.Equal(p.Scope, r.Scope) && p.DecidedOn.Equal(r.DecidedOn) {
-			return p, nil
+			return p, true, nil
 		}
 	}
-	return nil, nil
+	return nil, false, nil
 }
 
 // ReviewMonths is the months between reviews of a restriction: the policy's, at most maxReviewMonths.
