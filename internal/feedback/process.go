@@ -302,7 +302,10 @@ func (s *Service) acknowledge(ctx context.Context, c *Case) Effect {
 	if c.Contact.Email == "" {
 		return Effect{State: EffectSkipped, Reason: "there is no email address to reply to"}
 	}
-	if s.AckLimit > 0 {
+	// A try after one that failed may follow one that sent the acknowledgement and took its
+	// quota a window ago (its stamp lost): it is not a new acknowledgement, so the limit, a guard
+	// against floods, is not asked again, lest the case record as skipped a letter that went.
+	if s.AckLimit > 0 && c.Effects[EffectAcknowledgement].Attempts == 0 {
 		ok, err := s.Store.TakeQuota(ctx, "ack:"+digest(c.Contact.Email), c.Ref, s.AckLimit, ackWindow)
 		if err != nil {
 			return Effect{Reason: "could not check the acknowledgement limit: " + ErrorMessage(err)}

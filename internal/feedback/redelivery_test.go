@@ -412,3 +412,34 @@ func TestService_Process_AckFailureAfterAnUnstampedAssignmentTellsTheOfficer(t *
 		t.Errorf("%d notices to the officer; want 1 (outbox: %v)", n, letters(t, f.outbox))
 	}
 }
+
+// An acknowledgement sent whose stamp was lost is tried again a day later, when the address has
+// had its limit of acknowledgements since: the retry is not a new acknowledgement and must not be
+// recorded as skipped for the limit (the resident had it). Found by the soak at 10,000
+// deliveries: acknowledgements recorded as skipped for the limit that were in the outbox.
+func TestService_Process_RetriedAcknowledgementIsNotRefusedByTheLimit(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	f.svc.AckLimit = 1
+	store := &droppingStore{Store: f.svc.Store}
+	f.svc.Store = store
+	first, _, err := f.svc.Submit(ctx, complaint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.armed.Store(true)
+	f.svc.Process(ctx, first.Ref) // sent, and the stamp lost
+	f.clock.Set(monday.Add(25 * time.Hour))
+	second := complaint()
+	second.Message = "And the planning portal lost another."
+	c2, _, err := f.svc.Submit(ctx, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.process(t, c2.Ref) // the address's one acknowledgement of the day
+	f.process(t, first.Ref)
+	got, _ := f.store.Get(ctx, first.Ref)
+	if ack := got.Effects[feedback.EffectAcknowledgement]; ack.State != feedback.EffectDone {
+		t.Errorf("the first case's acknowledgement, sent before its stamp was lost, is recorded as %+v; want done", ack)
+	}
+}
