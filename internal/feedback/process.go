@@ -85,15 +85,17 @@ func (s *Service) settle(ctx context.Context, claimed *Case, owner string, outco
 }
 
 // noticeLateAckFailure queues the notice that asks the officer to reach the resident another
-// way when the acknowledgement failed for good after an assignment email may have gone saying
-// it was still being sent: the assignment was done in an earlier run, or an earlier try of it
-// failed in a way that may have sent it (an answer lost; the mailer that deduplicates then keeps
-// that first letter). Otherwise nobody might ever learn that the resident was not acknowledged.
+// way when the acknowledgement has failed for good and an assignment email may have gone before
+// that was known, saying it was still being sent: the assignment was done in an earlier run than
+// the acknowledgement's failure, or an earlier try of it failed in a way that may have sent it
+// (an answer or a stamp lost; a mailer that deduplicates then keeps that first letter).
+// Otherwise nobody might ever learn that the resident was not acknowledged.
 func noticeLateAckFailure(c *Case, outcomes map[string]Effect) {
-	_, now := outcomes[EffectAcknowledgement]
-	_, withAssignment := outcomes[EffectAssignment]
+	_, ackNow := outcomes[EffectAcknowledgement]
+	_, assignNow := outcomes[EffectAssignment]
 	assign := c.Effects[EffectAssignment]
-	if now && (!withAssignment || assign.Attempts > 0) && c.Effects[EffectAcknowledgement].State == EffectFailed &&
+	mayHaveGoneBefore := assign.Attempts > 0 || !assignNow
+	if (ackNow || assignNow) && mayHaveGoneBefore && c.Effects[EffectAcknowledgement].State == EffectFailed &&
 		assign.State == EffectDone && !c.Effects.has(bounceEffect) {
 		c.Effects[bounceEffect] = Effect{}
 	}

@@ -443,3 +443,61 @@ func TestService_Process_RetriedAcknowledgementIsNotRefusedByTheLimit(t *testing
 		t.Errorf("the first case's acknowledgement, sent before its stamp was lost, is recorded as %+v; want done", ack)
 	}
 }
+
+// scripted answers the letters whose subject starts with prefix, one try after another, as
+// script says ("sent", "lost": sent and the answer lost, "fail": not sent), then sends them.
+type scripted struct {
+	next   feedback.Mailer
+	prefix string
+	script []string
+	tries  *atomic.Int32
+}
+
+func (m scripted) Send(ctx context.Context, msg feedback.Message) (string, error) {
+	if !strings.HasPrefix(msg.Subject, m.prefix) {
+		return m.next.Send(ctx, msg)
+	}
+	step := "sent"
+	if n := int(m.tries.Add(1)) - 1; n < len(m.script) {
+		step = m.script[n]
+	}
+	if step == "fail" {
+		return "", feedback.Errorf(feedback.EUNAVAILABLE, "not answering")
+	}
+	id, err := m.next.Send(ctx, msg)
+	if err == nil && step == "lost" {
+		return "", feedback.Errorf(feedback.EUNAVAILABLE, "the answer was lost")
+	}
+	return id, err
+}
+
+// The assignment goes saying the acknowledgement is still being sent (its answer lost); the
+// next run fails the acknowledgement for good while the assignment fails for now; a third run
+// "sends" the assignment, which the deduplicating mailer answers with the first letter. The
+// officer must still be told. Found by the 10,000-delivery soak.
+func TestService_Process_AckFailureBeforeARetriedAssignmentTellsTheOfficer(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, monday)
+	tries := &atomic.Int32{}
+	mailer := func(permanent bool) feedback.Mailer {
+		return scripted{next: refusing{next: f.outbox, to: "ada@example.com", permanent: permanent},
+			prefix: "New complaint assigned", script: []string{"lost", "fail"}, tries: tries}
+	}
+	f.svc.Mailer = mailer(false)
+	c, _, err := f.svc.Submit(ctx, complaint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Process(ctx, c.Ref)
+	f.svc.Mailer = mailer(true)
+	for range 3 {
+		f.svc.Process(ctx, c.Ref)
+	}
+	got, _ := f.store.Get(ctx, c.Ref)
+	if got.Effects[feedback.EffectAcknowledgement].State != feedback.EffectFailed || got.Pending() {
+		t.Fatalf("effects %+v; want the acknowledgement failed and nothing pending", got.Effects)
+	}
+	if n := letters(t, f.outbox)["planning@example.gov.uk Email to the resident bounced"]; n != 1 {
+		t.Errorf("%d notices to the officer; want 1 (outbox: %v)", n, letters(t, f.outbox))
+	}
+}

@@ -291,6 +291,9 @@ func auditLedger(res *Result, owner string, es feedback.Effects, letters map[str
 		case e.State == feedback.EffectSkipped && strings.HasPrefix(name, "reminder:"):
 			// A reminder sent whose stamp was lost, then skipped for a later one that came due:
 			// the officer had it once; the ledger says skipped. Not a second letter.
+		case e.State == feedback.EffectFailed && e.Attempts >= feedback.MaxAttempts && n == 1:
+			// Given up after MaxAttempts passing failures, one of which sent it (its answer
+			// lost): recorded as failed with its reason, as designed; sent once, not twice.
 		case e.State != feedback.EffectDone && n > 0:
 			res.Duplicated = append(res.Duplicated, fmt.Sprintf("%s is recorded as %s (%s) and was sent", key, e.State, e.Reason))
 		case e.State != feedback.EffectDone && e.Reason == "":
