@@ -12,7 +12,7 @@ API_TOKENS ?= planning-officer-token=planning@example.gov.uk,complaints-team-tok
 # staticcheck 2026.2.2 (module v0.8.2): the latest release on the module proxy, and one that knows go 1.26.
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: help run test vet lint bench build clean chromium axe
+.PHONY: help run test vet lint bench build clean chromium axe soak
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 28
@@ -49,6 +49,15 @@ bench: build ## benchmarks: Go benchmarks (DynamoDB calls and units per web comp
 	@for fn in $(FUNCTIONS); do \
 	  awk -v fn=$$fn -v b=$$(stat -c %s bin/$$fn/bootstrap) 'BEGIN { printf "  %-10s %5.1f MiB\n", fn, b / 1048576 }'; \
 	done
+
+# The soak: every entry point of the local runner, each delivery repeated, the runner killed
+# with SIGKILL now and then, and a share of its port calls failing (INTAKE_FAULTS); then the audit.
+SOAK_DELIVERIES ?= 2000
+SOAK_FAULTS ?= 20%
+SOAK_SEED ?= 1
+
+soak: ## the local runner under redelivery, kills and failing ports, then the audit: SOAK_DELIVERIES=2000 SOAK_FAULTS=20% SOAK_SEED=1
+	$(GO) run ./infra/local/soak -deliveries $(SOAK_DELIVERIES) -faults '$(SOAK_FAULTS)' -seed $(SOAK_SEED) $(SOAK_FLAGS)
 
 # ---- build: Lambda binaries, and the functions run locally against events/ -----------------
 # Every function is functions/<dir>/main.go, built as Lambda's provided.al2023 runtime on arm64

@@ -25,7 +25,7 @@ const maxEmailBytes = mailparse.DefaultMaxMessageBytes
 // blob directory (as SES stores it in the bucket), runs the same mailin code on it, and then,
 // standing in for the table's stream, carries out the case's side effects.
 func (s *Server) receiveEmail(ctx context.Context, raw []byte) (feedback.EmailOutcome, error) {
-	r := &mailin.Receiver{Blobs: s.stack.Blobs, Service: s.service, Limits: mailparse.DefaultLimits(), Log: s.log}
+	r := &mailin.Receiver{Blobs: s.service.Blobs, Service: s.service, Limits: mailparse.DefaultLimits(), Log: s.log}
 	key, err := r.Store(ctx, raw)
 	if err != nil {
 		return feedback.EmailOutcome{}, err

@@ -23,6 +23,7 @@ import (
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/config"
 	"github.com/council/intake/internal/embedded"
+	"github.com/council/intake/internal/faults"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/web"
 )
@@ -63,6 +64,8 @@ type Server struct {
 	base string
 	// running counts the imports in the background (imports.go), which Close waits for.
 	running sync.WaitGroup
+	// faults, when INTAKE_FAULTS is set, makes the service's ports fail on purpose.
+	faults *faults.Injector
 }
 
 // New opens the data directory and wires every embedded adapter: the settings, the clock, the
@@ -148,6 +151,32 @@ func (s *Server) open(cfg *config.Config, lookup func(string) (string, bool)) er
 		return err
 	}
 	s.service = s.stack.Service
+	return s.injectFaults(lookup)
+}
+
+// injectFaults wraps the service's ports in faults.* decorators when INTAKE_FAULTS
+// ("rate,seed", for the soak and tests only) is set, so that the store, the mailer, the
+// scheduler and the blob store fail some of the time as AWS's do. The runner's own pages read
+// the adapters directly, without faults.
+func (s *Server) injectFaults(lookup func(string) (string, bool)) error {
+	spec, set := lookup("INTAKE_FAULTS")
+	if !set || spec == "" {
+		return nil
+	}
+	in, err := faults.Parse(spec)
+	if err != nil {
+		return fmt.Errorf("INTAKE_FAULTS: %w", err)
+	}
+	svc := s.service
+	svc.Store = faults.WrapStore(svc.Store, in)
+	staff := map[string]bool{}
+	for addr := range svc.Staff {
+		staff[strings.ToLower(addr)] = true
+	}
+	svc.Mailer = &faults.Mailer{Mailer: svc.Mailer, In: in, Staff: staff}
+	svc.Scheduler = &faults.Scheduler{Scheduler: svc.Scheduler, In: in}
+	svc.Blobs = &faults.Blobs{Blobs: svc.Blobs, In: in}
+	s.faults = in
 	return nil
 }
 
@@ -189,6 +218,7 @@ func (s *Server) route(cfg *config.Config) error {
 	mux.HandleFunc("GET /_local/pending", s.local(s.pending, false))
 	mux.HandleFunc("POST /_local/email", s.local(s.postEmail, false)) // a raw message, of any type
 	mux.HandleFunc("POST /_local/clock", s.local(s.moveClock, true))
+	mux.HandleFunc("POST /_local/redeliver", s.local(s.redeliver, true))
 	s.handler = mux
 	return nil
 }
@@ -324,6 +354,9 @@ func (s *Server) ListenAndServe(ctx context.Context, out io.Writer) error {
   Clock:      %[3]s
 Press Ctrl-C to stop.
 `, base, s.opts.Data, clockLine, smtpLine, socialLine)
+	if s.faults != nil {
+		fmt.Fprintf(out, "Faults:     INTAKE_FAULTS is set: %.0f%% of calls to the store, mailer, scheduler and blobs fail on purpose (for tests only)\n", s.faults.Rate()*100)
+	}
 
 	go func() {
 		s.Sweep(ctx) // anything left pending by a crash goes out now
@@ -445,6 +478,34 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(refs)
+}
+
+// redeliver is POST /_local/redeliver: it delivers a trigger again, as AWS may at any time, so
+// that the soak can show a repeat does nothing twice. {"process": ref} is the table stream's
+// record of a case again (Process); {"reminder": {...}} is a schedule firing again (Remind),
+// even one that fired and was deleted long ago.
+func (s *Server) redeliver(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Process  string             `json:"process"`
+		Reminder *feedback.Reminder `json:"reminder"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&body); err != nil || (body.Process == "") == (body.Reminder == nil) {
+		http.Error(w, `send {"process":"FB-2026-000001"} or {"reminder":{…as /_local/schedules lists it…}}`, http.StatusBadRequest)
+		return
+	}
+	var err error
+	if body.Process != "" {
+		err = s.service.Process(r.Context(), body.Process)
+	} else {
+		_, err = s.service.Remind(r.Context(), *body.Reminder)
+	}
+	if err != nil {
+		// What a trigger's failure does in AWS: the delivery is retried later.
+		s.log.Warn("redelivered trigger failed", "err", err)
+		http.Error(w, "the trigger failed; it would be retried: "+feedback.ErrorMessage(err), http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // moveClock moves a fixed clock ({"now": RFC 3339} or {"advance": Go duration}) and then fires

@@ -37,6 +37,9 @@ const (
 	effectStageUnschedule // cancels the reminders of stage due on due
 	effectReminder        // records a fired reminder: name is the reminder's
 	effectReviewSchedules // creates a restriction's review reminders for its review date due
+	// effectReviewUnschedule cancels a restriction's review reminders for a review date due
+	// that no longer holds (the restriction was lifted, or a review set the next date).
+	effectReviewUnschedule
 )
 
 // effectKey is one side effect: its kind and its arguments.
@@ -45,7 +48,7 @@ type effectKey struct {
 	name  string    // effectLetter, effectReminder
 	n     int       // effectFollowUpNotice
 	stage Stage     // effectStageSchedules, effectStageUnschedule
-	due   time.Time // effectStageSchedules, effectStageUnschedule, effectReviewSchedules: a day
+	due   time.Time // effectStageSchedules, effectStageUnschedule, effectReview(Un)schedule(s): a day
 	// unreadable marks a name of a known kind whose arguments could not be read.
 	unreadable bool
 }
@@ -101,8 +104,9 @@ func init() {
 			return s.unscheduleStage(ctx, c, k)
 		}},
 		// A reminder is sent by Remind, never performed from the ledger.
-		effectReminder:        {name: "reminder", args: true, rank: 3},
-		effectReviewSchedules: {name: "review-schedules", args: true, rank: 2, onRestriction: (*Service).scheduleReview},
+		effectReminder:         {name: "reminder", args: true, rank: 3},
+		effectReviewSchedules:  {name: "review-schedules", args: true, rank: 2, onRestriction: (*Service).scheduleReview},
+		effectReviewUnschedule: {name: "review-unschedule", args: true, rank: 2, onRestriction: (*Service).unscheduleReview},
 	}
 }
 
@@ -134,6 +138,12 @@ func reviewSchedulesEffect(reviewBy time.Time) string {
 	return effectKey{kind: effectReviewSchedules, due: reviewBy}.String()
 }
 
+// reviewUnscheduleEffect names the side effect that cancels a restriction's review reminders
+// for the review date reviewBy.
+func reviewUnscheduleEffect(reviewBy time.Time) string {
+	return effectKey{kind: effectReviewUnschedule, due: reviewBy}.String()
+}
+
 // String is the name the ledger stores the effect under.
 func (k effectKey) String() string {
 	info := effectKinds[k.kind]
@@ -148,7 +158,7 @@ func (k effectKey) String() string {
 		arg = k.name
 	case effectStageSchedules, effectStageUnschedule:
 		arg = string(k.stage) + "-" + k.due.Format("20060102")
-	case effectReviewSchedules:
+	case effectReviewSchedules, effectReviewUnschedule:
 		arg = k.due.Format("20060102")
 	}
 	return info.name + ":" + arg
@@ -175,7 +185,7 @@ func parseEffect(name string, loc *time.Location) effectKey {
 			if k.due, err = time.ParseInLocation("20060102", day, loc); !ok {
 				k.unreadable = true
 			}
-		case effectReviewSchedules:
+		case effectReviewSchedules, effectReviewUnschedule:
 			k.due, err = time.ParseInLocation("20060102", arg, loc)
 		}
 		k.unreadable = k.unreadable || err != nil

@@ -24,6 +24,7 @@ func TestParseEffect(t *testing.T) {
 		{"unschedule:stage2-20270114", effectKey{kind: effectStageUnschedule, stage: Stage2, due: day}},
 		{"reminder:FB-2026-000001-stage1-due", effectKey{kind: effectReminder, name: "FB-2026-000001-stage1-due"}},
 		{"review-schedules:20270114", effectKey{kind: effectReviewSchedules, due: day}},
+		{"review-unschedule:20270114", effectKey{kind: effectReviewUnschedule, due: day}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

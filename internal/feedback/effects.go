@@ -41,7 +41,8 @@ type Effect struct {
 	Reason string `json:"reason,omitempty"`
 	// MessageID is the provider's id of the email sent, where there was one.
 	MessageID string `json:"message_id,omitempty"`
-	// Attempts counts the tries that failed transiently.
+	// Attempts counts the tries that failed transiently, and those whose claim was taken over
+	// unstamped (the worker died, or its stamp was lost).
 	Attempts int `json:"attempts,omitempty"`
 	// ClaimedBy and ClaimedUntil record the worker doing the effect now, and when its claim
 	// lapses so that another may take over.

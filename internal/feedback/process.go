@@ -78,9 +78,27 @@ func (s *Service) settle(ctx context.Context, claimed *Case, owner string, outco
 			c.Effects = Effects{}
 		}
 		settleIn(c.Effects, owner, outcomes, now)
+		noticeLateAckFailure(c, outcomes)
 		c.UpdatedAt = now
 		return nil
 	})
+}
+
+// noticeLateAckFailure queues the notice that asks the officer to reach the resident another
+// way when the acknowledgement has failed for good and an assignment email may have gone before
+// that was known, saying it was still being sent: the assignment was done in an earlier run than
+// the acknowledgement's failure, or an earlier try of it failed in a way that may have sent it
+// (an answer or a stamp lost; a mailer that deduplicates then keeps that first letter).
+// Otherwise nobody might ever learn that the resident was not acknowledged.
+func noticeLateAckFailure(c *Case, outcomes map[string]Effect) {
+	_, ackNow := outcomes[EffectAcknowledgement]
+	_, assignNow := outcomes[EffectAssignment]
+	assign := c.Effects[EffectAssignment]
+	mayHaveGoneBefore := assign.Attempts > 0 || !assignNow
+	if (ackNow || assignNow) && mayHaveGoneBefore && c.Effects[EffectAcknowledgement].State == EffectFailed &&
+		assign.State == EffectDone && !c.Effects.has(bounceEffect) {
+		c.Effects[bounceEffect] = Effect{}
+	}
 }
 
 // claimIn claims for owner, in es, those of names that are free at now, and returns them. Cases
@@ -91,6 +109,11 @@ func (s *Service) claimIn(es Effects, names []string, owner string, now time.Tim
 		e := es[n]
 		if !s.claimable(e, now) {
 			continue
+		}
+		if e.ClaimedBy != "" {
+			// Taking over a claim never stamped: that try failed (its worker died or its
+			// stamp was lost), and it may have done the effect; it counts as an attempt.
+			e.Attempts++
 		}
 		e.ClaimedBy, e.ClaimedUntil = owner, now.Add(s.lease())
 		es[n] = e
@@ -285,7 +308,10 @@ func (s *Service) acknowledge(ctx context.Context, c *Case) Effect {
 	if c.Contact.Email == "" {
 		return Effect{State: EffectSkipped, Reason: "there is no email address to reply to"}
 	}
-	if s.AckLimit > 0 {
+	// A try after one that failed may follow one that sent the acknowledgement and took its
+	// quota a window ago (its stamp lost): it is not a new acknowledgement, so the limit, a guard
+	// against floods, is not asked again, lest the case record as skipped a letter that went.
+	if s.AckLimit > 0 && c.Effects[EffectAcknowledgement].Attempts == 0 {
 		ok, err := s.Store.TakeQuota(ctx, "ack:"+digest(c.Contact.Email), c.Ref, s.AckLimit, ackWindow)
 		if err != nil {
 			return Effect{Reason: "could not check the acknowledgement limit: " + ErrorMessage(err)}

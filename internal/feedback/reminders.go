@@ -165,6 +165,7 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	owner, now := s.owner(), s.Clock.Now()
 	stale := false
 	var later *Reminder
+	var mine Effect
 	_, c, err := s.claim(ctx, r.Ref, nil, owner, func(c *Case) []string {
 		if stale = !r.applies(c) || s.superseded(r, c); stale {
 			return nil
@@ -172,6 +173,7 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 		if later = s.supersededBy(c, r, now); later != nil {
 			return nil
 		}
+		mine = c.Effects[name]
 		return []string{name}
 	})
 	switch {
@@ -186,8 +188,10 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 	case later != nil:
 		s.log().InfoContext(ctx, "reminder superseded by a later one", "ref", r.Ref, "purpose", r.Purpose, "later", later.Purpose)
 		return false, s.skipReminders(ctx, r.Ref, []Reminder{r}, later.Purpose)
+	case c == nil && !mine.Settled():
+		return false, errHeld("remind "+r.Ref, mine)
 	case c == nil:
-		s.log().InfoContext(ctx, "reminder already sent or being sent", "ref", r.Ref, "purpose", r.Purpose)
+		s.log().InfoContext(ctx, "reminder already sent", "ref", r.Ref, "purpose", r.Purpose)
 		return false, nil
 	}
 	m := s.reminderEmail(c, r.Purpose)
@@ -212,6 +216,16 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (bool, error) {
 		return false, Errorf(EUNAVAILABLE, "remind %s: %s", r.Ref, out.Reason)
 	}
 	return out.State == EffectDone, nil
+}
+
+// errHeld is a reminder's answer when its sending is claimed and not yet stamped: by another
+// worker now, or by one whose answer was lost (an ambiguous failure), whose claim must lapse
+// before it is taken over. The trigger must not count as delivered, or a reminder whose claim
+// is never stamped would never be sent (an acknowledgement check or a restriction review has no
+// sweep behind it): a retryable error has the scheduler deliver it again.
+func errHeld(what string, e Effect) error {
+	return Errorf(EUNAVAILABLE, "%s: the reminder is being sent (claimed until %s); try again after that",
+		what, e.ClaimedUntil.UTC().Format(time.RFC3339))
 }
 
 // SweepReminders is the safety net behind the one-time schedules: it finds, through the due
@@ -299,7 +313,12 @@ func (s *Service) skipReminders(ctx context.Context, ref string, rs []Reminder, 
 // review date, and its review reminder on the date (the working day before, if the date is not
 // one), at the reminder hour.
 func (s *Service) reviewReminders(r *Restriction) []Reminder {
-	due := s.Calendar.Date(r.ReviewBy)
+	return s.reviewRemindersFor(r.ID, r.ReviewBy)
+}
+
+// reviewRemindersFor are the review reminders of restriction id for the review date reviewBy.
+func (s *Service) reviewRemindersFor(id string, reviewBy time.Time) []Reminder {
+	due := s.Calendar.Date(reviewBy)
 	on := due
 	for !s.Calendar.IsWorkingDay(on) {
 		on = on.AddDate(0, 0, -1)
@@ -309,8 +328,8 @@ func (s *Service) reviewReminders(r *Restriction) []Reminder {
 		{Purpose: PurposeReview, At: s.reminderAt(on)},
 	}
 	for i := range rs {
-		rs[i].Ref, rs[i].Due, rs[i].Of = r.ID, due, ReminderOfRestriction
-		rs[i].Name = ReminderName(r.ID, StageNone, rs[i].Purpose) + "-" + due.Format("20060102")
+		rs[i].Ref, rs[i].Due, rs[i].Of = id, due, ReminderOfRestriction
+		rs[i].Name = ReminderName(id, StageNone, rs[i].Purpose) + "-" + due.Format("20060102")
 	}
 	return rs
 }
@@ -325,6 +344,7 @@ func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
 	name := ReminderEffect(rm.Name)
 	owner, now := s.owner(), s.Clock.Now()
 	stale := false
+	var mine Effect
 	r, err := store.UpdateRestriction(ctx, rm.Ref, func(r *Restriction) error {
 		stale = r.Status != RestrictionActive || !rm.Due.IsZero() && s.Calendar.Date(r.ReviewBy).Format(time.DateOnly) != s.Calendar.Date(rm.Due).Format(time.DateOnly)
 		if stale {
@@ -333,6 +353,7 @@ func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
 		if r.Effects == nil {
 			r.Effects = Effects{}
 		}
+		mine = r.Effects[name]
 		if len(s.claimIn(r.Effects, []string{name}, owner, now)) == 0 {
 			return errNothingToClaim
 		}
@@ -341,6 +362,8 @@ func (s *Service) remindReview(ctx context.Context, rm Reminder) (bool, error) {
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
 		return false, nil
+	case errors.Is(err, errNothingToClaim) && !stale && !mine.Settled():
+		return false, errHeld("remind review "+rm.Ref, mine)
 	case errors.Is(err, errNothingToClaim):
 		return false, nil
 	case err != nil:

@@ -213,16 +213,18 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 		}
 		n.Scope[i] = strings.TrimSpace(ref)
 	}
-	id, err := s.registerID(ctx, "restriction", "RS", now)
-	if err != nil {
-		return nil, fmt.Errorf("restrict: allocate an id: %w", err)
-	}
 	r := &Restriction{
-		ID: id, Contacts: contacts, Types: n.Types,
+		Contacts: contacts, Types: n.Types,
 		Topic: strings.TrimSpace(n.Topic), PhoneTimes: strings.TrimSpace(n.PhoneTimes), Reason: strings.TrimSpace(n.Reason),
 		DecidedBy: decider, NamedOfficer: named, Scope: n.Scope, DecidedOn: decided,
 		ReviewBy: ReviewDate(decided, s.ReviewMonths()), Status: RestrictionActive,
 		CreatedAt: now, UpdatedAt: now, Effects: Effects{},
+	}
+	if prior, found, err := sameDecision(ctx, store, r); err != nil || found {
+		return prior, err
+	}
+	if r.ID, err = s.registerID(ctx, "restriction", "RS", now); err != nil {
+		return nil, fmt.Errorf("restrict: allocate an id: %w", err)
 	}
 	r.History = append(r.History, Event{At: now, By: who.Email, Action: "restriction made", Detail: r.describe(), Reason: r.Reason})
 	s.restrictionLetter(r, now, "made")
@@ -232,6 +234,26 @@ func (s *Service) Restrict(ctx context.Context, who StaffMember, n NewRestrictio
 	}
 	s.log().Info("restriction made", "id", r.ID, "review_by", r.ReviewBy.Format(time.DateOnly))
 	return r, nil
+}
+
+// sameDecision returns the active restriction that records the decision r records (the same
+// person, restrictions, reason, scope, decider and day), if there is one. A decision sent again because
+// its answer was lost is then answered with the restriction it made, rather than making a
+// second one and writing to the person twice. (Two sends at the same instant can still both
+// make one: the register has no key to make the check and the write one.)
+func sameDecision(ctx context.Context, store RestrictionStore, r *Restriction) (*Restriction, bool, error) {
+	all, err := store.ListRestrictions(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("restrict: read the register: %w", err)
+	}
+	for _, p := range all {
+		if p.Status == RestrictionActive && slices.Equal(p.Contacts, r.Contacts) && slices.Equal(p.Types, r.Types) &&
+			p.Topic == r.Topic && p.PhoneTimes == r.PhoneTimes && p.Reason == r.Reason && p.DecidedBy == r.DecidedBy &&
+			p.NamedOfficer == r.NamedOfficer && slices.Equal(p.Scope, r.Scope) && p.DecidedOn.Equal(r.DecidedOn) {
+			return p, true, nil
+		}
+	}
+	return nil, false, nil
 }
 
 // ReviewMonths is the months between reviews of a restriction: the policy's, at most maxReviewMonths.
@@ -271,6 +293,10 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 		if r.Effects == nil {
 			r.Effects = Effects{}
 		}
+		// The reminders for the review date now passing are cancelled: lifted, or a new date.
+		if old := r.ReviewBy; decision == ReviewLift || !s.Calendar.Date(ReviewDate(today, s.ReviewMonths())).Equal(s.Calendar.Date(old)) {
+			r.Effects[reviewUnscheduleEffect(old)] = Effect{}
+		}
 		switch decision {
 		case ReviewLift:
 			r.Status, r.LiftedOn = RestrictionLifted, today
@@ -278,6 +304,11 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 			r.History = append(r.History, Event{At: now, By: who.Email, Action: "restriction lifted", Reason: strings.TrimSpace(notes)})
 			s.restrictionLetter(r, now, "lifted")
 			return nil
+		}
+		if repeatedReview(r, decision, today, types) {
+			return errRepeatedReview
+		}
+		switch decision {
 		case ReviewVary:
 			if slices.Contains(types, RestrictNamedOfficer) && r.NamedOfficer == "" {
 				return Invalid("types", "A named-officer restriction needs its officer: make a new restriction instead")
@@ -295,10 +326,29 @@ func (s *Service) ReviewRestriction(ctx context.Context, who StaffMember, id, de
 		s.restrictionLetter(r, now, decision+"-"+today.Format("20060102"))
 		return nil
 	})
+	if errors.Is(err, errRepeatedReview) {
+		return store.GetRestriction(ctx, id)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// errRepeatedReview ends a review's update without writing: the same review was recorded today.
+var errRepeatedReview = errors.New("the review is recorded already")
+
+// repeatedReview reports whether r records the review already (the same decision today, to the
+// same restrictions), as when a review is sent again because its answer was lost: recording it
+// again would write to the person again.
+func repeatedReview(r *Restriction, decision string, today time.Time, types []RestrictionType) bool {
+	name := "restriction-" + decision + "-" + today.Format("20060102")
+	for _, l := range r.Letters {
+		if l.Name == name {
+			return decision != ReviewVary || slices.Equal(r.Types, types)
+		}
+	}
+	return false
 }
 
 // ListRestrictions returns the register (the complaints team only).
@@ -376,6 +426,19 @@ func (s *Service) restrictionLetter(r *Restriction, now time.Time, name string) 
 	r.Effects[LetterEffect("restriction-"+name)] = Effect{}
 }
 
+// restrictionEffects picks the restriction's unsettled effects other than its review
+// reminders, which remindReview owns (as intakeEffects leaves a case's reminders to Remind): a
+// reminder whose stamp was lost is not a letter this ledger knows how to send.
+func restrictionEffects(r *Restriction) []string {
+	var out []string
+	for _, n := range r.Effects.Pending() {
+		if !isReminder(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // ProcessRestriction carries out a restriction's outstanding side effects (its letters to the
 // person and its review schedules) with the same claim, do, stamp ledger as a case's.
 func (s *Service) ProcessRestriction(ctx context.Context, id string) error {
@@ -387,7 +450,7 @@ func (s *Service) ProcessRestriction(ctx context.Context, id string) error {
 	now := s.Clock.Now()
 	var names []string
 	r, err := store.UpdateRestriction(ctx, id, func(r *Restriction) error {
-		if names = s.claimIn(r.Effects, r.Effects.Pending(), owner, now); len(names) == 0 {
+		if names = s.claimIn(r.Effects, restrictionEffects(r), owner, now); len(names) == 0 {
 			return errNothingToClaim
 		}
 		return nil
@@ -453,6 +516,19 @@ func (s *Service) scheduleReview(ctx context.Context, r *Restriction, k effectKe
 	return Effect{State: EffectDone}
 }
 
+// unscheduleReview cancels the review reminders of the restriction's review date k.due.
+func (s *Service) unscheduleReview(ctx context.Context, r *Restriction, k effectKey) Effect {
+	if s.Scheduler == nil {
+		return Effect{Reason: "no scheduler is configured"}
+	}
+	for _, rm := range s.reviewRemindersFor(r.ID, k.due) {
+		if err := s.Scheduler.Cancel(ctx, rm.Name); err != nil {
+			return failure(err, "the review reminder could not be cancelled")
+		}
+	}
+	return Effect{State: EffectDone}
+}
+
 // ProcessRestrictions carries out every restriction's outstanding side effects: the sweep's
 // (the local runner's, and the reminders function's daily one in AWS), behind the stream.
 func (s *Service) ProcessRestrictions(ctx context.Context) error {
@@ -465,7 +541,7 @@ func (s *Service) ProcessRestrictions(ctx context.Context) error {
 	}
 	var errs []error
 	for _, r := range rs {
-		if len(r.Effects.Pending()) > 0 {
+		if len(restrictionEffects(r)) > 0 {
 			errs = append(errs, s.ProcessRestriction(ctx, r.ID))
 		}
 	}
