@@ -146,7 +146,7 @@ func (d *driver) audit(res *Result) error {
 	live := map[string]*feedback.Restriction{}
 	perContact := map[string][]string{}
 	for _, r := range restrictions {
-		auditLedger(res, r.ID, r.Effects, letters)
+		auditLedger(res, r.ID, mootReviews(r), letters)
 		repeatedLetters(res, r.ID, r.Letters)
 		if r.Status != feedback.RestrictionLifted {
 			live[r.ID] = r
@@ -215,27 +215,41 @@ func keys(m map[string]bool) []string {
 // or date, the acknowledgement was done, or a later reminder of the stage was settled. Nothing
 // will deliver those again (their schedules are cancelled or fired) and nobody misses them.
 func moot(c *feedback.Case) feedback.Effects {
-	order := map[string]int{"warning": 0, "due": 1, "overdue": 2}
+	ackDone := c.Effects[feedback.EffectAcknowledgement].State == feedback.EffectDone
+	return withoutMoot(c.Ref, c.Effects, c.Status != feedback.StatusOpen, string(c.Stage), c.RespondBy, ackDone)
+}
+
+// mootReviews is moot for a restriction's ledger: its review reminders no longer matter once it
+// is lifted, its review date has moved, or a later reminder for the same date was settled.
+func mootReviews(r *feedback.Restriction) feedback.Effects {
+	return withoutMoot(r.ID, r.Effects, r.Status == feedback.RestrictionLifted, "", r.ReviewBy, false)
+}
+
+// withoutMoot is es without the unsettled reminders of ref that no longer matter: all of them
+// when gone, else those for another stage or due date than stage and due, the acknowledgement
+// check once ackDone, and any with a later reminder of its series settled.
+func withoutMoot(ref string, es feedback.Effects, gone bool, stage string, due time.Time, ackDone bool) feedback.Effects {
+	order := map[string]int{"warning": 0, "due": 1, "review": 1, "overdue": 2} // a restriction's series: warning, review
 	out := feedback.Effects{}
-	for name, e := range c.Effects {
-		rest, isReminder := strings.CutPrefix(name, "reminder:"+c.Ref+"-")
+	for name, e := range es {
+		rest, isReminder := strings.CutPrefix(name, "reminder:"+ref+"-")
 		if !isReminder || e.Settled() {
 			out[name] = e
 			continue
 		}
 		parts := strings.Split(rest, "-") // stage, purpose, due date; or "", "ack_check"
-		gone := c.Status != feedback.StatusOpen
+		moot := gone
 		switch {
 		case len(parts) == 2 && parts[1] == string(feedback.PurposeAckCheck):
-			gone = gone || c.Effects[feedback.EffectAcknowledgement].State == feedback.EffectDone
+			moot = moot || ackDone
 		case len(parts) == 3:
-			gone = gone || parts[0] != string(c.Stage) || parts[2] != c.RespondBy.Format("20060102")
+			moot = moot || parts[0] != stage || parts[2] != due.Format("20060102")
 			for later, n := range order {
-				other := c.Effects["reminder:"+c.Ref+"-"+parts[0]+"-"+later+"-"+parts[2]]
-				gone = gone || n > order[parts[1]] && other.Settled()
+				other := es["reminder:"+ref+"-"+parts[0]+"-"+later+"-"+parts[2]]
+				moot = moot || n > order[parts[1]] && other.Settled()
 			}
 		}
-		if !gone {
+		if !moot {
 			out[name] = e
 		}
 	}
