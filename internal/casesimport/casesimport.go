@@ -37,7 +37,7 @@ var Columns = []string{
 // requiredColumns must be in every file's header.
 var requiredColumns = []string{"reference", "kind", "channel", "received_date"}
 
-// MaxRows bounds one file, so that an import is one request's work.
+// MaxRows bounds one file: 50,000 rows fit the importer function's limits (docs/performance.md).
 const MaxRows = 50000
 
 // File is a file to import, as read from CSV: its header and its rows. Line numbers are

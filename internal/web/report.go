@@ -22,8 +22,6 @@ import (
 // cells, bar charts drawn here as SVG, no JavaScript), one CSV per table (alone with ?table=, or
 // all in a ZIP), and JSON.
 
-// MaxImportBytes caps an import file: 50,000 rows of a few hundred bytes.
-const MaxImportBytes = 20 << 20
 
 // reportFormat picks the format from ?format= or, failing that, the Accept header.
 func reportFormat(r *http.Request) (string, error) {
@@ -165,7 +163,7 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request, who feedbac
 	if q := r.URL.Query().Get("encoding"); q != "" {
 		enc = q
 	}
-	res, err := runImport(r, http.MaxBytesReader(w, r.Body, MaxImportBytes), enc, h.Service, who, r.URL.Query().Get("good_rows_only") == "true")
+	res, err := runImport(r, http.MaxBytesReader(w, r.Body, casesimport.MaxFileBytes), enc, h.Service, who, r.URL.Query().Get("good_rows_only") == "true")
 	if err != nil {
 		return err
 	}
@@ -181,7 +179,7 @@ func runImport(r *http.Request, body io.Reader, enc string, svc *feedback.Servic
 	f, err := casesimport.ReadEncodedCSV(body, enc)
 	if err != nil {
 		if tooLarge(err) {
-			return casesimport.Result{}, feedback.Errorf(feedback.ETOOLARGE, "The file is larger than %d MB: split it.", MaxImportBytes>>20)
+			return casesimport.Result{}, feedback.Errorf(feedback.ETOOLARGE, "The file is larger than %d MB: split it.", casesimport.MaxFileBytes>>20)
 		}
 		return casesimport.Result{}, err
 	}
@@ -241,7 +239,7 @@ func (c *Console) importForm(w http.ResponseWriter, r *http.Request) {
 // importUpload takes the console's upload (multipart, with the CSRF token) and shows what
 // became of it.
 func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes+64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, casesimport.MaxFileBytes+64<<10)
 	sess := sessionOf(r)
 	// Limits before work: the session (signedIn), the role and the CSRF token (the form's first
 	// field) are checked before the body is parsed.
@@ -255,7 +253,7 @@ func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		if tooLarge(err) {
-			c.fail(w, r, feedback.Errorf(feedback.ETOOLARGE, "The file is larger than %d MB: split it.", MaxImportBytes>>20))
+			c.fail(w, r, feedback.Errorf(feedback.ETOOLARGE, "The file is larger than %d MB: split it.", casesimport.MaxFileBytes>>20))
 			return
 		}
 		c.forbidden(w, r, "This form has expired or did not come from the console. Go back, reload the page and try again.")
