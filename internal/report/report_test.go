@@ -3,7 +3,6 @@ package report_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"slices"
 	"strconv"
@@ -15,12 +14,10 @@ import (
 	"github.com/council/intake/internal/casesimport"
 	"github.com/council/intake/internal/clock"
 	"github.com/council/intake/internal/config"
-	"github.com/council/intake/internal/embedded"
 	"github.com/council/intake/internal/embedded/embeddedtest"
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/outbox"
 	"github.com/council/intake/internal/report"
-	"github.com/council/intake/internal/workdays"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -44,21 +41,13 @@ type fixture struct {
 // newFixture is the embedded stack at a fixed instant, with planning's cases routed to cy.
 func newFixture(t testing.TB, at time.Time) *fixture {
 	t.Helper()
-	clk := clock.NewFixed(at)
-	loc, _ := workdays.London()
-	stack, err := embedded.Open(t.TempDir(), feedback.Service{
-		Clock: clk, Calendar: workdays.New(loc), Policy: embeddedtest.DefaultPolicy(t),
+	stack := embeddedtest.Open(t, embeddedtest.Options{Now: at,
 		Council: feedback.Council{Name: "Example District Council", Phone: "01632 960000",
 			From: "Example District Council <feedback@intake.example.gov.uk>", ReplyDomain: "intake.example.gov.uk"},
 		Routing: feedback.Routing{Areas: map[string]string{"planning": cy.Email}, Triage: "triage@council.gov.uk"},
 		Staff:   feedback.Directory{ana.Email: ana, bo.Email: bo, di.Email: di, cy.Email: cy, mo.Email: mo},
-		Log:     slog.New(slog.DiscardHandler),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stack.Close() })
-	return &fixture{svc: stack.Service, clock: clk, store: stack.Store, outbox: stack.Outbox}
+	return &fixture{svc: stack.Service, clock: stack.Clock, store: stack.Store, outbox: stack.Outbox}
 }
 
 // sevenoaksAreas are the service areas of seed 002's appendices: Appendix A's 23, Appendix B's
