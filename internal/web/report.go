@@ -22,7 +22,6 @@ import (
 // cells, bar charts drawn here as SVG, no JavaScript), one CSV per table (alone with ?table=, or
 // all in a ZIP), and JSON.
 
-
 // reportFormat picks the format from ?format= or, failing that, the Accept header.
 func reportFormat(r *http.Request) (string, error) {
 	switch f := strings.ToLower(r.URL.Query().Get("format")); f {
