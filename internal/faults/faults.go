@@ -52,17 +52,17 @@ const (
 	permanentShare = 1 - transientShare - ambiguousShare
 )
 
-// How a port fails for good, which decides what next may return.
-type permanence int
+// Permanence is how a port fails for good, which decides what Next may return.
+type Permanence int
 
 const (
-	// perCall: any call may fail for good (the store's internal errors).
-	perCall permanence = iota
-	// byKey: the permanent share is decided by refused, per letter or reminder; next faults
+	// PerCall: any call may fail for good (the store's internal errors).
+	PerCall Permanence = iota
+	// ByKey: the permanent share is decided by Refused, per letter or reminder; Next faults
 	// only the passing share of calls.
-	byKey
-	// never: the port never fails for good; the permanent share fails ambiguously instead.
-	never
+	ByKey
+	// Never: the port never fails for good; the permanent share fails ambiguously instead.
+	Never
 )
 
 // Injector decides which calls fail and how, and counts what it did. It is safe for concurrent
@@ -138,8 +138,8 @@ func (in *Injector) Total() int64 {
 	return in.Count(Transient) + in.Count(Ambiguous) + in.Count(Permanent)
 }
 
-// next decides the next call's fault, for a port that fails for good as p says.
-func (in *Injector) next(p permanence) Kind {
+// Next decides the next call's fault, for a port that fails for good as p says.
+func (in *Injector) Next(p Permanence) Kind {
 	if in == nil || in.rate == 0 {
 		return None
 	}
@@ -153,19 +153,19 @@ func (in *Injector) next(p permanence) Kind {
 	switch share := u / in.rate; {
 	case share < transientShare:
 		k = Transient
-	case share < transientShare+ambiguousShare || p == never:
+	case share < transientShare+ambiguousShare || p == Never:
 		k = Ambiguous
-	case p == byKey:
+	case p == ByKey:
 		return None
 	}
 	in.counts[k].Add(1)
 	return k
 }
 
-// refused reports whether the thing named key is refused for good: a share of the permanent
+// Refused reports whether the thing named key is refused for good: a share of the permanent
 // faults' share of keys, fixed by the seed and the key alone, so that every try of the same
 // letter or reminder meets the same refusal.
-func (in *Injector) refused(key string) bool {
+func (in *Injector) Refused(key string) bool {
 	if in == nil || in.rate == 0 {
 		return false
 	}

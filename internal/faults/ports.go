@@ -38,7 +38,7 @@ func WrapStore(st feedback.Store, in *Injector) feedback.Store {
 // write runs a write through a fault: not at all (transient, permanent) or before an error
 // (ambiguous).
 func (s *Store) write(op string, do func() error) error {
-	switch k := s.In.next(perCall); k {
+	switch k := s.In.Next(PerCall); k {
 	case Transient:
 		return unavailable("case store", op, k)
 	case Permanent:
@@ -54,7 +54,7 @@ func (s *Store) write(op string, do func() error) error {
 
 // read faults a read: it fails before it is made, or (ambiguous) is made and its answer lost.
 func (s *Store) read(op string) error {
-	switch k := s.In.next(perCall); k {
+	switch k := s.In.Next(PerCall); k {
 	case Transient, Ambiguous:
 		return unavailable("case store", op, k)
 	case Permanent:
@@ -144,12 +144,12 @@ type Mailer struct {
 func (m *Mailer) Send(ctx context.Context, msg feedback.Message) (string, error) {
 	for _, to := range msg.To {
 		to = strings.ToLower(to)
-		if !m.Staff[to] && m.In.refused("mail/"+to) {
+		if !m.Staff[to] && m.In.Refused("mail/"+to) {
 			return "", fmt.Errorf("faults: mailer send: injected permanent failure: %w",
 				feedback.Errorf(feedback.EINVALID, "the email service refused the message for good (injected)"))
 		}
 	}
-	switch k := m.In.next(byKey); k {
+	switch k := m.In.Next(ByKey); k {
 	case Transient:
 		return "", unavailable("email service", "send", k)
 	case Ambiguous:
@@ -170,16 +170,16 @@ type Scheduler struct {
 
 // Schedule is the inner scheduler's, with faults.
 func (s *Scheduler) Schedule(ctx context.Context, r feedback.Reminder) error {
-	if s.In.refused("schedule/" + r.Name) {
+	if s.In.Refused("schedule/" + r.Name) {
 		return fmt.Errorf("faults: scheduler: injected permanent failure: %w",
 			feedback.Errorf(feedback.EINVALID, "the scheduler refused the reminder for good (injected)"))
 	}
-	return faulted(s.In, byKey, "scheduler", "schedule", func() error { return s.Scheduler.Schedule(ctx, r) })
+	return faulted(s.In, ByKey, "scheduler", "schedule", func() error { return s.Scheduler.Schedule(ctx, r) })
 }
 
 // Cancel is the inner scheduler's, with faults.
 func (s *Scheduler) Cancel(ctx context.Context, name string) error {
-	return faulted(s.In, never, "scheduler", "cancel", func() error { return s.Scheduler.Cancel(ctx, name) })
+	return faulted(s.In, Never, "scheduler", "cancel", func() error { return s.Scheduler.Cancel(ctx, name) })
 }
 
 // Blobs is a feedback.Blobs whose calls fail, transiently or ambiguously, at the injector's
@@ -191,24 +191,24 @@ type Blobs struct {
 
 // Put is the inner store's, with faults.
 func (b *Blobs) Put(ctx context.Context, key string, body []byte, contentType string) error {
-	return faulted(b.In, never, "blob store", "put", func() error { return b.Blobs.Put(ctx, key, body, contentType) })
+	return faulted(b.In, Never, "blob store", "put", func() error { return b.Blobs.Put(ctx, key, body, contentType) })
 }
 
 // Get is the inner store's, with faults.
 func (b *Blobs) Get(ctx context.Context, key string) (body []byte, err error) {
-	err = faulted(b.In, never, "blob store", "get", func() (e error) { body, e = b.Blobs.Get(ctx, key); return e })
+	err = faulted(b.In, Never, "blob store", "get", func() (e error) { body, e = b.Blobs.Get(ctx, key); return e })
 	return body, err
 }
 
 // Delete is the inner store's, with faults.
 func (b *Blobs) Delete(ctx context.Context, key string) error {
-	return faulted(b.In, never, "blob store", "delete", func() error { return b.Blobs.Delete(ctx, key) })
+	return faulted(b.In, Never, "blob store", "delete", func() error { return b.Blobs.Delete(ctx, key) })
 }
 
 // faulted runs do through a transient or ambiguous fault, or lets it through; p says whether
 // the permanent share of faults is decided elsewhere or fails ambiguously.
-func faulted(in *Injector, p permanence, port, op string, do func() error) error {
-	switch k := in.next(p); k {
+func faulted(in *Injector, p Permanence, port, op string, do func() error) error {
+	switch k := in.Next(p); k {
 	case Transient:
 		return unavailable(port, op, k)
 	case Ambiguous:

@@ -40,6 +40,7 @@ const (
 	// effectReviewUnschedule cancels a restriction's review reminders for a review date due
 	// that no longer holds (the restriction was lifted, or a review set the next date).
 	effectReviewUnschedule
+	effectAckUnschedule // cancels the acknowledgement check of a case closed before it fired
 )
 
 // effectKey is one side effect: its kind and its arguments.
@@ -102,6 +103,9 @@ func init() {
 		}},
 		effectStageUnschedule: {name: "unschedule", args: true, rank: 2, scheduling: true, onCase: func(s *Service, ctx context.Context, c *Case, k effectKey, _ map[string]Effect) Effect {
 			return s.unscheduleStage(ctx, c, k)
+		}},
+		effectAckUnschedule: {name: "unschedule-ack-check", rank: 2, scheduling: true, onCase: func(s *Service, ctx context.Context, c *Case, _ effectKey, _ map[string]Effect) Effect {
+			return s.unscheduleAckCheck(ctx, c)
 		}},
 		// A reminder is sent by Remind, never performed from the ledger.
 		effectReminder:         {name: "reminder", args: true, rank: 3},

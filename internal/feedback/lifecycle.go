@@ -147,6 +147,9 @@ func (s *Service) AddNote(ctx context.Context, who StaffMember, ref, text string
 // close closes c at now and sets its retention end. Nobody asks for Stage 2 of a closed case
 // any more: that would be an escalation, which reopens it.
 func (s *Service) close(c *Case, now time.Time) {
+	if slices.ContainsFunc(s.Reminders(c), func(r Reminder) bool { return r.Purpose == PurposeAckCheck }) {
+		c.addEffect(effectKey{kind: effectAckUnschedule}.String()) // its check is no longer wanted
+	}
 	c.Status, c.ClosedAt, c.EscalateBy = StatusClosed, now, time.Time{}
 	s.retain(c)
 }

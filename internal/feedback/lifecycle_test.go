@@ -503,6 +503,39 @@ func TestService_Remind_AckCheck(t *testing.T) {
 	}
 }
 
+// TestService_Close_CancelsAckCheck: closing an item that nobody could be acknowledged for by
+// email, before its acknowledgement check fired, cancels the check, for a complaint (which has
+// stage reminders as well) and for a compliment (which has none): no schedule is left pointing
+// at a closed case. Found by the soak's AWS path, where the check outlived the case.
+func TestService_Close_CancelsAckCheck(t *testing.T) {
+	for _, kind := range []feedback.Kind{feedback.KindComplaint, feedback.KindCompliment} {
+		t.Run(string(kind), func(t *testing.T) {
+			ctx := context.Background()
+			f := lifecycleFixture(t)
+			sub := complaint()
+			sub.Kind, sub.Email, sub.Phone, sub.Channel = string(kind), "", "01632 960001", feedback.ChannelPhone
+			c, _, err := f.svc.Intake(ctx, cy, sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.process(t, c.Ref)
+			if names := fmt.Sprint(scheduleNames(f)); !strings.Contains(names, "ack_check") {
+				t.Fatalf("schedules before closing = %s; want the acknowledgement check", names)
+			}
+			if _, err := f.svc.Close(ctx, cy, c.Ref, "Dealt with by telephone."); err != nil {
+				t.Fatal(err)
+			}
+			f.process(t, c.Ref)
+			if names := scheduleNames(f); len(names) != 0 {
+				t.Errorf("schedules after closing = %v; want none", names)
+			}
+			if got := f.fireUntil(t, london("2027-03-01T09:00")); len(got) != 0 {
+				t.Errorf("after closing, reminders sent %v", got)
+			}
+		})
+	}
+}
+
 func TestService_ListCases(t *testing.T) {
 	ctx := context.Background()
 	f := lifecycleFixture(t)

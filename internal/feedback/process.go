@@ -425,6 +425,18 @@ func (s *Service) unscheduleStage(ctx context.Context, c *Case, k effectKey) Eff
 	return Effect{State: EffectDone}
 }
 
+// unscheduleAckCheck cancels the acknowledgement check of a case closed before it fired, so
+// that no schedule is left pointing at a closed case (it would fire and find nothing to do).
+func (s *Service) unscheduleAckCheck(ctx context.Context, c *Case) Effect {
+	if s.Scheduler == nil {
+		return Effect{Reason: "no scheduler is configured"}
+	}
+	if err := s.Scheduler.Cancel(ctx, ReminderName(c.Ref, StageNone, PurposeAckCheck)); err != nil {
+		return failure(err, "the acknowledgement check could not be cancelled")
+	}
+	return Effect{State: EffectDone}
+}
+
 // failure turns an adapter's error into an effect's outcome. The reason quotes only the
 // domain error's message, which never holds personal data, or the code of anything else.
 func failure(err error, what string) Effect {

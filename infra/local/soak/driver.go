@@ -8,12 +8,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/council/intake/internal/feedback"
+	"github.com/council/intake/internal/soak"
 )
 
 // Config is one soak run.
@@ -44,7 +44,7 @@ type driver struct {
 	now   time.Time
 
 	mu            sync.Mutex
-	items         []*item
+	items         []*soak.Item
 	complaints    map[string]string // reference → the stage the soak believes it is at
 	complaintRefs []string
 	restrictions  []string
@@ -64,7 +64,7 @@ func (d *driver) clockNow() time.Time {
 }
 
 // Run runs a soak and audits what it left.
-func Run(ctx context.Context, cfg Config) (*Result, error) {
+func Run(ctx context.Context, cfg Config) (*soak.Result, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 6
 	}
@@ -267,16 +267,4 @@ func (d *driver) settle(rng *rand.Rand) error {
 		}
 	}
 	return nil // what is still pending, the audit reports as stuck
-}
-
-// p99 is the 99th percentile of the answers' latencies.
-func (d *driver) p99() time.Duration {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if len(d.latencies) == 0 {
-		return 0
-	}
-	ls := slices.Clone(d.latencies)
-	slices.Sort(ls)
-	return ls[len(ls)*99/100]
 }

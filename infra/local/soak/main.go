@@ -22,6 +22,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+
+	"github.com/council/intake/internal/soak"
 )
 
 func main() {
@@ -49,7 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var err error
-	if cfg.Faults, err = parseRate(faults); err != nil {
+	if cfg.Faults, err = soak.ParseRate(faults); err != nil {
 		return err
 	}
 	if runnerLog != "" {

@@ -12,9 +12,9 @@ import (
 	"net/textproto"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
+	"github.com/council/intake/internal/soak"
 	"github.com/council/intake/internal/web"
 )
 
@@ -30,28 +30,6 @@ type answer struct {
 // (the runner failed, or told us to retry) or a 429.
 func (a answer) definitive() bool {
 	return a.status != 0 && a.status < 500 && a.status != http.StatusTooManyRequests
-}
-
-// item is one thing a resident or monitor sends, delivered 1–3 times; token is written into its
-// words, so that the audit finds its case however it came in.
-type item struct {
-	n       int
-	channel string
-	token   string
-	// refs are the references its accepted deliveries were answered with: one, or none if it
-	// was never accepted (or came by SMTP, which answers with no reference).
-	mu       sync.Mutex
-	refs     map[string]bool
-	accepted bool
-}
-
-func (it *item) answered(ref string) {
-	it.mu.Lock()
-	defer it.mu.Unlock()
-	it.accepted = true
-	if ref != "" {
-		it.refs[ref] = true
-	}
 }
 
 // send sends one request until it gets a definitive answer, waiting for the runner while it is
@@ -148,9 +126,8 @@ func contact(rng *rand.Rand, n int) string {
 	return fmt.Sprintf("resident-%d@example.com", n)
 }
 
-func (d *driver) newItem(channel string) *item {
-	n := int(d.itemCount.Add(1))
-	it := &item{n: n, channel: channel, token: fmt.Sprintf("soak-item-%06d", n), refs: map[string]bool{}}
+func (d *driver) newItem(channel string) *soak.Item {
+	it := soak.NewItem(int(d.itemCount.Add(1)), channel)
 	d.mu.Lock()
 	d.items = append(d.items, it)
 	d.mu.Unlock()
@@ -158,8 +135,8 @@ func (d *driver) newItem(channel string) *item {
 }
 
 // accepted records a case the runner said it stored, for officers to act on.
-func (d *driver) accepted(it *item, ref, kind string) {
-	it.answered(ref)
+func (d *driver) accepted(it *soak.Item, ref, kind string) {
+	it.Answered(ref)
 	if ref != "" && kind == "complaint" {
 		d.mu.Lock()
 		if _, seen := d.complaints[ref]; !seen {
@@ -174,10 +151,10 @@ func (d *driver) accepted(it *item, ref, kind string) {
 func (d *driver) apiItem(rng *rand.Rand) {
 	it := d.newItem("api")
 	kind := kinds[rng.IntN(len(kinds))]
-	body, _ := json.Marshal(map[string]string{"kind": kind, "email": contact(rng, it.n), "service_area": areas[rng.IntN(len(areas))],
-		"message": "Soak test submission by the API. " + it.token})
+	body, _ := json.Marshal(map[string]string{"kind": kind, "email": contact(rng, it.N), "service_area": areas[rng.IntN(len(areas))],
+		"message": "Soak test submission by the API. " + it.Token})
 	d.deliver(rng, func() {
-		a := d.send("POST", "/v1/feedback", "application/json", body, map[string]string{"Idempotency-Key": it.token})
+		a := d.send("POST", "/v1/feedback", "application/json", body, map[string]string{"Idempotency-Key": it.Token})
 		var out struct{ Reference string }
 		if a.status == http.StatusCreated && json.Unmarshal(a.body, &out) == nil {
 			d.accepted(it, out.Reference, kind)
@@ -189,8 +166,8 @@ func (d *driver) apiItem(rng *rand.Rand) {
 func (d *driver) formItem(rng *rand.Rand) {
 	it := d.newItem("form")
 	kind := kinds[rng.IntN(len(kinds))]
-	body := url.Values{"kind": {kind}, "email": {contact(rng, it.n)}, "service_area": {areas[rng.IntN(len(areas))]},
-		"message": {"Soak test submission by the form. " + it.token}, "idempotency_key": {"page-" + it.token}}.Encode()
+	body := url.Values{"kind": {kind}, "email": {contact(rng, it.N)}, "service_area": {areas[rng.IntN(len(areas))]},
+		"message": {"Soak test submission by the form. " + it.Token}, "idempotency_key": {"page-" + it.Token}}.Encode()
 	d.deliver(rng, func() {
 		a := d.send("POST", "/v1/feedback", "application/x-www-form-urlencoded", []byte(body), nil)
 		if a.status == http.StatusSeeOther {
@@ -201,11 +178,11 @@ func (d *driver) formItem(rng *rand.Rand) {
 }
 
 // rawEmail is item it as an email: the same bytes on every delivery, as SES stores one message.
-func (d *driver) rawEmail(rng *rand.Rand, it *item) []byte {
+func (d *driver) rawEmail(rng *rand.Rand, it *soak.Item) []byte {
 	return []byte(fmt.Sprintf("From: Resident %[1]d <%[2]s>\r\nTo: complaints@intake.example.gov.uk\r\nSubject: Soak email %[1]d\r\n"+
 		"Message-ID: <%[3]s@soak.example.com>\r\nDate: %[4]s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
 		"The recycling was missed again and I am not happy about it. %[3]s\r\n",
-		it.n, contact(rng, it.n), it.token, d.clockNow().Format(time.RFC1123Z)))
+		it.N, contact(rng, it.N), it.Token, d.clockNow().Format(time.RFC1123Z)))
 }
 
 // emailItem is an email through the email function's code path (POST /_local/email runs
@@ -231,7 +208,7 @@ func (d *driver) smtpItem(rng *rand.Rand) {
 		for try := 0; try < maxTries; try++ {
 			err := smtp.SendMail(d.r.smtp, nil, "resident@example.com", []string{"complaints@intake.example.gov.uk"}, raw)
 			if err == nil {
-				it.answered("")
+				it.Answered("")
 				return
 			}
 			var refused *textproto.Error
@@ -258,8 +235,8 @@ func signSocial(now time.Time, method, path string, body []byte) map[string]stri
 func (d *driver) socialItem(rng *rand.Rand) {
 	it := d.newItem("social")
 	kind := kinds[rng.IntN(len(kinds))]
-	body, _ := json.Marshal(map[string]any{"platform": "x", "post_id": it.token, "url": "https://x.com/resident/status/" + strconv.Itoa(it.n),
-		"author": map[string]string{"handle": fmt.Sprintf("@resident%d", it.n)}, "text": "The road outside is still not fixed. " + it.token,
+	body, _ := json.Marshal(map[string]any{"platform": "x", "post_id": it.Token, "url": "https://x.com/resident/status/" + strconv.Itoa(it.N),
+		"author": map[string]string{"handle": fmt.Sprintf("@resident%d", it.N)}, "text": "The road outside is still not fixed. " + it.Token,
 		"posted_at": d.clockNow().Add(-time.Hour).Format(time.RFC3339), "public": true, "kind": kind, "service_area": areas[rng.IntN(len(areas))]})
 	d.deliver(rng, func() {
 		d.clock.RLock() // the signature must be within five minutes of the runner's clock
