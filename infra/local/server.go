@@ -294,8 +294,8 @@ func (s *Server) Sweep(ctx context.Context) {
 		s.log.Error("reminder sweep", "err", err)
 	}
 	// The managers' daily digests go once a working day, at the reminder hour or the first
-	// sweep after it.
-	if _, err := s.service.SendDigests(ctx); err != nil {
+	// sweep after it (judged now: the runner has no schedule for them).
+	if _, err := s.service.SendDigests(ctx, time.Time{}); err != nil {
 		s.log.Error("daily digests", "err", err)
 	}
 	// DynamoDB's TTL and the notifier's destruction, locally: every sweep destroys the cases
