@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -451,8 +452,18 @@ func TestTemplate_Events(t *testing.T) {
 					t.Errorf("DailySweepSchedule's input is %s, not the sample's", input)
 				}
 			case name == "reminders-digest.json":
-				if input := str(tpl.resources()["DailyDigestSchedule"], "Properties", "Target", "Input"); !jsonEqual(input, string(b)) {
-					t.Errorf("DailyDigestSchedule's input is %s, not the sample's", input)
+				// The sample is the schedule's input as Scheduler sends it: the context attribute
+				// replaced by the time it fired for.
+				var digest struct {
+					Digest      bool      `json:"digest"`
+					ScheduledAt time.Time `json:"scheduled_at"`
+				}
+				if err := dec.Decode(&digest); err != nil || !digest.Digest || digest.ScheduledAt.IsZero() {
+					t.Fatalf("want the digest's input with the time it fired for, scheduled_at (%v)", err)
+				}
+				input := str(tpl.resources()["DailyDigestSchedule"], "Properties", "Target", "Input")
+				if sent := strings.ReplaceAll(input, schedulerScheduledTime, digest.ScheduledAt.Format(time.RFC3339)); !jsonEqual(sent, string(b)) {
+					t.Errorf("DailyDigestSchedule's input is %s, not the sample's as Scheduler sends it", input)
 				}
 			case strings.HasPrefix(name, "reminders-"):
 				var r feedback.Reminder
@@ -1133,8 +1144,8 @@ func TestReadme_EverySetting(t *testing.T) {
 
 // TestTemplate_DigestAtTheReminderHour: the managers' digest does nothing before the reminder
 // hour (feedback.Service.SendDigests), so its schedule fires at that hour, from the one
-// ReminderHour parameter that sets INTAKE_REMINDER_HOUR; a fixed hour would send nothing at all
-// whenever the hour set is later.
+// ReminderHour parameter that sets INTAKE_REMINDER_HOUR, and hands the function the time it
+// fired for; a fixed hour would send nothing at all whenever the hour set is later.
 func TestTemplate_DigestAtTheReminderHour(t *testing.T) {
 	tpl := loadTemplate(t)
 	if got := get(tpl["Globals"], "Function", "Environment", "Variables", "INTAKE_REMINDER_HOUR"); !reflect.DeepEqual(got, map[string]any{"Ref": "ReminderHour"}) {
@@ -1148,7 +1159,19 @@ func TestTemplate_DigestAtTheReminderHour(t *testing.T) {
 	if tz := str(props, "ScheduleExpressionTimezone"); tz != "Europe/London" {
 		t.Errorf("DailyDigestSchedule's time zone is %q; the reminder hour is Europe/London's", tz)
 	}
+	// The function judges the hour by the time the schedule fired for, not by its own clock.
+	var input struct {
+		Digest      bool   `json:"digest"`
+		ScheduledAt string `json:"scheduled_at"`
+	}
+	if err := json.Unmarshal([]byte(str(props, "Target", "Input")), &input); err != nil || !input.Digest || input.ScheduledAt != schedulerScheduledTime {
+		t.Errorf("DailyDigestSchedule's input is %s (%v); want {\"digest\":true,\"scheduled_at\":%q}", str(props, "Target", "Input"), err, schedulerScheduledTime)
+	}
 }
+
+// schedulerScheduledTime is the context attribute EventBridge Scheduler replaces, in a target's
+// input, with the time the schedule fired for (such as 2027-01-05T10:00:00Z).
+const schedulerScheduledTime = "<aws.scheduler.scheduled-time>"
 
 // TestTemplate_OnlyWhoReadsSecretsLinksSSM: the session key and the monitoring tools' signing
 // secrets are read from SSM by the officer and social functions alone; the other functions
