@@ -497,3 +497,58 @@ func latestFiring(t *testing.T, expr string, loc *time.Location, cal *workdays.C
 	t.Fatalf("%s fires on no working day in the fortnight before %s", expr, now)
 	return time.Time{}
 }
+
+// TestFunctions_SettingsSetInTheTemplate is issue 26's sixth point: how soon a restriction is
+// reviewed and how long a staff-safety marker is kept can be set in AWS. The built officer
+// function, started with the environment template.yaml gives it with RestrictionReviewMonths 3
+// and SafetyMarkerYears 1 (not their defaults, 6 and 3), records a restriction through the API
+// that is reviewed three months after its decision and a marker kept for a year.
+func TestFunctions_SettingsSetInTheTemplate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	const admin = "complaints@example.gov.uk"
+	params := map[string]string{"RestrictionReviewMonths": "3", "SafetyMarkerYears": "1"}
+	officerFn := s.startDeployed(t, "officer", params)
+	cal := calendarOf(t, templateEnv(t, "officer", s.deployed(t, params)))
+	decided := cal.Date(time.Now())
+	day := decided.Format(time.DateOnly)
+
+	body := `{"contact":"pat@example.com","types":["written_only"],"reason":"Forty emails a week about one settled matter.","decided_on":"` + day + `"}`
+	resp := invokeHTTP(ctx, t, officerFn, officerEvent(t, "POST /v1/restrictions", "POST", "/v1/restrictions", admin, body))
+	var restriction struct {
+		ID       string `json:"id"`
+		ReviewBy string `json:"review_by"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &restriction) != nil {
+		t.Fatalf("POST /v1/restrictions = %d %s; want 201", resp.StatusCode, resp.Body)
+	}
+	body = `{"contact":"pat@example.com","reason":"Threatened an officer at the counter.","decided_on":"` + day + `"}`
+	resp = invokeHTTP(ctx, t, officerFn, officerEvent(t, "POST /v1/markers", "POST", "/v1/markers", admin, body))
+	var marker struct {
+		ID        string `json:"id"`
+		ExpiresOn string `json:"expires_on"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &marker) != nil {
+		t.Fatalf("POST /v1/markers = %d %s; want 201", resp.StatusCode, resp.Body)
+	}
+
+	// As answered, and as stored.
+	store := dynamo.New(s.db, s.table, clock.System{})
+	stored, err := store.GetRestriction(ctx, restriction.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReview := feedback.ReviewDate(decided, 3).Format(time.DateOnly)
+	if got := cal.Date(stored.ReviewBy).Format(time.DateOnly); restriction.ReviewBy != wantReview || got != wantReview {
+		t.Errorf("a restriction decided on %s is reviewed by %s (stored %s); want %s, three months on", day, restriction.ReviewBy, got, wantReview)
+	}
+	markers, err := store.ListMarkers(ctx)
+	if err != nil || len(markers) != 1 {
+		t.Fatalf("markers stored: %d, %v; want 1", len(markers), err)
+	}
+	wantExpiry := decided.AddDate(1, 0, 0).Format(time.DateOnly)
+	if got := cal.Date(markers[0].ExpiresAt).Format(time.DateOnly); marker.ExpiresOn != wantExpiry || got != wantExpiry {
+		t.Errorf("a marker decided on %s expires on %s (stored %s); want %s, a year on", day, marker.ExpiresOn, got, wantExpiry)
+	}
+}
