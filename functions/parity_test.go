@@ -262,8 +262,9 @@ func mustLondon(t *testing.T) *time.Location {
 // records that the public reply to a social post was posted. POST /v1/social/{reference}/
 // acknowledged serves the monitoring tools, which sign their requests and carry no token, so in
 // AWS it has no authoriser (API Gateway cannot make one optional) and the social function
-// cannot tell an officer's token from a forged one; the officer API's
-// POST /v1/cases/{reference}/acknowledged, behind the JWT authoriser, does it for officers.
+// cannot tell an officer's token from a forged one: it refuses the token, naming the route
+// officers use (as the local runner does: TestLocalRunner_SocialAcknowledgedAsInAWS), the
+// officer API's POST /v1/cases/{reference}/acknowledged, behind the JWT authoriser.
 func TestFunctions_OfficerAcknowledgesSocial(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -273,13 +274,29 @@ func TestFunctions_OfficerAcknowledgesSocial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := invokeHTTP(ctx, t, s.start(t, "social"), signed)
+	social := s.start(t, "social")
+	resp := invokeHTTP(ctx, t, social, signed)
 	var created struct {
 		Reference string `json:"reference"`
 	}
 	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &created) != nil {
 		t.Fatalf("social = %d %s", resp.StatusCode, resp.Body)
 	}
+
+	// The monitors' route, as API Gateway hands it on with no authoriser: the officer's bearer
+	// token is passed through unverified, and refused.
+	monitors := "/v1/social/" + created.Reference + "/acknowledged"
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(officerEvent(t, "POST /v1/social/{reference}/acknowledged", "POST", monitors, "", ""), &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev.Headers["authorization"] = "Bearer eyJ.an-officers-token.sig"
+	withToken, _ := json.Marshal(ev)
+	resp = invokeHTTP(ctx, t, social, withToken)
+	if resp.StatusCode != 401 || !strings.Contains(resp.Body, "POST /v1/cases/{reference}/acknowledged") {
+		t.Errorf("%s with an officer's token = %d %s; want 401 naming POST /v1/cases/{reference}/acknowledged", monitors, resp.StatusCode, resp.Body)
+	}
+
 	const route = "POST /v1/cases/{reference}/{action}"
 	if !templateRoutes(t)[route] {
 		t.Fatalf("template.yaml has no JWT route %s", route)
