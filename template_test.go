@@ -10,6 +10,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -20,8 +23,10 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -451,8 +456,18 @@ func TestTemplate_Events(t *testing.T) {
 					t.Errorf("DailySweepSchedule's input is %s, not the sample's", input)
 				}
 			case name == "reminders-digest.json":
-				if input := str(tpl.resources()["DailyDigestSchedule"], "Properties", "Target", "Input"); !jsonEqual(input, string(b)) {
-					t.Errorf("DailyDigestSchedule's input is %s, not the sample's", input)
+				// The sample is the schedule's input as Scheduler sends it: the context attribute
+				// replaced by the time it fired for.
+				var digest struct {
+					Digest      bool      `json:"digest"`
+					ScheduledAt time.Time `json:"scheduled_at"`
+				}
+				if err := dec.Decode(&digest); err != nil || !digest.Digest || digest.ScheduledAt.IsZero() {
+					t.Fatalf("want the digest's input with the time it fired for, scheduled_at (%v)", err)
+				}
+				input := str(tpl.resources()["DailyDigestSchedule"], "Properties", "Target", "Input")
+				if sent := strings.ReplaceAll(input, schedulerScheduledTime, digest.ScheduledAt.Format(time.RFC3339)); !jsonEqual(sent, string(b)) {
+					t.Errorf("DailyDigestSchedule's input is %s, not the sample's as Scheduler sends it", input)
 				}
 			case strings.HasPrefix(name, "reminders-"):
 				var r feedback.Reminder
@@ -1133,8 +1148,8 @@ func TestReadme_EverySetting(t *testing.T) {
 
 // TestTemplate_DigestAtTheReminderHour: the managers' digest does nothing before the reminder
 // hour (feedback.Service.SendDigests), so its schedule fires at that hour, from the one
-// ReminderHour parameter that sets INTAKE_REMINDER_HOUR; a fixed hour would send nothing at all
-// whenever the hour set is later.
+// ReminderHour parameter that sets INTAKE_REMINDER_HOUR, and hands the function the time it
+// fired for; a fixed hour would send nothing at all whenever the hour set is later.
 func TestTemplate_DigestAtTheReminderHour(t *testing.T) {
 	tpl := loadTemplate(t)
 	if got := get(tpl["Globals"], "Function", "Environment", "Variables", "INTAKE_REMINDER_HOUR"); !reflect.DeepEqual(got, map[string]any{"Ref": "ReminderHour"}) {
@@ -1148,7 +1163,19 @@ func TestTemplate_DigestAtTheReminderHour(t *testing.T) {
 	if tz := str(props, "ScheduleExpressionTimezone"); tz != "Europe/London" {
 		t.Errorf("DailyDigestSchedule's time zone is %q; the reminder hour is Europe/London's", tz)
 	}
+	// The function judges the hour by the time the schedule fired for, not by its own clock.
+	var input struct {
+		Digest      bool   `json:"digest"`
+		ScheduledAt string `json:"scheduled_at"`
+	}
+	if err := json.Unmarshal([]byte(str(props, "Target", "Input")), &input); err != nil || !input.Digest || input.ScheduledAt != schedulerScheduledTime {
+		t.Errorf("DailyDigestSchedule's input is %s (%v); want {\"digest\":true,\"scheduled_at\":%q}", str(props, "Target", "Input"), err, schedulerScheduledTime)
+	}
 }
+
+// schedulerScheduledTime is the context attribute EventBridge Scheduler replaces, in a target's
+// input, with the time the schedule fired for (such as 2027-01-05T10:00:00Z).
+const schedulerScheduledTime = "<aws.scheduler.scheduled-time>"
 
 // TestTemplate_OnlyWhoReadsSecretsLinksSSM: the session key and the monitoring tools' signing
 // secrets are read from SSM by the officer and social functions alone; the other functions
@@ -1338,4 +1365,149 @@ func TestOpenAPI_EveryRoute(t *testing.T) {
 			t.Errorf("the OpenAPI document has %s, which template.yaml does not route", route)
 		}
 	}
+}
+
+// TestReadme_EverySchedule: the README's deploying section and docs/deploying.md's table of
+// schedules name every schedule the stack creates: each AWS::Scheduler::Schedule in
+// template.yaml (the table with its input and the hour it fires at), and a one-off schedule of
+// each reminder purpose internal/feedback declares (the notifier's and the reminders function's:
+// warning, due, overdue, acknowledgement check, review, resume).
+func TestReadme_EverySchedule(t *testing.T) {
+	readme := section(t, "README.md", "## Deploying to AWS")
+	table := section(t, "docs/deploying.md", "## The schedules the stack creates")
+	// The schedules' names: each table row's first cell.
+	var rows []string
+	for _, line := range strings.Split(table, "\n") {
+		if strings.HasPrefix(line, "| `") {
+			rows = append(rows, line)
+		}
+	}
+	rowOf := func(name string) string {
+		for _, r := range rows {
+			if strings.HasPrefix(r, "| `"+name+"`") {
+				return r
+			}
+		}
+		return ""
+	}
+	tpl := loadTemplate(t)
+	cronHour := regexp.MustCompile(`^cron\(\S+ (\S+) `)
+	var recurring []string
+	for id, r := range tpl.resources() {
+		if str(r, "Type") != "AWS::Scheduler::Schedule" {
+			continue
+		}
+		recurring = append(recurring, id)
+		if !strings.Contains(readme, "`"+id+"`") {
+			t.Errorf("the README's deploying section does not list the schedule %s", id)
+		}
+		row := rowOf(id)
+		if row == "" {
+			t.Errorf("docs/deploying.md's table of schedules has no row for %s", id)
+			continue
+		}
+		if input := str(r, "Properties", "Target", "Input"); !strings.Contains(row, "`"+input+"`") {
+			t.Errorf("docs/deploying.md gives %s no input, or not its input %s:\n%s", id, input, row)
+		}
+		expr := str(r, "Properties", "ScheduleExpression")
+		if expr == "" {
+			expr = str(r, "Properties", "ScheduleExpression", "Fn::Sub")
+		}
+		m := cronHour.FindStringSubmatch(expr)
+		if m == nil {
+			t.Errorf("%s's expression %q is not a cron this test reads", id, expr)
+			continue
+		}
+		hour := "`ReminderHour`"
+		if m[1] != "${ReminderHour}" {
+			n, err := strconv.Atoi(m[1])
+			if err != nil {
+				t.Errorf("%s's hour %q is not a number or ReminderHour", id, m[1])
+				continue
+			}
+			hour = fmt.Sprintf("%02d:00", n)
+		}
+		if cells := strings.Split(row, "|"); len(cells) < 3 || !strings.Contains(cells[2], hour) {
+			t.Errorf("docs/deploying.md does not say %s fires at %s (%s):\n%s", id, hour, expr, row)
+		}
+	}
+	if len(recurring) == 0 {
+		t.Fatal("template.yaml has no AWS::Scheduler::Schedule: is this test reading it?")
+	}
+	// A one-off schedule's name ends with its purpose, or carries it before the date it is for.
+	purposes := reminderPurposes(t)
+	if len(purposes) < 6 {
+		t.Fatalf("read the reminder purposes %v from internal/feedback; want at least six", purposes)
+	}
+	for _, p := range purposes {
+		named := regexp.MustCompile("`[^`|]*-" + regexp.QuoteMeta(p) + "(-[^`|]*)?`")
+		found := false
+		for _, r := range rows {
+			first, _, _ := strings.Cut(strings.TrimPrefix(r, "|"), "|")
+			found = found || named.MatchString(first)
+		}
+		if !found {
+			t.Errorf("docs/deploying.md's table of schedules names no one-off schedule for the reminder purpose %q", p)
+		}
+		if !named.MatchString(readme) {
+			t.Errorf("the README's deploying section names no one-off schedule for the reminder purpose %q", p)
+		}
+	}
+}
+
+// section returns the part of the Markdown file at path from the heading to the next heading of
+// its level.
+func section(t *testing.T, path, heading string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("%s has no heading %q", path, heading)
+	}
+	level, _, _ := strings.Cut(heading, " ")
+	body, _, _ := strings.Cut(rest, "\n"+level+" ")
+	return body
+}
+
+// reminderPurposes returns the values of the constants of type Purpose that internal/feedback
+// declares: every kind of one-off schedule it makes.
+func reminderPurposes(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("internal/feedback/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Purpose" {
+					continue
+				}
+				for _, v := range vs.Values {
+					if lit, ok := v.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						s, _ := strconv.Unquote(lit.Value)
+						out = append(out, s)
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -226,6 +226,8 @@ type cfn struct {
 	// aliases replace a name the template computes by the one the test's stack uses: the
 	// bucket is named from the stack id in AWS, and as events/email-s3.json names it here.
 	aliases map[string]string
+	// bucket is the inbound-mail bucket's name as the template computes it.
+	bucket string
 }
 
 func newCFN(names stackNames) (*cfn, error) {
@@ -238,7 +240,8 @@ func newCFN(names stackNames) (*cfn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("MailBucket's name: %w", err)
 	}
-	c.aliases["arn:aws:s3:::"+fmt.Sprint(bucket)+"/"] = "arn:aws:s3:::" + names.bucket + "/"
+	c.bucket = fmt.Sprint(bucket)
+	c.aliases["arn:aws:s3:::"+c.bucket+"/"] = "arn:aws:s3:::" + names.bucket + "/"
 	return c, nil
 }
 

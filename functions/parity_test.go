@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/council/intake/internal/feedback"
 	"github.com/council/intake/internal/lambdatest"
 	"github.com/council/intake/internal/mototest"
+	"github.com/council/intake/internal/workdays"
 	"gopkg.in/yaml.v3"
 )
 
@@ -260,8 +262,9 @@ func mustLondon(t *testing.T) *time.Location {
 // records that the public reply to a social post was posted. POST /v1/social/{reference}/
 // acknowledged serves the monitoring tools, which sign their requests and carry no token, so in
 // AWS it has no authoriser (API Gateway cannot make one optional) and the social function
-// cannot tell an officer's token from a forged one; the officer API's
-// POST /v1/cases/{reference}/acknowledged, behind the JWT authoriser, does it for officers.
+// cannot tell an officer's token from a forged one: it refuses the token, naming the route
+// officers use (as the local runner does: TestLocalRunner_SocialAcknowledgedAsInAWS), the
+// officer API's POST /v1/cases/{reference}/acknowledged, behind the JWT authoriser.
 func TestFunctions_OfficerAcknowledgesSocial(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -271,13 +274,29 @@ func TestFunctions_OfficerAcknowledgesSocial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := invokeHTTP(ctx, t, s.start(t, "social"), signed)
+	social := s.start(t, "social")
+	resp := invokeHTTP(ctx, t, social, signed)
 	var created struct {
 		Reference string `json:"reference"`
 	}
 	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &created) != nil {
 		t.Fatalf("social = %d %s", resp.StatusCode, resp.Body)
 	}
+
+	// The monitors' route, as API Gateway hands it on with no authoriser: the officer's bearer
+	// token is passed through unverified, and refused.
+	monitors := "/v1/social/" + created.Reference + "/acknowledged"
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(officerEvent(t, "POST /v1/social/{reference}/acknowledged", "POST", monitors, "", ""), &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev.Headers["authorization"] = "Bearer eyJ.an-officers-token.sig"
+	withToken, _ := json.Marshal(ev)
+	resp = invokeHTTP(ctx, t, social, withToken)
+	if resp.StatusCode != 401 || !strings.Contains(resp.Body, "POST /v1/cases/{reference}/acknowledged") {
+		t.Errorf("%s with an officer's token = %d %s; want 401 naming POST /v1/cases/{reference}/acknowledged", monitors, resp.StatusCode, resp.Body)
+	}
+
 	const route = "POST /v1/cases/{reference}/{action}"
 	if !templateRoutes(t)[route] {
 		t.Fatalf("template.yaml has no JWT route %s", route)
@@ -330,4 +349,223 @@ func templateRoutes(t *testing.T) map[string]bool {
 		}
 	}
 	return out
+}
+
+// oldDigestSchedule is DailyDigestSchedule's expression before it followed ReminderHour.
+const oldDigestSchedule = "cron(0 9 ? * MON-FRI *)"
+
+// TestFunctions_DigestAtTheReminderHour is issue 26's third point: the managers' digest, which
+// the function sends only at the reminder hour or later, comes when the hour is 10, or 7. The
+// template, evaluated with ReminderHour set, gives DailyDigestSchedule's cron and input and the
+// reminders function's environment; the input, with the time of the cron's latest firing on a
+// working day written in as EventBridge Scheduler writes it, goes to the built function, and
+// the area's manager gets that day's digest, once however often it is delivered. The schedule
+// as it was, fixed at 09:00, fires before a reminder hour of 10: nothing is sent for it.
+func TestFunctions_DigestAtTheReminderHour(t *testing.T) {
+	const manager = "bins.manager@example.gov.uk"
+	for _, hour := range []string{"10", "7"} {
+		t.Run("ReminderHour="+hour, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			s := newStack(t)
+			params := map[string]string{"ReminderHour": hour, "StaffDirectory": staffDirectory + "," + manager + "=manager:bins-and-recycling"}
+			names := s.deployed(t, params)
+			env := templateEnv(t, "reminders", names)
+			if !slices.Contains(env, "INTAKE_REMINDER_HOUR="+hour) {
+				t.Fatalf("the reminders function's environment does not set INTAKE_REMINDER_HOUR=%s: %v", hour, env)
+			}
+			cron, loc, input := digestSchedule(t, names)
+			cal := calendarOf(t, env)
+			now := time.Now()
+			fired := latestFiring(t, cron, loc, cal, now)
+
+			// A complaint of the manager's area, due on the day the schedule fired.
+			due := cal.Date(fired)
+			received := cal.SubtractWorkingDays(due, 10)
+			c := &feedback.Case{Ref: "FB-2026-000201", Kind: feedback.KindComplaint, Channel: feedback.ChannelWeb, Status: feedback.StatusOpen,
+				Stage: feedback.Stage1, ServiceArea: "bins-and-recycling", AssignedTo: "waste.team@example.gov.uk",
+				Message: "My bin was missed again.", Contact: feedback.Contact{Name: "Ada Resident", Email: "ada.resident@example.com"},
+				ReceivedAt: received, RespondBy: due, Stages: []feedback.StageRecord{{Stage: feedback.Stage1, OpenedAt: received, RespondBy: due}},
+				CreatedAt: received, UpdatedAt: received}
+			if err := dynamo.New(s.db, s.table, clock.NewFixed(received)).Create(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+
+			reminders := s.startDeployed(t, "reminders", params)
+			sent := len(mototest.SentRaw(t, s.endpoint))
+			deliver := func(at time.Time) string {
+				t.Helper()
+				ev := strings.ReplaceAll(input, "<aws.scheduler.scheduled-time>", at.UTC().Format(time.RFC3339))
+				out, err := reminders.Invoke(ctx, []byte(ev))
+				if err != nil || !strings.Contains(string(out), `"digested":true`) {
+					t.Fatalf("reminders(%s) = %s, %v\n%s", ev, out, err, reminders.Output())
+				}
+				return string(out)
+			}
+			if hour == "10" {
+				old := latestFiring(t, oldDigestSchedule, loc, cal, now)
+				if out := deliver(old); strings.Contains(out, `"digests":`) || len(mototest.SentRaw(t, s.endpoint)) != sent {
+					t.Fatalf("the digest at %s, before the reminder hour, = %s; want nothing sent", old.Format(time.RFC3339), out)
+				}
+			}
+			if out := deliver(fired); !strings.Contains(out, `"digests":1`) {
+				t.Errorf("the digest at %s (%s) = %s; want one sent\n%s", fired.Format(time.RFC3339), cron, out, reminders.Output())
+			}
+			if out := deliver(fired); strings.Contains(out, `"digests":`) { // Scheduler's retry
+				t.Errorf("the same firing delivered again = %s; want nothing more sent", out)
+			}
+			got := mailTo(t, s.endpoint, sent, manager)
+			if len(got) != 1 || !strings.Contains(got[0].GetHeader("Subject"), "Complaints digest for "+feedback.LongDate(due)) || !strings.Contains(got[0].Text, c.Ref) {
+				t.Fatalf("digests to the manager: %d; want one for %s listing %s", len(got), feedback.LongDate(due), c.Ref)
+			}
+		})
+	}
+}
+
+// digestSchedule returns DailyDigestSchedule's expression, time zone and target input as the
+// template evaluates for the stack called names; its target must be the reminders function.
+func digestSchedule(t *testing.T, names stackNames) (string, *time.Location, string) {
+	t.Helper()
+	c, err := newCFN(names)
+	if err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	field := func(path ...string) string {
+		t.Helper()
+		v, err := c.eval(c.node(append([]string{"Resources", "DailyDigestSchedule", "Properties"}, path...)...))
+		if err != nil {
+			t.Fatalf("DailyDigestSchedule's %v: %v", path, err)
+		}
+		return fmt.Sprint(v)
+	}
+	if arn := c.node("Resources", "DailyDigestSchedule", "Properties", "Target", "Arn"); arn == nil || arn.Tag != "!GetAtt" || arn.Value != "RemindersFunction.Arn" {
+		t.Fatal("DailyDigestSchedule does not invoke RemindersFunction")
+	}
+	loc, err := time.LoadLocation(field("ScheduleExpressionTimezone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return field("ScheduleExpression"), loc, field("Target", "Input")
+}
+
+// calendarOf is the working-day calendar a function with environment env keeps: England and
+// Wales, and INTAKE_EXTRA_HOLIDAYS.
+func calendarOf(t *testing.T, env []string) *workdays.Calendar {
+	t.Helper()
+	var extra []time.Time
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "INTAKE_EXTRA_HOLIDAYS="); ok {
+			var err error
+			if extra, err = workdays.ParseDates(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	loc, err := workdays.London()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return workdays.New(loc, extra...)
+}
+
+// latestFiring is the latest time at or before now that an EventBridge Scheduler cron
+// expression fires in loc on a working day. It reads the forms template.yaml writes, and fails
+// on any other: a minute and an hour; any day of the month, month and year; days of the week as
+// * or ?, or names, ranges of names and lists of them (MON-FRI).
+func latestFiring(t *testing.T, expr string, loc *time.Location, cal *workdays.Calendar, now time.Time) time.Time {
+	t.Helper()
+	f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(expr, "cron("), ")"))
+	if len(f) != 6 {
+		t.Fatalf("%s: want cron() with six fields", expr)
+	}
+	minute, err1 := strconv.Atoi(f[0])
+	hour, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil || (f[2] != "?" && f[2] != "*") || f[3] != "*" || f[5] != "*" {
+		t.Fatalf("%s: this form is not modelled", expr)
+	}
+	names := map[string]time.Weekday{"SUN": time.Sunday, "MON": time.Monday, "TUE": time.Tuesday, "WED": time.Wednesday,
+		"THU": time.Thursday, "FRI": time.Friday, "SAT": time.Saturday}
+	days := map[time.Weekday]bool{}
+	for _, part := range strings.Split(f[4], ",") {
+		if part == "*" || part == "?" {
+			part = "SUN-SAT"
+		}
+		from, to, isRange := strings.Cut(part, "-")
+		if !isRange {
+			to = from
+		}
+		a, ok1 := names[from]
+		b, ok2 := names[to]
+		if !ok1 || !ok2 || b < a {
+			t.Fatalf("%s: days of the week %q are not modelled", expr, f[4])
+		}
+		for d := a; d <= b; d++ {
+			days[d] = true
+		}
+	}
+	today := now.In(loc)
+	for back := range 14 {
+		day := today.AddDate(0, 0, -back)
+		at := time.Date(day.Year(), day.Month(), day.Day(), hour, minute, 0, 0, loc)
+		if !at.After(now) && days[at.Weekday()] && cal.IsWorkingDay(at) {
+			return at
+		}
+	}
+	t.Fatalf("%s fires on no working day in the fortnight before %s", expr, now)
+	return time.Time{}
+}
+
+// TestFunctions_SettingsSetInTheTemplate is issue 26's sixth point: how soon a restriction is
+// reviewed and how long a staff-safety marker is kept can be set in AWS. The built officer
+// function, started with the environment template.yaml gives it with RestrictionReviewMonths 3
+// and SafetyMarkerYears 1 (not their defaults, 6 and 3), records a restriction through the API
+// that is reviewed three months after its decision and a marker kept for a year.
+func TestFunctions_SettingsSetInTheTemplate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t)
+	const admin = "complaints@example.gov.uk"
+	params := map[string]string{"RestrictionReviewMonths": "3", "SafetyMarkerYears": "1"}
+	officerFn := s.startDeployed(t, "officer", params)
+	cal := calendarOf(t, templateEnv(t, "officer", s.deployed(t, params)))
+	decided := cal.Date(time.Now())
+	day := decided.Format(time.DateOnly)
+
+	body := `{"contact":"pat@example.com","types":["written_only"],"reason":"Forty emails a week about one settled matter.","decided_on":"` + day + `"}`
+	resp := invokeHTTP(ctx, t, officerFn, officerEvent(t, "POST /v1/restrictions", "POST", "/v1/restrictions", admin, body))
+	var restriction struct {
+		ID       string `json:"id"`
+		ReviewBy string `json:"review_by"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &restriction) != nil {
+		t.Fatalf("POST /v1/restrictions = %d %s; want 201", resp.StatusCode, resp.Body)
+	}
+	body = `{"contact":"pat@example.com","reason":"Threatened an officer at the counter.","decided_on":"` + day + `"}`
+	resp = invokeHTTP(ctx, t, officerFn, officerEvent(t, "POST /v1/markers", "POST", "/v1/markers", admin, body))
+	var marker struct {
+		ID        string `json:"id"`
+		ExpiresOn string `json:"expires_on"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal([]byte(resp.Body), &marker) != nil {
+		t.Fatalf("POST /v1/markers = %d %s; want 201", resp.StatusCode, resp.Body)
+	}
+
+	// As answered, and as stored.
+	store := dynamo.New(s.db, s.table, clock.System{})
+	stored, err := store.GetRestriction(ctx, restriction.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReview := feedback.ReviewDate(decided, 3).Format(time.DateOnly)
+	if got := cal.Date(stored.ReviewBy).Format(time.DateOnly); restriction.ReviewBy != wantReview || got != wantReview {
+		t.Errorf("a restriction decided on %s is reviewed by %s (stored %s); want %s, three months on", day, restriction.ReviewBy, got, wantReview)
+	}
+	markers, err := store.ListMarkers(ctx)
+	if err != nil || len(markers) != 1 {
+		t.Fatalf("markers stored: %d, %v; want 1", len(markers), err)
+	}
+	wantExpiry := decided.AddDate(1, 0, 0).Format(time.DateOnly)
+	if got := cal.Date(markers[0].ExpiresAt).Format(time.DateOnly); marker.ExpiresOn != wantExpiry || got != wantExpiry {
+		t.Errorf("a marker decided on %s expires on %s (stored %s); want %s, a year on", day, marker.ExpiresOn, got, wantExpiry)
+	}
 }

@@ -204,9 +204,9 @@ func (s *Server) route(cfg *config.Config) error {
 	}.Handlers()
 	mux := api.Routes()
 	console.Register(mux)
-	// Monitoring tools sign their posts; the route that marks a reply posted takes the
-	// console's session (with its CSRF header) or a bearer token, as the API does.
-	social := &web.Social{Service: s.service, Secrets: secrets, AfterCommit: s.afterCommit, Log: s.log, Staff: api.Staff}
+	// Monitoring tools sign their posts, and the route that marks a reply posted, as in AWS,
+	// where it has no authoriser: officers use POST /v1/cases/{reference}/acknowledged.
+	social := &web.Social{Service: s.service, Secrets: secrets, AfterCommit: s.afterCommit, Log: s.log}
 	social.Register(mux)
 	for name := range secrets {
 		s.monitors = append(s.monitors, name)
@@ -294,8 +294,8 @@ func (s *Server) Sweep(ctx context.Context) {
 		s.log.Error("reminder sweep", "err", err)
 	}
 	// The managers' daily digests go once a working day, at the reminder hour or the first
-	// sweep after it.
-	if _, err := s.service.SendDigests(ctx); err != nil {
+	// sweep after it (judged now: the runner has no schedule for them).
+	if _, err := s.service.SendDigests(ctx, time.Time{}); err != nil {
 		s.log.Error("daily digests", "err", err)
 	}
 	// DynamoDB's TTL and the notifier's destruction, locally: every sweep destroys the cases

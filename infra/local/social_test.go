@@ -2,15 +2,20 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/council/intake/internal/web"
 )
 
 // readmeSnippet returns the README's shell block that holds marker.
@@ -110,5 +115,49 @@ func TestLocalRunner_SocialREADME(t *testing.T) {
 	}
 	if n := len(r.outbox(t)); n != 2 { // the assignment and the monitor's sign-in link
 		t.Errorf("%d emails after the repeats; want nothing sent but the sign-in link", n)
+	}
+}
+
+// TestLocalRunner_SocialAcknowledgedAsInAWS: issue 26's fifth point, the runner's half. In AWS
+// POST /v1/social/{reference}/acknowledged has no authoriser, so only a monitoring tool's
+// signature works there; the runner answers an officer's token on it as AWS does, refusing it
+// and naming the route officers use, POST /v1/cases/{reference}/acknowledged, which records it.
+func TestLocalRunner_SocialAcknowledgedAsInAWS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the local runner")
+	}
+	const secret, token = "local-monitor-secret-0123456789abcdef", "tok-waste-team-officer-01"
+	now := time.Date(2026, 12, 21, 10, 0, 0, 0, time.UTC)
+	r := start(t, buildRunner(t), filepath.Join(t.TempDir(), "data"), "-now", now.Format(time.RFC3339),
+		"-social-secrets", "local-monitor="+secret, "-api-tokens", token+"=waste.team@example.gov.uk")
+	post := `{"platform":"x","post_id":"1860000000000000001","author":{"handle":"@ada_resident"},"text":"The bins on Mill Lane were missed again.","public":true,"service_area":"bins-and-recycling"}`
+	req, _ := http.NewRequest("POST", r.base+"/v1/social", strings.NewReader(post))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(web.HeaderMonitor, "local-monitor")
+	req.Header.Set(web.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(web.HeaderSignature, web.Sign(secret, now.Unix(), "POST", "/v1/social", []byte(post)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct {
+		Reference string `json:"reference"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &created) != nil || created.Reference == "" {
+		t.Fatalf("POST /v1/social = %d %s; want 201 with a reference", resp.StatusCode, b)
+	}
+
+	status, refused := r.api(t, "POST", "/v1/social/"+created.Reference+"/acknowledged", token, "")
+	if detail, _ := refused["detail"].(string); status != http.StatusUnauthorized || !strings.Contains(detail, "POST /v1/cases/{reference}/acknowledged") {
+		t.Errorf("an officer's token on the monitors' route = %d %v; want 401 naming POST /v1/cases/{reference}/acknowledged, as in AWS", status, refused)
+	}
+	if _, c := r.api(t, "GET", "/v1/cases/"+created.Reference, token, ""); c["acknowledged_at"] != nil {
+		t.Fatalf("the refused request recorded the acknowledgement: %v", c["acknowledged_at"])
+	}
+	status, c := r.api(t, "POST", "/v1/cases/"+created.Reference+"/acknowledged", token, "{}")
+	if at, _ := c["acknowledged_at"].(string); status != http.StatusOK || at == "" {
+		t.Errorf("POST /v1/cases/%s/acknowledged with the officer's token = %d %v; want 200 with acknowledged_at", created.Reference, status, c)
 	}
 }

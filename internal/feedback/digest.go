@@ -9,30 +9,45 @@ import (
 	"time"
 )
 
-// digestWindow is how long a manager's daily digest is remembered as sent: longer than a day,
-// so that a sweep just after midnight cannot send the day's digest twice.
-const digestWindow = 48 * time.Hour
+// digestReach is how late a digest may run for the day it was scheduled for: EventBridge
+// Scheduler retries for six hours, and a person may invoke a dead letter again days later; a
+// digest for a day longer ago than this is stale and goes to nobody.
+const digestReach = 7 * 24 * time.Hour
+
+// digestSkew is how far a digest's scheduled time may be ahead of the function's clock: the
+// scheduler's and Lambda's clocks differ by a little. A time further ahead is not believed.
+const digestSkew = time.Minute
+
+// digestWindow is how long a manager's daily digest is remembered as sent, keyed by its day:
+// longer than the day itself and digestReach after it, so that neither a sweep just after
+// midnight nor a late retry of the day's schedule can send the day's digest twice.
+const digestWindow = digestReach + 48*time.Hour
 
 // SendDigests sends each manager and each of the complaints team, once a working day at the
 // reminder hour or later, one email listing what needs them: a manager's areas' open cases that
 // are overdue or due within WarningWorkingDays, and the restriction reviews that are overdue or
 // due within the review warning (reviewWarningWorkingDays): all of them for the complaints
 // team, whose register it is, and a manager's own decisions for a manager. Nobody with nothing
-// listed gets an email. Whoever has had today's digest gets nothing more, however often it is
+// listed gets an email. Whoever has had the day's digest gets nothing more, however often it is
 // called (the daily schedule, its retries, the local runner's sweep). It returns how many it
 // sent and the first error after trying everyone.
-func (s *Service) SendDigests(ctx context.Context) (int, error) {
-	now := s.Clock.Now()
-	if !s.Calendar.IsWorkingDay(now) || now.Before(s.reminderAt(now)) {
+//
+// scheduled is the time the daily schedule fired for (EventBridge Scheduler's
+// <aws.scheduler.scheduled-time>), or zero for now: the day, the hour and what is due are judged
+// at that time, so that a schedule firing at the reminder hour is never judged early by a clock
+// a moment behind, nor a retry hours later judged on another day.
+func (s *Service) SendDigests(ctx context.Context, scheduled time.Time) (int, error) {
+	at, ok := s.digestTime(ctx, scheduled)
+	if !ok || !s.Calendar.IsWorkingDay(at) || at.Before(s.reminderAt(at)) {
 		return 0, nil
 	}
-	today := s.Calendar.Date(now)
-	horizon := s.Calendar.AddWorkingDays(now, s.Policy.WarningWorkingDays)
+	today := s.Calendar.Date(at)
+	horizon := s.Calendar.AddWorkingDays(at, s.Policy.WarningWorkingDays)
 	due, err := s.Store.ListDue(ctx, horizon)
 	if err != nil {
 		return 0, fmt.Errorf("digests: %w", err)
 	}
-	reviews, err := s.reviewsDue(ctx, now)
+	reviews, err := s.reviewsDue(ctx, at)
 	if err != nil {
 		return 0, fmt.Errorf("digests: %w", err)
 	}
@@ -70,8 +85,12 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 		if d.empty() {
 			continue
 		}
+		// The day's one use of the quota goes to the first call that takes it: a use named for
+		// this call, since the quota lets the same use be taken again. The digest is sent at
+		// most once a day: one whose sending fails is not sent again that day (the reminders
+		// themselves still go), rather than every manager's again at each retry.
 		day := today.Format(time.DateOnly)
-		ok, err := s.Store.TakeQuota(ctx, "digest:"+digest(m.Email)+":"+day, "digest", 1, digestWindow)
+		ok, err := s.Store.TakeQuota(ctx, "digest:"+digest(m.Email)+":"+day, s.owner(), 1, digestWindow)
 		if err == nil && ok {
 			msg := s.digestEmail(m, d, today)
 			msg.Key = "digest/" + digest(m.Email) + "/" + day
@@ -88,6 +107,22 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 		}
 	}
 	return sent, first
+}
+
+// digestTime is the time a digest is judged at: scheduled, when given and believable, or now.
+// A scheduled time further ahead than digestSkew, or older than digestReach, is not: ok is
+// false, and the digest goes to nobody.
+func (s *Service) digestTime(ctx context.Context, scheduled time.Time) (time.Time, bool) {
+	now := s.Clock.Now()
+	if scheduled.IsZero() {
+		return now, true
+	}
+	if scheduled.After(now.Add(digestSkew)) || now.Sub(scheduled) > digestReach {
+		s.log().WarnContext(ctx, "daily digest not sent: its scheduled time is too far from now",
+			"scheduled_at", scheduled.UTC().Format(time.RFC3339), "now", now.UTC().Format(time.RFC3339))
+		return time.Time{}, false
+	}
+	return scheduled, true
 }
 
 // reviewsDue returns the active restrictions whose review is overdue or due within the review

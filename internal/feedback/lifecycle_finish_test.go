@@ -88,7 +88,7 @@ func TestService_SendDigests_RestrictionReviews(t *testing.T) {
 			}
 			f.clock.Set(tt.at)
 			before, _ := f.outbox.List()
-			if _, err := f.svc.SendDigests(ctx); err != nil {
+			if _, err := f.svc.SendDigests(ctx, time.Time{}); err != nil {
 				t.Fatal(err)
 			}
 			after, _ := f.outbox.List()
@@ -125,7 +125,7 @@ func TestService_SendDigests_RestrictionReviews(t *testing.T) {
 			t.Fatal(err)
 		}
 		before, _ := f.outbox.List()
-		f.svc.SendDigests(ctx)
+		f.svc.SendDigests(ctx, time.Time{})
 		after, _ := f.outbox.List()
 		for _, m := range after[len(before):] {
 			if strings.Contains(m.Text, r.ID) && strings.Contains(m.Subject, "digest") {

@@ -452,12 +452,14 @@ func TestService_SendDigests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, monday)
 			f.svc.Staff = staff
+			// As SES, the mailer keeps no letter's key: only the day's claim stops a second digest.
+			f.svc.Mailer = unkeyed{f.outbox}
 			c, _, _ := f.svc.Submit(ctx, complaint()) // planning, due 7 January 2027
 			f.svc.Process(ctx, c.Ref)
 			before, _ := f.outbox.List()
 			f.clock.Set(tt.at)
 			for i := 0; i < 3; i++ { // the schedule, its retry and a sweep: one digest a day
-				if _, err := f.svc.SendDigests(ctx); err != nil {
+				if _, err := f.svc.SendDigests(ctx, time.Time{}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -471,6 +473,68 @@ func TestService_SendDigests(t *testing.T) {
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("digests to %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestService_SendDigests_ScheduledAt: the daily schedule's digest is judged at the time the
+// schedule fired for, not by the function's clock: at the reminder hour even when the clock is a
+// moment behind, on the day it was for when a retry runs after midnight; never for a schedule
+// before the reminder hour (a fixed 09:00 with the hour at 10), a bank holiday, a day more than
+// a week gone or a time ahead of the clock; and once a day whoever calls (the schedule, its
+// retries, a sweep judged now).
+func TestService_SendDigests_ScheduledAt(t *testing.T) {
+	ctx := context.Background()
+	const manager = "planning.manager@example.gov.uk"
+	tuesday := time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC) // London is on UTC in January
+	tests := []struct {
+		name      string
+		scheduled time.Time
+		now       time.Time
+		want      string // the day the digest is for; "" for none
+	}{
+		{"at the reminder hour, the clock a moment behind", tuesday, tuesday.Add(-500 * time.Millisecond), "Tuesday 5 January 2027"},
+		{"retried hours later", tuesday, tuesday.Add(5*time.Hour + 30*time.Minute), "Tuesday 5 January 2027"},
+		{"retried after midnight", tuesday, tuesday.Add(14*time.Hour + 30*time.Minute), "Tuesday 5 January 2027"},
+		{"a schedule fixed at 09:00, the reminder hour 10", tuesday.Add(-time.Hour), tuesday.Add(-time.Hour + 2*time.Second), ""},
+		{"a bank holiday", time.Date(2027, 1, 1, 10, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 10, 0, 1, 0, time.UTC), ""},
+		{"more than a week ago", tuesday, tuesday.AddDate(0, 0, 8).Add(-time.Hour), ""},
+		{"ahead of the clock", tuesday.AddDate(0, 0, 1), tuesday.Add(-30 * time.Minute), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, monday)
+			f.svc.Staff = feedback.Directory{manager: {Email: manager, Role: feedback.RoleManager, Areas: []string{"planning"}}}
+			f.svc.Policy.ReminderHour = 10
+			// As SES, the mailer keeps no letter's key: only the day's claim stops a second digest.
+			f.svc.Mailer = unkeyed{f.outbox}
+			c, _, _ := f.svc.Submit(ctx, complaint()) // planning, due 7 January 2027
+			f.svc.Process(ctx, c.Ref)
+			before, _ := f.outbox.List()
+			f.clock.Set(tt.now)
+			for range 3 { // the schedule and its retries
+				if _, err := f.svc.SendDigests(ctx, tt.scheduled); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := f.svc.SendDigests(ctx, time.Time{}); err != nil { // a sweep, judged now
+				t.Fatal(err)
+			}
+			after, _ := f.outbox.List()
+			var got []string
+			for _, m := range after[len(before):] {
+				got = append(got, m.To[0]+": "+m.Subject)
+				if !strings.Contains(m.Text, c.Ref) {
+					t.Errorf("digest does not list %s:\n%s", c.Ref, m.Text)
+				}
+			}
+			var want []string
+			if tt.want != "" {
+				want = []string{manager + ": Complaints digest for " + tt.want + ": 0 overdue, 1 due soon"}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("digests %q; want %q", got, want)
 			}
 		})
 	}

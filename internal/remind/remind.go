@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/council/intake/internal/feedback"
 )
@@ -18,8 +19,12 @@ import (
 type Event struct {
 	feedback.Reminder
 	Sweep bool `json:"sweep,omitempty"`
-	// Digest asks for the managers' daily digests (the 09:00 schedule on weekdays).
-	Digest bool `json:"digest,omitempty"`
+	// Digest asks for the managers' daily digests (the schedule at the reminder hour on
+	// weekdays), judged at ScheduledAt: the time the schedule fired for, which EventBridge
+	// Scheduler writes into the input in place of <aws.scheduler.scheduled-time>. Without it,
+	// now.
+	Digest      bool      `json:"digest,omitempty"`
+	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
 }
 
 // Result says what the invocation did.
@@ -40,7 +45,7 @@ type Service interface {
 	ProcessPending(ctx context.Context) error
 	ProcessRestrictions(ctx context.Context) error
 	SweepReminders(ctx context.Context) (int, error)
-	SendDigests(ctx context.Context) (int, error)
+	SendDigests(ctx context.Context, scheduled time.Time) (int, error)
 }
 
 // Handler handles schedule invocations.
@@ -53,7 +58,7 @@ type Handler struct {
 // and, in the end, go to the on-failure destination.
 func (h *Handler) Handle(ctx context.Context, ev Event) (Result, error) {
 	if ev.Digest {
-		n, err := h.Service.SendDigests(ctx)
+		n, err := h.Service.SendDigests(ctx, ev.ScheduledAt)
 		if err != nil {
 			return Result{Digested: true, Digests: n}, fmt.Errorf("digests: %w", err)
 		}

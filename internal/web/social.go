@@ -70,11 +70,15 @@ type Social struct {
 	// AfterCommit, when set, carries out the side effects of a case just stored or added to
 	// (the local runner); in Lambda the table's stream does.
 	AfterCommit func(ctx context.Context, ref string)
-	// Staff resolves a signed-in monitor or officer (the console's session, a bearer token)
-	// for the acknowledged route; nil accepts signed requests only.
-	Staff func(*http.Request) (feedback.StaffMember, error)
-	Log   *slog.Logger
+	Log         *slog.Logger
 }
+
+// officersAcknowledge answers a request to POST /v1/social/{reference}/acknowledged that no
+// monitoring tool signed. In AWS the route has no authoriser (API Gateway cannot make a JWT
+// optional, and the tools carry none), so a token there proves nothing; the runner refuses it
+// too, so that what works on a laptop works in AWS.
+const officersAcknowledge = "This route takes a monitoring tool's signed request only (" + HeaderMonitor + ", " + HeaderTimestamp + ", " + HeaderSignature +
+	"). An officer records that the public reply was posted with POST /v1/cases/{reference}/acknowledged and their token, or on the case page in the console."
 
 // Register adds the social routes to mux.
 func (s *Social) Register(mux *http.ServeMux) {
@@ -290,16 +294,11 @@ func (s *Social) one(ctx context.Context, who feedback.StaffMember, p feedback.S
 
 func (s *Social) acknowledged(w http.ResponseWriter, r *http.Request) {
 	reqID := s.begin(w, r)
-	var who feedback.StaffMember
-	var err error
-	switch {
-	case r.Header.Get(HeaderSignature) != "" || r.Header.Get(HeaderMonitor) != "" || s.Staff == nil:
-		who, _, err = s.signed(w, r)
-	default:
-		if who, err = s.Staff(r); err != nil {
-			err = unauthorized("session", "Sign in as a monitor or officer, or sign the request as a monitoring tool.")
-		}
+	if strings.TrimSpace(r.Header.Get(HeaderMonitor)) == "" {
+		s.problem(w, r, reqID, unauthorized("monitor", officersAcknowledge))
+		return
 	}
+	who, _, err := s.signed(w, r)
 	if err != nil {
 		s.problem(w, r, reqID, err)
 		return

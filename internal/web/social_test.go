@@ -54,8 +54,7 @@ func newSocialEnv(t *testing.T) *socialEnv {
 				t.Errorf("Process %s: %v", ref, err)
 			}
 		},
-		Staff: web.BearerTokens(map[string]string{"tok-mo-0123456789": "mo@council.gov.uk", "tok-cy-0123456789": "cy@council.gov.uk"}, staff),
-		Log:   slog.New(slog.DiscardHandler),
+		Log: slog.New(slog.DiscardHandler),
 	}
 	e := &socialEnv{srv: httptest.NewServer(validated(t, s.Routes())), clock: stack.Clock, svc: svc, outbox: stack.Outbox}
 	t.Cleanup(e.srv.Close)
@@ -275,18 +274,23 @@ func TestSocial_Receive_Batch(t *testing.T) {
 	}
 }
 
+// TestSocial_Acknowledged: POST /v1/social/{reference}/acknowledged takes a monitoring tool's
+// signed request and nothing else, locally as in AWS, where the route has no authoriser; an
+// officer's token, or a console session's cookie, is refused with the route officers use.
 func TestSocial_Acknowledged(t *testing.T) {
+	const officersRoute = "POST /v1/cases/{reference}/acknowledged"
 	tests := []struct {
 		name   string
 		s      signed
 		header map[string]string
 		status int
+		detail string // what the refusal must say
 	}{
-		{"signed by the tool", signed{"brandwatch", socialSecret, monday}, nil, http.StatusOK},
-		{"a monitor's token", signed{}, map[string]string{"Authorization": "Bearer tok-mo-0123456789"}, http.StatusOK},
-		{"the planning officer's token", signed{}, map[string]string{"Authorization": "Bearer tok-cy-0123456789"}, http.StatusOK},
-		{"nobody", signed{}, nil, http.StatusUnauthorized},
-		{"a stale signature", signed{"brandwatch", socialSecret, monday.Add(-time.Hour)}, nil, http.StatusUnauthorized},
+		{"signed by the tool", signed{"brandwatch", socialSecret, monday}, nil, http.StatusOK, ""},
+		{"an officer's token", signed{}, map[string]string{"Authorization": "Bearer tok-cy-0123456789"}, http.StatusUnauthorized, officersRoute},
+		{"a console session", signed{}, map[string]string{"Cookie": "intake_session=abc", "X-CSRF-Token": "abc"}, http.StatusUnauthorized, officersRoute},
+		{"nobody", signed{}, nil, http.StatusUnauthorized, officersRoute},
+		{"a stale signature", signed{"brandwatch", socialSecret, monday.Add(-time.Hour)}, nil, http.StatusUnauthorized, "five minutes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -296,6 +300,9 @@ func TestSocial_Acknowledged(t *testing.T) {
 			status, ack := e.send(t, "/v1/social/"+ref+"/acknowledged", "", tt.s, tt.header)
 			if status != tt.status {
 				t.Fatalf("acknowledged: %d %v, want %d", status, ack, tt.status)
+			}
+			if detail, _ := ack["detail"].(string); !strings.Contains(detail, tt.detail) {
+				t.Errorf("refused with %q; want it to say %q", detail, tt.detail)
 			}
 			c, _ := e.svc.Store.Get(context.Background(), ref)
 			if done := !c.AcknowledgedAt().IsZero(); done != (tt.status == http.StatusOK) {
