@@ -50,14 +50,27 @@ bench: build ## benchmarks: Go benchmarks (DynamoDB calls and units per web comp
 	  awk -v fn=$$fn -v b=$$(stat -c %s bin/$$fn/bootstrap) 'BEGIN { printf "  %-10s %5.1f MiB\n", fn, b / 1048576 }'; \
 	done
 
-# The soak: every entry point of the local runner, each delivery repeated, the runner killed
-# with SIGKILL now and then, and a share of its port calls failing (INTAKE_FAULTS); then the audit.
+# The soak, on two paths, each ending with one line (soak: deliveries=... lost=0 ...):
+#  - local: every entry point of the local runner, each delivery repeated, the runner killed
+#    with SIGKILL now and then, and a share of its port calls failing (INTAKE_FAULTS);
+#  - aws: the built functions on moto as template.yaml wires them, behind a proxy that fails a
+#    share of their requests to AWS and now and then kills one mid-invocation
+#    (functions/soak_test.go).
+# Then the audit. SOAK_PATHS=local runs one path alone.
 SOAK_DELIVERIES ?= 2000
 SOAK_FAULTS ?= 20%
 SOAK_SEED ?= 1
+SOAK_PATHS ?= local aws
 
-soak: ## the local runner under redelivery, kills and failing ports, then the audit: SOAK_DELIVERIES=2000 SOAK_FAULTS=20% SOAK_SEED=1
-	$(GO) run ./infra/local/soak -deliveries $(SOAK_DELIVERIES) -faults '$(SOAK_FAULTS)' -seed $(SOAK_SEED) $(SOAK_FLAGS)
+soak: ## every channel redelivered, killed and failing, then the audit: SOAK_DELIVERIES=2000 SOAK_FAULTS=20% SOAK_SEED=1 SOAK_PATHS="local aws"
+	@set -e; for p in $(SOAK_PATHS); do \
+	  echo "== soak, $$p path: $(SOAK_DELIVERIES) deliveries, $(SOAK_FAULTS) faults, seed $(SOAK_SEED)"; \
+	  case $$p in \
+	    local) $(GO) run ./infra/local/soak -deliveries $(SOAK_DELIVERIES) -faults '$(SOAK_FAULTS)' -seed $(SOAK_SEED) $(SOAK_FLAGS) ;; \
+	    aws) $(GO) test ./functions -run '^TestSoak_AWS$$' -count=1 -timeout 0 -v -args -soak.deliveries $(SOAK_DELIVERIES) -soak.faults '$(SOAK_FAULTS)' -soak.seed $(SOAK_SEED) ;; \
+	    *) echo "SOAK_PATHS: $$p is not a path; the paths are local and aws"; exit 2 ;; \
+	  esac; \
+	done
 
 # ---- build: Lambda binaries, and the functions run locally against events/ -----------------
 # Every function is functions/<dir>/main.go, built as Lambda's provided.al2023 runtime on arm64

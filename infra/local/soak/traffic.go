@@ -253,9 +253,8 @@ func (d *driver) api(method, path, body string) answer {
 	return d.send(method, path, "application/json", []byte(body), map[string]string{"Authorization": "Bearer " + adminToken})
 }
 
-// officerAction takes the next step on a complaint the soak knows: extend, respond, escalate
-// or close, each sent 1–3 times. (Replying to the resident joins them once the officer API
-// has it: add it here.)
+// officerAction takes the next step on a complaint the soak knows: reply to the resident,
+// extend, respond, escalate or close, each sent 1–3 times.
 func (d *driver) officerAction(rng *rand.Rand) {
 	d.mu.Lock()
 	if len(d.complaintRefs) == 0 {
@@ -267,7 +266,7 @@ func (d *driver) officerAction(rng *rand.Rand) {
 	state := d.complaints[ref]
 	d.mu.Unlock()
 	var action, body, next string
-	switch r := rng.IntN(10); {
+	switch r := rng.IntN(12); {
 	case state == "closed":
 		action, body, next = "note", `{"text":"A note on a closed case from the soak."}`, state
 	case r < 2:
@@ -277,6 +276,8 @@ func (d *driver) officerAction(rng *rand.Rand) {
 	case r < 7 && (state == "stage1" || state == "stage2"):
 		action, body, next = "respond", `{"outcome":"partly_upheld","summary":"We found some fault.","sent_by":"email"}`, state+"-responded"
 	case r < 9:
+		action, body, next = "reply", fmt.Sprintf(`{"text":"Thank you for your patience. We are looking into it (%d)."}`, rng.IntN(1000)), state
+	case r < 11:
 		action, body, next = "close", `{"note":"Closed by the soak."}`, "closed"
 	default:
 		action, body, next = "note", `{"text":"A note from the soak."}`, state
