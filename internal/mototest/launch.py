@@ -12,8 +12,10 @@ transaction. The copies hold reference cycles (the shard points back at its tabl
 freed only by Python's generation-2 collections. Intake writes nearly everything through
 TransactWriteItems, so a run against moto slows and grows quadratically: in the functions'
 soak, moto's RSS reached ~0.8 GB at 40 web complaints' worth of traffic and ~16 GB at 200
-deliveries. Measured with BenchmarkTransactWriteItems_Moto (internal/mototest), 2,000
-transactions of 3 items on a table with a stream: see the package comment of mototest.
+deliveries. BenchmarkTransactWriteItems_Moto (internal/mototest), transactions of 3 items one
+after another on a table with a stream: plain moto takes 37 ms a transaction and peaks at
+627 MB over 200 of them, 94 ms and 3.5 GB over 500; patched, 3.3 ms and 89 MB over 200,
+2.6 ms and 114 MB over 2,000.
 
 What is patched: DynamoDBBackend.transact_write_items is wrapped. moto's own implementation
 still does all the work (validation, conditions, unicity, cancellation reasons, stream
@@ -93,7 +95,7 @@ def _check(models, table_module):
 class _Backup:
     """What one transaction can change, taken before it runs, and its restore."""
 
-    def __init__(self, backend, transact_items, Table):
+    def __init__(self, backend, transact_items):
         # The tables moto backs up: those an item names by TableName (not by ARN).
         tables = {}
         for entry in transact_items:
@@ -198,7 +200,7 @@ def patch():
     original = models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self, transact_items):
-        backup = _Backup(self, transact_items, Table)
+        backup = _Backup(self, transact_items)
         state.depth = getattr(state, "depth", 0) + 1
         try:
             return original(self, transact_items)

@@ -312,3 +312,50 @@ func consecutive(t testing.TB, seqs []string) bool {
 	}
 	return true
 }
+
+// TestPythonOf: the Python of a moto_server script is found from its #! line, directly or
+// through env; a pyenv shim is followed to the script it runs; anything else is refused (and
+// start then runs plain moto_server).
+func TestPythonOf(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	script := "# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom moto.server import main\n"
+	direct := write("direct", "#!/opt/venv/bin/python3.11\n"+script)
+	env := write("env", "#!/usr/bin/env python3\n"+script)
+	// A pyenv shim, named as the script it stands for, whose pyenv answers `which direct`.
+	pyenv := write("pyenv", "#!/bin/sh\n[ \"$1 $2\" = 'which direct' ] && [ \"$PYENV_ROOT\" = /pyenv/root ] && echo "+direct+"\n")
+	if err := os.Mkdir(dir+"/shims", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shim := write("shims/direct", "#!/usr/bin/env bash\nset -e\nprogram=\"${0##*/}\"\nexport PYENV_ROOT=\"/pyenv/root\"\nexec \""+pyenv+"\" exec \"$program\" \"$@\"\n")
+	for _, tt := range []struct {
+		path         string
+		python       []string
+		scriptPath   string
+		errSubstring string
+	}{
+		{path: direct, python: []string{"/opt/venv/bin/python3.11"}, scriptPath: direct},
+		{path: env, python: []string{"/usr/bin/env", "python3"}, scriptPath: env},
+		{path: shim, python: []string{"/opt/venv/bin/python3.11"}, scriptPath: direct},
+		{path: write("sh", "#!/bin/sh\nexec python3 -m moto.server \"$@\"\n"), errSubstring: "neither a Python nor a pyenv shim"},
+		{path: write("binary", "\x7fELF"), errSubstring: "not a script"},
+		{path: dir + "/missing", errSubstring: "no such file"},
+	} {
+		python, scriptPath, err := pythonOf(tt.path, 0)
+		if tt.errSubstring != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.errSubstring) {
+				t.Errorf("pythonOf(%s): err %v, want one saying %q", tt.path, err, tt.errSubstring)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(python, tt.python) || scriptPath != tt.scriptPath {
+			t.Errorf("pythonOf(%s) = %q, %s, %v; want %q, %s", tt.path, python, scriptPath, err, tt.python, tt.scriptPath)
+		}
+	}
+}
