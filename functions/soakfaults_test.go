@@ -154,10 +154,12 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case service == "dynamodb":
 		kind = p.in.Next(faults.PerCall)
 	case service == "ses":
-		kind = p.in.Next(faults.ByKey)
-		if kind == faults.None && r.Method == http.MethodPost && sesMail.id != "" && !strings.Contains(sesMail.to, "@example.gov.uk") &&
-			p.in.Refused(sesMail.to) {
+		// An address SES refuses for good is refused every time, before any other fault:
+		// never sent (as faults.Mailer does).
+		if r.Method == http.MethodPost && sesMail.id != "" && !strings.Contains(sesMail.to, "@example.gov.uk") && p.in.Refused(sesMail.to) {
 			kind = faults.Permanent
+		} else {
+			kind = p.in.Next(faults.ByKey)
 		}
 	case service == "scheduler":
 		if r.Method == http.MethodDelete {
