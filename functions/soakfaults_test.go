@@ -162,10 +162,13 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			kind = p.in.Next(faults.ByKey)
 		}
 	case service == "scheduler":
-		if r.Method == http.MethodDelete {
+		switch {
+		case r.Method == http.MethodDelete:
 			kind = p.in.Next(faults.Never)
-		} else if kind = p.in.Next(faults.ByKey); kind == faults.None && r.Method == http.MethodPost && p.in.Refused(r.URL.Path) {
-			kind = faults.Permanent
+		case r.Method == http.MethodPost && p.in.Refused(r.URL.Path):
+			kind = faults.Permanent // a reminder refused for good is refused every time
+		default:
+			kind = p.in.Next(faults.ByKey)
 		}
 	case service == "s3":
 		kind = p.in.Next(faults.Never)
