@@ -58,7 +58,7 @@ type awsSoak struct {
 	s      *stack
 	in     *faults.Injector
 	london *time.Location
-	cfg    struct{ deliveries, workers, kills int }
+	cfg    struct{ deliveries, perRound, workers, kills int }
 
 	webform, social, email, officer, notifier, reminders *pool
 	stream                                               *stream
@@ -110,7 +110,10 @@ func TestSoak_AWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(10+n/100)*time.Minute)
+	// Only a hung run should meet this: a round takes a few minutes and more for more
+	// deliveries (the SDK's backoff), and the backlog then drains for up to six.
+	rounds := (n + roundSize(n) - 1) / roundSize(n)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(10+5*rounds+n/100)*time.Minute)
 	defer cancel()
 	h := newAWSSoak(ctx, t, n, rate, *soakSeed)
 	res := h.run(ctx)
@@ -149,10 +152,14 @@ func newAWSSoak(ctx context.Context, t *testing.T, deliveries int, rate float64,
 		t.Cleanup(func() { f.Close() })
 		h.logs = &lockedWriter{w: f}
 	}
-	// The SDK's retries back off for seconds, so the functions mostly wait: many side by side.
-	h.cfg.deliveries, h.cfg.workers, h.cfg.kills = deliveries, 24, max(1, deliveries/400)
-	h.webform, h.social, h.email = h.newPool(t, "webform", 6), h.newPool(t, "social", 4), h.newPool(t, "email", 4)
-	h.officer, h.notifier, h.reminders = h.newPool(t, "officer", 8), h.newPool(t, "notifier", 16), h.newPool(t, "reminders", 4)
+	// The SDK's retries back off for seconds, so the functions mostly wait (the machine is
+	// idle most of a run): many side by side, and more for a long run's larger rounds, as
+	// Lambda scales out under more traffic.
+	h.cfg.deliveries, h.cfg.perRound, h.cfg.kills = deliveries, roundSize(deliveries), max(1, deliveries/400)
+	scale := min(8, max(1, h.cfg.perRound/60))
+	h.cfg.workers = 24 * scale
+	h.webform, h.social, h.email = h.newPool(t, "webform", 6*scale), h.newPool(t, "social", 4*scale), h.newPool(t, "email", 4*scale)
+	h.officer, h.notifier, h.reminders = h.newPool(t, "officer", 8*scale), h.newPool(t, "notifier", 16*scale), h.newPool(t, "reminders", 4*scale)
 	t.Cleanup(func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -166,18 +173,23 @@ func newAWSSoak(ctx context.Context, t *testing.T, deliveries int, rate float64,
 	return h
 }
 
+// roundSize is how many of n deliveries go in one round: ten rounds, of at least 20. Each
+// round ends with the stream, the schedules and the sweep, which wait on their slowest
+// invocation (chains of the SDK's backoff), so a round lasts minutes however small it is:
+// ten rounds let a long run end within hours.
+func roundSize(n int) int { return max(20, n/10) }
+
 // run sends the traffic in rounds (each round's deliveries side by side, the round's kills
 // among them; then the held-back redeliveries, shuffled; then the stream, the schedules that
 // came due and the daily sweep), settles, and audits.
 func (h *awsSoak) run(ctx context.Context) *soak.Result {
 	rng := rand.New(rand.NewPCG(*soakSeed, 24))
-	perRound := max(20, h.cfg.deliveries/40)
 	killAt := map[int]bool{}
 	for i := 1; i <= h.cfg.kills; i++ {
 		killAt[i*h.cfg.deliveries/(h.cfg.kills+1)] = true
 	}
 	for sent := 0; sent < h.cfg.deliveries && ctx.Err() == nil; {
-		round := min(perRound, h.cfg.deliveries-sent)
+		round := min(h.cfg.perRound, h.cfg.deliveries-sent)
 		work := make(chan int)
 		var wg sync.WaitGroup
 		for range h.cfg.workers {
