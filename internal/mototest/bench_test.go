@@ -74,3 +74,37 @@ func memory() (peak, rss float64, ok bool) {
 	}
 	return peak, rss, peak > 0
 }
+
+// BenchmarkQuery_Moto: b.N Queries of one partition (one case's five items) of a table of
+// 2,000 cases (10,000 items), as Intake reads a case. Compare the launcher, which reads the
+// partition alone, with plain moto_server, which reads every item of the table for each:
+//
+//	go test ./internal/mototest -run '^$' -bench Query -benchtime 200x
+//	INTAKE_MOTO_PLAIN=1 go test ./internal/mototest -run '^$' -bench Query -benchtime 200x
+func BenchmarkQuery_Moto(b *testing.B) {
+	ctx := context.Background()
+	db, _ := clients(b)
+	table, _ := createTable(b, db, true)
+	const cases, perCase = 2000, 5
+	var batch []types.WriteRequest
+	for i := range cases * perCase {
+		batch = append(batch, types.WriteRequest{PutRequest: &types.PutRequest{Item: item(fmt.Sprintf("case-%d", i/perCase), fmt.Sprintf("event-%d", i%perCase), "v")}})
+		if len(batch) == 25 || i == cases*perCase-1 {
+			if _, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: batch}}); err != nil {
+				b.Fatal(err)
+			}
+			batch = nil
+		}
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		out, err := db.Query(ctx, &dynamodb.QueryInput{TableName: &table, KeyConditionExpression: aws.String("pk = :p"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(fmt.Sprintf("case-%d", i%cases))}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(out.Items) != perCase {
+			b.Fatalf("the query found %d items, want %d", len(out.Items), perCase)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func startLauncher(motoServer string) (string, error) {
 	}
 	// launch.py exits before it serves unless it has patched moto.
 	patched = true
-	launchNote = "launch.py (" + strings.Join(python, " ") + "): patched DynamoDBBackend.transact_write_items"
+	launchNote = "launch.py (" + strings.Join(python, " ") + "): patched DynamoDBBackend.transact_write_items and Table.query"
 	return url, nil
 }
 
