@@ -162,6 +162,7 @@ func Launch(binaryPath string, env []string, logs io.Writer) (*Fn, error) {
 	f.cmd.Env = append(f.lambdaEnv(ln.Addr().String(), filepath.Dir(abs)), env...)
 	f.cmd.Stdout = f.logs
 	f.cmd.Stderr = f.logs
+	dieWithParent(f.cmd)
 	f.mu.Lock() // the Runtime API server, already serving, reads it
 	f.started = time.Now()
 	f.mu.Unlock()
@@ -191,6 +192,9 @@ func functionName(binary string) string {
 	}
 	return name
 }
+
+// PID is the function's process id, for tests that watch the process itself.
+func (f *Fn) PID() int { return f.cmd.Process.Pid }
 
 // ARN is the function's ARN, as the Runtime API reports it.
 func (f *Fn) ARN() string {

@@ -1,6 +1,8 @@
 // Command echo is a Lambda function for the lambdatest package's own tests. It answers with its
 // input, except for a few instructions: {"fail":true} returns an error, {"exit":N} ends the
-// process with status N mid-invocation, and {"context":true} reports what the runtime told it.
+// process with status N mid-invocation, {"context":true} reports what the runtime told it, and
+// {"sleep":"5m"} prints "sleeping" and then sleeps that long, heedless of its deadline, as a
+// function stuck in a call does.
 // With ECHO_INIT_FAIL set it reports an initialisation error instead of starting.
 package main
 
@@ -8,18 +10,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 type instructions struct {
-	Fail    bool `json:"fail"`
-	Exit    *int `json:"exit"`
-	Context bool `json:"context"`
+	Fail    bool   `json:"fail"`
+	Exit    *int   `json:"exit"`
+	Context bool   `json:"context"`
+	Sleep   string `json:"sleep"`
 }
 
 // seen is what the function learnt about its invocation and environment.
@@ -40,6 +45,14 @@ func handle(ctx context.Context, in json.RawMessage) (any, error) {
 		return nil, errors.New("asked to fail")
 	case ins.Exit != nil:
 		os.Exit(*ins.Exit)
+	case ins.Sleep != "":
+		d, err := time.ParseDuration(ins.Sleep)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Println("sleeping")
+		time.Sleep(d)
+		return in, nil
 	case ins.Context:
 		lc, _ := lambdacontext.FromContext(ctx)
 		_, hasDeadline := ctx.Deadline()
