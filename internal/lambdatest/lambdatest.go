@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,11 +167,18 @@ func Launch(binaryPath string, env []string, logs io.Writer) (*Fn, error) {
 	f.mu.Lock() // the Runtime API server, already serving, reads it
 	f.started = time.Now()
 	f.mu.Unlock()
-	if err := f.cmd.Start(); err != nil {
-		f.srv.Close()
-		return nil, fmt.Errorf("launch %s: %w", binaryPath, err)
-	}
+	// Started and waited for on one locked thread, as mototest starts moto: the parent-death
+	// signal is tied to the thread that started the child, so that thread lives exactly as
+	// long as the function (a thread another goroutine locked and then ended with would take
+	// the function with it).
+	started := make(chan error, 1)
 	go func() {
+		runtime.LockOSThread()
+		if err := f.cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		err := f.cmd.Wait()
 		f.mu.Lock()
 		if err == nil {
@@ -180,6 +188,10 @@ func Launch(binaryPath string, env []string, logs io.Writer) (*Fn, error) {
 		f.mu.Unlock()
 		close(f.exited)
 	}()
+	if err := <-started; err != nil {
+		f.srv.Close()
+		return nil, fmt.Errorf("launch %s: %w", binaryPath, err)
+	}
 	return f, nil
 }
 

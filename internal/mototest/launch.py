@@ -251,15 +251,16 @@ def _patch_query(Table, state):
             return []
         return list(bucket.values()) if self.range_key_attr else [bucket]
 
-    def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
-              scan_index_forward, projection_expressions, index_name=None, *args, **kwargs):
-        whole = (self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
-                 scan_index_forward, projection_expressions, index_name) + args
-        if index_name or hash_key is None:
-            return original_query(*whole, **kwargs)
+    signature = inspect.signature(original_query)
+
+    def query(self, *args, **kwargs):
+        asked = signature.bind(self, *args, **kwargs).arguments
+        hash_key = asked.get("hash_key")
+        if asked.get("index_name") or hash_key is None:
+            return original_query(self, *args, **kwargs)
         state.partition = (self, hash_key)
         try:
-            return original_query(*whole, **kwargs)
+            return original_query(self, *args, **kwargs)
         finally:
             state.partition = None
 
